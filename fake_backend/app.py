@@ -1,0 +1,28 @@
+"""App factory: the fake FAPI, the control API and the app pages on one origin."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from fake_backend import control, fapi, pages
+from fake_backend.backend import FakeClerk
+from fake_backend.errors import install_error_handlers
+from fake_backend.middleware import JournalRecorder, MethodOverride
+from fake_backend.settings import BackendSettings
+
+
+def create_app(clerk: FakeClerk | BackendSettings | None = None) -> FastAPI:
+    if not isinstance(clerk, FakeClerk):
+        clerk = FakeClerk(clerk)
+    app = FastAPI(title="Fake Clerk backend", docs_url=f"{control.CONTROL_PREFIX}/docs",
+                  openapi_url=f"{control.CONTROL_PREFIX}/openapi.json", redoc_url=None)
+    app.state.clerk = clerk
+    install_error_handlers(app)
+    app.include_router(control.router)
+    app.include_router(fapi.router)
+    app.include_router(fapi.well_known)
+    app.include_router(pages.router)
+    # Middleware added last runs first: the override rewrites the method before the journal sees it.
+    app.add_middleware(JournalRecorder, journal=clerk.journal)
+    app.add_middleware(MethodOverride)
+    return app

@@ -1,0 +1,61 @@
+"""FakeClerk: one fake Clerk instance (state, clock, token issuer, journal). Routers and the harness share it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fake_backend.clock import ServerClock
+from fake_backend.journal import RequestJournal
+from fake_backend.settings import BackendSettings
+from fake_backend.state import Session, State, User
+from fake_backend.tokens import TokenCheck, TokenIssuer
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass(frozen=True)
+class TestUser:
+    id: str
+    email: str
+    password: str
+
+
+class FakeClerk:
+    def __init__(self, settings: BackendSettings | None = None) -> None:
+        self.settings = settings or BackendSettings()
+        self.clock = ServerClock()
+        self.state = State()
+        self.journal = RequestJournal()
+        self.tokens = TokenIssuer(self.settings.issuer, self.settings.token_ttl_seconds, self.clock)
+        self.origin: str | None = None  # set by the server once it listens; used as the `azp` claim
+
+    def create_user(self, email: str = "ada@example.test", password: str = DEFAULT_PASSWORD,
+                    first_name: str = "Ada", last_name: str = "Lovelace") -> TestUser:
+        user = self.state.add_user(email, password, first_name, last_name, self.clock.now_ms())
+        return TestUser(user.id, user.email, password)
+
+    def mint_for(self, session: Session) -> str:
+        return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=self.origin)
+
+    def verify(self, token: str | None) -> TokenCheck:
+        check = self.tokens.verify(token)
+        return check
+
+    def revoke_session(self, session_id: str) -> Session:
+        with self.state.lock:
+            session = self.state.sessions[session_id]
+            self.state.set_session_status(session, "revoked", self.clock.now_ms())
+            return session
+
+    def active_sessions(self) -> list[Session]:
+        with self.state.lock:
+            return [s for s in self.state.sessions.values() if s.status == "active"]
+
+    def user(self, user_id: str) -> User:
+        return self.state.users[user_id]
+
+    def reset(self) -> None:
+        """Forget users, clients, sessions and the journal; keep the signing key and settings."""
+        self.state.reset()
+        self.journal.clear()
+        self.clock.reset()

@@ -1,0 +1,78 @@
+"""The request journal: every request the fake backend answered, in order, waitable."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    at: float  # wall-clock seconds since the epoch when the answer was sent
+    method: str  # effective method (after clerk-js's `_method` override)
+    path: str
+    query: dict[str, str]
+    status: int
+    duration_ms: float
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def matches(self, method: str | None = None, path: str | re.Pattern[str] | None = None,
+                status: int | None = None) -> bool:
+        if method is not None and self.method != method.upper():
+            return False
+        if status is not None and self.status != status:
+            return False
+        if path is None:
+            return True
+        if isinstance(path, re.Pattern):
+            return path.search(self.path) is not None
+        return self.path == path
+
+
+@dataclass
+class RequestJournal:
+    _entries: list[JournalEntry] = field(default_factory=list)
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def record(self, *, method: str, path: str, query: dict[str, str], status: int,
+               started: float, note: str = "") -> JournalEntry:
+        with self._cond:
+            entry = JournalEntry(len(self._entries) + 1, time.time(), method, path, query, status,
+                                 round((time.time() - started) * 1000, 2), note)
+            self._entries.append(entry)
+            self._cond.notify_all()
+            return entry
+
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        with self._cond:
+            return [e for e in self._entries if e.seq > since]
+
+    @property
+    def last_seq(self) -> int:
+        with self._cond:
+            return len(self._entries)
+
+    def clear(self) -> None:
+        with self._cond:
+            self._entries.clear()
+
+    def wait_for(self, predicate: Callable[[JournalEntry], bool], *, count: int = 1, since: int = 0,
+                 timeout: float = 10.0) -> list[JournalEntry]:
+        """Block until `count` entries after `since` satisfy `predicate`; raise TimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                hits = [e for e in self._entries if e.seq > since and predicate(e)]
+                if len(hits) >= count:
+                    return hits
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"waited {timeout:.1f}s for {count} matching request(s), saw {len(hits)}")
+                self._cond.wait(remaining)

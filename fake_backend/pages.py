@@ -1,0 +1,82 @@
+"""The app under test, on the same origin as the fake FAPI: a server-rendered page and an API route.
+
+Both check the `__session` cookie the way an SSR app with Clerk's backend SDK would.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from fake_backend.backend import FakeClerk
+from fake_backend.errors import ClerkAPIError
+from fake_backend.settings import FAPI_PREFIX
+from fake_backend.tokens import TokenCheck
+
+router = APIRouter()
+VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+NO_STORE = {"Cache-Control": "no-store"}
+PAGE = Template(resources.files("fake_backend").joinpath("templates/app.html").read_text())
+
+
+def clerk_of(request: Request) -> FakeClerk:
+    return request.app.state.clerk
+
+
+def check_request(request: Request) -> TokenCheck:
+    check = clerk_of(request).verify(request.cookies.get("__session"))
+    request.state.journal_note = f"server_auth={check.state}"
+    return check
+
+
+def bundle_dir(clerk: FakeClerk, version: str) -> Path:
+    return Path(clerk.settings.clerk_js_cache) / version / "dist"
+
+
+@router.get("/", response_class=HTMLResponse)
+def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern)) -> HTMLResponse:
+    clerk = clerk_of(request)
+    version = clerk_js or clerk.settings.clerk_js_version
+    if not (bundle_dir(clerk, version) / "clerk.browser.js").is_file():
+        raise ClerkAPIError(404, "clerk_js_not_cached",
+                            f"clerk-js {version} is not in the cache; run `clerk-harness setup --clerk-js {version}`.")
+    check = check_request(request)
+    page = PAGE.substitute(
+        application_name=html.escape(clerk.settings.application_name),
+        server_auth=check.state, server_reason=html.escape(check.reason),
+        server_user_id=html.escape(check.user_id or ""), clerk_js_version=html.escape(version),
+        publishable_key=clerk.settings.publishable_key, proxy_url=FAPI_PREFIX,
+    )
+    return HTMLResponse(page, headers=NO_STORE)
+
+
+@router.get("/api/me")
+def me(request: Request) -> JSONResponse:
+    check = check_request(request)
+    body: dict[str, Any] = {"state": check.state, "reason": check.reason,
+                            "user_id": check.user_id, "session_id": check.session_id}
+    return JSONResponse(body, status_code=200 if check.state == "signed_in" else 401, headers=NO_STORE)
+
+
+@router.get("/clerk-js/{version}/{asset:path}")
+def clerk_js_asset(request: Request, version: str, asset: str) -> FileResponse:
+    if not VERSION_PATTERN.match(version):
+        raise ClerkAPIError(404, "resource_not_found", f"{version!r} is not a clerk-js version.")
+    root = bundle_dir(clerk_of(request), version).resolve()
+    path = (root / asset).resolve()
+    if root not in path.parents or not path.is_file():
+        raise ClerkAPIError(404, "resource_not_found", f"No file {asset!r} in clerk-js {version}.")
+    return FileResponse(path, media_type="text/javascript" if path.suffix in (".js", ".mjs") else None,
+                        headers=NO_STORE)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status_code=204, headers=NO_STORE)

@@ -1,0 +1,64 @@
+"""Run the fake backend in a background thread (tests, CLI) or in the foreground (`serve`)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import uvicorn
+
+from fake_backend.app import create_app
+from fake_backend.backend import FakeClerk
+from fake_backend.settings import BackendSettings
+
+
+class FakeClerkServer:
+    """A listening fake backend. Binds to loopback unless told otherwise; port 0 picks a free port."""
+
+    def __init__(self, settings: BackendSettings | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.clerk = FakeClerk(settings)
+        self.app = create_app(self.clerk)
+        self.host = host
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.port = self._socket.getsockname()[1]
+        self.clerk.origin = self.origin
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "FakeClerkServer":
+        started = threading.Event()
+
+        def run() -> None:
+            self._server.config.callback_notify = None
+            self._server.run(sockets=[self._socket])
+
+        self._thread = threading.Thread(target=run, name="fake-clerk", daemon=True)
+        self._thread.start()
+        # uvicorn sets `started` once it listens; wait on that flag through its own event loop hook.
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the fake backend failed to start")
+            started.wait(0.01)  # sleep-ok: uvicorn exposes no started event, only a flag
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.run(sockets=[self._socket])
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._socket.close()
+
+    def __enter__(self) -> "FakeClerkServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

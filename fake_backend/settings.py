@@ -1,0 +1,38 @@
+"""Configuration of one fake backend instance."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FAPI_PREFIX = "/__clerk"
+CONTROL_PREFIX = "/__harness"
+
+
+def publishable_key(frontend_api_host: str, *, instance: str = "live") -> str:
+    """A Clerk publishable key: `pk_<instance>_` + base64("<host>$")."""
+    encoded = base64.b64encode(f"{frontend_api_host}$".encode()).decode()
+    return f"pk_{instance}_{encoded}"
+
+
+@dataclass
+class BackendSettings:
+    """How the fake backend behaves. Defaults model a production instance behind a same-origin proxy."""
+
+    clerk_js_version: str = "6.40.0"
+    clerk_js_cache: Path = Path(".cache/clerk-js")
+    token_ttl_seconds: int = 60
+    frontend_api_host: str = "clerk.harness.test"
+    instance: str = "live"
+    application_name: str = "Session Harness App"
+    session_lifetime_seconds: int = 7 * 24 * 3600
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def publishable_key(self) -> str:
+        return publishable_key(self.frontend_api_host, instance=self.instance)
+
+    @property
+    def issuer(self) -> str:
+        return f"https://{self.frontend_api_host}"

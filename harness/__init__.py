@@ -1,0 +1,1 @@
+"""Browser harness: drives the real clerk-js bundle against the fake backend and judges session loss."""

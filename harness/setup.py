@@ -1,0 +1,59 @@
+"""One-shot, idempotent set-up: a Chromium to drive and the configured clerk-js bundles in the cache."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import Callable
+
+from harness.browser import HOW_TO_GET_ONE, find_chromium
+from harness.clerk_js import ClerkJsCache
+from harness.config import HarnessConfig
+from harness.errors import HarnessError
+
+Progress = Callable[[str], None]
+
+
+def _say(message: str) -> None:
+    print(f"[setup] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_browser(config: HarnessConfig, progress: Progress = _say) -> str:
+    """The configured Chromium, else Playwright's, else a system one; as root, apt-get installs Debian's."""
+    try:
+        path = find_chromium(config.browser)
+        progress(f"browser: {path}")
+        return path
+    except HarnessError:
+        if config.browser.executable_path:
+            raise
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise HarnessError(HOW_TO_GET_ONE)
+    progress("no Chromium found: installing Debian's chromium with apt-get (a few minutes, once)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise HarnessError(f"`{' '.join(command)}` failed: {tail}")
+    path = find_chromium(config.browser)
+    progress(f"browser: {path}")
+    return path
+
+
+def ensure_versions(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say) -> list[str]:
+    cache = ClerkJsCache(config.clerk_js.cache_dir)
+    wanted = list(dict.fromkeys(versions or [*config.clerk_js.versions, *config.clerk_js.demo_versions]))
+    ready = []
+    for spec in wanted:
+        bundle = cache.ensure(spec)
+        progress(f"clerk-js {bundle.version}: cached ({bundle.integrity[:19]}…)")
+        ready.append(bundle.version)
+    return ready
+
+
+def run_setup(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say) -> None:
+    ensure_browser(config, progress)
+    ensure_versions(config, versions, progress)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fake_backend import BackendSettings, FakeClerk, create_app
+from fake_backend.backend import TestUser
+
+
+@pytest.fixture
+def clerk(tmp_path) -> FakeClerk:
+    cache = tmp_path / "cache"
+    (cache / "6.1.0" / "dist").mkdir(parents=True)
+    (cache / "6.1.0" / "dist" / "clerk.browser.js").write_text("window.Clerk = {};")
+    return FakeClerk(BackendSettings(clerk_js_version="6.1.0", clerk_js_cache=cache, token_ttl_seconds=60))
+
+
+@pytest.fixture
+def http(clerk: FakeClerk) -> Iterator[TestClient]:
+    clerk.origin = "http://testserver"
+    with TestClient(create_app(clerk), base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def user(clerk: FakeClerk) -> TestUser:
+    return clerk.create_user("ada@example.test", "s3cret-pass")
+
+
+@pytest.fixture
+def signed_in(http: TestClient, user: TestUser) -> str:
+    """Sign in like clerk-js does; return the session id."""
+    answer = http.post("/__clerk/v1/client/sign_ins?__clerk_api_version=2025-11-10&_clerk_js_version=6.1.0",
+                       data={"identifier": user.email, "password": user.password, "strategy": "password"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["response"]["created_session_id"]
