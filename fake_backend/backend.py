@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from fake_backend.clock import ServerClock
@@ -29,8 +30,10 @@ class FakeClerk:
         self.tokens = TokenIssuer(self.settings.issuer, self.settings.token_ttl_seconds, self.clock)
         self.origin: str | None = None  # set by the server once it listens; used as the `azp` claim
 
-    def create_user(self, email: str = "ada@example.test", password: str = DEFAULT_PASSWORD,
+    def create_user(self, email: str | None = None, password: str = DEFAULT_PASSWORD,
                     first_name: str = "Ada", last_name: str = "Lovelace") -> TestUser:
+        """A user who can sign in with a password; without an email, a fresh unique one."""
+        email = email or f"ada+{secrets.token_hex(4)}@example.test"
         user = self.state.add_user(email, password, first_name, last_name, self.clock.now_ms())
         return TestUser(user.id, user.email, password)
 
@@ -38,8 +41,7 @@ class FakeClerk:
         return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=self.origin)
 
     def verify(self, token: str | None) -> TokenCheck:
-        check = self.tokens.verify(token)
-        return check
+        return self.tokens.verify(token)
 
     def revoke_session(self, session_id: str) -> Session:
         with self.state.lock:

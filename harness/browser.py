@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -81,14 +82,21 @@ class BrowserSession:
         except Exception:  # noqa: BLE001 - already gone
             pass
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            _stop_process_group(self._process)
         if self._profile_dir is not None:
             self._profile_dir.cleanup()
+
+
+def _stop_process_group(process: subprocess.Popen) -> None:
+    """Chromium forks helpers (renderer, GPU, zygote): end the whole group, not just the browser."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=5)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _chromium_command(executable: str, config: BrowserConfig, profile: str) -> list[str]:
@@ -101,9 +109,10 @@ def _chromium_command(executable: str, config: BrowserConfig, profile: str) -> l
 
 
 def _start_chromium(executable: str, config: BrowserConfig, timeout_s: float) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory, deque]:
-    profile = tempfile.TemporaryDirectory(prefix="clerk-harness-profile-")
+    profile = tempfile.TemporaryDirectory(prefix="clerk-harness-profile-", ignore_cleanup_errors=True)
     process = subprocess.Popen(_chromium_command(executable, config, profile.name), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
     endpoints: queue.Queue[str | None] = queue.Queue()
     log: deque = deque(maxlen=50)
 
@@ -121,7 +130,7 @@ def _start_chromium(executable: str, config: BrowserConfig, timeout_s: float) ->
     except queue.Empty:
         endpoint = None
     if endpoint is None:
-        process.kill()
+        _stop_process_group(process)
         profile.cleanup()
         tail = " | ".join(list(log)[-3:]) or "no output"
         raise HarnessError(f"Chromium at {executable} did not open its DevTools port: {tail}")
@@ -135,7 +144,7 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
         try:
             browser = playwright.chromium.connect_over_cdp(endpoint, no_defaults=True, slow_mo=config.slow_mo_ms)
         except Exception as error:
-            process.kill()
+            _stop_process_group(process)
             profile.cleanup()
             raise HarnessError(f"cannot connect to Chromium over CDP: {error}") from error
         context = browser.contexts[0]

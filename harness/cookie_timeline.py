@@ -25,7 +25,16 @@ INIT_SCRIPT = """
 (() => {
   if (window.__harnessCookieTimeline) return;
   window.__harnessCookieTimeline = true;
-  const report = (event) => { try { window.%(binding)s(event); } catch (e) {} };
+  const pending = new Set();
+  const report = (event) => {
+    try {
+      const call = Promise.resolve(window.%(binding)s(event)).catch(() => {});
+      pending.add(call);
+      call.finally(() => pending.delete(call));
+    } catch (e) {}
+  };
+  // The harness awaits this at each step, so that every report has reached it before it reads.
+  window.__harnessFlushCookieEvents = () => Promise.all([...pending]);
   const watched = (name) => name === "__session" || name.startsWith("__session_");
   const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
   const read = (doc, name) => {
@@ -107,8 +116,17 @@ class CookieTimeline:
     def now(self) -> float:
         return round(time.monotonic() - self.started, 4)
 
+    def flush(self) -> None:
+        """Wait until every in-page report sent so far has been handled here."""
+        for page in self.context.pages:
+            try:
+                page.evaluate("() => window.__harnessFlushCookieEvents && window.__harnessFlushCookieEvents()")
+            except Exception:  # noqa: BLE001 - a page mid-navigation or closed has nothing left to flush
+                pass
+
     def mark(self, label: str) -> None:
         """A harness step ("offline", "reload", ...), also taking a ground-truth snapshot."""
+        self.flush()
         self.snapshot()
         self.marks.append((self.now(), label))
 
@@ -162,6 +180,19 @@ class CookieTimeline:
     def first_removal(self) -> CookieEvent | None:
         removals = self.removals("__session")
         return removals[0] if removals else None
+
+    def assert_never_removed(self) -> None:
+        """The oracle of survival: no source ever saw `__session` removed, and it is present now."""
+        self.snapshot()
+        removals = self.removals("__session")
+        assert not removals, f"__session was removed {len(removals)} time(s):\n{self.render()}"
+        assert "__session" in self._known, f"__session is absent now:\n{self.render()}"
+
+    def assert_removed(self) -> CookieEvent:
+        self.snapshot()
+        first = self.first_removal()
+        assert first is not None, f"expected __session to be removed, the timeline shows no removal:\n{self.render()}"
+        return first
 
     def present(self) -> bool:
         return "__session" in self.snapshot()

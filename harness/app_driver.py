@@ -1,0 +1,138 @@
+"""Drives the app page the way a user (and the app's own code) would: load, sign in, reload, call the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import Page
+
+from harness.clock import VirtualClock
+from harness.cookie_timeline import CookieTimeline
+from harness.errors import HarnessError
+
+START_GET_TOKEN = """(clearCache) => {
+  window.__harnessToken = { done: false };
+  (async () => {
+    const session = window.Clerk.session;
+    if (!session) throw Object.assign(new Error("no active session"), { code: "no_session" });
+    if (clearCache && typeof session.clearCache === "function") session.clearCache();
+    return session.getToken();
+  })().then(
+    (token) => { window.__harnessToken = { done: true, ok: !!token, token: token || null, error: null }; },
+    (error) => { window.__harnessToken = { done: true, ok: false, token: null,
+                  error: (error && (error.code || error.name)) || String(error), message: String(error) }; });
+}"""
+
+CLIENT_STATE = """() => ({
+  status: window.Clerk ? (window.Clerk.status || (window.Clerk.loaded ? "ready" : "loading")) : "missing",
+  userId: window.Clerk && window.Clerk.user ? window.Clerk.user.id : null,
+  sessionId: window.Clerk && window.Clerk.session ? window.Clerk.session.id : null,
+})"""
+
+
+@dataclass
+class ClientState:
+    status: str
+    user_id: str | None
+    session_id: str | None
+
+
+@dataclass
+class ApiAnswer:
+    status: int
+    state: str
+    user_id: str | None
+
+
+@dataclass
+class ClerkApp:
+    page: Page
+    origin: str
+    version: str
+    timeline: CookieTimeline
+    clock: VirtualClock
+    load_timeout_ms: int = 20_000
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}/?clerk_js={self.version}"
+
+    def open(self) -> ClientState:
+        self.page.goto(self.url)
+        return self.wait_loaded()
+
+    def wait_loaded(self) -> ClientState:
+        try:
+            self.page.wait_for_function("window.__app !== undefined", polling=50, timeout=self.load_timeout_ms)
+            self.page.evaluate("window.__app.loaded")
+        except Exception as error:
+            raise HarnessError(f"clerk-js {self.version} did not load: {str(error).splitlines()[0]}") from error
+        self.timeline.mark("clerk-js loaded")
+        return self.client_state()
+
+    def client_state(self) -> ClientState:
+        raw = self.page.evaluate(CLIENT_STATE)
+        return ClientState(raw["status"], raw["userId"], raw["sessionId"])
+
+    def sign_in(self, email: str, password: str) -> ClientState:
+        """Fill the app's sign-in form; wait for clerk-js to hold a session and write `__session`."""
+        state = self.client_state()
+        if state.status not in ("ready", "degraded"):
+            raise HarnessError(f"clerk-js {self.version} is {state.status!r} after load, not ready")
+        if state.status == "degraded":
+            raise HarnessError(f"clerk-js {self.version} loaded as degraded: the fake environment drifted")
+        self.page.fill("input[name=identifier]", email)
+        self.page.fill("input[name=password]", password)
+        self.page.click("#sign-in button[type=submit]")
+        self.page.wait_for_function("() => window.Clerk.user && document.cookie.includes('__session=')"
+                                    " || document.getElementById('error').textContent", polling=20)
+        error = self.page.text_content("#error")
+        if error:
+            raise HarnessError(f"sign-in failed: {error}")
+        self.timeline.mark("signed in")
+        return self.client_state()
+
+    def sign_out(self) -> None:
+        """Click "Sign out"; clerk-js may navigate to its after-sign-out URL, so wait across a reload."""
+        with self.page.expect_response(lambda r: "/v1/client/sessions" in r.url and r.request.method == "POST"):
+            self.page.click("#sign-out")
+        for _ in range(3):
+            try:
+                self.page.wait_for_function("() => window.__app && window.Clerk && window.Clerk.loaded"
+                                            " && !window.Clerk.user", polling=20)
+                break
+            except Exception as error:  # noqa: BLE001 - the page navigated while we waited
+                if "context was destroyed" not in str(error) and "navigation" not in str(error):
+                    raise
+        self.timeline.mark("signed out")
+
+    def get_token(self, *, clear_cache: bool = True, max_virtual_s: float = 60) -> dict[str, Any]:
+        """`Clerk.session.getToken()`, stepping the virtual clock through its retry back-off until it settles."""
+        self.page.evaluate(START_GET_TOKEN, clear_cache)
+        settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))  # noqa: E731
+        if not settled():
+            self.clock.advance(self.page, max_virtual_s, until=settled)
+        result = self.page.evaluate("window.__harnessToken")
+        if not result.get("done"):
+            raise HarnessError(f"getToken() did not settle within {max_virtual_s:g} virtual seconds")
+        self.timeline.mark(f"getToken() -> {'token' if result['ok'] else result.get('error') or 'null'}")
+        return result
+
+    def reload(self) -> ClientState:
+        self.timeline.mark("reload")
+        self.page.reload()
+        return self.wait_loaded()
+
+    def server_auth(self) -> str:
+        """What the server-rendered page said about this request's `__session` cookie."""
+        return self.page.get_attribute("body", "data-server-auth") or "unknown"
+
+    def call_api(self) -> ApiAnswer:
+        raw = self.page.evaluate("""async () => {
+            const answer = await fetch('/api/me', { credentials: 'include' });
+            const body = await answer.json();
+            return { status: answer.status, state: body.state, userId: body.user_id };
+        }""")
+        self.timeline.mark(f"/api/me -> {raw['status']}")
+        return ApiAnswer(raw["status"], raw["state"], raw["userId"])

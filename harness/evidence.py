@@ -1,0 +1,99 @@
+"""Proof that the stress happened: a token refresh was due and attempted while offline, and failed.
+
+From 6.1.0 clerk-js may skip the request while `navigator.onLine` is false, so the request journal
+alone cannot prove an attempt: browser-side evidence counts too (a failed fetch, a `getToken()` that
+rejects or returns null, `Clerk.status` turning `degraded`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import jwt
+
+PROACTIVE_REFRESH_LEAD_S = 17  # 6.x schedules a refresh at exp - 17 s
+POLLER_WINDOW_S = 15  # 5.x refetches on a poller tick once under 15 s remain
+
+
+@dataclass(frozen=True)
+class Attempt:
+    t: float
+    kind: str  # "failed-request", "getToken-rejected", "getToken-null", "status-degraded"
+    detail: str
+
+
+@dataclass
+class TokenWindow:
+    """The last good token when the browser went offline, on the virtual clock."""
+
+    issued_at: float
+    expires_at: float
+
+    @property
+    def refresh_due_at(self) -> float:
+        return self.expires_at - PROACTIVE_REFRESH_LEAD_S
+
+    @classmethod
+    def of(cls, token: str) -> "TokenWindow":
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return cls(float(claims["iat"]), float(claims["exp"]))
+
+
+@dataclass
+class StressProof:
+    offline_since: float | None = None  # virtual time
+    back_online_at: float | None = None
+    token: TokenWindow | None = None
+    explicit_trigger: str | None = None  # e.g. "getToken()"; None when only aging triggers the refresh
+    attempts: list[Attempt] = field(default_factory=list)
+    successful_refreshes_while_offline: int = 0
+
+    @property
+    def refresh_was_due_offline(self) -> bool:
+        if self.token is None or self.offline_since is None or self.back_online_at is None:
+            return False
+        return self.offline_since <= self.token.refresh_due_at <= self.back_online_at
+
+    @property
+    def token_valid_when_back(self) -> bool:
+        return self.token is not None and self.back_online_at is not None and self.back_online_at < self.token.expires_at
+
+    def problems(self) -> list[str]:
+        """Why the stress is not proven (empty when it is)."""
+        problems = []
+        if self.offline_since is None or self.back_online_at is None:
+            problems.append("the browser was never offline and back online")
+        if self.explicit_trigger is None and not self.refresh_was_due_offline:
+            problems.append("no token refresh came due while offline (virtual clock did not pass exp - 17 s)")
+        if not self.attempts:
+            problems.append("no refresh attempt was seen while offline (no failed fetch, getToken() result or "
+                            "degraded status)")
+        if self.successful_refreshes_while_offline:
+            problems.append(f"{self.successful_refreshes_while_offline} token refresh(es) succeeded while 'offline'")
+        if not self.token_valid_when_back:
+            problems.append("the last good token had expired when the browser came back: a kept cookie could "
+                            "not be told from a stale one")
+        return problems
+
+    @property
+    def proven(self) -> bool:
+        return not self.problems()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["refresh_due_at"] = self.token.refresh_due_at if self.token else None
+        data["problems"] = self.problems()
+        return data
+
+    def describe(self) -> str:
+        lines = []
+        if self.token and self.offline_since is not None and self.back_online_at is not None:
+            lines.append(f"offline from {self.offline_since - self.token.issued_at:+.1f}s to "
+                         f"{self.back_online_at - self.token.issued_at:+.1f}s after the token's iat; refresh due at "
+                         f"{self.token.refresh_due_at - self.token.issued_at:+.0f}s, expiry at "
+                         f"{self.token.expires_at - self.token.issued_at:+.0f}s (virtual clock)")
+        if self.explicit_trigger:
+            lines.append(f"trigger: {self.explicit_trigger}")
+        lines += [f"t={a.t:7.3f}s refresh attempt: {a.kind} {a.detail}" for a in self.attempts]
+        return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""Network control for a whole browser context: offline means `navigator.onLine` false and requests fail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from playwright.sync_api import BrowserContext, Request
+
+from harness.cookie_timeline import CookieTimeline
+
+
+@dataclass(frozen=True)
+class FailedRequest:
+    t: float
+    method: str
+    url: str
+    failure: str
+    while_offline: bool
+
+
+@dataclass
+class Network:
+    context: BrowserContext
+    timeline: CookieTimeline
+    is_offline: bool = False
+    periods: list[tuple[float, float | None]] = field(default_factory=list)  # offline (start, end)
+    failed: list[FailedRequest] = field(default_factory=list)
+    before_change: list[Callable[[bool], None]] = field(default_factory=list)  # called with the new offline state
+
+    def __post_init__(self) -> None:
+        self.context.on("requestfailed", self._on_failed)
+
+    def _on_failed(self, request: Request) -> None:
+        self.failed.append(FailedRequest(self.timeline.now(), request.method, request.url,
+                                         request.failure or "", self.is_offline))
+
+    def offline(self) -> None:
+        """Cut the whole context off: every page and worker sees `onLine == false`, fetches fail."""
+        for listener in self.before_change:
+            listener(True)
+        self.context.set_offline(True)
+        self.is_offline = True
+        self.periods.append((self.timeline.now(), None))
+        self.timeline.mark("offline")
+
+    def online(self) -> None:
+        for listener in self.before_change:
+            listener(False)
+        self.context.set_offline(False)
+        self.is_offline = False
+        if self.periods and self.periods[-1][1] is None:
+            self.periods[-1] = (self.periods[-1][0], self.timeline.now())
+        self.timeline.mark("online")
+
+    def failed_while_offline(self, url_part: str = "") -> list[FailedRequest]:
+        return [f for f in self.failed if f.while_offline and url_part in f.url]
+
+

@@ -1,0 +1,62 @@
+"""One harness session: a fresh browser, the app page, and the instruments around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Playwright
+
+from fake_backend.backend import FakeClerk, TestUser
+from harness.app_driver import ClerkApp
+from harness.browser import BrowserSession, assert_realistic_profile, launch_session
+from harness.clock import VirtualClock
+from harness.config import HarnessConfig
+from harness.cookie_timeline import CookieTimeline
+from harness.network import Network
+from harness.visibility import Visibility
+
+
+@dataclass
+class HarnessSession:
+    browser: BrowserSession
+    backend: FakeClerk
+    timeline: CookieTimeline
+    network: Network
+    visibility: Visibility
+    clock: VirtualClock
+    app: ClerkApp
+    user: TestUser
+    profile: dict = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
+              *, user: TestUser | None = None) -> "HarnessSession":
+        """Launch, instrument, install the clock and open the app (not yet signed in)."""
+        assert backend.origin, "the fake backend must be listening"
+        browser = launch_session(playwright, config.browser)
+        try:
+            context = browser.context
+            context.set_default_timeout(config.timeouts.action_ms)
+            timeline = CookieTimeline(context).install()
+            visibility = Visibility(context, timeline, browser.visibility_mode, browser.page).install()
+            network = Network(context, timeline)
+            clock = VirtualClock(context, backend.clock, timeline)
+            clock.install()
+            app = ClerkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms)
+            app.open()
+            profile = assert_realistic_profile(browser.page)
+            test_user = user or backend.create_user()
+            return cls(browser, backend, timeline, network, visibility, clock, app, test_user, profile)
+        except BaseException:
+            browser.close()
+            raise
+
+    @property
+    def page(self):
+        return self.browser.page
+
+    def sign_in(self) -> None:
+        self.app.sign_in(self.user.email, self.user.password)
+
+    def close(self) -> None:
+        self.browser.close()

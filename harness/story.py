@@ -1,0 +1,133 @@
+"""The vocabulary scenarios and tests are written in: what a user does, what must hold, and the proof
+that the stress really happened. The `clerk_page` fixture is a Story on a signed-in page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Page
+
+from harness.cookie_timeline import CookieTimeline
+from harness.errors import HarnessError, InconclusiveRun
+from harness.evidence import Attempt, StressProof, TokenWindow
+from harness.session import HarnessSession
+from harness.verdict import Observations
+
+TOKEN_ROUTE = "/tokens"
+SAFETY_MARGIN_S = 12  # come back online this long before the last good token expires
+
+
+@dataclass
+class Story:
+    session: HarnessSession
+    proof: StressProof = field(default_factory=StressProof)
+    seen: Observations = field(default_factory=Observations)
+    _journal_mark: int = 0
+    _failed_before: int = 0
+
+    def __post_init__(self) -> None:
+        self.session.network.before_change.append(self._network_changing)
+
+    @property
+    def page(self) -> Page:
+        return self.session.page
+
+    @property
+    def timeline(self) -> CookieTimeline:
+        return self.session.timeline
+
+    def _now(self) -> float:
+        return self.session.clock.now()
+
+    # --- what the user does -------------------------------------------------------------------
+    def sign_in(self) -> None:
+        self.session.sign_in()
+
+    def sign_out(self) -> None:
+        self.seen.signed_out_by_harness = True
+        self.session.app.sign_out()
+
+    def go_offline(self) -> None:
+        self.session.network.offline()
+
+    def come_back_online(self) -> None:
+        self.session.network.online()
+
+    def hide_and_show(self) -> None:
+        self.session.visibility.hide()
+        self.session.visibility.show()
+
+    def let_token_age_past_refresh(self) -> None:
+        """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""
+        token = self.proof.token
+        if token is None or not self.session.network.is_offline:
+            raise HarnessError("go offline before letting the token age")
+        latest = token.expires_at - SAFETY_MARGIN_S
+        due = token.refresh_due_at + 1
+        self.session.clock.advance(self.page, latest - self._now(),
+                                   until=lambda: self._now() >= due and self._failed_token_requests() > 0)
+
+    def wait_for_failed_refresh(self) -> None:
+        """Age the token past its refresh point offline; fail loudly (inconclusive) if nothing was attempted."""
+        self.let_token_age_past_refresh()
+        if self._failed_token_requests() == 0 and self.session.app.client_state().status != "degraded":
+            raise InconclusiveRun("the refresh point passed offline but no refresh attempt was seen")
+
+    def ask_for_a_token(self) -> dict:
+        """The app calls `getToken()` after clearing the cache (as an API call would)."""
+        self.proof.explicit_trigger = "Clerk.session.clearCache() + getToken()"
+        result = self.session.app.get_token(clear_cache=True)
+        if not result["ok"]:
+            kind = "getToken-rejected" if result.get("error") else "getToken-null"
+            self.proof.attempts.append(Attempt(self.timeline.now(), kind, str(result.get("error") or "null")))
+        return result
+
+    def call_the_api(self) -> int:
+        self.seen.api_after_online = self.session.app.call_api().status
+        return self.seen.api_after_online
+
+    def reload(self) -> None:
+        state = self.session.app.reload()
+        self.seen.server_auth_after_reload = self.session.app.server_auth()
+        self.seen.user_after_reload = state.user_id
+        self.seen.status_after_reload = state.status
+        self.timeline.mark(f"after reload: server {self.seen.server_auth_after_reload}, "
+                           f"Clerk.user {'set' if state.user_id else 'null'}")
+
+    # --- what must hold -----------------------------------------------------------------------
+    def assert_signed_in(self, *, server_side: bool = True) -> None:
+        state = self.session.app.client_state()
+        assert state.user_id, f"Clerk.user is null (status {state.status})\n{self.timeline.render()}"
+        if server_side:
+            answer = self.session.app.call_api()
+            assert answer.status == 200, f"/api/me answered {answer.status} ({answer.state})\n{self.timeline.render()}"
+            if self.seen.server_auth_after_reload is not None:
+                assert self.seen.server_auth_after_reload == "signed_in", (
+                    f"the reloaded page was rendered {self.seen.server_auth_after_reload}\n{self.timeline.render()}")
+
+    # --- the proof, kept as the network changes -----------------------------------------------
+    def _network_changing(self, going_offline: bool) -> None:
+        if going_offline:
+            cookie = self.timeline.snapshot().get("__session")
+            if not cookie:
+                raise HarnessError("going offline with no session to protect: no __session cookie yet")
+            self.proof.token = TokenWindow.of(cookie)
+            self.proof.offline_since = self._now()
+            self._journal_mark = self.session.backend.journal.last_seq
+            self._failed_before = len(self.session.network.failed_while_offline(TOKEN_ROUTE))
+            return
+        if self.proof.offline_since is None:
+            return
+        if self.session.app.client_state().status == "degraded":
+            self.proof.attempts.append(Attempt(self.timeline.now(), "status-degraded", "Clerk.status == degraded"))
+        for failed in self.session.network.failed_while_offline(TOKEN_ROUTE)[self._failed_before:]:
+            self.proof.attempts.append(Attempt(failed.t, "failed-request",
+                                               f"{failed.method} {failed.url.split('?')[0]} ({failed.failure})"))
+        self.proof.attempts.sort(key=lambda a: a.t)
+        entries = self.session.backend.journal.entries(self._journal_mark)
+        self.proof.successful_refreshes_while_offline = sum(
+            1 for e in entries if TOKEN_ROUTE in e.path and e.status == 200)
+        self.proof.back_online_at = self._now()
+
+    def _failed_token_requests(self) -> int:
+        return len(self.session.network.failed_while_offline(TOKEN_ROUTE)) - self._failed_before

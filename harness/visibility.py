@@ -1,0 +1,115 @@
+"""Hiding and showing the app page.
+
+"real": in the default context of a CDP-connected Chromium, bringing another page to the front hides
+ours for real (trusted `blur` + `visibilitychange`), and bringing ours back shows it (`focus` +
+`visibilitychange`). "synthetic": where focus emulation keeps every page visible (a normal Playwright
+context), an init script overrides `document.visibilityState`/`hidden` and dispatches untrusted events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Page
+
+from harness.cookie_timeline import CookieTimeline
+
+BINDING = "__harnessPageEvent"
+EVENTS_SCRIPT = """
+(() => {
+  if (window.__harnessPageEvents) return;
+  window.__harnessPageEvents = true;
+  const pending = new Set();
+  const report = (type, event) => {
+    try {
+      const call = Promise.resolve(window.%(binding)s({ type, trusted: event.isTrusted,
+                                                         state: document.visibilityState })).catch(() => {});
+      pending.add(call);
+      call.finally(() => pending.delete(call));
+    } catch (e) {}
+  };
+  window.__harnessFlushPageEvents = () => Promise.all([...pending]);
+  document.addEventListener("visibilitychange", (e) => report("visibilitychange", e), true);
+  window.addEventListener("focus", (e) => report("focus", e), true);
+  window.addEventListener("blur", (e) => report("blur", e), true);
+  window.addEventListener("online", (e) => report("online", e), true);
+  window.addEventListener("offline", (e) => report("offline", e), true);
+})();
+""" % {"binding": BINDING}
+
+SYNTHETIC_SCRIPT = """
+(() => {
+  let state = "visible";
+  Object.defineProperty(Document.prototype, "visibilityState", { configurable: true, get: () => state });
+  Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => state === "hidden" });
+  window.__harnessSetVisibility = (next) => {
+    state = next;
+    document.dispatchEvent(new Event("visibilitychange"));
+    window.dispatchEvent(new Event(next === "hidden" ? "blur" : "focus"));
+  };
+})();
+"""
+
+
+@dataclass(frozen=True)
+class PageEvent:
+    t: float
+    type: str
+    trusted: bool
+    state: str
+
+
+@dataclass
+class Visibility:
+    context: BrowserContext
+    timeline: CookieTimeline
+    mode: str  # "real" or "synthetic"
+    page: Page | None = None  # the app page, hidden and shown when no other page is named
+    events: list[PageEvent] = field(default_factory=list)
+    periods: list[tuple[float, float | None]] = field(default_factory=list)  # hidden (start, end)
+    _cover: Page | None = None
+
+    def install(self) -> "Visibility":
+        self.context.expose_binding(BINDING, self._on_event)
+        self.context.add_init_script(EVENTS_SCRIPT)
+        if self.mode == "synthetic":
+            self.context.add_init_script(SYNTHETIC_SCRIPT)
+        return self
+
+    def _on_event(self, _source: Any, event: dict[str, Any]) -> None:
+        self.events.append(PageEvent(self.timeline.now(), event["type"], bool(event["trusted"]), event["state"]))
+
+    @property
+    def synthetic(self) -> bool:
+        return self.mode == "synthetic"
+
+    def hide(self, page: Page | None = None) -> None:
+        page = page or self.page
+        assert page is not None, "no page to hide"
+        if self.synthetic:
+            page.evaluate("window.__harnessSetVisibility('hidden')")
+        else:
+            if self._cover is None or self._cover.is_closed():
+                self._cover = self.context.new_page()
+            self._cover.bring_to_front()
+        page.wait_for_function("document.visibilityState === 'hidden'", polling=20)
+        page.evaluate("() => window.__harnessFlushPageEvents && window.__harnessFlushPageEvents()")
+        self.periods.append((self.timeline.now(), None))
+        self.timeline.mark("hidden" + (" (synthetic)" if self.synthetic else ""))
+
+    def show(self, page: Page | None = None) -> None:
+        page = page or self.page
+        assert page is not None, "no page to show"
+        if self.synthetic:
+            page.evaluate("window.__harnessSetVisibility('visible')")
+        else:
+            page.bring_to_front()
+        page.wait_for_function("document.visibilityState === 'visible'", polling=20)
+        page.evaluate("() => window.__harnessFlushPageEvents && window.__harnessFlushPageEvents()")
+        if self.periods and self.periods[-1][1] is None:
+            self.periods[-1] = (self.periods[-1][0], self.timeline.now())
+        self.timeline.mark("visible" + (" (synthetic)" if self.synthetic else ""))
+
+    def trusted_changes(self) -> list[PageEvent]:
+        return [e for e in self.events if e.type == "visibilitychange" and e.trusted]
