@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from harness.cookie_timeline import CookieTimeline
 from harness.errors import HarnessError, InconclusiveRun
@@ -15,6 +16,7 @@ from harness.verdict import Observations
 
 TOKEN_ROUTE = "/tokens"
 SAFETY_MARGIN_S = 12  # come back online this long before the last good token expires
+POLLER_WAIT_MS = 12_000  # two ticks of clerk-js's 5 s session poller, plus slack
 
 
 @dataclass
@@ -66,6 +68,18 @@ class Story:
         due = token.refresh_due_at + 1
         self.session.clock.advance(self.page, latest - self._now(),
                                    until=lambda: self._now() >= due and self._failed_token_requests() > 0)
+        if self._failed_token_requests() == 0:
+            self._wait_for_poller_tick()
+
+    def _wait_for_poller_tick(self) -> None:
+        """5.x refreshes only on its session poller, which runs on Web Worker timers in real time
+        (Playwright's clock does not reach workers): wait for its next tick's failed request."""
+        try:
+            self.session.browser.context.wait_for_event(
+                "requestfailed", predicate=lambda r: TOKEN_ROUTE in r.url, timeout=POLLER_WAIT_MS)
+        except PlaywrightTimeoutError:
+            pass  # no attempt: the proof will say so, and the verdict is inconclusive
+        self.timeline.mark("waited for the session poller")
 
     def wait_for_failed_refresh(self) -> None:
         """Age the token past its refresh point offline; fail loudly (inconclusive) if nothing was attempted."""
