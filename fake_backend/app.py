@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fake_backend import control, fapi, pages
 from fake_backend.backend import FakeClerk
 from fake_backend.errors import install_error_handlers
-from fake_backend.middleware import JournalRecorder, MethodOverride
+from fake_backend.middleware import FaultInjector, JournalRecorder, MethodOverride
 from fake_backend.settings import BackendSettings
 
 
@@ -22,7 +22,9 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None) -> FastAPI:
     app.include_router(fapi.router)
     app.include_router(fapi.well_known)
     app.include_router(pages.router)
-    # Middleware added last runs first: the override rewrites the method before the journal sees it.
+    # Middleware added last runs first: the override rewrites the method before the journal and the
+    # fault book see it; the journal wraps fault injection so that injected answers are recorded.
+    app.add_middleware(FaultInjector, clerk=clerk)
     app.add_middleware(JournalRecorder, journal=clerk.journal)
     app.add_middleware(MethodOverride)
     return app

@@ -5,8 +5,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from typing import Callable
+
 from fake_backend.clock import ServerClock
-from fake_backend.journal import RequestJournal
+from fake_backend.faults import FaultBook, compile_pattern
+from fake_backend.journal import JournalEntry, RequestJournal
 from fake_backend.settings import BackendSettings
 from fake_backend.state import Session, State, User
 from fake_backend.tokens import TokenCheck, TokenIssuer
@@ -29,6 +32,19 @@ class FakeClerk:
         self.journal = RequestJournal()
         self.tokens = TokenIssuer(self.settings.issuer, self.settings.token_ttl_seconds, self.clock)
         self.origin: str | None = None  # set by the server once it listens; used as the `azp` claim
+        self.faults = FaultBook()
+        # Set by FakeClerkServer: abort the TCP connection of the client at (host, port).
+        self.connection_dropper: Callable[[tuple[str, int] | None], bool] | None = None
+
+    def drop_connection(self, client: tuple[str, int] | None) -> bool:
+        return bool(self.connection_dropper and self.connection_dropper(client))
+
+    def wait_for_requests(self, method: str | None = None, path: str = "/**", *, count: int = 1, since: int = 0,
+                          timeout: float = 10.0) -> list[JournalEntry]:
+        """Block until `count` journaled requests match (`path` as in fault rules: `*` = one segment)."""
+        regex = compile_pattern(path)
+        return self.journal.wait_for(lambda e: (method is None or e.method == method.upper())
+                                     and bool(regex.match(e.path)), count=count, since=since, timeout=timeout)
 
     def create_user(self, email: str | None = None, password: str = DEFAULT_PASSWORD,
                     first_name: str = "Ada", last_name: str = "Lovelace") -> TestUser:
@@ -58,6 +74,7 @@ class FakeClerk:
 
     def reset(self) -> None:
         """Forget users, clients, sessions and the journal; keep the signing key and settings."""
+        self.faults.clear()
         self.state.reset()
         self.journal.clear()
         self.clock.reset()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -84,6 +84,90 @@ def advance_clock(request: Request, step: ClockStep) -> dict[str, Any]:
 @router.get("/jwks")
 def jwks(request: Request) -> dict[str, Any]:
     return clerk_of(request).tokens.jwks()
+
+
+class NewFault(BaseModel):
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
+    path: str = Field(min_length=1, pattern=r"^/", description="below /__clerk, e.g. /v1/client/sessions/*/tokens")
+    action: Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
+    status: int | None = None
+    code: str | None = None
+    retry_after: int | None = Field(default=None, ge=0, le=3600)
+    delay_s: float | None = Field(default=None, gt=0, le=120)
+    then: Literal["answer", "drop"] = "answer"
+    times: int | None = Field(default=None, ge=1)
+
+
+class Release(BaseModel):
+    then: Literal["answer", "drop"] | None = None
+
+
+@router.post("/faults", status_code=201)
+def add_fault(request: Request, fault: NewFault) -> dict[str, Any]:
+    faults = clerk_of(request).faults
+    try:
+        rule = faults.on(fault.method, fault.path, times=fault.times)
+        try:
+            if fault.action == "error":
+                if fault.status is None:
+                    raise ValueError("an error fault needs a status")
+                rule.error(fault.status, code=fault.code, retry_after=fault.retry_after)
+            elif fault.action == "latency":
+                if fault.delay_s is None:
+                    raise ValueError("a latency fault needs delay_s")
+                rule.latency(fault.delay_s)
+            elif fault.action == "hang":
+                rule.hang(then=fault.then)
+            else:
+                getattr(rule, fault.action)()
+        except ValueError:
+            faults.remove(rule.id)
+            raise
+    except ValueError as error:
+        raise ClerkAPIError(422, "form_param_format_invalid", str(error)) from error
+    return rule.to_dict()
+
+
+@router.get("/faults")
+def list_faults(request: Request) -> dict[str, Any]:
+    faults = clerk_of(request).faults
+    return {"faults": [r.to_dict() for r in faults.rules()], "unmet": [r.id for r in faults.unmet()]}
+
+
+@router.delete("/faults")
+def clear_faults(request: Request) -> dict[str, Any]:
+    clerk_of(request).faults.clear()
+    return {"ok": True}
+
+
+@router.delete("/faults/{rule_id}")
+def remove_fault(request: Request, rule_id: int) -> dict[str, Any]:
+    if not clerk_of(request).faults.remove(rule_id):
+        raise ClerkAPIError(404, "resource_not_found", f"No fault #{rule_id}.")
+    return {"ok": True}
+
+
+@router.post("/faults/{rule_id}/release")
+def release_fault(request: Request, rule_id: int, release: Release | None = None) -> dict[str, Any]:
+    rule = clerk_of(request).faults.get(rule_id)
+    if rule is None or rule.latch is None:
+        raise ClerkAPIError(404, "resource_not_found", f"No hanging fault #{rule_id}.")
+    rule.latch.release(release.then if release else None)
+    return rule.to_dict()
+
+
+@router.get("/journal/wait")
+def wait_for_requests(request: Request, path: str = Query("/**", pattern=r"^/"), method: str | None = None,
+                      count: int = Query(1, ge=1), since: int = Query(0, ge=0),
+                      timeout: float = Query(10.0, gt=0, le=120)) -> dict[str, Any]:
+    """Block until `count` FAPI requests matching `path` (`*` = one segment) have been answered."""
+    try:
+        hits = clerk_of(request).wait_for_requests(method, path, count=count, since=since, timeout=timeout)
+    except TimeoutError as error:
+        raise ClerkAPIError(408, "request_timeout", str(error)) from error
+    except ValueError as error:
+        raise ClerkAPIError(422, "form_param_format_invalid", str(error)) from error
+    return {"entries": [e.to_dict() for e in hits]}
 
 
 @router.post("/reset")

@@ -1,14 +1,25 @@
-"""ASGI middleware: clerk-js's `_method` override, and the request journal."""
+"""ASGI middleware: clerk-js's `_method` override, the request journal, and fault injection."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
+import anyio
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fake_backend.errors import ClerkAPIError, error_response
 from fake_backend.journal import RequestJournal
 from fake_backend.settings import CONTROL_PREFIX, FAPI_PREFIX
+
+if TYPE_CHECKING:
+    from fake_backend.backend import FakeClerk
+
+MAX_HANG_S = 300.0
 
 OVERRIDABLE = {"PATCH", "PUT", "DELETE"}
 UNJOURNALED_PREFIXES = (CONTROL_PREFIX, "/clerk-js/", "/favicon.ico")
@@ -51,5 +62,73 @@ class JournalRecorder:
             await self.app(scope, receive, send_and_watch)
         finally:
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-            self.journal.record(method=scope["method"], path=scope["path"], query=query, status=status["code"],
-                                started=started, note=str(scope["state"].get("journal_note", "")))
+            state = scope["state"]
+            note = "; ".join(str(n) for n in (state.get("journal_note"), state.get("fault")) if n)
+            self.journal.record(method=scope["method"], path=scope["path"], query=query,
+                                status=state.get("journal_status", status["code"]), started=started, note=note)
+
+
+class FaultInjector:
+    """Applies the fault book to FAPI requests (after the method override, inside the journal)."""
+
+    def __init__(self, app: ASGIApp, clerk: "FakeClerk") -> None:
+        self.app = app
+        self.clerk = clerk
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(FAPI_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        rule = self.clerk.faults.take(scope["method"], scope["path"])
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["fault"] = rule.describe()
+        if rule.action == "error":
+            assert rule.status is not None and rule.code is not None
+            headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None
+            error = ClerkAPIError(rule.status, rule.code, f"Injected {rule.status}", headers=headers)
+            await error_response(error)(scope, receive, send)
+        elif rule.action == "empty_token":
+            await JSONResponse({}, headers={"Cache-Control": "no-store"})(scope, receive, send)
+        elif rule.action == "wrapped_token":
+            await self._wrapped(scope, receive, send)
+        elif rule.action == "latency":
+            await asyncio.sleep(rule.delay_s)  # the injected fault itself, not a wait in a test
+            await self.app(scope, receive, send)
+        elif rule.action == "hang":
+            assert rule.latch is not None
+            rule.latch.note_arrival()
+            await anyio.to_thread.run_sync(rule.latch.wait_released, MAX_HANG_S)
+            if rule.latch.then == "drop":
+                self._drop(scope)
+            else:
+                await self.app(scope, receive, send)
+        elif rule.action == "drop":
+            self._drop(scope)
+
+    def _drop(self, scope: Scope) -> None:
+        scope["state"]["journal_status"] = 0
+        if not self.clerk.drop_connection(scope.get("client")):
+            raise ConnectionDropped("no server connection to drop (not running under FakeClerkServer)")
+
+    async def _wrapped(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer as usual, but wrap the JSON body as `{"response": body}` (the #7912 failure path)."""
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        body = json.loads(b"".join(chunks) or b"null")
+        await JSONResponse({"response": body}, status_code=start.get("status", 200),
+                           headers={"Cache-Control": "no-store"})(scope, receive, send)
+
+
+class ConnectionDropped(Exception):
+    pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 
@@ -10,6 +11,16 @@ import uvicorn
 from fake_backend.app import create_app
 from fake_backend.backend import FakeClerk
 from fake_backend.settings import BackendSettings
+
+
+class _QuietDrops(logging.Filter):
+    """A dropped connection (fault injection) ends its request without a response: not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without starting response" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
 class FakeClerkServer:
@@ -24,6 +35,7 @@ class FakeClerkServer:
         self._socket.bind((host, port))
         self.port = self._socket.getsockname()[1]
         self.clerk.origin = self.origin
+        self.clerk.connection_dropper = self._drop_connection
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
@@ -47,6 +59,22 @@ class FakeClerkServer:
                 raise RuntimeError("the fake backend failed to start")
             started.wait(0.01)  # sleep-ok: uvicorn exposes no started event, only a flag
         return self
+
+    def _drop_connection(self, client: tuple[str, int] | None) -> bool:
+        """Kill the connection a request came in on so that the browser sees a network error.
+
+        A bare reset is not enough: Chromium silently retries a request whose connection closed before
+        any byte came back (up to 3 times, POSTs included). A few bytes that are not HTTP, then a
+        reset, fail the request at once (`net::ERR_INVALID_HTTP_RESPONSE`), with no retry.
+        """
+        if client is None:
+            return False
+        for connection in list(self._server.server_state.connections):
+            if tuple(getattr(connection, "client", None) or ()) == tuple(client):
+                connection.transport.write(b"DROPPED\r\n\r\n")
+                connection.transport.close()
+                return True
+        return False
 
     def serve_forever(self) -> None:
         self._server.run(sockets=[self._socket])

@@ -1,0 +1,194 @@
+"""Fault injection on the fake FAPI, read like an expectation: which route, what answer, how many times.
+
+    rule = clerk.faults.on("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=2)
+    latch = clerk.faults.on("POST", "/v1/client/sessions/*/tokens").hang(then="drop")
+    ...; latch.release()
+
+Patterns are matched against the path below the FAPI prefix; `*` stands for one path segment.
+Every request a rule hits is noted in the request journal next to it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fake_backend.settings import FAPI_PREFIX
+
+Action = Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
+ERROR_STATUSES = (401, 403, 404, 422, 429, 500, 502, 503)
+ERROR_CODES = {401: "authentication_invalid", 403: "authorization_invalid", 404: "resource_not_found",
+               422: "form_param_format_invalid", 429: "too_many_requests", 500: "internal_clerk_error",
+               502: "bad_gateway", 503: "service_unavailable"}
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    if not pattern.startswith("/"):
+        raise ValueError(f"path pattern {pattern!r} must start with '/'")
+    if pattern.startswith(FAPI_PREFIX + "/"):
+        pattern = pattern[len(FAPI_PREFIX):]
+    parts = [re.escape(p) if p != "*" else "[^/]+" for p in pattern.split("/")]
+    if parts[-1] == re.escape("**"):
+        parts[-1] = ".*"
+    return re.compile("^" + re.escape(FAPI_PREFIX) + "/".join(parts) + "$")
+
+
+@dataclass
+class Latch:
+    """Holds matching requests until released; then they are answered normally or dropped."""
+
+    then: Literal["answer", "drop"] = "answer"
+    _released: threading.Event = field(default_factory=threading.Event)
+    _arrived: threading.Condition = field(default_factory=threading.Condition)
+    held: int = 0
+
+    def release(self, then: Literal["answer", "drop"] | None = None) -> None:
+        if then is not None:
+            self.then = then
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()
+
+    def wait_released(self, timeout: float) -> bool:
+        return self._released.wait(timeout)
+
+    def note_arrival(self) -> None:
+        with self._arrived:
+            self.held += 1
+            self._arrived.notify_all()
+
+    def wait_until_held(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Block until `count` requests are being held (or raise TimeoutError)."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self.held >= count, timeout):
+                raise TimeoutError(f"waited {timeout:.1f}s for {count} held request(s), {self.held} arrived")
+
+
+@dataclass
+class FaultRule:
+    id: int
+    method: str | None
+    pattern: str
+    times: int | None  # None: until cleared
+    action: Action | None = None
+    status: int | None = None
+    code: str | None = None
+    retry_after: int | None = None
+    delay_s: float = 0.0
+    latch: Latch | None = None
+    hits: int = 0
+    _regex: re.Pattern[str] | None = None
+
+    def __post_init__(self) -> None:
+        self._regex = compile_pattern(self.pattern)
+        if self.method:
+            self.method = self.method.upper()
+
+    # --- what the matching requests get ---------------------------------------------------------
+    def error(self, status: int, *, code: str | None = None, retry_after: int | None = None) -> "FaultRule":
+        if status not in ERROR_STATUSES:
+            raise ValueError(f"status must be one of {ERROR_STATUSES}")
+        self.action, self.status, self.code, self.retry_after = "error", status, code or ERROR_CODES[status], retry_after
+        return self
+
+    def empty_token(self) -> "FaultRule":
+        self.action = "empty_token"
+        return self
+
+    def wrapped_token(self) -> "FaultRule":
+        self.action = "wrapped_token"
+        return self
+
+    def latency(self, seconds: float) -> "FaultRule":
+        if not 0 < seconds <= 120:
+            raise ValueError("latency must be between 0 and 120 seconds")
+        self.action, self.delay_s = "latency", seconds
+        return self
+
+    def hang(self, then: Literal["answer", "drop"] = "answer") -> Latch:
+        self.action, self.latch = "hang", Latch(then)
+        return self.latch
+
+    def drop(self) -> "FaultRule":
+        self.action = "drop"
+        return self
+
+    # --- bookkeeping ----------------------------------------------------------------------------
+    def matches(self, method: str, path: str) -> bool:
+        assert self._regex is not None
+        return (self.method is None or self.method == method) and bool(self._regex.match(path))
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.hits >= self.times
+
+    def describe(self) -> str:
+        what = {"error": f"{self.status} {self.code}" + (f" Retry-After {self.retry_after}" if self.retry_after else ""),
+                "latency": f"latency {self.delay_s:g}s", "hang": f"hang then {self.latch.then if self.latch else '?'}"}
+        return f"fault #{self.id} {what.get(self.action or '', self.action)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "method": self.method, "path": self.pattern, "action": self.action,
+                "status": self.status, "code": self.code, "retry_after": self.retry_after,
+                "delay_s": self.delay_s, "times": self.times, "hits": self.hits,
+                "then": self.latch.then if self.latch else None,
+                "released": self.latch.released if self.latch else None}
+
+
+class FaultBook:
+    """The active fault rules, first match wins; exhausted rules stay listed for reporting."""
+
+    def __init__(self) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+        self._next_id = 1
+
+    def on(self, method: str | None, pattern: str, *, times: int | None = None) -> FaultRule:
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None: until cleared)")
+        with self._lock:
+            rule = FaultRule(self._next_id, method, pattern, times)
+            self._next_id += 1
+            self._rules.append(rule)
+            return rule
+
+    def take(self, method: str, path: str) -> FaultRule | None:
+        """The rule for this request, counting the hit; None when no active rule matches."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.action is not None and not rule.exhausted and rule.matches(method, path):
+                    rule.hits += 1
+                    return rule
+        return None
+
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def get(self, rule_id: int) -> FaultRule | None:
+        return next((r for r in self.rules() if r.id == rule_id), None)
+
+    def remove(self, rule_id: int) -> bool:
+        with self._lock:
+            rule = next((r for r in self._rules if r.id == rule_id), None)
+            if rule is None:
+                return False
+            self._rules.remove(rule)
+        if rule.latch is not None:
+            rule.latch.release()
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            rules, self._rules = self._rules, []
+        for rule in rules:
+            if rule.latch is not None:
+                rule.latch.release()
+
+    def unmet(self) -> list[FaultRule]:
+        """Rules with a count that were not hit that many times: an expectation the run never met."""
+        return [r for r in self.rules() if r.times is not None and r.hits < r.times]
