@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fake_backend.backend import FakeClerk
 from fake_backend.errors import ClerkAPIError
 from fake_backend.payloads import client_json, environment_json, session_json, sign_in_json
+from fake_backend.ids import new_id
 from fake_backend.settings import FAPI_PREFIX
 from fake_backend.state import Client, Session
 
@@ -50,8 +51,15 @@ def session_of_client(request: Request, session_id: str) -> tuple[Client, Sessio
 @router.get("/environment")
 @router.patch("/environment")
 def environment(request: Request, response: Response) -> dict[str, Any]:
+    """Production instances GET it; development ones (`pk_test_`) PATCH it: answer as each expects."""
     no_store(response)
-    return environment_json(clerk_of(request).settings)
+    return environment_json(clerk_of(request).settings, development=request.method == "PATCH")
+
+
+@router.post("/dev_browser")
+def dev_browser(response: Response) -> dict[str, Any]:
+    no_store(response)
+    return {"object": "dev_browser", "id": new_id("dvb")}
 
 
 @router.get("/client")

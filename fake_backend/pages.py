@@ -10,14 +10,14 @@ import re
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from fake_backend.backend import FakeClerk
 from fake_backend.errors import ClerkAPIError
-from fake_backend.settings import FAPI_PREFIX
+from fake_backend.settings import FAPI_PREFIX, publishable_key
 from fake_backend.tokens import TokenCheck
 
 router = APIRouter()
@@ -41,7 +41,9 @@ def bundle_dir(clerk: FakeClerk, version: str) -> Path:
 
 
 @router.get("/", response_class=HTMLResponse)
-def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern)) -> HTMLResponse:
+def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern),
+             instance: Literal["live", "test"] | None = None) -> HTMLResponse:
+    """`?clerk_js=V` picks the bundle; `?instance=test` a development instance (`pk_test_` key)."""
     clerk = clerk_of(request)
     version = clerk_js or clerk.settings.clerk_js_version
     if not (bundle_dir(clerk, version) / "clerk.browser.js").is_file():
@@ -52,7 +54,8 @@ def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSIO
         application_name=html.escape(clerk.settings.application_name),
         server_auth=check.state, server_reason=html.escape(check.reason),
         server_user_id=html.escape(check.user_id or ""), clerk_js_version=html.escape(version),
-        publishable_key=clerk.settings.publishable_key, proxy_url=FAPI_PREFIX,
+        publishable_key=publishable_key(clerk.settings.frontend_api_host, instance=instance or clerk.settings.instance),
+        proxy_url=FAPI_PREFIX,
     )
     return HTMLResponse(page, headers=NO_STORE)
 

@@ -11,8 +11,8 @@ from fake_backend.state import Client, Session, State, User
 TokenMinter = Callable[[Session], str]
 
 
-def environment_json(settings: BackendSettings) -> dict[str, Any]:
-    development = settings.instance == "test"
+def environment_json(settings: BackendSettings, *, development: bool | None = None) -> dict[str, Any]:
+    development = settings.instance == "test" if development is None else development
     urls = {
         "home_url": "/", "sign_in_url": "/", "sign_up_url": "/", "user_profile_url": "/",
         "after_sign_in_url": "/", "after_sign_up_url": "/", "after_sign_out_one_url": "/",

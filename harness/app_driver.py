@@ -53,14 +53,20 @@ class ClerkApp:
     timeline: CookieTimeline
     clock: VirtualClock
     load_timeout_ms: int = 20_000
+    instance: str = "live"
 
     @property
     def url(self) -> str:
-        return f"{self.origin}/?clerk_js={self.version}"
+        suffix = "&instance=test" if self.instance == "test" else ""
+        return f"{self.origin}/?clerk_js={self.version}{suffix}"
 
     def open(self) -> ClientState:
         self.page.goto(self.url)
         return self.wait_loaded()
+
+    def on(self, page: Page) -> "ClerkApp":
+        """The same app driven in another tab."""
+        return ClerkApp(page, self.origin, self.version, self.timeline, self.clock, self.load_timeout_ms, self.instance)
 
     def wait_loaded(self) -> ClientState:
         try:

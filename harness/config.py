@@ -31,7 +31,7 @@ class BrowserConfig:
 
 @dataclass
 class ClerkJsConfig:
-    versions: list[str] = field(default_factory=lambda: ["6.0.0", "6.1.0", "6.40.0"])
+    versions: list[str] = field(default_factory=lambda: ["5.125.13", "6.0.0", "6.1.0", "6.40.0"])
     demo_versions: list[str] = field(default_factory=lambda: ["6.0.0", "6.40.0"])
     newest: str = "6.40.0"
     cache_dir: Path = Path(".cache/clerk-js")

@@ -48,6 +48,13 @@ class StressProof:
     explicit_trigger: str | None = None  # e.g. "getToken()"; None when only aging triggers the refresh
     attempts: list[Attempt] = field(default_factory=list)
     successful_refreshes_while_offline: int = 0
+    # Fault-based stress (the browser stays online; the fake FAPI misbehaves instead):
+    faults_injected: list[str] = field(default_factory=list)
+    fault_hits: list[str] = field(default_factory=list)  # journal lines of requests a fault answered
+
+    @property
+    def kind(self) -> str:
+        return "fault" if self.faults_injected and self.offline_since is None else "offline"
 
     @property
     def refresh_was_due_offline(self) -> bool:
@@ -62,6 +69,10 @@ class StressProof:
     def problems(self) -> list[str]:
         """Why the stress is not proven (empty when it is)."""
         problems = []
+        if self.kind == "fault":
+            if not self.fault_hits:
+                problems.append(f"no request was answered by the injected fault(s): {', '.join(self.faults_injected)}")
+            return problems
         if self.offline_since is None or self.back_online_at is None:
             problems.append("the browser was never offline and back online")
         if self.explicit_trigger is None and not self.refresh_was_due_offline:
@@ -84,6 +95,7 @@ class StressProof:
         data = asdict(self)
         data["refresh_due_at"] = self.token.refresh_due_at if self.token else None
         data["problems"] = self.problems()
+        data["kind"] = self.kind
         return data
 
     def describe(self) -> str:
@@ -95,5 +107,7 @@ class StressProof:
                          f"{self.token.expires_at - self.token.issued_at:+.0f}s (virtual clock)")
         if self.explicit_trigger:
             lines.append(f"trigger: {self.explicit_trigger}")
+        lines += [f"fault: {f}" for f in self.faults_injected]
+        lines += [f"hit: {h}" for h in self.fault_hits]
         lines += [f"t={a.t:7.3f}s refresh attempt: {a.kind} {a.detail}" for a in self.attempts]
         return "\n".join(lines)

@@ -14,6 +14,24 @@ def headline(outcome: Outcome, expected: str | None = None) -> str:
     return line
 
 
+def observed(outcome: Outcome) -> str:
+    """What the story observed, in order, leaving out what it did not look at."""
+    seen = outcome.observations
+    parts = []
+    if seen.client_refetched_after_fault is not None:
+        parts.append(f"GET /v1/client after the fault: {'yes' if seen.client_refetched_after_fault else 'no'}")
+    if seen.api_after_online is not None:
+        parts.append(f"/api/me {seen.api_after_online}")
+    if seen.server_auth_after_reload is not None:
+        parts.append(f"reloaded page rendered {seen.server_auth_after_reload}")
+    if seen.status_after_reload is not None:
+        parts.append(f"after reload Clerk.status {seen.status_after_reload}, "
+                     f"Clerk.user {'set' if seen.user_after_reload else 'null'}")
+    if seen.status_at_end is not None:
+        parts.append(f"at the end Clerk.status {seen.status_at_end}, Clerk.user {'set' if seen.user_at_end else 'null'}")
+    return "; ".join(parts) or "nothing"
+
+
 def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool = True) -> str:
     parts = [headline(outcome, expected)]
     parts += [f"  - {reason}" for reason in outcome.reasons]
@@ -23,10 +41,8 @@ def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool
     if outcome.proof is not None and (outcome.proof.attempts or outcome.proof.explicit_trigger):
         parts.append("  stress:")
         parts += [f"    {line}" for line in outcome.proof.describe().splitlines()]
-    seen = outcome.observations
     if outcome.verdict in ("survived", "lost"):
-        parts.append(f"  after: /api/me {seen.api_after_online}, server page {seen.server_auth_after_reload}, "
-                     f"Clerk.user {'set' if seen.user_after_reload else 'null'} (visibility: {outcome.visibility_mode})")
+        parts.append(f"  seen: {observed(outcome)} (visibility: {outcome.visibility_mode})")
     if with_timeline and outcome.timeline:
         parts.append("  cookie timeline:")
         parts += [f"    {line}" for line in outcome.timeline.splitlines()]

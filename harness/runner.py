@@ -23,10 +23,12 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     journal_start = backend.journal.last_seq
     session: HarnessSession | None = None
     try:
-        session = HarnessSession.start(playwright, config, backend, version)
+        session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance)
         story = Story(session)
         scenario.story(story)
-        session.timeline.snapshot()
+        end = session.app.client_state()
+        story.seen.user_at_end, story.seen.status_at_end = end.user_id, end.status
+        session.timeline.mark(f"end: Clerk.status {end.status}, Clerk.user {'set' if end.user_id else 'null'}")
         removals = session.timeline.removals("__session")
         verdict, reasons = judge(story.proof, removals, story.seen)
         outcome = Outcome(scenario.id, version, verdict, reasons, story.proof, removals, story.seen,

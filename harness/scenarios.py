@@ -18,6 +18,7 @@ class Scenario:
     reference: str
     lost_on: str  # npm semver range of clerk-js versions known to lose the session here ("" = none)
     story: Callable[[Story], None]
+    instance: str = "live"  # "test": a development instance (pk_test_ key)
 
     def expected(self, version: str) -> str:
         if not self.lost_on:
@@ -28,9 +29,11 @@ class Scenario:
 CATALOGUE: dict[str, Scenario] = {}
 
 
-def scenario(id: str, title: str, reference: str, lost_on: str) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
+def scenario(id: str, title: str, reference: str, lost_on: str,
+             instance: str = "live") -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
+    """Register a story in the catalogue under `id`, with the versions known to lose in it."""
     def register(story: Callable[[Story], None]) -> Callable[[Story], None]:
-        CATALOGUE[id] = Scenario(id, title, reference, lost_on, story)
+        CATALOGUE[id] = Scenario(id, title, reference, lost_on, story, instance)
         return story
     return register
 
@@ -53,9 +56,9 @@ def offline_reload(story: Story) -> None:
     story.reload()
 
 
-@scenario("offline-reload-gettoken", "Offline, the app calls getToken() (cache cleared), back online and reload",
+@scenario("offline-gettoken", "Offline, the app calls clearCache() + getToken(), back online and reload",
           "clerk/javascript#7912", lost_on="<6.1.0")
-def offline_reload_gettoken(story: Story) -> None:
+def offline_gettoken(story: Story) -> None:
     story.sign_in()
     story.go_offline()
     story.ask_for_a_token()
@@ -83,3 +86,82 @@ def signout_control(story: Story) -> None:
     story.sign_in()
     story.sign_out()
     story.call_the_api()
+
+
+@scenario("offline-aging", "Offline while the token ages past its refresh point, no test-side trigger at all; "
+          "back online, the API is called", "clerk/javascript#7912", lost_on="<6.1.0")
+def offline_aging(story: Story) -> None:
+    story.sign_in()
+    story.go_offline()
+    story.let_token_age_past_refresh()
+    story.come_back_online()
+    story.call_the_api()
+
+
+@scenario("reload-fapi-down", "After an offline episode, reload while GET /v1/client answers 503",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def reload_fapi_down(story: Story) -> None:
+    story.sign_in()
+    story.go_offline()
+    story.let_token_age_past_refresh()
+    story.come_back_online()
+    story.inject("GET", "/v1/client").error(503)
+    story.reload()
+    story.clear_faults()
+    story.call_the_api()
+
+
+@scenario("empty-token", "Online, the token route answers 200 without a jwt when the refresh comes due",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def empty_token(story: Story) -> None:
+    story.sign_in()
+    story.inject("POST", "/v1/client/sessions/*/tokens").empty_token()
+    story.let_token_age_online_until_fault()
+    story.clear_faults()
+    story.call_the_api()
+    story.reload()
+
+
+@scenario("rate-limit-signout", "A 429 on the token route, then GET /v1/client answers 500",
+          "clerk/javascript#8004", lost_on="<6.1.0")
+def rate_limit_signout(story: Story) -> None:
+    story.sign_in()
+    story.inject("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)
+    story.inject("GET", "/v1/client").error(500)
+    story.session.app.page.evaluate("window.Clerk.session.clearCache()")
+    story.focus_the_window()
+    story.wait_for_client_refetch()
+    story.settle()
+    story.clear_faults()
+    story.call_the_api()
+
+
+@scenario("multi-tab", "Two tabs, one in the background; an offline refresh; both tabs stay signed in",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def multi_tab(story: Story) -> None:
+    story.sign_in()
+    story.open_a_second_tab()
+    story.bring_first_tab_to_front()
+    story.go_offline()
+    story.let_token_age_past_refresh()
+    story.come_back_online()
+    story.call_the_api()
+    story.check_other_tabs()
+    story.reload()
+
+
+@scenario("revoked-control", "Negative control: the server revokes the session; clerk-js gets 401 and signs out",
+          "harness self-check", lost_on="*")
+def revoked_control(story: Story) -> None:
+    story.sign_in()
+    story.revoke_the_session()
+    story.session.app.page.evaluate("window.Clerk.session.clearCache()")
+    story.focus_the_window()
+    story.wait_for_sign_out()
+    story.call_the_api()
+
+
+@scenario("dev-instance", "offline-reload on a development instance (pk_test_ key)",
+          "clerk/javascript#7912", lost_on="<6.1.0", instance="test")
+def dev_instance(story: Story) -> None:
+    offline_reload(story)

@@ -30,7 +30,7 @@ class HarnessSession:
 
     @classmethod
     def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
-              *, user: TestUser | None = None) -> "HarnessSession":
+              *, user: TestUser | None = None, instance: str = "live") -> "HarnessSession":
         """Launch, instrument, install the clock and open the app (not yet signed in)."""
         assert backend.origin, "the fake backend must be listening"
         browser = launch_session(playwright, config.browser)
@@ -42,7 +42,7 @@ class HarnessSession:
             network = Network(context, timeline)
             clock = VirtualClock(context, backend.clock, timeline)
             clock.install()
-            app = ClerkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms)
+            app = ClerkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms, instance)
             app.open()
             profile = assert_realistic_profile(browser.page)
             test_user = user or backend.create_user()
@@ -57,6 +57,12 @@ class HarnessSession:
 
     def sign_in(self) -> None:
         self.app.sign_in(self.user.email, self.user.password)
+
+    def open_tab(self) -> ClerkApp:
+        """Another tab of the same browser context on the app; it comes to the front, as a new tab does."""
+        tab = self.app.on(self.browser.context.new_page())
+        tab.open()
+        return tab
 
     def close(self) -> None:
         self.browser.close()

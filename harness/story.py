@@ -4,10 +4,13 @@ that the stress really happened. The `clerk_page` fixture is a Story on a signed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from fake_backend.faults import FaultRule
+from harness.app_driver import ClerkApp
 from harness.cookie_timeline import CookieTimeline
 from harness.errors import HarnessError, InconclusiveRun
 from harness.evidence import Attempt, StressProof, TokenWindow
@@ -26,6 +29,8 @@ class Story:
     seen: Observations = field(default_factory=Observations)
     _journal_mark: int = 0
     _failed_before: int = 0
+    _fault_mark: int = 0
+    other_tabs: list[ClerkApp] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.session.network.before_change.append(self._network_changing)
@@ -59,6 +64,107 @@ class Story:
         self.session.visibility.hide()
         self.session.visibility.show()
 
+    # --- the fake backend misbehaves -----------------------------------------------------------
+    def inject(self, method: str | None, path: str, *, times: int | None = None) -> FaultRule:
+        """A fault rule on the fake FAPI (finish it with `.error(...)`, `.empty_token()`, ...)."""
+        if not self.proof.faults_injected:
+            self._fault_mark = self.session.backend.journal.last_seq
+        rule = self.session.backend.faults.on(method, path, times=times)
+        self.proof.faults_injected.append(f"{method or '*'} {path}" + (f" x{times}" if times else " until cleared"))
+        return rule
+
+    def clear_faults(self) -> None:
+        self._collect_fault_hits()
+        self.session.backend.faults.clear()
+        self.timeline.mark("faults cleared")
+
+    def _collect_fault_hits(self) -> None:
+        entries = self.session.backend.journal.entries(self._fault_mark)
+        self.proof.fault_hits = [f"{e.method} {e.path} -> {e.status} ({e.note})" for e in entries if "fault #" in e.note]
+
+    def let_token_age_online_until_fault(self) -> None:
+        """Online, virtual time passes the refresh point; stop once a refresh was answered by a fault."""
+        token = TokenWindow.of(self._cookie())
+        self.proof.token = token
+        backend = self.session.backend
+        hit = lambda: any("fault #" in e.note for e in backend.journal.entries(self._fault_mark))  # noqa: E731
+        self.session.clock.advance(self.page, token.expires_at - SAFETY_MARGIN_S - self._now(),
+                                   until=lambda: self._now() >= token.refresh_due_at + 1 and hit())
+        if not hit():  # 5.x: only its session poller (worker timers, real time) refreshes
+            self._wait_for_poller_tick("response")
+        self._collect_fault_hits()
+
+    def focus_the_window(self) -> None:
+        """A `focus` event on the visible page: clerk-js refreshes its token and writes the cookie at once.
+
+        Dispatched from the page (untrusted) on purpose: on a real tab switch the order of `focus` and
+        `visibilitychange` is random, and up to 6.21 a focus that comes first triggers nothing."""
+        self.page.evaluate("window.dispatchEvent(new FocusEvent('focus'))")
+        self.timeline.mark("window focus (dispatched)")
+
+    def settle(self, virtual_s: float = 20) -> None:
+        """Let clerk-js's retry back-off (main-thread timers) run its course on the virtual clock."""
+        self.session.clock.advance(self.page, virtual_s)
+
+    def wait_for_client_refetch(self, timeout_s: float = 6.5) -> bool:
+        """#8004's tell: after a 4xx, old versions fetch `GET /v1/client` (and sign out if it fails).
+        Waits past the next session-poller tick (worker timers, real time), ended early by the request."""
+        def refetched() -> bool:
+            entries = self.session.backend.journal.entries(self._fault_mark)
+            first_fault = next((e.seq for e in entries if "fault #" in e.note), None)
+            return first_fault is not None and any(
+                e.seq > first_fault and e.method == "GET" and e.path.endswith("/v1/client") for e in entries)
+
+        if not refetched():
+            try:
+                self.session.browser.context.wait_for_event(
+                    "response", timeout=timeout_s * 1000,
+                    predicate=lambda r: r.request.method == "GET" and urlparse(r.url).path.endswith("/v1/client"))
+            except PlaywrightTimeoutError:
+                pass
+        self.seen.client_refetched_after_fault = refetched()
+        self._collect_fault_hits()
+        self.timeline.mark(f"GET /v1/client after the fault: {self.seen.client_refetched_after_fault}")
+        return self.seen.client_refetched_after_fault
+
+    # --- the server changes its mind -----------------------------------------------------------
+    def revoke_the_session(self) -> None:
+        session_id = self.session.app.client_state().session_id
+        assert session_id, "no session to revoke"
+        self.session.backend.revoke_session(session_id)
+        self.seen.signed_out_by_harness = True
+        self.timeline.mark("session revoked on the server")
+
+    def wait_for_sign_out(self, timeout_s: float = 10) -> bool:
+        try:
+            self.page.wait_for_function("() => window.Clerk && !window.Clerk.user", polling=50,
+                                        timeout=timeout_s * 1000)
+            self.timeline.mark("Clerk.user is null")
+            return True
+        except PlaywrightTimeoutError:
+            return False
+
+    # --- more tabs -----------------------------------------------------------------------------
+    def open_a_second_tab(self) -> ClerkApp:
+        tab = self.session.open_tab()
+        if not tab.client_state().user_id:
+            raise HarnessError("the second tab did not load signed in")
+        self.other_tabs.append(tab)
+        self.timeline.mark("second tab open")
+        return tab
+
+    def bring_first_tab_to_front(self) -> None:
+        self.session.visibility.show()
+
+    def check_other_tabs(self) -> None:
+        self.seen.other_tabs_signed_out = sum(1 for tab in self.other_tabs if not tab.client_state().user_id)
+
+    def _cookie(self) -> str:
+        cookie = self.timeline.snapshot().get("__session")
+        if not cookie:
+            raise HarnessError("no __session cookie: sign in first")
+        return cookie
+
     def let_token_age_past_refresh(self) -> None:
         """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""
         token = self.proof.token
@@ -69,14 +175,17 @@ class Story:
         self.session.clock.advance(self.page, latest - self._now(),
                                    until=lambda: self._now() >= due and self._failed_token_requests() > 0)
         if self._failed_token_requests() == 0:
-            self._wait_for_poller_tick()
+            self._wait_for_poller_tick("requestfailed")
 
-    def _wait_for_poller_tick(self) -> None:
+    def _wait_for_poller_tick(self, event: str) -> None:
         """5.x refreshes only on its session poller, which runs on Web Worker timers in real time
-        (Playwright's clock does not reach workers): wait for its next tick's failed request."""
+        (Playwright's clock does not reach workers): wait for its next tick's token request."""
+        def is_token_request(item) -> bool:
+            request = item.request if event == "response" else item
+            return TOKEN_ROUTE in request.url
+
         try:
-            self.session.browser.context.wait_for_event(
-                "requestfailed", predicate=lambda r: TOKEN_ROUTE in r.url, timeout=POLLER_WAIT_MS)
+            self.session.browser.context.wait_for_event(event, predicate=is_token_request, timeout=POLLER_WAIT_MS)
         except PlaywrightTimeoutError:
             pass  # no attempt: the proof will say so, and the verdict is inconclusive
         self.timeline.mark("waited for the session poller")

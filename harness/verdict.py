@@ -21,6 +21,10 @@ class Observations:
     user_after_reload: str | None = None
     status_after_reload: str | None = None
     signed_out_by_harness: bool = False
+    other_tabs_signed_out: int = 0
+    user_at_end: str | None = None  # Clerk.user's id when the story ended
+    status_at_end: str | None = None
+    client_refetched_after_fault: bool | None = None  # #8004's tell: GET /v1/client right after a 4xx
 
 
 @dataclass
@@ -64,15 +68,19 @@ def judge(proof: StressProof, removals: list[CookieEvent], seen: Observations) -
         first = removals[0]
         losses.append(f"__session removed at t={first.t:.3f}s via {first.source} ({len(removals)} removal event(s))")
     if seen.api_after_online is not None and seen.api_after_online != 200:
-        losses.append(f"/api/me answered {seen.api_after_online} after coming back online")
+        losses.append(f"/api/me answered {seen.api_after_online}")
     if seen.server_auth_after_reload not in (None, "signed_in"):
         losses.append(f"after the reload the server-rendered page said {seen.server_auth_after_reload}")
     if seen.status_after_reload is not None and seen.user_after_reload is None:
         losses.append("after the reload Clerk.user was null")
+    if seen.status_at_end is not None and seen.user_at_end is None:
+        losses.append("Clerk.user was null when the story ended")
+    if seen.other_tabs_signed_out:
+        losses.append(f"{seen.other_tabs_signed_out} other tab(s) had Clerk.user null")
     if losses:
         return "lost", losses
     if seen.signed_out_by_harness:
-        return "inconclusive", ["the scenario signed out but the oracle saw no loss: the oracle is blind"]
+        return "inconclusive", ["the scenario ended the session but the oracle saw no loss: the oracle is blind"]
     problems = proof.problems()
     if problems:
         return "inconclusive", problems

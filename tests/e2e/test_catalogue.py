@@ -1,0 +1,32 @@
+"""Every catalogue scenario gives its known verdict on every version of the matrix, strictly both ways.
+
+A version inside a scenario's known-loss range must lose (if it survives: fixed upstream, or is the
+harness blind?); outside it, a loss fails the test. Never skipped.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.report import render
+from harness.scenarios import CATALOGUE, get_scenario
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("scenario_id", sorted(CATALOGUE))
+def test_scenario_gives_the_known_verdict(scenario_id, clerk_js_version, run_clerk_scenario):
+    scenario = get_scenario(scenario_id)
+    expected = scenario.expected(clerk_js_version)
+    outcome = run_clerk_scenario(scenario_id)
+    if outcome.verdict != expected:
+        hint = ("fixed upstream, or is the harness blind?" if expected == "lost"
+                else "a regression, or a harness fault")
+        pytest.fail(f"expected {expected}, got {outcome.verdict} ({hint})\n{render(outcome, expected)}")
+    if expected == "survived":
+        assert outcome.proof is not None and outcome.proof.proven, render(outcome, expected)
+        assert outcome.proof.attempts or outcome.proof.fault_hits, "a survival needs a failed refresh as evidence"
+        assert outcome.observations.user_at_end, render(outcome, expected)
+        assert outcome.observations.api_after_online in (None, 200)
+    else:
+        assert outcome.removals, "every known loss shows as a removal of __session:\n" + render(outcome, expected)
