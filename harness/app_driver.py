@@ -113,9 +113,16 @@ class ClerkApp:
                     raise
         self.timeline.mark("signed out")
 
+    def start_get_token(self, *, clear_cache: bool = True) -> None:
+        """Call `Clerk.session.getToken()` in the page without waiting for it (see `finish_get_token`)."""
+        self.page.evaluate(START_GET_TOKEN, clear_cache)
+
     def get_token(self, *, clear_cache: bool = True, max_virtual_s: float = 60) -> dict[str, Any]:
         """`Clerk.session.getToken()`, stepping the virtual clock through its retry back-off until it settles."""
-        self.page.evaluate(START_GET_TOKEN, clear_cache)
+        self.start_get_token(clear_cache=clear_cache)
+        return self.finish_get_token(max_virtual_s=max_virtual_s)
+
+    def finish_get_token(self, *, max_virtual_s: float = 60) -> dict[str, Any]:
         settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))  # noqa: E731
         if not settled():
             self.clock.advance(self.page, max_virtual_s, until=settled)

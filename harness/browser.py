@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -137,8 +137,25 @@ def _start_chromium(executable: str, config: BrowserConfig, timeout_s: float) ->
     return process, endpoint, profile, log
 
 
+RTT_ZERO_SCRIPT = """
+(() => {
+  if (!window.NetworkInformation) return;
+  Object.defineProperty(NetworkInformation.prototype, "rtt", { configurable: true, get: () => 0 });
+})();
+"""
+
+
+def _apply_profile(config: BrowserConfig) -> BrowserConfig:
+    """The launch flags of a profile: "webdriver" drops the realistic flag and marks the browser automated."""
+    if config.profile != "webdriver":
+        return config
+    args = [a for a in config.args if "AutomationControlled" not in a] + ["--enable-automation"]
+    return replace(config, args=args)
+
+
 def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: float = 30) -> BrowserSession:
     executable = find_chromium(config, playwright)
+    config = _apply_profile(config)
     if config.visibility == "real":
         process, endpoint, profile, log = _start_chromium(executable, config, timeout_s)
         try:
@@ -159,17 +176,23 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
         width, height = config.window_size
         context = browser.new_context(viewport={"width": width, "height": height})
         session = BrowserSession(browser, context, context.new_page(), "synthetic", executable)
+    if config.profile == "rtt0":
+        session.context.add_init_script(RTT_ZERO_SCRIPT)
     return session
 
 
-def assert_realistic_profile(page: Page) -> dict:
-    """clerk-js treats a webdriver browser, or rtt 0, as offline/invalid: fail loudly instead of misjudging."""
-    profile = page.evaluate("""() => ({
+def read_profile(page: Page) -> dict:
+    return page.evaluate("""() => ({
         webdriver: navigator.webdriver,
         onLine: navigator.onLine,
         rtt: navigator.connection ? navigator.connection.rtt : null,
         userAgent: navigator.userAgent,
     })""")
+
+
+def assert_realistic_profile(page: Page) -> dict:
+    """clerk-js treats a webdriver browser, or rtt 0, as offline/invalid: fail loudly instead of misjudging."""
+    profile = read_profile(page)
     if profile["webdriver"]:
         raise HarnessError("navigator.webdriver is true: launch Chromium with "
                            "--disable-blink-features=AutomationControlled (see browser.args)")

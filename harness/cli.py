@@ -29,6 +29,8 @@ def build_parser() -> ArgumentParser:
     repro.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
     repro.add_argument("--clerk-js", required=True, metavar="VERSION", help="exact version or `latest`")
     repro.add_argument("--visibility", choices=["real", "synthetic"], help="override browser.visibility")
+    repro.add_argument("--profile", choices=["realistic", "webdriver", "rtt0"],
+                       help="browser profile (default: realistic; the others mimic a stock Playwright browser)")
     repro.add_argument("--headed", action="store_true", help="show the browser window")
     repro.add_argument("--quiet", action="store_true", help="print the verdict only, no timeline")
     demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
@@ -68,6 +70,8 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
         config.browser.visibility = args.visibility
     if args.headed:
         config.browser.headless = False
+    if args.profile:
+        config.browser.profile = args.profile
     scenario, outcome = run_one(config, args.scenario, args.clerk_js)
     print(render(outcome, scenario.expected(outcome.version), with_timeline=not args.quiet))
     return outcome.exit_code

@@ -14,6 +14,9 @@ CONFIG_NAME = "playwright.config.json"
 ENV_CONFIG = "CLERK_HARNESS_CONFIG"
 
 REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
+# "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
+# stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.
+PROFILES = ("realistic", "webdriver", "rtt0")
 # Chromium on a machine with no internet: keep it from reaching out (and failing) at every start.
 QUIET_ARGS = ["--no-first-run", "--disable-background-networking", "--disable-component-update",
               "--disable-sync", "--disable-quic", "--disable-gpu"]
@@ -27,6 +30,7 @@ class BrowserConfig:
     visibility: str = "real"  # "real" (trusted events, CDP default context) or "synthetic"
     window_size: tuple[int, int] = (1280, 800)
     slow_mo_ms: float = 0
+    profile: str = "realistic"  # or "webdriver" / "rtt0": the unrealistic profiles, on purpose
 
 
 @dataclass
@@ -87,6 +91,7 @@ def load_config(path: Path | None = None) -> HarnessConfig:
                 visibility=browser.get("visibility", "real"),
                 window_size=tuple(browser.get("windowSize", (1280, 800))),  # type: ignore[arg-type]
                 slow_mo_ms=float(browser.get("slowMo", 0)),
+                profile=browser.get("profile", "realistic"),
             ),
             clerk_js=ClerkJsConfig(
                 versions=list(clerk_js.get("versions", ClerkJsConfig().versions)),
@@ -104,6 +109,8 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         raise HarnessError(f"{path}: invalid value: {error}") from error
     if config.browser.visibility not in ("real", "synthetic"):
         raise HarnessError(f"{path}: browser.visibility must be 'real' or 'synthetic'")
+    if config.browser.profile not in PROFILES:
+        raise HarnessError(f"{path}: browser.profile must be one of {', '.join(PROFILES)}")
     if config.token_ttl_seconds <= 20:
         raise HarnessError(f"{path}: tokenTtlSeconds must exceed 20 (clerk-js refreshes at TTL - 17 s)")
     return config

@@ -51,6 +51,7 @@ class StressProof:
     # Fault-based stress (the browser stays online; the fake FAPI misbehaves instead):
     faults_injected: list[str] = field(default_factory=list)
     fault_hits: list[str] = field(default_factory=list)  # journal lines of requests a fault answered
+    unmet: list[str] = field(default_factory=list)  # conditions a scenario needed and did not get
 
     @property
     def kind(self) -> str:
@@ -68,7 +69,7 @@ class StressProof:
 
     def problems(self) -> list[str]:
         """Why the stress is not proven (empty when it is)."""
-        problems = []
+        problems = list(self.unmet)
         if self.kind == "fault":
             if not self.fault_hits:
                 problems.append(f"no request was answered by the injected fault(s): {', '.join(self.faults_injected)}")

@@ -1,4 +1,9 @@
-"""Network control for a whole browser context: offline means `navigator.onLine` false and requests fail."""
+"""Network control for a whole browser context.
+
+- offline: `context.set_offline` — `navigator.onLine` false, every request fails, in pages and workers;
+- FAPI down: the Frontend API's requests are aborted by a route while the browser believes it is
+  online (`navigator.onLine` true), as when only Clerk's API is unreachable.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ from typing import Callable
 from playwright.sync_api import BrowserContext, Request
 
 from harness.cookie_timeline import CookieTimeline
+
+
+FAPI_GLOB = "**/__clerk/**"
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,7 @@ class Network:
     periods: list[tuple[float, float | None]] = field(default_factory=list)  # offline (start, end)
     failed: list[FailedRequest] = field(default_factory=list)
     before_change: list[Callable[[bool], None]] = field(default_factory=list)  # called with the new offline state
+    api_down_glob: str | None = None
 
     def __post_init__(self) -> None:
         self.context.on("requestfailed", self._on_failed)
@@ -52,6 +61,27 @@ class Network:
         if self.periods and self.periods[-1][1] is None:
             self.periods[-1] = (self.periods[-1][0], self.timeline.now())
         self.timeline.mark("online")
+
+    def api_down(self, url_glob: str = FAPI_GLOB) -> None:
+        """The Frontend API fails (requests aborted) while the browser believes it is online."""
+        for listener in self.before_change:
+            listener(True)
+        self.context.route(url_glob, lambda route: route.abort("internetdisconnected"))
+        self.api_down_glob = url_glob
+        self.is_offline = True  # for the proof: requests fail as if offline
+        self.periods.append((self.timeline.now(), None))
+        self.timeline.mark("FAPI down (route abort; navigator.onLine stays true)")
+
+    def api_up(self) -> None:
+        for listener in self.before_change:
+            listener(False)
+        if self.api_down_glob:
+            self.context.unroute(self.api_down_glob)
+            self.api_down_glob = None
+        self.is_offline = False
+        if self.periods and self.periods[-1][1] is None:
+            self.periods[-1] = (self.periods[-1][0], self.timeline.now())
+        self.timeline.mark("FAPI up")
 
     def failed_while_offline(self, url_part: str = "") -> list[FailedRequest]:
         return [f for f in self.failed if f.while_offline and url_part in f.url]

@@ -20,6 +20,8 @@ def observed(outcome: Outcome) -> str:
     parts = []
     if seen.client_refetched_after_fault is not None:
         parts.append(f"GET /v1/client after the fault: {'yes' if seen.client_refetched_after_fault else 'no'}")
+    if seen.online_reads_during_flip is not None:
+        parts.append(f"navigator.onLine answers during the flip {seen.online_reads_during_flip}")
     if seen.api_after_online is not None:
         parts.append(f"/api/me {seen.api_after_online}")
     if seen.server_auth_after_reload is not None:

@@ -8,7 +8,7 @@ from playwright.sync_api import Playwright
 
 from fake_backend.backend import FakeClerk, TestUser
 from harness.app_driver import ClerkApp
-from harness.browser import BrowserSession, assert_realistic_profile, launch_session
+from harness.browser import BrowserSession, assert_realistic_profile, launch_session, read_profile
 from harness.clock import VirtualClock
 from harness.config import HarnessConfig
 from harness.cookie_timeline import CookieTimeline
@@ -44,7 +44,10 @@ class HarnessSession:
             clock.install()
             app = ClerkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms, instance)
             app.open()
-            profile = assert_realistic_profile(browser.page)
+            if config.browser.profile == "realistic":
+                profile = assert_realistic_profile(browser.page)
+            else:
+                profile = {**read_profile(browser.page), "unrealistic": config.browser.profile}
             test_user = user or backend.create_user()
             return cls(browser, backend, timeline, network, visibility, clock, app, test_user, profile)
         except BaseException:

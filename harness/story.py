@@ -9,7 +9,8 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from fake_backend.faults import FaultRule
+from fake_backend.faults import FaultRule, Latch
+from harness import online_flip
 from harness.app_driver import ClerkApp
 from harness.cookie_timeline import CookieTimeline
 from harness.errors import HarnessError, InconclusiveRun
@@ -59,6 +60,53 @@ class Story:
 
     def come_back_online(self) -> None:
         self.session.network.online()
+
+    def ask_for_a_token_while_it_fails(self) -> None:
+        """The app calls `getToken()`; virtual time runs until one of its token requests has failed
+        (clerk-js keeps retrying: the call settles later, see `let_the_token_call_settle`)."""
+        self.proof.explicit_trigger = "Clerk.session.clearCache() + getToken()"
+        self.session.app.start_get_token(clear_cache=True)
+        self.session.clock.advance(self.page, 30, until=lambda: self._failed_token_requests() > 0)
+
+    def let_the_token_call_settle(self) -> dict:
+        result = self.session.app.finish_get_token(max_virtual_s=60)
+        if not result["ok"]:
+            self.proof.attempts.append(Attempt(self.timeline.now(), "getToken-rejected" if result.get("error")
+                                               else "getToken-null", str(result.get("error") or "null")))
+        return result
+
+    # --- the residual race of #7912 ------------------------------------------------------------
+    def prepare_online_flip(self) -> None:
+        """Install the page-level hook of `harness.online_flip` (reloads the app before sign-in)."""
+        self.session.browser.context.add_init_script(online_flip.INIT_SCRIPT)
+        self.session.app.open()
+        self.timeline.mark("online-flip hook installed")
+
+    def hold_the_next_token_request(self) -> Latch:
+        return self.inject("POST", "/v1/client/sessions/*/tokens", times=1).hang(then="drop")
+
+    def ask_for_a_token_in_background(self, held: Latch) -> None:
+        """The app calls `getToken()` (cache cleared); its request is held at the server."""
+        self.proof.explicit_trigger = "getToken() in flight, then a focus refresh joins it"
+        self.session.app.start_get_token(clear_cache=True)
+        held.wait_until_held(1, timeout=10)
+        self.timeline.mark("token request held at the server")
+
+    def fail_the_held_request_then_flip_online(self, held: Latch) -> None:
+        """Offline, the held request fails; the browser counts as online from clerk-js's next check on."""
+        online_flip.arm(self.page)
+        held.release(then="drop")
+        self.session.clock.advance(self.page, 1, step_s=0.05, until=lambda: self._failed_token_requests() > 0)
+        reads = self.seen.online_reads_during_flip = online_flip.disarm(self.page)
+        if not (reads and reads[0] is False and True in reads):
+            self.proof.unmet.append(f"the online flip was not exercised (navigator.onLine answers {reads})")
+        self.timeline.mark(f"held request failed; onLine reads {self.seen.online_reads_during_flip}")
+
+    def api_goes_down(self) -> None:
+        self.session.network.api_down()
+
+    def api_comes_back(self) -> None:
+        self.session.network.api_up()
 
     def hide_and_show(self) -> None:
         self.session.visibility.hide()

@@ -24,6 +24,7 @@ class Observations:
     other_tabs_signed_out: int = 0
     user_at_end: str | None = None  # Clerk.user's id when the story ended
     status_at_end: str | None = None
+    online_reads_during_flip: list[bool] | None = None
     client_refetched_after_fault: bool | None = None  # #8004's tell: GET /v1/client right after a 4xx
 
 

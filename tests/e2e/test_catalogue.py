@@ -30,3 +30,21 @@ def test_scenario_gives_the_known_verdict(scenario_id, clerk_js_version, run_cle
         assert outcome.observations.api_after_online in (None, 200)
     else:
         assert outcome.removals, "every known loss shows as a removal of __session:\n" + render(outcome, expected)
+
+
+@pytest.mark.clerk_js("6.0.0")
+def test_a_stock_playwright_browser_catches_the_bug_for_the_wrong_reason(clerk_js_version, playwright,
+                                                                       harness_config, fake_clerk, clerk_js_bundle):
+    """Only the API is down; the browser is online. A realistic browser keeps the session on 6.0.0;
+    with `navigator.webdriver` true (stock Playwright), clerk-js believes it is offline and loses it."""
+    from dataclasses import replace
+
+    from harness.runner import run_scenario
+
+    verdicts = {}
+    for profile in ("realistic", "webdriver"):
+        config = replace(harness_config, browser=replace(harness_config.browser, profile=profile))
+        outcome = run_scenario(playwright, config, fake_clerk, "api-down", clerk_js_version)
+        assert outcome.verdict == get_scenario("api-down").expected(clerk_js_version, profile), render(outcome)
+        verdicts[profile] = outcome.verdict
+    assert verdicts == {"realistic": "survived", "webdriver": "lost"}
