@@ -19,6 +19,16 @@ class ArgumentParser(argparse.ArgumentParser):
         raise SystemExit(EXIT_ERROR)
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="clerk-harness", description="Reproduce Clerk session-loss bugs in a real browser.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
@@ -36,6 +46,14 @@ def build_parser() -> ArgumentParser:
     demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
     demo.add_argument("--scenario", default="offline-reload")
     commands.add_parser("list", help="list the scenario catalogue")
+    run = commands.add_parser("run", help="the scenario x version matrix with a verdict table; exit 1 on any "
+                                          "unexpected verdict, 2 on errors or inconclusive runs")
+    run.add_argument("--scenario", action="append", metavar="ID", help="scenario (repeatable; default: all)")
+    run.add_argument("--clerk-js", action="append", metavar="VERSION",
+                     help="version (repeatable; default: clerkJs.versions in playwright.config.json)")
+    run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
+    run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
+    run.add_argument("--json", metavar="PATH", help="write machine-readable results here")
     return parser
 
 
@@ -73,7 +91,9 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
     if args.profile:
         config.browser.profile = args.profile
     scenario, outcome = run_one(config, args.scenario, args.clerk_js)
-    print(render(outcome, scenario.expected(outcome.version), with_timeline=not args.quiet))
+    if config.browser.profile != "realistic":
+        print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
+    print(render(outcome, scenario.expected(outcome.version, config.browser.profile), with_timeline=not args.quiet))
     return outcome.exit_code
 
 
@@ -93,11 +113,40 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
     return EXIT_LOST if unexpected else EXIT_SURVIVED
 
 
+def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from harness.matrix import Job, durations_by_scenario, print_progress, run_matrix, verdict_table
+    from harness.scenarios import CATALOGUE, get_scenario
+    from harness.setup import ensure_browser, ensure_versions
+
+    scenarios = [get_scenario(s).id for s in (args.scenario or list(CATALOGUE))]
+    ensure_browser(config, progress=lambda _: None)
+    versions = ensure_versions(config, args.clerk_js or config.clerk_js.versions)
+    jobs = [Job(s, v, r) for r in range(args.repeat) for s in scenarios for v in versions]
+    print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(versions)} version(s) x {args.repeat}, "
+          f"{args.workers} worker(s)", file=sys.stderr, flush=True)
+    results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress)
+    print(verdict_table(results, scenarios, versions))
+    medians = durations_by_scenario(results)
+    print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in scenarios))
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.to_dict() for r in results], indent=2))
+    broken = [r for r in results if r.outcome.verdict in ("error", "inconclusive")]
+    unexpected = [r for r in results if not r.as_expected and r not in broken]
+    for r in broken + unexpected:
+        print(f"! {r.job.scenario} @ {r.job.version}: {r.outcome.verdict} (expected {r.expected}): "
+              f"{'; '.join(r.outcome.reasons)}")
+    return EXIT_ERROR if broken else (EXIT_LOST if unexpected else EXIT_SURVIVED)
+
+
 def cmd_list() -> int:
     from harness.scenarios import CATALOGUE
 
+    print(f"{'SCENARIO':<22} {'LOST ON':<10} {'REFERENCE':<32} STORY")
     for scenario in CATALOGUE.values():
-        print(f"{scenario.id:<26} lost on: {scenario.lost_on or 'none':<10} {scenario.title} [{scenario.reference}]")
+        print(f"{scenario.id:<22} {scenario.lost_on or 'none':<10} {scenario.reference:<32} {scenario.title}")
     return EXIT_SURVIVED
 
 
@@ -116,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(config, args)
         if args.command == "list":
             return cmd_list()
+        if args.command == "run":
+            return cmd_run(config, args)
     except HarnessError as error:
         print(f"clerk-harness: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,0 +1,116 @@
+"""Run scenarios × clerk-js versions (× repeats), in parallel worker processes, and tabulate verdicts."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from harness.config import HarnessConfig
+from harness.verdict import Outcome
+
+_worker: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Job:
+    scenario: str
+    version: str
+    repeat: int = 0
+
+
+@dataclass
+class MatrixResult:
+    job: Job
+    outcome: Outcome
+    expected: str
+
+    @property
+    def as_expected(self) -> bool:
+        return self.outcome.verdict == self.expected
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.outcome.to_dict()
+        data.update({"expected": self.expected, "as_expected": self.as_expected, "repeat": self.job.repeat})
+        return data
+
+
+def _start_worker(config: HarnessConfig) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from fake_backend import BackendSettings, FakeClerkServer
+
+    settings = BackendSettings(clerk_js_version=config.clerk_js.newest, clerk_js_cache=config.clerk_js.cache_dir,
+                               token_ttl_seconds=config.token_ttl_seconds)
+    _worker["config"] = config
+    _worker["server"] = FakeClerkServer(settings).start()
+    _worker["playwright"] = sync_playwright().start()
+
+
+def _run_job(job: Job) -> MatrixResult:
+    from harness.runner import run_scenario
+    from harness.scenarios import get_scenario
+
+    config: HarnessConfig = _worker["config"]
+    backend = _worker["server"].clerk
+    backend.reset()
+    outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version)
+    return MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile))
+
+
+def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2,
+               on_result: Callable[[int, int, MatrixResult], None] | None = None) -> list[MatrixResult]:
+    """Each worker process owns one fake backend and one Playwright; results arrive as they finish."""
+    results: list[MatrixResult] = []
+    workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config,)) as pool:
+        futures = [pool.submit(_run_job, job) for job in jobs]
+        for done, future in enumerate(as_completed(futures), start=1):
+            result = future.result()
+            results.append(result)
+            if on_result is not None:
+                on_result(done, len(jobs), result)
+    order = {job: i for i, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r.job])
+
+
+CELL = {"survived": "survived", "lost": "lost", "inconclusive": "INCONCLUSIVE", "error": "ERROR"}
+
+
+def verdict_table(results: list[MatrixResult], scenarios: list[str], versions: list[str]) -> str:
+    """scenario × version; a cell lists each run's verdict, marked `!` when it was not the expected one."""
+    cells: dict[tuple[str, str], list[str]] = {}
+    for r in results:
+        mark = "" if r.as_expected else "!"
+        cells.setdefault((r.job.scenario, r.job.version), []).append(CELL[r.outcome.verdict] + mark)
+    width = max([len(s) for s in scenarios] + [8])
+    col = max([len(v) for v in versions] + [max((len(",".join(c)) for c in cells.values()), default=8)])
+    lines = [f"{'scenario':<{width}}  " + "  ".join(f"{v:<{col}}" for v in versions)]
+    for scenario in scenarios:
+        row = [",".join(_collapse(cells.get((scenario, v), ["-"]))) for v in versions]
+        lines.append(f"{scenario:<{width}}  " + "  ".join(f"{c:<{col}}" for c in row))
+    return "\n".join(lines)
+
+
+def _collapse(verdicts: list[str]) -> list[str]:
+    """['lost', 'lost', 'lost'] -> ['lost x3']; mixed verdicts stay listed."""
+    return [f"{verdicts[0]} x{len(verdicts)}"] if len(set(verdicts)) == 1 and len(verdicts) > 1 else verdicts
+
+
+def durations_by_scenario(results: list[MatrixResult]) -> dict[str, float]:
+    by: dict[str, list[float]] = {}
+    for r in results:
+        by.setdefault(r.job.scenario, []).append(r.outcome.duration_s)
+    return {s: statistics.median(d) for s, d in by.items()}
+
+
+def print_progress(done: int, total: int, result: MatrixResult) -> None:
+    width = 24
+    filled = int(width * done / total)
+    status = "as expected" if result.as_expected else f"UNEXPECTED (expected {result.expected})"
+    line = (f"[{'#' * filled}{'.' * (width - filled)}] {done:>3}/{total} {result.job.scenario} @ {result.job.version}: "
+            f"{result.outcome.verdict} {status} ({result.outcome.duration_s:.1f}s)")
+    print(line, file=sys.stderr, flush=True)
