@@ -46,6 +46,14 @@ def build_parser() -> ArgumentParser:
     demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
     demo.add_argument("--scenario", default="offline-reload")
     commands.add_parser("list", help="list the scenario catalogue")
+    serve = commands.add_parser("serve", help="the fake backend and the app page for a human with a real browser")
+    serve.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
+    serve.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="bind address (default 127.0.0.1; clerk-js needs localhost/127.0.0.1 for a secure context)")
+    serve.add_argument("--token-ttl", type=positive_int, default=None, metavar="SECONDS",
+                       help="session token lifetime (default: tokenTtlSeconds)")
+    commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
     run = commands.add_parser("run", help="the scenario x version matrix with a verdict table; exit 1 on any "
                                           "unexpected verdict, 2 on errors or inconclusive runs")
     run.add_argument("--scenario", action="append", metavar="ID", help="scenario (repeatable; default: all)")
@@ -141,6 +149,51 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     return EXIT_ERROR if broken else (EXIT_LOST if unexpected else EXIT_SURVIVED)
 
 
+def cmd_serve(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from fake_backend import BackendSettings, FakeClerkServer
+    from harness.setup import ensure_versions
+
+    version = ensure_versions(config, [args.clerk_js or config.clerk_js.newest], progress=lambda _: None)[0]
+    settings = BackendSettings(clerk_js_version=version, clerk_js_cache=config.clerk_js.cache_dir,
+                               token_ttl_seconds=args.token_ttl or config.token_ttl_seconds)
+    try:
+        server = FakeClerkServer(settings, host=args.host, port=args.port)
+    except OSError as error:
+        raise HarnessError(f"cannot listen on {args.host}:{args.port}: {error.strerror}; try --port 0") from error
+    user = server.clerk.create_user("ada@example.test")
+    origin = server.origin
+    print(f"""Fake Clerk backend with clerk-js {version}
+
+  app          {origin}/            (other versions: {origin}/?clerk_js=VERSION once cached;
+                                      a development instance: add &instance=test)
+  sign in as   {user.email} / {user.password}
+  control API  {origin}/__harness/docs
+
+Inject faults while you use the app, for example:
+  curl -X POST {origin}/__harness/faults -H 'content-type: application/json' \\
+       -d '{{"method": "POST", "path": "/v1/client/sessions/*/tokens", "action": "error", "status": 429, "times": 1}}'
+  curl {origin}/__harness/journal                  # every request the fake answered
+  curl -X DELETE {origin}/__harness/faults         # clear faults
+In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. Ctrl-C stops.""", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return EXIT_SURVIVED
+
+
+def cmd_versions(config: HarnessConfig) -> int:
+    from harness.clerk_js import ClerkJsCache, resolve_version
+
+    cached = ClerkJsCache(config.clerk_js.cache_dir).cached_versions()
+    print(f"cached in {config.clerk_js.cache_dir}: {', '.join(cached) or 'none'}")
+    print(f"pinned newest (clerkJs.newest): {config.clerk_js.newest}")
+    newest = resolve_version("latest")
+    note = "" if newest == config.clerk_js.newest else "  <- newer than the pinned one"
+    print(f"newest published (npm latest): {newest}{note}")
+    return EXIT_SURVIVED
+
+
 def cmd_list() -> int:
     from harness.scenarios import CATALOGUE
 
@@ -167,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list()
         if args.command == "run":
             return cmd_run(config, args)
+        if args.command == "serve":
+            return cmd_serve(config, args)
+        if args.command == "versions":
+            return cmd_versions(config)
     except HarnessError as error:
         print(f"clerk-harness: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -86,12 +86,11 @@ def verdict_table(results: list[MatrixResult], scenarios: list[str], versions: l
     for r in results:
         mark = "" if r.as_expected else "!"
         cells.setdefault((r.job.scenario, r.job.version), []).append(CELL[r.outcome.verdict] + mark)
+    rows = {s: [",".join(_collapse(cells.get((s, v), ["-"]))) for v in versions] for s in scenarios}
     width = max([len(s) for s in scenarios] + [8])
-    col = max([len(v) for v in versions] + [max((len(",".join(c)) for c in cells.values()), default=8)])
+    col = max([len(v) for v in versions] + [len(c) for row in rows.values() for c in row])
     lines = [f"{'scenario':<{width}}  " + "  ".join(f"{v:<{col}}" for v in versions)]
-    for scenario in scenarios:
-        row = [",".join(_collapse(cells.get((scenario, v), ["-"]))) for v in versions]
-        lines.append(f"{scenario:<{width}}  " + "  ".join(f"{c:<{col}}" for c in row))
+    lines += [f"{s:<{width}}  " + "  ".join(f"{c:<{col}}" for c in rows[s]) for s in scenarios]
     return "\n".join(lines)
 
 
