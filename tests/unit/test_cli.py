@@ -1,0 +1,59 @@
+"""The CLI answers bad input with exit 2 and one actionable line."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:
+        code = int(exit_.code)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("argv", [
+    ("repro",), ("repro", "offline-reload"), ("frobnicate",), ("run", "--workers", "0"),
+    ("run", "--repeat", "x"), ("repro", "offline-reload", "--clerk-js", "6.1.0", "--profile", "chrome"),
+])
+def test_bad_arguments_exit_2_with_one_line(capsys, argv):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("clerk-harness: error:")
+
+
+def test_unknown_scenario_names_the_known_ones(capsys):
+    code, _, err = run(capsys, "repro", "no-such-story", "--clerk-js", "6.1.0")
+    assert code == 2 and "offline-reload" in err and len(err.strip().splitlines()) == 1
+
+
+def test_unpublished_version_is_one_clear_line(capsys):
+    code, _, err = run(capsys, "repro", "offline-reload", "--clerk-js", "6.0.99")
+    assert code == 2 and "6.0.99 is not published on npm" in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_browser_is_one_clear_line(capsys, tmp_path, monkeypatch):
+    config = tmp_path / "playwright.config.json"
+    config.write_text('{"browser": {"executablePath": "/nowhere/chromium"}}')
+    monkeypatch.setenv("CLERK_HARNESS_CONFIG", str(config))
+    code, _, err = run(capsys, "repro", "offline-reload", "--clerk-js", "6.1.0")
+    assert code == 2 and "/nowhere/chromium" in err and len(err.strip().splitlines()) == 1
+
+
+def test_broken_config_is_one_clear_line(capsys, tmp_path, monkeypatch):
+    config = tmp_path / "playwright.config.json"
+    config.write_text('{"tokenTtlSeconds": 10}')
+    monkeypatch.setenv("CLERK_HARNESS_CONFIG", str(config))
+    code, _, err = run(capsys, "list")
+    assert code == 2 and "tokenTtlSeconds" in err
+
+
+def test_list_shows_the_catalogue(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    for scenario in ("offline-reload", "offline-visibility", "rate-limit-signout", "offline-online-race"):
+        assert scenario in out
