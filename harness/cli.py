@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from harness.config import HarnessConfig, load_config
@@ -43,6 +45,10 @@ def build_parser() -> ArgumentParser:
                        help="browser profile (default: realistic; the others mimic a stock Playwright browser)")
     repro.add_argument("--headed", action="store_true", help="show the browser window")
     repro.add_argument("--quiet", action="store_true", help="print the verdict only, no timeline")
+    repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
+    repro.add_argument("--artifacts", metavar="DIR",
+                       help="folder for result.json, timeline.json, journal.json, trace.zip, screenshot.png, "
+                            "report.html (default: artifacts/repro/SCENARIO-VERSION-TIME)")
     demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
     demo.add_argument("--scenario", default="offline-reload")
     commands.add_parser("list", help="list the scenario catalogue")
@@ -62,6 +68,7 @@ def build_parser() -> ArgumentParser:
     run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
     run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
     run.add_argument("--json", metavar="PATH", help="write machine-readable results here")
+    run.add_argument("--report", metavar="PATH", help="write the self-contained HTML report here")
     return parser
 
 
@@ -75,7 +82,7 @@ def backend_for(config: HarnessConfig, version: str) -> Iterator:
         yield server
 
 
-def run_one(config: HarnessConfig, scenario_id: str, spec: str):
+def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None):
     from playwright.sync_api import sync_playwright
 
     from harness.runner import run_scenario
@@ -86,7 +93,8 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str):
     ensure_browser(config, progress=lambda _: None)
     version = ensure_versions(config, [spec], progress=lambda _: None)[0]
     with backend_for(config, version) as server, sync_playwright() as playwright:
-        return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version)
+        folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
+        return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version, artifacts=folder)
 
 
 def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
@@ -98,10 +106,21 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
         config.browser.headless = False
     if args.profile:
         config.browser.profile = args.profile
-    scenario, outcome = run_one(config, args.scenario, args.clerk_js)
+    if args.slow_mo:
+        config.browser.slow_mo_ms = args.slow_mo
+
+    def folder(scenario_id: str, version: str) -> Path:
+        if args.artifacts:
+            return Path(args.artifacts)
+        return config.artifacts_dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+    scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder)
     if config.browser.profile != "realistic":
         print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
     print(render(outcome, scenario.expected(outcome.version, config.browser.profile), with_timeline=not args.quiet))
+    if outcome.artifacts.get("report"):
+        print(f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html, trace.zip: "
+              f"`playwright show-trace {outcome.artifacts.get('trace', 'trace.zip')}`)")
     return outcome.exit_code
 
 
@@ -123,7 +142,6 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
 
     from harness.matrix import Job, durations_by_scenario, print_progress, run_matrix, verdict_table
     from harness.scenarios import CATALOGUE, get_scenario
@@ -141,6 +159,13 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in scenarios))
     if args.json:
         Path(args.json).write_text(json.dumps([r.to_dict() for r in results], indent=2))
+        print(f"results: {args.json}")
+    if args.report:
+        from harness.html_report import write_report
+
+        write_report(Path(args.report), [(r.outcome, r.expected) for r in results],
+                     title=f"clerk-harness run: {len(scenarios)} scenario(s) x {len(versions)} version(s)")
+        print(f"report: {args.report}")
     broken = [r for r in results if r.outcome.verdict in ("error", "inconclusive")]
     unexpected = [r for r in results if not r.as_expected and r not in broken]
     for r in broken + unexpected:

@@ -102,6 +102,7 @@ class CookieTimeline:
 
     context: BrowserContext
     started: float = field(default_factory=time.monotonic)
+    started_wall: float = field(default_factory=time.time)  # to place server-side events on this timeline
     events: list[CookieEvent] = field(default_factory=list)
     marks: list[tuple[float, str]] = field(default_factory=list)
     _known: dict[str, str] = field(default_factory=dict)

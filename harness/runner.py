@@ -1,9 +1,12 @@
-"""Run one scenario on one clerk-js version and judge it."""
+"""Run one scenario on one clerk-js version, judge it, and keep its evidence (and artifacts)."""
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
+from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Playwright
 
@@ -17,13 +20,20 @@ from harness.verdict import Outcome, judge
 
 
 def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: str,
-                 version: str) -> Outcome:
+                 version: str, *, artifacts: Path | None = None) -> Outcome:
+    """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
+
+    With `artifacts`, that folder receives result.json, timeline.json, journal.json, trace.zip (a
+    Playwright trace), screenshot.png and report.html."""
     scenario = get_scenario(scenario_id)
     started = time.monotonic()
     journal_start = backend.journal.last_seq
     session: HarnessSession | None = None
+    story: Story | None = None
     try:
         session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance)
+        if artifacts is not None:
+            session.browser.context.tracing.start(screenshots=True, snapshots=True, title=f"{scenario.id} {version}")
         story = Story(session)
         scenario.story(story)
         end = session.app.client_state()
@@ -31,20 +41,65 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
         session.timeline.mark(f"end: Clerk.status {end.status}, Clerk.user {'set' if end.user_id else 'null'}")
         removals = session.timeline.removals("__session")
         verdict, reasons = judge(story.proof, removals, story.seen)
-        outcome = Outcome(scenario.id, version, verdict, reasons, story.proof, removals, story.seen,
-                          session.browser.visibility_mode)
+        outcome = Outcome(scenario.id, version, verdict, reasons, story.proof, removals, story.seen)
     except HarnessError as error:
         outcome = Outcome(scenario.id, version, "error", [str(error)], None, error=str(error))
     except Exception as error:  # noqa: BLE001 - report, never crash a matrix
         outcome = Outcome(scenario.id, version, "error", [f"{type(error).__name__}: {str(error).splitlines()[0]}"],
                           None, error=traceback.format_exc())
-    finally:
-        if session is not None:
-            outcome_timeline = session.timeline.render()
-            session.close()
     outcome.duration_s = time.monotonic() - started
+    outcome.profile = config.browser.profile
+    journal = backend.journal.entries(journal_start)
+    outcome.journal = [e.to_dict() for e in journal]
     if session is not None:
-        outcome.timeline = outcome_timeline
+        outcome.timeline = session.timeline.render()
         outcome.visibility_mode = session.browser.visibility_mode
-    outcome.journal = [e.to_dict() for e in backend.journal.entries(journal_start)]
+        outcome.chart = chart_of(session, outcome.journal)
+        if artifacts is not None:
+            _keep_artifacts(session, outcome, artifacts)
+        session.close()
+    if artifacts is not None:
+        _write_results(outcome, artifacts, scenario.expected(version, config.browser.profile))
     return outcome
+
+
+def chart_of(session: HarnessSession, journal: list[dict[str, Any]]) -> dict[str, Any]:
+    """Everything the HTML report draws, on the harness timeline (seconds since the session started)."""
+    timeline = session.timeline
+    end = timeline.now()
+    return {
+        "end": end,
+        "offline": [(s, e if e is not None else end) for s, e in session.network.periods],
+        "hidden": [(s, e if e is not None else end) for s, e in session.visibility.periods],
+        "cookie": [e.to_dict() for e in timeline.events if e.name == "__session"],
+        "marks": [{"t": t, "label": label} for t, label in timeline.marks],
+        "requests": [{**e, "t": round(e["at"] - timeline.started_wall, 4)} for e in journal],
+        "visibility_events": [{"t": e.t, "type": e.type, "trusted": e.trusted, "state": e.state}
+                              for e in session.visibility.events],
+    }
+
+
+def _keep_artifacts(session: HarnessSession, outcome: Outcome, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        session.page.screenshot(path=str(folder / "screenshot.png"), full_page=True)
+        outcome.artifacts["screenshot"] = str(folder / "screenshot.png")
+    except Exception:  # noqa: BLE001 - a crashed page has nothing to show
+        pass
+    try:
+        session.browser.context.tracing.stop(path=str(folder / "trace.zip"))
+        outcome.artifacts["trace"] = str(folder / "trace.zip")
+    except Exception:  # noqa: BLE001 - tracing never started (the session failed early)
+        pass
+
+
+def _write_results(outcome: Outcome, folder: Path, expected: str) -> None:
+    from harness.html_report import write_report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    outcome.artifacts.update({name: str(folder / f"{name}.json") for name in ("result", "timeline", "journal")})
+    outcome.artifacts["report"] = str(folder / "report.html")
+    (folder / "timeline.json").write_text(json.dumps(outcome.chart, indent=2))
+    (folder / "journal.json").write_text(json.dumps(outcome.journal, indent=2))
+    (folder / "result.json").write_text(json.dumps({**outcome.to_dict(), "expected": expected}, indent=2))
+    write_report(folder / "report.html", [(outcome, expected)], title=f"{outcome.scenario} on clerk-js {outcome.version}")

@@ -42,6 +42,9 @@ class Outcome:
     timeline: str = ""
     journal: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    profile: str = "realistic"
+    chart: dict[str, Any] = field(default_factory=dict)  # bands and events on the harness timeline
+    artifacts: dict[str, str] = field(default_factory=dict)  # name -> path
 
     @property
     def exit_code(self) -> int:
@@ -51,11 +54,12 @@ class Outcome:
         return {
             "scenario": self.scenario, "version": self.version, "verdict": self.verdict,
             "reasons": self.reasons, "duration_s": round(self.duration_s, 3),
-            "visibility_mode": self.visibility_mode, "error": self.error,
+            "visibility_mode": self.visibility_mode, "profile": self.profile, "error": self.error,
             "proof": self.proof.to_dict() if self.proof else None,
             "removals": [r.to_dict() for r in self.removals],
             "observations": self.observations.__dict__,
             "journal": self.journal,
+            "artifacts": self.artifacts,
         }
 
 
