@@ -45,7 +45,7 @@ class ApiAnswer:
     user_id: str | None
 
 
-@dataclass
+@dataclass(repr=False)
 class ClerkApp:
     page: Page
     origin: str
@@ -54,6 +54,9 @@ class ClerkApp:
     clock: VirtualClock
     load_timeout_ms: int = 20_000
     instance: str = "live"
+
+    def __repr__(self) -> str:
+        return f"<ClerkApp clerk-js {self.version} at {self.url}>"
 
     @property
     def url(self) -> str:

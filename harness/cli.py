@@ -60,6 +60,12 @@ def build_parser() -> ArgumentParser:
     serve.add_argument("--token-ttl", type=positive_int, default=None, metavar="SECONDS",
                        help="session token lifetime (default: tokenTtlSeconds)")
     commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
+    bisect = commands.add_parser("bisect", help="find the first clerk-js release where a scenario's verdict flips")
+    bisect.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
+    bisect.add_argument("--good", required=True, metavar="VERSION", help="a version that keeps the session")
+    bisect.add_argument("--bad", required=True, metavar="VERSION", help="a version that loses it")
+    bisect.add_argument("--runs-per-step", type=positive_int, default=1,
+                        help="runs of each version; differing verdicts stop the bisect as flaky (default 1)")
     run = commands.add_parser("run", help="the scenario x version matrix with a verdict table; exit 1 on any "
                                           "unexpected verdict, 2 on errors or inconclusive runs")
     run.add_argument("--scenario", action="append", metavar="ID", help="scenario (repeatable; default: all)")
@@ -207,6 +213,38 @@ In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. 
     return EXIT_SURVIVED
 
 
+def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from playwright.sync_api import sync_playwright
+
+    from harness.bisect import bisect, releases_between
+    from harness.clerk_js import ClerkJsCache, resolve_version
+    from harness.runner import run_scenario
+    from harness.scenarios import get_scenario
+    from harness.setup import ensure_browser
+
+    scenario = get_scenario(args.scenario)
+    good, bad = resolve_version(args.good), resolve_version(args.bad)
+    ensure_browser(config, progress=lambda _: None)
+    releases = releases_between(good, bad)
+    print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
+          f"(about {len(releases).bit_length() + 1} runs)", flush=True)
+    cache = ClerkJsCache(config.clerk_js.cache_dir)
+    with backend_for(config, config.clerk_js.newest) as server, sync_playwright() as playwright:
+        def run(version: str):
+            cache.ensure(version)
+            server.clerk.reset()
+            return run_scenario(playwright, config, server.clerk, scenario.id, version)
+
+        def progress(step, why: str) -> None:
+            print(f"  clerk-js {step.version:<10} {', '.join(step.verdicts):<10} ({why})", flush=True)
+
+        result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=progress)
+    change = "keeps the session" if result.newer_verdict == "survived" else "loses the session"
+    print(f"first release that {change}: {result.first_flipped} (last before it: {result.last_before}); "
+          f"{result.runs} run(s) over {result.candidates} release(s)")
+    return EXIT_SURVIVED
+
+
 def cmd_versions(config: HarnessConfig) -> int:
     from harness.clerk_js import ClerkJsCache, resolve_version
 
@@ -249,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_serve(config, args)
         if args.command == "versions":
             return cmd_versions(config)
+        if args.command == "bisect":
+            return cmd_bisect(config, args)
     except HarnessError as error:
         print(f"clerk-harness: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -17,12 +17,15 @@ from fake_backend.clock import ServerClock
 from harness.cookie_timeline import CookieTimeline
 
 
-@dataclass
+@dataclass(repr=False)
 class VirtualClock:
     context: BrowserContext
     server: ServerClock
     timeline: CookieTimeline
     advanced_s: float = 0.0
+
+    def __repr__(self) -> str:
+        return f"<VirtualClock advanced {self.advanced_s:g}s>"
 
     def install(self) -> None:
         """Before the first navigation: the page clock starts at the server's time and flows naturally."""

@@ -96,7 +96,7 @@ def _is_removal(raw: str, after: str | None) -> bool:
     return value == "" or "max-age=0" in lowered or "max-age=-" in lowered
 
 
-@dataclass
+@dataclass(repr=False)
 class CookieTimeline:
     """Records every change of the watched cookies on one browser context."""
 
@@ -106,6 +106,9 @@ class CookieTimeline:
     events: list[CookieEvent] = field(default_factory=list)
     marks: list[tuple[float, str]] = field(default_factory=list)
     _known: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<CookieTimeline {len(self.events)} events, {len(self.removals('__session'))} removals of __session>"
 
     def install(self) -> "CookieTimeline":
         self.context.expose_binding(BINDING, self._on_page_event)

@@ -27,7 +27,7 @@ class FailedRequest:
     while_offline: bool
 
 
-@dataclass
+@dataclass(repr=False)
 class Network:
     context: BrowserContext
     timeline: CookieTimeline
@@ -36,6 +36,9 @@ class Network:
     failed: list[FailedRequest] = field(default_factory=list)
     before_change: list[Callable[[bool], None]] = field(default_factory=list)  # called with the new offline state
     api_down_glob: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Network {'offline' if self.is_offline else 'online'}>"
 
     def __post_init__(self) -> None:
         self.context.on("requestfailed", self._on_failed)

@@ -16,7 +16,7 @@ from harness.network import Network
 from harness.visibility import Visibility
 
 
-@dataclass
+@dataclass(repr=False)
 class HarnessSession:
     browser: BrowserSession
     backend: FakeClerk
@@ -27,6 +27,9 @@ class HarnessSession:
     app: ClerkApp
     user: TestUser
     profile: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<HarnessSession clerk-js {self.app.version} ({self.browser.visibility_mode} visibility)>"
 
     @classmethod
     def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,

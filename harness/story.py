@@ -23,7 +23,7 @@ SAFETY_MARGIN_S = 12  # come back online this long before the last good token ex
 POLLER_WAIT_MS = 12_000  # two ticks of clerk-js's 5 s session poller, plus slack
 
 
-@dataclass
+@dataclass(repr=False)
 class Story:
     session: HarnessSession
     proof: StressProof = field(default_factory=StressProof)
@@ -32,6 +32,9 @@ class Story:
     _failed_before: int = 0
     _fault_mark: int = 0
     other_tabs: list[ClerkApp] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<Story clerk-js {self.session.app.version}, {len(self.timeline.events)} cookie events>"
 
     def __post_init__(self) -> None:
         self.session.network.before_change.append(self._network_changing)

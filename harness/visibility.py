@@ -60,7 +60,7 @@ class PageEvent:
     state: str
 
 
-@dataclass
+@dataclass(repr=False)
 class Visibility:
     context: BrowserContext
     timeline: CookieTimeline
@@ -69,6 +69,9 @@ class Visibility:
     events: list[PageEvent] = field(default_factory=list)
     periods: list[tuple[float, float | None]] = field(default_factory=list)  # hidden (start, end)
     _cover: Page | None = None
+
+    def __repr__(self) -> str:
+        return f"<Visibility {self.mode}, {len(self.events)} events>"
 
     def install(self) -> "Visibility":
         self.context.expose_binding(BINDING, self._on_event)

@@ -1,0 +1,93 @@
+"""Find the clerk-js release where a scenario's verdict flips, by binary search over npm releases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import semantic_version
+
+from harness.clerk_js import published_versions
+from harness.errors import HarnessError
+from harness.verdict import Outcome
+
+Runner = Callable[[str], Outcome]
+
+
+@dataclass
+class Step:
+    version: str
+    verdicts: list[str]
+
+    @property
+    def verdict(self) -> str:
+        return self.verdicts[0]
+
+
+@dataclass
+class BisectResult:
+    first_flipped: str  # the first release (from the older end) whose verdict is the newer end's
+    last_before: str
+    older_verdict: str
+    newer_verdict: str
+    candidates: int
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def runs(self) -> int:
+        return sum(len(s.verdicts) for s in self.steps)
+
+
+def releases_between(a: str, b: str, available: list[str] | None = None) -> list[str]:
+    """Releases (no pre-releases) from the older of a, b to the newer, both included, in semver order."""
+    versions = available if available is not None else published_versions()
+    lo, hi = sorted((semantic_version.Version(a), semantic_version.Version(b)))
+    for end in (a, b):
+        if end not in versions:
+            raise HarnessError(f"clerk-js {end} is not published on npm (see `npm view @clerk/clerk-js versions`)")
+    chosen = [semantic_version.Version(v) for v in versions if "-" not in v]
+    return [str(v) for v in sorted(v for v in chosen if lo <= v <= hi)]
+
+
+def bisect(run: Runner, good: str, bad: str, *, runs_per_step: int = 1,
+           available: list[str] | None = None, progress: Callable[[Step, str], None] | None = None) -> BisectResult:
+    """`good` must survive and `bad` must lose; returns the first release on the other side of the older end.
+
+    A step that is inconclusive, errors, or gives different verdicts across its runs stops the bisect."""
+    releases = releases_between(good, bad, available)
+    if len(releases) < 2:
+        raise HarnessError("give two different versions")
+    steps: list[Step] = []
+
+    def measure(version: str, why: str) -> str:
+        outcomes = [run(version) for _ in range(runs_per_step)]
+        verdicts = [o.verdict for o in outcomes]
+        step = Step(version, verdicts)
+        steps.append(step)
+        if progress is not None:
+            progress(step, why)
+        if len(set(verdicts)) > 1:
+            raise HarnessError(f"clerk-js {version} gave different verdicts across runs ({', '.join(verdicts)}): "
+                               "flaky, so the bisect stops instead of guessing")
+        if step.verdict not in ("survived", "lost"):
+            reason = "; ".join(outcomes[0].reasons)[:300]
+            raise HarnessError(f"clerk-js {version} was {step.verdict} ({reason}): the bisect stops instead of "
+                               f"guessing (see `clerk-harness repro SCENARIO --clerk-js {version}`)")
+        return step.verdict
+
+    older, newer = releases[0], releases[-1]
+    expected = {good: "survived", bad: "lost"}
+    older_verdict, newer_verdict = measure(older, "older end"), measure(newer, "newer end")
+    for end, verdict in ((older, older_verdict), (newer, newer_verdict)):
+        if verdict != expected[end]:
+            label = "good" if expected[end] == "survived" else "bad"
+            raise HarnessError(f"the {label} end clerk-js {end} {verdict} (a {label} version should "
+                               f"{'survive' if label == 'good' else 'lose the session'}); nothing to bisect")
+    lo, hi = 0, len(releases) - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if measure(releases[mid], f"{hi - lo - 1} candidate(s) left") == older_verdict:
+            lo = mid
+        else:
+            hi = mid
+    return BisectResult(releases[hi], releases[lo], older_verdict, newer_verdict, len(releases), steps)

@@ -1,0 +1,92 @@
+"""Bisect logic with a scripted runner; the verdict table and the HTML report from synthetic outcomes."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.bisect import bisect, releases_between
+from harness.errors import HarnessError
+from harness.html_report import render_report
+from harness.matrix import Job, MatrixResult, verdict_table
+from harness.verdict import Outcome
+
+RELEASES = ["5.125.13", "5.128.0", "6.0.0", "6.1.0-snapshot.1", "6.1.0", "6.3.2", "6.40.0"]
+
+
+def outcome(version: str, verdict: str) -> Outcome:
+    return Outcome("offline-reload", version, verdict, [f"{verdict} on {version}"], None)
+
+
+def scripted(verdicts: dict[str, str]):
+    calls = []
+
+    def run(version: str) -> Outcome:
+        calls.append(version)
+        return outcome(version, verdicts[version])
+    return run, calls
+
+
+def test_releases_between_skips_prereleases_and_sorts():
+    assert releases_between("6.40.0", "5.128.0", RELEASES) == ["5.128.0", "6.0.0", "6.1.0", "6.3.2", "6.40.0"]
+    with pytest.raises(HarnessError, match="9.9.9 is not published"):
+        releases_between("6.0.0", "9.9.9", RELEASES)
+
+
+def test_bisect_finds_the_fix():
+    truth = {"5.125.13": "lost", "5.128.0": "lost", "6.0.0": "lost", "6.1.0": "survived", "6.3.2": "survived",
+             "6.40.0": "survived"}
+    run, calls = scripted(truth)
+    result = bisect(run, good="6.40.0", bad="5.125.13", available=RELEASES)
+    assert (result.first_flipped, result.last_before) == ("6.1.0", "6.0.0")
+    assert calls[:2] == ["5.125.13", "6.40.0"] and result.runs == len(calls) <= 2 + 3
+
+
+def test_bisect_finds_a_regression():
+    truth = {"5.125.13": "survived", "5.128.0": "survived", "6.0.0": "lost", "6.1.0": "lost", "6.3.2": "lost",
+             "6.40.0": "lost"}
+    run, _ = scripted(truth)
+    assert bisect(run, good="5.125.13", bad="6.40.0", available=RELEASES).first_flipped == "6.0.0"
+
+
+def test_bisect_stops_on_an_inconclusive_step():
+    truth = {"5.125.13": "lost", "5.128.0": "lost", "6.0.0": "inconclusive", "6.1.0": "survived",
+             "6.3.2": "survived", "6.40.0": "survived"}
+    run, _ = scripted(truth)
+    with pytest.raises(HarnessError, match="6.0.0 was inconclusive"):
+        bisect(run, good="6.40.0", bad="5.125.13", available=RELEASES)
+
+
+def test_bisect_stops_on_a_flaky_step():
+    flips = iter(["lost", "survived"])
+
+    def run(version: str) -> Outcome:
+        return outcome(version, next(flips))
+    with pytest.raises(HarnessError, match="flaky"):
+        bisect(run, good="6.40.0", bad="5.125.13", runs_per_step=2, available=RELEASES)
+
+
+def test_bisect_refuses_ends_that_do_not_match_their_labels():
+    run, _ = scripted({v: "survived" for v in RELEASES})
+    with pytest.raises(HarnessError, match="bad end clerk-js 5.125.13 survived"):
+        bisect(run, good="6.40.0", bad="5.125.13", available=RELEASES)
+
+
+def test_verdict_table_marks_unexpected_and_collapses_repeats():
+    results = [MatrixResult(Job("offline-reload", "6.0.0", r), outcome("6.0.0", "lost"), "lost") for r in range(3)]
+    results.append(MatrixResult(Job("offline-reload", "6.1.0"), outcome("6.1.0", "lost"), "survived"))
+    table = verdict_table(results, ["offline-reload"], ["6.0.0", "6.1.0"])
+    assert "lost x3" in table and "lost!" in table
+
+
+def test_html_report_is_self_contained_and_draws_the_timeline():
+    lost = outcome("6.0.0", "lost")
+    lost.chart = {"end": 2.0, "offline": [(0.5, 1.5)], "hidden": [(0.7, 0.8)],
+                  "cookie": [{"t": 0.2, "action": "write", "source": "document.cookie", "detail": ""},
+                             {"t": 0.9, "action": "remove", "source": "document.cookie", "detail": "expires=..."}],
+                  "marks": [{"t": 0.5, "label": "offline"}],
+                  "requests": [{"t": 0.9, "method": "POST", "path": "/__clerk/v1/client/sessions/s/tokens",
+                                "status": 429, "note": "fault #1 429 too_many_requests"}]}
+    page = render_report([(lost, "lost"), (outcome("6.1.0", "survived"), "lost")], "demo <run>")
+    assert "demo &lt;run&gt;" in page and "<svg" in page and 'href="#run-1"' in page
+    assert "<script" not in page and "<link" not in page and "src=" not in page  # nothing fetched
+    assert 'class="unexpected"' in page and "fault #1" in page and "removal" in page
