@@ -75,6 +75,7 @@ def build_parser() -> ArgumentParser:
     run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
     run.add_argument("--json", metavar="PATH", help="write machine-readable results here")
     run.add_argument("--report", metavar="PATH", help="write the self-contained HTML report here")
+    run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
     return parser
 
 
@@ -159,7 +160,8 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     jobs = [Job(s, v, r) for r in range(args.repeat) for s in scenarios for v in versions]
     print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(versions)} version(s) x {args.repeat}, "
           f"{args.workers} worker(s)", file=sys.stderr, flush=True)
-    results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress)
+    results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
+                         artifacts=Path(args.artifacts).resolve() if args.artifacts else None)
     print(verdict_table(results, scenarios, versions))
     medians = durations_by_scenario(results)
     print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in scenarios))

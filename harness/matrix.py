@@ -6,7 +6,8 @@ import os
 import statistics
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from harness.config import HarnessConfig
@@ -34,11 +35,13 @@ class MatrixResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = self.outcome.to_dict()
-        data.update({"expected": self.expected, "as_expected": self.as_expected, "repeat": self.job.repeat})
+        proof = self.outcome.proof.describe() if self.outcome.proof else ""
+        data.update({"expected": self.expected, "as_expected": self.as_expected, "repeat": self.job.repeat,
+                     "evidence_summary": "; ".join([*self.outcome.reasons, *proof.splitlines()])})
         return data
 
 
-def _start_worker(config: HarnessConfig) -> None:
+def _start_worker(config: HarnessConfig, artifacts: Path | None) -> None:
     from playwright.sync_api import sync_playwright
 
     from fake_backend import BackendSettings, FakeClerkServer
@@ -46,6 +49,7 @@ def _start_worker(config: HarnessConfig) -> None:
     settings = BackendSettings(clerk_js_version=config.clerk_js.newest, clerk_js_cache=config.clerk_js.cache_dir,
                                token_ttl_seconds=config.token_ttl_seconds)
     _worker["config"] = config
+    _worker["artifacts"] = artifacts
     _worker["server"] = FakeClerkServer(settings).start()
     _worker["playwright"] = sync_playwright().start()
 
@@ -57,16 +61,18 @@ def _run_job(job: Job) -> MatrixResult:
     config: HarnessConfig = _worker["config"]
     backend = _worker["server"].clerk
     backend.reset()
-    outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version)
+    root: Path | None = _worker["artifacts"]
+    folder = root / f"{job.scenario}-{job.version}-{job.repeat + 1}" if root is not None else None
+    outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version, artifacts=folder)
     return MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile))
 
 
-def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2,
+def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, artifacts: Path | None = None,
                on_result: Callable[[int, int, MatrixResult], None] | None = None) -> list[MatrixResult]:
     """Each worker process owns one fake backend and one Playwright; results arrive as they finish."""
     results: list[MatrixResult] = []
     workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config, artifacts)) as pool:
         futures = [pool.submit(_run_job, job) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
