@@ -17,25 +17,18 @@ from typing import Any, Literal
 
 from playwright.sync_api import BrowserContext, Response
 
+from harness.page_binding import flush_pages, reporter_js
+
 Source = Literal["document.cookie", "cookieStore", "set-cookie", "snapshot"]
 Action = Literal["write", "remove"]
 BINDING = "__harnessCookieEvent"
+FLUSH = "__harnessFlushCookieEvents"
 
 INIT_SCRIPT = """
 (() => {
   if (window.__harnessCookieTimeline) return;
   window.__harnessCookieTimeline = true;
-  const pending = new Set();
-  const report = (event) => {
-    try {
-      const call = Promise.resolve(window.%(binding)s(event)).catch(() => {});
-      pending.add(call);
-      call.finally(() => pending.delete(call));
-    } catch (e) {}
-  };
-  // The harness awaits this at each step, so that every report has reached it before it reads.
-  window.__harnessFlushCookieEvents = () => Promise.all([...pending]);
-  const watched = (name) => name === "__session" || name.startsWith("__session_");
+%(reporter)s  const watched = (name) => name === "__session" || name.startsWith("__session_");
   const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
   const read = (doc, name) => {
     const hit = descriptor.get.call(doc).split("; ").find((pair) => pair.split("=")[0] === name);
@@ -64,7 +57,7 @@ INIT_SCRIPT = """
     });
   }
 })();
-""" % {"binding": BINDING}
+""" % {"reporter": reporter_js(BINDING, FLUSH)}
 
 
 def watched(name: str) -> bool:
@@ -122,11 +115,7 @@ class CookieTimeline:
 
     def flush(self) -> None:
         """Wait until every in-page report sent so far has been handled here."""
-        for page in self.context.pages:
-            try:
-                page.evaluate("() => window.__harnessFlushCookieEvents && window.__harnessFlushCookieEvents()")
-            except Exception:  # noqa: BLE001 - a page mid-navigation or closed has nothing left to flush
-                pass
+        flush_pages(self.context, FLUSH)
 
     def mark(self, label: str) -> None:
         """A harness step ("offline", "reload", ...), also taking a ground-truth snapshot."""

@@ -14,29 +14,22 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page
 
 from harness.cookie_timeline import CookieTimeline
+from harness.page_binding import flush_pages, reporter_js
 
 BINDING = "__harnessPageEvent"
+FLUSH = "__harnessFlushPageEvents"
 EVENTS_SCRIPT = """
 (() => {
   if (window.__harnessPageEvents) return;
   window.__harnessPageEvents = true;
-  const pending = new Set();
-  const report = (type, event) => {
-    try {
-      const call = Promise.resolve(window.%(binding)s({ type, trusted: event.isTrusted,
-                                                         state: document.visibilityState })).catch(() => {});
-      pending.add(call);
-      call.finally(() => pending.delete(call));
-    } catch (e) {}
-  };
-  window.__harnessFlushPageEvents = () => Promise.all([...pending]);
-  document.addEventListener("visibilitychange", (e) => report("visibilitychange", e), true);
-  window.addEventListener("focus", (e) => report("focus", e), true);
-  window.addEventListener("blur", (e) => report("blur", e), true);
-  window.addEventListener("online", (e) => report("online", e), true);
-  window.addEventListener("offline", (e) => report("offline", e), true);
+%(reporter)s  const send = (type, event) => report({ type, trusted: event.isTrusted, state: document.visibilityState });
+  document.addEventListener("visibilitychange", (e) => send("visibilitychange", e), true);
+  window.addEventListener("focus", (e) => send("focus", e), true);
+  window.addEventListener("blur", (e) => send("blur", e), true);
+  window.addEventListener("online", (e) => send("online", e), true);
+  window.addEventListener("offline", (e) => send("offline", e), true);
 })();
-""" % {"binding": BINDING}
+""" % {"reporter": reporter_js(BINDING, FLUSH)}
 
 SYNTHETIC_SCRIPT = """
 (() => {
@@ -97,7 +90,7 @@ class Visibility:
                 self._cover = self.context.new_page()
             self._cover.bring_to_front()
         page.wait_for_function("document.visibilityState === 'hidden'", polling=20)
-        page.evaluate("() => window.__harnessFlushPageEvents && window.__harnessFlushPageEvents()")
+        flush_pages(self.context, FLUSH)
         self.periods.append((self.timeline.now(), None))
         self.timeline.mark("hidden" + (" (synthetic)" if self.synthetic else ""))
 
@@ -109,7 +102,7 @@ class Visibility:
         else:
             page.bring_to_front()
         page.wait_for_function("document.visibilityState === 'visible'", polling=20)
-        page.evaluate("() => window.__harnessFlushPageEvents && window.__harnessFlushPageEvents()")
+        flush_pages(self.context, FLUSH)
         if self.periods and self.periods[-1][1] is None:
             self.periods[-1] = (self.periods[-1][0], self.timeline.now())
         self.timeline.mark("visible" + (" (synthetic)" if self.synthetic else ""))
