@@ -51,6 +51,11 @@ def install_error_handlers(app: FastAPI) -> None:
         message = f"{name} is missing" if missing else f"{name} is invalid"
         return error_response(ClerkAPIError(422, code, message, meta={"param_name": name}))
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        # A bug in the fake, not bad input: still answer in Clerk's shape so clerk-js parses it.
+        return error_response(ClerkAPIError(500, "internal_clerk_error", f"Fake backend error: {type(error).__name__}"))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
         if error.status_code == 404:

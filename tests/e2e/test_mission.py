@@ -38,3 +38,17 @@ def test_real_visibility_changes_are_trusted(clerk_page, visibility):
     changes = {(e.state, e.trusted) for e in visibility.events if e.type == "visibilitychange"}
     assert {("hidden", True), ("visible", True)} <= changes, "\n".join(map(str, visibility.events))
     assert any(e.type == "blur" and e.trusted for e in visibility.events)
+
+
+@pytest.mark.clerk_js("6.40.0")
+def test_synthetic_visibility_works_and_is_labelled(clerk_js_version, playwright, harness_config, fake_clerk,
+                                                    clerk_js_bundle):
+    from dataclasses import replace
+
+    from harness.runner import run_scenario
+
+    config = replace(harness_config, browser=replace(harness_config.browser, visibility="synthetic"))
+    outcome = run_scenario(playwright, config, fake_clerk, "offline-visibility", clerk_js_version)
+    assert outcome.verdict == "survived" and outcome.visibility_mode == "synthetic"
+    changes = [e for e in outcome.chart["visibility_events"] if e["type"] == "visibilitychange"]
+    assert changes and not any(e["trusted"] for e in changes)

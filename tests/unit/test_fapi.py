@@ -130,3 +130,23 @@ def test_journal_records_effective_method_and_status(http, signed_in, clerk):
     last = clerk.journal.entries()[-1]
     assert (last.method, last.path, last.status) == ("DELETE", "/__clerk/v1/client/sessions", 200)
     assert last.query["_method"] == "DELETE"
+
+
+def test_malformed_inputs_never_500(http, signed_in):
+    attempts = [
+        ("POST", "/__clerk/v1/client/sign_ins", {"json": {"identifier": "x"}}),
+        ("POST", "/__clerk/v1/client/sign_ins", {"content": b"identifier=%ff%fe&password=", "headers":
+                                                  {"content-type": "application/x-www-form-urlencoded"}}),
+        ("POST", "/__clerk/v1/client/sessions/%00/tokens", {}),
+        ("POST", "/__clerk/v1/client/sessions?_method=BOGUS", {}),
+        ("GET", "/?clerk_js=1.2.3&instance=prod", {}),
+        ("GET", "/__harness/journal?since=-4", {}),
+        ("GET", "/__harness/journal/wait?count=zero", {}),
+        ("POST", "/__harness/clock/advance", {"json": {"seconds": "soon"}}),
+        ("POST", "/__harness/faults", {"json": {"path": "no-slash", "action": "drop"}}),
+        ("POST", "/__harness/faults/abc/release", {}),
+    ]
+    for method, path, kwargs in attempts:
+        answer = http.request(method, path, **kwargs)
+        assert 400 <= answer.status_code < 500, (method, path, answer.status_code, answer.text)
+        assert answer.json()["errors"][0]["code"], (method, path)
