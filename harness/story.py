@@ -50,7 +50,7 @@ class Story:
     def _now(self) -> float:
         return self.session.clock.now()
 
-    # --- what the user does -------------------------------------------------------------------
+    # --- what the user does --------------------------------------------------------------------------
     def sign_in(self) -> None:
         self.session.sign_in()
 
@@ -63,6 +63,107 @@ class Story:
 
     def come_back_online(self) -> None:
         self.session.network.online()
+
+    def api_goes_down(self) -> None:
+        self.session.network.api_down()
+
+    def api_comes_back(self) -> None:
+        self.session.network.api_up()
+
+    def hide_and_show(self) -> None:
+        self.session.visibility.hide()
+        self.session.visibility.show()
+
+    def focus_the_window(self) -> None:
+        """A `focus` event on the visible page: clerk-js refreshes its token and writes the cookie at once.
+
+        Dispatched from the page (untrusted) on purpose: on a real tab switch the order of `focus` and
+        `visibilitychange` is random, and up to 6.21 a focus that comes first triggers nothing."""
+        self.page.evaluate("window.dispatchEvent(new FocusEvent('focus'))")
+        self.timeline.mark("window focus (dispatched)")
+
+    def reload(self) -> None:
+        state = self.session.app.reload()
+        self.seen.server_auth_after_reload = self.session.app.server_auth()
+        self.seen.user_after_reload = state.user_id
+        self.seen.status_after_reload = state.status
+        self.timeline.mark(f"after reload: server {self.seen.server_auth_after_reload}, "
+                           f"Clerk.user {'set' if state.user_id else 'null'}")
+
+    def call_the_api(self) -> int:
+        self.seen.api_after_online = self.session.app.call_api().status
+        return self.seen.api_after_online
+
+    def open_a_second_tab(self) -> ClerkApp:
+        tab = self.session.open_tab()
+        if not tab.client_state().user_id:
+            raise HarnessError("the second tab did not load signed in")
+        self.other_tabs.append(tab)
+        self.timeline.mark("second tab open")
+        return tab
+
+    def bring_first_tab_to_front(self) -> None:
+        self.session.visibility.show()
+
+    def check_other_tabs(self) -> None:
+        self.seen.other_tabs_signed_out = sum(1 for tab in self.other_tabs if not tab.client_state().user_id)
+
+    # --- time passes, tokens come due ----------------------------------------------------------------
+    def let_token_age_past_refresh(self) -> None:
+        """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""
+        token = self.proof.token
+        if token is None or not self.session.network.is_offline:
+            raise HarnessError("go offline before letting the token age")
+        latest = token.expires_at - SAFETY_MARGIN_S
+        due = token.refresh_due_at + 1
+        self.session.clock.advance(self.page, latest - self._now(),
+                                   until=lambda: self._now() >= due and self._failed_token_requests() > 0)
+        if self._failed_token_requests() == 0:
+            self._wait_for_poller_tick("requestfailed")
+
+    def wait_for_failed_refresh(self) -> None:
+        """Age the token past its refresh point offline; fail loudly (inconclusive) if nothing was attempted."""
+        self.let_token_age_past_refresh()
+        if self._failed_token_requests() == 0 and self.session.app.client_state().status != "degraded":
+            raise InconclusiveRun("the refresh point passed offline but no refresh attempt was seen")
+
+    def _wait_for_poller_tick(self, event: str) -> None:
+        """5.x refreshes only on its session poller, which runs on Web Worker timers in real time
+        (Playwright's clock does not reach workers): wait for its next tick's token request."""
+        def is_token_request(item) -> bool:
+            request = item.request if event == "response" else item
+            return TOKEN_ROUTE in request.url
+
+        try:
+            self.session.browser.context.wait_for_event(event, predicate=is_token_request, timeout=POLLER_WAIT_MS)
+        except PlaywrightTimeoutError:
+            pass  # no attempt: the proof will say so, and the verdict is inconclusive
+        self.timeline.mark("waited for the session poller")
+
+    def let_token_age_online_until_fault(self) -> None:
+        """Online, virtual time passes the refresh point; stop once a refresh was answered by a fault."""
+        token = TokenWindow.of(self._cookie())
+        self.proof.token = token
+        backend = self.session.backend
+        hit = lambda: any("fault #" in e.note for e in backend.journal.entries(self._fault_mark))  # noqa: E731
+        self.session.clock.advance(self.page, token.expires_at - SAFETY_MARGIN_S - self._now(),
+                                   until=lambda: self._now() >= token.refresh_due_at + 1 and hit())
+        if not hit():  # 5.x: only its session poller (worker timers, real time) refreshes
+            self._wait_for_poller_tick("response")
+        self._collect_fault_hits()
+
+    def settle(self, virtual_s: float = 20) -> None:
+        """Let clerk-js's retry back-off (main-thread timers) run its course on the virtual clock."""
+        self.session.clock.advance(self.page, virtual_s)
+
+    def ask_for_a_token(self) -> dict:
+        """The app calls `getToken()` after clearing the cache (as an API call would)."""
+        self.proof.explicit_trigger = "Clerk.session.clearCache() + getToken()"
+        result = self.session.app.get_token(clear_cache=True)
+        if not result["ok"]:
+            kind = "getToken-rejected" if result.get("error") else "getToken-null"
+            self.proof.attempts.append(Attempt(self.timeline.now(), kind, str(result.get("error") or "null")))
+        return result
 
     def ask_for_a_token_while_it_fails(self) -> None:
         """The app calls `getToken()`; virtual time runs until one of its token requests has failed
@@ -78,7 +179,63 @@ class Story:
                                                else "getToken-null", str(result.get("error") or "null")))
         return result
 
-    # --- the residual race of #7912 ------------------------------------------------------------
+    # --- the fake backend misbehaves -----------------------------------------------------------------
+    def inject(self, method: str | None, path: str, *, times: int | None = None) -> FaultRule:
+        """A fault rule on the fake FAPI (finish it with `.error(...)`, `.empty_token()`, ...)."""
+        if not self.proof.faults_injected:
+            self._fault_mark = self.session.backend.journal.last_seq
+        rule = self.session.backend.faults.on(method, path, times=times)
+        self.proof.faults_injected.append(f"{method or '*'} {path}" + (f" x{times}" if times else " until cleared"))
+        return rule
+
+    def clear_faults(self) -> None:
+        self._collect_fault_hits()
+        self.session.backend.faults.clear()
+        self.timeline.mark("faults cleared")
+
+    def _collect_fault_hits(self) -> None:
+        entries = self.session.backend.journal.entries(self._fault_mark)
+        self.proof.fault_hits = [f"{e.method} {e.path} -> {e.status} ({e.note})" for e in entries if "fault #" in e.note]
+
+    def wait_for_client_refetch(self, timeout_s: float = 6.5) -> bool:
+        """#8004's tell: after a 4xx, old versions fetch `GET /v1/client` (and sign out if it fails).
+        Waits past the next session-poller tick (worker timers, real time), ended early by the request."""
+        def refetched() -> bool:
+            entries = self.session.backend.journal.entries(self._fault_mark)
+            first_fault = next((e.seq for e in entries if "fault #" in e.note), None)
+            return first_fault is not None and any(
+                e.seq > first_fault and e.method == "GET" and e.path.endswith("/v1/client") for e in entries)
+
+        if not refetched():
+            try:
+                self.session.browser.context.wait_for_event(
+                    "response", timeout=timeout_s * 1000,
+                    predicate=lambda r: r.request.method == "GET" and urlparse(r.url).path.endswith("/v1/client"))
+            except PlaywrightTimeoutError:
+                pass
+        self.seen.client_refetched_after_fault = refetched()
+        self._collect_fault_hits()
+        self.timeline.mark(f"GET /v1/client after the fault: {self.seen.client_refetched_after_fault}")
+        return self.seen.client_refetched_after_fault
+
+    # --- the server changes its mind -----------------------------------------------------------------
+    def revoke_the_session(self) -> None:
+        session_id = self.session.app.client_state().session_id
+        assert session_id, "no session to revoke"
+        self.session.backend.revoke_session(session_id)
+        self.seen.signed_out_by_harness = True
+        self.timeline.mark("session revoked on the server")
+
+    def wait_for_sign_out(self, timeout_s: float = 10) -> bool:
+        try:
+            self.page.wait_for_function("() => window.Clerk && !window.Clerk.user", polling=50,
+                                        timeout=timeout_s * 1000)
+            self.timeline.mark("Clerk.user is null")
+            return True
+        except PlaywrightTimeoutError:
+            return False
+
+    # --- the residual race of #7912 (see harness/online_flip.py) -------------------------------------
     def prepare_online_flip(self) -> None:
         """Install the page-level hook of `harness.online_flip` (reloads the app before sign-in)."""
         self.session.browser.context.add_init_script(online_flip.INIT_SCRIPT)
@@ -105,170 +262,7 @@ class Story:
             self.proof.unmet.append(f"the online flip was not exercised (navigator.onLine answers {reads})")
         self.timeline.mark(f"held request failed; onLine reads {self.seen.online_reads_during_flip}")
 
-    def api_goes_down(self) -> None:
-        self.session.network.api_down()
-
-    def api_comes_back(self) -> None:
-        self.session.network.api_up()
-
-    def hide_and_show(self) -> None:
-        self.session.visibility.hide()
-        self.session.visibility.show()
-
-    # --- the fake backend misbehaves -----------------------------------------------------------
-    def inject(self, method: str | None, path: str, *, times: int | None = None) -> FaultRule:
-        """A fault rule on the fake FAPI (finish it with `.error(...)`, `.empty_token()`, ...)."""
-        if not self.proof.faults_injected:
-            self._fault_mark = self.session.backend.journal.last_seq
-        rule = self.session.backend.faults.on(method, path, times=times)
-        self.proof.faults_injected.append(f"{method or '*'} {path}" + (f" x{times}" if times else " until cleared"))
-        return rule
-
-    def clear_faults(self) -> None:
-        self._collect_fault_hits()
-        self.session.backend.faults.clear()
-        self.timeline.mark("faults cleared")
-
-    def _collect_fault_hits(self) -> None:
-        entries = self.session.backend.journal.entries(self._fault_mark)
-        self.proof.fault_hits = [f"{e.method} {e.path} -> {e.status} ({e.note})" for e in entries if "fault #" in e.note]
-
-    def let_token_age_online_until_fault(self) -> None:
-        """Online, virtual time passes the refresh point; stop once a refresh was answered by a fault."""
-        token = TokenWindow.of(self._cookie())
-        self.proof.token = token
-        backend = self.session.backend
-        hit = lambda: any("fault #" in e.note for e in backend.journal.entries(self._fault_mark))  # noqa: E731
-        self.session.clock.advance(self.page, token.expires_at - SAFETY_MARGIN_S - self._now(),
-                                   until=lambda: self._now() >= token.refresh_due_at + 1 and hit())
-        if not hit():  # 5.x: only its session poller (worker timers, real time) refreshes
-            self._wait_for_poller_tick("response")
-        self._collect_fault_hits()
-
-    def focus_the_window(self) -> None:
-        """A `focus` event on the visible page: clerk-js refreshes its token and writes the cookie at once.
-
-        Dispatched from the page (untrusted) on purpose: on a real tab switch the order of `focus` and
-        `visibilitychange` is random, and up to 6.21 a focus that comes first triggers nothing."""
-        self.page.evaluate("window.dispatchEvent(new FocusEvent('focus'))")
-        self.timeline.mark("window focus (dispatched)")
-
-    def settle(self, virtual_s: float = 20) -> None:
-        """Let clerk-js's retry back-off (main-thread timers) run its course on the virtual clock."""
-        self.session.clock.advance(self.page, virtual_s)
-
-    def wait_for_client_refetch(self, timeout_s: float = 6.5) -> bool:
-        """#8004's tell: after a 4xx, old versions fetch `GET /v1/client` (and sign out if it fails).
-        Waits past the next session-poller tick (worker timers, real time), ended early by the request."""
-        def refetched() -> bool:
-            entries = self.session.backend.journal.entries(self._fault_mark)
-            first_fault = next((e.seq for e in entries if "fault #" in e.note), None)
-            return first_fault is not None and any(
-                e.seq > first_fault and e.method == "GET" and e.path.endswith("/v1/client") for e in entries)
-
-        if not refetched():
-            try:
-                self.session.browser.context.wait_for_event(
-                    "response", timeout=timeout_s * 1000,
-                    predicate=lambda r: r.request.method == "GET" and urlparse(r.url).path.endswith("/v1/client"))
-            except PlaywrightTimeoutError:
-                pass
-        self.seen.client_refetched_after_fault = refetched()
-        self._collect_fault_hits()
-        self.timeline.mark(f"GET /v1/client after the fault: {self.seen.client_refetched_after_fault}")
-        return self.seen.client_refetched_after_fault
-
-    # --- the server changes its mind -----------------------------------------------------------
-    def revoke_the_session(self) -> None:
-        session_id = self.session.app.client_state().session_id
-        assert session_id, "no session to revoke"
-        self.session.backend.revoke_session(session_id)
-        self.seen.signed_out_by_harness = True
-        self.timeline.mark("session revoked on the server")
-
-    def wait_for_sign_out(self, timeout_s: float = 10) -> bool:
-        try:
-            self.page.wait_for_function("() => window.Clerk && !window.Clerk.user", polling=50,
-                                        timeout=timeout_s * 1000)
-            self.timeline.mark("Clerk.user is null")
-            return True
-        except PlaywrightTimeoutError:
-            return False
-
-    # --- more tabs -----------------------------------------------------------------------------
-    def open_a_second_tab(self) -> ClerkApp:
-        tab = self.session.open_tab()
-        if not tab.client_state().user_id:
-            raise HarnessError("the second tab did not load signed in")
-        self.other_tabs.append(tab)
-        self.timeline.mark("second tab open")
-        return tab
-
-    def bring_first_tab_to_front(self) -> None:
-        self.session.visibility.show()
-
-    def check_other_tabs(self) -> None:
-        self.seen.other_tabs_signed_out = sum(1 for tab in self.other_tabs if not tab.client_state().user_id)
-
-    def _cookie(self) -> str:
-        cookie = self.timeline.snapshot().get("__session")
-        if not cookie:
-            raise HarnessError("no __session cookie: sign in first")
-        return cookie
-
-    def let_token_age_past_refresh(self) -> None:
-        """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""
-        token = self.proof.token
-        if token is None or not self.session.network.is_offline:
-            raise HarnessError("go offline before letting the token age")
-        latest = token.expires_at - SAFETY_MARGIN_S
-        due = token.refresh_due_at + 1
-        self.session.clock.advance(self.page, latest - self._now(),
-                                   until=lambda: self._now() >= due and self._failed_token_requests() > 0)
-        if self._failed_token_requests() == 0:
-            self._wait_for_poller_tick("requestfailed")
-
-    def _wait_for_poller_tick(self, event: str) -> None:
-        """5.x refreshes only on its session poller, which runs on Web Worker timers in real time
-        (Playwright's clock does not reach workers): wait for its next tick's token request."""
-        def is_token_request(item) -> bool:
-            request = item.request if event == "response" else item
-            return TOKEN_ROUTE in request.url
-
-        try:
-            self.session.browser.context.wait_for_event(event, predicate=is_token_request, timeout=POLLER_WAIT_MS)
-        except PlaywrightTimeoutError:
-            pass  # no attempt: the proof will say so, and the verdict is inconclusive
-        self.timeline.mark("waited for the session poller")
-
-    def wait_for_failed_refresh(self) -> None:
-        """Age the token past its refresh point offline; fail loudly (inconclusive) if nothing was attempted."""
-        self.let_token_age_past_refresh()
-        if self._failed_token_requests() == 0 and self.session.app.client_state().status != "degraded":
-            raise InconclusiveRun("the refresh point passed offline but no refresh attempt was seen")
-
-    def ask_for_a_token(self) -> dict:
-        """The app calls `getToken()` after clearing the cache (as an API call would)."""
-        self.proof.explicit_trigger = "Clerk.session.clearCache() + getToken()"
-        result = self.session.app.get_token(clear_cache=True)
-        if not result["ok"]:
-            kind = "getToken-rejected" if result.get("error") else "getToken-null"
-            self.proof.attempts.append(Attempt(self.timeline.now(), kind, str(result.get("error") or "null")))
-        return result
-
-    def call_the_api(self) -> int:
-        self.seen.api_after_online = self.session.app.call_api().status
-        return self.seen.api_after_online
-
-    def reload(self) -> None:
-        state = self.session.app.reload()
-        self.seen.server_auth_after_reload = self.session.app.server_auth()
-        self.seen.user_after_reload = state.user_id
-        self.seen.status_after_reload = state.status
-        self.timeline.mark(f"after reload: server {self.seen.server_auth_after_reload}, "
-                           f"Clerk.user {'set' if state.user_id else 'null'}")
-
-    # --- what must hold -----------------------------------------------------------------------
+    # --- what must hold ------------------------------------------------------------------------------
     def assert_signed_in(self, *, server_side: bool = True) -> None:
         state = self.session.app.client_state()
         assert state.user_id, f"Clerk.user is null (status {state.status})\n{self.timeline.render()}"
@@ -279,7 +273,7 @@ class Story:
                 assert self.seen.server_auth_after_reload == "signed_in", (
                     f"the reloaded page was rendered {self.seen.server_auth_after_reload}\n{self.timeline.render()}")
 
-    # --- the proof, kept as the network changes -----------------------------------------------
+    # --- the proof, kept as the network changes ------------------------------------------------------
     def _network_changing(self, going_offline: bool) -> None:
         if going_offline:
             cookie = self.timeline.snapshot().get("__session")
@@ -305,3 +299,9 @@ class Story:
 
     def _failed_token_requests(self) -> int:
         return len(self.session.network.failed_while_offline(TOKEN_ROUTE)) - self._failed_before
+
+    def _cookie(self) -> str:
+        cookie = self.timeline.snapshot().get("__session")
+        if not cookie:
+            raise HarnessError("no __session cookie: sign in first")
+        return cookie
