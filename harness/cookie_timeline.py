@@ -78,7 +78,7 @@ class CookieEvent:
 
     def describe(self) -> str:
         what = "removed" if self.action == "remove" else f"written ({(self.value or '')[:16]}…)"
-        return f"t={self.t:7.3f}s {self.name} {what} via {self.source}" + (f" [{self.detail[:160]}]" if self.detail else "")
+        return f"t={self.t:7.3f}s {self.name} {what} via {self.source}" + (f" [{self.detail[:200]}]" if self.detail else "")
 
 
 def _is_removal(raw: str, after: str | None) -> bool:
@@ -132,7 +132,8 @@ class CookieTimeline:
     def _on_page_event(self, _source: Any, event: dict[str, Any]) -> None:
         if event["source"] == "document.cookie":
             removal = _is_removal(event["raw"], event["after"])
-            detail = f"{event['raw'][:80]} @ {event['stack']}"
+            attributes = ";".join(event["raw"].split(";")[1:]).strip()  # the value itself is shown apart
+            detail = f"{attributes} @ {event['stack']}"
             self._add("document.cookie", event["name"], "remove" if removal else "write",
                       None if removal else event["after"], detail)
         else:
@@ -194,6 +195,9 @@ class CookieTimeline:
         return json.dumps({"events": [e.to_dict() for e in self.events],
                            "marks": [{"t": t, "label": label} for t, label in self.marks]}, indent=2)
 
-    def render(self) -> str:
-        rows = [(e.t, e.describe()) for e in self.events] + [(t, f"t={t:7.3f}s --- {label}") for t, label in self.marks]
+    def render(self, *, full: bool = False) -> str:
+        """Events and harness steps in time order. Compact by default: `__session` itself, and not the
+        `cookieStore` echo of each `document.cookie` write; `full=True` lists every source and twin."""
+        shown = [e for e in self.events if full or (e.name == "__session" and e.source != "cookieStore")]
+        rows = [(e.t, e.describe()) for e in shown] + [(t, f"t={t:7.3f}s --- {label}") for t, label in self.marks]
         return "\n".join(text for _, text in sorted(rows, key=lambda r: r[0]))

@@ -53,10 +53,12 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     outcome.journal = [e.to_dict() for e in journal]
     if session is not None:
         outcome.timeline = session.timeline.render()
+        full_timeline = session.timeline.render(full=True)
         outcome.visibility_mode = session.browser.visibility_mode
         outcome.chart = chart_of(session, outcome.journal)
         if artifacts is not None:
             _keep_artifacts(session, outcome, artifacts)
+            (artifacts / "timeline.txt").write_text(full_timeline)
         session.close()
     if artifacts is not None:
         _write_results(outcome, artifacts, scenario.expected(version, config.browser.profile))
