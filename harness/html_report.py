@@ -89,6 +89,12 @@ def chart_svg(chart: dict[str, Any]) -> str:
         ring = ' stroke="#8250df" stroke-width="3"' if fault else ""
         parts.append(f'<circle cx="{_x(request["t"], end):.1f}" cy="{y + ROW / 2}" r="{6 if fault else 4}" '
                      f'fill="{color}"{ring}><title>{title}</title></circle>')
+    for failed in chart.get("failed_in_browser", []):
+        x, mid = _x(failed["t"], end), y + ROW / 2
+        title = html.escape(f"t={failed['t']:.3f}s {failed['method']} {failed['url']} failed in the browser: "
+                            f"{failed['failure']}")
+        parts.append(f'<path d="M{x - 4:.1f},{mid - 4} L{x + 4:.1f},{mid + 4} M{x - 4:.1f},{mid + 4} '
+                     f'L{x + 4:.1f},{mid - 4}" stroke="#000" stroke-width="2"><title>{title}</title></path>')
     y = 20 + 4 * ROW
     for number, mark in enumerate(chart.get("marks", []), start=1):
         x = _x(mark["t"], end)
@@ -116,7 +122,8 @@ def run_section(index: int, outcome: Outcome, expected: str) -> str:
         rows.append(chart_svg(outcome.chart))
         rows.append('<p class="muted">Bands: red = offline or FAPI down, grey = hidden, blue = __session present; '
                     'blue lines = writes, red triangles = removals; dots = FAPI requests (green 2xx, orange 4xx, '
-                    'red 5xx, black dropped; ringed = injected fault). Hover for details.</p>')
+                    'red 5xx, black dropped; ringed = injected fault; a cross = a request that failed in the browser and never '
+                    'reached the server). Hover for details.</p>')
         marks = outcome.chart.get("marks", [])
         rows.append("<details><summary>Steps</summary><ol>" + "".join(
             f"<li>t={m['t']:.3f}s {html.escape(m['label'])}</li>" for m in marks) + "</ol></details>")

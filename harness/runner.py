@@ -76,6 +76,8 @@ def chart_of(session: HarnessSession, journal: list[dict[str, Any]]) -> dict[str
         "cookie": [e.to_dict() for e in timeline.events if e.name == "__session"],
         "marks": [{"t": t, "label": label} for t, label in timeline.marks],
         "requests": [{**e, "t": round(e["at"] - timeline.started_wall, 4)} for e in journal],
+        "failed_in_browser": [{"t": f.t, "method": f.method, "url": f.url.split("?")[0], "failure": f.failure}
+                              for f in session.network.failed],
         "visibility_events": [{"t": e.t, "type": e.type, "trusted": e.trusted, "state": e.state}
                               for e in session.visibility.events],
     }
