@@ -52,3 +52,15 @@ def test_synthetic_visibility_works_and_is_labelled(clerk_js_version, playwright
     assert outcome.verdict == "survived" and outcome.visibility_mode == "synthetic"
     changes = [e for e in outcome.chart["visibility_events"] if e["type"] == "visibilitychange"]
     assert changes and not any(e["trusted"] for e in changes)
+
+
+@pytest.mark.clerk_js("6.40.0")
+def test_user_story_a_rate_limited_refresh_is_retried(clerk_page, fake_clerk, session_cookie):
+    """Fault injection from a user's own test: one 429 on the token route is retried, never a sign-out."""
+    fake_clerk.faults.on("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)
+    result = clerk_page.ask_for_a_token()
+    assert result["ok"], result
+    assert fake_clerk.faults.unmet() == []
+    assert len(fake_clerk.wait_for_requests("POST", "/v1/client/sessions/*/tokens", count=2)) >= 2
+    session_cookie.assert_never_removed()
+    clerk_page.assert_signed_in(server_side=True)

@@ -1,0 +1,47 @@
+"""Set-up finds a browser in the documented order and installs Debian's chromium only as root."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from harness import setup as harness_setup
+from harness.config import HarnessConfig
+from harness.errors import HarnessError
+
+
+def test_configured_browser_must_exist(tmp_path):
+    config = HarnessConfig()
+    config.browser.executable_path = str(tmp_path / "no-chromium")
+    with pytest.raises(HarnessError, match="does not exist"):
+        harness_setup.ensure_browser(config, progress=lambda _: None)
+
+
+def test_root_installs_chromium_with_apt_get(monkeypatch):
+    found = iter([HarnessError("none"), "/usr/bin/chromium"])
+
+    def find(_config, _playwright=None):
+        result = next(found)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    commands = []
+    monkeypatch.setattr(harness_setup, "find_chromium", find)
+    monkeypatch.setattr(harness_setup.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(harness_setup.shutil, "which", lambda name: "/usr/bin/apt-get")
+    monkeypatch.setattr(harness_setup.subprocess, "run",
+                        lambda cmd, **kw: commands.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""))
+    assert harness_setup.ensure_browser(HarnessConfig(), progress=lambda _: None) == "/usr/bin/chromium"
+    assert commands == [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]]
+
+
+def test_without_root_one_line_says_how_to_get_one(monkeypatch):
+    def find(_config, _playwright=None):
+        raise HarnessError("none")
+
+    monkeypatch.setattr(harness_setup, "find_chromium", find)
+    monkeypatch.setattr(harness_setup.os, "geteuid", lambda: 1000)
+    with pytest.raises(HarnessError, match="playwright install chromium.*apt-get install chromium"):
+        harness_setup.ensure_browser(HarnessConfig(), progress=lambda _: None)
