@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from fake_backend.backend import FakeClerk
 from fake_backend.errors import ClerkAPIError
-from fake_backend.settings import FAPI_PREFIX, publishable_key
+from fake_backend.settings import FAPI_PREFIX, cookie_suffix, publishable_key
 from fake_backend.tokens import TokenCheck
 
 router = APIRouter()
@@ -30,8 +30,19 @@ def clerk_of(request: Request) -> FakeClerk:
     return request.app.state.clerk
 
 
+def session_cookie(request: Request) -> str | None:
+    """The session token as Clerk's backend SDKs pick it: the key-suffixed cookie first, then `__session`."""
+    settings = clerk_of(request).settings
+    for instance in ("live", "test"):
+        key = publishable_key(settings.frontend_api_host, instance=instance)
+        suffixed = request.cookies.get(f"__session_{cookie_suffix(key)}")
+        if suffixed:
+            return suffixed
+    return request.cookies.get("__session")
+
+
 def check_request(request: Request) -> TokenCheck:
-    check = clerk_of(request).verify(request.cookies.get("__session"))
+    check = clerk_of(request).verify(session_cookie(request))
     request.state.journal_note = f"server_auth={check.state}"
     return check
 

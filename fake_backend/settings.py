@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,12 @@ def publishable_key(frontend_api_host: str, *, instance: str = "live") -> str:
     """A Clerk publishable key: `pk_<instance>_` + base64("<host>$")."""
     encoded = base64.b64encode(f"{frontend_api_host}$".encode()).decode()
     return f"pk_{instance}_{encoded}"
+
+
+def cookie_suffix(publishable_key: str) -> str:
+    """clerk-js also writes `__session_<suffix>`: the first 8 characters of URL-safe base64(SHA-1(key))."""
+    digest = hashlib.sha1(publishable_key.encode()).digest()  # noqa: S324 - an identifier, not security
+    return base64.urlsafe_b64encode(digest).decode()[:8]
 
 
 @dataclass

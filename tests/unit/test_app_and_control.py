@@ -83,3 +83,13 @@ def test_journal_wait_for_times_out_with_a_clear_message(clerk):
 
     with pytest.raises(TimeoutError, match="saw 0"):
         clerk.journal.wait_for(lambda e: True, timeout=0.05)
+
+
+def test_suffixed_session_cookie_is_preferred_as_the_backend_sdks_do(http, signed_in, clerk):
+    from fake_backend.settings import cookie_suffix
+
+    token = http.post(f"/__clerk/v1/client/sessions/{signed_in}/tokens").json()["jwt"]
+    assert cookie_suffix(clerk.settings.publishable_key) == "ZX0-H3ow"  # as clerk-js names it in the browser
+    http.cookies.set(f"__session_{cookie_suffix(clerk.settings.publishable_key)}", token)
+    http.cookies.set("__session", "stale-garbage")
+    assert http.get("/api/me").json()["state"] == "signed_in"
