@@ -136,15 +136,19 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     print(f"Scenario {args.scenario} on clerk-js {', '.join(config.clerk_js.demo_versions)} "
           f"(a real Chromium, the real clerk-js bundle, the fake Clerk backend)", flush=True)
-    unexpected = 0
+    from harness.html_report import write_report
+
+    runs = []
     for spec in config.clerk_js.demo_versions:
         scenario, outcome = run_one(config, args.scenario, spec)
         expected = scenario.expected(outcome.version)
         print(headline(outcome, expected), flush=True)
         for reason in outcome.reasons:
             print(f"  - {reason}")
-        unexpected += outcome.verdict != expected
-    return EXIT_LOST if unexpected else EXIT_SURVIVED
+        runs.append((outcome, expected))
+    report = write_report(config.artifacts_dir / "demo" / "report.html", runs, title=f"{args.scenario}: the demo")
+    print(f"report: {report} (open it in a browser: a timeline of each session)")
+    return EXIT_LOST if any(outcome.verdict != expected for outcome, expected in runs) else EXIT_SURVIVED
 
 
 def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
