@@ -81,31 +81,30 @@ class Visibility:
         return self.mode == "synthetic"
 
     def hide(self, page: Page | None = None) -> None:
-        page = page or self.page
-        assert page is not None, "no page to hide"
+        """Hide the page: another tab comes to the front (real), or the override says hidden (synthetic)."""
+        self._switch(page or self.page, "hidden")
+
+    def show(self, page: Page | None = None) -> None:
+        self._switch(page or self.page, "visible")
+
+    def _switch(self, page: Page | None, state: str) -> None:
+        assert page is not None, f"no page to make {state}"
         if self.synthetic:
-            page.evaluate("window.__harnessSetVisibility('hidden')")
+            page.evaluate(f"window.__harnessSetVisibility('{state}')")
+        elif state == "visible":
+            page.bring_to_front()
         else:
             if self._cover is None or self._cover.is_closed():
                 self._cover = self.context.new_page()
             self._cover.bring_to_front()
-        page.wait_for_function("document.visibilityState === 'hidden'", polling=20)
+        page.wait_for_function(f"document.visibilityState === '{state}'", polling=20)
         flush_pages(self.context, FLUSH)
-        self.periods.append((self.timeline.now(), None))
-        self.timeline.mark("hidden" + (" (synthetic)" if self.synthetic else ""))
-
-    def show(self, page: Page | None = None) -> None:
-        page = page or self.page
-        assert page is not None, "no page to show"
-        if self.synthetic:
-            page.evaluate("window.__harnessSetVisibility('visible')")
-        else:
-            page.bring_to_front()
-        page.wait_for_function("document.visibilityState === 'visible'", polling=20)
-        flush_pages(self.context, FLUSH)
-        if self.periods and self.periods[-1][1] is None:
-            self.periods[-1] = (self.periods[-1][0], self.timeline.now())
-        self.timeline.mark("visible" + (" (synthetic)" if self.synthetic else ""))
+        now = self.timeline.now()
+        if state == "hidden":
+            self.periods.append((now, None))
+        elif self.periods and self.periods[-1][1] is None:
+            self.periods[-1] = (self.periods[-1][0], now)
+        self.timeline.mark(state + (" (synthetic)" if self.synthetic else ""))
 
     def trusted_changes(self) -> list[PageEvent]:
         return [e for e in self.events if e.type == "visibilitychange" and e.trusted]
