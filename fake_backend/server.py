@@ -47,11 +47,8 @@ class FakeClerkServer:
     def start(self) -> "FakeClerkServer":
         started = threading.Event()
 
-        def run() -> None:
-            self._server.config.callback_notify = None
-            self._server.run(sockets=[self._socket])
-
-        self._thread = threading.Thread(target=run, name="fake-clerk", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name="fake-clerk", daemon=True)
         self._thread.start()
         # uvicorn sets `started` once it listens; wait on that flag through its own event loop hook.
         while not self._server.started:

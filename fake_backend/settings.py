@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 FAPI_PREFIX = "/__clerk"
@@ -34,7 +34,6 @@ class BackendSettings:
     instance: str = "live"
     application_name: str = "Session Harness App"
     session_lifetime_seconds: int = 7 * 24 * 3600
-    extra: dict = field(default_factory=dict)
 
     @property
     def publishable_key(self) -> str:

@@ -40,11 +40,6 @@ class Client:
     updated_at_ms: int
     session_ids: list[str] = field(default_factory=list)
     last_active_session_id: str | None = None
-    sign_in_id: str | None = None
-
-
-class UnknownUser(LookupError):
-    pass
 
 
 class State:

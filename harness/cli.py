@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from harness.config import HarnessConfig, load_config
+from harness.config import HarnessConfig, backend_settings, load_config
 from harness.errors import HarnessError
 
 EXIT_SURVIVED, EXIT_LOST, EXIT_ERROR = 0, 1, 2
@@ -81,11 +81,9 @@ def build_parser() -> ArgumentParser:
 
 @contextmanager
 def backend_for(config: HarnessConfig, version: str) -> Iterator:
-    from fake_backend import BackendSettings, FakeClerkServer
+    from fake_backend import FakeClerkServer
 
-    settings = BackendSettings(clerk_js_version=version, clerk_js_cache=config.clerk_js.cache_dir,
-                               token_ttl_seconds=config.token_ttl_seconds)
-    with FakeClerkServer(settings) as server:
+    with FakeClerkServer(backend_settings(config, version)) as server:
         yield server
 
 
@@ -187,12 +185,11 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from fake_backend import BackendSettings, FakeClerkServer
+    from fake_backend import FakeClerkServer
     from harness.setup import ensure_versions
 
     version = ensure_versions(config, [args.clerk_js or config.clerk_js.newest], progress=lambda _: None)[0]
-    settings = BackendSettings(clerk_js_version=version, clerk_js_cache=config.clerk_js.cache_dir,
-                               token_ttl_seconds=args.token_ttl or config.token_ttl_seconds)
+    settings = backend_settings(config, version, args.token_ttl)
     try:
         server = FakeClerkServer(settings, host=args.host, port=args.port)
     except OSError as error:

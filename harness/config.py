@@ -6,9 +6,12 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from fake_backend.settings import BackendSettings
 
 CONFIG_NAME = "playwright.config.json"
 ENV_CONFIG = "CLERK_HARNESS_CONFIG"
@@ -55,6 +58,16 @@ class HarnessConfig:
     token_ttl_seconds: int = 60
     artifacts_dir: Path = Path("artifacts")
     root: Path = Path(".")
+
+
+def backend_settings(config: HarnessConfig, clerk_js_version: str | None = None,
+                     token_ttl_seconds: int | None = None) -> "BackendSettings":
+    """The fake backend's settings for this configuration (the app defaults to the pinned newest clerk-js)."""
+    from fake_backend.settings import BackendSettings
+
+    return BackendSettings(clerk_js_version=clerk_js_version or config.clerk_js.newest,
+                           clerk_js_cache=config.clerk_js.cache_dir,
+                           token_ttl_seconds=token_ttl_seconds or config.token_ttl_seconds)
 
 
 def find_config(start: Path | None = None) -> Path | None:

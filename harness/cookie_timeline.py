@@ -10,7 +10,6 @@ once the virtual clock is installed.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -190,10 +189,6 @@ class CookieTimeline:
 
     def present(self) -> bool:
         return "__session" in self.snapshot()
-
-    def to_json(self) -> str:
-        return json.dumps({"events": [e.to_dict() for e in self.events],
-                           "marks": [{"t": t, "label": label} for t, label in self.marks]}, indent=2)
 
     def render(self, *, full: bool = False) -> str:
         """Events and harness steps in time order. Compact by default: `__session` itself, and not the

@@ -13,7 +13,6 @@ from typing import Any
 import jwt
 
 PROACTIVE_REFRESH_LEAD_S = 17  # 6.x schedules a refresh at exp - 17 s
-POLLER_WINDOW_S = 15  # 5.x refetches on a poller tick once under 15 s remain
 
 
 @dataclass(frozen=True)

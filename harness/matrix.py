@@ -44,13 +44,12 @@ class MatrixResult:
 def _start_worker(config: HarnessConfig, artifacts: Path | None) -> None:
     from playwright.sync_api import sync_playwright
 
-    from fake_backend import BackendSettings, FakeClerkServer
+    from fake_backend import FakeClerkServer
+    from harness.config import backend_settings
 
-    settings = BackendSettings(clerk_js_version=config.clerk_js.newest, clerk_js_cache=config.clerk_js.cache_dir,
-                               token_ttl_seconds=config.token_ttl_seconds)
     _worker["config"] = config
     _worker["artifacts"] = artifacts
-    _worker["server"] = FakeClerkServer(settings).start()
+    _worker["server"] = FakeClerkServer(backend_settings(config)).start()
     _worker["playwright"] = sync_playwright().start()
 
 

@@ -49,42 +49,39 @@ class Network:
 
     def offline(self) -> None:
         """Cut the whole context off: every page and worker sees `onLine == false`, fetches fail."""
-        for listener in self.before_change:
-            listener(True)
+        self._outage_starts("offline")
         self.context.set_offline(True)
-        self.is_offline = True
-        self.periods.append((self.timeline.now(), None))
-        self.timeline.mark("offline")
 
     def online(self) -> None:
-        for listener in self.before_change:
-            listener(False)
+        self._outage_ends("online")
         self.context.set_offline(False)
-        self.is_offline = False
-        if self.periods and self.periods[-1][1] is None:
-            self.periods[-1] = (self.periods[-1][0], self.timeline.now())
-        self.timeline.mark("online")
 
     def api_down(self, url_glob: str = FAPI_GLOB) -> None:
         """The Frontend API fails (requests aborted) while the browser believes it is online."""
-        for listener in self.before_change:
-            listener(True)
+        self._outage_starts("FAPI down (route abort; navigator.onLine stays true)")
         self.context.route(url_glob, lambda route: route.abort("internetdisconnected"))
         self.api_down_glob = url_glob
-        self.is_offline = True  # for the proof: requests fail as if offline
-        self.periods.append((self.timeline.now(), None))
-        self.timeline.mark("FAPI down (route abort; navigator.onLine stays true)")
 
     def api_up(self) -> None:
-        for listener in self.before_change:
-            listener(False)
+        self._outage_ends("FAPI up")
         if self.api_down_glob:
             self.context.unroute(self.api_down_glob)
             self.api_down_glob = None
+
+    def _outage_starts(self, label: str) -> None:
+        for listener in self.before_change:
+            listener(True)
+        self.is_offline = True  # for the proof: requests fail as if offline, whichever kind
+        self.periods.append((self.timeline.now(), None))
+        self.timeline.mark(label)
+
+    def _outage_ends(self, label: str) -> None:
+        for listener in self.before_change:
+            listener(False)
         self.is_offline = False
         if self.periods and self.periods[-1][1] is None:
             self.periods[-1] = (self.periods[-1][0], self.timeline.now())
-        self.timeline.mark("FAPI up")
+        self.timeline.mark(label)
 
     def failed_while_offline(self, url_part: str = "") -> list[FailedRequest]:
         return [f for f in self.failed if f.while_offline and url_part in f.url]

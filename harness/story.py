@@ -159,11 +159,7 @@ class Story:
     def ask_for_a_token(self) -> dict:
         """The app calls `getToken()` after clearing the cache (as an API call would)."""
         self.proof.explicit_trigger = "Clerk.session.clearCache() + getToken()"
-        result = self.session.app.get_token(clear_cache=True)
-        if not result["ok"]:
-            kind = "getToken-rejected" if result.get("error") else "getToken-null"
-            self.proof.attempts.append(Attempt(self.timeline.now(), kind, str(result.get("error") or "null")))
-        return result
+        return self._note_token_result(self.session.app.get_token(clear_cache=True))
 
     def ask_for_a_token_while_it_fails(self) -> None:
         """The app calls `getToken()`; virtual time runs until one of its token requests has failed
@@ -173,10 +169,13 @@ class Story:
         self.session.clock.advance(self.page, 30, until=lambda: self._failed_token_requests() > 0)
 
     def let_the_token_call_settle(self) -> dict:
-        result = self.session.app.finish_get_token(max_virtual_s=60)
+        return self._note_token_result(self.session.app.finish_get_token(max_virtual_s=60))
+
+    def _note_token_result(self, result: dict) -> dict:
+        """A `getToken()` that rejected or gave null is a failed refresh attempt, for the proof."""
         if not result["ok"]:
-            self.proof.attempts.append(Attempt(self.timeline.now(), "getToken-rejected" if result.get("error")
-                                               else "getToken-null", str(result.get("error") or "null")))
+            kind = "getToken-rejected" if result.get("error") else "getToken-null"
+            self.proof.attempts.append(Attempt(self.timeline.now(), kind, str(result.get("error") or "null")))
         return result
 
     # --- the fake backend misbehaves -----------------------------------------------------------------

@@ -105,6 +105,3 @@ class Visibility:
         elif self.periods and self.periods[-1][1] is None:
             self.periods[-1] = (self.periods[-1][0], now)
         self.timeline.mark(state + (" (synthetic)" if self.synthetic else ""))
-
-    def trusted_changes(self) -> list[PageEvent]:
-        return [e for e in self.events if e.type == "visibilitychange" and e.trusted]
