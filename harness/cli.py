@@ -120,12 +120,15 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
         return config.artifacts_dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
 
     scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder)
-    if config.browser.profile != "realistic":
-        print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
-    print(render(outcome, scenario.expected(outcome.version, config.browser.profile), with_timeline=not args.quiet))
-    if outcome.artifacts.get("report"):
-        print(f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html, trace.zip: "
-              f"`playwright show-trace {outcome.artifacts.get('trace', 'trace.zip')}`)")
+    try:
+        if config.browser.profile != "realistic":
+            print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
+        print(render(outcome, scenario.expected(outcome.version, config.browser.profile), with_timeline=not args.quiet))
+        if outcome.artifacts.get("report"):
+            print(f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html, trace.zip: "
+                  f"`playwright show-trace {outcome.artifacts.get('trace', 'trace.zip')}`)")
+    except BrokenPipeError:  # `... | head`: the reader left early; the exit code still tells the verdict
+        sys.stdout = None  # type: ignore[assignment]
     return outcome.exit_code
 
 
@@ -297,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `clerk-harness repro ... | head`: the reader left, nothing is wrong
+        sys.stdout = None  # type: ignore[assignment]
+        return EXIT_ERROR
     return EXIT_ERROR
 
 
