@@ -19,6 +19,11 @@ class JournalEntry:
     status: int
     duration_ms: float
     note: str = ""
+    fault_id: int | None = None  # the fault rule that answered this request, if one did
+
+    @property
+    def faulted(self) -> bool:
+        return self.fault_id is not None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,10 +47,10 @@ class RequestJournal:
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     def record(self, *, method: str, path: str, query: dict[str, str], status: int,
-               started: float, note: str = "") -> JournalEntry:
+               started: float, note: str = "", fault_id: int | None = None) -> JournalEntry:
         with self._cond:
             entry = JournalEntry(len(self._entries) + 1, time.time(), method, path, query, status,
-                                 round((time.time() - started) * 1000, 2), note)
+                                 round((time.time() - started) * 1000, 2), note, fault_id)
             self._entries.append(entry)
             self._cond.notify_all()
             return entry

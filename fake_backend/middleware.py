@@ -65,7 +65,8 @@ class JournalRecorder:
             state = scope["state"]
             note = "; ".join(str(n) for n in (state.get("journal_note"), state.get("fault")) if n)
             self.journal.record(method=scope["method"], path=scope["path"], query=query,
-                                status=state.get("journal_status", status["code"]), started=started, note=note)
+                                status=state.get("journal_status", status["code"]), started=started, note=note,
+                                fault_id=state.get("fault_id"))
 
 
 class FaultInjector:
@@ -85,6 +86,7 @@ class FaultInjector:
             return
         state = scope.setdefault("state", {})
         state["fault"] = rule.describe()
+        state["fault_id"] = rule.id
         if rule.action == "error":
             assert rule.status is not None and rule.code is not None
             headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else None

@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 
 from harness.clock import VirtualClock
 from harness.cookie_timeline import CookieTimeline
-from harness.errors import HarnessError
+from harness.errors import ClerkJsFailed, HarnessError
 
 START_GET_TOKEN = """(clearCache) => {
   window.__harnessToken = { done: false };
@@ -76,7 +76,7 @@ class ClerkApp:
             self.page.wait_for_function("window.__app !== undefined", polling=50, timeout=self.load_timeout_ms)
             self.page.evaluate("window.__app.loaded")
         except Exception as error:
-            raise HarnessError(f"clerk-js {self.version} did not load: {str(error).splitlines()[0]}") from error
+            raise ClerkJsFailed(f"clerk-js {self.version} did not load: {_first_line(error)}") from error
         self.timeline.mark("clerk-js loaded")
         return self.client_state()
 
@@ -98,14 +98,14 @@ class ClerkApp:
                                     " || document.getElementById('error').textContent", polling=20)
         error = self.page.text_content("#error")
         if error:
-            raise HarnessError(f"sign-in failed: {error}")
+            raise ClerkJsFailed(f"clerk-js {self.version} could not sign in: {error}")
         self.timeline.mark("signed in")
         return self.client_state()
 
     def sign_out(self) -> None:
-        """Click "Sign out"; clerk-js may navigate to its after-sign-out URL, so wait across a reload."""
-        with self.page.expect_response(lambda r: "/v1/client/sessions" in r.url and r.request.method == "POST"):
-            self.page.click("#sign-out")
+        """Click "Sign out" and wait until clerk-js holds no user. Versions differ in the request they send,
+        and 6.x navigates to its after-sign-out URL, so the wait is on the outcome, across a reload."""
+        self.page.click("#sign-out")
         for _ in range(3):
             try:
                 self.page.wait_for_function("() => window.__app && window.Clerk && window.Clerk.loaded"
@@ -152,3 +152,7 @@ class ClerkApp:
         }""")
         self.timeline.mark(f"/api/me -> {raw['status']}")
         return ApiAnswer(raw["status"], raw["state"], raw["userId"])
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

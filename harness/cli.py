@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from harness.config import HarnessConfig, backend_settings, load_config
+from harness.config import PROFILES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
 from harness.errors import HarnessError
 
 EXIT_SURVIVED, EXIT_LOST, EXIT_ERROR = 0, 1, 2
@@ -40,8 +40,8 @@ def build_parser() -> ArgumentParser:
     repro = commands.add_parser("repro", help="run one scenario on one clerk-js version; exit 0 survived, 1 lost, 2 error")
     repro.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
     repro.add_argument("--clerk-js", required=True, metavar="VERSION", help="exact version or `latest`")
-    repro.add_argument("--visibility", choices=["real", "synthetic"], help="override browser.visibility")
-    repro.add_argument("--profile", choices=["realistic", "webdriver", "rtt0"],
+    repro.add_argument("--visibility", choices=VISIBILITY_MODES, help="override browser.visibility")
+    repro.add_argument("--profile", choices=PROFILES,
                        help="browser profile (default: realistic; the others mimic a stock Playwright browser)")
     repro.add_argument("--headed", action="store_true", help="show the browser window")
     repro.add_argument("--quiet", action="store_true", help="print the verdict only, no timeline")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from dataclasses import dataclass, field
@@ -20,34 +21,116 @@ REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
 # "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
 # stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.
 PROFILES = ("realistic", "webdriver", "rtt0")
+VISIBILITY_MODES = ("real", "synthetic")
+ARTIFACT_MODES = ("on-failure", "always", "never")
 # Chromium on a machine with no internet: keep it from reaching out (and failing) at every start.
 QUIET_ARGS = ["--no-first-run", "--disable-background-networking", "--disable-component-update",
               "--disable-sync", "--disable-quic", "--disable-gpu"]
 
 
+@dataclass(frozen=True)
+class Key:
+    """One key of `playwright.config.json`: where it lives in the file, what it holds, its default."""
+
+    path: str  # dotted, as in the file: "browser.headless"
+    kind: str  # bool, int, number, str, optional-str, str-list, size, path, or choice
+    default: Any
+    doc: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+    def check(self, value: Any) -> Any:
+        """The value if it is of this key's kind, else ValueError with what was expected."""
+        kind = self.kind
+        if kind == "bool" and isinstance(value, bool):
+            return value
+        if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return self._at_least(value)
+        if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return self._at_least(value)
+        if kind in ("str", "path") and isinstance(value, str) and value:
+            return value
+        if kind == "optional-str" and (value is None or (isinstance(value, str) and value)):
+            return value
+        if kind == "choice" and value in self.choices:
+            return value
+        if kind == "str-list" and isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+            return list(value)
+        if kind == "size" and isinstance(value, list) and len(value) == 2 and all(
+                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+            return (value[0], value[1])
+        raise ValueError(f"{self.path} must be {self.expected()}, not {json.dumps(value)}")
+
+    def expected(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        words = {"bool": "true or false", "int": "a whole number", "number": "a number", "str": "a string",
+                 "path": "a path (relative to the config file)", "optional-str": "a path or null",
+                 "str-list": "a list of strings", "size": "[width, height] in pixels"}[self.kind]
+        return words + (f" of at least {self.minimum:g}" if self.minimum is not None else "")
+
+    def _at_least(self, value: float) -> float:
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"{self.path} must be {self.expected()}, not {value}")
+        return value
+
+
+# Every key the file may hold, once: its type and default. An unknown key is an error, never ignored.
+KEYS: tuple[Key, ...] = (
+    Key("browser.executablePath", "optional-str", None,
+        "a Chromium to use; null = Playwright's own if installed, else `chromium` on PATH"),
+    Key("browser.headless", "bool", True, "run headless"),
+    Key("browser.visibility", "choice", "real", "`real` or `synthetic` (see above)", VISIBILITY_MODES),
+    Key("browser.args", "str-list", [*REALISTIC_ARGS, *QUIET_ARGS],
+        "launch flags; keep `--disable-blink-features=AutomationControlled`"),
+    Key("browser.windowSize", "size", (1280, 800), "window size of the real-visibility browser"),
+    Key("browser.slowMo", "number", 0, "slow each browser action down by this many ms", minimum=0),
+    Key("browser.profile", "choice", "realistic",
+        "`realistic`, or `webdriver` / `rtt0` to mimic a stock Playwright browser on purpose", PROFILES),
+    Key("clerkJs.versions", "str-list", ["5.125.13", "6.0.0", "6.1.0", "6.40.0"],
+        "versions the tests and `run` use, and `setup` caches"),
+    Key("clerkJs.demoVersions", "str-list", ["6.0.0", "6.40.0"], "versions `make demo` runs"),
+    Key("clerkJs.newest", "str", "6.40.0", "the pinned newest version (also the app's default)"),
+    Key("clerkJs.cacheDir", "path", ".cache/clerk-js", "the bundle cache"),
+    Key("tokenTtlSeconds", "int", 60, "session token lifetime (clerk-js refreshes at TTL - 17 s)", minimum=21),
+    Key("timeouts.actionMs", "int", 15_000, "Playwright action timeout", minimum=1),
+    Key("timeouts.loadMs", "int", 20_000, "clerk-js load timeout", minimum=1),
+    Key("artifacts.dir", "path", "artifacts", "where `repro` and the pytest plugin keep artifacts"),
+    Key("artifacts.keep", "choice", "on-failure",
+        "what the pytest plugin keeps (`--clerk-artifacts` overrides it)", ARTIFACT_MODES),
+)
+KEY_BY_PATH = {key.path: key for key in KEYS}
+SECTIONS = {key.path.rsplit(".", 1)[0] for key in KEYS if "." in key.path}
+
+
+def default(path: str) -> Any:
+    value = KEY_BY_PATH[path].default
+    return list(value) if isinstance(value, list) else value
+
+
 @dataclass
 class BrowserConfig:
-    executable_path: str | None = None
-    headless: bool = True
-    args: list[str] = field(default_factory=lambda: [*REALISTIC_ARGS, *QUIET_ARGS])
-    visibility: str = "real"  # "real" (trusted events, CDP default context) or "synthetic"
-    window_size: tuple[int, int] = (1280, 800)
-    slow_mo_ms: float = 0
-    profile: str = "realistic"  # or "webdriver" / "rtt0": the unrealistic profiles, on purpose
+    executable_path: str | None = default("browser.executablePath")
+    headless: bool = default("browser.headless")
+    args: list[str] = field(default_factory=lambda: default("browser.args"))
+    visibility: str = default("browser.visibility")  # "real" (trusted events, CDP default context) or "synthetic"
+    window_size: tuple[int, int] = default("browser.windowSize")
+    slow_mo_ms: float = default("browser.slowMo")
+    profile: str = default("browser.profile")  # or "webdriver" / "rtt0": the unrealistic profiles, on purpose
 
 
 @dataclass
 class ClerkJsConfig:
-    versions: list[str] = field(default_factory=lambda: ["5.125.13", "6.0.0", "6.1.0", "6.40.0"])
-    demo_versions: list[str] = field(default_factory=lambda: ["6.0.0", "6.40.0"])
-    newest: str = "6.40.0"
-    cache_dir: Path = Path(".cache/clerk-js")
+    versions: list[str] = field(default_factory=lambda: default("clerkJs.versions"))
+    demo_versions: list[str] = field(default_factory=lambda: default("clerkJs.demoVersions"))
+    newest: str = default("clerkJs.newest")
+    cache_dir: Path = Path(default("clerkJs.cacheDir"))
 
 
 @dataclass
 class Timeouts:
-    action_ms: int = 15_000
-    load_ms: int = 20_000
+    action_ms: int = default("timeouts.actionMs")
+    load_ms: int = default("timeouts.loadMs")
 
 
 @dataclass
@@ -55,8 +138,9 @@ class HarnessConfig:
     browser: BrowserConfig = field(default_factory=BrowserConfig)
     clerk_js: ClerkJsConfig = field(default_factory=ClerkJsConfig)
     timeouts: Timeouts = field(default_factory=Timeouts)
-    token_ttl_seconds: int = 60
-    artifacts_dir: Path = Path("artifacts")
+    token_ttl_seconds: int = default("tokenTtlSeconds")
+    artifacts_dir: Path = Path(default("artifacts.dir"))
+    artifacts_keep: str = default("artifacts.keep")
     root: Path = Path(".")
 
 
@@ -82,48 +166,52 @@ def find_config(start: Path | None = None) -> Path | None:
 
 
 def load_config(path: Path | None = None) -> HarnessConfig:
-    """Read the config file (or defaults when there is none). Relative paths are relative to the file."""
+    """Read the config file (or defaults when there is none). Relative paths are relative to the file.
+
+    Every key is checked against `KEYS`: an unknown or misspelt key, or a value of the wrong type, is a
+    one-line `HarnessError` naming the key."""
     path = path or find_config()
     if path is None:
         return HarnessConfig()
     try:
-        raw: dict[str, Any] = json.loads(path.read_text())
+        raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise HarnessError(f"cannot read {path}: {error}") from error
-    root = path.resolve().parent
     try:
-        browser = raw.get("browser", {})
-        clerk_js = raw.get("clerkJs", {})
-        timeouts = raw.get("timeouts", {})
-        artifacts = raw.get("artifacts", {})
-        config = HarnessConfig(
-            browser=BrowserConfig(
-                executable_path=browser.get("executablePath"),
-                headless=bool(browser.get("headless", True)),
-                args=list(browser.get("args", BrowserConfig().args)),
-                visibility=browser.get("visibility", "real"),
-                window_size=tuple(browser.get("windowSize", (1280, 800))),  # type: ignore[arg-type]
-                slow_mo_ms=float(browser.get("slowMo", 0)),
-                profile=browser.get("profile", "realistic"),
-            ),
-            clerk_js=ClerkJsConfig(
-                versions=list(clerk_js.get("versions", ClerkJsConfig().versions)),
-                demo_versions=list(clerk_js.get("demoVersions", ClerkJsConfig().demo_versions)),
-                newest=clerk_js.get("newest", ClerkJsConfig().newest),
-                cache_dir=root / clerk_js.get("cacheDir", ".cache/clerk-js"),
-            ),
-            timeouts=Timeouts(action_ms=int(timeouts.get("actionMs", 15_000)),
-                              load_ms=int(timeouts.get("loadMs", 20_000))),
-            token_ttl_seconds=int(raw.get("tokenTtlSeconds", 60)),
-            artifacts_dir=root / artifacts.get("dir", "artifacts"),
-            root=root,
-        )
-    except (TypeError, ValueError) as error:
-        raise HarnessError(f"{path}: invalid value: {error}") from error
-    if config.browser.visibility not in ("real", "synthetic"):
-        raise HarnessError(f"{path}: browser.visibility must be 'real' or 'synthetic'")
-    if config.browser.profile not in PROFILES:
-        raise HarnessError(f"{path}: browser.profile must be one of {', '.join(PROFILES)}")
-    if config.token_ttl_seconds <= 20:
-        raise HarnessError(f"{path}: tokenTtlSeconds must exceed 20 (clerk-js refreshes at TTL - 17 s)")
-    return config
+        values = {key.path: key.check(value) for key, value in _flatten(raw)}
+    except ValueError as error:
+        raise HarnessError(f"{path}: {error}") from None
+    root = path.resolve().parent
+    get = lambda key: values.get(key, default(key))  # noqa: E731
+    return HarnessConfig(
+        browser=BrowserConfig(executable_path=get("browser.executablePath"), headless=get("browser.headless"),
+                              args=get("browser.args"), visibility=get("browser.visibility"),
+                              window_size=tuple(get("browser.windowSize")), slow_mo_ms=float(get("browser.slowMo")),
+                              profile=get("browser.profile")),
+        clerk_js=ClerkJsConfig(versions=get("clerkJs.versions"), demo_versions=get("clerkJs.demoVersions"),
+                               newest=get("clerkJs.newest"), cache_dir=root / get("clerkJs.cacheDir")),
+        timeouts=Timeouts(action_ms=get("timeouts.actionMs"), load_ms=get("timeouts.loadMs")),
+        token_ttl_seconds=get("tokenTtlSeconds"),
+        artifacts_dir=root / get("artifacts.dir"),
+        artifacts_keep=get("artifacts.keep"),
+        root=root,
+    )
+
+
+def _flatten(raw: Any, prefix: str = "") -> list[tuple[Key, Any]]:
+    """The file's (key, value) pairs; ValueError on the first key that `KEYS` does not know."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{prefix.rstrip('.') or 'the file'} must be a JSON object")
+    pairs = []
+    for name, value in raw.items():
+        dotted = prefix + name
+        if dotted in KEY_BY_PATH:
+            pairs.append((KEY_BY_PATH[dotted], value))
+        elif dotted in SECTIONS:
+            pairs += _flatten(value, dotted + ".")
+        else:
+            known = sorted(KEY_BY_PATH) + sorted(SECTIONS)
+            guess = difflib.get_close_matches(dotted, known, n=1)
+            hint = f"did you mean {guess[0]!r}?" if guess else "see the README's configuration table"
+            raise ValueError(f"unknown key {dotted!r} ({hint})")
+    return pairs

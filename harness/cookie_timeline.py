@@ -11,6 +11,7 @@ once the virtual clock is installed.
 from __future__ import annotations
 
 import time
+from email.utils import parsedate_to_datetime
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -80,12 +81,29 @@ class CookieEvent:
         return f"t={self.t:7.3f}s {self.name} {what} via {self.source}" + (f" [{self.detail[:200]}]" if self.detail else "")
 
 
-def _is_removal(raw: str, after: str | None) -> bool:
-    lowered = raw.lower().replace(" ", "")
-    if after is None:
+def is_removal(cookie_line: str, *, now: float | None = None) -> bool:
+    """Whether a `document.cookie` assignment or a `Set-Cookie` line removes its cookie: an empty value,
+    `Max-Age` zero or negative, or an `Expires` in the past (the browser's cookie jar runs on real time)."""
+    pair, *attributes = cookie_line.split(";")
+    if "=" not in pair or pair.split("=", 1)[1].strip().strip('"') == "":
         return True
-    value = raw.split(";")[0].split("=", 1)[1] if "=" in raw.split(";")[0] else ""
-    return value == "" or "max-age=0" in lowered or "max-age=-" in lowered
+    for attribute in attributes:
+        key, _, value = attribute.strip().partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if key == "max-age":
+            try:
+                if int(value) <= 0:
+                    return True
+            except ValueError:
+                pass  # an invalid Max-Age is ignored, as browsers do
+        elif key == "expires":
+            try:
+                expires = parsedate_to_datetime(value).timestamp()
+            except (TypeError, ValueError, IndexError):
+                continue
+            if expires <= (time.time() if now is None else now):
+                return True
+    return False
 
 
 @dataclass(repr=False)
@@ -130,7 +148,7 @@ class CookieTimeline:
 
     def _on_page_event(self, _source: Any, event: dict[str, Any]) -> None:
         if event["source"] == "document.cookie":
-            removal = _is_removal(event["raw"], event["after"])
+            removal = event["after"] is None or is_removal(event["raw"])
             attributes = ";".join(event["raw"].split(";")[1:]).strip()  # the value itself is shown apart
             detail = f"{attributes} @ {event['stack']}"
             self._add("document.cookie", event["name"], "remove" if removal else "write",
@@ -148,7 +166,7 @@ class CookieTimeline:
         for line in lines:
             name = line.split("=", 1)[0].strip()
             if watched(name):
-                removal = _is_removal(line, "x")
+                removal = is_removal(line)
                 self._add("set-cookie", name, "remove" if removal else "write",
                           None if removal else line.split(";")[0].split("=", 1)[1], f"{response.url}: {line[:120]}")
 
@@ -170,14 +188,18 @@ class CookieTimeline:
     def writes(self, name: str | None = None) -> list[CookieEvent]:
         return [e for e in self.events if e.action == "write" and (name is None or e.name == name)]
 
+    def session_removals(self) -> list[CookieEvent]:
+        """Removals of `__session` and of its key-suffixed twin (`__session_<suffix>`): either is a loss."""
+        return [e for e in self.events if e.action == "remove" and watched(e.name)]
+
     def first_removal(self) -> CookieEvent | None:
-        removals = self.removals("__session")
+        removals = self.session_removals()
         return removals[0] if removals else None
 
     def assert_never_removed(self) -> None:
         """The oracle of survival: no source ever saw `__session` removed, and it is present now."""
         self.snapshot()
-        removals = self.removals("__session")
+        removals = self.session_removals()
         assert not removals, f"__session was removed {len(removals)} time(s):\n{self.render()}"
         assert "__session" in self._known, f"__session is absent now:\n{self.render()}"
 

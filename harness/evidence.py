@@ -8,7 +8,7 @@ rejects or returns null, `Clerk.status` turning `degraded`).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import jwt
 
@@ -66,26 +66,11 @@ class StressProof:
     def token_valid_when_back(self) -> bool:
         return self.token is not None and self.back_online_at is not None and self.back_online_at < self.token.expires_at
 
-    def problems(self) -> list[str]:
+    def problems(self, checks: "tuple[ProofCheck, ...] | None" = None) -> list[str]:
         """Why the stress is not proven (empty when it is)."""
-        problems = list(self.unmet)
-        if self.kind == "fault":
-            if not self.fault_hits:
-                problems.append(f"no request was answered by the injected fault(s): {', '.join(self.faults_injected)}")
-            return problems
-        if self.offline_since is None or self.back_online_at is None:
-            problems.append("the browser was never offline and back online")
-        if self.explicit_trigger is None and not self.refresh_was_due_offline:
-            problems.append("no token refresh came due while offline (virtual clock did not pass exp - 17 s)")
-        if not self.attempts:
-            problems.append("no refresh attempt was seen while offline (no failed fetch, getToken() result or "
-                            "degraded status)")
-        if self.successful_refreshes_while_offline:
-            problems.append(f"{self.successful_refreshes_while_offline} token refresh(es) succeeded while 'offline'")
-        if not self.token_valid_when_back:
-            problems.append("the last good token had expired when the browser came back: a kept cookie could "
-                            "not be told from a stale one")
-        return problems
+        if checks is None:
+            checks = FAULT_CHECKS if self.kind == "fault" else OFFLINE_CHECKS
+        return [problem for check in checks if (problem := check(self))]
 
     @property
     def proven(self) -> bool:
@@ -111,3 +96,58 @@ class StressProof:
         lines += [f"hit: {h}" for h in self.fault_hits]
         lines += [f"t={a.t:7.3f}s refresh attempt: {a.kind} {a.detail}" for a in self.attempts]
         return "\n".join(lines)
+
+
+# --- the proof: each condition of a proven stress is one small check ---------------------------------
+ProofCheck = Callable[[StressProof], "str | None"]
+
+
+def nothing_unmet(proof: StressProof) -> str | None:
+    return "; ".join(proof.unmet) or None
+
+
+def fault_answered_a_request(proof: StressProof) -> str | None:
+    if proof.fault_hits:
+        return None
+    return f"no request was answered by the injected fault(s): {', '.join(proof.faults_injected)}"
+
+
+def offline_and_back(proof: StressProof) -> str | None:
+    if proof.offline_since is None or proof.back_online_at is None:
+        return "the browser was never offline and back online"
+    return None
+
+
+def refresh_came_due_offline(proof: StressProof) -> str | None:
+    if proof.offline_since is None or proof.back_online_at is None:
+        return None  # offline_and_back says so
+    if proof.explicit_trigger is None and not proof.refresh_was_due_offline:
+        return "no token refresh came due while offline (virtual clock did not pass exp - 17 s)"
+    return None
+
+
+def refresh_attempted(proof: StressProof) -> str | None:
+    if not proof.attempts:
+        return "no refresh attempt was seen while offline (no failed fetch, getToken() result or degraded status)"
+    return None
+
+
+def no_refresh_succeeded_offline(proof: StressProof) -> str | None:
+    if proof.successful_refreshes_while_offline:
+        return f"{proof.successful_refreshes_while_offline} token refresh(es) succeeded while 'offline'"
+    return None
+
+
+def token_still_valid_when_back(proof: StressProof) -> str | None:
+    if proof.back_online_at is None:
+        return None  # offline_and_back says so
+    if not proof.token_valid_when_back:
+        return ("the last good token had expired when the browser came back: a kept cookie could not be told "
+                "from a stale one")
+    return None
+
+
+OFFLINE_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, offline_and_back, refresh_came_due_offline,
+                                          refresh_attempted, no_refresh_succeeded_offline,
+                                          token_still_valid_when_back)
+FAULT_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, fault_answered_a_request)

@@ -84,7 +84,7 @@ def chart_svg(chart: dict[str, Any]) -> str:
         status = int(request["status"])
         color = "#1a7f37" if status < 300 else "#bc4c00" if status < 500 else "#cf222e"
         color = "#000000" if status == 0 else color
-        fault = "fault #" in (request.get("note") or "")
+        fault = request.get("fault_id") is not None
         title = html.escape(f"t={request['t']:.3f}s {request['method']} {request['path']} -> {status} {request.get('note', '')}")
         ring = ' stroke="#8250df" stroke-width="3"' if fault else ""
         parts.append(f'<circle cx="{_x(request["t"], end):.1f}" cy="{y + ROW / 2}" r="{6 if fault else 4}" '

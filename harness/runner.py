@@ -12,11 +12,11 @@ from playwright.sync_api import Playwright
 
 from fake_backend.backend import FakeClerk
 from harness.config import HarnessConfig
-from harness.errors import HarnessError
+from harness.errors import ClerkJsFailed, HarnessError
 from harness.scenarios import get_scenario
 from harness.session import HarnessSession
 from harness.story import Story
-from harness.verdict import Outcome, judge
+from harness.verdict import Observations, Outcome, judge
 
 
 def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: str,
@@ -39,9 +39,14 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
         end = session.app.client_state()
         story.seen.user_at_end, story.seen.status_at_end = end.user_id, end.status
         session.timeline.mark(f"end: Clerk.status {end.status}, Clerk.user {'set' if end.user_id else 'null'}")
-        removals = session.timeline.removals("__session")
-        verdict, reasons = judge(story.proof, removals, story.seen)
-        outcome = Outcome(scenario.id, version, verdict, reasons, story.proof, removals, story.seen)
+        removals = session.timeline.session_removals()
+        proof = story.keeper.hand_over()
+        verdict, reasons = judge(proof, removals, story.seen)
+        outcome = Outcome(scenario.id, version, verdict, reasons, proof, removals, story.seen)
+    except ClerkJsFailed as error:  # the version under test broke before its story could be judged
+        proof = story.keeper.hand_over() if story is not None else None
+        outcome = Outcome(scenario.id, version, "inconclusive", [str(error)], proof,
+                          observations=story.seen if story is not None else Observations())
     except HarnessError as error:
         outcome = Outcome(scenario.id, version, "error", [str(error)], None, error=str(error))
     except Exception as error:  # noqa: BLE001 - report, never crash a matrix

@@ -13,31 +13,38 @@ from fake_backend.faults import FaultRule, Latch
 from harness import online_flip
 from harness.app_driver import ClerkApp
 from harness.cookie_timeline import CookieTimeline
-from harness.errors import HarnessError, InconclusiveRun
-from harness.evidence import Attempt, StressProof, TokenWindow
+from harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
+from harness.evidence import StressProof
+from harness.proof_keeper import TOKEN_ROUTE, ProofKeeper
 from harness.session import HarnessSession
 from harness.verdict import Observations
 
-TOKEN_ROUTE = "/tokens"
 SAFETY_MARGIN_S = 12  # come back online this long before the last good token expires
 POLLER_WAIT_MS = 12_000  # two ticks of clerk-js's 5 s session poller, plus slack
 
 
 @dataclass(repr=False)
 class Story:
+    """Tells the story; its `keeper` keeps the proof of stress and `seen` what the story observed."""
+
     session: HarnessSession
-    proof: StressProof = field(default_factory=StressProof)
     seen: Observations = field(default_factory=Observations)
-    _journal_mark: int = 0
-    _failed_before: int = 0
-    _fault_mark: int = 0
     other_tabs: list[ClerkApp] = field(default_factory=list)
+    keeper: ProofKeeper = field(init=False)
 
     def __repr__(self) -> str:
         return f"<Story clerk-js {self.session.app.version}, {len(self.timeline.events)} cookie events>"
 
     def __post_init__(self) -> None:
-        self.session.network.before_change.append(self._network_changing)
+        session = self.session
+        self.keeper = ProofKeeper(session.network, session.backend.journal, virtual_now=session.clock.now,
+                                  harness_now=session.timeline.now,
+                                  session_cookie=lambda: session.timeline.snapshot().get("__session"),
+                                  client_status=lambda: session.app.client_state().status).attach()
+
+    @property
+    def proof(self) -> StressProof:
+        return self.keeper.proof
 
     @property
     def page(self) -> Page:
@@ -83,7 +90,13 @@ class Story:
         self.timeline.mark("window focus (dispatched)")
 
     def reload(self) -> None:
-        state = self.session.app.reload()
+        """Reload the app. If clerk-js then fails to load, that is what a user sees: noted, and judged."""
+        try:
+            state = self.session.app.reload()
+        except ClerkJsFailed as failure:
+            self.seen.load_failure_after_reload = str(failure.__cause__ or failure).strip().splitlines()[0]
+            self.timeline.mark(f"after reload clerk-js failed to load: {self.seen.load_failure_after_reload}")
+            state = self.session.app.client_state()
         self.seen.server_auth_after_reload = self.session.app.server_auth()
         self.seen.user_after_reload = state.user_id
         self.seen.status_after_reload = state.status
@@ -117,14 +130,14 @@ class Story:
         latest = token.expires_at - SAFETY_MARGIN_S
         due = token.refresh_due_at + 1
         self.session.clock.advance(self.page, latest - self._now(),
-                                   until=lambda: self._now() >= due and self._failed_token_requests() > 0)
-        if self._failed_token_requests() == 0:
+                                   until=lambda: self._now() >= due and self.keeper.failed_token_requests() > 0)
+        if self.keeper.failed_token_requests() == 0:
             self._wait_for_poller_tick("requestfailed")
 
     def wait_for_failed_refresh(self) -> None:
         """Age the token past its refresh point offline; fail loudly (inconclusive) if nothing was attempted."""
         self.let_token_age_past_refresh()
-        if self._failed_token_requests() == 0 and self.session.app.client_state().status != "degraded":
+        if self.keeper.failed_token_requests() == 0 and self.session.app.client_state().status != "degraded":
             raise InconclusiveRun("the refresh point passed offline but no refresh attempt was seen")
 
     def _wait_for_poller_tick(self, event: str) -> None:
@@ -142,15 +155,13 @@ class Story:
 
     def let_token_age_online_until_fault(self) -> None:
         """Online, virtual time passes the refresh point; stop once a refresh was answered by a fault."""
-        token = TokenWindow.of(self._cookie())
-        self.proof.token = token
-        backend = self.session.backend
-        hit = lambda: any("fault #" in e.note for e in backend.journal.entries(self._fault_mark))  # noqa: E731
+        token = self.keeper.note_token()
+        hit = self.keeper.fault_was_hit
         self.session.clock.advance(self.page, token.expires_at - SAFETY_MARGIN_S - self._now(),
                                    until=lambda: self._now() >= token.refresh_due_at + 1 and hit())
         if not hit():  # 5.x: only its session poller (worker timers, real time) refreshes
             self._wait_for_poller_tick("response")
-        self._collect_fault_hits()
+        self.keeper.collect_fault_hits()
 
     def settle(self, virtual_s: float = 20) -> None:
         """Let clerk-js's retry back-off (main-thread timers) run its course on the virtual clock."""
@@ -158,50 +169,37 @@ class Story:
 
     def ask_for_a_token(self) -> dict:
         """The app calls `getToken()` after clearing the cache (as an API call would)."""
-        self.proof.explicit_trigger = "Clerk.session.clearCache() + getToken()"
-        return self._note_token_result(self.session.app.get_token(clear_cache=True))
+        self.keeper.note_trigger("Clerk.session.clearCache() + getToken()")
+        return self.keeper.note_token_result(self.session.app.get_token(clear_cache=True))
 
     def ask_for_a_token_while_it_fails(self) -> None:
         """The app calls `getToken()`; virtual time runs until one of its token requests has failed
         (clerk-js keeps retrying: the call settles later, see `let_the_token_call_settle`)."""
-        self.proof.explicit_trigger = "Clerk.session.clearCache() + getToken()"
+        self.keeper.note_trigger("Clerk.session.clearCache() + getToken()")
         self.session.app.start_get_token(clear_cache=True)
-        self.session.clock.advance(self.page, 30, until=lambda: self._failed_token_requests() > 0)
+        self.session.clock.advance(self.page, 30, until=lambda: self.keeper.failed_token_requests() > 0)
 
     def let_the_token_call_settle(self) -> dict:
-        return self._note_token_result(self.session.app.finish_get_token(max_virtual_s=60))
-
-    def _note_token_result(self, result: dict) -> dict:
-        """A `getToken()` that rejected or gave null is a failed refresh attempt, for the proof."""
-        if not result["ok"]:
-            kind = "getToken-rejected" if result.get("error") else "getToken-null"
-            self.proof.attempts.append(Attempt(self.timeline.now(), kind, str(result.get("error") or "null")))
-        return result
+        return self.keeper.note_token_result(self.session.app.finish_get_token(max_virtual_s=60))
 
     # --- the fake backend misbehaves -----------------------------------------------------------------
     def inject(self, method: str | None, path: str, *, times: int | None = None) -> FaultRule:
         """A fault rule on the fake FAPI (finish it with `.error(...)`, `.empty_token()`, ...)."""
-        if not self.proof.faults_injected:
-            self._fault_mark = self.session.backend.journal.last_seq
         rule = self.session.backend.faults.on(method, path, times=times)
-        self.proof.faults_injected.append(f"{method or '*'} {path}" + (f" x{times}" if times else " until cleared"))
+        self.keeper.note_fault(f"{method or '*'} {path}" + (f" x{times}" if times else " until cleared"))
         return rule
 
     def clear_faults(self) -> None:
-        self._collect_fault_hits()
+        self.keeper.collect_fault_hits()
         self.session.backend.faults.clear()
         self.timeline.mark("faults cleared")
-
-    def _collect_fault_hits(self) -> None:
-        entries = self.session.backend.journal.entries(self._fault_mark)
-        self.proof.fault_hits = [f"{e.method} {e.path} -> {e.status} ({e.note})" for e in entries if "fault #" in e.note]
 
     def wait_for_client_refetch(self, timeout_s: float = 6.5) -> bool:
         """#8004's tell: after a 4xx, old versions fetch `GET /v1/client` (and sign out if it fails).
         Waits past the next session-poller tick (worker timers, real time), ended early by the request."""
         def refetched() -> bool:
-            entries = self.session.backend.journal.entries(self._fault_mark)
-            first_fault = next((e.seq for e in entries if "fault #" in e.note), None)
+            entries = self.keeper.faulted_entries()
+            first_fault = next((e.seq for e in entries if e.faulted), None)
             return first_fault is not None and any(
                 e.seq > first_fault and e.method == "GET" and e.path.endswith("/v1/client") for e in entries)
 
@@ -213,7 +211,7 @@ class Story:
             except PlaywrightTimeoutError:
                 pass
         self.seen.client_refetched_after_fault = refetched()
-        self._collect_fault_hits()
+        self.keeper.collect_fault_hits()
         self.timeline.mark(f"GET /v1/client after the fault: {self.seen.client_refetched_after_fault}")
         return self.seen.client_refetched_after_fault
 
@@ -246,7 +244,7 @@ class Story:
 
     def ask_for_a_token_in_background(self, held: Latch) -> None:
         """The app calls `getToken()` (cache cleared); its request is held at the server."""
-        self.proof.explicit_trigger = "getToken() in flight, then a focus refresh joins it"
+        self.keeper.note_trigger("getToken() in flight, then a focus refresh joins it")
         self.session.app.start_get_token(clear_cache=True)
         held.wait_until_held(1, timeout=10)
         self.timeline.mark("token request held at the server")
@@ -255,10 +253,10 @@ class Story:
         """Offline, the held request fails; the browser counts as online from clerk-js's next check on."""
         online_flip.arm(self.page)
         held.release(then="drop")
-        self.session.clock.advance(self.page, 1, step_s=0.05, until=lambda: self._failed_token_requests() > 0)
+        self.session.clock.advance(self.page, 1, step_s=0.05, until=lambda: self.keeper.failed_token_requests() > 0)
         reads = self.seen.online_reads_during_flip = online_flip.disarm(self.page)
         if not (reads and reads[0] is False and True in reads):
-            self.proof.unmet.append(f"the online flip was not exercised (navigator.onLine answers {reads})")
+            self.keeper.note_unmet(f"the online flip was not exercised (navigator.onLine answers {reads})")
         self.timeline.mark(f"held request failed; onLine reads {self.seen.online_reads_during_flip}")
 
     # --- what must hold ------------------------------------------------------------------------------
@@ -271,36 +269,3 @@ class Story:
             if self.seen.server_auth_after_reload is not None:
                 assert self.seen.server_auth_after_reload == "signed_in", (
                     f"the reloaded page was rendered {self.seen.server_auth_after_reload}\n{self.timeline.render()}")
-
-    # --- the proof, kept as the network changes ------------------------------------------------------
-    def _network_changing(self, going_offline: bool) -> None:
-        if going_offline:
-            cookie = self.timeline.snapshot().get("__session")
-            if not cookie:
-                raise HarnessError("going offline with no session to protect: no __session cookie yet")
-            self.proof.token = TokenWindow.of(cookie)
-            self.proof.offline_since = self._now()
-            self._journal_mark = self.session.backend.journal.last_seq
-            self._failed_before = len(self.session.network.failed_while_offline(TOKEN_ROUTE))
-            return
-        if self.proof.offline_since is None:
-            return
-        if self.session.app.client_state().status == "degraded":
-            self.proof.attempts.append(Attempt(self.timeline.now(), "status-degraded", "Clerk.status == degraded"))
-        for failed in self.session.network.failed_while_offline(TOKEN_ROUTE)[self._failed_before:]:
-            self.proof.attempts.append(Attempt(failed.t, "failed-request",
-                                               f"{failed.method} {failed.url.split('?')[0]} ({failed.failure})"))
-        self.proof.attempts.sort(key=lambda a: a.t)
-        entries = self.session.backend.journal.entries(self._journal_mark)
-        self.proof.successful_refreshes_while_offline = sum(
-            1 for e in entries if TOKEN_ROUTE in e.path and e.status == 200)
-        self.proof.back_online_at = self._now()
-
-    def _failed_token_requests(self) -> int:
-        return len(self.session.network.failed_while_offline(TOKEN_ROUTE)) - self._failed_before
-
-    def _cookie(self) -> str:
-        cookie = self.timeline.snapshot().get("__session")
-        if not cookie:
-            raise HarnessError("no __session cookie: sign in first")
-        return cookie

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from harness.cookie_timeline import CookieEvent
 from harness.evidence import StressProof
@@ -20,6 +20,7 @@ class Observations:
     server_auth_after_reload: str | None = None
     user_after_reload: str | None = None
     status_after_reload: str | None = None
+    load_failure_after_reload: str | None = None  # clerk-js did not load after the reload (the app is broken)
     signed_out_by_harness: bool = False
     other_tabs_signed_out: int = 0
     user_at_end: str | None = None  # Clerk.user's id when the story ended
@@ -63,30 +64,66 @@ class Outcome:
         }
 
 
-def judge(proof: StressProof, removals: list[CookieEvent], seen: Observations) -> tuple[Verdict, list[str]]:
-    """Lost if the cookie was removed at any moment or the server/client saw the user signed out.
+# --- the oracle: each way a session can be lost is one small rule ------------------------------------
+LossRule = Callable[[list[CookieEvent], Observations], "str | None"]
 
-    Survival counts only when the stress is proven: otherwise the run is inconclusive, never a pass.
-    """
-    losses = []
-    if removals:
-        first = removals[0]
-        losses.append(f"__session removed at t={first.t:.3f}s via {first.source} ({len(removals)} removal event(s))")
+
+def cookie_removed(removals: list[CookieEvent], seen: Observations) -> str | None:
+    if not removals:
+        return None
+    first = removals[0]
+    return f"{first.name} removed at t={first.t:.3f}s via {first.source} ({len(removals)} removal event(s))"
+
+
+def api_refused(removals: list[CookieEvent], seen: Observations) -> str | None:
     if seen.api_after_online is not None and seen.api_after_online != 200:
-        losses.append(f"/api/me answered {seen.api_after_online}")
+        return f"/api/me answered {seen.api_after_online}"
+    return None
+
+
+def reload_rendered_signed_out(removals: list[CookieEvent], seen: Observations) -> str | None:
     if seen.server_auth_after_reload not in (None, "signed_in"):
-        losses.append(f"after the reload the server-rendered page said {seen.server_auth_after_reload}")
+        return f"after the reload the server-rendered page said {seen.server_auth_after_reload}"
+    return None
+
+
+def reload_without_user(removals: list[CookieEvent], seen: Observations) -> str | None:
+    if seen.load_failure_after_reload:
+        return f"after the reload clerk-js failed to load ({seen.load_failure_after_reload}): signed out"
     if seen.status_after_reload is not None and seen.user_after_reload is None:
-        losses.append("after the reload Clerk.user was null")
+        return "after the reload Clerk.user was null"
+    return None
+
+
+def user_gone_at_end(removals: list[CookieEvent], seen: Observations) -> str | None:
     if seen.status_at_end is not None and seen.user_at_end is None:
-        losses.append("Clerk.user was null when the story ended")
+        return "Clerk.user was null when the story ended"
+    return None
+
+
+def other_tab_signed_out(removals: list[CookieEvent], seen: Observations) -> str | None:
     if seen.other_tabs_signed_out:
-        losses.append(f"{seen.other_tabs_signed_out} other tab(s) had Clerk.user null")
+        return f"{seen.other_tabs_signed_out} other tab(s) had Clerk.user null"
+    return None
+
+
+LOSS_RULES: tuple[LossRule, ...] = (cookie_removed, api_refused, reload_rendered_signed_out, reload_without_user,
+                                    user_gone_at_end, other_tab_signed_out)
+BLIND_ORACLE = "the scenario ended the session but the oracle saw no loss: the oracle is blind"
+SURVIVED = "no removal of __session at any moment; the server accepted the session throughout"
+
+
+def judge(proof: StressProof, removals: list[CookieEvent], seen: Observations,
+          rules: tuple[LossRule, ...] = LOSS_RULES) -> tuple[Verdict, list[str]]:
+    """Lost if any loss rule fires: the cookie was removed at any moment, or the server or the client saw
+    the user signed out. Survival counts only when the stress is proven: otherwise the run is
+    inconclusive, never a pass. A scenario that ended the session itself must be judged lost."""
+    losses = [reason for rule in rules if (reason := rule(removals, seen))]
     if losses:
         return "lost", losses
     if seen.signed_out_by_harness:
-        return "inconclusive", ["the scenario ended the session but the oracle saw no loss: the oracle is blind"]
+        return "inconclusive", [BLIND_ORACLE]
     problems = proof.problems()
     if problems:
         return "inconclusive", problems
-    return "survived", ["no removal of __session at any moment; the server accepted the session throughout"]
+    return "survived", [SURVIVED]

@@ -85,7 +85,7 @@ def test_html_report_is_self_contained_and_draws_the_timeline():
                              {"t": 0.9, "action": "remove", "source": "document.cookie", "detail": "expires=..."}],
                   "marks": [{"t": 0.5, "label": "offline"}],
                   "requests": [{"t": 0.9, "method": "POST", "path": "/__clerk/v1/client/sessions/s/tokens",
-                                "status": 429, "note": "fault #1 429 too_many_requests"}]}
+                                "status": 429, "note": "fault #1 429 too_many_requests", "fault_id": 1}]}
     page = render_report([(lost, "lost"), (outcome("6.1.0", "survived"), "lost")], "demo <run>")
     assert "demo &lt;run&gt;" in page and "<svg" in page and 'href="#run-1"' in page
     assert "<script" not in page and "<link" not in page and "src=" not in page  # nothing fetched

@@ -33,7 +33,7 @@ def test_error_fault_is_clerk_shaped(http, signed_in, clerk, status):
         assert answer.headers["retry-after"] == "3"
     assert http.post(TOKENS.format(sid=signed_in)).status_code == 200  # once only
     entry = clerk.journal.entries()[-2]
-    assert entry.status == status and "fault #1" in entry.note
+    assert entry.status == status and entry.fault_id == 1 and "fault #1" in entry.note
 
 
 def test_times_and_until_cleared(http, signed_in, clerk):

@@ -1,0 +1,110 @@
+"""Every source and shape of a `__session` removal is seen, without a browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.cookie_timeline import CookieTimeline, is_removal
+
+PAST = "Thu, 01 Jan 1970 00:00:00 GMT"
+FUTURE = "Fri, 31 Dec 9999 23:59:59 GMT"
+
+
+@pytest.mark.parametrize("line, removes", [
+    ("__session=eyJ.a.b; path=/", False),
+    (f"__session=eyJ.a.b; expires={FUTURE}; path=/", False),
+    ("__session=eyJ.a.b; Max-Age=60", False),
+    ("__session=; path=/", True),
+    ('__session=""; path=/', True),
+    ("__session", True),
+    (f"__session=eyJ.a.b; expires={PAST}; path=/", True),
+    (f"__session=eyJ.a.b; Expires={PAST}", True),
+    ("__session=eyJ.a.b; max-age=0", True),
+    ("__session=eyJ.a.b; Max-Age=-1; path=/", True),
+    ("__session=eyJ.a.b; max-age=soon", False),  # invalid Max-Age is ignored by browsers
+    ("__session=eyJ.a.b; expires=not a date", False),
+])
+def test_is_removal(line, removes):
+    assert is_removal(line) is removes
+
+
+class FakeContext:
+    """What the timeline reads of a browser context: its cookies."""
+
+    pages: list = []  # no page to flush in-page reports from
+
+    def __init__(self) -> None:
+        self.jar: dict[str, str] = {}
+
+    def cookies(self) -> list[dict]:
+        return [{"name": k, "value": v} for k, v in self.jar.items()]
+
+
+class FakeResponse:
+    url = "http://127.0.0.1:1/api"
+
+    def __init__(self, *lines: str) -> None:
+        self.lines = list(lines)
+
+    def header_values(self, name: str) -> list[str]:
+        return self.lines if name == "set-cookie" else []
+
+
+@pytest.fixture
+def timeline() -> CookieTimeline:
+    return CookieTimeline(FakeContext())  # type: ignore[arg-type]
+
+
+def page_write(raw: str, after: str | None, name: str = "__session") -> dict:
+    return {"source": "document.cookie", "name": name, "raw": raw, "before": "old", "after": after,
+            "stack": "at setCookie (clerk.browser.js:1:2)", "url": "http://127.0.0.1:1/"}
+
+
+@pytest.mark.parametrize("raw, after", [
+    ("__session=; path=/", None),  # the browser dropped it
+    (f"__session=eyJ.a.b; expires={PAST}; path=/", None),
+    ("__session=; path=/", ""),  # written empty, still listed
+    ("__session=eyJ.a.b; max-age=0", "eyJ.a.b"),  # read back before the jar noticed
+])
+def test_document_cookie_removals(timeline, raw, after):
+    timeline._on_page_event(None, page_write(raw, after))
+    assert [e.source for e in timeline.session_removals()] == ["document.cookie"]
+    assert timeline.first_removal().value is None
+
+
+def test_a_document_cookie_write_is_not_a_removal(timeline):
+    timeline._on_page_event(None, page_write(f"__session=eyJ.new; expires={FUTURE}", "eyJ.new"))
+    assert timeline.session_removals() == [] and timeline.writes("__session")[0].value == "eyJ.new"
+
+
+def test_cookie_store_delete_is_a_removal(timeline):
+    timeline._on_page_event(None, {"source": "cookieStore", "name": "__session", "raw": "deleted", "after": None})
+    timeline._on_page_event(None, {"source": "cookieStore", "name": "__session", "raw": "changed", "after": "t"})
+    assert [(e.source, e.action) for e in timeline.events] == [("cookieStore", "remove"), ("cookieStore", "write")]
+
+
+@pytest.mark.parametrize("line", ["__session=; Path=/", f"__session=x; Expires={PAST}; Path=/", "__session=x; Max-Age=0"])
+def test_set_cookie_removals(timeline, line):
+    timeline._on_response(FakeResponse("other=1", line))  # type: ignore[arg-type]
+    assert [(e.source, e.name) for e in timeline.session_removals()] == [("set-cookie", "__session")]
+
+
+def test_a_suffixed_twin_removal_counts(timeline):
+    timeline._on_page_event(None, page_write("__session_Mq3vXyZ1=; path=/", None, name="__session_Mq3vXyZ1"))
+    assert [e.name for e in timeline.session_removals()] == ["__session_Mq3vXyZ1"]
+    with pytest.raises(AssertionError, match="removed 1 time"):
+        timeline.assert_never_removed()
+
+
+def test_other_cookies_are_not_watched(timeline):
+    timeline._on_response(FakeResponse("__client_uat=0; Path=/", "__sessionx=; Path=/"))  # type: ignore[arg-type]
+    assert timeline.events == []
+
+
+def test_the_snapshot_catches_a_removal_no_instrument_saw(timeline):
+    timeline.context.jar["__session"] = "eyJ.a.b"
+    timeline.snapshot()
+    del timeline.context.jar["__session"]
+    timeline.mark("reload")
+    assert [(e.source, e.action) for e in timeline.events] == [("snapshot", "write"), ("snapshot", "remove")]
+    assert timeline.assert_removed().source == "snapshot"

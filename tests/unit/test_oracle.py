@@ -1,0 +1,132 @@
+"""The oracle without a browser: `judge`, the proof of stress, and the tests' own power to catch a
+weakened oracle (each loss rule and each proof check removed in turn must turn some case wrong)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from harness import evidence, verdict
+from harness.cookie_timeline import CookieEvent
+from harness.evidence import Attempt, StressProof, TokenWindow
+from harness.verdict import Observations, judge
+
+
+def proven_offline() -> StressProof:
+    """Offline from iat+10 to iat+45: the refresh came due (exp-17 = +43), one attempt failed, the token
+    (exp +60) was still valid when the browser came back."""
+    return StressProof(offline_since=1010.0, back_online_at=1045.0, token=TokenWindow(1000.0, 1060.0),
+                       attempts=[Attempt(1.2, "failed-request", "POST .../tokens (net::ERR_INTERNET_DISCONNECTED)")])
+
+
+def proven_fault() -> StressProof:
+    return StressProof(faults_injected=["POST /v1/client/sessions/*/tokens x1"],
+                       fault_hits=["POST /__clerk/v1/client/sessions/s/tokens -> 429 (fault #1 429)"])
+
+
+def removal(name: str = "__session", source: str = "document.cookie") -> CookieEvent:
+    return CookieEvent(0.8, source, name, "remove", None, "expires=Thu, 01 Jan 1970 00:00:00 GMT")  # type: ignore[arg-type]
+
+
+SEEN_SURVIVED = Observations(api_after_online=200, server_auth_after_reload="signed_in", user_after_reload="user_1",
+                             status_after_reload="ready", user_at_end="user_1", status_at_end="ready")
+
+# (name, proof, removals, observations, verdict): one case per way a run can be judged.
+CASES = [
+    ("kept", proven_offline(), [], SEEN_SURVIVED, "survived"),
+    ("kept under a fault", proven_fault(), [], SEEN_SURVIVED, "survived"),
+    ("cookie removed, all else fine", proven_offline(), [removal()], SEEN_SURVIVED, "lost"),
+    ("suffixed twin removed", proven_offline(), [removal("__session_Mq3vXyZ1")], SEEN_SURVIVED, "lost"),
+    ("removal seen only by cookieStore", proven_offline(), [removal(source="cookieStore")], SEEN_SURVIVED, "lost"),
+    ("api answered 401", proven_offline(), [], replace(SEEN_SURVIVED, api_after_online=401), "lost"),
+    ("reload rendered signed out", proven_offline(), [],
+     replace(SEEN_SURVIVED, server_auth_after_reload="signed_out"), "lost"),
+    ("reload without Clerk.user", proven_offline(), [], replace(SEEN_SURVIVED, user_after_reload=None), "lost"),
+    ("clerk-js failed to load after reload", proven_offline(), [],
+     replace(SEEN_SURVIVED, load_failure_after_reload="Error: Request failed (503)"), "lost"),
+    ("no user at the end", proven_offline(), [], replace(SEEN_SURVIVED, user_at_end=None), "lost"),
+    ("another tab signed out", proven_offline(), [], replace(SEEN_SURVIVED, other_tabs_signed_out=1), "lost"),
+    ("a loss counts even when the stress is unproven", StressProof(), [removal()], SEEN_SURVIVED, "lost"),
+    ("harness signed out, oracle saw nothing", proven_offline(), [],
+     replace(SEEN_SURVIVED, signed_out_by_harness=True), "inconclusive"),
+    ("no stress at all", StressProof(), [], SEEN_SURVIVED, "inconclusive"),
+    ("nothing observed after an unproven stress", StressProof(), [], Observations(), "inconclusive"),
+]
+
+
+@pytest.mark.parametrize("name, proof, removals, seen, expected", CASES, ids=[c[0] for c in CASES])
+def test_judge(name, proof, removals, seen, expected):
+    got, reasons = judge(proof, removals, seen)
+    assert got == expected, reasons
+    assert reasons and all(isinstance(r, str) and r for r in reasons)
+
+
+def test_a_loss_names_its_evidence():
+    _, reasons = judge(proven_offline(), [removal(), removal()], replace(SEEN_SURVIVED, api_after_online=401))
+    assert reasons == ["__session removed at t=0.800s via document.cookie (2 removal event(s))",
+                       "/api/me answered 401"]
+
+
+def test_a_load_failure_after_reload_is_a_loss_with_its_evidence():
+    seen = replace(SEEN_SURVIVED, load_failure_after_reload="Error: 503", user_after_reload=None)
+    _, reasons = judge(proven_offline(), [], seen)
+    assert reasons == ["after the reload clerk-js failed to load (Error: 503): signed out"]
+
+
+@pytest.mark.parametrize("rule", verdict.LOSS_RULES, ids=lambda r: r.__name__)
+def test_removing_any_loss_rule_turns_a_case_wrong(rule):
+    """Mutation check: an oracle without this rule would judge some case of CASES wrongly."""
+    weakened = tuple(r for r in verdict.LOSS_RULES if r is not rule)
+    wrong = [name for name, proof, removals, seen, expected in CASES
+             if judge(proof, removals, seen, rules=weakened)[0] != expected]
+    assert wrong, f"no case depends on {rule.__name__}: the tests would not notice it missing"
+
+
+# --- the proof of stress ------------------------------------------------------------------------------
+PROOF_CASES = [
+    ("never went offline", replace(proven_offline(), offline_since=None, back_online_at=None),
+     evidence.offline_and_back),
+    ("went offline after the refresh point", replace(proven_offline(), offline_since=1050.0),
+     evidence.refresh_came_due_offline),
+    ("no attempt", replace(proven_offline(), attempts=[]), evidence.refresh_attempted),
+    ("a refresh succeeded offline", replace(proven_offline(), successful_refreshes_while_offline=1),
+     evidence.no_refresh_succeeded_offline),
+    ("token expired before coming back", replace(proven_offline(), back_online_at=1061.0),
+     evidence.token_still_valid_when_back),
+    ("a scenario condition unmet", replace(proven_offline(), unmet=["the online flip was not exercised"]),
+     evidence.nothing_unmet),
+    ("a fault that hit nothing", replace(proven_fault(), fault_hits=[]), evidence.fault_answered_a_request),
+    ("a fault story with a condition unmet", replace(proven_fault(), unmet=["x"]), evidence.nothing_unmet),
+]
+
+
+def test_proven_stress_has_no_problems():
+    assert proven_offline().problems() == [] and proven_offline().proven
+    assert proven_fault().problems() == [] and proven_fault().kind == "fault"
+
+
+@pytest.mark.parametrize("name, proof, check", PROOF_CASES, ids=[c[0] for c in PROOF_CASES])
+def test_each_missing_condition_is_a_problem_of_its_own(name, proof, check):
+    assert proof.problems() == [check(proof)] and not proof.proven
+
+
+def test_an_explicit_trigger_replaces_the_refresh_point():
+    proof = replace(proven_offline(), offline_since=1050.0, explicit_trigger="getToken()")
+    assert proof.proven and "trigger: getToken()" in proof.describe()
+
+
+@pytest.mark.parametrize("check", sorted(set(evidence.OFFLINE_CHECKS + evidence.FAULT_CHECKS), key=lambda c: c.__name__),
+                         ids=lambda c: c.__name__)
+def test_removing_any_proof_check_lets_an_unproven_stress_pass(check):
+    """Mutation check: without this check some unproven case would count as proven."""
+    weakened_offline = tuple(c for c in evidence.OFFLINE_CHECKS if c is not check)
+    weakened_fault = tuple(c for c in evidence.FAULT_CHECKS if c is not check)
+    passed = [name for name, proof, _ in PROOF_CASES
+              if not proof.problems(weakened_fault if proof.kind == "fault" else weakened_offline)]
+    assert passed, f"no case depends on {check.__name__}"
+
+
+def test_an_unproven_stress_never_survives():
+    for name, proof, _ in PROOF_CASES:
+        assert judge(proof, [], SEEN_SURVIVED)[0] == "inconclusive", name
