@@ -42,9 +42,12 @@ class FakeClerk:
     def wait_for_requests(self, method: str | None = None, path: str = "/**", *, count: int = 1, since: int = 0,
                           timeout: float = 10.0) -> list[JournalEntry]:
         """Block until `count` journaled requests match (`path` as in fault rules: `*` = one segment)."""
+        return self.journal.wait_for(self.request_matcher(method, path), count=count, since=since, timeout=timeout)
+
+    def request_matcher(self, method: str | None, path: str) -> Callable[[JournalEntry], bool]:
+        """Journal entries of `method` (None: any) whose path matches `path` as in fault rules."""
         regex = compile_pattern(path)
-        return self.journal.wait_for(lambda e: (method is None or e.method == method.upper())
-                                     and bool(regex.match(e.path)), count=count, since=since, timeout=timeout)
+        return lambda e: (method is None or e.method == method.upper()) and bool(regex.match(e.path))
 
     def create_user(self, email: str | None = None, password: str = DEFAULT_PASSWORD,
                     first_name: str = "Ada", last_name: str = "Lovelace") -> TestUser:

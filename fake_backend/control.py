@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 from fake_backend.backend import DEFAULT_PASSWORD, FakeClerk
 from fake_backend.errors import ClerkAPIError
 from fake_backend.settings import CONTROL_PREFIX
+from fake_backend.waiters import until_disconnected
+
+MAX_PATTERN = 512  # characters in a fault or wait path pattern
 
 router = APIRouter(prefix=CONTROL_PREFIX)
 
@@ -157,12 +160,15 @@ def release_fault(request: Request, rule_id: int, release: Release | None = None
 
 
 @router.get("/journal/wait")
-def wait_for_requests(request: Request, path: str = Query("/**", pattern=r"^/"), method: str | None = None,
-                      count: int = Query(1, ge=1), since: int = Query(0, ge=0),
-                      timeout: float = Query(10.0, gt=0, le=120)) -> dict[str, Any]:
-    """Block until `count` FAPI requests matching `path` (`*` = one segment) have been answered."""
+async def wait_for_requests(request: Request, path: str = Query("/**", pattern=r"^/", max_length=MAX_PATTERN),
+                            method: str | None = Query(None, max_length=10), count: int = Query(1, ge=1, le=10_000),
+                            since: int = Query(0, ge=0), timeout: float = Query(10.0, gt=0, le=120)) -> dict[str, Any]:
+    """Wait until `count` FAPI requests matching `path` (`*` = one segment) have been answered. Waits on
+    the event loop (any number of them leave the other routes answering) and ends when the client leaves."""
+    clerk = clerk_of(request)
     try:
-        hits = clerk_of(request).wait_for_requests(method, path, count=count, since=since, timeout=timeout)
+        hits = await clerk.journal.wait_for_async(clerk.request_matcher(method, path), count=count, since=since,
+                                                  timeout=timeout, gone=lambda: until_disconnected(request.receive))
     except TimeoutError as error:
         raise ClerkAPIError(408, "request_timeout", str(error)) from error
     except ValueError as error:

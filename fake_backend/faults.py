@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Awaitable, Callable, Literal
 
 from fake_backend.settings import FAPI_PREFIX
+from fake_backend.waiters import AsyncWaiters
 
 Action = Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
 ERROR_STATUSES = (401, 403, 404, 422, 429, 500, 502, 503)
@@ -37,17 +38,26 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 
 @dataclass
 class Latch:
-    """Holds matching requests until released; then they are answered normally or dropped."""
+    """Holds matching requests until released; then they are answered normally or dropped.
+
+    Held requests wait on the server's event loop, not in its thread pool: any number of them leave every
+    other route answering, and `release()` (from any thread) wakes them at once."""
 
     then: Literal["answer", "drop"] = "answer"
     _released: threading.Event = field(default_factory=threading.Event)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
+    _waiters: AsyncWaiters = field(default_factory=AsyncWaiters)
     held: int = 0
 
     def release(self, then: Literal["answer", "drop"] | None = None) -> None:
         if then is not None:
             self.then = then
         self._released.set()
+        self._waiters.wake_all()
+
+    async def wait_released_async(self, timeout: float, gone: Callable[[], Awaitable[object]]) -> bool:
+        """True once released; False when `timeout` passed or `gone()` finished first (the client left)."""
+        return await self._waiters.wait(lambda: self.released, timeout, gone)
 
     @property
     def released(self) -> bool:

@@ -6,7 +6,9 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
+
+from fake_backend.waiters import AsyncWaiters
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class JournalEntry:
 class RequestJournal:
     _entries: list[JournalEntry] = field(default_factory=list)
     _cond: threading.Condition = field(default_factory=threading.Condition)
+    _async_waiters: AsyncWaiters = field(default_factory=AsyncWaiters)
 
     def record(self, *, method: str, path: str, query: dict[str, str], status: int,
                started: float, note: str = "", fault_id: int | None = None) -> JournalEntry:
@@ -53,7 +56,8 @@ class RequestJournal:
                                  round((time.time() - started) * 1000, 2), note, fault_id)
             self._entries.append(entry)
             self._cond.notify_all()
-            return entry
+        self._async_waiters.wake_all()
+        return entry
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         with self._cond:
@@ -67,6 +71,14 @@ class RequestJournal:
     def clear(self) -> None:
         with self._cond:
             self._entries.clear()
+
+    async def wait_for_async(self, predicate: Callable[[JournalEntry], bool], *, count: int = 1, since: int = 0,
+                             timeout: float = 10.0, gone: Callable[[], Awaitable[object]]) -> list[JournalEntry]:
+        """As `wait_for`, on the event loop (no thread held); also gives up when `gone()` completes."""
+        hits = lambda: [e for e in self.entries(since) if predicate(e)]  # noqa: E731
+        if not await self._async_waiters.wait(lambda: len(hits()) >= count, timeout, gone):
+            raise TimeoutError(f"waited {timeout:.1f}s for {count} matching request(s), saw {len(hits())}")
+        return hits()
 
     def wait_for(self, predicate: Callable[[JournalEntry], bool], *, count: int = 1, since: int = 0,
                  timeout: float = 10.0) -> list[JournalEntry]:

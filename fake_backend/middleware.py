@@ -8,13 +8,13 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-import anyio
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fake_backend.errors import ClerkAPIError, error_response
 from fake_backend.journal import RequestJournal
 from fake_backend.settings import CONTROL_PREFIX, FAPI_PREFIX
+from fake_backend.waiters import until_disconnected
 
 if TYPE_CHECKING:
     from fake_backend.backend import FakeClerk
@@ -101,12 +101,17 @@ class FaultInjector:
             await self.app(scope, receive, send)
         elif rule.action == "hang":
             assert rule.latch is not None
+            body = await _read_body(receive)  # so that the client's going away can be heard while held
             rule.latch.note_arrival()
-            await anyio.to_thread.run_sync(rule.latch.wait_released, MAX_HANG_S)
+            released = await rule.latch.wait_released_async(MAX_HANG_S, lambda: until_disconnected(receive))
+            if not released:
+                state["journal_status"] = 499  # nothing answered: the client left, or MAX_HANG_S passed
+                state["journal_note"] = "held and never released"
+                return
             if rule.latch.then == "drop":
                 self._drop(scope)
             else:
-                await self.app(scope, receive, send)
+                await self.app(scope, _replay(body, receive), send)
         elif rule.action == "drop":
             self._drop(scope)
 
@@ -130,6 +135,31 @@ class FaultInjector:
         body = json.loads(b"".join(chunks) or b"null")
         await JSONResponse({"response": body}, status_code=start.get("status", 200),
                            headers={"Cache-Control": "no-store"})(scope, receive, send)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the already-read body to the app once, then defers to the real one."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+    return replay
 
 
 class ConnectionDropped(Exception):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-import semantic_version
-
-from harness.clerk_js import published_versions
+from harness.releases import releases_between
 from harness.errors import HarnessError
 from harness.verdict import Outcome
 
@@ -36,17 +34,6 @@ class BisectResult:
     @property
     def runs(self) -> int:
         return sum(len(s.verdicts) for s in self.steps)
-
-
-def releases_between(a: str, b: str, available: list[str] | None = None) -> list[str]:
-    """Releases (no pre-releases) from the older of a, b to the newer, both included, in semver order."""
-    versions = available if available is not None else published_versions()
-    lo, hi = sorted((semantic_version.Version(a), semantic_version.Version(b)))
-    for end in (a, b):
-        if end not in versions:
-            raise HarnessError(f"clerk-js {end} is not published on npm (see `npm view @clerk/clerk-js versions`)")
-    chosen = [semantic_version.Version(v) for v in versions if "-" not in v]
-    return [str(v) for v in sorted(v for v in chosen if lo <= v <= hi)]
 
 
 class Measurer:

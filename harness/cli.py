@@ -13,6 +13,7 @@ from harness.config import PROFILES, VISIBILITY_MODES, HarnessConfig, backend_se
 from harness.errors import HarnessError
 
 EXIT_SURVIVED, EXIT_LOST, EXIT_ERROR = 0, 1, 2
+SURVEY_FROM = "5.0.0"  # the oldest major line the fake FAPI speaks
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -71,11 +72,25 @@ def build_parser() -> ArgumentParser:
     run.add_argument("--scenario", action="append", metavar="ID", help="scenario (repeatable; default: all)")
     run.add_argument("--clerk-js", action="append", metavar="VERSION",
                      help="version (repeatable; default: clerkJs.versions in playwright.config.json)")
+    run.add_argument("--releases", metavar="RANGE",
+                     help="add the newest release of each minor line in this npm range (e.g. '^6.0.0')")
+    run.add_argument("--every-minor", type=positive_int, default=1, metavar="N",
+                     help="with --releases: only every N-th minor line (e.g. 10 for a sweep over 5.x)")
     run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
     run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
     run.add_argument("--json", metavar="PATH", help="write machine-readable results here")
     run.add_argument("--report", metavar="PATH", help="write the self-contained HTML report here")
     run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
+    survey = commands.add_parser("survey", help="measure the releases a scenario loses on (both edges, confirmed) "
+                                                "and compare with the catalogue; exit 1 when they disagree")
+    survey.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
+    survey.add_argument("--from", dest="older", default=SURVEY_FROM, metavar="VERSION",
+                        help=f"oldest release to survey (default {SURVEY_FROM})")
+    survey.add_argument("--to", dest="newer", default="latest", metavar="VERSION",
+                        help="newest release to survey (default: latest)")
+    survey.add_argument("--confirm-runs", type=positive_int, default=2, metavar="N",
+                        help="extra runs on each side of each edge (default 2); a differing one stops the survey")
+    survey.add_argument("--json", metavar="PATH", help="write the survey (edges, every step) here")
     return parser
 
 
@@ -161,7 +176,11 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     scenarios = [get_scenario(s).id for s in (args.scenario or list(CATALOGUE))]
     ensure_browser(config, progress=lambda _: None)
-    versions = ensure_versions(config, args.clerk_js or config.clerk_js.versions)
+    from harness.releases import sample_minor_lines
+
+    sampled = sample_minor_lines(args.releases, args.every_minor) if args.releases else []
+    wanted = [*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]
+    versions = ensure_versions(config, list(dict.fromkeys(wanted)))
     jobs = [Job(s, v, r) for r in range(args.repeat) for s in scenarios for v in versions]
     print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(versions)} version(s) x {args.repeat}, "
           f"{args.workers} worker(s)", file=sys.stderr, flush=True)
@@ -222,9 +241,9 @@ In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. 
 def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
     from playwright.sync_api import sync_playwright
 
-    from harness.bisect import bisect, releases_between
-    from harness.clerk_js import ClerkJsCache, resolve_version
-    from harness.runner import run_scenario
+    from harness.bisect import bisect
+    from harness.clerk_js import resolve_version
+    from harness.releases import releases_between
     from harness.scenarios import get_scenario
     from harness.setup import ensure_browser
 
@@ -234,21 +253,70 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
     releases = releases_between(good, bad)
     print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
           f"(about {len(releases).bit_length() + 1} runs)", flush=True)
+    with scenario_runner(config, scenario.id) as run:
+        result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=print_step)
+    change = "keeps the session" if result.newer_verdict == "survived" else "loses the session"
+    print(f"first release that {change}: {result.first_flipped} (last before it: {result.last_before}); "
+          f"{result.runs} run(s) over {result.candidates} release(s)")
+    return EXIT_SURVIVED
+
+
+@contextmanager
+def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
+    """One fake backend and one Playwright for a search; each run caches its version first (npm pack)."""
+    from playwright.sync_api import sync_playwright
+
+    from harness.clerk_js import ClerkJsCache
+    from harness.runner import run_scenario
+
     cache = ClerkJsCache(config.clerk_js.cache_dir)
     with backend_for(config, config.clerk_js.newest) as server, sync_playwright() as playwright:
         def run(version: str):
             cache.ensure(version)
             server.clerk.reset()
-            return run_scenario(playwright, config, server.clerk, scenario.id, version)
+            return run_scenario(playwright, config, server.clerk, scenario_id, version)
+        yield run
 
-        def progress(step, why: str) -> None:
-            print(f"  clerk-js {step.version:<10} {', '.join(step.verdicts):<10} ({why})", flush=True)
 
-        result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=progress)
-    change = "keeps the session" if result.newer_verdict == "survived" else "loses the session"
-    print(f"first release that {change}: {result.first_flipped} (last before it: {result.last_before}); "
-          f"{result.runs} run(s) over {result.candidates} release(s)")
-    return EXIT_SURVIVED
+def print_step(step, why: str) -> None:
+    print(f"  clerk-js {step.version:<10} {', '.join(step.verdicts):<18} ({why})", flush=True)
+
+
+def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
+    import json
+
+    from harness.clerk_js import resolve_version
+    from harness.releases import releases_between
+    from harness.scenarios import get_scenario
+    from harness.setup import ensure_browser
+    from harness.survey import survey
+
+    scenario = get_scenario(args.scenario)
+    older, newer = resolve_version(args.older), resolve_version(args.newer)
+    ensure_browser(config, progress=lambda _: None)
+    releases = releases_between(older, newer)
+    print(f"surveying {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]}; "
+          f"each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
+    started = time.monotonic()
+    with scenario_runner(config, scenario.id) as run:
+        result = survey(run, scenario.id, releases, scenario.lost_on, confirm_runs=args.confirm_runs,
+                        progress=print_step)
+    print(f"measured:  {result.measured or 'none'}  (the releases that lose; {result.runs} run(s), "
+          f"{time.monotonic() - started:.0f}s)")
+    for edge in result.edges:
+        print(f"  {edge.describe()}; confirmed {1 + args.confirm_runs}x on each side")
+    print(f"catalogue: {result.catalogue or 'none'}")
+    disagreements = result.disagreements()
+    if disagreements:
+        shown = ", ".join(disagreements[:6]) + (" ..." if len(disagreements) > 6 else "")
+        print(f"DISAGREE on {len(disagreements)} of {len(releases)} surveyed release(s): {shown}; "
+              f"set lost_on=\"{result.measured}\" for {scenario.id} in the catalogue")
+    else:
+        print(f"agree on all {len(releases)} surveyed release(s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_dict(), indent=2))
+        print(f"survey: {args.json}")
+    return EXIT_SURVIVED if result.agrees else EXIT_LOST
 
 
 def cmd_versions(config: HarnessConfig) -> int:
@@ -295,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_versions(config)
         if args.command == "bisect":
             return cmd_bisect(config, args)
+        if args.command == "survey":
+            return cmd_survey(config, args)
     except HarnessError as error:
         print(f"clerk-harness: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -94,7 +94,7 @@ class Story:
         try:
             state = self.session.app.reload()
         except ClerkJsFailed as failure:
-            self.seen.load_failure_after_reload = str(failure.__cause__ or failure).strip().splitlines()[0]
+            self.seen.load_failure_after_reload = str(failure).split(" did not load: ", 1)[-1]
             self.timeline.mark(f"after reload clerk-js failed to load: {self.seen.load_failure_after_reload}")
             state = self.session.app.client_state()
         self.seen.server_auth_after_reload = self.session.app.server_auth()

@@ -16,9 +16,21 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize("scenario_id", sorted(CATALOGUE))
 def test_scenario_gives_the_known_verdict(scenario_id, clerk_js_version, run_clerk_scenario):
+    assert_known_verdict(scenario_id, clerk_js_version, run_clerk_scenario(scenario_id))
+
+
+@pytest.mark.nightly
+@pytest.mark.clerk_js("latest")
+@pytest.mark.parametrize("scenario_id", sorted(CATALOGUE))
+def test_the_catalogue_holds_on_the_newest_release(scenario_id, clerk_js_bundle, run_clerk_scenario):
+    """Nightly (`pytest -m nightly`): npm's newest clerk-js; a changed verdict means the catalogue's
+    range needs a new survey (`clerk-harness survey SCENARIO`)."""
+    assert_known_verdict(scenario_id, clerk_js_bundle.version, run_clerk_scenario(scenario_id))
+
+
+def assert_known_verdict(scenario_id, version, outcome):
     scenario = get_scenario(scenario_id)
-    expected = scenario.expected(clerk_js_version)
-    outcome = run_clerk_scenario(scenario_id)
+    expected = scenario.expected(version)
     if outcome.verdict != expected:
         hint = ("fixed upstream, or is the harness blind?" if expected == "lost"
                 else "a regression, or a harness fault")

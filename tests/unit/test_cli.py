@@ -19,6 +19,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize("argv", [
     ("repro",), ("repro", "offline-reload"), ("frobnicate",), ("run", "--workers", "0"),
     ("run", "--repeat", "x"), ("repro", "offline-reload", "--clerk-js", "6.1.0", "--profile", "chrome"),
+    ("survey",), ("survey", "offline-reload", "--confirm-runs", "0"), ("run", "--every-minor", "0"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv):
     code, _, err = run(capsys, *argv)
@@ -57,3 +58,16 @@ def test_list_shows_the_catalogue(capsys):
     assert code == 0
     for scenario in ("offline-reload", "offline-visibility", "rate-limit-signout", "offline-online-race"):
         assert scenario in out
+
+
+def test_survey_of_an_unknown_scenario_is_one_line(capsys):
+    code, _, err = run(capsys, "survey", "no-such-story")
+    assert code == 2 and "offline-reload" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_broken_config_is_one_line_naming_the_key(capsys, tmp_path, monkeypatch):
+    config = tmp_path / "playwright.config.json"
+    config.write_text('{"browser": {"name": "chromium"}}')
+    monkeypatch.setenv("CLERK_HARNESS_CONFIG", str(config))
+    code, _, err = run(capsys, "list")
+    assert code == 2 and "unknown key 'browser.name'" in err and len(err.strip().splitlines()) == 1

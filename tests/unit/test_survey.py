@@ -77,3 +77,16 @@ def test_an_error_stops_the_survey():
     run, _ = truth("<6.1.0", broken="6.40.0")
     with pytest.raises(HarnessError, match="6.40.0 was error"):
         survey(run, "offline-reload", RELEASES, "<6.1.0")
+
+
+def test_sample_minor_lines_takes_the_newest_patch_of_every_nth_line():
+    from harness.releases import sample_minor_lines
+
+    available = ["5.0.0", "5.0.1", "5.1.0", "5.2.0", "5.2.3", "5.3.0-beta.1", "5.3.0", "6.0.0", "6.1.0", "6.1.1"]
+    assert sample_minor_lines("^6.0.0", 1, available) == ["6.0.0", "6.1.1"]
+    assert sample_minor_lines("^5.0.0", 2, available) == ["5.0.1", "5.2.3"]
+    assert sample_minor_lines("*", 1, available)[-1] == "6.1.1"
+    with pytest.raises(HarnessError, match="no published clerk-js release matches"):
+        sample_minor_lines("^7.0.0", 1, available)
+    with pytest.raises(HarnessError, match="is not an npm range"):
+        sample_minor_lines("six", 1, available)
