@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fake_backend import control, fapi, pages
 from fake_backend.backend import FakeClerk
 from fake_backend.errors import install_error_handlers
-from fake_backend.middleware import FaultInjector, JournalRecorder, MethodOverride
+from fake_backend.middleware import FaultInjector, JournalRecorder, MethodOverride, RequestLimits
 from fake_backend.settings import BackendSettings
 
 
@@ -27,4 +27,5 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None) -> FastAPI:
     app.add_middleware(FaultInjector, clerk=clerk)
     app.add_middleware(JournalRecorder, journal=clerk.journal)
     app.add_middleware(MethodOverride)
+    app.add_middleware(RequestLimits)
     return app

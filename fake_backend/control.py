@@ -8,11 +8,10 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from fake_backend.backend import DEFAULT_PASSWORD, FakeClerk
-from fake_backend.errors import ClerkAPIError
+from fake_backend.errors import ClerkAPIError, no_route
 from fake_backend.settings import CONTROL_PREFIX
+from fake_backend.faults import MAX_PATTERN
 from fake_backend.waiters import until_disconnected
-
-MAX_PATTERN = 512  # characters in a fault or wait path pattern
 
 router = APIRouter(prefix=CONTROL_PREFIX)
 
@@ -22,10 +21,10 @@ def clerk_of(request: Request) -> FakeClerk:
 
 
 class NewUser(BaseModel):
-    email: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
-    password: str = Field(default=DEFAULT_PASSWORD, min_length=1)
-    first_name: str = "Ada"
-    last_name: str = "Lovelace"
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    password: str = Field(default=DEFAULT_PASSWORD, min_length=1, max_length=256)
+    first_name: str = Field(default="Ada", max_length=100)
+    last_name: str = Field(default="Lovelace", max_length=100)
 
 
 class ClockStep(BaseModel):
@@ -91,10 +90,11 @@ def jwks(request: Request) -> dict[str, Any]:
 
 class NewFault(BaseModel):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
-    path: str = Field(min_length=1, pattern=r"^/", description="below /__clerk, e.g. /v1/client/sessions/*/tokens")
+    path: str = Field(min_length=1, max_length=MAX_PATTERN, pattern=r"^/",
+                      description="below /__clerk, e.g. /v1/client/sessions/*/tokens")
     action: Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
     status: int | None = None
-    code: str | None = None
+    code: str | None = Field(default=None, max_length=100)
     retry_after: int | None = Field(default=None, ge=0, le=3600)
     delay_s: float | None = Field(default=None, gt=0, le=120)
     then: Literal["answer", "drop"] = "answer"
@@ -183,5 +183,5 @@ def reset(request: Request) -> dict[str, Any]:
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown(rest: str) -> None:
-    raise ClerkAPIError(404, "resource_not_found", f"No control route /{rest}.")
+def unknown(request: Request, rest: str) -> None:
+    raise no_route(request, "control route", router.routes)

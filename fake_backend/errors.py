@@ -7,8 +7,21 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+def no_route(request: Request, what: str, routes: list) -> ClerkAPIError:
+    """For a router's catch-all route: 405 (with `Allow`) when one of `routes` has this path for other
+    methods, else 404."""
+    allowed = sorted({method for route in routes
+                      if isinstance(route, APIRoute) and "{rest:path}" not in route.path
+                      and route.path_regex.match(request.url.path) for method in route.methods})
+    if allowed:
+        return ClerkAPIError(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}.",
+                             headers={"Allow": ", ".join(allowed)})
+    return ClerkAPIError(404, "resource_not_found", f"No {what} {request.url.path}.")
 
 
 class ClerkAPIError(Exception):
@@ -45,11 +58,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {}
-        name = str(first.get("loc", ["", "param"])[-1])
+        if first.get("type") == "json_invalid":
+            return error_response(ClerkAPIError(400, "malformed_request", "The request body is not valid JSON."))
+        location = [str(part) for part in first.get("loc", ["body", "param"])]
+        name = location[-1] if location[-1] not in ("body", "query") else "body"
         missing = first.get("type") == "missing"
         code = "form_param_missing" if missing else "form_param_format_invalid"
-        message = f"{name} is missing" if missing else f"{name} is invalid"
-        return error_response(ClerkAPIError(422, code, message, meta={"param_name": name}))
+        detail = str(first.get("msg", "")).removeprefix("Value error, ")
+        message = f"{name} is missing" if missing else f"{name} is invalid: {detail}"
+        return error_response(ClerkAPIError(422, code, message[:300], meta={"param_name": name}))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 
 from fake_backend.backend import FakeClerk
-from fake_backend.errors import ClerkAPIError
+from fake_backend.errors import ClerkAPIError, no_route
 from fake_backend.payloads import client_json, environment_json, session_json, sign_in_json
 from fake_backend.ids import new_id
 from fake_backend.settings import FAPI_PREFIX
@@ -176,10 +176,10 @@ def jwks(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def not_found(rest: str) -> None:
-    raise ClerkAPIError(404, "resource_not_found", f"No route /v1/{rest}.")
+def not_found(request: Request, rest: str) -> None:
+    raise no_route(request, "route", router.routes)
 
 
 @well_known.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def outside_v1(rest: str) -> None:
-    raise ClerkAPIError(404, "resource_not_found", f"No route /{rest}.")
+def outside_v1(request: Request, rest: str) -> None:
+    raise no_route(request, "route", well_known.routes)

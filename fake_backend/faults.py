@@ -25,15 +25,20 @@ ERROR_CODES = {401: "authentication_invalid", 403: "authorization_invalid", 404:
                502: "bad_gateway", 503: "service_unavailable"}
 
 
+MAX_PATTERN = 512  # characters: longer patterns are refused before any regex work
+
+
 def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """`*` is one path segment, `**` any number of segments (none included), anywhere in the pattern."""
     if not pattern.startswith("/"):
-        raise ValueError(f"path pattern {pattern!r} must start with '/'")
+        raise ValueError(f"path pattern {pattern[:40]!r} must start with '/'")
+    if len(pattern) > MAX_PATTERN:
+        raise ValueError(f"path pattern is {len(pattern)} characters long; at most {MAX_PATTERN}")
     if pattern.startswith(FAPI_PREFIX + "/"):
         pattern = pattern[len(FAPI_PREFIX):]
-    parts = [re.escape(p) if p != "*" else "[^/]+" for p in pattern.split("/")]
-    if parts[-1] == re.escape("**"):
-        parts[-1] = ".*"
-    return re.compile("^" + re.escape(FAPI_PREFIX) + "/".join(parts) + "$")
+    segments = {"*": "/[^/]+", "**": "(?:/[^/]*)*"}
+    regex = "".join(segments.get(part, "/" + re.escape(part)) for part in pattern.split("/")[1:])
+    return re.compile("^" + re.escape(FAPI_PREFIX) + regex + "$")
 
 
 @dataclass

@@ -25,6 +25,35 @@ OVERRIDABLE = {"PATCH", "PUT", "DELETE"}
 UNJOURNALED_PREFIXES = (CONTROL_PREFIX, "/clerk-js/", "/favicon.ico")
 
 
+MAX_TARGET = 8 * 1024  # bytes in a request's path and query
+MAX_BODY = 64 * 1024  # bytes in a request body: clerk-js sends forms of a few hundred bytes
+
+
+class RequestLimits:
+    """Outermost: refuse an oversized request line or body before any route, lock or regex sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) > MAX_TARGET:
+            await error_response(ClerkAPIError(414, "request_uri_too_long",
+                                               f"The request target exceeds {MAX_TARGET} bytes."))(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        body = b"" if not declared.isdigit() or int(declared) <= MAX_BODY else None
+        if body is not None:
+            body = await _read_body(receive, limit=MAX_BODY)
+        if body is None:
+            await error_response(ClerkAPIError(413, "request_body_too_large",
+                                               f"The request body exceeds {MAX_BODY} bytes."))(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
 class MethodOverride:
     """clerk-js sends PATCH/PUT/DELETE as `POST ...?_method=X`; route them as X."""
 
@@ -101,7 +130,7 @@ class FaultInjector:
             await self.app(scope, receive, send)
         elif rule.action == "hang":
             assert rule.latch is not None
-            body = await _read_body(receive)  # so that the client's going away can be heard while held
+            body = await _read_body(receive) or b""  # so that the client's going away can be heard while held
             rule.latch.note_arrival()
             released = await rule.latch.wait_released_async(MAX_HANG_S, lambda: until_disconnected(receive))
             if not released:
@@ -137,13 +166,17 @@ class FaultInjector:
                            headers={"Cache-Control": "no-store"})(scope, receive, send)
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+async def _read_body(receive: Receive, limit: int | None = None) -> bytes | None:
+    """The whole request body; None as soon as it grows past `limit`."""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if limit is not None and size > limit:
+            return None
         if not message.get("more_body"):
             break
     return b"".join(chunks)

@@ -75,7 +75,7 @@ def test_control_api_clock_and_revoke(http, signed_in, clerk):
 
 def test_control_api_rejects_malformed_json(http):
     answer = http.post("/__harness/users", content=b"{not json", headers={"content-type": "application/json"})
-    assert answer.status_code == 422 and answer.json()["errors"][0]["code"]
+    assert answer.status_code == 400 and answer.json()["errors"][0]["message"] == "The request body is not valid JSON."
 
 
 def test_journal_wait_for_times_out_with_a_clear_message(clerk):
