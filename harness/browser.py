@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import queue
 import shutil
-import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from collections import deque
@@ -72,47 +72,84 @@ class BrowserSession:
     page: Page
     visibility_mode: str
     executable: str
-    _process: subprocess.Popen | None = None
-    _profile_dir: tempfile.TemporaryDirectory | None = None
+    _guard: subprocess.Popen | None = None  # harness.browser_guard, Chromium's parent
+    _profile_dir: str | None = None
     _log: deque = field(default_factory=lambda: deque(maxlen=50))
 
     def close(self) -> None:
         try:
             self.browser.close()
-        except Exception:  # noqa: BLE001 - already gone
+        except BaseException:  # noqa: BLE001 - already gone, or interrupted: the guard still ends it
             pass
-        if self._process is not None:
-            _stop_process_group(self._process)
+        if self._guard is not None:
+            _stop_guard(self._guard)
         if self._profile_dir is not None:
-            self._profile_dir.cleanup()
+            shutil.rmtree(self._profile_dir, ignore_errors=True)
 
 
-def _stop_process_group(process: subprocess.Popen) -> None:
-    """Chromium forks helpers (renderer, GPU, zygote): end the whole group, not just the browser."""
+def _stop_guard(guard: subprocess.Popen) -> None:
+    """Closing the guard's stdin makes it end Chromium's whole group and remove the profile folder."""
     try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=5)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        if guard.stdin is not None:
+            guard.stdin.close()
+        guard.wait(timeout=10)
+    except (subprocess.TimeoutExpired, OSError):
+        guard.kill()  # Chromium then gets SIGKILL from the kernel (PR_SET_PDEATHSIG)
+        guard.wait()
+
+
+# Zero egress by construction: no host name resolves except localhost, every non-loopback HTTP(S)
+# connection goes to a proxy that is not there, and the background services that phone home are off.
+NO_EGRESS_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
+                  "--proxy-server=http://127.0.0.1:9",  # loopback itself is never proxied
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+                  "--disable-default-apps", "--disable-extensions", "--no-pings", "--disable-breakpad",
+                  "--metrics-recording-only", "--no-service-autorun", "--password-store=basic",
+                  "--disable-features=OptimizationHints,MediaRouter,DialMediaRouteProvider,Translate,"
+                  "AutofillServerCommunication,NetworkTimeServiceQuerying,CertificateTransparencyComponentUpdater",
+                  "--webrtc-ip-handling-policy=disable_non_proxied_udp", "--force-webrtc-ip-handling-policy"]
+PROFILE_PREFIX = "clerk-harness-profile-"
 
 
 def _chromium_command(executable: str, config: BrowserConfig, profile: str) -> list[str]:
+    """DevTools listens on a free loopback port only; the sandbox is off only where it cannot run (root)."""
     width, height = config.window_size
-    command = [executable, "--remote-debugging-port=0", f"--user-data-dir={profile}",
-               f"--window-size={width},{height}", "--no-sandbox", "--no-default-browser-check"]
+    command = [executable, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+               f"--user-data-dir={profile}", f"--window-size={width},{height}", "--no-default-browser-check",
+               *NO_EGRESS_ARGS]
+    if os.geteuid() == 0:
+        command.append("--no-sandbox")
     if config.headless:
         command.append("--headless")
     return [*command, *config.args, "about:blank"]
 
 
-def _start_chromium(executable: str, config: BrowserConfig, timeout_s: float) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory, deque]:
-    profile = tempfile.TemporaryDirectory(prefix="clerk-harness-profile-", ignore_cleanup_errors=True)
-    process = subprocess.Popen(_chromium_command(executable, config, profile.name), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+def remove_stale_profiles() -> int:
+    """Profile folders whose guard is gone (it was killed with SIGKILL): remove them. Returns how many."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(PROFILE_PREFIX + "*"):
+        try:
+            pid = int((folder / "guard.pid").read_text())
+            os.kill(pid, 0)
+            continue  # its guard is alive: a run in progress
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):  # no marker yet (just created) or unreadable: leave it
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _start_chromium(executable: str, config: BrowserConfig, timeout_s: float) -> tuple[subprocess.Popen, str, str, deque]:
+    remove_stale_profiles()
+    profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
+    guard_command = [sys.executable, "-m", "harness.browser_guard", profile, "--",
+                     *_chromium_command(executable, config, profile)]
+    process = subprocess.Popen(guard_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    Path(profile, "guard.pid").write_text(str(process.pid))
     endpoints: queue.Queue[str | None] = queue.Queue()
     log: deque = deque(maxlen=50)
 
@@ -130,8 +167,8 @@ def _start_chromium(executable: str, config: BrowserConfig, timeout_s: float) ->
     except queue.Empty:
         endpoint = None
     if endpoint is None:
-        _stop_process_group(process)
-        profile.cleanup()
+        _stop_guard(process)
+        shutil.rmtree(profile, ignore_errors=True)
         tail = " | ".join(list(log)[-3:]) or "no output"
         raise HarnessError(f"Chromium at {executable} did not open its DevTools port: {tail}")
     return process, endpoint, profile, log
@@ -160,22 +197,28 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
         process, endpoint, profile, log = _start_chromium(executable, config, timeout_s)
         try:
             browser = playwright.chromium.connect_over_cdp(endpoint, no_defaults=True, slow_mo=config.slow_mo_ms)
-        except Exception as error:
-            _stop_process_group(process)
-            profile.cleanup()
-            raise HarnessError(f"cannot connect to Chromium over CDP: {error}") from error
-        context = browser.contexts[0]
-        page = context.pages[0] if context.pages else context.new_page()
+            context = browser.contexts[0]
+            page = context.pages[0] if context.pages else context.new_page()
+        except BaseException as error:  # Ctrl-C included: never leave the browser behind
+            _stop_guard(process)
+            shutil.rmtree(profile, ignore_errors=True)
+            if isinstance(error, Exception):
+                raise HarnessError(f"cannot connect to Chromium over CDP: {error}") from error
+            raise
         session = BrowserSession(browser, context, page, "real", executable, process, profile, log)
     else:
         try:
             browser = playwright.chromium.launch(executable_path=executable, headless=config.headless,
-                                                 args=config.args, slow_mo=config.slow_mo_ms)
+                                                 args=[*NO_EGRESS_ARGS, *config.args], slow_mo=config.slow_mo_ms)
         except Exception as error:
             raise HarnessError(f"cannot launch Chromium at {executable}: {error}") from error
         width, height = config.window_size
-        context = browser.new_context(viewport={"width": width, "height": height})
-        session = BrowserSession(browser, context, context.new_page(), "synthetic", executable)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            session = BrowserSession(browser, context, context.new_page(), "synthetic", executable)
+        except BaseException:
+            browser.close()
+            raise
     if config.profile == "rtt0":
         session.context.add_init_script(RTT_ZERO_SCRIPT)
     return session

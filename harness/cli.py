@@ -13,6 +13,7 @@ from harness.config import PROFILES, VISIBILITY_MODES, HarnessConfig, backend_se
 from harness.errors import HarnessError
 
 EXIT_SURVIVED, EXIT_LOST, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a Ctrl-C
 SURVEY_FROM = "5.0.0"  # the oldest major line the fake FAPI speaks
 
 
@@ -170,7 +171,7 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
 def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     import json
 
-    from harness.matrix import Job, durations_by_scenario, print_progress, run_matrix, verdict_table
+    from harness.matrix import Job, MatrixInterrupted, durations_by_scenario, print_progress, run_matrix, verdict_table
     from harness.scenarios import CATALOGUE, get_scenario
     from harness.setup import ensure_browser, ensure_versions
 
@@ -184,11 +185,17 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     jobs = [Job(s, v, r) for r in range(args.repeat) for s in scenarios for v in versions]
     print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(versions)} version(s) x {args.repeat}, "
           f"{args.workers} worker(s)", file=sys.stderr, flush=True)
-    results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
-                         artifacts=Path(args.artifacts).resolve() if args.artifacts else None)
+    try:
+        results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
+                             artifacts=Path(args.artifacts).resolve() if args.artifacts else None)
+        interrupted = False
+    except MatrixInterrupted as stop:
+        results, interrupted = stop.results, True
+        print(f"interrupted: {len(results)} of {len(jobs)} run(s) finished; the table and files below hold "
+              f"only those", flush=True)
     print(verdict_table(results, scenarios, versions))
     medians = durations_by_scenario(results)
-    print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in scenarios))
+    print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in scenarios if s in medians))
     if args.json:
         Path(args.json).write_text(json.dumps([r.to_dict() for r in results], indent=2))
         print(f"results: {args.json}")
@@ -203,6 +210,8 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     for r in broken + unexpected:
         print(f"! {r.job.scenario} @ {r.job.version}: {r.outcome.verdict} (expected {r.expected}): "
               f"{'; '.join(r.outcome.reasons)}")
+    if interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_ERROR if broken else (EXIT_LOST if unexpected else EXIT_SURVIVED)
 
 
@@ -340,8 +349,23 @@ def cmd_list() -> int:
     return EXIT_SURVIVED
 
 
+def _interrupt_on_signals() -> None:
+    """Ctrl-C, and SIGTERM (a CI job cancelled, `kill`), stop a run: cleanup runs, partial results print."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, interrupt)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even where the shell started us ignoring it
+    except ValueError:  # not the main thread (main() called from a thread): leave signals alone
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _interrupt_on_signals()
     try:
         config = load_config()
         if args.command == "setup":
@@ -369,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clerk-harness: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        print("clerk-harness: interrupted", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `clerk-harness repro ... | head`: the reader left, nothing is wrong
         sys.stdout = None  # type: ignore[assignment]
         return EXIT_ERROR

@@ -42,7 +42,12 @@ class MatrixResult:
 
 
 def _start_worker(config: HarnessConfig, artifacts: Path | None) -> None:
+    import signal
+
     from playwright.sync_api import sync_playwright
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent ends a worker at once; its browser's guard cleans up
 
     from fake_backend import FakeClerkServer
     from harness.config import backend_settings
@@ -66,19 +71,40 @@ def _run_job(job: Job) -> MatrixResult:
     return MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile))
 
 
+class MatrixInterrupted(Exception):
+    """Ctrl-C or SIGTERM stopped the matrix; `results` holds the runs that finished."""
+
+    def __init__(self, results: list[MatrixResult]) -> None:
+        super().__init__(f"interrupted after {len(results)} run(s)")
+        self.results = results
+
+
 def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, artifacts: Path | None = None,
                on_result: Callable[[int, int, MatrixResult], None] | None = None) -> list[MatrixResult]:
-    """Each worker process owns one fake backend and one Playwright; results arrive as they finish."""
+    """Each worker process owns one fake backend and one Playwright; results arrive as they finish.
+
+    On KeyboardInterrupt the queue is dropped and the workers are ended at once (each browser's guard
+    then ends it); MatrixInterrupted carries what finished."""
     results: list[MatrixResult] = []
     workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config, artifacts)) as pool:
+    order = {job: i for i, job in enumerate(jobs)}
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config, artifacts))
+    try:
         futures = [pool.submit(_run_job, job) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
             results.append(result)
             if on_result is not None:
                 on_result(done, len(jobs), result)
-    order = {job: i for i, job in enumerate(jobs)}
+    except KeyboardInterrupt:
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+        raise MatrixInterrupted(sorted(results, key=lambda r: order[r.job])) from None
+    pool.shutdown()
     return sorted(results, key=lambda r: order[r.job])
 
 

@@ -31,43 +31,47 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     session: HarnessSession | None = None
     story: Story | None = None
     try:
-        session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance)
+        try:
+            session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance)
+            if artifacts is not None:
+                session.browser.context.tracing.start(screenshots=True, snapshots=True,
+                                                      title=f"{scenario.id} {version}")
+            story = Story(session)
+            scenario.story(story)
+            end = session.app.client_state()
+            story.seen.user_at_end, story.seen.status_at_end = end.user_id, end.status
+            session.timeline.mark(f"end: Clerk.status {end.status}, Clerk.user {'set' if end.user_id else 'null'}")
+            removals = session.timeline.session_removals()
+            proof = story.keeper.hand_over()
+            verdict, reasons = judge(proof, removals, story.seen)
+            outcome = Outcome(scenario.id, version, verdict, reasons, proof, removals, story.seen)
+        except ClerkJsFailed as error:  # the version under test broke before its story could be judged
+            proof = story.keeper.hand_over() if story is not None else None
+            outcome = Outcome(scenario.id, version, "inconclusive", [str(error)], proof,
+                              observations=story.seen if story is not None else Observations())
+        except HarnessError as error:
+            outcome = Outcome(scenario.id, version, "error", [str(error)], None, error=str(error))
+        except Exception as error:  # noqa: BLE001 - report, never crash a matrix
+            first_line = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
+            outcome = Outcome(scenario.id, version, "error", [first_line], None, error=traceback.format_exc())
+        outcome.duration_s = time.monotonic() - started
+        outcome.profile = config.browser.profile
+        journal = backend.journal.entries(journal_start)
+        outcome.journal = [e.to_dict() for e in journal]
+        if session is not None:
+            outcome.timeline = session.timeline.render()
+            full_timeline = session.timeline.render(full=True)
+            outcome.visibility_mode = session.browser.visibility_mode
+            outcome.chart = chart_of(session, outcome.journal)
+            if artifacts is not None:
+                _keep_artifacts(session, outcome, artifacts)
+                (artifacts / "timeline.txt").write_text(full_timeline)
         if artifacts is not None:
-            session.browser.context.tracing.start(screenshots=True, snapshots=True, title=f"{scenario.id} {version}")
-        story = Story(session)
-        scenario.story(story)
-        end = session.app.client_state()
-        story.seen.user_at_end, story.seen.status_at_end = end.user_id, end.status
-        session.timeline.mark(f"end: Clerk.status {end.status}, Clerk.user {'set' if end.user_id else 'null'}")
-        removals = session.timeline.session_removals()
-        proof = story.keeper.hand_over()
-        verdict, reasons = judge(proof, removals, story.seen)
-        outcome = Outcome(scenario.id, version, verdict, reasons, proof, removals, story.seen)
-    except ClerkJsFailed as error:  # the version under test broke before its story could be judged
-        proof = story.keeper.hand_over() if story is not None else None
-        outcome = Outcome(scenario.id, version, "inconclusive", [str(error)], proof,
-                          observations=story.seen if story is not None else Observations())
-    except HarnessError as error:
-        outcome = Outcome(scenario.id, version, "error", [str(error)], None, error=str(error))
-    except Exception as error:  # noqa: BLE001 - report, never crash a matrix
-        outcome = Outcome(scenario.id, version, "error", [f"{type(error).__name__}: {str(error).splitlines()[0]}"],
-                          None, error=traceback.format_exc())
-    outcome.duration_s = time.monotonic() - started
-    outcome.profile = config.browser.profile
-    journal = backend.journal.entries(journal_start)
-    outcome.journal = [e.to_dict() for e in journal]
-    if session is not None:
-        outcome.timeline = session.timeline.render()
-        full_timeline = session.timeline.render(full=True)
-        outcome.visibility_mode = session.browser.visibility_mode
-        outcome.chart = chart_of(session, outcome.journal)
-        if artifacts is not None:
-            _keep_artifacts(session, outcome, artifacts)
-            (artifacts / "timeline.txt").write_text(full_timeline)
-        session.close()
-    if artifacts is not None:
-        _write_results(outcome, artifacts, scenario.expected(version, config.browser.profile))
-    return outcome
+            _write_results(outcome, artifacts, scenario.expected(version, config.browser.profile))
+        return outcome
+    finally:  # Ctrl-C, SIGTERM or a crash included: the browser never outlives its run
+        if session is not None:
+            session.close()
 
 
 def chart_of(session: HarnessSession, journal: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,0 +1,77 @@
+"""A small guard process between the harness and the Chromium it starts, so that nothing outlives a run.
+
+    python -m harness.browser_guard PROFILE_DIR -- CHROMIUM [ARGS...]
+
+The guard starts Chromium in a process group of its own and then waits. It ends Chromium's whole group
+and removes the profile folder when any of these happens: the harness closes the guard's stdin (a normal
+close), the harness dies however it dies (SIGKILL included: the kernel closes the pipe), the guard gets
+SIGTERM, SIGINT or SIGHUP, or Chromium exits by itself. Chromium also gets SIGKILL from the kernel if the
+guard itself is killed (PR_SET_PDEATHSIG). Standard library only: it starts in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+
+PR_SET_PDEATHSIG = 1
+STOP_GRACE_S = 3.0
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: the kernel sends SIGKILL when the guard goes away."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the guard's own cleanup still applies
+        pass
+
+
+def stop_group(process: subprocess.Popen, grace_s: float = STOP_GRACE_S) -> None:
+    """SIGTERM the process group, then SIGKILL what is left after `grace_s`."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 3 or argv[1] != "--":
+        print("usage: python -m harness.browser_guard PROFILE_DIR -- CHROMIUM [ARGS...]", file=sys.stderr)
+        return 2
+    profile, command = argv[0], argv[2:]
+    chromium = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=_die_with_parent)
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=stop_group, args=(chromium,), daemon=True).start()
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, stop)
+
+    def watch_the_harness() -> None:
+        sys.stdin.buffer.read()  # returns at EOF: the harness closed the pipe, or died
+        stop()
+
+    threading.Thread(target=watch_the_harness, daemon=True).start()
+    code = chromium.wait()
+    stop_group(chromium, grace_s=1.0)  # helpers (renderers, zygotes) still in the group
+    shutil.rmtree(profile, ignore_errors=True)
+    return code if code >= 0 else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""A repro interrupted at several moments (Ctrl-C to the process group, SIGTERM, SIGKILL) leaves no
+browser process and no profile folder behind; Ctrl-C and SIGTERM say "interrupted" and exit 130."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+CLI = str(Path(sys.executable).with_name("clerk-harness"))
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(") ", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cmdline(pid: int) -> list[str]:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def live_processes_using(profile: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and any(profile in arg for arg in cmdline(int(entry.name))):
+            try:
+                if (entry / "stat").read_text().rsplit(") ", 1)[1][0] != "Z":
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def wait_for(condition, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.02)  # sleep-ok: polls /proc for another process's state, bounded by `timeout`
+    return condition()
+
+
+@pytest.mark.parametrize("how, delay_s", [("ctrl-c", 0.0), ("ctrl-c", 1.0), ("sigterm", 0.5),
+                                          ("sigkill", 0.0), ("sigkill", 1.0)])
+def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, clerk_js_bundle_610):
+    run = subprocess.Popen([CLI, "repro", "offline-visibility", "--clerk-js", "6.1.0", "--quiet",
+                            "--artifacts", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True)
+    try:
+        guard = wait_for(lambda: next((p for p in children(run.pid) if "harness.browser_guard" in cmdline(p)), None),
+                         timeout=30)
+        assert guard, "the repro never started its browser"
+        profile = cmdline(guard)[3]
+        time.sleep(delay_s)  # sleep-ok: the moment of the interrupt is what this test varies
+        if how == "ctrl-c":
+            os.killpg(run.pid, signal.SIGINT)  # as a terminal does: every process of the job
+        else:
+            run.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+        out, err = run.communicate(timeout=20)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    if how != "sigkill" and run.returncode != 0:  # 0: the story finished before the signal landed
+        assert run.returncode == 130 and "interrupted" in err, (run.returncode, err[-500:])
+    assert wait_for(lambda: not live_processes_using(profile), timeout=10), live_processes_using(profile)
+    assert wait_for(lambda: not Path(profile).exists(), timeout=10), f"{profile} was left behind"
+
+
+@pytest.fixture
+def clerk_js_bundle_610(harness_config):
+    from harness.clerk_js import ClerkJsCache
+
+    return ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.1.0")
