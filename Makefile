@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: setup demo test bench clean
+.PHONY: setup test-tools demo test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,14 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/clerk-harness demo
 
-test: setup
+# strace lets the egress test count every connection a run makes; installed with apt-get when root.
+test-tools:
+	@command -v strace >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  echo "[setup] installing strace with apt-get (for the egress test)" && \
+	  { apt-get install -y -qq strace >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }; }; } || \
+	  echo "[setup] strace is not installed: the egress test will be skipped"
+
+test: setup test-tools
 	$(BIN)/pytest -n $(WORKERS)
 
 bench: setup

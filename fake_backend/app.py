@@ -11,12 +11,15 @@ from fake_backend.middleware import FaultInjector, JournalRecorder, MethodOverri
 from fake_backend.settings import BackendSettings
 
 
-def create_app(clerk: FakeClerk | BackendSettings | None = None) -> FastAPI:
+def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_token: str | None = None) -> FastAPI:
+    """`control_token`: when set, every control API call must send it (`Authorization: Bearer ...`)."""
     if not isinstance(clerk, FakeClerk):
         clerk = FakeClerk(clerk)
-    app = FastAPI(title="Fake Clerk backend", docs_url=f"{control.CONTROL_PREFIX}/docs",
-                  openapi_url=f"{control.CONTROL_PREFIX}/openapi.json", redoc_url=None)
+    # The docs page is served by the control API itself, with no asset from any CDN.
+    app = FastAPI(title="Fake Clerk backend", docs_url=None, redoc_url=None,
+                  openapi_url=f"{control.CONTROL_PREFIX}/openapi.json")
     app.state.clerk = clerk
+    app.state.control_token = control_token
     install_error_handlers(app)
     app.include_router(control.router)
     app.include_router(fapi.router)

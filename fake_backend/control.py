@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+import html
+import secrets
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from fake_backend.backend import DEFAULT_PASSWORD, FakeClerk
@@ -13,11 +17,39 @@ from fake_backend.settings import CONTROL_PREFIX
 from fake_backend.faults import MAX_PATTERN
 from fake_backend.waiters import until_disconnected
 
-router = APIRouter(prefix=CONTROL_PREFIX)
+def require_token(request: Request) -> None:
+    """Beyond loopback the control API answers only to the token the server printed at start."""
+    token = request.app.state.control_token
+    if token is None:
+        return
+    sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not secrets.compare_digest(sent.encode(), token.encode()):
+        raise ClerkAPIError(401, "authentication_invalid", "The control API needs the token printed at start "
+                            "(send `Authorization: Bearer TOKEN`).")
+
+
+router = APIRouter(prefix=CONTROL_PREFIX, dependencies=[Depends(require_token)])
 
 
 def clerk_of(request: Request) -> FakeClerk:
     return request.app.state.clerk
+
+
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def docs(request: Request) -> HTMLResponse:
+    """Every control route with its description, from the OpenAPI schema: one page, nothing fetched."""
+    rows = []
+    for path, operations in request.app.openapi()["paths"].items():
+        if path.startswith(CONTROL_PREFIX) and "{rest" not in path:
+            for method, operation in operations.items():
+                about = operation.get("description") or operation.get("summary") or ""
+                rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
+                            f"<td>{html.escape(about)}</td></tr>")
+    return HTMLResponse(f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake Clerk: control API</title>
+<style>body{{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem}}td{{padding:.2rem .6rem;vertical-align:top}}</style>
+</head><body><h1>Control API</h1><p>The fake Frontend API lives below <code>/__clerk</code>; these routes drive it.
+The machine-readable schema: <a href="{CONTROL_PREFIX}/openapi.json">openapi.json</a>.</p>
+<table>{''.join(rows)}</table></body></html>""")
 
 
 class NewUser(BaseModel):
@@ -182,6 +214,6 @@ def reset(request: Request) -> dict[str, Any]:
     return {"ok": True}
 
 
-@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 def unknown(request: Request, rest: str) -> None:
     raise no_route(request, "control route", router.routes)

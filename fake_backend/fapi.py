@@ -129,7 +129,8 @@ def session_token(request: Request, response: Response, session_id: str, templat
     return {"object": "token", "jwt": clerk.mint_for(session)}
 
 
-@router.api_route("/client/sessions/{session_id}/touch", methods=["POST", "PATCH"])
+@router.post("/client/sessions/{session_id}/touch")
+@router.patch("/client/sessions/{session_id}/touch")
 def touch(request: Request, response: Response, session_id: str) -> dict[str, Any]:
     clerk = clerk_of(request)
     client, session = session_of_client(request, session_id)
@@ -175,11 +176,11 @@ def jwks(request: Request, response: Response) -> dict[str, Any]:
     return clerk_of(request).tokens.jwks()
 
 
-@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 def not_found(request: Request, rest: str) -> None:
     raise no_route(request, "route", router.routes)
 
 
-@well_known.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@well_known.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 def outside_v1(request: Request, rest: str) -> None:
     raise no_route(request, "route", well_known.routes)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import secrets
 import socket
 import threading
 
@@ -23,16 +25,39 @@ class _QuietDrops(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
-class FakeClerkServer:
-    """A listening fake backend. Binds to loopback unless told otherwise; port 0 picks a free port."""
+class RemoteBindRefused(ValueError):
+    """A bind address beyond loopback was given without `allow_remote=True`."""
 
-    def __init__(self, settings: BackendSettings | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class FakeClerkServer:
+    """A listening fake backend. Port 0 picks a free port.
+
+    It binds to loopback (IPv4 or IPv6) unless `allow_remote=True`; then every control API call must
+    carry `control_token` (a fresh random one, printed by `serve`) or it gets a Clerk-shaped 401."""
+
+    def __init__(self, settings: BackendSettings | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 allow_remote: bool = False) -> None:
+        if not is_loopback(host) and not allow_remote:
+            raise RemoteBindRefused(f"{host} is not a loopback address: anyone who reaches it could drive the "
+                                    "control API; allow it explicitly (serve --allow-remote), which then requires "
+                                    "a token")
         self.clerk = FakeClerk(settings)
-        self.app = create_app(self.clerk)
-        self.host = host
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.control_token = secrets.token_urlsafe(24) if not is_loopback(host) else None
+        self.app = create_app(self.clerk, control_token=self.control_token)
+        self.host = host.strip("[]")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket.bind((self.host, port))
         self.port = self._socket.getsockname()[1]
         self.clerk.origin = self.origin
         self.clerk.connection_dropper = self._drop_connection
@@ -42,7 +67,8 @@ class FakeClerkServer:
 
     @property
     def origin(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> "FakeClerkServer":
         started = threading.Event()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from contextlib import contextmanager
@@ -58,7 +59,9 @@ def build_parser() -> ArgumentParser:
     serve.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
     serve.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
     serve.add_argument("--host", default="127.0.0.1",
-                       help="bind address (default 127.0.0.1; clerk-js needs localhost/127.0.0.1 for a secure context)")
+                       help="bind address (default 127.0.0.1; ::1 works too); beyond loopback only with --allow-remote")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a bind address beyond loopback; the control API then requires a printed token")
     serve.add_argument("--token-ttl", type=positive_int, default=None, metavar="SECONDS",
                        help="session token lifetime (default: tokenTtlSeconds)")
     commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
@@ -221,12 +224,22 @@ def cmd_serve(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     version = ensure_versions(config, [args.clerk_js or config.clerk_js.newest], progress=lambda _: None)[0]
     settings = backend_settings(config, version, args.token_ttl)
+    from fake_backend.server import RemoteBindRefused
+
     try:
-        server = FakeClerkServer(settings, host=args.host, port=args.port)
+        server = FakeClerkServer(settings, host=args.host, port=args.port, allow_remote=args.allow_remote)
+    except RemoteBindRefused as error:
+        raise HarnessError(str(error)) from None
     except OSError as error:
-        raise HarnessError(f"cannot listen on {args.host}:{args.port}: {error.strerror}; try --port 0") from error
+        hint = "try --port 0" if error.errno == errno.EADDRINUSE else "give an address of this machine, e.g. 127.0.0.1 or ::1"
+        raise HarnessError(f"cannot listen on {args.host}:{args.port}: {error.strerror}; {hint}") from None
     user = server.clerk.create_user("ada@example.test")
     origin = server.origin
+    auth = ""
+    if server.control_token:
+        auth = f" -H 'authorization: Bearer {server.control_token}'"
+        print(f"WARNING: listening on {args.host}, beyond loopback: the control API needs this token\n"
+              f"  Authorization: Bearer {server.control_token}\n", flush=True)
     print(f"""Fake Clerk backend with clerk-js {version}
 
   app          {origin}/            (other versions: {origin}/?clerk_js=VERSION once cached;
@@ -235,10 +248,10 @@ def cmd_serve(config: HarnessConfig, args: argparse.Namespace) -> int:
   control API  {origin}/__harness/docs
 
 Inject faults while you use the app, for example:
-  curl -X POST {origin}/__harness/faults -H 'content-type: application/json' \\
+  curl -X POST {origin}/__harness/faults -H 'content-type: application/json'{auth} \\
        -d '{{"method": "POST", "path": "/v1/client/sessions/*/tokens", "action": "error", "status": 429, "times": 1}}'
-  curl {origin}/__harness/journal                  # every request the fake answered
-  curl -X DELETE {origin}/__harness/faults         # clear faults
+  curl{auth} {origin}/__harness/journal                  # every request the fake answered
+  curl -X DELETE{auth} {origin}/__harness/faults         # clear faults
 In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. Ctrl-C stops.""", flush=True)
     try:
         server.serve_forever()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,6 +157,35 @@ def backend_settings(config: HarnessConfig, clerk_js_version: str | None = None,
                            token_ttl_seconds=token_ttl_seconds or config.token_ttl_seconds)
 
 
+# Keys of a real Clerk instance: the harness never uses one (its fake backend makes its own), and says so
+# rather than ignore it, so that nobody believes a run talked to their Clerk instance.
+CLERK_KEY_VARIABLES = ("CLERK_SECRET_KEY", "CLERK_API_KEY", "CLERK_PUBLISHABLE_KEY",
+                       "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "VITE_CLERK_PUBLISHABLE_KEY")
+REAL_LOOKING_KEY = re.compile(r"^(sk|pk)_(live|test)_[A-Za-z0-9+/=_-]{16,}$")
+
+
+def is_real_clerk_key(value: str) -> bool:
+    """A Clerk secret key, or a publishable key that does not name the fake backend's host."""
+    if not REAL_LOOKING_KEY.match(value.strip()):
+        return False
+    if value.startswith("pk_"):
+        try:
+            host = base64.b64decode(value.split("_", 2)[2] + "==").decode(errors="replace").rstrip("$")
+        except ValueError:
+            return True
+        from fake_backend.settings import BackendSettings
+
+        return host != BackendSettings.frontend_api_host
+    return True
+
+
+def refuse_real_clerk_keys(environ: Mapping[str, str] = os.environ) -> None:
+    found = [name for name in CLERK_KEY_VARIABLES if is_real_clerk_key(environ.get(name, ""))]
+    if found:
+        raise HarnessError(f"{', '.join(found)} holds a real Clerk key, but the harness never talks to Clerk (its fake "
+                           f"backend issues its own keys): unset it for this command")
+
+
 def find_config(start: Path | None = None) -> Path | None:
     if os.environ.get(ENV_CONFIG):
         return Path(os.environ[ENV_CONFIG])
@@ -169,7 +201,8 @@ def load_config(path: Path | None = None) -> HarnessConfig:
     """Read the config file (or defaults when there is none). Relative paths are relative to the file.
 
     Every key is checked against `KEYS`: an unknown or misspelt key, or a value of the wrong type, is a
-    one-line `HarnessError` naming the key."""
+    one-line `HarnessError` naming the key. A real Clerk key in the environment is refused, too."""
+    refuse_real_clerk_keys()
     path = path or find_config()
     if path is None:
         return HarnessConfig()
@@ -209,6 +242,9 @@ def _flatten(raw: Any, prefix: str = "") -> list[tuple[Key, Any]]:
             pairs.append((KEY_BY_PATH[dotted], value))
         elif dotted in SECTIONS:
             pairs += _flatten(value, dotted + ".")
+        elif isinstance(value, str) and is_real_clerk_key(value):
+            raise ValueError(f"{dotted!r} holds a real Clerk key, but the harness never talks to Clerk (its fake "
+                             "backend issues its own keys): remove it")
         else:
             known = sorted(KEY_BY_PATH) + sorted(SECTIONS)
             guess = difflib.get_close_matches(dotted, known, n=1)

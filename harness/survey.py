@@ -85,6 +85,8 @@ def survey(run: Runner, scenario: str, releases: list[str], catalogue: str, *, c
     result = SurveyResult(scenario, releases, catalogue, None, None, lost_at is not None, steps=measure.steps)
     if lost_at is None:
         return result
+    if ends == {"lost"}:
+        _check_no_hole(measure, releases)
     if measure.known[releases[oldest]] == "survived":
         came = first_flip(measure, releases, oldest, lost_at)
         result.lost_from = releases[came]
@@ -99,12 +101,25 @@ def survey(run: Runner, scenario: str, releases: list[str], catalogue: str, *, c
     return result
 
 
+def _check_no_hole(measure: Measurer, releases: list[str]) -> None:
+    """Both ends lose: sample between them; a release that keeps the session there breaks the assumption
+    of one unbroken losing run, and the survey stops rather than report a wrong range."""
+    for index in _samples(len(releases)):
+        if measure.verdict(releases[index], "sampling for a release that keeps the session") == "survived":
+            raise HarnessError(f"clerk-js {releases[index]} keeps the session between two losing ends: the losing "
+                               f"releases are not one unbroken run; survey narrower spans with --from/--to")
+
+
+def _samples(count: int) -> list[int]:
+    return list(dict.fromkeys(round(k * (count - 1) / (SAMPLES + 1)) for k in range(1, SAMPLES + 1)))
+
+
 def _find_a_loss(measure: Measurer, releases: list[str], catalogue: str) -> int | None:
     """Both ends survive: probe where the catalogue expects a loss, then evenly spaced releases."""
     predicted = [i for i, v in enumerate(releases) if in_range(catalogue, v)]
     probes = {i: "the catalogue expects a loss" for i in (predicted[-1:] + predicted[len(predicted) // 2:][:1])}
-    for k in range(1, SAMPLES + 1):
-        probes.setdefault(round(k * (len(releases) - 1) / (SAMPLES + 1)), "sampling for a loss")
+    for index in _samples(len(releases)):
+        probes.setdefault(index, "sampling for a loss")
     for index, why in probes.items():
         if measure.verdict(releases[index], why) == "lost":
             return index

@@ -81,3 +81,28 @@ def test_the_readme_documents_every_key():
     first_cells = re.findall(r"^\| ([^|]+)\|", section, flags=re.M)
     documented = {key for cell in first_cells for key in re.findall(r"`([A-Za-z.]+)`", cell)}
     assert {key.path for key in KEYS} <= documented, {key.path for key in KEYS} - documented
+
+
+REAL_SECRET = "sk_live_" + "Ab3dE6gH9jK2mN5pQ8sT1vW4"
+REAL_PUBLISHABLE = "pk_test_" + "Y2xlcmsuZXhhbXBsZS5jb20k"  # clerk.example.com$
+
+
+@pytest.mark.parametrize("name, value", [("CLERK_SECRET_KEY", REAL_SECRET),
+                                         ("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", REAL_PUBLISHABLE)])
+def test_a_real_clerk_key_in_the_environment_is_refused(tmp_path, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(HarnessError, match=f"{name} holds a real Clerk key, but the harness never talks to Clerk"):
+        load_config(write(tmp_path, {}))
+
+
+def test_the_fakes_own_key_and_other_values_are_not_refused(tmp_path, monkeypatch):
+    from fake_backend.settings import BackendSettings
+
+    monkeypatch.setenv("CLERK_PUBLISHABLE_KEY", BackendSettings().publishable_key)
+    monkeypatch.setenv("CLERK_SECRET_KEY", "")
+    load_config(write(tmp_path, {}))
+
+
+def test_a_real_clerk_key_in_the_config_is_refused(tmp_path):
+    with pytest.raises(HarnessError, match="'publishableKey' holds a real Clerk key"):
+        load_config(write(tmp_path, {"publishableKey": REAL_PUBLISHABLE}))

@@ -55,10 +55,16 @@ def test_no_loss_anywhere():
     assert result.measured == "" and result.agrees and result.edges == [] and len(calls) <= 2 + 8
 
 
-def test_lost_everywhere():
-    run, _ = truth("*")
+def test_lost_everywhere_is_sampled_for_a_hole():
+    run, calls = truth("*")
     result = survey(run, "signout-control", RELEASES, "*")
-    assert result.measured == "*" and result.agrees
+    assert result.measured == "*" and result.agrees and len(calls) == 2 + 8
+
+
+def test_a_hole_in_the_losing_run_stops_the_survey():
+    run, _ = truth("<5.60.0 || >=6.10.0")
+    with pytest.raises(HarnessError, match="keeps the session between two losing ends"):
+        survey(run, "x", RELEASES, "*")
 
 
 def test_a_narrow_loss_is_found_where_the_catalogue_expects_it():

@@ -1,0 +1,79 @@
+"""Zero egress: a whole scenario run (harness, fake backend, Playwright, Chromium and its helpers) is
+traced with strace; no TCP connection and no datagram goes to an address beyond loopback."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CLI = str(Path(sys.executable).with_name("clerk-harness"))
+ADDRESS = re.compile(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6?, "([^"]+)"')
+SOCKET = re.compile(r"^\d+\s+(connect|sendto|sendmsg|sendmmsg)\(\d+<(TCP|UDP)v?6?:\[([^\]]+)\]>")
+
+
+@dataclass
+class Egress:
+    attempts: list[str]  # TCP connects and datagrams beyond loopback: must be none
+    probes: list[str]  # UDP connect() beyond loopback with nothing sent (Chromium's IPv6 reachability check)
+    loopback: int  # connections and datagrams to loopback: the run itself, so the trace was not blind
+
+
+def is_loopback(address: str) -> bool:
+    return address.startswith("127.") or address in ("::1", "0.0.0.0", "::") or address.startswith("::ffff:127.")
+
+
+def classify(trace: str) -> Egress:
+    """Read `strace -f -yy -e trace=connect,sendto,sendmsg,sendmmsg` output."""
+    attempts, probes, loopback, udp_probed = [], [], 0, set()
+    lines = [line for line in trace.splitlines() if "resumed>" not in line]
+    for line in lines:
+        socket, address = SOCKET.search(line), ADDRESS.search(line)
+        if socket is None:
+            continue
+        call, kind, inode = socket.groups()
+        target = next((a for a in address.groups() if a), None) if address else None
+        if target is not None and is_loopback(target):
+            loopback += 1
+        elif target is not None and call == "connect" and kind == "UDP":
+            probes.append(line.strip())
+            udp_probed.add(inode)
+        elif target is not None or (kind == "UDP" and inode in udp_probed):
+            attempts.append(line.strip())
+    return Egress(attempts, probes, loopback)
+
+
+def test_classify_catches_what_leaves_and_what_does_not():
+    trace = "\n".join([
+        '1 connect(5<TCP:[11]>, {sa_family=AF_INET, sin_port=htons(8787), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+        '2 connect(7<TCP:[12]>, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("93.184.216.34")}, 16) = -1',
+        '3 connect(9<UDPv6:[13]>, {sa_family=AF_INET6, sin6_port=htons(443), inet_pton(AF_INET6, "2001:4860:4860::8888",'
+        ' &sin6_addr), sin6_scope_id=0}, 28) = 0',
+        '3 sendto(9<UDPv6:[13]>, "x", 1, 0, NULL, 0) = 1',
+        '4 sendto(8<UDP:[14]>, "q", 1, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 1',
+        '5 connect(3<UNIX-STREAM:[15]>, {sa_family=AF_UNIX, sun_path="/run/dbus/system_bus_socket"}, 29) = -1',
+    ])
+    found = classify(trace)
+    assert len(found.attempts) == 3 and len(found.probes) == 1 and found.loopback == 1
+    assert "93.184.216.34" in found.attempts[0] and "sendto(9" in found.attempts[1] and "10.0.0.2" in found.attempts[2]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (make test installs it as root)")
+def test_a_scenario_run_reaches_nothing_beyond_loopback(tmp_path, harness_config):
+    from harness.clerk_js import ClerkJsCache
+
+    ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.1.0")
+    log = tmp_path / "strace.txt"
+    run = subprocess.run(["strace", "-f", "-qq", "-yy", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-e",
+                          "signal=none", "-o", str(log), CLI, "repro", "offline-reload", "--clerk-js", "6.1.0",
+                          "--quiet", "--artifacts", str(tmp_path / "run")], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout + run.stderr
+    found = classify(log.read_text(errors="replace"))
+    assert found.loopback > 10, "the trace saw no loopback traffic: it was blind"
+    assert found.attempts == [], "\n".join(found.attempts[:10])
