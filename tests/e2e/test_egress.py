@@ -75,5 +75,5 @@ def test_a_scenario_run_reaches_nothing_beyond_loopback(tmp_path, harness_config
                           "--quiet", "--artifacts", str(tmp_path / "run")], capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stdout + run.stderr
     found = classify(log.read_text(errors="replace"))
-    assert found.loopback > 10, "the trace saw no loopback traffic: it was blind"
+    assert found.loopback > 0, "the trace saw no loopback traffic: it was blind"
     assert found.attempts == [], "\n".join(found.attempts[:10])
