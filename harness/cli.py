@@ -260,19 +260,24 @@ In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. 
     return EXIT_SURVIVED
 
 
-def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from playwright.sync_api import sync_playwright
-
-    from harness.bisect import bisect
+def release_span(config: HarnessConfig, scenario_id: str, a: str, b: str):
+    """The scenario, both versions resolved (`latest` works), and the published releases from one to the
+    other; checks the browser first, so that a search never starts without one."""
     from harness.clerk_js import resolve_version
     from harness.releases import releases_between
     from harness.scenarios import get_scenario
     from harness.setup import ensure_browser
 
-    scenario = get_scenario(args.scenario)
-    good, bad = resolve_version(args.good), resolve_version(args.bad)
+    scenario = get_scenario(scenario_id)
+    a, b = resolve_version(a), resolve_version(b)
     ensure_browser(config, progress=lambda _: None)
-    releases = releases_between(good, bad)
+    return scenario, a, b, releases_between(a, b)
+
+
+def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from harness.bisect import bisect
+
+    scenario, good, bad, releases = release_span(config, args.scenario, args.good, args.bad)
     print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
           f"(about {len(releases).bit_length() + 1} runs)", flush=True)
     with scenario_runner(config, scenario.id) as run:
@@ -307,16 +312,9 @@ def print_step(step, why: str) -> None:
 def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     import json
 
-    from harness.clerk_js import resolve_version
-    from harness.releases import releases_between
-    from harness.scenarios import get_scenario
-    from harness.setup import ensure_browser
     from harness.survey import survey
 
-    scenario = get_scenario(args.scenario)
-    older, newer = resolve_version(args.older), resolve_version(args.newer)
-    ensure_browser(config, progress=lambda _: None)
-    releases = releases_between(older, newer)
+    scenario, _, _, releases = release_span(config, args.scenario, args.older, args.newer)
     print(f"surveying {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]}; "
           f"each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
     started = time.monotonic()
@@ -356,9 +354,10 @@ def cmd_versions(config: HarnessConfig) -> int:
 def cmd_list() -> int:
     from harness.scenarios import CATALOGUE
 
-    print(f"{'SCENARIO':<22} {'LOST ON':<10} {'REFERENCE':<32} STORY")
+    width = max(len(s.lost_on or "none") for s in CATALOGUE.values())
+    print(f"{'SCENARIO':<22} {'LOST ON':<{width}} {'REFERENCE':<32} STORY")
     for scenario in CATALOGUE.values():
-        print(f"{scenario.id:<22} {scenario.lost_on or 'none':<10} {scenario.reference:<32} {scenario.title}")
+        print(f"{scenario.id:<22} {scenario.lost_on or 'none':<{width}} {scenario.reference:<32} {scenario.title}")
     return EXIT_SURVIVED
 
 
