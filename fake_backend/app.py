@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from fake_backend import control, fapi, pages
+from fake_backend import backend_api, control, fapi, pages
 from fake_backend.backend import FakeClerk
 from fake_backend.errors import install_error_handlers
 from fake_backend.middleware import FaultInjector, JournalRecorder, MethodOverride, RequestLimits
@@ -24,6 +24,7 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_toke
     app.include_router(control.router)
     app.include_router(fapi.router)
     app.include_router(fapi.well_known)
+    app.include_router(backend_api.router)
     app.include_router(pages.router)
     # Middleware added last runs first: the override rewrites the method before the journal and the
     # fault book see it; the journal wraps fault injection so that injected answers are recorded.

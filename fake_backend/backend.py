@@ -9,6 +9,7 @@ from typing import Callable
 
 from fake_backend.clock import ServerClock
 from fake_backend.faults import FaultBook, compile_pattern
+from fake_backend.handshake import HandshakeNonces
 from fake_backend.journal import JournalEntry, RequestJournal
 from fake_backend.settings import BackendSettings
 from fake_backend.state import Session, State, User
@@ -33,6 +34,10 @@ class FakeClerk:
         self.tokens = TokenIssuer(self.settings.issuer, self.settings.token_ttl_seconds, self.clock)
         self.origin: str | None = None  # set by the server once it listens; used as the `azp` claim
         self.faults = FaultBook()
+        self.handshakes = HandshakeNonces()
+        # Origins of apps under test (an SDK server on another port): handshakes may redirect back to
+        # them, and tokens name the first as their authorized party (`azp`).
+        self.app_origins: list[str] = []
         # Set by FakeClerkServer: abort the TCP connection of the client at (host, port).
         self.connection_dropper: Callable[[tuple[str, int] | None], bool] | None = None
 
@@ -57,7 +62,8 @@ class FakeClerk:
         return TestUser(user.id, user.email, password)
 
     def mint_for(self, session: Session) -> str:
-        return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=self.origin)
+        azp = self.app_origins[0] if self.app_origins else self.origin
+        return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=azp)
 
     def verify(self, token: str | None) -> TokenCheck:
         return self.tokens.verify(token)
@@ -78,6 +84,7 @@ class FakeClerk:
     def reset(self) -> None:
         """Forget users, clients, sessions and the journal; keep the signing key and settings."""
         self.faults.clear()
+        self.handshakes.clear()
         self.state.reset()
         self.journal.clear()
         self.clock.reset()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse
 
 from fake_backend.backend import FakeClerk
+from fake_backend.client_cookies import client_uat_directives, session_directives
+from fake_backend.handshake import origin_of, redirect_back
 from fake_backend.errors import ClerkAPIError, no_route
 from fake_backend.payloads import client_json, environment_json, session_json, sign_in_json
 from fake_backend.ids import new_id
@@ -65,7 +68,46 @@ def dev_browser(response: Response) -> dict[str, Any]:
 @router.get("/client")
 def get_client(request: Request, response: Response) -> dict[str, Any]:
     no_store(response)
-    return {"response": piggyback(clerk_of(request), current_client(request)), "client": None}
+    clerk, client = clerk_of(request), current_client(request)
+    set_client_uat(response, clerk, client)
+    return {"response": piggyback(clerk, client), "client": None}
+
+
+@router.get("/client/handshake")
+def handshake(request: Request, redirect_url: Annotated[str, Query(min_length=1, max_length=4096)],
+              suffixed_cookies: bool = True, format: str = "nonce") -> RedirectResponse:
+    """Clerk's handshake for SDK servers: 307 back to `redirect_url` (an app under test, or this origin)
+    with a one-time `__clerk_handshake_nonce` whose directives set or clear `__session`/`__client_uat`."""
+    clerk = clerk_of(request)
+    origin = origin_of(redirect_url)
+    allowed = [*clerk.app_origins, clerk.origin]
+    if origin is None or origin not in allowed:
+        raise ClerkAPIError(400, "invalid_redirect_url",
+                            f"redirect_url must be on an app under test ({', '.join(a for a in allowed if a)}).",
+                            meta={"param_name": "redirect_url"})
+    client = current_client(request)
+    session = None
+    if client is not None and client.last_active_session_id:
+        candidate = clerk.state.sessions.get(client.last_active_session_id)
+        session = candidate if candidate is not None and candidate.status == "active" else None
+    token = clerk.mint_for(session) if session is not None else None
+    directives = [*session_directives(token, clerk.settings, suffixed=suffixed_cookies),
+                  *client_uat_directives(client, clerk.state, clerk.settings)]
+    nonce = clerk.handshakes.issue(directives)
+    reason = request.query_params.get("__clerk_hs_reason", "")
+    request.state.journal_note = f"handshake ({reason or 'no reason'}): {'signed in' if token else 'signed out'}"
+    return RedirectResponse(redirect_back(redirect_url, nonce), status_code=307,
+                            headers={"Cache-Control": "no-store"})
+
+
+@well_known.get("/npm/@clerk/clerk-js@{spec}/dist/{asset:path}", include_in_schema=False)
+def clerk_js_for_sdks(request: Request, spec: str, asset: str) -> FileResponse:
+    """Where SDKs load clerk-js from through a proxy URL. Whatever version or range the SDK asks for, the
+    version under test is served (`settings.clerk_js_version`): that is the point of the run."""
+    from fake_backend.pages import serve_bundle_file
+
+    clerk = clerk_of(request)
+    return serve_bundle_file(clerk, clerk.settings.clerk_js_version, asset)
 
 
 @router.put("/client")
@@ -73,6 +115,7 @@ def create_client(request: Request, response: Response) -> dict[str, Any]:
     clerk = clerk_of(request)
     client = current_client(request) or clerk.state.new_client(clerk.clock.now_ms())
     set_client_cookie(response, client)
+    set_client_uat(response, clerk, client)
     no_store(response)
     return {"response": piggyback(clerk, client), "client": None}
 
@@ -83,6 +126,7 @@ def destroy_client(request: Request, response: Response) -> dict[str, Any]:
     client = current_client(request)
     if client is not None:
         end_all_sessions(clerk, client)
+    set_client_uat(response, clerk, client)
     no_store(response)
     return {"response": piggyback(clerk, client), "client": None}
 
@@ -90,6 +134,12 @@ def destroy_client(request: Request, response: Response) -> dict[str, Any]:
 def set_client_cookie(response: Response, client: Client) -> None:
     response.set_cookie(CLIENT_COOKIE, client.id, httponly=True, samesite="lax", path="/",
                         max_age=365 * 24 * 3600)
+
+
+def set_client_uat(response: Response, clerk: FakeClerk, client: Client | None) -> None:
+    """As Clerk's FAPI does on every answer about the client: SDK servers read it (see client_cookies)."""
+    for directive in client_uat_directives(client, clerk.state, clerk.settings):
+        response.headers.append("set-cookie", directive)
 
 
 @router.post("/client/sign_ins")
@@ -114,6 +164,7 @@ def sign_in(request: Request, response: Response,
     client = current_client(request) or clerk.state.new_client(now)
     session = clerk.state.start_session(client, user, now, clerk.settings.session_lifetime_seconds)
     set_client_cookie(response, client)
+    set_client_uat(response, clerk, client)
     no_store(response)
     return {"response": sign_in_json(identifier, session, now), "client": piggyback(clerk, client)}
 
@@ -152,6 +203,7 @@ def sign_out(request: Request, response: Response) -> dict[str, Any]:
     if client is None:
         raise ClerkAPIError(404, "resource_not_found", "No client to sign out of.")
     end_all_sessions(clerk, client)
+    set_client_uat(response, clerk, client)
     no_store(response)
     body = piggyback(clerk, client)
     return {"response": body, "client": body}
@@ -164,6 +216,7 @@ def end_session(request: Request, response: Response, session_id: str) -> dict[s
     client, session = session_of_client(request, session_id)
     status = "removed" if request.url.path.endswith("/remove") else "ended"
     clerk.state.set_session_status(session, status, clerk.clock.now_ms())
+    set_client_uat(response, clerk, client)
     no_store(response)
     user = clerk.state.users[session.user_id]
     return {"response": session_json(session, user, None), "client": piggyback(clerk, client)}

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 MAX_HANG_S = 300.0
 
 OVERRIDABLE = {"PATCH", "PUT", "DELETE"}
-UNJOURNALED_PREFIXES = (CONTROL_PREFIX, "/clerk-js/", "/favicon.ico")
+UNJOURNALED_PREFIXES = (CONTROL_PREFIX, "/clerk-js/", f"{FAPI_PREFIX}/npm/", "/favicon.ico")
 
 
 MAX_TARGET = 8 * 1024  # bytes in a request's path and query

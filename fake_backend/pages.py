@@ -81,9 +81,13 @@ def me(request: Request) -> JSONResponse:
 
 @router.get("/clerk-js/{version}/{asset:path}")
 def clerk_js_asset(request: Request, version: str, asset: str) -> FileResponse:
+    return serve_bundle_file(clerk_of(request), version, asset)
+
+
+def serve_bundle_file(clerk: FakeClerk, version: str, asset: str) -> FileResponse:
     if not VERSION_PATTERN.match(version):
         raise ClerkAPIError(404, "resource_not_found", f"{version!r} is not a clerk-js version.")
-    root = bundle_dir(clerk_of(request), version).resolve()
+    root = bundle_dir(clerk, version).resolve()
     path = (root / asset).resolve()
     if root not in path.parents or not path.is_file():
         raise ClerkAPIError(404, "resource_not_found", f"No file {asset!r} in clerk-js {version}.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FAPI_PREFIX = "/__clerk"
+BAPI_PREFIX = "/__clerk_api"  # the Backend API subset that SDK servers call (CLERK_API_URL)
 CONTROL_PREFIX = "/__harness"
 
 

@@ -51,6 +51,13 @@ class TokenIssuer:
     def jwks(self) -> dict[str, Any]:
         return json.loads(json.dumps(self._jwks))
 
+    def public_key_pem(self) -> str:
+        """The SPKI PEM that SDK servers take as `CLERK_JWT_KEY` (networkless verification)."""
+        from cryptography.hazmat.primitives import serialization
+
+        return self._private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
     def mint(self, *, session_id: str, user_id: str, authorized_party: str | None) -> str:
         now = int(self.clock.now())
         claims: dict[str, Any] = {

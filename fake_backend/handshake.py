@@ -1,0 +1,61 @@
+"""Clerk's handshake, as SDK servers (`clerkMiddleware`) run it against the fake.
+
+A document request whose `__session` is missing or stale is redirected (307) to
+`{proxy}/v1/client/handshake?redirect_url=...&format=nonce&...`. The fake looks up the browser's client
+(its `__client` cookie), keeps the cookie directives for a fresh one-time nonce, and redirects back to
+`redirect_url` with `__clerk_handshake_nonce`. The SDK server then fetches the directives from the
+Backend API (`GET /v1/clients/handshake_payload?nonce=...`) and sets them on its own origin.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
+
+NONCE_TTL_S = 60.0
+
+
+@dataclass
+class HandshakeNonces:
+    """One-time nonces with their directives; each is taken once, within NONCE_TTL_S."""
+
+    _items: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue(self, directives: list[str]) -> str:
+        nonce = secrets.token_urlsafe(24)
+        with self._lock:
+            now = time.monotonic()
+            self._items = {k: v for k, v in self._items.items() if now - v[0] < NONCE_TTL_S}
+            self._items[nonce] = (now, directives)
+        return nonce
+
+    def take(self, nonce: str) -> list[str] | None:
+        with self._lock:
+            item = self._items.pop(nonce, None)
+        if item is None or time.monotonic() - item[0] >= NONCE_TTL_S:
+            return None
+        return item[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def redirect_back(redirect_url: str, nonce: str) -> str:
+    """`redirect_url` with `__clerk_handshake_nonce` added (any earlier handshake parameters dropped)."""
+    parts = urlsplit(redirect_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in ("__clerk_handshake", "__clerk_handshake_nonce")]
+    query.append(("__clerk_handshake_nonce", nonce))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,0 +1,90 @@
+"""What SDK servers need from the fake: `__client_uat`, the handshake, a Backend API subset, and clerk-js
+at the path SDKs load it from through a proxy URL."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+
+from fake_backend.settings import cookie_suffix
+
+APP = "http://127.0.0.1:5555"
+BAPI = {"authorization": "Bearer sk_fake_for_tests"}
+
+
+def uat_cookies(answer) -> dict[str, str]:
+    lines = answer.headers.get_list("set-cookie")
+    return {line.split("=", 1)[0]: line.split("=", 1)[1].split(";")[0] for line in lines if line.startswith("__client_uat")}
+
+
+def test_client_uat_is_set_on_answers_about_the_client(http, user, clerk):
+    suffix = cookie_suffix(clerk.settings.publishable_key)
+    before = uat_cookies(http.get("/__clerk/v1/client"))
+    assert before == {"__client_uat": "0", f"__client_uat_{suffix}": "0"}
+    signed_in = http.post("/__clerk/v1/client/sign_ins", data={"identifier": user.email, "password": user.password})
+    uat = uat_cookies(signed_in)
+    assert int(uat["__client_uat"]) > 0 and uat[f"__client_uat_{suffix}"] == uat["__client_uat"]
+    assert "httponly" not in ";".join(signed_in.headers.get_list("set-cookie")).split("__client_uat")[1].lower()
+    assert uat_cookies(http.post("/__clerk/v1/client/sessions?_method=DELETE"))["__client_uat"] == "0"
+
+
+def handshake(http, redirect_url: str = APP + "/dashboard?x=1"):
+    return http.get("/__clerk/v1/client/handshake", params={
+        "redirect_url": redirect_url, "format": "nonce", "suffixed_cookies": "true",
+        "__clerk_hs_reason": "session-token-expired", "__clerk_api_version": "2025-11-10"}, follow_redirects=False)
+
+
+def test_a_handshake_for_a_signed_in_client_hands_over_a_fresh_session(http, signed_in, clerk):
+    clerk.app_origins.append(APP)
+    answer = handshake(http)
+    assert answer.status_code == 307
+    location = urlsplit(answer.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == APP + "/dashboard"
+    query = parse_qs(location.query)
+    assert query["x"] == ["1"]
+    payload = http.get("/__clerk_api/v1/clients/handshake_payload", params={"nonce": query["__clerk_handshake_nonce"][0]},
+                       headers=BAPI)
+    directives = payload.json()["directives"]
+    names = [d.split("=", 1)[0] for d in directives]
+    suffix = cookie_suffix(clerk.settings.publishable_key)
+    assert names == ["__session", f"__session_{suffix}", "__client_uat", f"__client_uat_{suffix}"]
+    token = directives[0].split("=", 1)[1].split(";")[0]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["sid"] == signed_in and claims["azp"] == APP and clerk.verify(token).state == "signed_in"
+    again = http.get("/__clerk_api/v1/clients/handshake_payload", params={"nonce": query["__clerk_handshake_nonce"][0]},
+                     headers=BAPI)
+    assert again.status_code == 404  # one-time
+    assert "handshake (session-token-expired): signed in" in clerk.journal.entries()[-3].note
+
+
+def test_a_handshake_without_a_session_clears_the_cookies(http, clerk):
+    clerk.app_origins.append(APP)
+    nonce = parse_qs(urlsplit(handshake(http).headers["location"]).query)["__clerk_handshake_nonce"][0]
+    directives = http.get("/__clerk_api/v1/clients/handshake_payload", params={"nonce": nonce}, headers=BAPI).json()
+    assert [d for d in directives["directives"] if d.startswith("__session=")] == ["__session=; Path=/; Max-Age=0; SameSite=Lax"]
+    assert any(d.startswith("__client_uat=0;") for d in directives["directives"])
+
+
+def test_a_handshake_never_redirects_elsewhere(http, clerk):
+    clerk.app_origins.append(APP)
+    for url in ("https://evil.example/", "javascript:alert(1)", "/relative", "http://127.0.0.1:6666/"):
+        answer = handshake(http, url)
+        assert answer.status_code == 400 and answer.json()["errors"][0]["code"] == "invalid_redirect_url"
+
+
+def test_the_backend_api_subset(http, user, clerk):
+    assert http.get("/__clerk_api/v1/jwks").status_code == 401
+    assert http.get("/__clerk_api/v1/jwks", headers=BAPI).json() == clerk.tokens.jwks()
+    found = http.get(f"/__clerk_api/v1/users/{user.id}", headers=BAPI).json()
+    assert found["id"] == user.id and found["email_addresses"][0]["email_address"] == user.email
+    missing = http.get("/__clerk_api/v1/organizations", headers=BAPI)
+    assert missing.status_code == 501 and missing.json()["errors"][0]["code"] == "not_implemented_in_fake"
+    assert "BEGIN PUBLIC KEY" in clerk.tokens.public_key_pem()
+
+
+def test_sdks_get_the_version_under_test_whatever_they_ask_for(http, clerk):
+    for spec in ("5", "6", "latest", "6.0.0"):
+        answer = http.get(f"/__clerk/npm/@clerk/clerk-js@{spec}/dist/clerk.browser.js")
+        assert answer.status_code == 200 and answer.text == "window.Clerk = {};"
+    assert http.get("/__clerk/npm/@clerk/clerk-js@6/dist/../../../etc/passwd").status_code == 404
