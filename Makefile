@@ -12,7 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Example apps get their npm dependencies from their lock file, once (npm ci), never from git.
+EXAMPLE_APPS := examples/express-app
+EXAMPLE_STAMPS := $(addsuffix /node_modules/.package-lock.json,$(EXAMPLE_APPS))
+
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
+
+setup: $(STAMP) $(EXAMPLE_STAMPS)
 	$(BIN)/clerk-harness setup
 
 demo: setup
@@ -32,4 +39,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench_scenarios.py
 
 clean:
-	rm -rf $(VENV) .cache artifacts
+	rm -rf $(VENV) .cache artifacts $(addsuffix /node_modules,$(EXAMPLE_APPS))

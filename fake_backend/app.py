@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from fake_backend import backend_api, control, fapi, pages
 from fake_backend.backend import FakeClerk
 from fake_backend.errors import install_error_handlers
+from fake_backend.handshake import LOOPBACK_ORIGIN
 from fake_backend.middleware import FaultInjector, JournalRecorder, MethodOverride, RequestLimits
 from fake_backend.settings import BackendSettings
 
@@ -31,5 +33,8 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_toke
     app.add_middleware(FaultInjector, clerk=clerk)
     app.add_middleware(JournalRecorder, journal=clerk.journal)
     app.add_middleware(MethodOverride)
+    # A user's app runs on another loopback port: its clerk-js calls the fake cross-origin, with cookies.
+    app.add_middleware(CORSMiddleware, allow_origin_regex=LOOPBACK_ORIGIN, allow_credentials=True,
+                       allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(RequestLimits)
     return app

@@ -16,6 +16,7 @@ from fake_backend.state import Session, State, User
 from fake_backend.tokens import TokenCheck, TokenIssuer
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
+FAKE_SECRET_KEY = "sk_harness_fake_not_a_clerk_key"  # SDKs need a non-empty one; the fake never checks it
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,22 @@ class FakeClerk:
                           timeout: float = 10.0) -> list[JournalEntry]:
         """Block until `count` journaled requests match (`path` as in fault rules: `*` = one segment)."""
         return self.journal.wait_for(self.request_matcher(method, path), count=count, since=since, timeout=timeout)
+
+    def sdk_env(self) -> dict[str, str]:
+        """The environment an SDK server needs to use this fake instead of Clerk (Express and Next.js names):
+        the publishable key, a secret key (any value does), the JWT key, the Backend API and proxy URLs."""
+        from fake_backend.settings import BAPI_PREFIX, FAPI_PREFIX
+
+        assert self.origin, "the fake backend must be listening"
+        key, proxy = self.settings.publishable_key, self.origin + FAPI_PREFIX
+        return {
+            "CLERK_PUBLISHABLE_KEY": key, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": key,
+            "CLERK_SECRET_KEY": FAKE_SECRET_KEY,
+            "CLERK_JWT_KEY": self.tokens.public_key_pem().strip(),
+            "CLERK_API_URL": self.origin + BAPI_PREFIX,
+            "CLERK_PROXY_URL": proxy, "NEXT_PUBLIC_CLERK_PROXY_URL": proxy,
+            "CLERK_TELEMETRY_DISABLED": "1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
+        }
 
     def request_matcher(self, method: str | None, path: str) -> Callable[[JournalEntry], bool]:
         """Journal entries of `method` (None: any) whose path matches `path` as in fault rules."""
@@ -85,6 +102,7 @@ class FakeClerk:
         """Forget users, clients, sessions and the journal; keep the signing key and settings."""
         self.faults.clear()
         self.handshakes.clear()
+        self.tokens.ttl_seconds = self.settings.token_ttl_seconds
         self.state.reset()
         self.journal.clear()
         self.clock.reset()

@@ -120,6 +120,12 @@ def jwks(request: Request) -> dict[str, Any]:
     return clerk_of(request).tokens.jwks()
 
 
+@router.get("/env")
+def sdk_env(request: Request) -> dict[str, Any]:
+    """The environment variables an SDK server (Express, Next.js) needs to use this fake."""
+    return {"env": clerk_of(request).sdk_env()}
+
+
 class NewFault(BaseModel):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
     path: str = Field(min_length=1, max_length=MAX_PATTERN, pattern=r"^/",

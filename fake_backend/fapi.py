@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -9,7 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from fake_backend.backend import FakeClerk
 from fake_backend.client_cookies import client_uat_directives, session_directives
-from fake_backend.handshake import origin_of, redirect_back
+from fake_backend.handshake import LOOPBACK_ORIGIN, origin_of, redirect_back
 from fake_backend.errors import ClerkAPIError, no_route
 from fake_backend.payloads import client_json, environment_json, session_json, sign_in_json
 from fake_backend.ids import new_id
@@ -80,11 +81,9 @@ def handshake(request: Request, redirect_url: Annotated[str, Query(min_length=1,
     with a one-time `__clerk_handshake_nonce` whose directives set or clear `__session`/`__client_uat`."""
     clerk = clerk_of(request)
     origin = origin_of(redirect_url)
-    allowed = [*clerk.app_origins, clerk.origin]
-    if origin is None or origin not in allowed:
-        raise ClerkAPIError(400, "invalid_redirect_url",
-                            f"redirect_url must be on an app under test ({', '.join(a for a in allowed if a)}).",
-                            meta={"param_name": "redirect_url"})
+    if origin is None or not (origin in clerk.app_origins or re.match(LOOPBACK_ORIGIN, origin)):
+        raise ClerkAPIError(400, "invalid_redirect_url", "redirect_url must be on an app under test (a loopback "
+                            "origin, or one the harness registered).", meta={"param_name": "redirect_url"})
     client = current_client(request)
     session = None
     if client is not None and client.last_active_session_id:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
 
 NONCE_TTL_S = 60.0
+LOOPBACK_ORIGIN = r"^https?://(127\.0\.0\.1|localhost|\[::1\]):\d+$"  # where apps under test run
 
 
 @dataclass

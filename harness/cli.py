@@ -8,10 +8,13 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from harness.config import PROFILES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
 from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from harness.user_app import AppSpec
 
 EXIT_SURVIVED, EXIT_LOST, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # as a shell reports a Ctrl-C
@@ -34,6 +37,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_app_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("your own app under test (default: the built-in page)")
+    group.add_argument("--app-cmd", metavar="CMD",
+                       help="start your app with this shell command; it gets PORT and the fake's Clerk environment")
+    group.add_argument("--app-cwd", metavar="DIR", help="run --app-cmd in this folder")
+    group.add_argument("--app-url", metavar="URL", help="the page to open (default http://127.0.0.1:$PORT/)")
+    group.add_argument("--probe", metavar="PATH",
+                       help="your app's authenticated route: 2xx = signed in, 401/403/redirect = signed out "
+                            "(default /api/me)")
+
+
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="clerk-harness", description="Reproduce Clerk session-loss bugs in a real browser.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
@@ -49,6 +63,7 @@ def build_parser() -> ArgumentParser:
     repro.add_argument("--headed", action="store_true", help="show the browser window")
     repro.add_argument("--quiet", action="store_true", help="print the verdict only, no timeline")
     repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
+    add_app_options(repro)
     repro.add_argument("--artifacts", metavar="DIR",
                        help="folder for result.json, timeline.json, journal.json, trace.zip, screenshot.png, "
                             "report.html (default: artifacts/repro/SCENARIO-VERSION-TIME)")
@@ -65,6 +80,17 @@ def build_parser() -> ArgumentParser:
     serve.add_argument("--token-ttl", type=positive_int, default=None, metavar="SECONDS",
                        help="session token lifetime (default: tokenTtlSeconds)")
     commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
+    env = commands.add_parser("env", help="the Clerk environment variables for an app you start yourself, from a "
+                                          "running `clerk-harness serve`")
+    env.add_argument("--fake", default="http://127.0.0.1:8787", metavar="URL",
+                     help="the running fake's origin, as `serve` printed it (default http://127.0.0.1:8787)")
+    env.add_argument("--format", choices=["shell", "dotenv"], default="shell",
+                     help="shell: `export K='V'` lines for eval; dotenv: K=\"V\" lines for a .env file")
+    run_cmd = commands.add_parser("exec", help="run a command with a fake Clerk backend and its environment until "
+                                               "the command exits (as `firebase emulators:exec` does)")
+    run_cmd.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
+    run_cmd.add_argument("--port", type=int, default=0, help="the fake's port (default: a free one)")
+    run_cmd.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command and its arguments")
     bisect = commands.add_parser("bisect", help="find the first clerk-js release where a scenario's verdict flips")
     bisect.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
     bisect.add_argument("--good", required=True, metavar="VERSION", help="a version that keeps the session")
@@ -85,6 +111,7 @@ def build_parser() -> ArgumentParser:
     run.add_argument("--json", metavar="PATH", help="write machine-readable results here")
     run.add_argument("--report", metavar="PATH", help="write the self-contained HTML report here")
     run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
+    add_app_options(run)
     survey = commands.add_parser("survey", help="measure the releases a scenario loses on (both edges, confirmed) "
                                                 "and compare with the catalogue; exit 1 when they disagree")
     survey.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
@@ -106,19 +133,40 @@ def backend_for(config: HarnessConfig, version: str) -> Iterator:
         yield server
 
 
-def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None):
+def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, app: "AppSpec | None" = None):
     from playwright.sync_api import sync_playwright
 
     from harness.runner import run_scenario
     from harness.scenarios import get_scenario
     from harness.setup import ensure_browser, ensure_versions
+    from harness.user_app import start_app
 
     scenario = get_scenario(scenario_id)
     ensure_browser(config, progress=lambda _: None)
     version = ensure_versions(config, [spec], progress=lambda _: None)[0]
     with backend_for(config, version) as server, sync_playwright() as playwright:
-        folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
-        return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version, artifacts=folder)
+        running = start_app(app, server) if app is not None else None
+        try:
+            folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
+            return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version, artifacts=folder,
+                                          app=running)
+        finally:
+            if running is not None:
+                running.stop()
+
+
+def app_spec(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec | None":
+    """`--app-cmd` and friends, else the config's `app` section, else None (the built-in page)."""
+    from harness.user_app import AppSpec
+
+    command = args.app_cmd or config.app.command
+    if not command:
+        if args.app_cwd or args.app_url or args.probe:
+            raise HarnessError("--app-cwd, --app-url and --probe go with --app-cmd (the command that starts your app)")
+        return None
+    cwd = Path(args.app_cwd) if args.app_cwd else config.app.cwd
+    return AppSpec(command, cwd, args.app_url or config.app.url, args.probe or config.app.probe,
+                   config.app.ready_timeout_ms / 1000)
 
 
 def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
@@ -138,7 +186,7 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
             return Path(args.artifacts)
         return config.artifacts_dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
 
-    scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder)
+    scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder, app=app_spec(args, config))
     try:
         if config.browser.profile != "realistic":
             print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
@@ -190,7 +238,8 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
           f"{args.workers} worker(s)", file=sys.stderr, flush=True)
     try:
         results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
-                             artifacts=Path(args.artifacts).resolve() if args.artifacts else None)
+                             artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
+                             app=app_spec(args, config))
         interrupted = False
     except MatrixInterrupted as stop:
         results, interrupted = stop.results, True
@@ -339,6 +388,48 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     return EXIT_SURVIVED if result.agrees else EXIT_LOST
 
 
+def cmd_env(args: argparse.Namespace) -> int:
+    import json
+    import shlex
+    import urllib.error
+    import urllib.request
+
+    url = args.fake.rstrip("/") + "/__harness/env"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - the user's own fake
+            env = json.load(answer)["env"]
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as error:
+        raise HarnessError(f"no fake Clerk backend answered at {args.fake} ({error}); start one with "
+                           f"`clerk-harness serve`, or use `clerk-harness exec -- CMD`") from None
+    for name, value in env.items():
+        print(f"export {name}={shlex.quote(value)}" if args.format == "shell" else f"{name}={json.dumps(value)}")
+    return EXIT_SURVIVED
+
+
+def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from fake_backend import FakeClerkServer
+    from harness.setup import ensure_versions
+
+    argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not argv:
+        raise HarnessError("give the command to run after `--`, e.g. `clerk-harness exec -- npm run dev`")
+    version = ensure_versions(config, [args.clerk_js or config.clerk_js.newest], progress=lambda _: None)[0]
+    with FakeClerkServer(backend_settings(config, version), port=args.port) as server:
+        user = server.clerk.create_user("ada@example.test")
+        print(f"[clerk-harness] fake Clerk backend at {server.origin} (clerk-js {version}); sign in as {user.email} / "
+              f"{user.password}", file=sys.stderr, flush=True)
+        child = subprocess.Popen(argv, env={**os.environ, **server.clerk.sdk_env()})
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            child.terminate()
+            child.wait()
+            raise
+
+
 def cmd_versions(config: HarnessConfig) -> int:
     from harness.clerk_js import ClerkJsCache, resolve_version
 
@@ -401,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_bisect(config, args)
         if args.command == "survey":
             return cmd_survey(config, args)
+        if args.command == "env":
+            return cmd_env(args)
+        if args.command == "exec":
+            return cmd_exec(config, args)
     except HarnessError as error:
         print(f"clerk-harness: error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -101,6 +101,12 @@ KEYS: tuple[Key, ...] = (
     Key("artifacts.dir", "path", "artifacts", "where `repro` and the pytest plugin keep artifacts"),
     Key("artifacts.keep", "choice", "on-failure",
         "what the pytest plugin keeps (`--clerk-artifacts` overrides it)", ARTIFACT_MODES),
+    Key("app.command", "optional-str", None,
+        "your app's start command (shell); set, every run drives your app instead of the built-in page"),
+    Key("app.cwd", "optional-str", None, "the folder to run `app.command` in (relative to the config file)"),
+    Key("app.url", "optional-str", None, "the page to open; `{port}` is the app's port (default http://127.0.0.1:{port}/)"),
+    Key("app.probe", "str", "/api/me", "your app's authenticated route: 2xx signed in, 401/403/redirect signed out"),
+    Key("app.readyTimeoutMs", "int", 30_000, "how long the app may take to answer after it starts", minimum=1),
 )
 KEY_BY_PATH = {key.path: key for key in KEYS}
 SECTIONS = {key.path.rsplit(".", 1)[0] for key in KEYS if "." in key.path}
@@ -137,6 +143,15 @@ class Timeouts:
 
 
 @dataclass
+class AppConfig:
+    command: str | None = default("app.command")
+    cwd: Path | None = None
+    url: str | None = default("app.url")
+    probe: str = default("app.probe")
+    ready_timeout_ms: int = default("app.readyTimeoutMs")
+
+
+@dataclass
 class HarnessConfig:
     browser: BrowserConfig = field(default_factory=BrowserConfig)
     clerk_js: ClerkJsConfig = field(default_factory=ClerkJsConfig)
@@ -144,6 +159,7 @@ class HarnessConfig:
     token_ttl_seconds: int = default("tokenTtlSeconds")
     artifacts_dir: Path = Path(default("artifacts.dir"))
     artifacts_keep: str = default("artifacts.keep")
+    app: AppConfig = field(default_factory=AppConfig)
     root: Path = Path(".")
 
 
@@ -227,6 +243,8 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         token_ttl_seconds=get("tokenTtlSeconds"),
         artifacts_dir=root / get("artifacts.dir"),
         artifacts_keep=get("artifacts.keep"),
+        app=AppConfig(command=get("app.command"), cwd=root / get("app.cwd") if get("app.cwd") else None,
+                      url=get("app.url"), probe=get("app.probe"), ready_timeout_ms=get("app.readyTimeoutMs")),
         root=root,
     )
 

@@ -89,7 +89,7 @@ class StressProof:
             lines.append(f"offline from {self.offline_since - self.token.issued_at:+.1f}s to "
                          f"{self.back_online_at - self.token.issued_at:+.1f}s after the token's iat; refresh due at "
                          f"{self.token.refresh_due_at - self.token.issued_at:+.0f}s, expiry at "
-                         f"{self.token.expires_at - self.token.issued_at:+.0f}s (virtual clock)")
+                         f"{self.token.expires_at - self.token.issued_at:+.0f}s (server clock)")
         if self.explicit_trigger:
             lines.append(f"trigger: {self.explicit_trigger}")
         lines += [f"fault: {f}" for f in self.faults_injected]

@@ -8,10 +8,13 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from harness.config import HarnessConfig
 from harness.verdict import Outcome
+
+if TYPE_CHECKING:
+    from harness.user_app import AppSpec
 
 _worker: dict[str, Any] = {}
 
@@ -41,7 +44,7 @@ class MatrixResult:
         return data
 
 
-def _start_worker(config: HarnessConfig, artifacts: Path | None) -> None:
+def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None") -> None:
     import signal
 
     from playwright.sync_api import sync_playwright
@@ -56,6 +59,10 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None) -> None:
     _worker["artifacts"] = artifacts
     _worker["server"] = FakeClerkServer(backend_settings(config)).start()
     _worker["playwright"] = sync_playwright().start()
+    if app is not None:  # one app per worker, stopped with it (its guard sees the worker go)
+        from harness.user_app import start_app
+
+        _worker["app"] = start_app(app, _worker["server"])
 
 
 def _run_job(job: Job) -> MatrixResult:
@@ -67,7 +74,8 @@ def _run_job(job: Job) -> MatrixResult:
     backend.reset()
     root: Path | None = _worker["artifacts"]
     folder = root / f"{job.scenario}-{job.version}-{job.repeat + 1}" if root is not None else None
-    outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version, artifacts=folder)
+    outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version, artifacts=folder,
+                           app=_worker.get("app"))
     return MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile))
 
 
@@ -80,7 +88,8 @@ class MatrixInterrupted(Exception):
 
 
 def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, artifacts: Path | None = None,
-               on_result: Callable[[int, int, MatrixResult], None] | None = None) -> list[MatrixResult]:
+               on_result: Callable[[int, int, MatrixResult], None] | None = None,
+               app: "AppSpec | None" = None) -> list[MatrixResult]:
     """Each worker process owns one fake backend and one Playwright; results arrive as they finish.
 
     On KeyboardInterrupt the queue is dropped and the workers are ended at once (each browser's guard
@@ -88,7 +97,7 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
     results: list[MatrixResult] = []
     workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
     order = {job: i for i, job in enumerate(jobs)}
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config, artifacts))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config, artifacts, app))
     try:
         futures = [pool.submit(_run_job, job) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):

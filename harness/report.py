@@ -29,6 +29,9 @@ def observed(outcome: Outcome) -> str:
     if seen.status_after_reload is not None:
         parts.append(f"after reload Clerk.status {seen.status_after_reload}, "
                      f"Clerk.user {'set' if seen.user_after_reload else 'null'}")
+    if seen.handshakes:
+        parts.append(f"the app ran {len(seen.handshakes)} handshake(s) ({', '.join(seen.handshakes)}): a page load "
+                     f"repaired by a handshake still counts as a loss if the cookie was removed")
     if seen.status_at_end is not None:
         parts.append(f"at the end Clerk.status {seen.status_at_end}, Clerk.user {'set' if seen.user_at_end else 'null'}")
     return "; ".join(parts) or "nothing"
@@ -44,7 +47,10 @@ def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool
         parts.append("  stress:")
         parts += [f"    {line}" for line in outcome.proof.describe().splitlines()]
     if outcome.verdict in ("survived", "lost"):
-        parts.append(f"  seen: {observed(outcome)} (visibility: {outcome.visibility_mode})")
+        parts.append(f"  seen: {observed(outcome)} (visibility: {outcome.visibility_mode}, clock: {outcome.clock_mode})")
+    if outcome.app:
+        parts.append(f"  the app under test: {outcome.app}")
+        parts += [f"    page load: {document}" for document in outcome.observations.app_documents]
     if with_timeline and outcome.timeline:
         parts.append("  cookie timeline:")
         parts += [f"    {line}" for line in outcome.timeline.splitlines()]

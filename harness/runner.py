@@ -14,14 +14,18 @@ from fake_backend.backend import FakeClerk
 from harness.config import HarnessConfig
 from harness.errors import ClerkJsFailed, HarnessError
 from harness.scenarios import get_scenario
+from harness.sdk_app import SdkApp
 from harness.session import HarnessSession
+from harness.user_app import RunningApp
 from harness.story import Story
 from harness.verdict import Observations, Outcome, judge
 
 
 def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: str,
-                 version: str, *, artifacts: Path | None = None) -> Outcome:
+                 version: str, *, artifacts: Path | None = None, app: RunningApp | None = None) -> Outcome:
     """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
+
+    With `app` (a user's app, started with `harness.user_app.start_app`), the story runs against it.
 
     With `artifacts`, that folder receives result.json, timeline.json, journal.json, trace.zip (a
     Playwright trace), screenshot.png and report.html."""
@@ -32,11 +36,13 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     story: Story | None = None
     try:
         try:
-            session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance)
+            session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app)
             if artifacts is not None:
                 session.browser.context.tracing.start(screenshots=True, snapshots=True,
                                                       title=f"{scenario.id} {version}")
             story = Story(session)
+            if app is not None:
+                story.seen.api_probe = app.spec.probe
             scenario.story(story)
             end = session.app.client_state()
             story.seen.user_at_end, story.seen.status_at_end = end.user_id, end.status
@@ -56,6 +62,11 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             outcome = Outcome(scenario.id, version, "error", [first_line], None, error=traceback.format_exc())
         outcome.duration_s = time.monotonic() - started
         outcome.profile = config.browser.profile
+        if app is not None:
+            outcome.app, outcome.clock_mode = app.spec.command, "real"
+            if session is not None and isinstance(session.app, SdkApp):
+                outcome.observations.app_documents = [d.describe() for d in session.app.documents]
+                outcome.observations.handshakes = [r for d in session.app.documents for r in d.handshakes]
         journal = backend.journal.entries(journal_start)
         outcome.journal = [e.to_dict() for e in journal]
         if session is not None:

@@ -9,7 +9,9 @@ from playwright.sync_api import Playwright
 from fake_backend.backend import FakeClerk, TestUser
 from harness.app_driver import ClerkApp
 from harness.browser import BrowserSession, assert_realistic_profile, launch_session, read_profile
-from harness.clock import VirtualClock
+from harness.clock import RealTimeClock, VirtualClock
+from harness.sdk_app import SdkApp
+from harness.user_app import APP_TOKEN_TTL_S, RunningApp
 from harness.config import HarnessConfig
 from harness.cookie_timeline import CookieTimeline
 from harness.network import Network
@@ -23,7 +25,7 @@ class HarnessSession:
     timeline: CookieTimeline
     network: Network
     visibility: Visibility
-    clock: VirtualClock
+    clock: VirtualClock | RealTimeClock
     app: ClerkApp
     user: TestUser
     profile: dict = field(default_factory=dict)
@@ -33,9 +35,16 @@ class HarnessSession:
 
     @classmethod
     def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
-              *, user: TestUser | None = None, instance: str = "live") -> "HarnessSession":
-        """Launch, instrument, install the clock and open the app (not yet signed in)."""
+              *, user: TestUser | None = None, instance: str = "live",
+              app: RunningApp | None = None) -> "HarnessSession":
+        """Launch, instrument, install the clock and open the app (not yet signed in).
+
+        With `app` (a user's running app), the session drives that app on real time with short-lived
+        tokens, and the fake serves `version` at the npm path SDKs load clerk-js from."""
         assert backend.origin, "the fake backend must be listening"
+        if app is not None:
+            backend.settings.clerk_js_version = version
+            backend.tokens.ttl_seconds = APP_TOKEN_TTL_S
         browser = launch_session(playwright, config.browser)
         try:
             context = browser.context
@@ -43,16 +52,19 @@ class HarnessSession:
             timeline = CookieTimeline(context).install()
             visibility = Visibility(context, timeline, browser.visibility_mode, browser.page).install()
             network = Network(context, timeline)
-            clock = VirtualClock(context, backend.clock, timeline)
+            clock = (RealTimeClock if app is not None else VirtualClock)(context, backend.clock, timeline)
             clock.install()
-            app = ClerkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms, instance)
-            app.open()
+            driver = ClerkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms, instance)
+            if app is not None:
+                driver = SdkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms,
+                                instance, running=app)
+            driver.open()
             if config.browser.profile == "realistic":
                 profile = assert_realistic_profile(browser.page)
             else:
                 profile = {**read_profile(browser.page), "unrealistic": config.browser.profile}
             test_user = user or backend.create_user()
-            return cls(browser, backend, timeline, network, visibility, clock, app, test_user, profile)
+            return cls(browser, backend, timeline, network, visibility, clock, driver, test_user, profile)
         except BaseException:
             browser.close()
             raise

@@ -27,6 +27,9 @@ class Observations:
     status_at_end: str | None = None
     online_reads_during_flip: list[bool] | None = None
     client_refetched_after_fault: bool | None = None  # #8004's tell: GET /v1/client right after a 4xx
+    api_probe: str = "/api/me"  # the app's authenticated route
+    app_documents: list[str] = field(default_factory=list)  # a user's app: what its server said per page load
+    handshakes: list[str] = field(default_factory=list)  # a user's app: the reason of each handshake round
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Outcome:
     journal: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     profile: str = "realistic"
+    clock_mode: str = "virtual"  # "real" against a user's app (its server's clock cannot be moved)
+    app: str | None = None  # the user's app under test (its command), None for the built-in page
     chart: dict[str, Any] = field(default_factory=dict)  # bands and events on the harness timeline
     artifacts: dict[str, str] = field(default_factory=dict)  # name -> path
 
@@ -56,6 +61,7 @@ class Outcome:
             "scenario": self.scenario, "version": self.version, "verdict": self.verdict,
             "reasons": self.reasons, "duration_s": round(self.duration_s, 3),
             "visibility_mode": self.visibility_mode, "profile": self.profile, "error": self.error,
+            "clock_mode": self.clock_mode, "app": self.app,
             "proof": self.proof.to_dict() if self.proof else None,
             "removals": [r.to_dict() for r in self.removals],
             "observations": self.observations.__dict__,
@@ -76,13 +82,13 @@ def cookie_removed(removals: list[CookieEvent], seen: Observations) -> str | Non
 
 
 def api_refused(removals: list[CookieEvent], seen: Observations) -> str | None:
-    if seen.api_after_online is not None and seen.api_after_online != 200:
-        return f"/api/me answered {seen.api_after_online}"
+    if seen.api_after_online is not None and not 200 <= seen.api_after_online < 300:
+        return f"{seen.api_probe} answered {seen.api_after_online}"
     return None
 
 
 def reload_rendered_signed_out(removals: list[CookieEvent], seen: Observations) -> str | None:
-    if seen.server_auth_after_reload not in (None, "signed_in"):
+    if seen.server_auth_after_reload not in (None, "signed_in", "unknown"):
         return f"after the reload the server-rendered page said {seen.server_auth_after_reload}"
     return None
 

@@ -68,7 +68,8 @@ def test_a_handshake_without_a_session_clears_the_cookies(http, clerk):
 
 def test_a_handshake_never_redirects_elsewhere(http, clerk):
     clerk.app_origins.append(APP)
-    for url in ("https://evil.example/", "javascript:alert(1)", "/relative", "http://127.0.0.1:6666/"):
+    for url in ("https://evil.example/", "javascript:alert(1)", "/relative", "http://10.0.0.1:6666/",
+                "http://127.0.0.1.evil.example:80/"):
         answer = handshake(http, url)
         assert answer.status_code == 400 and answer.json()["errors"][0]["code"] == "invalid_redirect_url"
 

@@ -1,0 +1,149 @@
+"""Drives a user's own app (a server with Clerk's SDK) the way the built-in page is driven, through
+clerk-js itself rather than the page's markup: any app that loads clerk-js can be signed in and out.
+
+The server's side of the verdict is what the app says: the probe route's status, and for each document
+request the SDK's `x-clerk-auth-status`/`x-clerk-auth-reason` headers and whether a handshake ran (the
+navigation went through the fake's `/v1/client/handshake`) and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Response
+
+from harness.app_driver import ApiAnswer, ClerkApp, ClientState, _first_line
+from harness.errors import ClerkJsFailed, HarnessError
+from harness.user_app import RunningApp
+
+SIGN_IN = """async ([identifier, password]) => {
+  const attempt = await window.Clerk.client.signIn.create({ identifier, password, strategy: "password" });
+  await window.Clerk.setActive({ session: attempt.createdSessionId });
+}"""
+
+
+@dataclass(frozen=True)
+class DocumentAnswer:
+    """What the app's server said about one document request (after any redirects)."""
+
+    status: int
+    auth_status: str | None  # x-clerk-auth-status: signed-in, signed-out, handshake
+    auth_reason: str | None
+    handshakes: tuple[str, ...]  # the reason of each handshake round the navigation went through
+
+    @property
+    def server_auth(self) -> str:
+        if self.auth_status in ("signed-in", "signed-out"):
+            return self.auth_status.replace("-", "_")
+        return "unknown"
+
+    def describe(self) -> str:
+        text = f"{self.status}, x-clerk-auth-status {self.auth_status or 'absent'}"
+        if self.auth_reason:
+            text += f" ({self.auth_reason})"
+        if self.handshakes:
+            text += f"; after {len(self.handshakes)} handshake(s): {', '.join(self.handshakes)}"
+        return text
+
+
+def read_document(response: Response | None) -> DocumentAnswer:
+    if response is None:
+        return DocumentAnswer(0, None, None, ())
+    hops, request = [], response.request
+    while request.redirected_from is not None:
+        request = request.redirected_from
+        hops.append(request.url)
+    reasons = tuple(parse_qs(urlsplit(url).query).get("__clerk_hs_reason", ["?"])[0]
+                    for url in reversed(hops) if "/v1/client/handshake" in urlsplit(url).path)
+    headers = response.headers
+    return DocumentAnswer(response.status, headers.get("x-clerk-auth-status"), headers.get("x-clerk-auth-reason"),
+                          reasons)
+
+
+@dataclass(repr=False)
+class SdkApp(ClerkApp):
+    running: RunningApp | None = None
+    documents: list[DocumentAnswer] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<SdkApp clerk-js {self.version} at {self.url}>"
+
+    @property
+    def url(self) -> str:
+        assert self.running is not None
+        return self.running.url
+
+    def on(self, page) -> "SdkApp":
+        return SdkApp(page, self.origin, self.version, self.timeline, self.clock, self.load_timeout_ms,
+                      self.instance, running=self.running)
+
+    def open(self) -> ClientState:
+        self._note(self.page.goto(self.url))
+        return self.wait_loaded()
+
+    def reload(self) -> ClientState:
+        self.timeline.mark("reload")
+        self._note(self.page.reload())
+        return self.wait_loaded()
+
+    def _note(self, response: Response | None) -> None:
+        answer = read_document(response)
+        self.documents.append(answer)
+        self.timeline.mark(f"app document: {answer.describe()}")
+
+    def wait_loaded(self) -> ClientState:
+        try:
+            self.page.wait_for_function("() => window.Clerk && window.Clerk.loaded", polling=50,
+                                        timeout=self.load_timeout_ms)
+        except Exception as error:  # noqa: BLE001 - any failure here is clerk-js not loading in this app
+            raise ClerkJsFailed(f"clerk-js {self.version} did not load in the app: {_first_line(error)}") from error
+        self.timeline.mark("clerk-js loaded")
+        return self.client_state()
+
+    def sign_in(self, email: str, password: str) -> ClientState:
+        state = self.client_state()
+        if state.status not in ("ready", "degraded"):
+            raise HarnessError(f"clerk-js {self.version} is {state.status!r} after load in the app, not ready")
+        try:
+            self.page.evaluate(SIGN_IN, [email, password])
+            self.page.wait_for_function("() => window.Clerk.user && document.cookie.includes('__session=')",
+                                        polling=20)
+        except Exception as error:  # noqa: BLE001 - the app's clerk-js refused the sign-in
+            raise ClerkJsFailed(f"clerk-js {self.version} could not sign in in the app: {_first_line(error)}") from error
+        self.timeline.mark("signed in")
+        return self.client_state()
+
+    def sign_out(self) -> None:
+        """`Clerk.signOut()`; 6.x then navigates to its after-sign-out URL, so wait across a reload."""
+        for attempt in range(4):
+            try:
+                if attempt == 0:
+                    self.page.evaluate("() => { window.Clerk.signOut(); }")
+                self.page.wait_for_function("() => window.Clerk && window.Clerk.loaded && !window.Clerk.user",
+                                            polling=20)
+                break
+            except Exception as error:  # noqa: BLE001 - the page navigated while we waited
+                if "context was destroyed" not in str(error) and "navigation" not in str(error):
+                    raise
+        self.timeline.mark("signed out")
+
+    def server_auth(self) -> str:
+        """The SDK's `x-clerk-auth-status` for the last page load; where the SDK sent none (e.g. right after
+        a handshake resolved), the page's own `data-server-auth` if it has one; else "unknown" (not judged)."""
+        said = self.documents[-1].server_auth if self.documents else "unknown"
+        if said == "unknown":
+            said = self.page.get_attribute("body", "data-server-auth") or "unknown"
+        return said
+
+    def call_api(self) -> ApiAnswer:
+        """The app's probe route: 2xx is signed in; 401/403 or a redirect is signed out."""
+        assert self.running is not None
+        raw = self.page.evaluate("""async (probe) => {
+            const answer = await fetch(probe, { credentials: 'include', redirect: 'manual' });
+            return { status: answer.status, type: answer.type };
+        }""", self.running.probe_url())
+        status = raw["status"] if raw["type"] != "opaqueredirect" else 302
+        signed_in = 200 <= status < 300
+        self.timeline.mark(f"{self.running.spec.probe} -> {status}")
+        return ApiAnswer(status, "signed_in" if signed_in else "signed_out", None)

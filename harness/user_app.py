@@ -1,0 +1,148 @@
+"""A user's own app under test: a server with Clerk's SDK, started with the fake's Clerk settings.
+
+The harness picks a free port, starts the app's command with `PORT` and the Clerk environment (the fake's
+publishable key, its JWT key, its Backend API and proxy URLs), waits until the app answers, checks that it
+really uses the fake (its probe refuses a request without cookies), and stops it and all its children at
+the end, however the run ends (the same guard process as the browser's).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from fake_backend import FakeClerkServer
+
+# A user's server checks tokens on its own real clock, so time really passes: short-lived tokens keep a
+# story to seconds (clerk-js refreshes at TTL - 17 s; the proof needs the token unexpired when back).
+APP_TOKEN_TTL_S = 21
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """How to start and reach the app: `command` runs in a shell in `cwd`; `{port}` or $PORT is its port."""
+
+    command: str
+    cwd: Path | None = None
+    url: str | None = None  # default http://127.0.0.1:$PORT/
+    probe: str = "/api/me"  # an authenticated route: 2xx = signed in; 401/403/redirect = signed out
+    ready_timeout_s: float = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(repr=False)
+class RunningApp:
+    spec: AppSpec
+    port: int
+    url: str
+    _guard: subprocess.Popen
+    _log_path: Path
+    _scratch: str
+
+    def __repr__(self) -> str:
+        return f"<RunningApp {self.spec.command!r} at {self.url}>"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def probe_url(self) -> str:
+        return self.origin + self.spec.probe
+
+    def last_output(self, lines: int = 8) -> str:
+        try:
+            text = self._log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return " | ".join(line for line in text.strip().splitlines()[-lines:]) or "no output"
+
+    def stop(self) -> None:
+        """Close the guard's stdin: it ends the app's whole process group and removes the scratch folder."""
+        from harness.browser import _stop_guard
+
+        _stop_guard(self._guard)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
+    """Start the app with the fake's Clerk environment and wait until it answers; check it uses the fake."""
+    port = free_port()
+    url = (spec.url or "http://127.0.0.1:{port}/").replace("{port}", str(port)).replace("$PORT", str(port))
+    cwd = Path(spec.cwd).resolve() if spec.cwd else None
+    if cwd is not None and not cwd.is_dir():
+        raise HarnessError(f"--app-cwd {cwd} is not a folder")
+    scratch = tempfile.mkdtemp(prefix="clerk-harness-app-")
+    log_path = Path(scratch) / "app.log"
+    guarded = Path(scratch) / "guarded"  # the guard removes this one; the log outlives the app for errors
+    guarded.mkdir()
+    env = {**os.environ, **server.clerk.sdk_env(), "PORT": str(port), "HOST": "127.0.0.1"}
+    command = spec.command.replace("{port}", str(port))
+    with open(log_path, "wb") as log:
+        guard = subprocess.Popen([sys.executable, "-m", "harness.browser_guard", str(guarded), "--", "sh", "-c", command],
+                                 stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                                 start_new_session=True)
+    app = RunningApp(spec, port, url, guard, log_path, scratch)
+    try:
+        _wait_until_answering(app)
+        server.clerk.app_origins.insert(0, app.origin)
+        _check_it_uses_the_fake(app)
+    except BaseException:
+        app.stop()
+        raise
+    return app
+
+
+def _wait_until_answering(app: RunningApp) -> None:
+    deadline = time.monotonic() + app.spec.ready_timeout_s
+    while time.monotonic() < deadline:
+        if app._guard.poll() is not None:
+            raise HarnessError(f"the app command exited (code {app._guard.returncode}) before answering: "
+                               f"{app.last_output()}")
+        try:
+            urllib.request.urlopen(app.url, timeout=2).close()  # noqa: S310 - a loopback URL we built
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (an error page is an answer)
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)  # sleep-ok: a starting server has no readiness event; its port is polled
+    raise HarnessError(f"the app did not answer at {app.url} within {app.spec.ready_timeout_s:g}s "
+                       f"(last output: {app.last_output(3)})")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003 - urllib's signature
+        return None
+
+
+def _check_it_uses_the_fake(app: RunningApp) -> None:
+    """Without any cookie the probe must refuse: a 2xx means the app does not check the session."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        status = opener.open(app.probe_url(), timeout=10).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except (urllib.error.URLError, OSError) as error:
+        raise HarnessError(f"the app's probe {app.probe_url()} did not answer: {error}") from None
+    if 200 <= status < 300:
+        raise HarnessError(f"the app's probe {app.probe_url()} answered {status} without any cookie: it does not "
+                           f"check Clerk's session, or does not use the fake (see `clerk-harness env`)")

@@ -1,0 +1,81 @@
+"""Starting a user's app: its environment, readiness, the check that it uses the fake, and its end.
+Stand-in apps are tiny Python servers, so no browser and no npm are needed here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+
+import pytest
+
+from fake_backend import BackendSettings, FakeClerkServer
+from harness.errors import HarnessError
+from harness.user_app import AppSpec, start_app
+
+APP = textwrap.dedent("""
+    import http.server, json, os, sys
+    with open(sys.argv[1], "w") as out:
+        json.dump({k: v for k, v in os.environ.items() if "CLERK" in k or k in ("PORT", "HOST")}, out)
+    status = int(sys.argv[2])
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status if self.path == "/api/me" else 200)
+            self.end_headers()
+        def log_message(self, *args):
+            pass
+    http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+""")
+
+
+@pytest.fixture
+def server(tmp_path):
+    with FakeClerkServer(BackendSettings(clerk_js_cache=tmp_path)) as running:
+        yield running
+
+
+def stand_in(tmp_path, probe_status: int = 401, **spec) -> AppSpec:
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    return AppSpec(f"{sys.executable} {script} {tmp_path / 'env.json'} {probe_status}", **spec)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_the_app_gets_the_fakes_environment_and_ends_with_the_run(tmp_path, server):
+    app = start_app(stand_in(tmp_path), server)
+    env = json.loads((tmp_path / "env.json").read_text())
+    assert env["PORT"] == str(app.port) and env["CLERK_PROXY_URL"] == server.origin + "/__clerk"
+    assert env["CLERK_API_URL"] == server.origin + "/__clerk_api" and "BEGIN PUBLIC KEY" in env["CLERK_JWT_KEY"]
+    assert env["CLERK_PUBLISHABLE_KEY"] == server.clerk.settings.publishable_key
+    assert server.clerk.app_origins[0] == app.origin == f"http://127.0.0.1:{app.port}"
+    guard = app._guard.pid
+    app.stop()
+    assert app._guard.poll() is not None and not alive(guard)
+
+
+def test_an_app_that_exits_early_shows_its_output(tmp_path, server):
+    with pytest.raises(HarnessError, match=r"exited \(code 3\) before answering: .*boom"):
+        start_app(AppSpec("echo boom; exit 3"), server)
+
+
+def test_an_app_that_never_answers_names_the_url_and_the_timeout(tmp_path, server):
+    with pytest.raises(HarnessError, match=r"did not answer at http://127\.0\.0\.1:\d+/ within 0\.5s"):
+        start_app(AppSpec("sleep 30", ready_timeout_s=0.5), server)
+
+
+def test_an_app_whose_probe_lets_anyone_in_does_not_use_the_fake(tmp_path, server):
+    with pytest.raises(HarnessError, match="answered 200 without any cookie: it does not check Clerk's session"):
+        start_app(stand_in(tmp_path, probe_status=200), server)
+
+
+def test_a_missing_folder_is_one_line(tmp_path, server):
+    with pytest.raises(HarnessError, match="is not a folder"):
+        start_app(AppSpec("true", cwd=tmp_path / "nope"), server)
