@@ -25,6 +25,10 @@ START_GET_TOKEN = """(clearCache) => {
                   error: (error && (error.code || error.name)) || String(error), message: String(error) }; });
 }"""
 
+# Signed out for good: clerk-js holds no user and has removed its cookie (6.40.0 drops the user first).
+SIGNED_OUT = ("() => window.Clerk && window.Clerk.loaded && !window.Clerk.user"
+              " && !document.cookie.split('; ').some((c) => c.startsWith('__session='))")
+
 CLIENT_STATE = """() => ({
   status: window.Clerk ? (window.Clerk.status || (window.Clerk.loaded ? "ready" : "loading")) : "missing",
   userId: window.Clerk && window.Clerk.user ? window.Clerk.user.id : null,
@@ -109,8 +113,7 @@ class ClerkApp:
         self.page.click("#sign-out")
         for _ in range(3):
             try:
-                self.page.wait_for_function("() => window.__app && window.Clerk && window.Clerk.loaded"
-                                            " && !window.Clerk.user", polling=20)
+                self.page.wait_for_function(SIGNED_OUT, polling=20)
                 break
             except Exception as error:  # noqa: BLE001 - the page navigated while we waited
                 if "context was destroyed" not in str(error) and "navigation" not in str(error):

@@ -106,7 +106,8 @@ KEYS: tuple[Key, ...] = (
     Key("app.cwd", "optional-str", None, "the folder to run `app.command` in (relative to the config file)"),
     Key("app.url", "optional-str", None, "the page to open; `{port}` is the app's port (default http://127.0.0.1:{port}/)"),
     Key("app.probe", "str", "/api/me", "your app's authenticated route: 2xx signed in, 401/403/redirect signed out"),
-    Key("app.readyTimeoutMs", "int", 30_000, "how long the app may take to answer after it starts", minimum=1),
+    Key("app.readyTimeoutMs", "int", 60_000, "how long the app may take to answer after it starts (a build included)",
+        minimum=1),
 )
 KEY_BY_PATH = {key.path: key for key in KEYS}
 SECTIONS = {key.path.rsplit(".", 1)[0] for key in KEYS if "." in key.path}

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Response
 
-from harness.app_driver import ApiAnswer, ClerkApp, ClientState, _first_line
+from harness.app_driver import SIGNED_OUT, ApiAnswer, ClerkApp, ClientState, _first_line
 from harness.errors import ClerkJsFailed, HarnessError
 from harness.user_app import RunningApp
 
@@ -120,8 +120,7 @@ class SdkApp(ClerkApp):
             try:
                 if attempt == 0:
                     self.page.evaluate("() => { window.Clerk.signOut(); }")
-                self.page.wait_for_function("() => window.Clerk && window.Clerk.loaded && !window.Clerk.user",
-                                            polling=20)
+                self.page.wait_for_function(SIGNED_OUT, polling=20)
                 break
             except Exception as error:  # noqa: BLE001 - the page navigated while we waited
                 if "context was destroyed" not in str(error) and "navigation" not in str(error):
