@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Example apps get their npm dependencies from their lock file, once (npm ci), never from git.
-EXAMPLE_APPS := examples/express-app
+EXAMPLE_APPS := examples/express-app examples/nextjs-app
 EXAMPLE_STAMPS := $(addsuffix /node_modules/.package-lock.json,$(EXAMPLE_APPS))
 
 %/node_modules/.package-lock.json: %/package-lock.json

@@ -50,20 +50,29 @@ class FakeClerk:
         """Block until `count` journaled requests match (`path` as in fault rules: `*` = one segment)."""
         return self.journal.wait_for(self.request_matcher(method, path), count=count, since=since, timeout=timeout)
 
-    def sdk_env(self) -> dict[str, str]:
+    def sdk_env(self, host: str | None = None) -> dict[str, str]:
         """The environment an SDK server needs to use this fake instead of Clerk (Express and Next.js names):
-        the publishable key, a secret key (any value does), the JWT key, the Backend API and proxy URLs."""
+        the publishable key, a secret key (any value does), the JWT key, the Backend API and proxy URLs.
+
+        `host` names the fake as the app's page is named (`localhost` or `127.0.0.1`): cookies go by host,
+        so the browser must reach the app and the fake under the same one."""
         from fake_backend.settings import BAPI_PREFIX, FAPI_PREFIX
 
         assert self.origin, "the fake backend must be listening"
-        key, proxy = self.settings.publishable_key, self.origin + FAPI_PREFIX
+        origin = self.origin if host is None else self.origin.replace("//127.0.0.1:", f"//{host}:", 1)
+        key, proxy = self.settings.publishable_key, origin + FAPI_PREFIX
         return {
             "CLERK_PUBLISHABLE_KEY": key, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": key,
             "CLERK_SECRET_KEY": FAKE_SECRET_KEY,
             "CLERK_JWT_KEY": self.tokens.public_key_pem().strip(),
-            "CLERK_API_URL": self.origin + BAPI_PREFIX,
+            "CLERK_API_URL": origin + BAPI_PREFIX,
             "CLERK_PROXY_URL": proxy, "NEXT_PUBLIC_CLERK_PROXY_URL": proxy,
             "CLERK_TELEMETRY_DISABLED": "1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
+            # @clerk/nextjs would load clerk-js over https from the proxy's host, and prefetch @clerk/ui:
+            # point it at the fake over http, and leave the UI bundle alone (the harness signs in through
+            # clerk-js itself).
+            "NEXT_PUBLIC_CLERK_JS_URL": proxy + "/npm/@clerk/clerk-js@6/dist/clerk.browser.js",
+            "NEXT_PUBLIC_CLERK_PREFETCH_UI": "false",
         }
 
     def request_matcher(self, method: str | None, path: str) -> Callable[[JournalEntry], bool]:

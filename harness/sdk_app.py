@@ -132,7 +132,7 @@ class SdkApp(ClerkApp):
         a handshake resolved), the page's own `data-server-auth` if it has one; else "unknown" (not judged)."""
         said = self.documents[-1].server_auth if self.documents else "unknown"
         if said == "unknown":
-            said = self.page.get_attribute("body", "data-server-auth") or "unknown"
+            said = self.page.get_attribute("[data-server-auth]", "data-server-auth") or "unknown"
         return said
 
     def call_api(self) -> ApiAnswer:

@@ -95,7 +95,8 @@ def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     log_path = Path(scratch) / "app.log"
     guarded = Path(scratch) / "guarded"  # the guard removes this one; the log outlives the app for errors
     guarded.mkdir()
-    env = {**os.environ, **server.clerk.sdk_env(), "PORT": str(port), "HOST": "127.0.0.1"}
+    host = urlsplit(url).hostname or "127.0.0.1"
+    env = {**os.environ, **server.clerk.sdk_env(host), "PORT": str(port), "HOST": host}
     command = spec.command.replace("{port}", str(port))
     with open(log_path, "wb") as log:
         guard = subprocess.Popen([sys.executable, "-m", "harness.browser_guard", str(guarded), "--", "sh", "-c", command],
