@@ -1,4 +1,5 @@
-"""`clerk-harness`: set up, reproduce a scenario, run the demo, list the catalogue."""
+"""`clerk-harness`: set up, reproduce, run the matrix, bisect and survey releases, serve the fake, and run
+your own app against it."""
 
 from __future__ import annotations
 

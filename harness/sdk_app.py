@@ -79,13 +79,25 @@ class SdkApp(ClerkApp):
                       self.instance, running=self.running)
 
     def open(self) -> ClientState:
-        self._note(self.page.goto(self.url))
+        self._note(self._navigate(lambda: self.page.goto(self.url)))
         return self.wait_loaded()
 
     def reload(self) -> ClientState:
         self.timeline.mark("reload")
-        self._note(self.page.reload())
+        self._note(self._navigate(self.page.reload))
         return self.wait_loaded()
+
+    def _navigate(self, go) -> Response | None:
+        """A page load that ends beyond loopback (the browser resolves nothing else) means the app sent the
+        browser to Clerk instead of the fake, e.g. a handshake to the key's host: say so in one line."""
+        try:
+            return go()
+        except Exception as error:  # noqa: BLE001 - Playwright's navigation error, read for its cause
+            if "ERR_NAME_NOT_RESOLVED" in str(error) or "ERR_PROXY_CONNECTION_FAILED" in str(error):
+                raise HarnessError(f"the app sent the browser beyond loopback ({_first_line(error)}): it does not "
+                                   f"use the fake's proxy URL; start it with the environment of `clerk-harness "
+                                   f"env` (CLERK_PROXY_URL)") from None
+            raise
 
     def _note(self, response: Response | None) -> None:
         answer = read_document(response)

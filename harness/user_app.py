@@ -120,10 +120,10 @@ def _wait_until_answering(app: RunningApp) -> None:
             raise HarnessError(f"the app command exited (code {app._guard.returncode}) before answering: "
                                f"{app.last_output()}")
         try:
-            urllib.request.urlopen(app.url, timeout=2).close()  # noqa: S310 - a loopback URL we built
+            urllib.request.build_opener(_NoRedirect).open(app.url, timeout=5).close()
             return
         except urllib.error.HTTPError:
-            return  # it answers (an error page is an answer)
+            return  # it answers (an error page or a redirect, e.g. a handshake, is an answer)
         except (urllib.error.URLError, OSError):
             time.sleep(0.1)  # sleep-ok: a starting server has no readiness event; its port is polled
     raise HarnessError(f"the app did not answer at {app.url} within {app.spec.ready_timeout_s:g}s "
