@@ -118,6 +118,10 @@ def run_section(index: int, outcome: Outcome, expected: str) -> str:
         if proof:
             rows.append(f"<p><b>Stress</b></p><pre>{html.escape(proof)}</pre>")
     rows.append(f"<p><b>Seen:</b> {html.escape(observed(outcome))}</p>")
+    if outcome.app:
+        loads = "".join(f"<li>{html.escape(d)}</li>" for d in outcome.observations.app_documents)
+        rows.append(f"<p><b>Your app:</b> <code>{html.escape(outcome.app)}</code> (clock: {outcome.clock_mode}); "
+                    f"what its server said per page load:</p><ul>{loads}</ul>")
     if outcome.chart:
         rows.append(chart_svg(outcome.chart))
         rows.append('<p class="muted">Bands: red = offline or FAPI down, grey = hidden, blue = __session present; '
