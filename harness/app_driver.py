@@ -108,9 +108,10 @@ class ClerkApp:
         return self.client_state()
 
     def sign_out(self) -> None:
-        """Click "Sign out" and wait until clerk-js holds no user. Versions differ in the request they send,
-        and 6.x navigates to its after-sign-out URL, so the wait is on the outcome, across a reload."""
-        self.page.click("#sign-out")
+        """Sign out and wait until clerk-js holds no user and the cookie is gone. Versions differ in the
+        request they send, and 6.x navigates to its after-sign-out URL, so the wait is on the outcome,
+        across a reload."""
+        self._start_sign_out()
         for _ in range(3):
             try:
                 self.page.wait_for_function(SIGNED_OUT, polling=20)
@@ -119,6 +120,9 @@ class ClerkApp:
                 if "context was destroyed" not in str(error) and "navigation" not in str(error):
                     raise
         self.timeline.mark("signed out")
+
+    def _start_sign_out(self) -> None:
+        self.page.click("#sign-out")
 
     def start_get_token(self, *, clear_cache: bool = True) -> None:
         """Call `Clerk.session.getToken()` in the page without waiting for it (see `finish_get_token`)."""
