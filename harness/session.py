@@ -10,11 +10,11 @@ from fake_backend.backend import FakeClerk, TestUser
 from harness.app_driver import ClerkApp
 from harness.browser import BrowserSession, assert_realistic_profile, launch_session, read_profile
 from harness.clock import RealTimeClock, VirtualClock
-from harness.sdk_app import SdkApp
-from harness.user_app import APP_TOKEN_TTL_S, RunningApp
 from harness.config import HarnessConfig
 from harness.cookie_timeline import CookieTimeline
 from harness.network import Network
+from harness.sdk_app import SdkApp
+from harness.user_app import APP_TOKEN_TTL_S, RunningApp
 from harness.visibility import Visibility
 
 
@@ -54,10 +54,8 @@ class HarnessSession:
             network = Network(context, timeline)
             clock = (RealTimeClock if app is not None else VirtualClock)(context, backend.clock, timeline)
             clock.install()
-            driver = ClerkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms, instance)
-            if app is not None:
-                driver = SdkApp(browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms,
-                                instance, running=app)
+            common = (browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms, instance)
+            driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app)
             driver.open()
             if config.browser.profile == "realistic":
                 profile = assert_realistic_profile(browser.page)
