@@ -330,8 +330,9 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
     scenario, good, bad, releases = release_span(config, args.scenario, args.good, args.bad)
     print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
           f"(about {len(releases).bit_length() + 1} runs)", flush=True)
-    with scenario_runner(config, scenario.id) as run:
-        result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=print_step)
+    printer = StepPrinter()
+    with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
+        result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=printer)
     change = "keeps the session" if result.newer_verdict == "survived" else "loses the session"
     print(f"first release that {change}: {result.first_flipped} (last before it: {result.last_before}); "
           f"{result.runs} run(s) over {result.candidates} release(s)")
@@ -355,8 +356,24 @@ def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
         yield run
 
 
-def print_step(step, why: str) -> None:
-    print(f"  clerk-js {step.version:<10} {', '.join(step.verdicts):<18} ({why})", flush=True)
+class StepPrinter:
+    """Prints each step of a search as it finishes, and on Ctrl-C what was known by then."""
+
+    def __init__(self) -> None:
+        self.steps: list = []
+
+    def __call__(self, step, why: str) -> None:
+        self.steps.append(step)
+        print(f"  clerk-js {step.version:<10} {', '.join(step.verdicts):<18} ({why})", flush=True)
+
+    @contextmanager
+    def summary_on_interrupt(self) -> Iterator[None]:
+        try:
+            yield
+        except KeyboardInterrupt:
+            known = ", ".join(f"{s.version} {s.verdict}" for s in self.steps) or "nothing yet"
+            print(f"interrupted after {sum(len(s.verdicts) for s in self.steps)} run(s); known: {known}", flush=True)
+            raise
 
 
 def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
@@ -368,9 +385,10 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     print(f"surveying {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]}; "
           f"each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
     started = time.monotonic()
-    with scenario_runner(config, scenario.id) as run:
+    printer = StepPrinter()
+    with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
         result = survey(run, scenario.id, releases, scenario.lost_on, confirm_runs=args.confirm_runs,
-                        progress=print_step)
+                        progress=printer)
     print(f"measured:  {result.measured or 'none'}  (the releases that lose; {result.runs} run(s), "
           f"{time.monotonic() - started:.0f}s)")
     for edge in result.edges:

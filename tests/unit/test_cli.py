@@ -71,3 +71,16 @@ def test_a_broken_config_is_one_line_naming_the_key(capsys, tmp_path, monkeypatc
     monkeypatch.setenv("CLERK_HARNESS_CONFIG", str(config))
     code, _, err = run(capsys, "list")
     assert code == 2 and "unknown key 'browser.name'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_interrupted_search_says_what_it_knew(capsys):
+    from harness.bisect import Step
+    from harness.cli import StepPrinter
+
+    printer = StepPrinter()
+    with pytest.raises(KeyboardInterrupt):
+        with printer.summary_on_interrupt():
+            printer(Step("6.0.0", ["lost"]), "older end")
+            printer(Step("6.40.0", ["survived", "survived"]), "newer end")
+            raise KeyboardInterrupt
+    assert "interrupted after 3 run(s); known: 6.0.0 lost, 6.40.0 survived" in capsys.readouterr().out
