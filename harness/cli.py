@@ -485,36 +485,26 @@ def _interrupt_on_signals() -> None:
         pass
 
 
+def cmd_setup(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from harness.setup import run_setup
+
+    run_setup(config, args.clerk_js)
+    return EXIT_SURVIVED
+
+
+COMMANDS = {
+    "setup": cmd_setup, "repro": cmd_repro, "demo": cmd_demo, "list": lambda config, args: cmd_list(),
+    "run": cmd_run, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config),
+    "bisect": cmd_bisect, "survey": cmd_survey, "env": lambda config, args: cmd_env(args), "exec": cmd_exec,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _interrupt_on_signals()
     try:
         config = load_config()
-        if args.command == "setup":
-            from harness.setup import run_setup
-
-            run_setup(config, args.clerk_js)
-            return EXIT_SURVIVED
-        if args.command == "repro":
-            return cmd_repro(config, args)
-        if args.command == "demo":
-            return cmd_demo(config, args)
-        if args.command == "list":
-            return cmd_list()
-        if args.command == "run":
-            return cmd_run(config, args)
-        if args.command == "serve":
-            return cmd_serve(config, args)
-        if args.command == "versions":
-            return cmd_versions(config)
-        if args.command == "bisect":
-            return cmd_bisect(config, args)
-        if args.command == "survey":
-            return cmd_survey(config, args)
-        if args.command == "env":
-            return cmd_env(args)
-        if args.command == "exec":
-            return cmd_exec(config, args)
+        return COMMANDS[args.command](config, args)
     except HarnessError as error:
         print(f"clerk-harness: error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -524,7 +514,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `clerk-harness repro ... | head`: the reader left, nothing is wrong
         sys.stdout = None  # type: ignore[assignment]
         return EXIT_ERROR
-    return EXIT_ERROR
 
 
 if __name__ == "__main__":
