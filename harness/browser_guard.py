@@ -4,8 +4,9 @@
 
 The guard starts Chromium in a process group of its own and then waits. It ends Chromium's whole group
 and removes the profile folder when any of these happens: the harness closes the guard's stdin (a normal
-close), the harness dies however it dies (SIGKILL included: the kernel closes the pipe), the guard gets
-SIGTERM, SIGINT or SIGHUP, or Chromium exits by itself. Chromium also gets SIGKILL from the kernel if the
+close), the harness dies however it dies (SIGKILL included: the kernel closes the pipe), or the guard gets
+SIGTERM, SIGINT or SIGHUP. If Chromium (or a user's app, guarded the same way) exits by itself, its group
+is ended at once and its folder stays until one of those happens. Chromium also gets SIGKILL from the kernel if the
 guard itself is killed (PR_SET_PDEATHSIG). Standard library only: it starts in a few milliseconds.
 """
 
@@ -18,8 +19,10 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
+CHILD_EXIT_FILE = "guarded-child-exit-code"
 STOP_GRACE_S = 3.0
 
 
@@ -52,7 +55,7 @@ def main(argv: list[str]) -> int:
     profile, command = argv[0], argv[2:]
     chromium = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
                                 preexec_fn=_die_with_parent)
-    stopping = threading.Event()
+    stopping = threading.Event()  # set by the first stop request, from a signal or from the harness
 
     def stop(*_: object) -> None:
         if not stopping.is_set():
@@ -68,7 +71,14 @@ def main(argv: list[str]) -> int:
 
     threading.Thread(target=watch_the_harness, daemon=True).start()
     code = chromium.wait()
+    try:  # tells the harness that the child is gone while the guard (and the folder) remain
+        Path(profile, CHILD_EXIT_FILE).write_text(str(code))
+    except OSError:
+        pass
     stop_group(chromium, grace_s=1.0)  # helpers (renderers, zygotes) still in the group
+    # A child that exits by itself (an app that crashed) leaves its folder until the harness lets go, so
+    # that the harness can still read what the child wrote there (its log).
+    stopping.wait()
     shutil.rmtree(profile, ignore_errors=True)
     return code if code >= 0 else 0
 

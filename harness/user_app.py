@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.browser_guard import CHILD_EXIT_FILE
 from harness.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -69,6 +70,13 @@ class RunningApp:
     def probe_url(self) -> str:
         return self.origin + self.spec.probe
 
+    def exit_code(self) -> int | None:
+        """The app command's exit code once it has ended (its guard stays until the run lets go)."""
+        try:
+            return int(Path(self._scratch, CHILD_EXIT_FILE).read_text())
+        except (OSError, ValueError):
+            return None if self._guard.poll() is None else self._guard.returncode
+
     def last_output(self, lines: int = 8) -> str:
         try:
             text = self._log_path.read_text(errors="replace")
@@ -91,15 +99,13 @@ def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     cwd = Path(spec.cwd).resolve() if spec.cwd else None
     if cwd is not None and not cwd.is_dir():
         raise HarnessError(f"--app-cwd {cwd} is not a folder")
-    scratch = tempfile.mkdtemp(prefix="clerk-harness-app-")
+    scratch = tempfile.mkdtemp(prefix="clerk-harness-app-")  # the guard removes it, however the run ends
     log_path = Path(scratch) / "app.log"
-    guarded = Path(scratch) / "guarded"  # the guard removes this one; the log outlives the app for errors
-    guarded.mkdir()
     host = urlsplit(url).hostname or "127.0.0.1"
     env = {**os.environ, **server.clerk.sdk_env(host), "PORT": str(port), "HOST": host}
     command = spec.command.replace("{port}", str(port))
     with open(log_path, "wb") as log:
-        guard = subprocess.Popen([sys.executable, "-m", "harness.browser_guard", str(guarded), "--", "sh", "-c", command],
+        guard = subprocess.Popen([sys.executable, "-m", "harness.browser_guard", scratch, "--", "sh", "-c", command],
                                  stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env,
                                  start_new_session=True)
     app = RunningApp(spec, port, url, guard, log_path, scratch)
@@ -116,9 +122,9 @@ def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
 def _wait_until_answering(app: RunningApp) -> None:
     deadline = time.monotonic() + app.spec.ready_timeout_s
     while time.monotonic() < deadline:
-        if app._guard.poll() is not None:
-            raise HarnessError(f"the app command exited (code {app._guard.returncode}) before answering: "
-                               f"{app.last_output()}")
+        exited = app.exit_code()
+        if exited is not None:
+            raise HarnessError(f"the app command exited (code {exited}) before answering: {app.last_output()}")
         try:
             urllib.request.build_opener(_NoRedirect).open(app.url, timeout=5).close()
             return

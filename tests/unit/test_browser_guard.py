@@ -92,3 +92,17 @@ def test_stale_profiles_of_dead_guards_are_removed(tmp_path, monkeypatch):
     (live / "guard.pid").write_text(str(os.getpid()))
     assert remove_stale_profiles() == 1
     assert not stale.exists() and live.exists() and fresh.exists()
+
+
+def test_a_child_that_exits_by_itself_keeps_its_folder_until_the_harness_lets_go(tmp_path):
+    folder = tmp_path / f"{PROFILE_PREFIX}crashed"
+    folder.mkdir()
+    guard = subprocess.Popen([sys.executable, "-m", "harness.browser_guard", str(folder), "--", "sh", "-c",
+                              f"echo last words > {folder}/app.log; exit 3"], stdin=subprocess.PIPE,
+                             start_new_session=True)
+    assert wait_for(lambda: (folder / "guarded-child-exit-code").exists())
+    assert (folder / "guarded-child-exit-code").read_text() == "3" and guard.poll() is None
+    assert (folder / "app.log").read_text().strip() == "last words"
+    guard.stdin.close()
+    guard.wait(timeout=10)
+    assert not folder.exists()
