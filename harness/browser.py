@@ -14,7 +14,6 @@ import os
 import queue
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from collections import deque
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
+from harness import browser_guard
 from harness.config import BrowserConfig
 from harness.errors import HarnessError
 
@@ -82,20 +82,9 @@ class BrowserSession:
         except BaseException:  # noqa: BLE001 - already gone, or interrupted: the guard still ends it
             pass
         if self._guard is not None:
-            _stop_guard(self._guard)
+            browser_guard.release(self._guard)
         if self._profile_dir is not None:
             shutil.rmtree(self._profile_dir, ignore_errors=True)
-
-
-def _stop_guard(guard: subprocess.Popen) -> None:
-    """Closing the guard's stdin makes it end Chromium's whole group and remove the profile folder."""
-    try:
-        if guard.stdin is not None:
-            guard.stdin.close()
-        guard.wait(timeout=10)
-    except (subprocess.TimeoutExpired, OSError):
-        guard.kill()  # Chromium then gets SIGKILL from the kernel (PR_SET_PDEATHSIG)
-        guard.wait()
 
 
 # Zero egress by construction: no host name resolves except localhost, every non-loopback HTTP(S)
@@ -142,13 +131,12 @@ def remove_stale_profiles() -> int:
     return removed
 
 
-def _start_chromium(executable: str, config: BrowserConfig, timeout_s: float) -> tuple[subprocess.Popen, str, str, deque]:
+def _start_chromium(executable: str, config: BrowserConfig,
+                    timeout_s: float) -> tuple[subprocess.Popen, str, str, deque]:
     remove_stale_profiles()
     profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
-    guard_command = [sys.executable, "-m", "harness.browser_guard", profile, "--",
-                     *_chromium_command(executable, config, profile)]
-    process = subprocess.Popen(guard_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = browser_guard.spawn(profile, _chromium_command(executable, config, profile),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     Path(profile, "guard.pid").write_text(str(process.pid))
     endpoints: queue.Queue[str | None] = queue.Queue()
     log: deque = deque(maxlen=50)
@@ -167,7 +155,7 @@ def _start_chromium(executable: str, config: BrowserConfig, timeout_s: float) ->
     except queue.Empty:
         endpoint = None
     if endpoint is None:
-        _stop_guard(process)
+        browser_guard.release(process)
         shutil.rmtree(profile, ignore_errors=True)
         tail = " | ".join(list(log)[-3:]) or "no output"
         raise HarnessError(f"Chromium at {executable} did not open its DevTools port: {tail}")
@@ -200,7 +188,7 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
             context = browser.contexts[0]
             page = context.pages[0] if context.pages else context.new_page()
         except BaseException as error:  # Ctrl-C included: never leave the browser behind
-            _stop_guard(process)
+            browser_guard.release(process)
             shutil.rmtree(profile, ignore_errors=True)
             if isinstance(error, Exception):
                 raise HarnessError(f"cannot connect to Chromium over CDP: {error}") from error

@@ -48,6 +48,23 @@ def stop_group(process: subprocess.Popen, grace_s: float = STOP_GRACE_S) -> None
             continue
 
 
+def spawn(folder: str, command: list[str], **popen: object) -> subprocess.Popen:
+    """Start `command` under a guard that owns `folder` (the harness's side; `release` ends it)."""
+    return subprocess.Popen([sys.executable, "-m", "harness.browser_guard", folder, "--", *command],
+                            stdin=subprocess.PIPE, start_new_session=True, **popen)  # type: ignore[arg-type]
+
+
+def release(guard: subprocess.Popen) -> None:
+    """Closing the guard's stdin makes it end the whole process group and remove the folder."""
+    try:
+        if guard.stdin is not None:
+            guard.stdin.close()
+        guard.wait(timeout=10)
+    except (subprocess.TimeoutExpired, OSError):
+        guard.kill()  # the child then gets SIGKILL from the kernel (PR_SET_PDEATHSIG)
+        guard.wait()
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[1] != "--":
         print("usage: python -m harness.browser_guard PROFILE_DIR -- CHROMIUM [ARGS...]", file=sys.stderr)

@@ -12,7 +12,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness import browser_guard
 from harness.browser_guard import CHILD_EXIT_FILE
 from harness.errors import HarnessError
 
@@ -86,9 +86,7 @@ class RunningApp:
 
     def stop(self) -> None:
         """Close the guard's stdin: it ends the app's whole process group and removes the scratch folder."""
-        from harness.browser import _stop_guard
-
-        _stop_guard(self._guard)
+        browser_guard.release(self._guard)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 
@@ -105,9 +103,8 @@ def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     env = {**os.environ, **server.clerk.sdk_env(host), "PORT": str(port), "HOST": host}
     command = spec.command.replace("{port}", str(port))
     with open(log_path, "wb") as log:
-        guard = subprocess.Popen([sys.executable, "-m", "harness.browser_guard", scratch, "--", "sh", "-c", command],
-                                 stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env,
-                                 start_new_session=True)
+        guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
+                                    cwd=cwd, env=env)
     app = RunningApp(spec, port, url, guard, log_path, scratch)
     try:
         _wait_until_answering(app)
