@@ -127,10 +127,10 @@ def build_parser() -> ArgumentParser:
 
 
 @contextmanager
-def backend_for(config: HarnessConfig, version: str) -> Iterator:
+def backend_for(config: HarnessConfig, version: str, port: int = 0) -> Iterator:
     from fake_backend import FakeClerkServer
 
-    with FakeClerkServer(backend_settings(config, version)) as server:
+    with FakeClerkServer(backend_settings(config, version), port=port) as server:
         yield server
 
 
@@ -156,18 +156,14 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, 
                 running.stop()
 
 
-def app_spec(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec | None":
+def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec | None":
     """`--app-cmd` and friends, else the config's `app` section, else None (the built-in page)."""
-    from harness.user_app import AppSpec
+    from harness.user_app import app_spec
 
-    command = args.app_cmd or config.app.command
-    if not command:
-        if args.app_cwd or args.app_url or args.probe:
-            raise HarnessError("--app-cwd, --app-url and --probe go with --app-cmd (the command that starts your app)")
-        return None
-    cwd = Path(args.app_cwd) if args.app_cwd else config.app.cwd
-    return AppSpec(command, cwd, args.app_url or config.app.url, args.probe or config.app.probe,
-                   config.app.ready_timeout_ms / 1000)
+    spec = app_spec(config.app, command=args.app_cmd, cwd=args.app_cwd, url=args.app_url, probe=args.probe)
+    if spec is None and (args.app_cwd or args.app_url or args.probe):
+        raise HarnessError("--app-cwd, --app-url and --probe go with --app-cmd (the command that starts your app)")
+    return spec
 
 
 def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
@@ -187,7 +183,8 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
             return Path(args.artifacts)
         return config.artifacts_dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
 
-    scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder, app=app_spec(args, config))
+    scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder,
+                                app=app_from_args(args, config))
     try:
         if config.browser.profile != "realistic":
             print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
@@ -240,7 +237,7 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     try:
         results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
                              artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
-                             app=app_spec(args, config))
+                             app=app_from_args(args, config))
         interrupted = False
     except MatrixInterrupted as stop:
         results, interrupted = stop.results, True
@@ -429,14 +426,13 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from fake_backend import FakeClerkServer
     from harness.setup import ensure_versions
 
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
     if not argv:
         raise HarnessError("give the command to run after `--`, e.g. `clerk-harness exec -- npm run dev`")
     version = ensure_versions(config, [args.clerk_js or config.clerk_js.newest], progress=lambda _: None)[0]
-    with FakeClerkServer(backend_settings(config, version), port=args.port) as server:
+    with backend_for(config, version, args.port) as server:
         user = server.clerk.create_user("ada@example.test")
         print(f"[clerk-harness] fake Clerk backend at {server.origin} (clerk-js {version}); sign in as {user.email} / "
               f"{user.password}", file=sys.stderr, flush=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from harness import browser_guard
 from harness.browser_guard import CHILD_EXIT_FILE
+from harness.config import AppConfig, default
 from harness.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -40,8 +41,19 @@ class AppSpec:
     command: str
     cwd: Path | None = None
     url: str | None = None  # default http://127.0.0.1:$PORT/
-    probe: str = "/api/me"  # an authenticated route: 2xx = signed in; 401/403/redirect = signed out
-    ready_timeout_s: float = 30.0
+    probe: str = default("app.probe")  # an authenticated route: 2xx = signed in; 401/403/redirect = signed out
+    ready_timeout_s: float = default("app.readyTimeoutMs") / 1000
+
+
+def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | None = None, url: str | None = None,
+             probe: str | None = None, ready_timeout_s: float | None = None) -> AppSpec | None:
+    """What was given (CLI flags, a pytest marker) over the config's `app` section; None when neither
+    names a command (the built-in page is under test)."""
+    command = command or app.command
+    if not command:
+        return None
+    return AppSpec(command, Path(cwd) if cwd else app.cwd, url or app.url, probe or app.probe,
+                   ready_timeout_s or app.ready_timeout_ms / 1000)
 
 
 def free_port() -> int:
