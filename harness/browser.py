@@ -19,6 +19,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
@@ -75,8 +76,13 @@ class BrowserSession:
     _guard: subprocess.Popen | None = None  # harness.browser_guard, Chromium's parent
     _profile_dir: str | None = None
     _log: deque = field(default_factory=lambda: deque(maxlen=50))
+    _release: Callable[["BrowserSession"], None] | None = None  # a lease of a warm browser goes back to it
 
     def close(self) -> None:
+        if self._release is not None:
+            release, self._release = self._release, None
+            release(self)
+            return
         try:
             self.browser.close()
         except BaseException:  # noqa: BLE001 - already gone, or interrupted: the guard still ends it

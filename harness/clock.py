@@ -4,6 +4,12 @@ Playwright's clock fakes `Date`, timers and `performance.now` in every page of t
 workers); the fake backend's clock is moved by the same amount, so token `iat`/`exp` and server-side
 verification agree with the page. Time is advanced in short steps with a round trip to the page after
 each one, so that promise chains and failed fetches settle between timers.
+
+clerk-js runs its session poller (5 s) on timers of a Web Worker named "clerk-timers", which no page
+clock reaches. With the poller on the virtual clock (the default), that one worker is refused the way a
+strict CSP refuses it in browsers that throw: clerk-js (5.0.0 to 6.40.0 at least) catches the error and
+falls back to the page's own timers, which the virtual clock drives. `pollerClock: "real"` keeps the
+worker, and the poller then ticks in real time.
 """
 
 from __future__ import annotations
@@ -17,20 +23,40 @@ from playwright.sync_api import BrowserContext, Page
 from fake_backend.clock import ServerClock
 from harness.cookie_timeline import CookieTimeline
 
+TIMER_WORKER = "clerk-timers"
+REFUSE_TIMER_WORKER_SCRIPT = """
+(() => {
+  const NativeWorker = window.Worker;
+  if (!NativeWorker || NativeWorker.__harnessRefusesTimers) return;
+  const Worker = function Worker(url, options) {
+    if (!new.target) return NativeWorker(url, options);
+    if (options && options.name === "%(name)s")
+      throw new DOMException("the harness runs clerk-js's timers on the page clock", "SecurityError");
+    return Reflect.construct(NativeWorker, [url, options], new.target);
+  };
+  Worker.prototype = NativeWorker.prototype;
+  Worker.__harnessRefusesTimers = true;
+  window.Worker = Worker;
+})();
+""" % {"name": TIMER_WORKER}
+
 
 @dataclass(repr=False)
 class VirtualClock:
     context: BrowserContext
     server: ServerClock
     timeline: CookieTimeline
+    poller: str = "virtual"  # or "real": clerk-js's session poller on its Web Worker, in real time
     advanced_s: float = 0.0
     mode: str = "virtual"
 
     def __repr__(self) -> str:
-        return f"<VirtualClock advanced {self.advanced_s:g}s>"
+        return f"<VirtualClock advanced {self.advanced_s:g}s, poller {self.poller}>"
 
     def install(self) -> None:
         """Before the first navigation: the page clock starts at the server's time and flows naturally."""
+        if self.poller == "virtual":
+            self.context.add_init_script(REFUSE_TIMER_WORKER_SCRIPT)
         self.context.clock.install(time=self.server.now())
 
     def now(self) -> float:
@@ -63,6 +89,7 @@ class RealTimeClock:
     context: BrowserContext
     server: ServerClock
     timeline: CookieTimeline
+    poller: str = "real"
     advanced_s: float = 0.0
     mode: str = "real"
     POLL_S = 0.1

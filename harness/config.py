@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 CONFIG_NAME = "playwright.config.json"
 ENV_CONFIG = "CLERK_HARNESS_CONFIG"
 
+POLLER_CLOCKS = ("virtual", "real")  # see harness/clock.py
 REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
 # "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
 # stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.
@@ -88,6 +89,9 @@ KEYS: tuple[Key, ...] = (
         "launch flags; keep `--disable-blink-features=AutomationControlled`"),
     Key("browser.windowSize", "size", (1280, 800), "window size of the real-visibility browser"),
     Key("browser.slowMo", "number", 0, "slow each browser action down by this many ms", minimum=0),
+    Key("browser.reuse", "int", 25,
+        "runs that take turns in one warm Chromium, cleaned between runs, before it is replaced; 1 = a fresh "
+        "Chromium for every run", minimum=1),
     Key("browser.profile", "choice", "realistic",
         "`realistic`, or `webdriver` / `rtt0` to mimic a stock Playwright browser on purpose", PROFILES),
     Key("clerkJs.versions", "str-list", ["5.125.13", "6.0.0", "6.1.0", "6.40.0"],
@@ -95,6 +99,10 @@ KEYS: tuple[Key, ...] = (
     Key("clerkJs.demoVersions", "str-list", ["6.0.0", "6.40.0"], "versions `make demo` runs"),
     Key("clerkJs.newest", "str", "6.40.0", "the pinned newest version (also the app's default)"),
     Key("clerkJs.cacheDir", "path", ".cache/clerk-js", "the bundle cache"),
+    Key("clerkJs.pollerClock", "choice", "virtual",
+        "`virtual`: clerk-js's 5 s session poller runs on page timers that the virtual clock steps (its timer "
+        "worker is refused, as a strict CSP does); `real`: on its Web Worker, in real time (slower, for fidelity)",
+        POLLER_CLOCKS),
     Key("tokenTtlSeconds", "int", 60, "session token lifetime (clerk-js refreshes at TTL - 17 s)", minimum=21),
     Key("timeouts.actionMs", "int", 15_000, "Playwright action timeout", minimum=1),
     Key("timeouts.loadMs", "int", 20_000, "clerk-js load timeout", minimum=1),
@@ -127,6 +135,7 @@ class BrowserConfig:
     window_size: tuple[int, int] = default("browser.windowSize")
     slow_mo_ms: float = default("browser.slowMo")
     profile: str = default("browser.profile")  # or "webdriver" / "rtt0": the unrealistic profiles, on purpose
+    reuse: int = default("browser.reuse")  # runs per warm browser (harness/warm_browser.py)
 
 
 @dataclass
@@ -135,6 +144,7 @@ class ClerkJsConfig:
     demo_versions: list[str] = field(default_factory=lambda: default("clerkJs.demoVersions"))
     newest: str = default("clerkJs.newest")
     cache_dir: Path = Path(default("clerkJs.cacheDir"))
+    poller_clock: str = default("clerkJs.pollerClock")
 
 
 @dataclass
@@ -237,9 +247,10 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         browser=BrowserConfig(executable_path=get("browser.executablePath"), headless=get("browser.headless"),
                               args=get("browser.args"), visibility=get("browser.visibility"),
                               window_size=tuple(get("browser.windowSize")), slow_mo_ms=float(get("browser.slowMo")),
-                              profile=get("browser.profile")),
+                              profile=get("browser.profile"), reuse=get("browser.reuse")),
         clerk_js=ClerkJsConfig(versions=get("clerkJs.versions"), demo_versions=get("clerkJs.demoVersions"),
-                               newest=get("clerkJs.newest"), cache_dir=root / get("clerkJs.cacheDir")),
+                               newest=get("clerkJs.newest"), cache_dir=root / get("clerkJs.cacheDir"),
+                               poller_clock=get("clerkJs.pollerClock")),
         timeouts=Timeouts(action_ms=get("timeouts.actionMs"), load_ms=get("timeouts.loadMs")),
         token_ttl_seconds=get("tokenTtlSeconds"),
         artifacts_dir=root / get("artifacts.dir"),

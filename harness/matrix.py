@@ -59,7 +59,11 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     _worker["artifacts"] = artifacts
     _worker["server"] = FakeClerkServer(backend_settings(config)).start()
     _worker["playwright"] = sync_playwright().start()
-    if app is not None:  # one app per worker, stopped with it (its guard sees the worker go)
+    if app is None:  # runs take turns in one warm browser (a user's app runs on real time: a browser each)
+        from harness.warm_browser import WarmBrowser
+
+        _worker["browsers"] = WarmBrowser(_worker["playwright"], config.browser)
+    else:  # one app per worker, stopped with it (its guard sees the worker go)
         from harness.user_app import start_app
 
         _worker["app"] = start_app(app, _worker["server"])
@@ -75,7 +79,7 @@ def _run_job(job: Job) -> MatrixResult:
     root: Path | None = _worker["artifacts"]
     folder = root / f"{job.scenario}-{job.version}-{job.repeat + 1}" if root is not None else None
     outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version, artifacts=folder,
-                           app=_worker.get("app"))
+                           app=_worker.get("app"), browsers=_worker.get("browsers"))
     return MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile))
 
 

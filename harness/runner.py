@@ -18,14 +18,17 @@ from harness.sdk_app import SdkApp
 from harness.session import HarnessSession
 from harness.user_app import RunningApp
 from harness.story import Story
+from harness.warm_browser import WarmBrowser
 from harness.verdict import Observations, Outcome, judge
 
 
 def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: str,
-                 version: str, *, artifacts: Path | None = None, app: RunningApp | None = None) -> Outcome:
+                 version: str, *, artifacts: Path | None = None, app: RunningApp | None = None,
+                 browsers: WarmBrowser | None = None) -> Outcome:
     """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
 
     With `app` (a user's app, started with `harness.user_app.start_app`), the story runs against it.
+    With `browsers`, the run leases a warm browser instead of launching its own.
 
     With `artifacts`, that folder receives result.json, timeline.json, journal.json, trace.zip (a
     Playwright trace), screenshot.png and report.html."""
@@ -36,7 +39,8 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     story: Story | None = None
     try:
         try:
-            session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app)
+            session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app,
+                                           browsers=browsers)
             if artifacts is not None:
                 session.browser.context.tracing.start(screenshots=True, snapshots=True,
                                                       title=f"{scenario.id} {version}")

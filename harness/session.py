@@ -8,7 +8,7 @@ from playwright.sync_api import Playwright
 
 from fake_backend.backend import FakeClerk, TestUser
 from harness.app_driver import ClerkApp
-from harness.browser import BrowserSession, assert_realistic_profile, launch_session, read_profile
+from harness.browser import BrowserSession, assert_realistic_profile, read_profile
 from harness.clock import RealTimeClock, VirtualClock
 from harness.config import HarnessConfig
 from harness.cookie_timeline import CookieTimeline
@@ -16,6 +16,7 @@ from harness.network import Network
 from harness.sdk_app import SdkApp
 from harness.user_app import APP_TOKEN_TTL_S, RunningApp
 from harness.visibility import Visibility
+from harness.warm_browser import WarmBrowser, lease_or_launch
 
 
 @dataclass(repr=False)
@@ -36,23 +37,25 @@ class HarnessSession:
     @classmethod
     def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
               *, user: TestUser | None = None, instance: str = "live",
-              app: RunningApp | None = None) -> "HarnessSession":
-        """Launch, instrument, install the clock and open the app (not yet signed in).
+              app: RunningApp | None = None, browsers: WarmBrowser | None = None) -> "HarnessSession":
+        """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
         With `app` (a user's running app), the session drives that app on real time with short-lived
-        tokens, and the fake serves `version` at the npm path SDKs load clerk-js from."""
+        tokens, and the fake serves `version` at the npm path SDKs load clerk-js from; it never shares a
+        warm browser (those have a virtual clock installed)."""
         assert backend.origin, "the fake backend must be listening"
         if app is not None:
             backend.settings.clerk_js_version = version
             backend.tokens.ttl_seconds = APP_TOKEN_TTL_S
-        browser = launch_session(playwright, config.browser)
+        browser = lease_or_launch(playwright, config.browser, browsers if app is None else None)
         try:
             context = browser.context
             context.set_default_timeout(config.timeouts.action_ms)
             timeline = CookieTimeline(context).install()
             visibility = Visibility(context, timeline, browser.visibility_mode, browser.page).install()
             network = Network(context, timeline)
-            clock = (RealTimeClock if app is not None else VirtualClock)(context, backend.clock, timeline)
+            clock = (RealTimeClock(context, backend.clock, timeline) if app is not None
+                     else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
             clock.install()
             common = (browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms, instance)
             driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app)

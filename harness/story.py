@@ -4,6 +4,7 @@ that the stress really happened. The `clerk_page` fixture is a Story on a signed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlparse
 
 from playwright.sync_api import Page
@@ -20,7 +21,8 @@ from harness.session import HarnessSession
 from harness.verdict import Observations
 
 SAFETY_MARGIN_S = 12  # come back online this long before the last good token expires
-POLLER_WAIT_MS = 12_000  # two ticks of clerk-js's 5 s session poller, plus slack
+POLLER_PERIOD_S = 5  # clerk-js's session poller
+POLLER_WAIT_MS = 12_000  # two real-time ticks of the poller on its Web Worker, plus slack
 
 
 @dataclass(repr=False)
@@ -135,7 +137,7 @@ class Story:
             return
         self.session.clock.advance(self.page, latest - self._now(), until=lambda: self._now() >= due and failed() > 0)
         if failed() == 0:
-            self._wait_for_poller_tick("requestfailed")
+            self._wait_for_poller_tick("requestfailed", lambda: failed() > 0)
 
     def _age_in_real_time(self, due: float) -> None:
         """Against a user's app time really passes. Some releases make no request when the refresh point
@@ -161,9 +163,14 @@ class Story:
         if self.keeper.failed_token_requests() == 0 and self.session.app.client_state().status != "degraded":
             raise InconclusiveRun("the refresh point passed offline but no refresh attempt was seen")
 
-    def _wait_for_poller_tick(self, event: str) -> None:
-        """5.x refreshes only on its session poller, which runs on Web Worker timers in real time
-        (Playwright's clock does not reach workers): wait for its next tick's token request."""
+    def _wait_for_poller_tick(self, event: str, happened: Callable[[], bool]) -> None:
+        """5.x refreshes only on its session poller, once the cached token has less than about 15 s left
+        (its cache's leeway plus one poll), which may fall after the story's stopping point: let one more
+        poller period pass, on the virtual clock or (`pollerClock: real`) on its Web Worker in real time."""
+        if self.session.clock.poller == "virtual":
+            self.session.clock.advance(self.page, POLLER_PERIOD_S + 1, until=happened)
+            self.timeline.mark("one more session-poller period")
+            return
         def is_token_request(item) -> bool:
             request = item.request if event == "response" else item
             return TOKEN_ROUTE in request.url
@@ -181,7 +188,7 @@ class Story:
         self.session.clock.advance(self.page, token.expires_at - SAFETY_MARGIN_S - self._now(),
                                    until=lambda: self._now() >= token.refresh_due_at + 1 and hit())
         if not hit():  # 5.x: only its session poller (worker timers, real time) refreshes
-            self._wait_for_poller_tick("response")
+            self._wait_for_poller_tick("response", hit)
         self.keeper.collect_fault_hits()
 
     def settle(self, virtual_s: float = 20) -> None:
@@ -217,14 +224,17 @@ class Story:
 
     def wait_for_client_refetch(self, timeout_s: float = 6.5) -> bool:
         """#8004's tell: after a 4xx, old versions fetch `GET /v1/client` (and sign out if it fails).
-        Waits past the next session-poller tick (worker timers, real time), ended early by the request."""
+        Waits past the next session-poller tick (virtual or real time, see `pollerClock`), ended early by
+        the request."""
         def refetched() -> bool:
             entries = self.keeper.faulted_entries()
             first_fault = next((e.seq for e in entries if e.faulted), None)
             return first_fault is not None and any(
                 e.seq > first_fault and e.method == "GET" and e.path.endswith("/v1/client") for e in entries)
 
-        if not refetched():
+        if not refetched() and self.session.clock.poller == "virtual":
+            self.session.clock.advance(self.page, timeout_s, until=refetched)
+        elif not refetched():
             try:
                 self.session.browser.context.wait_for_event(
                     "response", timeout=timeout_s * 1000,

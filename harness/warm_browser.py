@@ -1,0 +1,150 @@
+"""A Chromium kept warm across runs: each run leases its default context, cleaned, with a new page.
+
+Launching Chromium and connecting over CDP costs about 0.4 s of a 1.5 s run. Real visibility needs the
+default context of a CDP-connected browser (see harness/browser.py), and a browser has only one, so
+runs take turns in it. When a run hands it back, everything the run left is undone:
+- its init scripts, bindings, routes and context listeners (recorded by `ScopedContext`);
+- its pages: all closed; the next run gets a new one (no sessionStorage, BroadcastChannel, history or
+  timers carry over);
+- cookies, and every storage of each origin the run reached (localStorage, IndexedDB, Cache Storage,
+  service workers);
+- offline emulation and tracing.
+Playwright's clock cannot be uninstalled: each run sets it to the fake's time again (see
+`VirtualClock.install`), and since every clock step leaves a small script in the context, the browser
+is replaced after `browser.reuse` runs. A failure while cleaning up retires the browser; the next run
+gets a fresh one. Runs on real time (a user's app) never share a browser that had a clock.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, Playwright, Request
+
+from harness.browser import BrowserSession, launch_session
+from harness.config import BrowserConfig
+
+
+class ScopedContext:
+    """A browser context as one run sees it: what the run adds is recorded so that `undo()` removes it.
+    Everything else is the context itself."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self._context = context
+        self._undo: list[Callable[[], Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def __repr__(self) -> str:
+        return f"<ScopedContext of {self._context!r}, {len(self._undo)} additions>"
+
+    def add_init_script(self, script: str | None = None, *, path: Any = None) -> Any:
+        added = self._context.add_init_script(script, path=path)
+        self._undo.append(added.close)
+        return added
+
+    def expose_binding(self, name: str, callback: Callable[..., Any]) -> Any:
+        added = self._context.expose_binding(name, callback)
+        self._undo.append(added.close)
+        return added
+
+    def expose_function(self, name: str, callback: Callable[..., Any]) -> Any:
+        added = self._context.expose_function(name, callback)
+        self._undo.append(added.close)
+        return added
+
+    def on(self, event: str, handler: Callable[..., Any]) -> None:
+        self._context.on(event, handler)
+        self._undo.append(lambda: self._context.remove_listener(event, handler))
+
+    def route(self, url: Any, handler: Callable[..., Any], *, times: int | None = None) -> None:
+        self._context.route(url, handler, times=times)
+        self._undo.append(lambda: self._context.unroute(url, handler))
+
+    def undo(self) -> None:
+        """Remove what the run added, newest first."""
+        while self._undo:
+            self._undo.pop()()
+
+
+class WarmBrowser:
+    """One warm Chromium for one worker (one Playwright): `lease()` a session, `close()` it to hand it back."""
+
+    def __init__(self, playwright: Playwright, config: BrowserConfig) -> None:
+        self.playwright = playwright
+        self.config = config
+        self.launches = 0
+        self._session: BrowserSession | None = None
+        self._runs = 0
+        self._origins: set[str] = set()
+
+    def __repr__(self) -> str:
+        state = f"{self._runs} run(s) on the current browser" if self._session else "no browser"
+        return f"<WarmBrowser {state}, {self.launches} launch(es)>"
+
+    def lease(self) -> BrowserSession:
+        """The default context with one blank page, for one run; its `close()` cleans up and hands it back."""
+        if self._session is None or self._runs >= self.config.reuse:
+            self._replace()
+        assert self._session is not None
+        self._runs += 1
+        context = self._session.context
+        page = context.pages[0] if context.pages else context.new_page()
+        return BrowserSession(self._session.browser, ScopedContext(context), page, self._session.visibility_mode,
+                              self._session.executable, _release=self._give_back)
+
+    def close(self) -> None:
+        """End the browser (its guard removes the profile folder)."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def _replace(self) -> None:
+        self.close()
+        session = launch_session(self.playwright, self.config)
+        session.context.on("request", self._note_origin)
+        self._session, self._runs, self._origins = session, 0, set()
+        self.launches += 1
+
+    def _note_origin(self, request: Request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https"):
+            self._origins.add(f"{parts.scheme}://{parts.netloc}")
+
+    def _give_back(self, lease: BrowserSession) -> None:
+        """Undo the run; on any failure (or an interrupt) retire the browser instead."""
+        try:
+            self._clean(lease)
+        except BaseException:
+            self.close()
+            raise
+
+    def _clean(self, lease: BrowserSession) -> None:
+        assert self._session is not None and isinstance(lease.context, ScopedContext)
+        context = self._session.context
+        try:
+            context.tracing.stop()
+        except Exception:  # noqa: BLE001 - the run did not trace, or already stopped
+            pass
+        lease.context.undo()
+        context.set_offline(False)
+        blank = context.new_page()
+        for page in context.pages:
+            if page is not blank:
+                page.close()
+        context.clear_cookies()
+        cdp = context.new_cdp_session(blank)  # Storage.* answers "internal error" on the browser's own session
+        for origin in sorted(self._origins):
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        cdp.detach()
+        self._origins.clear()
+
+
+def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: WarmBrowser | None) -> BrowserSession:
+    """A leased warm session when there is a warm browser of this very configuration, else a browser of
+    the run's own (a test that changes the profile or visibility mode gets what it asked for)."""
+    if browsers is not None and browsers.config == config:
+        return browsers.lease()
+    return launch_session(playwright, config)
