@@ -23,6 +23,9 @@ from fake_backend.tokens import TokenCheck
 router = APIRouter()
 VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 NO_STORE = {"Cache-Control": "no-store"}
+# A bundle at a URL that names its version never changes: the browser may keep it (reloads then parse it
+# from the code cache instead of downloading megabytes again). Pages and the API stay no-store.
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 PAGE = Template(resources.files("fake_backend").joinpath("templates/app.html").read_text())
 
 
@@ -81,10 +84,10 @@ def me(request: Request) -> JSONResponse:
 
 @router.get("/clerk-js/{version}/{asset:path}")
 def clerk_js_asset(request: Request, version: str, asset: str) -> FileResponse:
-    return serve_bundle_file(clerk_of(request), version, asset)
+    return serve_bundle_file(clerk_of(request), version, asset, cacheable=True)
 
 
-def serve_bundle_file(clerk: FakeClerk, version: str, asset: str) -> FileResponse:
+def serve_bundle_file(clerk: FakeClerk, version: str, asset: str, *, cacheable: bool = False) -> FileResponse:
     if not VERSION_PATTERN.match(version):
         raise ClerkAPIError(404, "resource_not_found", f"{version!r} is not a clerk-js version.")
     root = bundle_dir(clerk, version).resolve()
@@ -92,7 +95,7 @@ def serve_bundle_file(clerk: FakeClerk, version: str, asset: str) -> FileRespons
     if root not in path.parents or not path.is_file():
         raise ClerkAPIError(404, "resource_not_found", f"No file {asset!r} in clerk-js {version}.")
     return FileResponse(path, media_type="text/javascript" if path.suffix in (".js", ".mjs") else None,
-                        headers=NO_STORE)
+                        headers=IMMUTABLE if cacheable else NO_STORE)
 
 
 @router.get("/favicon.ico")

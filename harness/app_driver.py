@@ -78,7 +78,8 @@ class ClerkApp:
 
     def wait_loaded(self) -> ClientState:
         try:
-            self.page.wait_for_function("window.__app !== undefined", polling=50, timeout=self.load_timeout_ms)
+            if not self.page.evaluate("window.__app !== undefined"):  # defined by the page's inline script
+                self.page.wait_for_function("window.__app !== undefined", polling=50, timeout=self.load_timeout_ms)
             self.page.evaluate("window.__app.loaded")
         except Exception as error:
             raise ClerkJsFailed(f"clerk-js {self.version} did not load: {_first_line(error)}") from error
@@ -96,9 +97,12 @@ class ClerkApp:
             raise HarnessError(f"clerk-js {self.version} is {state.status!r} after load, not ready")
         if state.status == "degraded":
             raise HarnessError(f"clerk-js {self.version} loaded as degraded: the fake environment drifted")
-        self.page.fill("input[name=identifier]", email)
-        self.page.fill("input[name=password]", password)
-        self.page.click("#sign-in button[type=submit]")
+        # Typed and clicked as a user would; the harness's own form is always ready, so Playwright's
+        # actionability waits (tens of ms each) are skipped.
+        self.page.fill("input[name=identifier]", email, force=True)
+        self.page.fill("input[name=password]", password, force=True)
+        self.page.click("#sign-in button[type=submit]", force=True)
+        self.page.evaluate("window.__app.signingIn")  # the form's own submit handler: sign in, set active
         self.page.wait_for_function("() => window.Clerk.user && document.cookie.includes('__session=')"
                                     " || document.getElementById('error').textContent", polling=20)
         error = self.page.text_content("#error")

@@ -24,6 +24,7 @@ from fake_backend.clock import ServerClock
 from harness.cookie_timeline import CookieTimeline
 
 TIMER_WORKER = "clerk-timers"
+QUIET_STRIDE_S = 5.0  # clerk-js's session poller period
 REFUSE_TIMER_WORKER_SCRIPT = """
 (() => {
   const NativeWorker = window.Worker;
@@ -63,11 +64,15 @@ class VirtualClock:
         return self.server.now()
 
     def advance(self, page: Page, seconds: float, *, step_s: float = 1.0,
-                until: Callable[[], bool] | None = None) -> float:
-        """Move virtual time forward by up to `seconds`; stop early once `until()` holds. Returns seconds moved."""
+                until: Callable[[], bool] | None = None, quiet_until: float | None = None) -> float:
+        """Move virtual time forward by up to `seconds`; stop early once `until()` holds. Returns seconds moved.
+
+        Before `quiet_until` (a virtual time when nothing but clerk-js's 5 s poller is due) time moves in
+        strides of one poller period, so every tick still runs, once, with a round trip after it."""
         moved = 0.0
         while moved < seconds - 1e-9:
-            step = min(step_s, seconds - moved)
+            quiet = quiet_until is not None and self.now() + QUIET_STRIDE_S <= quiet_until
+            step = min(QUIET_STRIDE_S if quiet else step_s, seconds - moved)
             self.context.clock.fast_forward(int(step * 1000))
             self.server.advance(step)
             moved += step
@@ -104,7 +109,7 @@ class RealTimeClock:
         return self.server.now()
 
     def advance(self, page: Page, seconds: float, *, step_s: float = 1.0,
-                until: Callable[[], bool] | None = None) -> float:
+                until: Callable[[], bool] | None = None, quiet_until: float | None = None) -> float:
         started = time.monotonic()
         while time.monotonic() - started < seconds and not (until is not None and until()):
             page.wait_for_timeout(self.POLL_S * 1000)  # sleep-ok: real time must pass; the story's condition is polled

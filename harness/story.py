@@ -135,7 +135,8 @@ class Story:
         if self.session.clock.mode == "real":
             self._age_in_real_time(due)
             return
-        self.session.clock.advance(self.page, latest - self._now(), until=lambda: self._now() >= due and failed() > 0)
+        self.session.clock.advance(self.page, latest - self._now(), until=lambda: self._now() >= due and failed() > 0,
+                                   quiet_until=token.refresh_due_at - POLLER_PERIOD_S)
         if failed() == 0:
             self._wait_for_poller_tick("requestfailed", lambda: failed() > 0)
 
@@ -186,7 +187,8 @@ class Story:
         token = self.keeper.note_token()
         hit = self.keeper.fault_was_hit
         self.session.clock.advance(self.page, token.expires_at - SAFETY_MARGIN_S - self._now(),
-                                   until=lambda: self._now() >= token.refresh_due_at + 1 and hit())
+                                   until=lambda: self._now() >= token.refresh_due_at + 1 and hit(),
+                                   quiet_until=token.refresh_due_at - POLLER_PERIOD_S)
         if not hit():  # 5.x: only its session poller (worker timers, real time) refreshes
             self._wait_for_poller_tick("response", hit)
         self.keeper.collect_fault_hits()

@@ -4,8 +4,8 @@ Launching Chromium and connecting over CDP costs about 0.4 s of a 1.5 s run. Rea
 default context of a CDP-connected browser (see harness/browser.py), and a browser has only one, so
 runs take turns in it. When a run hands it back, everything the run left is undone:
 - its init scripts, bindings, routes and context listeners (recorded by `ScopedContext`);
-- its pages: all closed; the next run gets a new one (no sessionStorage, BroadcastChannel, history or
-  timers carry over);
+- its pages: every other tab is closed; its own tab has its sessionStorage cleared and goes to
+  about:blank (a new document: no timers, BroadcastChannel or clerk-js state carry over);
 - cookies, and every storage of each origin the run reached (localStorage, IndexedDB, Cache Storage,
   service workers);
 - offline emulation and tracing.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Playwright, Request
+from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Request
 
 from harness.browser import BrowserSession, launch_session
 from harness.config import BrowserConfig
@@ -79,6 +79,7 @@ class WarmBrowser:
         self._session: BrowserSession | None = None
         self._runs = 0
         self._origins: set[str] = set()
+        self._cdp: tuple[Page, CDPSession] | None = None
 
     def __repr__(self) -> str:
         state = f"{self._runs} run(s) on the current browser" if self._session else "no browser"
@@ -97,7 +98,7 @@ class WarmBrowser:
 
     def close(self) -> None:
         """End the browser (its guard removes the profile folder)."""
-        session, self._session = self._session, None
+        session, self._session, self._cdp = self._session, None, None
         if session is not None:
             session.close()
 
@@ -130,16 +131,29 @@ class WarmBrowser:
             pass
         lease.context.undo()
         context.set_offline(False)
-        blank = context.new_page()
+        keep = lease.page if not lease.page.is_closed() else context.new_page()
         for page in context.pages:
-            if page is not blank:
+            if page is not keep:
                 page.close()
+        try:  # the only page-scoped storage: the app's origin in this tab (clerk-js itself uses none)
+            keep.evaluate("() => { try { sessionStorage.clear(); } catch (e) {} }")
+        except Exception:  # noqa: BLE001 - a crashed or navigating page: start the next run on a new one
+            keep.close()
+            keep = context.new_page()
+        keep.goto("about:blank")
         context.clear_cookies()
-        cdp = context.new_cdp_session(blank)  # Storage.* answers "internal error" on the browser's own session
+        cdp = self._cdp_of(keep)
         for origin in sorted(self._origins):
             cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-        cdp.detach()
         self._origins.clear()
+        if keep.evaluate("document.visibilityState") != "visible":
+            keep.bring_to_front()
+
+    def _cdp_of(self, page: Page) -> CDPSession:
+        """One DevTools session per kept page (Storage.* answers "internal error" on the browser's own)."""
+        if self._cdp is None or self._cdp[0] is not page:
+            self._cdp = (page, page.context.new_cdp_session(page))
+        return self._cdp[1]
 
 
 def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: WarmBrowser | None) -> BrowserSession:
