@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-WORKERS ?= 2
+WORKERS ?= 3
 
 .PHONY: setup test-tools demo test bench clean
 
@@ -33,7 +33,7 @@ test-tools:
 	  echo "[setup] strace is not installed: the egress test will be skipped"
 
 test: setup test-tools
-	$(BIN)/pytest -n $(WORKERS)
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal
 
 bench: setup
 	$(BIN)/python benchmarks/bench_scenarios.py

@@ -338,19 +338,26 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 @contextmanager
 def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
-    """One fake backend and one Playwright for a search; each run caches its version first (npm pack)."""
+    """One fake backend, one Playwright and one warm browser for a search; each run caches its version
+    first (npm pack)."""
     from playwright.sync_api import sync_playwright
 
     from harness.clerk_js import ClerkJsCache
     from harness.runner import run_scenario
+    from harness.warm_browser import WarmBrowser
 
     cache = ClerkJsCache(config.clerk_js.cache_dir)
     with backend_for(config, config.clerk_js.newest) as server, sync_playwright() as playwright:
+        browsers = WarmBrowser(playwright, config.browser)
+
         def run(version: str):
             cache.ensure(version)
             server.clerk.reset()
-            return run_scenario(playwright, config, server.clerk, scenario_id, version)
-        yield run
+            return run_scenario(playwright, config, server.clerk, scenario_id, version, browsers=browsers)
+        try:
+            yield run
+        finally:
+            browsers.close()
 
 
 class StepPrinter:

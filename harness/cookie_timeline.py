@@ -116,6 +116,9 @@ class CookieTimeline:
     events: list[CookieEvent] = field(default_factory=list)
     marks: list[tuple[float, str]] = field(default_factory=list)
     _known: dict[str, str] = field(default_factory=dict)
+    # URLs whose responses never set a watched cookie (the fake's own API calls and bundle files): their
+    # headers are not fetched, a round trip to the browser each.
+    quiet_prefixes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"<CookieTimeline {len(self.events)} events, {len(self.removals('__session'))} removals of __session>"
@@ -159,6 +162,8 @@ class CookieTimeline:
                       None if removal else event["after"])
 
     def _on_response(self, response: Response) -> None:
+        if any(response.url.startswith(prefix) for prefix in self.quiet_prefixes):
+            return
         try:
             lines = response.header_values("set-cookie")
         except Exception:  # noqa: BLE001 - the page or context went away
