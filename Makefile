@@ -36,7 +36,7 @@ test: setup test-tools
 	$(BIN)/pytest -n $(WORKERS) --dist worksteal
 
 bench: setup
-	$(BIN)/python benchmarks/bench_scenarios.py
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) .cache artifacts $(addsuffix /node_modules,$(EXAMPLE_APPS))

@@ -25,6 +25,18 @@ START_GET_TOKEN = """(clearCache) => {
                   error: (error && (error.code || error.name)) || String(error), message: String(error) }; });
 }"""
 
+AWAIT_SIGN_IN = """async () => {
+  await window.__app.signingIn;
+  const done = () => (window.Clerk.user && document.cookie.includes("__session="))
+    || document.getElementById("error").textContent;
+  if (done()) return;
+  await new Promise((resolve) => {  // clerk-js writes the cookie a task or two after setActive
+    const check = () => { if (done()) { window.cookieStore.removeEventListener("change", check); resolve(); } };
+    window.cookieStore.addEventListener("change", check);
+    check();
+  });
+}"""
+
 # Signed out for good: clerk-js holds no user and has removed its cookie (6.40.0 drops the user first).
 SIGNED_OUT = ("() => window.Clerk && window.Clerk.loaded && !window.Clerk.user"
               " && !document.cookie.split('; ').some((c) => c.startsWith('__session='))")
@@ -97,14 +109,13 @@ class ClerkApp:
             raise HarnessError(f"clerk-js {self.version} is {state.status!r} after load, not ready")
         if state.status == "degraded":
             raise HarnessError(f"clerk-js {self.version} loaded as degraded: the fake environment drifted")
-        # Typed and clicked as a user would; the harness's own form is always ready, so Playwright's
-        # actionability waits (tens of ms each) are skipped.
+        # Typed and clicked as a user would (trusted input, focus and activation: 6.40.0 behaves differently
+        # without them); the harness's own form is always ready, so Playwright's actionability waits are
+        # skipped. Then one round trip waits for the form's own handler and clerk-js's cookie write.
         self.page.fill("input[name=identifier]", email, force=True)
         self.page.fill("input[name=password]", password, force=True)
         self.page.click("#sign-in button[type=submit]", force=True)
-        self.page.evaluate("window.__app.signingIn")  # the form's own submit handler: sign in, set active
-        self.page.wait_for_function("() => window.Clerk.user && document.cookie.includes('__session=')"
-                                    " || document.getElementById('error').textContent", polling=20)
+        self.page.evaluate(AWAIT_SIGN_IN)
         error = self.page.text_content("#error")
         if error:
             raise ClerkJsFailed(f"clerk-js {self.version} could not sign in: {error}")

@@ -33,6 +33,7 @@ class ScopedContext:
     def __init__(self, context: BrowserContext) -> None:
         self._context = context
         self._undo: list[Callable[[], Any]] = []
+        self.traced = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
@@ -62,6 +63,12 @@ class ScopedContext:
     def route(self, url: Any, handler: Callable[..., Any], *, times: int | None = None) -> None:
         self._context.route(url, handler, times=times)
         self._undo.append(lambda: self._context.unroute(url, handler))
+
+    @property
+    def tracing(self) -> Any:
+        """The context's tracing; a run that starts it is noted, so that its hand-back stops it."""
+        self.traced = True
+        return self._context.tracing
 
     def undo(self) -> None:
         """Remove what the run added, newest first."""
@@ -125,16 +132,17 @@ class WarmBrowser:
     def _clean(self, lease: BrowserSession) -> None:
         assert self._session is not None and isinstance(lease.context, ScopedContext)
         context = self._session.context
-        try:
-            context.tracing.stop()
-        except Exception:  # noqa: BLE001 - the run did not trace, or already stopped
-            pass
+        if lease.context.traced:
+            try:
+                context.tracing.stop()
+            except Exception:  # noqa: BLE001 - already stopped (artifacts were kept)
+                pass
         lease.context.undo()
         context.set_offline(False)
         keep = lease.page if not lease.page.is_closed() else context.new_page()
-        for page in context.pages:
-            if page is not keep:
-                page.close()
+        others = [page for page in context.pages if page is not keep]
+        for page in others:
+            page.close()
         try:  # the only page-scoped storage: the app's origin in this tab (clerk-js itself uses none)
             keep.evaluate("() => { try { sessionStorage.clear(); } catch (e) {} }")
         except Exception:  # noqa: BLE001 - a crashed or navigating page: start the next run on a new one
@@ -146,7 +154,7 @@ class WarmBrowser:
         for origin in sorted(self._origins):
             cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
         self._origins.clear()
-        if keep.evaluate("document.visibilityState") != "visible":
+        if others:  # another tab was in front (a second tab, or the cover that hid this one)
             keep.bring_to_front()
 
     def _cdp_of(self, page: Page) -> CDPSession:
