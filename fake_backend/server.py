@@ -55,7 +55,9 @@ class FakeClerkServer:
         self.app = create_app(self.clerk, control_token=self.control_token)
         self.host = host.strip("[]")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP;
+        # with proto 0 every answer written in two parts waits for the client's delayed ACK (about 40 ms).
+        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((self.host, port))
         self.port = self._socket.getsockname()[1]
