@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-WORKERS ?= 3
+WORKERS ?= 2
 
 .PHONY: setup test-tools demo test bench clean
 

@@ -96,7 +96,7 @@ def bench_scenarios(repeat: int) -> None:
 
 
 def bench_suite() -> None:
-    workers = os.environ.get("WORKERS", "3")
+    workers = os.environ.get("WORKERS", "2")
     command = [str(BIN / "pytest"), "-n", workers, "--dist", "worksteal", "-q", "-p", "no:cacheprovider"]
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
