@@ -119,6 +119,7 @@ class CookieTimeline:
     # URLs whose responses never set a watched cookie (the fake's own API calls and bundle files): their
     # headers are not fetched, a round trip to the browser each.
     quiet_prefixes: tuple[str, ...] = ()
+    also_flush: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:
         return f"<CookieTimeline {len(self.events)} events, {len(self.removals('__session'))} removals of __session>"
@@ -134,8 +135,9 @@ class CookieTimeline:
         return round(time.monotonic() - self.started, 4)
 
     def flush(self) -> None:
-        """Wait until every in-page report sent so far has been handled here."""
-        flush_pages(self.context, FLUSH)
+        """Wait until every in-page report sent so far (this timeline's and those of `also_flush`, the
+        other instruments reporting from the page) has been handled here."""
+        flush_pages(self.context, FLUSH, *self.also_flush)
 
     def mark(self, label: str) -> None:
         """A harness step ("offline", "reload", ...), also taking a ground-truth snapshot."""

@@ -23,10 +23,11 @@ def reporter_js(binding: str, flush: str) -> str:
 """ % {"binding": binding, "flush": flush}
 
 
-def flush_pages(context: BrowserContext, flush: str) -> None:
-    """Await the flush function in every page of the context."""
+def flush_pages(context: BrowserContext, *flushes: str) -> None:
+    """Await the flush functions in every page of the context (one round trip per page)."""
+    calls = ", ".join(f"window.{flush} && window.{flush}()" for flush in flushes)
     for page in context.pages:
         try:
-            page.evaluate(f"() => window.{flush} && window.{flush}()")
+            page.evaluate(f"() => Promise.all([{calls}])")
         except Exception:  # noqa: BLE001 - a page mid-navigation or closed has nothing left to flush
             pass

@@ -14,7 +14,7 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page
 
 from harness.cookie_timeline import CookieTimeline
-from harness.page_binding import flush_pages, reporter_js
+from harness.page_binding import reporter_js
 
 BINDING = "__harnessPageEvent"
 FLUSH = "__harnessFlushPageEvents"
@@ -30,6 +30,14 @@ EVENTS_SCRIPT = """
   window.addEventListener("offline", (e) => send("offline", e), true);
 })();
 """ % {"reporter": reporter_js(BINDING, FLUSH)}
+
+# Resolves once the page is in `state` (at once if it already is): no polling, which a hidden page's
+# throttled timers would slow down.
+BECOMES = """(state) => document.visibilityState === state || new Promise((resolve) => {
+  const check = () => { if (document.visibilityState === state) {
+    document.removeEventListener("visibilitychange", check); resolve(true); } };
+  document.addEventListener("visibilitychange", check);
+})"""
 
 SYNTHETIC_SCRIPT = """
 (() => {
@@ -67,6 +75,7 @@ class Visibility:
         return f"<Visibility {self.mode}, {len(self.events)} events>"
 
     def install(self) -> "Visibility":
+        self.timeline.also_flush.append(FLUSH)  # its marks then flush these reports too, in the same call
         self.context.expose_binding(BINDING, self._on_event)
         self.context.add_init_script(EVENTS_SCRIPT)
         if self.mode == "synthetic":
@@ -97,8 +106,7 @@ class Visibility:
             if self._cover is None or self._cover.is_closed():
                 self._cover = self.context.new_page()
             self._cover.bring_to_front()
-        page.wait_for_function(f"document.visibilityState === '{state}'", polling=20)
-        flush_pages(self.context, FLUSH)
+        page.evaluate(BECOMES, state)
         now = self.timeline.now()
         if state == "hidden":
             self.periods.append((now, None))
