@@ -6,9 +6,10 @@ verification agree with the page. Time is advanced in short steps with a round t
 each one, so that promise chains and failed fetches settle between timers.
 
 clerk-js runs its session poller (5 s) on timers of a Web Worker named "clerk-timers", which no page
-clock reaches. With the poller on the virtual clock (the default), that one worker is refused the way a
-strict CSP refuses it in browsers that throw: clerk-js (5.0.0 to 6.40.0 at least) catches the error and
-falls back to the page's own timers, which the virtual clock drives. `pollerClock: "real"` keeps the
+clock reaches. With the poller on the virtual clock (the default), that one worker is refused (its
+constructor throws, as where a worker cannot be created): clerk-js (5.0.0 to 6.40.0 at least) catches the
+error and falls back to the page's own timers, which the virtual clock drives. (A CSP does not do it in
+Chromium: the worker is created and then fails, and clerk-js would keep the dead worker.) `pollerClock: "real"` keeps the
 worker, and the poller then ticks in real time.
 """
 

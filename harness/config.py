@@ -101,7 +101,8 @@ KEYS: tuple[Key, ...] = (
     Key("clerkJs.cacheDir", "path", ".cache/clerk-js", "the bundle cache"),
     Key("clerkJs.pollerClock", "choice", "virtual",
         "`virtual`: clerk-js's 5 s session poller runs on page timers that the virtual clock steps (its timer "
-        "worker is refused, as a strict CSP does); `real`: on its Web Worker, in real time (slower, for fidelity)",
+        "worker is refused and clerk-js falls back to page timers); `real`: on its Web Worker, in real time "
+        "(slower, for fidelity)",
         POLLER_CLOCKS),
     Key("tokenTtlSeconds", "int", 60, "session token lifetime (clerk-js refreshes at TTL - 17 s)", minimum=21),
     Key("timeouts.actionMs", "int", 15_000, "Playwright action timeout", minimum=1),

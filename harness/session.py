@@ -1,4 +1,5 @@
-"""One harness session: a fresh browser, the app page, and the instruments around it."""
+"""One harness session: a clean browser (its own, or a warm one leased for the run), the app page, and
+the instruments around it."""
 
 from __future__ import annotations
 
