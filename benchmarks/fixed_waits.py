@@ -58,21 +58,24 @@ def fixed_wait_checks(playwright: Playwright, config: HarnessConfig, backend: Fa
             browser.close()
 
 
-def _outage_then_recovery(story: Story) -> None:
+def _token_route_outage(story: Story) -> None:
+    """Signed in, the token route fails (as Clerk's `route.abort('failed')`) while the app asks for a
+    token, and comes back."""
     story.sign_in()
     story.session.network.api_down(TOKEN_ROUTE)
     story.ask_for_a_token_while_it_fails()
     story.api_comes_back()
+
+
+def _outage_then_recovery(story: Story) -> None:
+    _token_route_outage(story)
     story.let_the_token_call_settle()
     story.assert_signed_in(server_side=False)
     assert story.ask_for_a_token()["ok"]
 
 
 def _outage_then_reload(story: Story) -> None:
-    story.sign_in()
-    story.session.network.api_down(TOKEN_ROUTE)
-    story.ask_for_a_token_while_it_fails()
-    story.api_comes_back()
+    _token_route_outage(story)
     story.reload()
     story.assert_signed_in(server_side=False)
 
