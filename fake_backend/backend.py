@@ -50,6 +50,16 @@ class FakeClerk:
         """Block until `count` journaled requests match (`path` as in fault rules: `*` = one segment)."""
         return self.journal.wait_for(self.request_matcher(method, path), count=count, since=since, timeout=timeout)
 
+    def never_setting_session_cookies(self) -> tuple[str, ...]:
+        """URL prefixes whose answers never carry a `__session` Set-Cookie: the Frontend API's session and
+        environment calls set `__client` cookies only (the handshake's redirect is a document, and an app
+        applies its directives), and bundle files set none."""
+        from fake_backend.settings import FAPI_PREFIX
+
+        assert self.origin, "the fake backend must be listening"
+        fapi = self.origin + FAPI_PREFIX
+        return (f"{fapi}/v1/client/sessions/", f"{fapi}/v1/environment", f"{self.origin}/clerk-js/", f"{fapi}/npm/")
+
     def sdk_env(self, host: str | None = None) -> dict[str, str]:
         """The environment an SDK server needs to use this fake instead of Clerk (Express and Next.js names):
         the publishable key, a secret key (any value does), the JWT key, the Backend API and proxy URLs.

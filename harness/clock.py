@@ -25,7 +25,7 @@ from fake_backend.clock import ServerClock
 from harness.cookie_timeline import CookieTimeline
 
 TIMER_WORKER = "clerk-timers"
-QUIET_STRIDE_S = 5.0  # clerk-js's session poller period
+POLLER_PERIOD_S = 5  # clerk-js's session poller
 REFUSE_TIMER_WORKER_SCRIPT = """
 (() => {
   const NativeWorker = window.Worker;
@@ -72,8 +72,8 @@ class VirtualClock:
         strides of one poller period, so every tick still runs, once, with a round trip after it."""
         moved = 0.0
         while moved < seconds - 1e-9:
-            quiet = quiet_until is not None and self.now() + QUIET_STRIDE_S <= quiet_until
-            step = min(QUIET_STRIDE_S if quiet else step_s, seconds - moved)
+            quiet = quiet_until is not None and self.now() + POLLER_PERIOD_S <= quiet_until
+            step = min(POLLER_PERIOD_S if quiet else step_s, seconds - moved)
             self.context.clock.fast_forward(int(step * 1000))
             self.server.advance(step)
             moved += step

@@ -52,11 +52,7 @@ class HarnessSession:
         try:
             context = browser.context
             context.set_default_timeout(config.timeouts.action_ms)
-            # The fake's Frontend API sets `__client` cookies only, never `__session` (an app's handshake
-            # redirect does, and document responses are always read); bundle files set none.
-            quiet = (f"{backend.origin}/__clerk/v1/client/sessions/", f"{backend.origin}/__clerk/v1/environment",
-                     f"{backend.origin}/clerk-js/", f"{backend.origin}/__clerk/npm/")
-            timeline = CookieTimeline(context, quiet_prefixes=quiet).install()
+            timeline = CookieTimeline(context, quiet_prefixes=backend.never_setting_session_cookies()).install()
             visibility = Visibility(context, timeline, browser.visibility_mode, browser.page).install()
             network = Network(context, timeline)
             clock = (RealTimeClock(context, backend.clock, timeline) if app is not None

@@ -4,7 +4,7 @@ that the stress really happened. The `clerk_page` fixture is a Story on a signed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import urlparse
 
 from playwright.sync_api import Page
@@ -13,6 +13,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from fake_backend.faults import FaultRule, Latch
 from harness import online_flip
 from harness.app_driver import ClerkApp
+from harness.clock import POLLER_PERIOD_S
 from harness.cookie_timeline import CookieTimeline
 from harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
 from harness.evidence import StressProof
@@ -21,7 +22,6 @@ from harness.session import HarnessSession
 from harness.verdict import Observations
 
 SAFETY_MARGIN_S = 12  # come back online this long before the last good token expires
-POLLER_PERIOD_S = 5  # clerk-js's session poller
 POLLER_WAIT_MS = 12_000  # two real-time ticks of the poller on its Web Worker, plus slack
 
 
@@ -167,20 +167,29 @@ class Story:
     def _wait_for_poller_tick(self, event: str, happened: Callable[[], bool]) -> None:
         """5.x refreshes only on its session poller, once the cached token has less than about 15 s left
         (its cache's leeway plus one poll), which may fall after the story's stopping point: let one more
-        poller period pass, on the virtual clock or (`pollerClock: real`) on its Web Worker in real time."""
-        if self.session.clock.poller == "virtual":
-            self.session.clock.advance(self.page, POLLER_PERIOD_S + 1, until=happened)
-            self.timeline.mark("one more session-poller period")
-            return
+        poller period pass for its token request."""
         def is_token_request(item) -> bool:
             request = item.request if event == "response" else item
             return TOKEN_ROUTE in request.url
 
+        self._through_a_poller_tick(happened, event, is_token_request, virtual_s=POLLER_PERIOD_S + 1,
+                                    real_s=POLLER_WAIT_MS / 1000)
+        self.timeline.mark("one more session-poller period")
+
+    def _through_a_poller_tick(self, happened: Callable[[], bool], event: str, is_it: Callable[[Any], bool], *,
+                               virtual_s: float, real_s: float) -> None:
+        """Let clerk-js's session poller tick until `happened()`: stepping the virtual clock up to
+        `virtual_s`, or (`pollerClock: real`, its Web Worker timers) waiting up to `real_s` of real time
+        for the browser event `event` that `is_it`. Nothing happening is the proof's to report."""
+        if happened():
+            return
+        if self.session.clock.poller == "virtual":
+            self.session.clock.advance(self.page, virtual_s, until=happened)
+            return
         try:
-            self.session.browser.context.wait_for_event(event, predicate=is_token_request, timeout=POLLER_WAIT_MS)
+            self.session.browser.context.wait_for_event(event, predicate=is_it, timeout=real_s * 1000)
         except PlaywrightTimeoutError:
-            pass  # no attempt: the proof will say so, and the verdict is inconclusive
-        self.timeline.mark("waited for the session poller")
+            pass
 
     def let_token_age_online_until_fault(self) -> None:
         """Online, virtual time passes the refresh point; stop once a refresh was answered by a fault."""
@@ -234,15 +243,9 @@ class Story:
             return first_fault is not None and any(
                 e.seq > first_fault and e.method == "GET" and e.path.endswith("/v1/client") for e in entries)
 
-        if not refetched() and self.session.clock.poller == "virtual":
-            self.session.clock.advance(self.page, timeout_s, until=refetched)
-        elif not refetched():
-            try:
-                self.session.browser.context.wait_for_event(
-                    "response", timeout=timeout_s * 1000,
-                    predicate=lambda r: r.request.method == "GET" and urlparse(r.url).path.endswith("/v1/client"))
-            except PlaywrightTimeoutError:
-                pass
+        self._through_a_poller_tick(
+            refetched, "response", lambda r: r.request.method == "GET" and urlparse(r.url).path.endswith("/v1/client"),
+            virtual_s=timeout_s, real_s=timeout_s)
         self.seen.client_refetched_after_fault = refetched()
         self.keeper.collect_fault_hits()
         self.timeline.mark(f"GET /v1/client after the fault: {self.seen.client_refetched_after_fault}")

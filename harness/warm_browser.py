@@ -1,4 +1,4 @@
-"""A Chromium kept warm across runs: each run leases its default context, cleaned, with a new page.
+"""A Chromium kept warm across runs: each run leases its default context and tab, cleaned.
 
 Launching Chromium and connecting over CDP costs about 0.4 s of a 1.5 s run. Real visibility needs the
 default context of a CDP-connected browser (see harness/browser.py), and a browser has only one, so
@@ -93,7 +93,7 @@ class WarmBrowser:
         return f"<WarmBrowser {state}, {self.launches} launch(es)>"
 
     def lease(self) -> BrowserSession:
-        """The default context with one blank page, for one run; its `close()` cleans up and hands it back."""
+        """The default context with its one tab (blank), for one run; its `close()` cleans up and hands it back."""
         if self._session is None or self._runs >= self.config.reuse:
             self._replace()
         assert self._session is not None
