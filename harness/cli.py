@@ -28,6 +28,21 @@ class ArgumentParser(argparse.ArgumentParser):
         raise SystemExit(EXIT_ERROR)
 
 
+def shard_arg(text: str):
+    from harness.shards import Shard
+
+    try:
+        return Shard.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", metavar="PATH", help="write machine-readable results here")
+    parser.add_argument("--junit", metavar="PATH", help="write JUnit XML here: one test case per run")
+    parser.add_argument("--report", metavar="PATH", help="write the self-contained HTML report here")
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -109,10 +124,19 @@ def build_parser() -> ArgumentParser:
                      help="with --releases: only every N-th minor line (e.g. 10 for a sweep over 5.x)")
     run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
     run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
-    run.add_argument("--json", metavar="PATH", help="write machine-readable results here")
-    run.add_argument("--report", metavar="PATH", help="write the self-contained HTML report here")
+    run.add_argument("--shard", type=shard_arg, metavar="I/N",
+                     help="run only the I-th of N parts of the matrix (a stable split; `merge` joins the parts)")
+    run.add_argument("--durations", metavar="RESULTS",
+                     help="with --shard: balance the parts by the durations in an earlier run's --json file")
+    add_output_options(run)
     run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
     add_app_options(run)
+    merge = commands.add_parser("merge", help="join the --json files of `run --shard` parts into one grid, JSON, "
+                                              "JUnit, HTML report and Markdown summary; exit codes as `run`")
+    merge.add_argument("results", nargs="+", metavar="RESULTS", help="results files of `run --json`")
+    add_output_options(merge)
+    merge.add_argument("--summary", metavar="PATH",
+                       help="write the grid in Markdown here (e.g. \"$GITHUB_STEP_SUMMARY\"; appended to if it exists)")
     survey = commands.add_parser("survey", help="measure the releases a scenario loses on (both edges, confirmed) "
                                                 "and compare with the catalogue; exit 1 when they disagree")
     survey.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
@@ -218,50 +242,91 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
-    import json
-
-    from harness.matrix import Job, MatrixInterrupted, durations_by_scenario, print_progress, run_matrix, verdict_table
+    from harness.matrix import MatrixInterrupted, print_progress, run_matrix
+    from harness.results import ResultSet, read_results
     from harness.scenarios import CATALOGUE, get_scenario
     from harness.setup import ensure_browser, ensure_versions
+    from harness.shards import recorded_durations
 
+    if args.durations and not args.shard:
+        raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
+    durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
     scenarios = [get_scenario(s).id for s in (args.scenario or list(CATALOGUE))]
     ensure_browser(config, progress=lambda _: None)
     from harness.releases import sample_minor_lines
 
     sampled = sample_minor_lines(args.releases, args.every_minor) if args.releases else []
-    wanted = [*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]
-    versions = ensure_versions(config, list(dict.fromkeys(wanted)))
-    jobs = [Job(s, v, r) for r in range(args.repeat) for s in scenarios for v in versions]
-    print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(versions)} version(s) x {args.repeat}, "
-          f"{args.workers} worker(s)", file=sys.stderr, flush=True)
+    wanted = list(dict.fromkeys([*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]))
+    versions = ensure_versions(config, wanted)
+    aliases = {spec: version for spec, version in zip(wanted, versions) if spec != version}
+    matrix = ResultSet([], scenarios, list(dict.fromkeys(versions)), args.repeat, aliases)
+    jobs = matrix.planned()
+    shard = str(args.shard) if args.shard else None
+    if args.shard:
+        jobs = args.shard.pick(jobs, durations)
+    print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(matrix.versions)} version(s) x {args.repeat}"
+          + (f", shard {shard} of {len(matrix.planned())}" if shard else "") + f", {args.workers} worker(s)",
+          file=sys.stderr, flush=True)
     try:
-        results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
-                             artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
-                             app=app_from_args(args, config))
+        matrix.results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
+                                    artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
+                                    app=app_from_args(args, config)) if jobs else []
         interrupted = False
     except MatrixInterrupted as stop:
-        results, interrupted = stop.results, True
-        print(f"interrupted: {len(results)} of {len(jobs)} run(s) finished; the table and files below hold "
+        matrix.results, interrupted = stop.results, True
+        print(f"interrupted: {len(matrix.results)} of {len(jobs)} run(s) finished; the table and files below hold "
               f"only those", flush=True)
-    print(verdict_table(results, scenarios, versions))
+    code = report_results(matrix, args, shard=shard, title=f"clerk-harness run: {len(scenarios)} scenario(s) x "
+                          f"{len(matrix.versions)} version(s)" + (f", shard {shard}" if shard else ""))
+    return EXIT_INTERRUPTED if interrupted else code
+
+
+def cmd_merge(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from harness.results import merge_results
+
+    merged = merge_results([Path(p) for p in args.results])
+    missing = merged.missing()
+    code = report_results(merged, args, title=f"clerk-harness: {len(merged.scenarios)} scenario(s) x "
+                          f"{len(merged.versions)} version(s), {len(args.results)} results file(s) merged")
+    if args.summary:
+        from harness.summary import render_summary
+
+        with open(args.summary, "a", encoding="utf-8") as summary:
+            summary.write(render_summary(merged, Path(args.report).name if args.report else None))
+        print(f"summary: {args.summary}")
+    if missing:
+        print(f"! {len(missing)} job(s) of the matrix are in no results file (a shard that did not finish?): "
+              + ", ".join(f"{j.scenario} @ {j.version}" for j in missing[:10]) + (" ..." if len(missing) > 10 else ""))
+        return EXIT_ERROR
+    return code
+
+
+def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str | None = None) -> int:
+    """The table, the files asked for (--json, --junit, --report), the runs that went wrong; the exit code."""
+    from harness.matrix import durations_by_scenario, verdict_table
+
+    results = matrix.ordered()
+    print(verdict_table(results, matrix.scenarios, matrix.versions))
     medians = durations_by_scenario(results)
-    print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in scenarios if s in medians))
+    print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in matrix.scenarios if s in medians))
     if args.json:
-        Path(args.json).write_text(json.dumps([r.to_dict() for r in results], indent=2))
+        matrix.write(Path(args.json), shard)
         print(f"results: {args.json}")
+    if args.junit:
+        from harness.junit import write_junit
+
+        write_junit(Path(args.junit), results)
+        print(f"junit: {args.junit}")
     if args.report:
         from harness.html_report import write_report
 
-        write_report(Path(args.report), [(r.outcome, r.expected) for r in results],
-                     title=f"clerk-harness run: {len(scenarios)} scenario(s) x {len(versions)} version(s)")
+        write_report(Path(args.report), [(r.outcome, r.expected) for r in results], title=title)
         print(f"report: {args.report}")
     broken = [r for r in results if r.outcome.verdict in ("error", "inconclusive")]
     unexpected = [r for r in results if not r.as_expected and r not in broken]
     for r in broken + unexpected:
         print(f"! {r.job.scenario} @ {r.job.version}: {r.outcome.verdict} (expected {r.expected}): "
               f"{'; '.join(r.outcome.reasons)}")
-    if interrupted:
-        return EXIT_INTERRUPTED
     return EXIT_ERROR if broken else (EXIT_LOST if unexpected else EXIT_SURVIVED)
 
 
@@ -497,7 +562,7 @@ def cmd_setup(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "setup": cmd_setup, "repro": cmd_repro, "demo": cmd_demo, "list": lambda config, args: cmd_list(),
-    "run": cmd_run, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config),
+    "run": cmd_run, "merge": cmd_merge, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config),
     "bisect": cmd_bisect, "survey": cmd_survey, "env": lambda config, args: cmd_env(args), "exec": cmd_exec,
 }
 

@@ -76,6 +76,10 @@ class CookieEvent:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CookieEvent":
+        return cls(**data)
+
     def describe(self) -> str:
         what = "removed" if self.action == "remove" else f"written ({(self.value or '')[:16]}…)"
         return f"t={self.t:7.3f}s {self.name} {what} via {self.source}" + (f" [{self.detail[:200]}]" if self.detail else "")

@@ -83,6 +83,17 @@ class StressProof:
         data["kind"] = self.kind
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StressProof":
+        """The inverse of `to_dict` (a results file read back by `clerk-harness merge`)."""
+        token = data.get("token")
+        return cls(offline_since=data.get("offline_since"), back_online_at=data.get("back_online_at"),
+                   token=TokenWindow(**token) if token else None, explicit_trigger=data.get("explicit_trigger"),
+                   attempts=[Attempt(**a) for a in data.get("attempts", [])],
+                   successful_refreshes_while_offline=data.get("successful_refreshes_while_offline", 0),
+                   faults_injected=list(data.get("faults_injected", [])), fault_hits=list(data.get("fault_hits", [])),
+                   unmet=list(data.get("unmet", [])))
+
     def describe(self) -> str:
         lines = []
         if self.token and self.offline_since is not None and self.back_online_at is not None:

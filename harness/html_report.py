@@ -1,5 +1,5 @@
-"""A self-contained HTML report (one file, no network): a verdict table and, per run, a timeline chart of
-the session — online/offline and visible/hidden bands, the `__session` cookie with each write and
+"""A self-contained HTML report (one file, no network): a verdict grid (scenarios × versions) and, per
+run, a timeline chart of the session — online/offline and visible/hidden bands, the `__session` cookie with each write and
 removal, the fake FAPI's requests with their status and injected faults — and the evidence."""
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 36px; border-top: 1px 
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; }
 .badge { display: inline-block; color: white; border-radius: 4px; padding: 1px 8px; font-weight: 600; }
 .unexpected { outline: 3px solid #cf222e; } .muted { color: #656d76; }
+.grid td { white-space: nowrap; } .grid th { white-space: nowrap; }
+a.cell { display: inline-block; color: white; border-radius: 4px; padding: 1px 6px; margin: 1px; font-size: 12px;
+  text-decoration: none; font-weight: 600; } a.cell.unexpected { outline-offset: 1px; }
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; font-size: 12px; }
 svg text { font: 11px system-ui, sans-serif; fill: #1f2328; }
 """
@@ -146,18 +149,34 @@ def run_section(index: int, outcome: Outcome, expected: str) -> str:
     return "\n".join(rows)
 
 
-def render_report(runs: list[tuple[Outcome, str]], title: str) -> str:
-    summary = ["<table><tr><th>#</th><th>scenario</th><th>clerk-js</th><th>verdict</th><th>expected</th>"
-               "<th>seconds</th></tr>"]
+def verdict_grid(runs: list[tuple[Outcome, str]]) -> str:
+    """Scenarios × versions; each cell holds one coloured link per run, `!` and an outline when unexpected."""
+    scenarios = list(dict.fromkeys(outcome.scenario for outcome, _ in runs))
+    versions = list(dict.fromkeys(outcome.version for outcome, _ in runs))
+    cells: dict[tuple[str, str], list[str]] = {}
     for i, (outcome, expected) in enumerate(runs):
-        cls = ' class="unexpected"' if outcome.verdict != expected else ""
-        summary.append(f'<tr{cls}><td><a href="#run-{i}">{i + 1}</a></td><td>{html.escape(outcome.scenario)}</td>'
-                       f'<td>{html.escape(outcome.version)}</td><td>{badge(outcome.verdict)}</td><td>{expected}</td>'
-                       f'<td>{outcome.duration_s:.1f}</td></tr>')
-    summary.append("</table>")
+        unexpected = outcome.verdict != expected
+        title = html.escape(f"{outcome.scenario} on {outcome.version}: {outcome.verdict} (expected {expected}), "
+                            f"{outcome.duration_s:.1f}s")
+        cells.setdefault((outcome.scenario, outcome.version), []).append(
+            f'<a class="cell{" unexpected" if unexpected else ""}" href="#run-{i}" title="{title}" '
+            f'style="background:{COLORS[outcome.verdict]}">{outcome.verdict}{"!" if unexpected else ""}</a>')
+    rows = ['<table class="grid"><tr><th>scenario</th>' + "".join(f"<th>{html.escape(v)}</th>" for v in versions)
+            + "</tr>"]
+    for scenario in scenarios:
+        rows.append(f"<tr><th>{html.escape(scenario)}</th>" + "".join(
+            f"<td>{' '.join(cells.get((scenario, v), []))}</td>" for v in versions) + "</tr>")
+    rows.append("</table>")
+    unexpected = sum(1 for outcome, expected in runs if outcome.verdict != expected)
+    legend = (f'<p class="muted">{len(runs)} run(s); {unexpected} unexpected (marked ! and outlined). Each cell links '
+              f"to its run below.</p>")
+    return "".join(rows) + legend
+
+
+def render_report(runs: list[tuple[Outcome, str]], title: str) -> str:
     sections = [run_section(i, outcome, expected) for i, (outcome, expected) in enumerate(runs)]
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>" + "".join(summary)
+            f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>" + verdict_grid(runs)
             + "".join(sections) + "</body></html>")
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _worker: dict[str, Any] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Job:
     scenario: str
     version: str
@@ -42,6 +42,11 @@ class MatrixResult:
         data.update({"expected": self.expected, "as_expected": self.as_expected, "repeat": self.job.repeat,
                      "evidence_summary": "; ".join([*self.outcome.reasons, *proof.splitlines()])})
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "MatrixResult":
+        outcome = Outcome.from_dict(data)
+        return cls(Job(outcome.scenario, outcome.version, int(data.get("repeat", 0))), outcome, data["expected"])
 
 
 def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None") -> None:

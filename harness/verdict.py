@@ -67,7 +67,24 @@ class Outcome:
             "observations": self.observations.__dict__,
             "journal": self.journal,
             "artifacts": self.artifacts,
+            "timeline": self.timeline,
+            "chart": self.chart,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Outcome":
+        """The inverse of `to_dict`: a results file read back (`clerk-harness merge`) reports as the run did."""
+        known = set(Observations.__dataclass_fields__)
+        return cls(
+            scenario=data["scenario"], version=data["version"], verdict=data["verdict"],
+            reasons=list(data.get("reasons", [])),
+            proof=StressProof.from_dict(data["proof"]) if data.get("proof") else None,
+            removals=[CookieEvent.from_dict(r) for r in data.get("removals", [])],
+            observations=Observations(**{k: v for k, v in (data.get("observations") or {}).items() if k in known}),
+            visibility_mode=data.get("visibility_mode", "real"), duration_s=float(data.get("duration_s", 0.0)),
+            timeline=data.get("timeline", ""), journal=list(data.get("journal", [])), error=data.get("error"),
+            profile=data.get("profile", "realistic"), clock_mode=data.get("clock_mode", "virtual"),
+            app=data.get("app"), chart=dict(data.get("chart") or {}), artifacts=dict(data.get("artifacts") or {}))
 
 
 # --- the oracle: each way a session can be lost is one small rule ------------------------------------

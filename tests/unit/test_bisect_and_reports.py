@@ -89,4 +89,8 @@ def test_html_report_is_self_contained_and_draws_the_timeline():
     page = render_report([(lost, "lost"), (outcome("6.1.0", "survived"), "lost")], "demo <run>")
     assert "demo &lt;run&gt;" in page and "<svg" in page and 'href="#run-1"' in page
     assert "<script" not in page and "<link" not in page and "src=" not in page  # nothing fetched
-    assert 'class="unexpected"' in page and "fault #1" in page and "removal" in page
+    assert "fault #1" in page and "removal" in page
+    grid = page[page.index('<table class="grid">'):page.index("</table>")]  # the report opens with the grid
+    assert grid.count("<tr>") == 2 and "<th>6.0.0</th><th>6.1.0</th>" in grid  # one scenario, two versions
+    assert 'class="cell" href="#run-0"' in grid and 'class="cell unexpected" href="#run-1"' in grid
+    assert "survived!" in grid and page.index("grid") < page.index('id="run-0"')

@@ -1,0 +1,149 @@
+"""`run --shard`, `--junit` and `merge`, on made-up results (no browser): the split covers every job once,
+merging gives back the whole grid, JUnit XML and the job summary say what happened."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from junitparser import Error, Failure, JUnitXml
+
+from harness.cli import main
+from harness.matrix import Job, MatrixResult, verdict_table
+from harness.results import ResultSet, merge_results
+from harness.scenarios import CATALOGUE, get_scenario
+from harness.shards import Shard, recorded_durations, split
+from harness.summary import render_summary
+from harness.verdict import Outcome
+
+VERSIONS = ["5.125.13", "6.0.0", "6.1.0", "6.40.0"]
+
+
+def result(job: Job, verdict: str | None = None, seconds: float = 0.5) -> MatrixResult:
+    expected = get_scenario(job.scenario).expected(job.version)
+    outcome = Outcome(job.scenario, job.version, verdict or expected, [f"because {verdict or expected}"], None,
+                      duration_s=seconds, artifacts={"trace": f"/runs/{job.scenario}-{job.version}/trace.zip"})
+    return MatrixResult(job, outcome, expected)
+
+
+def full_matrix(repeat: int = 1) -> ResultSet:
+    return ResultSet([], list(CATALOGUE), VERSIONS, repeat, {"latest": "6.40.0"})
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_shards_cover_every_job_exactly_once_and_are_balanced(count):
+    jobs = full_matrix(repeat=2).planned()
+    parts = [Shard(i, count).pick(jobs) for i in range(1, count + 1)]
+    assert sorted(job for part in parts for job in part) == sorted(jobs)
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    for part in parts:  # each part keeps run's order
+        assert part == [job for job in jobs if job in part]
+
+
+def test_the_split_is_stable_whatever_the_order_of_the_jobs():
+    jobs = full_matrix().planned()
+    assert split(jobs, 3) == [sorted(part, key=jobs.index) for part in split(list(reversed(jobs)), 3)]
+
+
+def test_recorded_durations_balance_the_shards():
+    jobs = full_matrix().planned()
+    slow = {(job.scenario, job.version): (6.0 if job.scenario == "multi-tab" else 0.5) for job in jobs}
+    parts = split(jobs, 3, slow)
+    loads = [sum(slow[(j.scenario, j.version)] for j in part) for part in parts]
+    assert max(loads) - min(loads) <= 6.0  # within one job of each other
+    assert [sum(j.scenario == "multi-tab" for j in part) for part in parts] in ([2, 1, 1], [1, 2, 1], [1, 1, 2])
+    # a pair never measured is estimated from its scenario on other versions
+    assert split(jobs + [Job("multi-tab", "6.41.0")], 3, slow) != split(jobs + [Job("offline-reload", "6.41.0")], 3, slow)
+    durations = recorded_durations([result(Job("multi-tab", "6.0.0"), seconds=s) for s in (1.0, 2.0, 9.0)])
+    assert durations == {("multi-tab", "6.0.0"): 2.0}
+
+
+def test_bad_shard_arguments_exit_2_with_one_line(capsys):
+    for argv in (["run", "--shard", "4/3"], ["run", "--shard", "0/3"], ["run", "--shard", "two"]):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and len(err.strip().splitlines()) == 1 and "--shard" in err
+
+
+def write_shards(tmp_path, matrix: ResultSet, count: int, verdicts: dict[Job, str] | None = None) -> list:
+    verdicts = verdicts or {}
+    paths = []
+    for shard in range(1, count + 1):
+        part = Shard(shard, count).pick(matrix.planned())
+        done = ResultSet([result(job, verdicts.get(job)) for job in part], matrix.scenarios, matrix.versions,
+                         matrix.repeat, matrix.aliases)
+        paths.append(done.write(tmp_path / f"shard-{shard}.json", f"{shard}/{count}"))
+    return paths
+
+
+def test_merge_gives_the_grid_of_one_unsharded_run(tmp_path, capsys):
+    matrix = full_matrix()
+    whole = ResultSet([result(job) for job in matrix.planned()], matrix.scenarios, matrix.versions)
+    paths = write_shards(tmp_path, matrix, 3)
+    merged = merge_results(paths)
+    assert merged.missing() == [] and merged.shards == ["1/3", "2/3", "3/3"]
+    grid = verdict_table(merged.ordered(), merged.scenarios, merged.versions)
+    assert grid == verdict_table(whole.results, whole.scenarios, whole.versions)
+    out_json, junit, report, summary = (tmp_path / name for name in ("all.json", "all.xml", "all.html", "summary.md"))
+    code = main(["merge", *map(str, paths), "--json", str(out_json), "--junit", str(junit), "--report", str(report),
+                 "--summary", str(summary)])
+    out = capsys.readouterr().out
+    assert code == 0 and grid in out
+    assert len(json.loads(out_json.read_text())["results"]) == len(matrix.planned())
+    assert summary.read_text().startswith(f"All {len(matrix.planned())} verdicts as expected")
+    assert report.read_text().count('class="cell"') == len(matrix.planned())
+    suite = next(iter(JUnitXml.fromfile(str(junit))))
+    assert suite.tests == len(matrix.planned()) and suite.failures == 0 and suite.errors == 0
+
+
+def test_junit_names_each_run_and_says_why_it_failed(tmp_path):
+    from harness.junit import write_junit
+
+    runs = [result(Job("offline-reload", "6.0.0")), result(Job("offline-reload", "6.1.0"), "lost"),
+            result(Job("offline-reload", "6.1.0", 1), "inconclusive")]
+    path = write_junit(tmp_path / "junit.xml", runs)
+    suite = next(iter(JUnitXml.fromfile(str(path))))
+    cases = {case.name: case for case in suite}
+    assert set(cases) == {"offline-reload[clerk-js 6.0.0]", "offline-reload[clerk-js 6.1.0]",
+                          "offline-reload[clerk-js 6.1.0] (run 2)"}
+    assert suite.tests == 3 and suite.failures == 1 and suite.errors == 1
+    assert cases["offline-reload[clerk-js 6.0.0]"].is_passed
+    failure = cases["offline-reload[clerk-js 6.1.0]"].result[0]
+    assert isinstance(failure, Failure) and "lost, expected survived" in failure.message
+    assert "because lost" in failure.text
+    assert isinstance(cases["offline-reload[clerk-js 6.1.0] (run 2)"].result[0], Error)
+    case = ET.parse(path).find(".//testcase[@name='offline-reload[clerk-js 6.0.0]']")  # properties as pytest writes them
+    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert properties["verdict"] == "lost" and properties["clerk-js"] == "6.0.0"
+    assert properties["artifact:trace"] == "/runs/offline-reload-6.0.0/trace.zip"
+
+
+def test_a_changed_verdict_on_the_newest_release_is_the_summary_first_line(tmp_path, capsys):
+    matrix = full_matrix()
+    paths = write_shards(tmp_path, matrix, 2, {Job("offline-reload", "6.40.0"): "lost"})
+    summary = tmp_path / "summary.md"
+    code = main(["merge", *map(str, paths), "--summary", str(summary)])
+    capsys.readouterr()
+    first = summary.read_text().splitlines()[0]
+    assert code == 1
+    assert first == "**clerk-js 6.40.0 (npm latest) changed 1 verdict(s)**: `offline-reload` lost (expected survived)"
+
+
+def test_merge_refuses_a_job_twice_and_reports_missing_shards(tmp_path, capsys):
+    paths = write_shards(tmp_path, full_matrix(), 3)
+    assert main(["merge", str(paths[0]), str(paths[0])]) == 2
+    err = capsys.readouterr().err
+    assert "give each shard's file once" in err and len(err.strip().splitlines()) == 1
+    assert main(["merge", str(paths[0]), str(paths[2])]) == 2
+    assert "job(s) of the matrix are in no results file" in capsys.readouterr().out
+
+
+def test_merge_names_a_file_that_is_not_results(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    assert main(["merge", str(bad)]) == 2
+    assert main(["merge", str(tmp_path / "nowhere.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "not a results file" in err[0] and "no such results file" in err[1]
