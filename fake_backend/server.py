@@ -7,6 +7,7 @@ import logging
 import secrets
 import socket
 import threading
+from dataclasses import dataclass
 
 import uvicorn
 
@@ -38,6 +39,27 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Binding:
+    """Where a fake listens: loopback by default; beyond it only with `allow_remote`, and then its control
+    API requires `control_token` (made once, so that every worker of a run shares the printed one)."""
+
+    host: str = "127.0.0.1"
+    allow_remote: bool = False
+    control_token: str | None = None
+
+    @classmethod
+    def of(cls, host: str, allow_remote: bool) -> "Binding":
+        if not is_loopback(host) and not allow_remote:
+            raise RemoteBindRefused(f"{host} is not a loopback address: anyone who reaches it could drive the "
+                                    "control API; allow it explicitly (--allow-remote), which then requires a token")
+        return cls(host, allow_remote, None if is_loopback(host) else secrets.token_urlsafe(24))
+
+    def server(self, settings: BackendSettings | None = None, port: int = 0) -> "FakeClerkServer":
+        return FakeClerkServer(settings, host=self.host, port=port, allow_remote=self.allow_remote,
+                               control_token=self.control_token)
+
+
 class FakeClerkServer:
     """A listening fake backend. Port 0 picks a free port.
 
@@ -45,13 +67,13 @@ class FakeClerkServer:
     carry `control_token` (a fresh random one, printed by `serve`) or it gets a Clerk-shaped 401."""
 
     def __init__(self, settings: BackendSettings | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 allow_remote: bool = False) -> None:
+                 allow_remote: bool = False, control_token: str | None = None) -> None:
         if not is_loopback(host) and not allow_remote:
             raise RemoteBindRefused(f"{host} is not a loopback address: anyone who reaches it could drive the "
                                     "control API; allow it explicitly (serve --allow-remote), which then requires "
                                     "a token")
         self.clerk = FakeClerk(settings)
-        self.control_token = secrets.token_urlsafe(24) if not is_loopback(host) else None
+        self.control_token = (control_token or secrets.token_urlsafe(24)) if not is_loopback(host) else None
         self.app = create_app(self.clerk, control_token=self.control_token)
         self.host = host.strip("[]")
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET

@@ -43,6 +43,50 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="PATH", help="write the self-contained HTML report here")
 
 
+def add_remote_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("remote browsers (see the README's \"Scaling out\")")
+    group.add_argument("--cdp-endpoint", action="append", metavar="URL",
+                       help="drive the Chromium listening at this CDP endpoint (http://host:9222) instead of launching "
+                            "one; repeatable: one worker per browser (overrides browser.cdpEndpoint)")
+    group.add_argument("--fake-host", default="127.0.0.1", metavar="ADDR",
+                       help="the address of this machine the fake backend binds, as the browser reaches it (default "
+                            "127.0.0.1); beyond loopback only with --allow-remote")
+    group.add_argument("--allow-remote", action="store_true",
+                       help="let --fake-host be beyond loopback; the control API then requires the printed token")
+
+
+def remote_from_args(args: argparse.Namespace, config: HarnessConfig):
+    """Apply --cdp-endpoint to the config; the fake's binding (checked: an address of this machine, loopback
+    unless allowed; beyond loopback its control token is printed once)."""
+    import socket
+
+    from fake_backend.server import Binding, RemoteBindRefused
+    from harness.config import CDP_SCHEMES
+
+    for endpoint in args.cdp_endpoint or []:
+        if endpoint.split("://", 1)[0] not in CDP_SCHEMES:
+            raise HarnessError(f"--cdp-endpoint {endpoint!r}: give a CDP endpoint such as http://127.0.0.1:9222")
+    if args.cdp_endpoint:
+        config.browser.cdp_endpoints = tuple(dict.fromkeys(args.cdp_endpoint))
+    if config.browser.cdp_endpoints and (args.app_cmd or config.app.command):
+        raise HarnessError("a remote browser (--cdp-endpoint) with your own app (--app-cmd) is not supported: run your "
+                           "app's scenarios with a local browser")
+    try:
+        binding = Binding.of(args.fake_host, args.allow_remote)
+        family = socket.AF_INET6 if ":" in binding.host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((binding.host.strip("[]"), 0))
+    except RemoteBindRefused as error:
+        raise HarnessError(str(error)) from None
+    except OSError as error:
+        raise HarnessError(f"--fake-host {args.fake_host}: cannot listen there ({error.strerror}); give an address "
+                           f"of this machine that the browser can reach") from None
+    if binding.control_token:
+        print(f"WARNING: the fake backend listens on {binding.host}, beyond loopback: its control API needs\n"
+              f"  Authorization: Bearer {binding.control_token}", file=sys.stderr, flush=True)
+    return binding
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -80,6 +124,7 @@ def build_parser() -> ArgumentParser:
     repro.add_argument("--quiet", action="store_true", help="print the verdict only, no timeline")
     repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
     add_app_options(repro)
+    add_remote_options(repro)
     repro.add_argument("--artifacts", metavar="DIR",
                        help="folder for result.json, timeline.json, journal.json, trace.zip, screenshot.png, "
                             "report.html (default: artifacts/repro/SCENARIO-VERSION-TIME)")
@@ -96,6 +141,12 @@ def build_parser() -> ArgumentParser:
     serve.add_argument("--token-ttl", type=positive_int, default=None, metavar="SECONDS",
                        help="session token lifetime (default: tokenTtlSeconds)")
     commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
+    flags = commands.add_parser("browser-flags", help="the flags to start a remote Chromium with, so that it runs as the "
+                                                      "harness's own (shell-quoted; add --remote-debugging-port)")
+    flags.add_argument("--reach", action="append", metavar="ADDR", default=[],
+                       help="an address the browser must reach beyond loopback: the fake's --fake-host (repeatable)")
+    flags.add_argument("--format", choices=["shell", "lines", "json"], default="shell",
+                       help="shell: one quoted line (for eval); lines: one flag per line; json: a list")
     env = commands.add_parser("env", help="the Clerk environment variables for an app you start yourself, from a "
                                           "running `clerk-harness serve`")
     env.add_argument("--fake", default="http://127.0.0.1:8787", metavar="URL",
@@ -131,6 +182,7 @@ def build_parser() -> ArgumentParser:
     add_output_options(run)
     run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
     add_app_options(run)
+    add_remote_options(run)
     merge = commands.add_parser("merge", help="join the --json files of `run --shard` parts into one grid, JSON, "
                                               "JUnit, HTML report and Markdown summary; exit codes as `run`")
     merge.add_argument("results", nargs="+", metavar="RESULTS", help="results files of `run --json`")
@@ -151,14 +203,15 @@ def build_parser() -> ArgumentParser:
 
 
 @contextmanager
-def backend_for(config: HarnessConfig, version: str, port: int = 0) -> Iterator:
-    from fake_backend import FakeClerkServer
+def backend_for(config: HarnessConfig, version: str, port: int = 0, binding=None) -> Iterator:
+    from fake_backend.server import Binding
 
-    with FakeClerkServer(backend_settings(config, version), port=port) as server:
+    with (binding or Binding()).server(backend_settings(config, version), port=port) as server:
         yield server
 
 
-def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, app: "AppSpec | None" = None):
+def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, app: "AppSpec | None" = None,
+            binding=None):
     from playwright.sync_api import sync_playwright
 
     from harness.runner import run_scenario
@@ -169,7 +222,7 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, 
     scenario = get_scenario(scenario_id)
     ensure_browser(config, progress=lambda _: None)
     version = ensure_versions(config, [spec], progress=lambda _: None)[0]
-    with backend_for(config, version) as server, sync_playwright() as playwright:
+    with backend_for(config, version, binding=binding) as server, sync_playwright() as playwright:
         running = start_app(app, server) if app is not None else None
         try:
             folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
@@ -207,8 +260,9 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
             return Path(args.artifacts)
         return config.artifacts_dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
 
+    binding = remote_from_args(args, config)
     scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder,
-                                app=app_from_args(args, config))
+                                app=app_from_args(args, config), binding=binding)
     try:
         if config.browser.profile != "realistic":
             print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
@@ -248,6 +302,7 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     from harness.setup import ensure_browser, ensure_versions
     from harness.shards import recorded_durations
 
+    binding = remote_from_args(args, config)
     if args.durations and not args.shard:
         raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
     durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
@@ -265,12 +320,14 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     if args.shard:
         jobs = args.shard.pick(jobs, durations)
     print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(matrix.versions)} version(s) x {args.repeat}"
-          + (f", shard {shard} of {len(matrix.planned())}" if shard else "") + f", {args.workers} worker(s)",
+          + (f", shard {shard} of {len(matrix.planned())}" if shard else "")
+          + (f", {len(config.browser.cdp_endpoints)} remote browser(s)" if config.browser.cdp_endpoints
+             else f", {args.workers} worker(s)"),
           file=sys.stderr, flush=True)
     try:
         matrix.results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
                                     artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
-                                    app=app_from_args(args, config)) if jobs else []
+                                    app=app_from_args(args, config), binding=binding) if jobs else []
         interrupted = False
     except MatrixInterrupted as stop:
         matrix.results, interrupted = stop.results, True
@@ -529,6 +586,18 @@ def cmd_versions(config: HarnessConfig) -> int:
     return EXIT_SURVIVED
 
 
+def cmd_browser_flags(config: HarnessConfig, args: argparse.Namespace) -> int:
+    import json
+    import shlex
+
+    from harness.browser import remote_browser_flags
+
+    flags = remote_browser_flags(config.browser, reach=args.reach)
+    print({"shell": lambda: shlex.join(flags), "lines": lambda: "\n".join(flags),
+           "json": lambda: json.dumps(flags)}[args.format]())
+    return EXIT_SURVIVED
+
+
 def cmd_list() -> int:
     from harness.scenarios import CATALOGUE
 
@@ -563,6 +632,7 @@ def cmd_setup(config: HarnessConfig, args: argparse.Namespace) -> int:
 COMMANDS = {
     "setup": cmd_setup, "repro": cmd_repro, "demo": cmd_demo, "list": lambda config, args: cmd_list(),
     "run": cmd_run, "merge": cmd_merge, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config),
+    "browser-flags": cmd_browser_flags,
     "bisect": cmd_bisect, "survey": cmd_survey, "env": lambda config, args: cmd_env(args), "exec": cmd_exec,
 }
 

@@ -25,6 +25,7 @@ REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
 # "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
 # stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.
 PROFILES = ("realistic", "webdriver", "rtt0")
+CDP_SCHEMES = ("http", "https", "ws", "wss")
 VISIBILITY_MODES = ("real", "synthetic")
 ARTIFACT_MODES = ("on-failure", "always", "never")
 # Chromium on a machine with no internet: keep it from reaching out (and failing) at every start.
@@ -37,7 +38,7 @@ class Key:
     """One key of `playwright.config.json`: where it lives in the file, what it holds, its default."""
 
     path: str  # dotted, as in the file: "browser.headless"
-    kind: str  # bool, int, number, str, optional-str, str-list, size, path, or choice
+    kind: str  # bool, int, number, str, optional-str, str-list, size, path, choice, or endpoints
     default: Any
     doc: str
     choices: tuple[str, ...] = ()
@@ -60,6 +61,11 @@ class Key:
             return value
         if kind == "str-list" and isinstance(value, list) and all(isinstance(v, str) and v for v in value):
             return list(value)
+        if kind == "endpoints":
+            endpoints = [] if value is None else [value] if isinstance(value, str) else value
+            if isinstance(endpoints, list) and all(isinstance(v, str) and v.split("://", 1)[0] in CDP_SCHEMES
+                                                   for v in endpoints):
+                return tuple(endpoints)
         if kind == "size" and isinstance(value, list) and len(value) == 2 and all(
                 isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
             return (value[0], value[1])
@@ -70,7 +76,8 @@ class Key:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         words = {"bool": "true or false", "int": "a whole number", "number": "a number", "str": "a string",
                  "path": "a path (relative to the config file)", "optional-str": "a path or null",
-                 "str-list": "a list of strings", "size": "[width, height] in pixels"}[self.kind]
+                 "str-list": "a list of strings", "size": "[width, height] in pixels",
+                 "endpoints": "null, a CDP endpoint (http://host:9222 or ws://...) or a list of them"}[self.kind]
         return words + (f" of at least {self.minimum:g}" if self.minimum is not None else "")
 
     def _at_least(self, value: float) -> float:
@@ -89,6 +96,9 @@ KEYS: tuple[Key, ...] = (
         "launch flags; keep `--disable-blink-features=AutomationControlled`"),
     Key("browser.windowSize", "size", (1280, 800), "window size of the real-visibility browser"),
     Key("browser.slowMo", "number", 0, "slow each browser action down by this many ms", minimum=0),
+    Key("browser.cdpEndpoint", "endpoints", None,
+        "drive a Chromium that runs elsewhere, over CDP (`http://host:9222`); a list gives `run` one worker per "
+        "browser; null = launch Chromium here (`--cdp-endpoint` overrides it)"),
     Key("browser.reuse", "int", 25,
         "runs that take turns in one warm Chromium, cleaned between runs, before it is replaced; 1 = a fresh "
         "Chromium for every run", minimum=1),
@@ -137,6 +147,7 @@ class BrowserConfig:
     slow_mo_ms: float = default("browser.slowMo")
     profile: str = default("browser.profile")  # or "webdriver" / "rtt0": the unrealistic profiles, on purpose
     reuse: int = default("browser.reuse")  # runs per warm browser (harness/warm_browser.py)
+    cdp_endpoints: tuple[str, ...] = ()  # remote Chromiums; a session drives the first (`run` gives each worker one)
 
 
 @dataclass
@@ -248,7 +259,8 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         browser=BrowserConfig(executable_path=get("browser.executablePath"), headless=get("browser.headless"),
                               args=get("browser.args"), visibility=get("browser.visibility"),
                               window_size=tuple(get("browser.windowSize")), slow_mo_ms=float(get("browser.slowMo")),
-                              profile=get("browser.profile"), reuse=get("browser.reuse")),
+                              profile=get("browser.profile"), reuse=get("browser.reuse"),
+                              cdp_endpoints=tuple(get("browser.cdpEndpoint") or ())),
         clerk_js=ClerkJsConfig(versions=get("clerkJs.versions"), demo_versions=get("clerkJs.demoVersions"),
                                newest=get("clerkJs.newest"), cache_dir=root / get("clerkJs.cacheDir"),
                                poller_clock=get("clerkJs.pollerClock")),

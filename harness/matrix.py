@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import statistics
 import sys
@@ -14,6 +15,9 @@ from harness.config import HarnessConfig
 from harness.verdict import Outcome
 
 if TYPE_CHECKING:
+    from multiprocessing import Queue
+
+    from fake_backend.server import Binding
     from harness.user_app import AppSpec
 
 _worker: dict[str, Any] = {}
@@ -49,8 +53,10 @@ class MatrixResult:
         return cls(Job(outcome.scenario, outcome.version, int(data.get("repeat", 0))), outcome, data["expected"])
 
 
-def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None") -> None:
+def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
+                  binding: "Binding | None" = None, endpoints: "Queue[str] | None" = None) -> None:
     import signal
+    from dataclasses import replace
 
     from playwright.sync_api import sync_playwright
 
@@ -60,9 +66,12 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     from fake_backend import FakeClerkServer
     from harness.config import backend_settings
 
+    if endpoints is not None:  # one remote browser per worker, one run at a time on it
+        config = replace(config, browser=replace(config.browser, cdp_endpoints=(endpoints.get(),)))
     _worker["config"] = config
     _worker["artifacts"] = artifacts
-    _worker["server"] = FakeClerkServer(backend_settings(config)).start()
+    settings = backend_settings(config)
+    _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
     _worker["playwright"] = sync_playwright().start()
     if app is None:  # runs take turns in one warm browser (a user's app runs on real time: a browser each)
         from harness.warm_browser import WarmBrowser
@@ -98,15 +107,25 @@ class MatrixInterrupted(Exception):
 
 def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, artifacts: Path | None = None,
                on_result: Callable[[int, int, MatrixResult], None] | None = None,
-               app: "AppSpec | None" = None) -> list[MatrixResult]:
+               app: "AppSpec | None" = None, binding: "Binding | None" = None) -> list[MatrixResult]:
     """Each worker process owns one fake backend and one Playwright; results arrive as they finish.
+    With remote browsers (`browser.cdpEndpoint`) there is one worker per browser.
 
     On KeyboardInterrupt the queue is dropped and the workers are ended at once (each browser's guard
     then ends it); MatrixInterrupted carries what finished."""
     results: list[MatrixResult] = []
-    workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
+    remote = config.browser.cdp_endpoints
+    endpoints: "Queue[str] | None" = None
+    if remote:
+        workers = max(1, min(len(remote), len(jobs)))
+        endpoints = multiprocessing.Queue()
+        for endpoint in remote[:workers]:
+            endpoints.put(endpoint)
+    else:
+        workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
     order = {job: i for i, job in enumerate(jobs)}
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(config, artifacts, app))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                               initargs=(config, artifacts, app, binding, endpoints))
     try:
         futures = [pool.submit(_run_job, job) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):

@@ -21,7 +21,15 @@ def _say(message: str) -> None:
 
 
 def ensure_browser(config: HarnessConfig, progress: Progress = _say) -> str:
-    """The configured Chromium, else Playwright's, else a system one; as root, apt-get installs Debian's."""
+    """The configured Chromium, else Playwright's, else a system one; as root, apt-get installs Debian's.
+    With remote browsers (`browser.cdpEndpoint`) nothing is needed here."""
+    if config.browser.cdp_endpoints:
+        from harness.browser import check_cdp_endpoint
+
+        for endpoint in config.browser.cdp_endpoints:
+            check_cdp_endpoint(endpoint)
+        progress(f"browser: remote, over CDP ({', '.join(config.browser.cdp_endpoints)})")
+        return config.browser.cdp_endpoints[0]
     try:
         path = find_chromium(config.browser)
         progress(f"browser: {path}")
