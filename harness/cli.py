@@ -87,6 +87,16 @@ def remote_from_args(args: argparse.Namespace, config: HarnessConfig):
     return binding
 
 
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -191,6 +201,22 @@ def build_parser() -> ArgumentParser:
     add_output_options(merge)
     merge.add_argument("--summary", metavar="PATH",
                        help="write the grid in Markdown here (e.g. \"$GITHUB_STEP_SUMMARY\"; appended to if it exists)")
+    explore = commands.add_parser("explore", help="search for session losses no scenario names (Hypothesis stateful "
+                                                  "testing); exit 1 found one, 0 none, 2 error")
+    explore.add_argument("--clerk-js", metavar="VERSION", help="exact version or `latest`")
+    budget = explore.add_mutually_exclusive_group()
+    budget.add_argument("--runs", type=positive_int, metavar="N", help="stories to try (default 50)")
+    budget.add_argument("--minutes", type=positive_float, metavar="M", help="try stories for this long instead")
+    explore.add_argument("--seed", type=int, metavar="S", help="draw the same stories again (default: a random seed, "
+                                                                "printed; without --seed failures are remembered)")
+    explore.add_argument("--faults", action="store_true",
+                         help="add fault steps: every Frontend API route answering 401, 429, 5xx, slowly, dropped, "
+                              "or with an empty or wrapped token")
+    explore.add_argument("--keep-going", action="store_true",
+                         help="after a finding, go on looking for different ones until the budget is spent")
+    explore.add_argument("--steps", type=positive_int, default=8, metavar="N", help="steps per story at most (default 8)")
+    explore.add_argument("--replay", metavar="FINDING", help="run a finding.json of an earlier exploration again")
+    explore.add_argument("--artifacts", metavar="DIR", help="where the finding goes (default artifacts/explore/...)")
     survey = commands.add_parser("survey", help="measure the releases a scenario loses on (both edges, confirmed) "
                                                 "and compare with the catalogue; exit 1 when they disagree")
     survey.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
@@ -634,9 +660,15 @@ def cmd_setup(config: HarnessConfig, args: argparse.Namespace) -> int:
     return EXIT_SURVIVED
 
 
+def cmd_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from harness.explore_command import run_explore
+
+    return run_explore(config, args)
+
+
 COMMANDS = {
     "setup": cmd_setup, "repro": cmd_repro, "demo": cmd_demo, "list": lambda config, args: cmd_list(),
-    "run": cmd_run, "merge": cmd_merge, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config, args.latest),
+    "run": cmd_run, "merge": cmd_merge, "explore": cmd_explore, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config, args.latest),
     "browser-flags": cmd_browser_flags,
     "bisect": cmd_bisect, "survey": cmd_survey, "env": lambda config, args: cmd_env(args), "exec": cmd_exec,
 }

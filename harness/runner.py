@@ -13,7 +13,7 @@ from playwright.sync_api import Playwright
 from fake_backend.backend import FakeClerk
 from harness.config import HarnessConfig
 from harness.errors import ClerkJsFailed, HarnessError
-from harness.scenarios import get_scenario
+from harness.scenarios import Scenario, get_scenario
 from harness.sdk_app import SdkApp
 from harness.session import HarnessSession
 from harness.user_app import RunningApp
@@ -22,18 +22,19 @@ from harness.warm_browser import WarmBrowser
 from harness.verdict import Observations, Outcome, judge
 
 
-def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: str,
+def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: "str | Scenario",
                  version: str, *, artifacts: Path | None = None, app: RunningApp | None = None,
                  browsers: WarmBrowser | None = None, full_trace: bool = True) -> Outcome:
     """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
 
+    `scenario_id` names a catalogue scenario, or is a Scenario of its own (an explored story's replay).
     With `app` (a user's app, started with `harness.user_app.start_app`), the story runs against it.
     With `browsers`, the run leases a warm browser instead of launching its own.
 
     With `artifacts`, that folder receives result.json, timeline.json, journal.json, trace.zip (a
     Playwright trace), screenshot.png and report.html. `full_trace=False` keeps the trace's actions,
     network and console but not its DOM snapshots and screencast, which cost about 0.2 s of CPU a run."""
-    scenario = get_scenario(scenario_id)
+    scenario = scenario_id if isinstance(scenario_id, Scenario) else get_scenario(scenario_id)
     started = time.monotonic()
     journal_start = backend.journal.last_seq
     session: HarnessSession | None = None

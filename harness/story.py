@@ -16,7 +16,7 @@ from harness.app_driver import ClerkApp
 from harness.clock import POLLER_PERIOD_S
 from harness.cookie_timeline import CookieTimeline
 from harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
-from harness.evidence import StressProof
+from harness.evidence import StressProof, TokenWindow
 from harness.proof_keeper import TOKEN_ROUTE, ProofKeeper
 from harness.session import HarnessSession
 from harness.verdict import Observations
@@ -202,6 +202,17 @@ class Story:
             self._wait_for_poller_tick("response", hit)
         self.keeper.collect_fault_hits()
 
+    def let_an_expired_token_be_replaced(self) -> None:
+        """Online, a `__session` token that expired (a long outage) is clerk-js's to replace before the app
+        judges it: up to two session-poller periods of virtual time, ended as soon as it is fresh."""
+        def fresh() -> bool:
+            cookie = self.timeline.snapshot().get("__session")
+            return cookie is None or TokenWindow.of(cookie).expires_at > self._now()
+
+        if not fresh():
+            self.session.clock.advance(self.page, 2 * POLLER_PERIOD_S + 1, until=fresh)
+            self.timeline.mark("an expired token was clerk-js's to replace")
+
     def settle(self, virtual_s: float = 20) -> None:
         """Let clerk-js's retry back-off (main-thread timers) run its course on the virtual clock."""
         self.session.clock.advance(self.page, virtual_s)
@@ -210,6 +221,18 @@ class Story:
         """The app calls `getToken()` after clearing the cache (as an API call would)."""
         self.keeper.note_trigger("Clerk.session.clearCache() + getToken()")
         return self.keeper.note_token_result(self.session.app.get_token(clear_cache=True))
+
+    def ask_for_a_token_and_let_it_run(self, virtual_s: float = 30) -> None:
+        """The app calls `getToken()` (cache cleared); virtual time runs until it settles or `virtual_s`
+        passed (against a failing API clerk-js may retry for longer: that is clerk-js's business)."""
+        self.keeper.note_trigger("Clerk.session.clearCache() + getToken()")
+        self.session.app.start_get_token(clear_cache=True)
+        settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))  # noqa: E731
+        self.session.clock.advance(self.page, virtual_s, until=settled)
+        if settled():
+            self.keeper.note_token_result(self.page.evaluate("window.__harnessToken"))
+        else:
+            self.timeline.mark(f"getToken() still pending after {virtual_s:g} virtual seconds")
 
     def ask_for_a_token_while_it_fails(self) -> None:
         """The app calls `getToken()`; virtual time runs until one of its token requests has failed

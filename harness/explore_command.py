@@ -1,0 +1,92 @@
+"""`clerk-harness explore`: the command around harness/explore.py (budget, seed, progress, coverage, the
+finding's replays and files) and `--replay` of a finding."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+from harness.config import HarnessConfig, backend_settings
+from harness.errors import HarnessError
+
+DEFAULT_RUNS = 50
+
+
+def say(line: str) -> None:
+    print(f"[explore] {line}", file=sys.stderr, flush=True)
+
+
+def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from playwright.sync_api import sync_playwright
+
+    from fake_backend import FakeClerkServer
+    from harness.explore import Explorer, explore_for
+    from harness.findings import Finding, confirm
+    from harness.setup import ensure_browser, ensure_versions
+    from harness.warm_browser import WarmBrowser
+
+    finding_to_replay = Finding.read(Path(args.replay)) if args.replay else None
+    if finding_to_replay is None and not args.clerk_js:
+        raise HarnessError("explore needs --clerk-js VERSION (or --replay FINDING.json)")
+    ensure_browser(config, progress=lambda _: None)
+    version = ensure_versions(config, [args.clerk_js or finding_to_replay.version], progress=lambda _: None)[0]
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 31)
+    with FakeClerkServer(backend_settings(config, version)) as server, sync_playwright() as playwright:
+        browsers = WarmBrowser(playwright, config.browser)
+        try:
+            if finding_to_replay is not None:
+                return _replay(playwright, config, server.clerk, browsers, finding_to_replay, version, args)
+            runs = None if args.minutes else (args.runs or DEFAULT_RUNS)
+            budget = f"{args.minutes:g} minute(s)" if args.minutes else f"{runs} stories"
+            say(f"clerk-js {version}, seed {seed}, {budget}, up to {args.steps} steps a story"
+                + (", faults on every Frontend API route" if args.faults else " (add --faults for fault steps)"))
+            database = None if args.seed is not None else config.root / ".cache" / "explore" / version
+            explorer = Explorer(playwright, config, server.clerk, version, browsers, faults=args.faults,
+                                steps=args.steps, database=database, progress=say)
+            found = explore_for(explorer, runs=runs, minutes=args.minutes, first_seed=seed,
+                                keep_going=args.keep_going)
+            coverage = explorer.coverage
+            print(f"explored clerk-js {version} (seed {seed}):\n{coverage.render(args.faults)}")
+            if coverage.runs and coverage.not_carried_out >= coverage.runs:
+                raise HarnessError(f"no story could be carried out ({coverage.not_carried_out} discarded): see the "
+                                   f"[explore] lines above")
+            if not found:
+                print(f"no session loss found in {coverage.runs} stories")
+                return 0
+            for number, exploration in enumerate(found, start=1):
+                assert exploration.minimal is not None
+                finding = Finding(version, exploration.seed, exploration.minimal, exploration.reasons, args.faults,
+                                  coverage.first_loss_at if number == 1 else None)
+                folder = Path(args.artifacts) / finding.slug if args.artifacts else (
+                    config.artifacts_dir / "explore" / finding.slug)
+                confirm(playwright, config, server.clerk, browsers, finding, folder)
+                print(f"\nfinding {number} of {len(found)}"
+                      + (f", after {coverage.first_loss_at} stories" if finding.found_after else "")
+                      + f": {finding.describe()}")
+                if exploration.flaky:
+                    print(f"note: Hypothesis saw this story fail and then pass ({exploration.flaky})")
+                print(f"\nas a scenario (paste it into harness/scenarios.py, and set lost_on):\n\n"
+                      f"{finding.scenario_source()}")
+                print(f"replay it: {finding.replay_command()}")
+                print(f"artifacts: {folder} (report.html, trace.zip, timeline, journal, finding.json, scenario.py)")
+            return 1
+        finally:
+            browsers.close()
+
+
+def _replay(playwright, config: HarnessConfig, backend, browsers, finding, version: str,
+            args: argparse.Namespace) -> int:
+    from harness.findings import replay
+    from harness.report import render
+
+    finding.version = version
+    folder = Path(args.artifacts) if args.artifacts else finding.folder or config.artifacts_dir / "explore"
+    outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder / f"replay-{version}")
+    print(render(outcome, with_timeline=False).splitlines()[0].split(" (")[0]
+          + (": the story loses the session" if outcome.verdict == "lost" else ": the session held"))
+    for reason in outcome.reasons if outcome.verdict == "lost" else []:
+        print(f"  - {reason}")
+    print(f"artifacts: {folder / f'replay-{version}'}")
+    return 1 if outcome.verdict == "lost" else (2 if outcome.verdict == "error" else 0)
