@@ -212,11 +212,15 @@ def build_parser() -> ArgumentParser:
     explore.add_argument("--faults", action="store_true",
                          help="add fault steps: every Frontend API route answering 401, 429, 5xx, slowly, dropped, "
                               "or with an empty or wrapped token")
+    explore.add_argument("--skip", action="append", default=[], metavar="STEP",
+                         help="leave a step out of the stories (repeatable), e.g. go_offline to look only at API "
+                              "faults with the browser online")
     explore.add_argument("--keep-going", action="store_true",
                          help="after a finding, go on looking for different ones until the budget is spent")
     explore.add_argument("--steps", type=positive_int, default=8, metavar="N", help="steps per story at most (default 8)")
     explore.add_argument("--replay", metavar="FINDING", help="run a finding.json of an earlier exploration again")
     explore.add_argument("--artifacts", metavar="DIR", help="where the finding goes (default artifacts/explore/...)")
+    add_app_options(explore)
     survey = commands.add_parser("survey", help="measure the releases a scenario loses on (both edges, confirmed) "
                                                 "and compare with the catalogue; exit 1 when they disagree")
     survey.add_argument("scenario", help="scenario id (see `clerk-harness list`)")

@@ -24,27 +24,38 @@ def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
     from fake_backend import FakeClerkServer
     from harness.explore import Explorer, explore_for
     from harness.findings import Finding, confirm
+    from harness.cli import app_from_args
     from harness.setup import ensure_browser, ensure_versions
+    from harness.user_app import start_app
     from harness.warm_browser import WarmBrowser
 
+    from harness.explore import RULES
+
+    unknown = [name for name in args.skip if name not in RULES]
+    if unknown:
+        raise HarnessError(f"--skip {unknown[0]!r}: not a step; the steps are {', '.join(RULES)}")
     finding_to_replay = Finding.read(Path(args.replay)) if args.replay else None
     if finding_to_replay is None and not args.clerk_js:
         raise HarnessError("explore needs --clerk-js VERSION (or --replay FINDING.json)")
     ensure_browser(config, progress=lambda _: None)
     version = ensure_versions(config, [args.clerk_js or finding_to_replay.version], progress=lambda _: None)[0]
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 31)
+    spec = app_from_args(args, config)
     with FakeClerkServer(backend_settings(config, version)) as server, sync_playwright() as playwright:
         browsers = WarmBrowser(playwright, config.browser)
+        app = start_app(spec, server) if spec is not None else None
         try:
             if finding_to_replay is not None:
-                return _replay(playwright, config, server.clerk, browsers, finding_to_replay, version, args)
+                return _replay(playwright, config, server.clerk, browsers, finding_to_replay, version, args, app)
             runs = None if args.minutes else (args.runs or DEFAULT_RUNS)
             budget = f"{args.minutes:g} minute(s)" if args.minutes else f"{runs} stories"
-            say(f"clerk-js {version}, seed {seed}, {budget}, up to {args.steps} steps a story"
-                + (", faults on every Frontend API route" if args.faults else " (add --faults for fault steps)"))
+            say(f"clerk-js {version}{f' in your app ({spec.command})' if spec else ''}, seed {seed}, {budget}, "
+                f"up to {args.steps} steps a story"
+                + (", faults on every Frontend API route" if args.faults else " (add --faults for fault steps)")
+                + (f", without {', '.join(args.skip)}" if args.skip else ""))
             database = None if args.seed is not None else config.root / ".cache" / "explore" / version
             explorer = Explorer(playwright, config, server.clerk, version, browsers, faults=args.faults,
-                                steps=args.steps, database=database, progress=say)
+                                steps=args.steps, database=database, skip=tuple(args.skip), app=app, progress=say)
             found = explore_for(explorer, runs=runs, minutes=args.minutes, first_seed=seed,
                                 keep_going=args.keep_going)
             coverage = explorer.coverage
@@ -61,7 +72,7 @@ def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
                                   coverage.first_loss_at if number == 1 else None)
                 folder = Path(args.artifacts) / finding.slug if args.artifacts else (
                     config.artifacts_dir / "explore" / finding.slug)
-                confirm(playwright, config, server.clerk, browsers, finding, folder)
+                confirm(playwright, config, server.clerk, browsers, finding, folder, app=app)
                 print(f"\nfinding {number} of {len(found)}"
                       + (f", after {coverage.first_loss_at} stories" if finding.found_after else "")
                       + f": {finding.describe()}")
@@ -73,20 +84,22 @@ def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
                 print(f"artifacts: {folder} (report.html, trace.zip, timeline, journal, finding.json, scenario.py)")
             return 1
         finally:
+            if app is not None:
+                app.stop()
             browsers.close()
 
 
 def _replay(playwright, config: HarnessConfig, backend, browsers, finding, version: str,
-            args: argparse.Namespace) -> int:
+            args: argparse.Namespace, app=None) -> int:
     from harness.findings import replay
-    from harness.report import render
 
     finding.version = version
     folder = Path(args.artifacts) if args.artifacts else finding.folder or config.artifacts_dir / "explore"
-    outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder / f"replay-{version}")
-    print(render(outcome, with_timeline=False).splitlines()[0].split(" (")[0]
-          + (": the story loses the session" if outcome.verdict == "lost" else ": the session held"))
-    for reason in outcome.reasons if outcome.verdict == "lost" else []:
+    outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder / f"replay-{version}", app=app)
+    said = {"lost": "LOST: the story loses the session", "error": "ERROR: the replay could not be carried out"}
+    print(f"{finding.slug} replayed on clerk-js {version} ({outcome.duration_s:.1f}s): "
+          f"{said.get(outcome.verdict, 'the session held')}")
+    for reason in outcome.reasons if outcome.verdict in said else []:
         print(f"  - {reason}")
     print(f"artifacts: {folder / f'replay-{version}'}")
     return 1 if outcome.verdict == "lost" else (2 if outcome.verdict == "error" else 0)

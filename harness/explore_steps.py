@@ -33,6 +33,9 @@ TOKEN_ONLY = ("empty-token", "wrapped-token")
 FAULTS: tuple[tuple[str, str], ...] = tuple((route, answer) for route in ROUTES for answer in ANSWERS
                                            if answer not in TOKEN_ONLY or route == "token")
 OUTAGE_STATUSES = ("500", "503")  # every Frontend API route at once, as in an incident
+FINE = "fine"
+TOKEN_ANSWERS = (FINE, *(a for r, a in FAULTS if r == "token"))
+CLIENT_ANSWERS = (FINE, *(a for r, a in FAULTS if r == "client"))
 ENDS_THE_SESSION = ("sign_out", "revoke_the_session")
 
 CODE: dict[str, str] = {
@@ -40,6 +43,7 @@ CODE: dict[str, str] = {
     "come_back_online": "story.come_back_online()",
     "let_the_token_age": "story.let_token_age_past_refresh()",
     "let_time_pass": f"story.settle({2 * POLLER_PERIOD_S})",
+    "let_the_token_come_due": "story.let_the_token_come_due()",
     "hide_and_show": "story.hide_and_show()",
     "focus_the_window": "story.focus_the_window()",
     "ask_for_a_token": "story.ask_for_a_token_and_let_it_run()",
@@ -62,7 +66,12 @@ class Step:
     args: tuple[str, ...] = ()  # a fault's (route, answer, "once" | "until-cleared")
 
     def __post_init__(self) -> None:
-        if self.kind == "fault":
+        if self.kind == "api_misbehaves":
+            token, client, times = (*self.args, "", "", "")[:3]
+            if (len(self.args) != 3 or token not in TOKEN_ANSWERS or client not in CLIENT_ANSWERS
+                    or times not in ("once", "until-cleared")):
+                raise ValueError(f"not an api_misbehaves step of the vocabulary: {self.args!r}")
+        elif self.kind == "fault":
             route, answer, times = (*self.args, "", "", "")[:3]
             if (route, answer) not in FAULTS or times not in ("once", "until-cleared") or len(self.args) != 3:
                 raise ValueError(f"not a fault step of the vocabulary: {self.args!r}")
@@ -71,15 +80,19 @@ class Step:
 
     @property
     def code(self) -> str:
-        if self.kind != "fault":
-            return CODE[self.kind]
-        route, answer, times = self.args
-        method, path = ROUTES[route]
-        once = ", times=1" if times == "once" else ""
-        return f'story.inject("{method}", "{path}"{once}){ANSWERS[answer]}'
+        if self.kind == "api_misbehaves":  # the API's new state (it replaces the faults that stood): the token
+            token, client, times = self.args  # route and GET /v1/client each answer their way as the token comes due
+            return "\n".join(["story.clear_faults()",
+                              *(_inject(route, answer, times) for route, answer in (("token", token), ("client", client))
+                                if answer != FINE), "story.let_the_token_come_due()"])
+        if self.kind == "fault":
+            return _inject(*self.args)
+        return CODE[self.kind]
 
     @property
     def label(self) -> str:
+        if self.kind == "api_misbehaves":
+            return f"as the token comes due: token route {self.args[0]}, client {self.args[1]} ({self.args[2]})"
         return self.kind if self.kind != "fault" else f"fault {self.args[0]} {self.args[1]} ({self.args[2]})"
 
     @property
@@ -93,6 +106,12 @@ class Step:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Step":
         return cls(str(data["kind"]), tuple(str(a) for a in data.get("args", [])))
+
+
+def _inject(route: str, answer: str, times: str) -> str:
+    method, path = ROUTES[route]
+    once = ", times=1" if times == "once" else ""
+    return f'story.inject("{method}", "{path}"{once}){ANSWERS[answer]}'
 
 
 def perform(story: Story, step: Step) -> None:

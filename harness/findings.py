@@ -18,6 +18,7 @@ from harness.explore_steps import Step, perform
 from harness.invariant import SessionGuard
 from harness.scenarios import Scenario
 from harness.story import Story
+from harness.user_app import RunningApp
 from harness.verdict import Outcome
 from harness.warm_browser import WarmBrowser
 
@@ -93,7 +94,7 @@ class Finding:
 
 
 def replay(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, browsers: WarmBrowser | None,
-           finding: Finding, artifacts: Path | None = None) -> Outcome:
+           finding: Finding, artifacts: Path | None = None, app: RunningApp | None = None) -> Outcome:
     """Run the finding's story once, judged by the oracle; it stops at the first step that breaks the
     invariant, as the exploration did (so the end state shows the loss)."""
     from harness.runner import run_scenario
@@ -113,18 +114,19 @@ def replay(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, br
                         lost_on=finding.version, story=story)
     backend.reset()
     return run_scenario(playwright, config, backend, scenario, finding.version, artifacts=artifacts,
-                        browsers=browsers, full_trace=False)
+                        browsers=browsers, full_trace=False, app=app)
 
 
 CONFIRMING_REPLAYS = 2
 
 
 def confirm(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, browsers: WarmBrowser | None,
-            finding: Finding, folder: Path, replays: int = CONFIRMING_REPLAYS) -> Finding:
+            finding: Finding, folder: Path, replays: int = CONFIRMING_REPLAYS, app: RunningApp | None = None) -> Finding:
     """Replay the minimal story (the first replay keeps its artifacts in `folder`) and write the finding
     there: finding.json, scenario.py, and the replay's report, trace, timeline and journal."""
     for number in range(replays):
-        outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder if number == 0 else None)
+        outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder if number == 0 else None,
+                         app=app)
         finding.replays.append(outcome.verdict)
     finding.write(folder)
     return finding

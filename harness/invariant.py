@@ -4,14 +4,17 @@ nobody ended it, `__session` is never removed, the app's server never sees the u
 step by step instead of once at the end.
 
 Signing out, revoking the session, and a 401 from the fake (an injected fault that says the session is
-gone) end the session legitimately: from then on nothing counts as a loss."""
+gone) end the session legitimately: from then on nothing counts as a loss. While injected faults still
+stand, the server refusing a token that could not be refreshed, and clerk-js failing to load, are the
+outage's doing, not a loss."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from harness.evidence import TokenWindow
 from harness.story import Story
-from harness.verdict import LOSS_RULES
+from harness.verdict import LOSS_RULES, api_refused, reload_rendered_signed_out, reload_without_user
 
 
 @dataclass
@@ -45,4 +48,26 @@ class SessionGuard:
             story.check_other_tabs()
         seen = replace(story.seen, user_at_end=state.user_id, status_at_end=state.status)
         removals = story.timeline.session_removals()
-        return [reason for rule in LOSS_RULES if (reason := rule(removals, seen))]
+        rules = LOSS_RULES
+        if self._the_api_still_fails():
+            rules = tuple(rule for rule in LOSS_RULES if rule not in self._excused(seen))
+        return [reason for rule in rules if (reason := rule(removals, seen))]
+
+    def _the_api_still_fails(self) -> bool:
+        return any(rule.action is not None and not rule.exhausted for rule in self.story.session.backend.faults.rules())
+
+    def _excused(self, seen) -> tuple:
+        """While injected faults still stand, what follows from the Frontend API failing is no client's
+        loss: a token that expired because it could not be refreshed (the server then refuses it), and
+        clerk-js failing to load on a reload. A removed cookie or a null `Clerk.user` still counts."""
+        excused: list = []
+        cookie = self.story.timeline.snapshot().get("__session")
+        try:
+            expired = bool(cookie) and TokenWindow.of(cookie).expires_at <= self.story.session.clock.now()
+        except Exception:  # noqa: BLE001 - not a token at all (an empty or wrapped one written): no excuse
+            expired = False
+        if expired:
+            excused += [api_refused, reload_rendered_signed_out]
+        if seen.load_failure_after_reload:
+            excused.append(reload_without_user)
+        return tuple(excused)

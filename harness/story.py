@@ -202,6 +202,25 @@ class Story:
             self._wait_for_poller_tick("response", hit)
         self.keeper.collect_fault_hits()
 
+    def let_the_token_come_due(self) -> None:
+        """Online, virtual time runs to the session token's refresh point and a poller period past it, as
+        in a tab left open: clerk-js refreshes the token (through any fault that stands)."""
+        cookie = self.timeline.snapshot().get("__session")
+        if not cookie:
+            raise HarnessError("no __session token to come due")
+        token = TokenWindow.of(cookie)
+        journal = self.session.backend.journal
+        since = journal.last_seq
+
+        def refreshed() -> bool:  # 5.x refreshes up to two poller periods after the 6.x refresh point
+            return self._now() >= token.refresh_due_at and any(
+                TOKEN_ROUTE in e.path for e in journal.entries(since))
+
+        target = token.refresh_due_at + 2 * POLLER_PERIOD_S + 1
+        self.session.clock.advance(self.page, max(target - self._now(), 1), until=refreshed,
+                                   quiet_until=token.refresh_due_at - POLLER_PERIOD_S)
+        self.timeline.mark("the token came due")
+
     def let_an_expired_token_be_replaced(self) -> None:
         """Online, a `__session` token that expired (a long outage) is clerk-js's to replace before the app
         judges it: up to two session-poller periods of virtual time, ended as soon as it is fresh."""

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.cli import main
-from harness.explore import Coverage, _contains
+from harness.explore import Coverage, _contains, cause
 from harness.explore_steps import FAULTS, Step
 from harness.findings import Finding
 
@@ -56,6 +56,17 @@ def test_a_story_holding_a_known_finding_is_recognised():
     known = [Step("go_offline"), Step("ask_for_a_token")]
     assert _contains([Step("hide_and_show"), Step("go_offline"), Step("reload"), Step("ask_for_a_token")], known)
     assert not _contains([Step("ask_for_a_token"), Step("go_offline")], known)
+
+
+def test_a_finding_is_known_by_its_cause_whatever_sets_it_off():
+    offline = [Step("go_offline"), Step("ask_for_a_token")]
+    assert cause(offline) == [Step("go_offline")]
+    assert _contains(cause([Step("reload"), Step("go_offline"), Step("let_the_token_age")]), cause(offline))
+    rate_limited = [Step("fault", ("token", "429", "until-cleared")), Step("fault", ("client", "500", "once")),
+                    Step("let_the_token_come_due")]
+    assert cause(rate_limited) == [Step("fault", ("token", "429", "once")), Step("fault", ("client", "500", "once"))]
+    assert not _contains(cause(rate_limited), cause(offline))
+    assert cause([Step("reload")]) == [Step("reload")]  # no cause: the story itself
 
 
 def test_coverage_says_what_was_tried():
