@@ -415,8 +415,15 @@ TRIGGERS = ("ask_for_a_token", "let_the_token_age", "let_the_token_come_due", "l
 def cause(steps: list[Step]) -> list[Step]:
     """What sets a loss up, without what merely sets it off: the outages and faults of a story (a fault
     once or until cleared alike), or the whole story when it has none."""
-    causes = [Step(s.kind, (*s.args[:2], "once")) if s.kind in ("fault", "api_misbehaves") else s
-              for s in steps if s.kind not in TRIGGERS]
+    causes: list[Step] = []
+    for step in steps:
+        if step.kind == "api_misbehaves":  # each route's answer is a cause of its own; "fine" is none
+            causes += [Step("fault", (route, answer, "once")) for route, answer in zip(("token", "client"), step.args)
+                       if answer != FINE]
+        elif step.kind == "fault":
+            causes.append(Step("fault", (*step.args[:2], "once")))
+        elif step.kind not in TRIGGERS:
+            causes.append(step)
     return causes or list(steps)
 
 

@@ -85,8 +85,7 @@ class Finding:
         return folder
 
     def describe(self) -> str:
-        story = "\n".join(f"  {n}. {line}" for n, step in enumerate(self.steps, start=1)
-                          for line in step.code.splitlines()[-1:])
+        story = "\n".join(f"  {n}. {step.label}" for n, step in enumerate(self.steps, start=1))
         replayed = (f"replayed {len(self.replays)} time(s): {', '.join(self.replays)}"
                     + (" (deterministic)" if self.reproduced else " (NOT reproduced every time)"))
         return (f"session loss on clerk-js {self.version} (seed {self.seed}), minimal story of {len(self.steps)} "

@@ -5,8 +5,8 @@ step by step instead of once at the end.
 
 Signing out, revoking the session, and a 401 from the fake (an injected fault that says the session is
 gone) end the session legitimately: from then on nothing counts as a loss. While injected faults still
-stand, the server refusing a token that could not be refreshed, and clerk-js failing to load, are the
-outage's doing, not a loss."""
+stand (or answered a request during the last step), the server refusing a token that could not be
+refreshed, and clerk-js failing to load, are the outage's doing, not a loss."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ class SessionGuard:
     story: Story
     journal_start: int
     ended: str | None = None  # why the session ended legitimately, once it has
+    checked_up_to: int = 0  # the journal as far as the last check saw it
 
     @classmethod
     def of(cls, story: Story) -> "SessionGuard":
-        return cls(story, story.session.backend.journal.last_seq)
+        seq = story.session.backend.journal.last_seq
+        return cls(story, seq, checked_up_to=seq)
 
     def session_ended(self, why: str) -> None:
         if self.ended is None:
@@ -35,6 +37,7 @@ class SessionGuard:
     def violations(self) -> list[str]:
         """Why the session counts as lost now (empty while it holds, or once it ended legitimately)."""
         story = self.story
+        since, self.checked_up_to = self.checked_up_to, story.session.backend.journal.last_seq
         if self.ended is None:
             refused = [e for e in story.session.backend.journal.entries(self.journal_start)
                        if e.faulted and e.status == 401]
@@ -49,17 +52,21 @@ class SessionGuard:
         seen = replace(story.seen, user_at_end=state.user_id, status_at_end=state.status)
         removals = story.timeline.session_removals()
         rules = LOSS_RULES
-        if self._the_api_still_fails():
+        if self._the_api_failed_or_fails(since):
             rules = tuple(rule for rule in LOSS_RULES if rule not in self._excused(seen))
         return [reason for rule in rules if (reason := rule(removals, seen))]
 
-    def _the_api_still_fails(self) -> bool:
-        return any(rule.action is not None and not rule.exhausted for rule in self.story.session.backend.faults.rules())
+    def _the_api_failed_or_fails(self, since: int) -> bool:
+        """A fault answered a request since the last check, or one still stands."""
+        backend = self.story.session.backend
+        return (any(entry.faulted for entry in backend.journal.entries(since))
+                or any(rule.action is not None and not rule.exhausted for rule in backend.faults.rules()))
 
     def _excused(self, seen) -> tuple:
         """While injected faults still stand, what follows from the Frontend API failing is no client's
-        loss: a token that expired because it could not be refreshed (the server then refuses it), and
-        clerk-js failing to load on a reload. A removed cookie or a null `Clerk.user` still counts."""
+        loss: a token that expired because it could not be refreshed (the server then refuses it, or asks
+        for a refresh on a reload), and clerk-js failing to load on a reload. A removed cookie or a null
+        `Clerk.user` still counts."""
         excused: list = []
         cookie = self.story.timeline.snapshot().get("__session")
         try:
@@ -68,6 +75,8 @@ class SessionGuard:
             expired = False
         if expired:
             excused += [api_refused, reload_rendered_signed_out]
+        elif seen.server_auth_after_reload == "needs_refresh":  # the token it reloaded with had expired
+            excused.append(reload_rendered_signed_out)
         if seen.load_failure_after_reload:
             excused.append(reload_without_user)
         return tuple(excused)

@@ -67,6 +67,10 @@ def test_a_finding_is_known_by_its_cause_whatever_sets_it_off():
     assert cause(rate_limited) == [Step("fault", ("token", "429", "once")), Step("fault", ("client", "500", "once"))]
     assert not _contains(cause(rate_limited), cause(offline))
     assert cause([Step("reload")]) == [Step("reload")]  # no cause: the story itself
+    empty_token = [Step("api_misbehaves", ("empty-token", "fine", "once"))]
+    assert cause(empty_token) == [Step("fault", ("token", "empty-token", "once"))]  # "fine" is no cause
+    assert _contains(cause([Step("api_misbehaves", ("empty-token", "429", "until-cleared"))]), cause(empty_token))
+    assert not _contains(cause([Step("api_misbehaves", ("429", "500", "once"))]), cause(empty_token))
 
 
 def test_coverage_says_what_was_tried():
