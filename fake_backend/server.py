@@ -39,6 +39,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def refuse_unless_allowed(host: str, allow_remote: bool) -> None:
+    if not is_loopback(host) and not allow_remote:
+        raise RemoteBindRefused(f"{host} is not a loopback address: anyone who reaches it could drive the "
+                                "control API; allow it explicitly (--allow-remote), which then requires a token")
+
+
 @dataclass(frozen=True)
 class Binding:
     """Where a fake listens: loopback by default; beyond it only with `allow_remote`, and then its control
@@ -50,9 +56,7 @@ class Binding:
 
     @classmethod
     def of(cls, host: str, allow_remote: bool) -> "Binding":
-        if not is_loopback(host) and not allow_remote:
-            raise RemoteBindRefused(f"{host} is not a loopback address: anyone who reaches it could drive the "
-                                    "control API; allow it explicitly (--allow-remote), which then requires a token")
+        refuse_unless_allowed(host, allow_remote)
         return cls(host, allow_remote, None if is_loopback(host) else secrets.token_urlsafe(24))
 
     def server(self, settings: BackendSettings | None = None, port: int = 0) -> "FakeClerkServer":
@@ -68,10 +72,7 @@ class FakeClerkServer:
 
     def __init__(self, settings: BackendSettings | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  allow_remote: bool = False, control_token: str | None = None) -> None:
-        if not is_loopback(host) and not allow_remote:
-            raise RemoteBindRefused(f"{host} is not a loopback address: anyone who reaches it could drive the "
-                                    "control API; allow it explicitly (serve --allow-remote), which then requires "
-                                    "a token")
+        refuse_unless_allowed(host, allow_remote)
         self.clerk = FakeClerk(settings)
         self.control_token = (control_token or secrets.token_urlsafe(24)) if not is_loopback(host) else None
         self.app = create_app(self.clerk, control_token=self.control_token)

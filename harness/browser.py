@@ -109,10 +109,9 @@ NO_EGRESS_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXC
 PROFILE_PREFIX = "clerk-harness-profile-"
 
 
-def remote_browser_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """The flags of the harness's own Chromium, for one started elsewhere (`clerk-harness browser-flags`):
-    the same profile and no egress, except to the addresses it must `reach` (the fake's --fake-host).
-    The remote-debugging flags and the profile folder are the starter's to add."""
+def harness_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The flags every Chromium of the harness runs with: no egress (except to the addresses it must
+    `reach`, a fake beyond loopback), the window, headless or not, and the configured (profiled) args."""
     hosts = [address.strip("[]") for address in reach]
     flags = []
     for flag in NO_EGRESS_ARGS:
@@ -125,20 +124,22 @@ def remote_browser_flags(config: BrowserConfig, reach: list[str] | tuple[str, ..
     flags += [f"--window-size={width},{height}", "--no-default-browser-check"]
     if config.headless:
         flags.append("--headless")
-    return [*flags, *[arg for arg in _apply_profile(config).args if arg not in flags]]
+    return [*flags, *[arg for arg in config.args if arg not in flags]]
+
+
+def remote_browser_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The harness's own flags for a Chromium started elsewhere (`clerk-harness browser-flags`); the
+    remote-debugging flags and the profile folder are the starter's to add."""
+    return harness_flags(_apply_profile(config), reach)
 
 
 def _chromium_command(executable: str, config: BrowserConfig, profile: str) -> list[str]:
     """DevTools listens on a free loopback port only; the sandbox is off only where it cannot run (root)."""
-    width, height = config.window_size
     command = [executable, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-               f"--user-data-dir={profile}", f"--window-size={width},{height}", "--no-default-browser-check",
-               *NO_EGRESS_ARGS]
+               f"--user-data-dir={profile}"]
     if os.geteuid() == 0:
         command.append("--no-sandbox")
-    if config.headless:
-        command.append("--headless")
-    return [*command, *config.args, "about:blank"]
+    return [*command, *harness_flags(config), "about:blank"]
 
 
 def remove_stale_profiles() -> int:

@@ -26,7 +26,7 @@ from playwright.sync_api import Playwright
 from fake_backend.backend import FakeClerk
 from harness.config import HarnessConfig
 from harness.errors import HarnessError
-from harness.explore_steps import CLIENT_ANSWERS, CODE, FAULTS, FINE, OUTAGE_STATUSES, TOKEN_ANSWERS, Step, perform
+from harness.explore_steps import CLIENT_ANSWERS, CODE, FAULTS, FINE, OUTAGE_STATUSES, TOKEN_ANSWERS, Step
 from harness.invariant import SessionGuard
 from harness.session import HarnessSession
 from harness.story import Story
@@ -169,15 +169,12 @@ class Explorer:
                     self.coverage.faults_injected[(route, answer)] += 1
         elif step.kind.startswith("api_outage_"):
             self.coverage.faults_injected[("every route", step.kind.rsplit("_", 1)[1])] += 1
-        run.story.timeline.mark(f"explore step {len(run.steps)}: {step.label}")
         try:
-            perform(run.story, step)
+            run.guard.play(step, len(run.steps))
         except (HarnessError, PlaywrightError) as error:  # the harness could not carry it out: not a finding
             self.coverage.not_carried_out += 1
             self.progress(f"a step could not be carried out ({step.label}): {str(error).splitlines()[0]}")
             reject()
-        if step.ends_the_session:
-            run.guard.session_ended(step.kind.replace("_", " "))
 
     def check(self, run: Run) -> None:
         reasons = run.guard.violations()

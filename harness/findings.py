@@ -14,7 +14,7 @@ from playwright.sync_api import Playwright
 from fake_backend.backend import FakeClerk
 from harness.config import HarnessConfig
 from harness.errors import HarnessError
-from harness.explore_steps import Step, perform
+from harness.explore_steps import Step
 from harness.invariant import SessionGuard
 from harness.scenarios import Scenario
 from harness.story import Story
@@ -102,10 +102,7 @@ def replay(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, br
         story.sign_in()
         guard = SessionGuard.of(story)
         for number, step in enumerate(finding.steps, start=1):
-            story.timeline.mark(f"explore step {number}: {step.label}")
-            perform(story, step)
-            if step.ends_the_session:
-                guard.session_ended(step.kind.replace("_", " "))
+            guard.play(step, number)
             if guard.violations():
                 return
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from harness.evidence import TokenWindow
+from harness.explore_steps import Step, perform
 from harness.story import Story
 from harness.verdict import LOSS_RULES, api_refused, reload_rendered_signed_out, reload_without_user
 
@@ -28,6 +29,13 @@ class SessionGuard:
     def of(cls, story: Story) -> "SessionGuard":
         seq = story.session.backend.journal.last_seq
         return cls(story, seq, checked_up_to=seq)
+
+    def play(self, step: Step, number: int) -> None:
+        """Run a story's `number`-th step, noting when it ends the session on purpose."""
+        self.story.timeline.mark(f"explore step {number}: {step.label}")
+        perform(self.story, step)
+        if step.ends_the_session:
+            self.session_ended(step.kind.replace("_", " "))
 
     def session_ended(self, why: str) -> None:
         if self.ended is None:
