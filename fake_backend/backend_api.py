@@ -31,13 +31,13 @@ def clerk_of(request: Request) -> FakeClerk:
 
 
 @router.get("/jwks")
-def jwks(request: Request) -> dict[str, Any]:
+async def jwks(request: Request) -> dict[str, Any]:
     require_secret_key(request)
     return clerk_of(request).tokens.jwks()
 
 
 @router.get("/clients/handshake_payload")
-def handshake_payload(request: Request, nonce: str = Query(min_length=1, max_length=200)) -> dict[str, Any]:
+async def handshake_payload(request: Request, nonce: str = Query(min_length=1, max_length=200)) -> dict[str, Any]:
     require_secret_key(request)
     directives = clerk_of(request).handshakes.take(nonce)
     if directives is None:
@@ -47,7 +47,7 @@ def handshake_payload(request: Request, nonce: str = Query(min_length=1, max_len
 
 
 @router.get("/users/{user_id}")
-def user(request: Request, user_id: str) -> dict[str, Any]:
+async def user(request: Request, user_id: str) -> dict[str, Any]:
     require_secret_key(request)
     found = clerk_of(request).state.users.get(user_id)
     if found is None:
@@ -56,7 +56,7 @@ def user(request: Request, user_id: str) -> dict[str, Any]:
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-def not_in_the_fake(request: Request, rest: str) -> None:
+async def not_in_the_fake(request: Request, rest: str) -> None:
     error = no_route(request, "Backend API route", router.routes)
     if error.status == 405:
         raise error

@@ -17,7 +17,7 @@ from fake_backend.settings import CONTROL_PREFIX
 from fake_backend.faults import MAX_PATTERN
 from fake_backend.waiters import until_disconnected
 
-def require_token(request: Request) -> None:
+async def require_token(request: Request) -> None:
     """Beyond loopback the control API answers only to the token the server printed at start."""
     token = request.app.state.control_token
     if token is None:
@@ -36,7 +36,7 @@ def clerk_of(request: Request) -> FakeClerk:
 
 
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
-def docs(request: Request) -> HTMLResponse:
+async def docs(request: Request) -> HTMLResponse:
     """Every control route with its description, from the OpenAPI schema: one page, nothing fetched."""
     rows = []
     for path, operations in request.app.openapi()["paths"].items():
@@ -64,14 +64,14 @@ class ClockStep(BaseModel):
 
 
 @router.get("/health")
-def health(request: Request) -> dict[str, Any]:
+async def health(request: Request) -> dict[str, Any]:
     clerk = clerk_of(request)
     return {"ok": True, "clerk_js_version": clerk.settings.clerk_js_version,
             "publishable_key": clerk.settings.publishable_key}
 
 
 @router.post("/users", status_code=201)
-def create_user(request: Request, user: NewUser) -> dict[str, Any]:
+async def create_user(request: Request, user: NewUser) -> dict[str, Any]:
     try:
         created = clerk_of(request).create_user(user.email, user.password, user.first_name, user.last_name)
     except ValueError as error:
@@ -80,13 +80,13 @@ def create_user(request: Request, user: NewUser) -> dict[str, Any]:
 
 
 @router.get("/journal")
-def journal(request: Request, since: int = Query(0, ge=0)) -> dict[str, Any]:
+async def journal(request: Request, since: int = Query(0, ge=0)) -> dict[str, Any]:
     entries = clerk_of(request).journal.entries(since)
     return {"entries": [e.to_dict() for e in entries]}
 
 
 @router.get("/sessions")
-def sessions(request: Request) -> dict[str, Any]:
+async def sessions(request: Request) -> dict[str, Any]:
     clerk = clerk_of(request)
     with clerk.state.lock:
         return {"sessions": [{"id": s.id, "user_id": s.user_id, "status": s.status, "client_id": s.client_id}
@@ -94,7 +94,7 @@ def sessions(request: Request) -> dict[str, Any]:
 
 
 @router.post("/sessions/{session_id}/revoke")
-def revoke(request: Request, session_id: str) -> dict[str, Any]:
+async def revoke(request: Request, session_id: str) -> dict[str, Any]:
     clerk = clerk_of(request)
     if session_id not in clerk.state.sessions:
         raise ClerkAPIError(404, "resource_not_found", f"No session {session_id!r}.")
@@ -103,25 +103,25 @@ def revoke(request: Request, session_id: str) -> dict[str, Any]:
 
 
 @router.get("/clock")
-def clock(request: Request) -> dict[str, Any]:
+async def clock(request: Request) -> dict[str, Any]:
     clerk = clerk_of(request)
     return {"now": clerk.clock.now(), "offset_s": clerk.clock.offset_s}
 
 
 @router.post("/clock/advance")
-def advance_clock(request: Request, step: ClockStep) -> dict[str, Any]:
+async def advance_clock(request: Request, step: ClockStep) -> dict[str, Any]:
     clerk = clerk_of(request)
     clerk.clock.advance(step.seconds)
     return {"now": clerk.clock.now(), "offset_s": clerk.clock.offset_s}
 
 
 @router.get("/jwks")
-def jwks(request: Request) -> dict[str, Any]:
+async def jwks(request: Request) -> dict[str, Any]:
     return clerk_of(request).tokens.jwks()
 
 
 @router.get("/env")
-def sdk_env(request: Request) -> dict[str, Any]:
+async def sdk_env(request: Request) -> dict[str, Any]:
     """The environment variables an SDK server (Express, Next.js) needs to use this fake."""
     return {"env": clerk_of(request).sdk_env()}
 
@@ -144,7 +144,7 @@ class Release(BaseModel):
 
 
 @router.post("/faults", status_code=201)
-def add_fault(request: Request, fault: NewFault) -> dict[str, Any]:
+async def add_fault(request: Request, fault: NewFault) -> dict[str, Any]:
     faults = clerk_of(request).faults
     try:
         rule = faults.on(fault.method, fault.path, times=fault.times)
@@ -170,26 +170,26 @@ def add_fault(request: Request, fault: NewFault) -> dict[str, Any]:
 
 
 @router.get("/faults")
-def list_faults(request: Request) -> dict[str, Any]:
+async def list_faults(request: Request) -> dict[str, Any]:
     faults = clerk_of(request).faults
     return {"faults": [r.to_dict() for r in faults.rules()], "unmet": [r.id for r in faults.unmet()]}
 
 
 @router.delete("/faults")
-def clear_faults(request: Request) -> dict[str, Any]:
+async def clear_faults(request: Request) -> dict[str, Any]:
     clerk_of(request).faults.clear()
     return {"ok": True}
 
 
 @router.delete("/faults/{rule_id}")
-def remove_fault(request: Request, rule_id: int) -> dict[str, Any]:
+async def remove_fault(request: Request, rule_id: int) -> dict[str, Any]:
     if not clerk_of(request).faults.remove(rule_id):
         raise ClerkAPIError(404, "resource_not_found", f"No fault #{rule_id}.")
     return {"ok": True}
 
 
 @router.post("/faults/{rule_id}/release")
-def release_fault(request: Request, rule_id: int, release: Release | None = None) -> dict[str, Any]:
+async def release_fault(request: Request, rule_id: int, release: Release | None = None) -> dict[str, Any]:
     rule = clerk_of(request).faults.get(rule_id)
     if rule is None or rule.latch is None:
         raise ClerkAPIError(404, "resource_not_found", f"No hanging fault #{rule_id}.")
@@ -215,11 +215,11 @@ async def wait_for_requests(request: Request, path: str = Query("/**", pattern=r
 
 
 @router.post("/reset")
-def reset(request: Request) -> dict[str, Any]:
+async def reset(request: Request) -> dict[str, Any]:
     clerk_of(request).reset()
     return {"ok": True}
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-def unknown(request: Request, rest: str) -> None:
+async def unknown(request: Request, rest: str) -> None:
     raise no_route(request, "control route", router.routes)

@@ -54,20 +54,20 @@ def session_of_client(request: Request, session_id: str) -> tuple[Client, Sessio
 
 @router.get("/environment")
 @router.patch("/environment")
-def environment(request: Request, response: Response) -> dict[str, Any]:
+async def environment(request: Request, response: Response) -> dict[str, Any]:
     """Production instances GET it; development ones (`pk_test_`) PATCH it: answer as each expects."""
     no_store(response)
     return environment_json(clerk_of(request).settings, development=request.method == "PATCH")
 
 
 @router.post("/dev_browser")
-def dev_browser(response: Response) -> dict[str, Any]:
+async def dev_browser(response: Response) -> dict[str, Any]:
     no_store(response)
     return {"object": "dev_browser", "id": new_id("dvb")}
 
 
 @router.get("/client")
-def get_client(request: Request, response: Response) -> dict[str, Any]:
+async def get_client(request: Request, response: Response) -> dict[str, Any]:
     no_store(response)
     clerk, client = clerk_of(request), current_client(request)
     set_client_uat(response, clerk, client)
@@ -75,7 +75,7 @@ def get_client(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.get("/client/handshake")
-def handshake(request: Request, redirect_url: Annotated[str, Query(min_length=1, max_length=4096)],
+async def handshake(request: Request, redirect_url: Annotated[str, Query(min_length=1, max_length=4096)],
               suffixed_cookies: bool = True, format: str = "nonce") -> RedirectResponse:
     """Clerk's handshake for SDK servers: 307 back to `redirect_url` (an app under test, or this origin)
     with a one-time `__clerk_handshake_nonce` whose directives set or clear `__session`/`__client_uat`."""
@@ -100,7 +100,7 @@ def handshake(request: Request, redirect_url: Annotated[str, Query(min_length=1,
 
 
 @well_known.get("/npm/@clerk/clerk-js@{spec}/dist/{asset:path}", include_in_schema=False)
-def clerk_js_for_sdks(request: Request, spec: str, asset: str) -> FileResponse:
+async def clerk_js_for_sdks(request: Request, spec: str, asset: str) -> FileResponse:
     """Where SDKs load clerk-js from through a proxy URL. Whatever version or range the SDK asks for, the
     version under test is served (`settings.clerk_js_version`): that is the point of the run."""
     from fake_backend.pages import serve_bundle_file
@@ -110,7 +110,7 @@ def clerk_js_for_sdks(request: Request, spec: str, asset: str) -> FileResponse:
 
 
 @router.put("/client")
-def create_client(request: Request, response: Response) -> dict[str, Any]:
+async def create_client(request: Request, response: Response) -> dict[str, Any]:
     clerk = clerk_of(request)
     client = current_client(request) or clerk.state.new_client(clerk.clock.now_ms())
     set_client_cookie(response, client)
@@ -120,7 +120,7 @@ def create_client(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.delete("/client")
-def destroy_client(request: Request, response: Response) -> dict[str, Any]:
+async def destroy_client(request: Request, response: Response) -> dict[str, Any]:
     clerk = clerk_of(request)
     client = current_client(request)
     if client is not None:
@@ -142,7 +142,7 @@ def set_client_uat(response: Response, clerk: FakeClerk, client: Client | None) 
 
 
 @router.post("/client/sign_ins")
-def sign_in(request: Request, response: Response,
+async def sign_in(request: Request, response: Response,
             identifier: Annotated[str, Form(min_length=1)],
             password: Annotated[str | None, Form()] = None,
             strategy: Annotated[str | None, Form()] = None) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def sign_in(request: Request, response: Response,
 
 @router.post("/client/sessions/{session_id}/tokens")
 @router.post("/client/sessions/{session_id}/tokens/{template}")
-def session_token(request: Request, response: Response, session_id: str, template: str | None = None) -> dict[str, Any]:
+async def session_token(request: Request, response: Response, session_id: str, template: str | None = None) -> dict[str, Any]:
     clerk = clerk_of(request)
     _, session = session_of_client(request, session_id)
     if template is not None:
@@ -181,7 +181,7 @@ def session_token(request: Request, response: Response, session_id: str, templat
 
 @router.post("/client/sessions/{session_id}/touch")
 @router.patch("/client/sessions/{session_id}/touch")
-def touch(request: Request, response: Response, session_id: str) -> dict[str, Any]:
+async def touch(request: Request, response: Response, session_id: str) -> dict[str, Any]:
     clerk = clerk_of(request)
     client, session = session_of_client(request, session_id)
     session.last_active_at_ms = clerk.clock.now_ms()
@@ -196,7 +196,7 @@ def end_all_sessions(clerk: FakeClerk, client: Client) -> None:
 
 
 @router.delete("/client/sessions")
-def sign_out(request: Request, response: Response) -> dict[str, Any]:
+async def sign_out(request: Request, response: Response) -> dict[str, Any]:
     clerk = clerk_of(request)
     client = current_client(request)
     if client is None:
@@ -210,7 +210,7 @@ def sign_out(request: Request, response: Response) -> dict[str, Any]:
 
 @router.post("/client/sessions/{session_id}/end")
 @router.post("/client/sessions/{session_id}/remove")
-def end_session(request: Request, response: Response, session_id: str) -> dict[str, Any]:
+async def end_session(request: Request, response: Response, session_id: str) -> dict[str, Any]:
     clerk = clerk_of(request)
     client, session = session_of_client(request, session_id)
     status = "removed" if request.url.path.endswith("/remove") else "ended"
@@ -223,16 +223,16 @@ def end_session(request: Request, response: Response, session_id: str) -> dict[s
 
 @router.get("/jwks")
 @well_known.get("/.well-known/jwks.json")
-def jwks(request: Request, response: Response) -> dict[str, Any]:
+async def jwks(request: Request, response: Response) -> dict[str, Any]:
     no_store(response)
     return clerk_of(request).tokens.jwks()
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-def not_found(request: Request, rest: str) -> None:
+async def not_found(request: Request, rest: str) -> None:
     raise no_route(request, "route", router.routes)
 
 
 @well_known.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-def outside_v1(request: Request, rest: str) -> None:
+async def outside_v1(request: Request, rest: str) -> None:
     raise no_route(request, "route", well_known.routes)

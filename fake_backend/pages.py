@@ -55,7 +55,7 @@ def bundle_dir(clerk: FakeClerk, version: str) -> Path:
 
 
 @router.get("/", response_class=HTMLResponse)
-def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern),
+async def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern),
              instance: Literal["live", "test"] | None = None) -> HTMLResponse:
     """`?clerk_js=V` picks the bundle; `?instance=test` a development instance (`pk_test_` key)."""
     clerk = clerk_of(request)
@@ -75,7 +75,7 @@ def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSIO
 
 
 @router.get("/api/me")
-def me(request: Request) -> JSONResponse:
+async def me(request: Request) -> JSONResponse:
     check = check_request(request)
     body: dict[str, Any] = {"state": check.state, "reason": check.reason,
                             "user_id": check.user_id, "session_id": check.session_id}
@@ -83,7 +83,7 @@ def me(request: Request) -> JSONResponse:
 
 
 @router.get("/clerk-js/{version}/{asset:path}")
-def clerk_js_asset(request: Request, version: str, asset: str) -> FileResponse:
+async def clerk_js_asset(request: Request, version: str, asset: str) -> FileResponse:
     return serve_bundle_file(clerk_of(request), version, asset, cacheable=True)
 
 
@@ -99,5 +99,5 @@ def serve_bundle_file(clerk: FakeClerk, version: str, asset: str, *, cacheable: 
 
 
 @router.get("/favicon.ico")
-def favicon() -> Response:
+async def favicon() -> Response:
     return Response(status_code=204, headers=NO_STORE)

@@ -86,7 +86,9 @@ class FakeClerkServer:
         self.port = self._socket.getsockname()[1]
         self.clerk.origin = self.origin
         self.clerk.connection_dropper = self._drop_connection
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        # Browsers reach the fake directly (no proxy headers to trust); httptools parses when installed.
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False,
+                                server_header=False)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

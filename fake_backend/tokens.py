@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
-
+from fake_backend import signing_keys
 from fake_backend.clock import ServerClock
 
 AuthState = Literal["signed_in", "signed_out", "needs_refresh"]
@@ -42,7 +41,7 @@ class TokenIssuer:
         self.ttl_seconds = ttl_seconds
         self.clock = clock
         self.kid = f"ins_{secrets.token_hex(12)}"
-        self._private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._private_key = signing_keys.take()
         public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._private_key.public_key()))
         public_jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
         self._jwks = {"keys": [public_jwk]}

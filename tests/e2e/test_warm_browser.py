@@ -68,6 +68,8 @@ def test_nothing_of_one_run_reaches_the_next(clerk_warm_browser, fake_clerk):
         journal_mark = fake_clerk.journal.last_seq
         second.page.evaluate("new BroadcastChannel('left').postMessage('anyone?')")
         second.page.evaluate("fetch('/api/me?heard=nothing')")  # a request after the message
+        # fetch() settles on the headers; the journal records the request once its answer is sent.
+        fake_clerk.journal.wait_for(lambda e: e.query.get("heard") == "nothing", since=journal_mark)
         heard = [e.query.get("heard") for e in fake_clerk.journal.entries(journal_mark)]
         assert heard == ["nothing"], heard
     finally:
