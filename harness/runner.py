@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from harness.verdict import Observations, Outcome, judge
 
 def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: "str | Scenario",
                  version: str, *, artifacts: Path | None = None, app: RunningApp | None = None,
-                 browsers: WarmBrowser | None = None, full_trace: bool = True) -> Outcome:
+                 browsers: WarmBrowser | None = None, full_trace: bool = True,
+                 hold: "list[HeldArtifacts] | None" = None) -> Outcome:
     """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
 
     `scenario_id` names a catalogue scenario, or is a Scenario of its own (an explored story's replay).
@@ -33,7 +35,10 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
 
     With `artifacts`, that folder receives result.json, timeline.json, journal.json, trace.zip (a
     Playwright trace), screenshot.png and report.html. `full_trace=False` keeps the trace's actions,
-    network and console but not its DOM snapshots and screencast, which cost about 0.2 s of CPU a run."""
+    network and console but not its DOM snapshots and screencast, which cost about 0.2 s of CPU a run.
+    With `hold` (a list), the artifacts wait for a decision: the run keeps its browser leased, its
+    Outcome already names the paths, and a HeldArtifacts is appended whose `settle(keep)` writes or
+    discards them and hands the browser back (pytest's "on-failure" keeps them only for a failed test)."""
     scenario = scenario_id if isinstance(scenario_id, Scenario) else get_scenario(scenario_id)
     started = time.monotonic()
     journal_start = backend.journal.last_seq
@@ -80,15 +85,53 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             full_timeline = session.timeline.render(full=True)
             outcome.visibility_mode = session.browser.visibility_mode
             outcome.chart = chart_of(session, outcome.journal)
-            if artifacts is not None:
-                _keep_artifacts(session, outcome, artifacts)
-                (artifacts / "timeline.txt").write_text(full_timeline)
         if artifacts is not None:
-            _write_results(outcome, artifacts, scenario.expected(version, config.browser.profile))
+            held = HeldArtifacts(session, outcome, artifacts, scenario.expected(version, config.browser.profile),
+                                 full_timeline if session is not None else None)
+            session = None  # from here on `held.settle` hands the browser back
+            if hold is not None and held.session is not None:
+                outcome.artifacts.update(held.paths())
+                hold.append(held)  # leased on until the decision
+            else:
+                held.settle(keep=True)
         return outcome
     finally:  # Ctrl-C, SIGTERM or a crash included: the browser never outlives its run
         if session is not None:
             session.close()
+
+
+@dataclass
+class HeldArtifacts:
+    """A finished run whose artifacts are not written yet, its browser still leased. Writing them (the
+    trace's zip above all) costs about 0.1 s and 0.2 s of CPU a run, wasted when nobody will look."""
+
+    session: HarnessSession | None
+    outcome: Outcome
+    folder: Path
+    expected: str
+    full_timeline: str | None
+
+    def paths(self) -> dict[str, str]:
+        names = {"screenshot": "screenshot.png", "trace": "trace.zip", "report": "report.html",
+                 **{name: f"{name}.json" for name in ("result", "timeline", "journal")}}
+        return {name: str(self.folder / file) for name, file in names.items()}
+
+    def settle(self, keep: bool) -> None:
+        """Write the artifacts (`keep`) or drop them; then hand the browser back (which ends an unsaved trace)."""
+        try:
+            if not keep:
+                self.outcome.artifacts.clear()
+                return
+            if self.session is not None:
+                _keep_artifacts(self.session, self.outcome, self.folder)
+            if self.full_timeline is not None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / "timeline.txt").write_text(self.full_timeline)
+            _write_results(self.outcome, self.folder, self.expected)
+        finally:
+            session, self.session = self.session, None
+            if session is not None:
+                session.close()
 
 
 def chart_of(session: HarnessSession, journal: list[dict[str, Any]]) -> dict[str, Any]:

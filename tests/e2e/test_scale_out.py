@@ -94,6 +94,10 @@ def test_a_real_sign_out_is_reported(run_clerk_scenario):
 def test_a_story_that_fails(clerk_page, network, session_cookie):
     clerk_page.sign_out()
     session_cookie.assert_never_removed()
+
+@pytest.mark.clerk_js("6.1.0")
+def test_a_scenario_that_fails(run_clerk_scenario):
+    assert run_clerk_scenario("offline-reload").verdict == "lost"  # 6.1.0 keeps the cookie: fails on purpose
 '''
 
 
@@ -106,7 +110,7 @@ def test_pytest_junitxml_gets_the_same_properties_through_the_plugin(tmp_path, h
                            "--junitxml", str(junit), "--rootdir", str(tmp_path)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=180,
                           env={**__import__("os").environ, "CLERK_HARNESS_CONFIG": str(root / "playwright.config.json")})
-    assert done.returncode == 1, done.stdout + done.stderr  # the second test fails, on purpose
+    assert done.returncode == 1, done.stdout + done.stderr  # the second and third tests fail, on purpose
     cases = {case.get("name"): case for case in ET.parse(junit).iter("testcase")}
     passed = {p.get("name"): p.get("value") for p in cases["test_a_real_sign_out_is_reported[clerk-js-6.1.0]"].iter("property")}
     assert passed["scenario"] == "signout-control" and passed["verdict"] == "lost" and passed["clerk-js"] == "6.1.0"
@@ -115,6 +119,12 @@ def test_pytest_junitxml_gets_the_same_properties_through_the_plugin(tmp_path, h
     paths = {name: value for name, value in failed if name.startswith("artifact:")}
     assert ("clerk-js", "6.1.0") in failed and set(paths) == {"artifact:trace", "artifact:timeline", "artifact:journal"}
     assert all(Path(path).is_file() for path in paths.values())
+    # A scenario's artifacts wait for the test's outcome: written for the failed one, never for the passed one.
+    scenario = {p.get("name"): p.get("value") for p in cases["test_a_scenario_that_fails[clerk-js-6.1.0]"].iter("property")}
+    kept = {name: path for name, path in scenario.items() if name.startswith("artifact:")}
+    assert {"artifact:trace", "artifact:report", "artifact:screenshot", "artifact:result"} <= set(kept), scenario
+    assert all(Path(path).is_file() for path in kept.values()), kept
+    assert not list(Path(kept["artifact:trace"]).parents[2].glob("*real_sign_out*")), "a passed test's artifacts stayed"
 
 
 def this_machines_address() -> str | None:
