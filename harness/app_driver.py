@@ -29,13 +29,18 @@ AWAIT_SIGN_IN = """async () => {
   await window.__app.signingIn;
   const done = () => (window.Clerk.user && document.cookie.includes("__session="))
     || document.getElementById("error").textContent;
-  if (done()) return;
-  await new Promise((resolve) => {  // clerk-js writes the cookie a task or two after setActive
+  if (!done()) await new Promise((resolve) => {  // clerk-js writes the cookie a task or two after setActive
     const check = () => { if (done()) { window.cookieStore.removeEventListener("change", check); resolve(); } };
     window.cookieStore.addEventListener("change", check);
     check();
   });
+  return document.getElementById("error").textContent;
 }"""
+
+# Focus a field (its text selected, so typing replaces it), or find where an element's centre is on screen.
+FOCUS = "(selector) => { const field = document.querySelector(selector); field.focus(); field.select(); }"
+CENTRE = """(selector) => { const box = document.querySelector(selector).getBoundingClientRect();
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 }; }"""
 
 # Signed out for good: clerk-js holds no user and has removed its cookie (6.40.0 drops the user first).
 SIGNED_OUT = ("() => window.Clerk && window.Clerk.loaded && !window.Clerk.user"
@@ -110,13 +115,13 @@ class ClerkApp:
         if state.status == "degraded":
             raise HarnessError(f"clerk-js {self.version} loaded as degraded: the fake environment drifted")
         # Typed and clicked as a user would (trusted input, focus and activation: 6.40.0 behaves differently
-        # without them); the harness's own form is always ready, so Playwright's actionability waits are
-        # skipped. Then one round trip waits for the form's own handler and clerk-js's cookie write.
-        self.page.fill("input[name=identifier]", email, force=True)
-        self.page.fill("input[name=password]", password, force=True)
-        self.page.click("#sign-in button[type=submit]", force=True)
-        self.page.evaluate(AWAIT_SIGN_IN)
-        error = self.page.text_content("#error")
+        # without them), as `fill` and `click` do, but without their selector engine, which each new
+        # document would load again (about 60 ms a sign-in). The harness's own form is always ready.
+        # Then one round trip waits for the form's own handler and clerk-js's cookie write.
+        self._type("input[name=identifier]", email)
+        self._type("input[name=password]", password)
+        self._click("#sign-in button[type=submit]")
+        error = self.page.evaluate(AWAIT_SIGN_IN)
         if error:
             raise ClerkJsFailed(f"clerk-js {self.version} could not sign in: {error}")
         self.timeline.mark("signed in")
@@ -137,7 +142,15 @@ class ClerkApp:
         self.timeline.mark("signed out")
 
     def _start_sign_out(self) -> None:
-        self.page.click("#sign-out")
+        self._click("#sign-out")
+
+    def _type(self, selector: str, text: str) -> None:
+        self.page.evaluate(FOCUS, selector)
+        self.page.keyboard.insert_text(text)
+
+    def _click(self, selector: str) -> None:
+        centre = self.page.evaluate(CENTRE, selector)
+        self.page.mouse.click(centre["x"], centre["y"])
 
     def start_get_token(self, *, clear_cache: bool = True) -> None:
         """Call `Clerk.session.getToken()` in the page without waiting for it (see `finish_get_token`)."""
@@ -165,7 +178,7 @@ class ClerkApp:
 
     def server_auth(self) -> str:
         """What the server-rendered page said about this request's `__session` cookie."""
-        return self.page.get_attribute("body", "data-server-auth") or "unknown"
+        return self.page.evaluate("document.body.dataset.serverAuth") or "unknown"
 
     def call_api(self) -> ApiAnswer:
         raw = self.page.evaluate("""async () => {
