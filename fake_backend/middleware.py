@@ -79,23 +79,30 @@ class JournalRecorder:
             await self.app(scope, receive, send)
             return
         started = time.time()
-        status = {"code": 500}
+        recorded = False
         scope.setdefault("state", {})
 
-        async def send_and_watch(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_watch)
-        finally:
+        def record(status: int) -> None:
+            nonlocal recorded
+            recorded = True
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             state = scope["state"]
             note = "; ".join(str(n) for n in (state.get("journal_note"), state.get("fault")) if n)
             self.journal.record(method=scope["method"], path=scope["path"], query=query,
-                                status=state.get("journal_status", status["code"]), started=started, note=note,
+                                status=state.get("journal_status", status), started=started, note=note,
                                 fault_id=state.get("fault_id"))
+
+        async def send_and_record(message: Message) -> None:
+            # Recorded as the answer starts, so that whoever has seen any of it finds it in the journal.
+            if message["type"] == "http.response.start" and not recorded:
+                record(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            if not recorded:  # never answered: held and dropped, or the app failed
+                record(500)
 
 
 class FaultInjector:
