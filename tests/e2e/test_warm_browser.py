@@ -77,6 +77,7 @@ def test_nothing_of_one_run_reaches_the_next(clerk_warm_browser, fake_clerk):
 
 
 def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(clerk_warm_browser, fake_clerk, harness_config):
+    earlier: list[tuple[Visibility, int]] = []
     for run in range(2):
         lease = clerk_warm_browser.lease()
         try:
@@ -88,6 +89,9 @@ def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(clerk_warm_
             changes = {(e.state, e.trusted) for e in visibility.events if e.type == "visibilitychange"}
             assert {("hidden", True), ("visible", True)} <= changes, (run, visibility.events)
             assert any(e.type == "blur" and e.trusted for e in visibility.events), run
+            # The recorders' scripts stay installed between runs; their reports go to this run's only.
+            assert all(len(before.events) == count for before, count in earlier), "a later run reported to an earlier one"
+            earlier.append((visibility, len(visibility.events)))
         finally:
             lease.close()
     assert clerk_warm_browser.launches >= 1
