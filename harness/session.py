@@ -42,13 +42,15 @@ class HarnessSession:
         """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
         With `app` (a user's running app), the session drives that app on real time with short-lived
-        tokens, and the fake serves `version` at the npm path SDKs load clerk-js from; it never shares a
-        warm browser (those have a virtual clock installed)."""
+        tokens, and the fake serves `version` at the npm path SDKs load clerk-js from; it leases the warm
+        browser's real-time companion, where no clock was ever installed."""
         assert backend.origin, "the fake backend must be listening"
         if app is not None:
             backend.settings.clerk_js_version = version
             backend.tokens.ttl_seconds = APP_TOKEN_TTL_S
-        browser = lease_or_launch(playwright, config.browser, browsers if app is None else None)
+        if browsers is not None and app is not None:
+            browsers = browsers.for_real_time()
+        browser = lease_or_launch(playwright, config.browser, browsers)
         try:
             context = browser.context
             context.set_default_timeout(config.timeouts.action_ms)

@@ -13,7 +13,8 @@ runs take turns in it. When a run hands it back, everything the run left is undo
 Playwright's clock cannot be uninstalled: each run sets it to the fake's time again (see
 `VirtualClock.install`), and since every clock step leaves a small script in the context, the browser
 is replaced after `browser.reuse` runs. A failure while cleaning up retires the browser; the next run
-gets a fresh one. Runs on real time (a user's app) never share a browser that had a clock.
+gets a fresh one. Runs on real time (a user's app) never share a browser that had a clock: they take turns
+in a warm browser of their own (`for_real_time`).
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ class WarmBrowser:
         self._origins: set[str] = set()
         self._cdp: tuple[Page, CDPSession] | None = None
         self._standing: StandingInstruments | None = None
+        self._real_time: WarmBrowser | None = None
 
     def __repr__(self) -> str:
         state = f"{self._runs} run(s) on the current browser" if self._session else "no browser"
@@ -145,8 +147,17 @@ class WarmBrowser:
                               self._session.visibility_mode,
                               self._session.executable, _release=self._give_back)
 
+    def for_real_time(self) -> "WarmBrowser":
+        """A second warm browser of the same configuration, for runs on real time (a user's app): no run
+        ever installs a clock there, so those runs share it as virtual-clock runs share this one."""
+        if self._real_time is None:
+            self._real_time = WarmBrowser(self.playwright, self.config)
+        return self._real_time
+
     def close(self) -> None:
-        """End the browser (its guard removes the profile folder)."""
+        """End the browser, and the real-time one (each guard removes its profile folder)."""
+        if self._real_time is not None:
+            self._real_time.close()
         session, self._session, self._cdp, self._standing = self._session, None, None, None
         if session is not None:
             session.close()
