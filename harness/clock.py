@@ -74,8 +74,10 @@ class VirtualClock:
         strides of one poller period, so every tick still runs, once, with a round trip after it."""
         moved = 0.0
         while moved < seconds - 1e-9:
-            quiet = quiet_until is not None and self.now() + POLLER_PERIOD_S <= quiet_until
-            step = min(POLLER_PERIOD_S if quiet else step_s, seconds - moved)
+            quiet_left = quiet_until - self.now() if quiet_until is not None else 0.0
+            # a stride ends at `quiet_until` at the latest, so that the fine steps start exactly there
+            step = min(POLLER_PERIOD_S, quiet_left) if quiet_left > step_s else step_s
+            step = min(step, seconds - moved)
             self.context.clock.fast_forward(int(step * 1000))  # a round trip: it returns once the timers ran
             self.server.advance(step)
             moved += step
