@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from fake_backend.backend import FakeClerk
 from fake_backend.client_cookies import client_uat_directives, session_directives
@@ -170,13 +170,13 @@ async def sign_in(request: Request, response: Response,
 
 @router.post("/client/sessions/{session_id}/tokens")
 @router.post("/client/sessions/{session_id}/tokens/{template}")
-async def session_token(request: Request, response: Response, session_id: str, template: str | None = None) -> dict[str, Any]:
+async def session_token(request: Request, session_id: str, template: str | None = None) -> JSONResponse:
+    """The hottest route: its answer is built directly (no response model to validate and serialise)."""
     clerk = clerk_of(request)
     _, session = session_of_client(request, session_id)
     if template is not None:
         raise ClerkAPIError(404, "resource_not_found", f"No JWT template named {template!r}.")
-    no_store(response)
-    return {"object": "token", "jwt": clerk.mint_for(session)}
+    return JSONResponse({"object": "token", "jwt": clerk.mint_for(session)}, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/client/sessions/{session_id}/touch")
