@@ -97,13 +97,16 @@ def bench_scenarios(repeat: int) -> None:
 
 def bench_suite() -> None:
     workers = os.environ.get("WORKERS", "2")
-    command = [str(BIN / "pytest"), "-n", workers, "--dist", "worksteal", "-q", "-p", "no:cacheprovider"]
+    command = [str(BIN / "pytest"), "-n", workers, "--dist", "worksteal", "-q", "-rf", "-p", "no:cacheprovider"]
     busy_before, started = machine_cpu_seconds(), time.monotonic()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall, busy_after = time.monotonic() - started, machine_cpu_seconds()
     busy = busy_after - busy_before if busy_after is not None and busy_before is not None else None
     summary = (done.stdout.strip().splitlines() or ["?"])[-1]
     print(f"\n## Suite: `pytest -n {workers} --dist worksteal` (as `make test`)\n{summary}")
+    for line in done.stdout.splitlines():
+        if line.startswith("FAILED "):
+            print(line)
     print(f"wall {wall:.1f} s (target <= 60 s: {'met' if wall <= 60 else 'MISSED'})")
     if busy is not None:
         cores = os.cpu_count() or 1
