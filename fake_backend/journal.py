@@ -14,12 +14,12 @@ from fake_backend.waiters import AsyncWaiters
 @dataclass(frozen=True)
 class JournalEntry:
     seq: int
-    at: float  # wall-clock seconds since the epoch when the answer was sent
+    at: float  # wall-clock seconds since the epoch when the answer started (or the request ended unanswered)
     method: str  # effective method (after clerk-js's `_method` override)
     path: str
     query: dict[str, str]
     status: int
-    duration_ms: float
+    duration_ms: float  # from the request's arrival to `at`
     note: str = ""
     fault_id: int | None = None  # the fault rule that answered this request, if one did
 
