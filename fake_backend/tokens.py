@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import jwt
+
 from fake_backend import signing_keys
 from fake_backend.clock import ServerClock
 
