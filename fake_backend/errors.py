@@ -11,6 +11,8 @@ from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fake_backend.settings import NO_STORE
+
 
 def no_route(request: Request, what: str, routes: list) -> ClerkAPIError:
     """For a router's catch-all route: 405 (with `Allow`) when one of `routes` has this path for other
@@ -45,7 +47,7 @@ def error_body(code: str, message: str, long_message: str | None = None,
 
 
 def error_response(error: ClerkAPIError) -> JSONResponse:
-    headers = {"Cache-Control": "no-store", **error.headers}
+    headers = {**NO_STORE, **error.headers}
     return JSONResponse(error_body(error.code, error.message, error.long_message, error.meta),
                         status_code=error.status, headers=headers)
 

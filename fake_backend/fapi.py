@@ -14,7 +14,7 @@ from fake_backend.handshake import LOOPBACK_ORIGIN, origin_of, redirect_back
 from fake_backend.errors import ClerkAPIError, no_route
 from fake_backend.payloads import client_json, environment_json, session_json, sign_in_json
 from fake_backend.ids import new_id
-from fake_backend.settings import FAPI_PREFIX
+from fake_backend.settings import FAPI_PREFIX, NO_STORE
 from fake_backend.state import Client, Session
 
 CLIENT_COOKIE = "__client"
@@ -27,7 +27,7 @@ def clerk_of(request: Request) -> FakeClerk:
 
 
 def no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(NO_STORE)
 
 
 def current_client(request: Request) -> Client | None:
@@ -96,7 +96,7 @@ async def handshake(request: Request, redirect_url: Annotated[str, Query(min_len
     reason = request.query_params.get("__clerk_hs_reason", "")
     request.state.journal_note = f"handshake ({reason or 'no reason'}): {'signed in' if token else 'signed out'}"
     return RedirectResponse(redirect_back(redirect_url, nonce), status_code=307,
-                            headers={"Cache-Control": "no-store"})
+                            headers=NO_STORE)
 
 
 @well_known.get("/npm/@clerk/clerk-js@{spec}/dist/{asset:path}", include_in_schema=False)
@@ -176,7 +176,7 @@ async def session_token(request: Request, session_id: str, template: str | None 
     _, session = session_of_client(request, session_id)
     if template is not None:
         raise ClerkAPIError(404, "resource_not_found", f"No JWT template named {template!r}.")
-    return JSONResponse({"object": "token", "jwt": clerk.mint_for(session)}, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"object": "token", "jwt": clerk.mint_for(session)}, headers=NO_STORE)
 
 
 @router.post("/client/sessions/{session_id}/touch")

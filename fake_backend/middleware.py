@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fake_backend.errors import ClerkAPIError, error_response
 from fake_backend.journal import RequestJournal
-from fake_backend.settings import CONTROL_PREFIX, FAPI_PREFIX
+from fake_backend.settings import CONTROL_PREFIX, FAPI_PREFIX, NO_STORE
 from fake_backend.waiters import until_disconnected
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ class FaultInjector:
             error = ClerkAPIError(rule.status, rule.code, f"Injected {rule.status}", headers=headers)
             await error_response(error)(scope, receive, send)
         elif rule.action == "empty_token":
-            await JSONResponse({}, headers={"Cache-Control": "no-store"})(scope, receive, send)
+            await JSONResponse({}, headers=NO_STORE)(scope, receive, send)
         elif rule.action == "wrapped_token":
             await self._wrapped(scope, receive, send)
         elif rule.action == "latency":
@@ -170,7 +170,7 @@ class FaultInjector:
         await self.app(scope, receive, capture)
         body = json.loads(b"".join(chunks) or b"null")
         await JSONResponse({"response": body}, status_code=start.get("status", 200),
-                           headers={"Cache-Control": "no-store"})(scope, receive, send)
+                           headers=NO_STORE)(scope, receive, send)
 
 
 async def _read_body(receive: Receive, limit: int | None = None) -> bytes | None:

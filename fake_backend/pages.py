@@ -17,12 +17,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from fake_backend.backend import FakeClerk
 from fake_backend.errors import ClerkAPIError
-from fake_backend.settings import FAPI_PREFIX, cookie_suffix, publishable_key
+from fake_backend.settings import FAPI_PREFIX, NO_STORE, cookie_suffix, publishable_key
 from fake_backend.tokens import TokenCheck
 
 router = APIRouter()
 VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
-NO_STORE = {"Cache-Control": "no-store"}
 # A bundle at a URL that names its version never changes: the browser may keep it (reloads then parse it
 # from the code cache instead of downloading megabytes again). Pages and the API stay no-store.
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}

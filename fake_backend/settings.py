@@ -10,6 +10,7 @@ from pathlib import Path
 FAPI_PREFIX = "/__clerk"
 BAPI_PREFIX = "/__clerk_api"  # the Backend API subset that SDK servers call (CLERK_API_URL)
 CONTROL_PREFIX = "/__harness"
+NO_STORE = {"Cache-Control": "no-store"}  # every answer but the versioned bundles
 
 
 def publishable_key(frontend_api_host: str, *, instance: str = "live") -> str:
