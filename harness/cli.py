@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from harness import driver_cache
 from harness.config import PROFILES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
 from harness.errors import HarnessError
 
@@ -597,7 +598,7 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
         user = server.clerk.create_user("ada@example.test")
         print(f"[clerk-harness] fake Clerk backend at {server.origin} (clerk-js {version}); sign in as {user.email} / "
               f"{user.password}", file=sys.stderr, flush=True)
-        child = subprocess.Popen(argv, env={**os.environ, **server.clerk.sdk_env()})
+        child = subprocess.Popen(argv, env={**driver_cache.for_user_app(dict(os.environ)), **server.clerk.sdk_env()})
         try:
             return child.wait()
         except KeyboardInterrupt:
@@ -681,6 +682,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _interrupt_on_signals()
+    driver_cache.enable()
     try:
         config = load_config()
         return COMMANDS[args.command](config, args)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness import browser_guard
+from harness import browser_guard, driver_cache
 from harness.browser_guard import CHILD_EXIT_FILE
 from harness.config import AppConfig, default
 from harness.errors import HarnessError
@@ -112,7 +112,7 @@ def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     scratch = tempfile.mkdtemp(prefix="clerk-harness-app-")  # the guard removes it, however the run ends
     log_path = Path(scratch) / "app.log"
     host = urlsplit(url).hostname or "127.0.0.1"
-    env = {**os.environ, **server.clerk.sdk_env(host), "PORT": str(port), "HOST": host}
+    env = {**driver_cache.for_user_app(dict(os.environ)), **server.clerk.sdk_env(host), "PORT": str(port), "HOST": host}
     command = spec.command.replace("{port}", str(port))
     with open(log_path, "wb") as log:
         guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,

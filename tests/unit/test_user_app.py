@@ -11,13 +11,14 @@ import textwrap
 import pytest
 
 from fake_backend import BackendSettings, FakeClerkServer
+from harness import driver_cache
 from harness.errors import HarnessError
 from harness.user_app import AppSpec, start_app
 
 APP = textwrap.dedent("""
     import http.server, json, os, sys
     with open(sys.argv[1], "w") as out:
-        json.dump({k: v for k, v in os.environ.items() if "CLERK" in k or k in ("PORT", "HOST")}, out)
+        json.dump({k: v for k, v in os.environ.items() if "CLERK" in k or k in ("PORT", "HOST", "NODE_COMPILE_CACHE")}, out)
     status = int(sys.argv[2])
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -49,9 +50,12 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_the_app_gets_the_fakes_environment_and_ends_with_the_run(tmp_path, server):
+def test_the_app_gets_the_fakes_environment_and_ends_with_the_run(tmp_path, server, monkeypatch):
+    monkeypatch.delenv(driver_cache.VARIABLE, raising=False)
+    driver_cache.enable()  # the harness's own setting for Playwright's driver: never the app's
     app = start_app(stand_in(tmp_path), server)
     env = json.loads((tmp_path / "env.json").read_text())
+    assert driver_cache.VARIABLE in os.environ and driver_cache.VARIABLE not in env
     assert env["PORT"] == str(app.port) and env["CLERK_PROXY_URL"] == server.origin + "/__clerk"
     assert env["CLERK_API_URL"] == server.origin + "/__clerk_api" and "BEGIN PUBLIC KEY" in env["CLERK_JWT_KEY"]
     assert env["CLERK_PUBLISHABLE_KEY"] == server.clerk.settings.publishable_key
