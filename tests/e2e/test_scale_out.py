@@ -1,8 +1,8 @@
-"""Scaling out, for real (a browser each): the matrix in three shards merges into the grid of one
-unsharded run; `run --junit` and pytest's `--junitxml` carry the verdicts; a Chromium that runs
-elsewhere, driven over CDP (here a separately started Chromium on a loopback debugging port stands in
-for the remote one), gives the verdicts of a local run with trusted visibility events; and a fake
-backend beyond loopback needs a flag and then a token. One unsharded local run is the reference."""
+"""Scaling out, for real (a browser each): the matrix in three local shards merges into the grid of one
+unsharded run through a Chromium that runs elsewhere, driven over CDP (here a separately started Chromium
+on a loopback debugging port stands in for the remote one), so the remote browser gives the verdicts of
+local ones; `run --junit` and pytest's `--junitxml` carry the verdicts; visibility events stay trusted in
+the remote browser; and a fake backend beyond loopback needs a flag and then a token."""
 
 from __future__ import annotations
 
@@ -47,40 +47,6 @@ def grid(stdout: str) -> list[str]:
 
 def verdicts(path: Path) -> dict[tuple[str, str], str]:
     return {(r["scenario"], r["version"]): r["verdict"] for r in json.loads(path.read_text())["results"]}
-
-
-@pytest.fixture(scope="module")
-def unsharded(tmp_path_factory) -> tuple[Path, str]:
-    """The reference: the matrix, unsharded, on a local browser (its results file and its printed grid)."""
-    folder = tmp_path_factory.mktemp("unsharded")
-    whole = harness("run", *MATRIX, "--workers", "1", "--json", str(folder / "whole.json"),
-                    "--junit", str(folder / "whole.xml"))
-    assert whole.returncode == 0, whole.stdout + whole.stderr
-    assert grid(whole.stdout)[1].split() == ["offline-reload", "lost", "survived"]  # real verdicts, not a blank grid
-    return folder, whole.stdout
-
-
-def test_three_shards_merge_into_the_unsharded_grid(tmp_path, unsharded):
-    reference, whole = unsharded
-    shards = [tmp_path / f"shard-{index}.json" for index in (1, 2, 3)]
-    running = [subprocess.Popen([CLI, "run", *MATRIX, "--workers", "1", "--shard", f"{index}/3", "--durations",
-                                 str(reference / "whole.json"), "--json", str(path)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-               for index, path in zip((1, 2, 3), shards)]
-    for part in running:  # the three shards run at once, as on three runners
-        output, _ = part.communicate(timeout=180)
-        assert part.returncode == 0, output
-    ran = [(r["scenario"], r["version"]) for path in shards for r in json.loads(path.read_text())["results"]]
-    assert sorted(ran) == sorted((s, v) for s in SCENARIOS for v in VERSIONS)  # every job exactly once
-    merged = harness("merge", *map(str, shards), "--junit", str(tmp_path / "merged.xml"),
-                     "--summary", str(tmp_path / "summary.md"))
-    assert merged.returncode == 0, merged.stdout + merged.stderr
-    assert grid(merged.stdout) == grid(whole)
-    for junit in (reference / "whole.xml", tmp_path / "merged.xml"):
-        suite = next(iter(JUnitXml.fromfile(str(junit))))
-        assert suite.tests == 4 and suite.failures == 0 and suite.errors == 0
-        assert {case.name for case in suite} == {f"{s}[clerk-js {v}]" for s in SCENARIOS for v in VERSIONS}
-    assert (tmp_path / "summary.md").read_text().startswith("All 4 verdicts as expected")
 
 
 PLUGIN_TESTS = '''
@@ -173,14 +139,39 @@ def remote_chromium(harness_config: HarnessConfig) -> Iterator[str]:
     stop(process, profile)
 
 
-def test_a_remote_browser_gives_the_verdicts_of_a_local_one(tmp_path, remote_chromium, unsharded):
-    reference, _ = unsharded
-    remote = harness("run", *MATRIX, "--cdp-endpoint", remote_chromium, "--json", str(tmp_path / "remote.json"))
-    assert remote.returncode == 0, remote.stdout + remote.stderr
-    assert "1 remote browser(s)" in remote.stderr
-    assert verdicts(tmp_path / "remote.json") == verdicts(reference / "whole.json")
-    assert verdicts(tmp_path / "remote.json")[("offline-reload", "6.0.0")] == "lost"  # the bug, seen remotely
-    assert {r["visibility_mode"] for r in json.loads((tmp_path / "remote.json").read_text())["results"]} == {"real"}
+def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remote_chromium):
+    """The reference is the matrix unsharded, through the remote browser; the shards run on local
+    browsers, each its own. Their merge prints the reference's grid: sharding loses or repeats no job, and
+    the remote browser gives the local verdicts (6.0.0 loses the cookie there too)."""
+    whole = harness("run", *MATRIX, "--cdp-endpoint", remote_chromium, "--json", str(tmp_path / "whole.json"),
+                    "--junit", str(tmp_path / "whole.xml"))
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert "1 remote browser(s)" in whole.stderr
+    assert grid(whole.stdout)[1].split() == ["offline-reload", "lost", "survived"]  # real verdicts, not a blank grid
+    assert {r["visibility_mode"] for r in json.loads((tmp_path / "whole.json").read_text())["results"]} == {"real"}
+
+    shards = [tmp_path / f"shard-{index}.json" for index in (1, 2, 3)]
+    running = [subprocess.Popen([CLI, "run", *MATRIX, "--workers", "1", "--shard", f"{index}/3", "--durations",
+                                 str(tmp_path / "whole.json"), "--json", str(path)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+               for index, path in zip((1, 2, 3), shards)]
+    for part in running:  # the three shards run at once, as on three runners
+        output, _ = part.communicate(timeout=180)
+        assert part.returncode == 0, output
+    ran = [(r["scenario"], r["version"]) for path in shards for r in json.loads(path.read_text())["results"]]
+    assert sorted(ran) == sorted((s, v) for s in SCENARIOS for v in VERSIONS)  # every job exactly once
+    local = {job: verdict for path in shards for job, verdict in verdicts(path).items()}
+    assert local == verdicts(tmp_path / "whole.json")  # the remote browser's verdicts are the local ones
+
+    merged = harness("merge", *map(str, shards), "--junit", str(tmp_path / "merged.xml"),
+                     "--summary", str(tmp_path / "summary.md"))
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert grid(merged.stdout) == grid(whole.stdout)
+    for junit in (tmp_path / "whole.xml", tmp_path / "merged.xml"):
+        suite = next(iter(JUnitXml.fromfile(str(junit))))
+        assert suite.tests == 4 and suite.failures == 0 and suite.errors == 0
+        assert {case.name for case in suite} == {f"{s}[clerk-js {v}]" for s in SCENARIOS for v in VERSIONS}
+    assert (tmp_path / "summary.md").read_text().startswith("All 4 verdicts as expected")
 
 
 def test_visibility_events_stay_trusted_in_a_remote_browser(tmp_path, remote_chromium, harness_config):
