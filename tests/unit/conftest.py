@@ -6,7 +6,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fake_backend import BackendSettings, FakeClerk, create_app
+from fake_backend import signing_keys
 from fake_backend.backend import TestUser
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_signing_key_for_every_fake() -> Iterator[None]:
+    """Every fake made in these tests signs with one RSA key, generated once: making a key for each of the
+    75-odd fakes cost about 5 s of CPU (64 ms each). No test here depends on two fakes having different keys."""
+    key = signing_keys.new_key()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signing_keys, "new_key", lambda: key)
+        yield
 
 
 @pytest.fixture
