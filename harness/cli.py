@@ -247,23 +247,30 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, 
             binding=None):
     from playwright.sync_api import sync_playwright
 
-    from harness.runner import run_scenario
     from harness.scenarios import get_scenario
     from harness.setup import ensure_browser, ensure_versions
-    from harness.user_app import start_app
 
     scenario = get_scenario(scenario_id)
-    ensure_browser(config, progress=lambda _: None)
-    version = ensure_versions(config, [spec], progress=lambda _: None)[0]
-    with backend_for(config, version, binding=binding) as server, sync_playwright() as playwright:
-        running = start_app(app, server) if app is not None else None
-        try:
-            folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
-            return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version, artifacts=folder,
-                                          app=running)
-        finally:
-            if running is not None:
-                running.stop()
+    with sync_playwright() as playwright:
+        ensure_browser(config, progress=lambda _: None, playwright=playwright)
+        version = ensure_versions(config, [spec], progress=lambda _: None)[0]
+        with backend_for(config, version, binding=binding) as server:
+            return _run_one_against(playwright, config, server, scenario, version, artifacts, app)
+
+
+def _run_one_against(playwright, config: HarnessConfig, server, scenario, version: str, artifacts,
+                     app: "AppSpec | None"):
+    from harness.runner import run_scenario
+    from harness.user_app import start_app
+
+    running = start_app(app, server) if app is not None else None
+    try:
+        folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
+        return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version, artifacts=folder,
+                                      app=running)
+    finally:
+        if running is not None:
+            running.stop()
 
 
 def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec | None":
@@ -671,6 +678,7 @@ def cmd_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
     return run_explore(config, args)
 
 
+FAKE_IN_THIS_PROCESS = frozenset({"repro", "demo", "bisect", "explore", "serve", "exec"})
 COMMANDS = {
     "setup": cmd_setup, "repro": cmd_repro, "demo": cmd_demo, "list": lambda config, args: cmd_list(),
     "run": cmd_run, "merge": cmd_merge, "explore": cmd_explore, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config, args.latest),
@@ -683,6 +691,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _interrupt_on_signals()
     driver_cache.enable()
+    if args.command in FAKE_IN_THIS_PROCESS:
+        from fake_backend import signing_keys
+
+        signing_keys.make_ahead()  # the fake's RSA key, made on a thread while Playwright's driver starts
     try:
         config = load_config()
         return COMMANDS[args.command](config, args)
