@@ -251,9 +251,9 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, 
     from harness.setup import ensure_browser, ensure_versions
 
     scenario = get_scenario(scenario_id)
+    version = ensure_versions(config, [spec], progress=lambda _: None)[0]
     with sync_playwright() as playwright:
-        ensure_browser(config, progress=lambda _: None, playwright=playwright)
-        version = ensure_versions(config, [spec], progress=lambda _: None)[0]
+        ensure_browser(config, progress=lambda _: None, playwright=playwright)  # asks this driver, not a second one
         with backend_for(config, version, binding=binding) as server:
             return _run_one_against(playwright, config, server, scenario, version, artifacts, app)
 

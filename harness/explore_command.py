@@ -33,11 +33,11 @@ def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
     finding_to_replay = Finding.read(Path(args.replay)) if args.replay else None
     if finding_to_replay is None and not args.clerk_js:
         raise HarnessError("explore needs --clerk-js VERSION (or --replay FINDING.json)")
+    version = ensure_versions(config, [args.clerk_js or finding_to_replay.version], progress=lambda _: None)[0]
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 31)
+    spec = app_from_args(args, config)
     with sync_playwright() as playwright:
-        ensure_browser(config, progress=lambda _: None, playwright=playwright)  # no second driver just to ask
-        version = ensure_versions(config, [args.clerk_js or finding_to_replay.version], progress=lambda _: None)[0]
-        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 31)
-        spec = app_from_args(args, config)
+        ensure_browser(config, progress=lambda _: None, playwright=playwright)  # asks this driver, not a second one
         with FakeClerkServer(backend_settings(config, version)) as server:
             return _explore_with(playwright, config, server, version, seed, spec, finding_to_replay, args)
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from harness.cli import main
+
+CLI = str(Path(sys.executable).with_name("clerk-harness"))
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -37,12 +45,15 @@ def test_unpublished_version_is_one_clear_line(capsys):
     assert code == 2 and "6.0.99 is not published on npm" in err and len(err.strip().splitlines()) == 1
 
 
-def test_missing_browser_is_one_clear_line(capsys, tmp_path, monkeypatch):
+def test_missing_browser_is_one_clear_line(tmp_path, harness_config):
+    """As a user runs it, in a process of its own: the check asks the command's Playwright driver."""
     config = tmp_path / "playwright.config.json"
-    config.write_text('{"browser": {"executablePath": "/nowhere/chromium"}}')
-    monkeypatch.setenv("CLERK_HARNESS_CONFIG", str(config))
-    code, _, err = run(capsys, "repro", "offline-reload", "--clerk-js", "6.1.0")
-    assert code == 2 and "/nowhere/chromium" in err and len(err.strip().splitlines()) == 1
+    config.write_text(json.dumps({"browser": {"executablePath": "/nowhere/chromium"},
+                                  "clerkJs": {"cacheDir": str(harness_config.clerk_js.cache_dir)}}))
+    done = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0"], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "CLERK_HARNESS_CONFIG": str(config)})
+    assert done.returncode == 2 and "/nowhere/chromium" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
 def test_broken_config_is_one_clear_line(capsys, tmp_path, monkeypatch):
