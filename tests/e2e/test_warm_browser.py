@@ -95,3 +95,17 @@ def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(clerk_warm_
         finally:
             lease.close()
     assert clerk_warm_browser.launches >= 1
+
+
+def test_the_browser_runs_no_omnibox_popups(clerk_warm_browser):
+    """Chromium preloads its omnibox popups as WebUI pages at every start (0.7 s of CPU, in a renderer of
+    their own); the harness's flags turn them off."""
+    lease = clerk_warm_browser.lease()
+    try:
+        cdp = lease.browser.new_browser_cdp_session()
+        targets = cdp.send("Target.getTargets")["targetInfos"]
+        cdp.detach()
+    finally:
+        lease.close()
+    assert [t["url"] for t in targets if t["url"].startswith("chrome://") or t["type"] == "browser_ui"] == []
+    assert any(t["type"] == "page" for t in targets), targets  # the listing is real: the lease's own tab
