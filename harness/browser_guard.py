@@ -70,17 +70,24 @@ def main(argv: list[str]) -> int:
         print("usage: python -m harness.browser_guard PROFILE_DIR -- CHROMIUM [ARGS...]", file=sys.stderr)
         return 2
     profile, command = argv[0], argv[2:]
-    chromium = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent)
     stopping = threading.Event()  # set by the first stop request, from a signal or from the harness
+    started: list[subprocess.Popen] = []
 
     def stop(*_: object) -> None:
         if not stopping.is_set():
             stopping.set()
-            threading.Thread(target=stop_group, args=(chromium,), daemon=True).start()
+            if started:
+                threading.Thread(target=stop_group, args=(started[0],), daemon=True).start()
 
+    # The handlers come first: a signal that arrives as the child starts is a stop request, never an
+    # unhandled KeyboardInterrupt that would leave the folder behind.
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, stop)
+    chromium = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=_die_with_parent)
+    started.append(chromium)
+    if stopping.is_set():  # asked to stop while the child was starting
+        threading.Thread(target=stop_group, args=(chromium,), daemon=True).start()
 
     def watch_the_harness() -> None:
         sys.stdin.buffer.read()  # returns at EOF: the harness closed the pipe, or died
