@@ -247,30 +247,24 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, 
             binding=None):
     from playwright.sync_api import sync_playwright
 
+    from harness.runner import run_scenario
     from harness.scenarios import get_scenario
     from harness.setup import ensure_browser, ensure_versions
+    from harness.user_app import start_app
 
     scenario = get_scenario(scenario_id)
     version = ensure_versions(config, [spec], progress=lambda _: None)[0]
     with sync_playwright() as playwright:
         ensure_browser(config, progress=lambda _: None, playwright=playwright)  # asks this driver, not a second one
         with backend_for(config, version, binding=binding) as server:
-            return _run_one_against(playwright, config, server, scenario, version, artifacts, app)
-
-
-def _run_one_against(playwright, config: HarnessConfig, server, scenario, version: str, artifacts,
-                     app: "AppSpec | None"):
-    from harness.runner import run_scenario
-    from harness.user_app import start_app
-
-    running = start_app(app, server) if app is not None else None
-    try:
-        folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
-        return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version, artifacts=folder,
-                                      app=running)
-    finally:
-        if running is not None:
-            running.stop()
+            running = start_app(app, server) if app is not None else None
+            try:
+                folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
+                return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version,
+                                              artifacts=folder, app=running)
+            finally:
+                if running is not None:
+                    running.stop()
 
 
 def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec | None":
