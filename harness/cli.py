@@ -469,11 +469,9 @@ def release_span(config: HarnessConfig, scenario_id: str, a: str, b: str):
     from harness.clerk_js import resolve_version
     from harness.releases import releases_between
     from harness.scenarios import get_scenario
-    from harness.setup import ensure_browser
 
     scenario = get_scenario(scenario_id)
     a, b = resolve_version(a), resolve_version(b)
-    ensure_browser(config, progress=lambda _: None)
     return scenario, a, b, releases_between(a, b)
 
 
@@ -481,10 +479,10 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
     from harness.bisect import bisect
 
     scenario, good, bad, releases = release_span(config, args.scenario, args.good, args.bad)
-    print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
-          f"(about {len(releases).bit_length() + 1} runs)", flush=True)
     printer = StepPrinter()
     with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
+        print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
+              f"(about {len(releases).bit_length() + 1} runs)", flush=True)
         result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=printer)
     change = "keeps the session" if result.newer_verdict == "survived" else "loses the session"
     print(f"first release that {change}: {result.first_flipped} (last before it: {result.last_before}); "
@@ -495,15 +493,17 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
 @contextmanager
 def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
     """One fake backend, one Playwright and one warm browser for a search; each run caches its version
-    first (npm pack)."""
+    first (npm pack). A missing browser is reported before anything runs, by the search's own driver."""
     from playwright.sync_api import sync_playwright
 
     from harness.clerk_js import ClerkJsCache
     from harness.runner import run_scenario
+    from harness.setup import ensure_browser
     from harness.warm_browser import WarmBrowser
 
     cache = ClerkJsCache(config.clerk_js.cache_dir)
-    with backend_for(config, config.clerk_js.newest) as server, sync_playwright() as playwright:
+    with sync_playwright() as playwright, backend_for(config, config.clerk_js.newest) as server:
+        ensure_browser(config, progress=lambda _: None, playwright=playwright)
         browsers = WarmBrowser(playwright, config.browser)
 
         def run(version: str):
@@ -542,11 +542,11 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     from harness.survey import survey
 
     scenario, _, _, releases = release_span(config, args.scenario, args.older, args.newer)
-    print(f"surveying {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]}; "
-          f"each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
     started = time.monotonic()
     printer = StepPrinter()
     with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
+        print(f"surveying {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]}; "
+              f"each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
         result = survey(run, scenario.id, releases, scenario.lost_on, confirm_runs=args.confirm_runs,
                         progress=printer)
     print(f"measured:  {result.measured or 'none'}  (the releases that lose; {result.runs} run(s), "
