@@ -70,13 +70,15 @@ class VirtualClock:
                 until: Callable[[], bool] | None = None, quiet_until: float | None = None) -> float:
         """Move virtual time forward by up to `seconds`; stop early once `until()` holds. Returns seconds moved.
 
-        Before `quiet_until` (a virtual time when nothing but clerk-js's 5 s poller is due) time moves in
-        strides of one poller period, so every tick still runs, once, with a round trip after it."""
+        Up to `quiet_until` (a virtual time before which nothing but clerk-js's 5 s poller is due, and its
+        ticks find the cached token fresh and do nothing) time moves in one jump: the page's clock runs each
+        due timer once, at the end, as after a laptop sleeps. Fine steps start exactly there. (Strides of
+        one poller period, every tick run, gave the same verdicts on 7 releases x 13 scenarios and the
+        bisect, and cost about 0.1 s a run.)"""
         moved = 0.0
         while moved < seconds - 1e-9:
             quiet_left = quiet_until - self.now() if quiet_until is not None else 0.0
-            # a stride ends at `quiet_until` at the latest, so that the fine steps start exactly there
-            step = min(POLLER_PERIOD_S, quiet_left) if quiet_left > step_s else step_s
+            step = quiet_left if quiet_left > step_s else step_s
             step = min(step, seconds - moved)
             self.context.clock.fast_forward(int(step * 1000))  # a round trip: it returns once the timers ran
             self.server.advance(step)

@@ -119,7 +119,8 @@ class Story:
         return tab
 
     def bring_first_tab_to_front(self) -> None:
-        self.session.visibility.show()
+        """The first tab comes back to the front; the other tabs are then in the background."""
+        self.session.visibility.show(covering=[tab.page for tab in self.other_tabs])
 
     def check_other_tabs(self) -> None:
         self.seen.other_tabs_signed_out = sum(1 for tab in self.other_tabs if not tab.client_state().user_id)

@@ -9,15 +9,18 @@ context), an init script overrides `document.visibilityState`/`hidden` and dispa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from harness.cookie_timeline import CookieTimeline
+from harness.errors import HarnessError
 from harness.page_binding import reporter_js
 
 BINDING = "__harnessPageEvent"
 FLUSH = "__harnessFlushPageEvents"
+COVERED_WITHIN_MS = 5_000
 EVENTS_SCRIPT = """
 (() => {
   if (window.__harnessPageEvents) return;
@@ -93,10 +96,12 @@ class Visibility:
         """Hide the page: another tab comes to the front (real), or the override says hidden (synthetic)."""
         self._switch(page or self.page, "hidden")
 
-    def show(self, page: Page | None = None) -> None:
-        self._switch(page or self.page, "visible")
+    def show(self, page: Page | None = None, *, covering: Sequence[Page] = ()) -> None:
+        """Show the page. The pages it is `covering` (tabs that were in front) are then in the background:
+        checked (real), or made so (synthetic)."""
+        self._switch(page or self.page, "visible", covering)
 
-    def _switch(self, page: Page | None, state: str) -> None:
+    def _switch(self, page: Page | None, state: str, covering: Sequence[Page] = ()) -> None:
         assert page is not None, f"no page to make {state}"
         if self.synthetic:
             page.evaluate(f"window.__harnessSetVisibility('{state}')")
@@ -107,6 +112,16 @@ class Visibility:
                 self._cover = self.context.new_page()
             self._cover.bring_to_front()
         page.evaluate(BECOMES, state)
+        for behind in covering:
+            if self.synthetic:
+                behind.evaluate("window.__harnessSetVisibility('hidden')")
+            elif behind.evaluate("document.visibilityState") != "hidden":
+                try:  # the browser tells each tab on its own: this one may hear of it a moment later
+                    behind.wait_for_function("document.visibilityState === 'hidden'", polling=50,
+                                             timeout=COVERED_WITHIN_MS)
+                except PlaywrightTimeoutError:
+                    raise HarnessError(f"a tab stayed visible {COVERED_WITHIN_MS} ms after another came to "
+                                       f"the front ({behind.url})") from None
         now = self.timeline.now()
         if state == "hidden":
             self.periods.append((now, None))

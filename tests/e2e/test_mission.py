@@ -41,6 +41,20 @@ def test_real_visibility_changes_are_trusted(clerk_page, visibility):
 
 
 @pytest.mark.clerk_js("6.40.0")
+def test_a_second_tab_opens_in_front_and_goes_to_the_background(clerk_page, visibility):
+    """multi-tab's premise: the app's second tab is really in the background once the first is back."""
+    second = clerk_page.open_a_second_tab().page
+    assert second.evaluate("document.visibilityState") == "visible"
+    assert clerk_page.page.evaluate("document.visibilityState") == "hidden"
+    clerk_page.bring_first_tab_to_front()
+    assert (clerk_page.page.evaluate("document.visibilityState"), second.evaluate("document.visibilityState")) == (
+        "visible", "hidden")
+    assert second.evaluate("!!window.Clerk.user"), "the second tab is signed in"
+    hidden = [e for e in visibility.events if e.type == "visibilitychange" and e.state == "hidden"]
+    assert len(hidden) == 2 and all(e.trusted for e in hidden), "\n".join(map(str, visibility.events))
+
+
+@pytest.mark.clerk_js("6.40.0")
 def test_synthetic_visibility_works_and_is_labelled(clerk_js_version, playwright, harness_config, fake_clerk,
                                                     clerk_js_bundle):
     from dataclasses import replace
