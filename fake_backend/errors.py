@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from fake_backend.settings import NO_STORE
 
@@ -18,7 +18,7 @@ def no_route(request: Request, what: str, routes: list) -> ClerkAPIError:
     """For a router's catch-all route: 405 (with `Allow`) when one of `routes` has this path for other
     methods, else 404."""
     allowed = sorted({method for route in routes
-                      if isinstance(route, APIRoute) and "{rest:path}" not in route.path
+                      if isinstance(route, Route) and route.methods and "{rest:path}" not in route.path
                       and route.path_regex.match(request.url.path) for method in route.methods})
     if allowed:
         return ClerkAPIError(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}.",
