@@ -81,9 +81,11 @@ def _outage_then_reload(story: Story) -> None:
 
 
 def _offline_then_reload(story: Story) -> None:
+    """As Clerk's third check: offline, the app asks for a token (the wait ends once its request failed,
+    where Clerk's waits 2 s; it does not wait for clerk-js's retries to give up, nor does Clerk's)."""
     story.sign_in()
     story.go_offline()
-    story.ask_for_a_token()
+    story.ask_for_a_token_while_it_fails()
     story.come_back_online()
     story.reload()
     story.assert_signed_in(server_side=False)
