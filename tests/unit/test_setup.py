@@ -45,3 +45,28 @@ def test_without_root_one_line_says_how_to_get_one(monkeypatch):
     monkeypatch.setattr(harness_setup.os, "geteuid", lambda: 1000)
     with pytest.raises(HarnessError, match="playwright install chromium.*apt-get install chromium"):
         harness_setup.ensure_browser(HarnessConfig(), progress=lambda _: None)
+
+
+def test_no_driver_is_started_when_playwright_installed_no_chromium(monkeypatch, tmp_path):
+    """`run` finds the browser before its workers start: with nothing in Playwright's browser folder it
+    goes to the system Chromium without starting Playwright's driver just to ask."""
+    import playwright.sync_api
+
+    from harness import browser
+
+    def no_driver():
+        raise AssertionError("Playwright's driver was started")
+
+    monkeypatch.setattr(playwright.sync_api, "sync_playwright", no_driver)
+    monkeypatch.setattr(browser.shutil, "which", lambda name: f"/usr/bin/{name}")
+    for empty in (tmp_path / "never-made", tmp_path):
+        monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(empty))
+        assert not browser.playwright_browsers_may_exist()
+        assert browser.find_chromium(HarnessConfig().browser) == "/usr/bin/chromium"
+    (tmp_path / "chromium-1200").mkdir()
+    assert browser.playwright_browsers_may_exist()  # then the driver is asked where it is
+    monkeypatch.delenv("PLAYWRIGHT_BROWSERS_PATH")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert not browser.playwright_browsers_may_exist()  # <cache>/ms-playwright holds nothing
+    (tmp_path / "ms-playwright" / "chromium_headless_shell-1200").mkdir(parents=True)
+    assert browser.playwright_browsers_may_exist()
