@@ -7,7 +7,7 @@ import argparse
 import errno
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -250,21 +250,24 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, 
     from harness.runner import run_scenario
     from harness.scenarios import get_scenario
     from harness.setup import ensure_browser, ensure_versions
-    from harness.user_app import start_app
+    from harness.user_app import spawn_app
 
     scenario = get_scenario(scenario_id)
     version = ensure_versions(config, [spec], progress=lambda _: None)[0]
-    with sync_playwright() as playwright:
+    with ExitStack() as stack:
+        server, starting = None, None
+        if app is not None:  # the fake first, for the app's environment; the app boots while Playwright starts
+            server = stack.enter_context(backend_for(config, version, binding=binding))
+            starting = spawn_app(app, server)
+            stack.callback(starting.stop)
+        playwright = stack.enter_context(sync_playwright())
         ensure_browser(config, progress=lambda _: None, playwright=playwright)  # asks this driver, not a second one
-        with backend_for(config, version, binding=binding) as server:
-            running = start_app(app, server) if app is not None else None
-            try:
-                folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
-                return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version,
-                                              artifacts=folder, app=running)
-            finally:
-                if running is not None:
-                    running.stop()
+        if server is None:  # after the driver started: the fake's key was made on a thread meanwhile
+            server = stack.enter_context(backend_for(config, version, binding=binding))
+        running = starting.until_ready(server) if starting is not None else None
+        folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
+        return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version, artifacts=folder,
+                                      app=running)
 
 
 def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec | None":

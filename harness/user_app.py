@@ -104,6 +104,12 @@ class RunningApp:
 
 def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     """Start the app with the fake's Clerk environment and wait until it answers; check it uses the fake."""
+    return spawn_app(spec, server).until_ready(server)
+
+
+def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> "StartingApp":
+    """Start the app's command and return at once: the caller can start Playwright while the app boots,
+    then call `until_ready` (which stops the app if it never gets ready)."""
     port = free_port()
     url = (spec.url or "http://127.0.0.1:{port}/").replace("{port}", str(port)).replace("$PORT", str(port))
     cwd = Path(spec.cwd).resolve() if spec.cwd else None
@@ -117,15 +123,22 @@ def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     with open(log_path, "wb") as log:
         guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
                                     cwd=cwd, env=env)
-    app = RunningApp(spec, port, url, guard, log_path, scratch)
-    try:
-        _wait_until_answering(app)
-        server.clerk.app_origins.insert(0, app.origin)
-        _check_it_uses_the_fake(app)
-    except BaseException:
-        app.stop()
-        raise
-    return app
+    return StartingApp(spec, port, url, guard, log_path, scratch)
+
+
+class StartingApp(RunningApp):
+    """An app whose command runs but which may not answer yet."""
+
+    def until_ready(self, server: "FakeClerkServer") -> RunningApp:
+        """Wait until it answers, then check that it uses the fake; on any failure (or Ctrl-C) stop it."""
+        try:
+            _wait_until_answering(self)
+            server.clerk.app_origins.insert(0, self.origin)
+            _check_it_uses_the_fake(self)
+        except BaseException:
+            self.stop()
+            raise
+        return self
 
 
 def _wait_until_answering(app: RunningApp) -> None:
@@ -140,7 +153,7 @@ def _wait_until_answering(app: RunningApp) -> None:
         except urllib.error.HTTPError:
             return  # it answers (an error page or a redirect, e.g. a handshake, is an answer)
         except (urllib.error.URLError, OSError):
-            time.sleep(0.1)  # sleep-ok: a starting server has no readiness event; its port is polled
+            time.sleep(0.025)  # sleep-ok: a starting server has no readiness event; its port is polled
     raise HarnessError(f"the app did not answer at {app.url} within {app.spec.ready_timeout_s:g}s "
                        f"(last output: {app.last_output(3)})")
 
