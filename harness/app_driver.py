@@ -95,9 +95,10 @@ class ClerkApp:
 
     def wait_loaded(self) -> ClientState:
         try:
-            if not self.page.evaluate("window.__app !== undefined"):  # defined by the page's inline script
+            # one round trip when the page's inline script already ran (as after `goto`): await its promise
+            if not self.page.evaluate("window.__app === undefined ? false : window.__app.loaded.then(() => true)"):
                 self.page.wait_for_function("window.__app !== undefined", polling=50, timeout=self.load_timeout_ms)
-            self.page.evaluate("window.__app.loaded")
+                self.page.evaluate("window.__app.loaded")
         except Exception as error:
             raise ClerkJsFailed(f"clerk-js {self.version} did not load: {_first_line(error)}") from error
         self.timeline.mark("clerk-js loaded")
