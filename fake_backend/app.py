@@ -23,7 +23,8 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_toke
     app.state.clerk = clerk
     app.state.control_token = control_token
     install_error_handlers(app)
-    app.include_router(fapi.router)  # first: clerk-js's calls are most of the traffic, and routes match in order
+    app.include_router(control.readiness)  # first: the readiness probe (a cold start's first answer)
+    app.include_router(fapi.router)  # next: clerk-js's calls are most of the traffic, and routes match in order
     app.include_router(control.router)
     app.include_router(fapi.well_known)
     app.include_router(backend_api.router)
