@@ -96,6 +96,17 @@ class RunningApp:
             return ""
         return " | ".join(line for line in text.strip().splitlines()[-lines:]) or "no output"
 
+    def until_ready(self, server: "FakeClerkServer") -> "RunningApp":
+        """Wait until it answers, then check that it uses the fake; on any failure (or Ctrl-C) stop it."""
+        try:
+            _wait_until_answering(self)
+            server.clerk.app_origins.insert(0, self.origin)
+            _check_it_uses_the_fake(self)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
     def stop(self) -> None:
         """Close the guard's stdin: it ends the app's whole process group and removes the scratch folder."""
         browser_guard.release(self._guard)
@@ -107,7 +118,7 @@ def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     return spawn_app(spec, server).until_ready(server)
 
 
-def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> "StartingApp":
+def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     """Start the app's command and return at once: the caller can start Playwright while the app boots,
     then call `until_ready` (which stops the app if it never gets ready)."""
     port = free_port()
@@ -123,22 +134,7 @@ def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> "StartingApp":
     with open(log_path, "wb") as log:
         guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
                                     cwd=cwd, env=env)
-    return StartingApp(spec, port, url, guard, log_path, scratch)
-
-
-class StartingApp(RunningApp):
-    """An app whose command runs but which may not answer yet."""
-
-    def until_ready(self, server: "FakeClerkServer") -> RunningApp:
-        """Wait until it answers, then check that it uses the fake; on any failure (or Ctrl-C) stop it."""
-        try:
-            _wait_until_answering(self)
-            server.clerk.app_origins.insert(0, self.origin)
-            _check_it_uses_the_fake(self)
-        except BaseException:
-            self.stop()
-            raise
-        return self
+    return RunningApp(spec, port, url, guard, log_path, scratch)
 
 
 def _wait_until_answering(app: RunningApp) -> None:
