@@ -144,6 +144,11 @@ def with_disabled_features(args: list[str], *features: str) -> list[str]:
     return [arg for arg in args if arg not in listed] + [DISABLE_FEATURES + ",".join(dict.fromkeys(names))]
 
 
+def with_harness_features(args: list[str]) -> list[str]:
+    """`args` with the features every harness Chromium runs without (no egress, no omnibox popups)."""
+    return with_disabled_features(args, *NO_EGRESS_FEATURES, *LEAN_FEATURES)
+
+
 PROFILE_PREFIX = "clerk-harness-profile-"
 
 
@@ -162,8 +167,7 @@ def harness_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = ()
     flags += [f"--window-size={width},{height}", "--no-default-browser-check"]
     if config.headless:
         flags.append("--headless")
-    return with_disabled_features([*flags, *[arg for arg in config.args if arg not in flags]],
-                                  *NO_EGRESS_FEATURES, *LEAN_FEATURES)
+    return with_harness_features([*flags, *[arg for arg in config.args if arg not in flags]])
 
 
 def remote_browser_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -332,7 +336,7 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
         session = BrowserSession(browser, context, page, "real", executable, process, profile, log)
     else:
         try:
-            args = with_disabled_features([*NO_EGRESS_ARGS, *config.args], *NO_EGRESS_FEATURES, *LEAN_FEATURES)
+            args = with_harness_features([*NO_EGRESS_ARGS, *config.args])
             browser = playwright.chromium.launch(executable_path=executable, headless=config.headless, args=args,
                                                  slow_mo=config.slow_mo_ms)
         except Exception as error:

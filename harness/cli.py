@@ -245,11 +245,9 @@ def backend_for(config: HarnessConfig, version: str, port: int = 0, binding=None
 
 def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, app: "AppSpec | None" = None,
             binding=None):
-    from playwright.sync_api import sync_playwright
-
     from harness.runner import run_scenario
     from harness.scenarios import get_scenario
-    from harness.setup import ensure_browser, ensure_versions
+    from harness.setup import ensure_versions, playwright_with_browser
     from harness.user_app import spawn_app
 
     scenario = get_scenario(scenario_id)
@@ -260,8 +258,7 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, 
             server = stack.enter_context(backend_for(config, version, binding=binding))
             starting = spawn_app(app, server)
             stack.callback(starting.stop)
-        playwright = stack.enter_context(sync_playwright())
-        ensure_browser(config, progress=lambda _: None, playwright=playwright)  # asks this driver, not a second one
+        playwright = stack.enter_context(playwright_with_browser(config))
         if server is None:  # after the driver started: the fake's key was made on a thread meanwhile
             server = stack.enter_context(backend_for(config, version, binding=binding))
         running = starting.until_ready(server) if starting is not None else None
@@ -466,9 +463,9 @@ In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. 
     return EXIT_SURVIVED
 
 
-def release_span(config: HarnessConfig, scenario_id: str, a: str, b: str):
+def release_span(scenario_id: str, a: str, b: str):
     """The scenario, both versions resolved (`latest` works), and the published releases from one to the
-    other; checks the browser first, so that a search never starts without one."""
+    other (the search's runner then checks the browser, before anything runs)."""
     from harness.clerk_js import resolve_version
     from harness.releases import releases_between
     from harness.scenarios import get_scenario
@@ -481,7 +478,7 @@ def release_span(config: HarnessConfig, scenario_id: str, a: str, b: str):
 def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
     from harness.bisect import bisect
 
-    scenario, good, bad, releases = release_span(config, args.scenario, args.good, args.bad)
+    scenario, good, bad, releases = release_span(args.scenario, args.good, args.bad)
     printer = StepPrinter()
     with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
         print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
@@ -497,16 +494,13 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
 def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
     """One fake backend, one Playwright and one warm browser for a search; each run caches its version
     first (npm pack). A missing browser is reported before anything runs, by the search's own driver."""
-    from playwright.sync_api import sync_playwright
-
     from harness.clerk_js import ClerkJsCache
     from harness.runner import run_scenario
-    from harness.setup import ensure_browser
+    from harness.setup import playwright_with_browser
     from harness.warm_browser import WarmBrowser
 
     cache = ClerkJsCache(config.clerk_js.cache_dir)
-    with sync_playwright() as playwright, backend_for(config, config.clerk_js.newest) as server:
-        ensure_browser(config, progress=lambda _: None, playwright=playwright)
+    with playwright_with_browser(config) as playwright, backend_for(config, config.clerk_js.newest) as server:
         browsers = WarmBrowser(playwright, config.browser)
 
         def run(version: str):
@@ -544,7 +538,7 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     from harness.survey import survey
 
-    scenario, _, _, releases = release_span(config, args.scenario, args.older, args.newer)
+    scenario, _, _, releases = release_span(args.scenario, args.older, args.newer)
     started = time.monotonic()
     printer = StepPrinter()
     with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:

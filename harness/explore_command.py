@@ -19,13 +19,11 @@ def say(line: str) -> None:
 
 
 def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from playwright.sync_api import sync_playwright
-
     from fake_backend import FakeClerkServer
     from harness.cli import app_from_args
     from harness.explore import RULES
     from harness.findings import Finding
-    from harness.setup import ensure_browser, ensure_versions
+    from harness.setup import ensure_versions, playwright_with_browser
 
     unknown = [name for name in args.skip if name not in RULES]
     if unknown:
@@ -36,8 +34,7 @@ def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
     version = ensure_versions(config, [args.clerk_js or finding_to_replay.version], progress=lambda _: None)[0]
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 31)
     spec = app_from_args(args, config)
-    with sync_playwright() as playwright:
-        ensure_browser(config, progress=lambda _: None, playwright=playwright)  # asks this driver, not a second one
+    with playwright_with_browser(config) as playwright:
         with FakeClerkServer(backend_settings(config, version)) as server:
             return _explore_with(playwright, config, server, version, seed, spec, finding_to_replay, args)
 

@@ -6,7 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Callable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from harness.browser import HOW_TO_GET_ONE, find_chromium
 from harness.clerk_js import ClerkJsCache
@@ -53,6 +54,17 @@ def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright:
     path = find_chromium(config.browser)
     progress(f"browser: {path}")
     return path
+
+
+@contextmanager
+def playwright_with_browser(config: HarnessConfig) -> Iterator["Playwright"]:
+    """Playwright's driver, once it has found the browser: asked of this driver, not of a second one, so a
+    missing browser is one line before anything else runs."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        ensure_browser(config, progress=lambda _: None, playwright=playwright)
+        yield playwright
 
 
 def ensure_versions(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say) -> list[str]:
