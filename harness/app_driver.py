@@ -93,6 +93,16 @@ class ClerkApp:
         """The same app driven in another tab."""
         return ClerkApp(page, self.origin, self.version, self.timeline, self.clock, self.load_timeout_ms, self.instance)
 
+    def open_in_new_tab(self) -> "ClerkApp":
+        """The app in a new tab that this page opens on the app's URL, as a link with `target=_blank`
+        does. Going there straight (not by way of a blank tab) saves a navigation: about 0.1 s."""
+        with self.page.context.expect_page() as opened:
+            self.page.evaluate("(url) => { window.open(url, '_blank'); }", self.url)
+        tab = self.on(opened.value)
+        tab.page.wait_for_load_state("domcontentloaded")
+        tab.wait_loaded()
+        return tab
+
     def wait_loaded(self) -> ClientState:
         try:
             # one round trip when the page's inline script already ran (as after `goto`): await its promise

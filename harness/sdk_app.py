@@ -82,6 +82,15 @@ class SdkApp(ClerkApp):
         self._note(self._navigate(lambda: self.page.goto(self.url)))
         return self.wait_loaded()
 
+    def open_in_new_tab(self) -> "SdkApp":
+        """A blank tab first, then the app's URL: the app's answer to the tab's document is read and
+        recorded as for the first tab's (a tab opened on the URL straight gives no handle on it)."""
+        with self.page.context.expect_page() as opened:
+            self.page.evaluate("window.open('about:blank', '_blank')")
+        tab = self.on(opened.value)
+        tab.open()
+        return tab
+
     def reload(self) -> ClientState:
         self.timeline.mark("reload")
         self._note(self._navigate(self.page.reload))

@@ -84,11 +84,7 @@ class HarnessSession:
         """Another tab on the app; it comes to the front, as a new tab does. The app's page opens it
         (`window.open`), so both tabs share one renderer process, as tabs an app opens do: a tab of its own
         (`new_page`) cost about 0.1 s more for its process."""
-        with self.browser.context.expect_page() as opened:
-            self.app.page.evaluate("window.open('about:blank', '_blank')")
-        tab = self.app.on(opened.value)
-        tab.open()
-        return tab
+        return self.app.open_in_new_tab()
 
     def close(self) -> None:
         self.browser.close()

@@ -26,7 +26,9 @@ EVENTS_SCRIPT = """
   if (window.__harnessPageEvents) return;
   window.__harnessPageEvents = true;
 %(reporter)s  const send = (type, event) => report({ type, trusted: event.isTrusted, state: document.visibilityState });
-  document.addEventListener("visibilitychange", (e) => send("visibilitychange", e), true);
+  // On the window, not the document: a tab opened on a URL keeps the window of its first, blank document
+  // (same origin), whose document is replaced; the event reaches the window on its way to the document.
+  window.addEventListener("visibilitychange", (e) => send("visibilitychange", e), true);
   window.addEventListener("focus", (e) => send("focus", e), true);
   window.addEventListener("blur", (e) => send("blur", e), true);
   window.addEventListener("online", (e) => send("online", e), true);
