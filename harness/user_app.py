@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from fake_backend import FakeClerkServer
 
 # A user's server checks tokens on its own real clock, so time really passes: short-lived tokens keep a
-# story to seconds (clerk-js refreshes at TTL - 17 s; the proof needs the token unexpired when back).
-APP_TOKEN_TTL_S = 21
+# story to seconds. clerk-js refreshes at TTL - 17 s: 19 s puts the refresh point 2 s after the sign-in
+# (time for the story to go offline first) and leaves the token valid when the browser is back.
+APP_TOKEN_TTL_S = 19
 
 
 @dataclass(frozen=True)
