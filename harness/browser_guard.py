@@ -103,8 +103,22 @@ def main(argv: list[str]) -> int:
     # A child that exits by itself (an app that crashed) leaves its folder until the harness lets go, so
     # that the harness can still read what the child wrote there (its log).
     stopping.wait()
+    remove_singleton_folder(profile)
     shutil.rmtree(profile, ignore_errors=True)
     return code if code >= 0 else 0
+
+
+def remove_singleton_folder(profile: str) -> None:
+    """Chromium keeps its profile's lock socket in a temp folder of its own (`<tmp>/org.chromium.Chromium.*`,
+    linked from the profile's `SingletonSocket`) and removes it only on a clean exit: remove it with the
+    profile. Only a folder that holds nothing but Chromium's singleton files is removed."""
+    link = Path(profile, "SingletonSocket")
+    try:
+        folder = Path(os.readlink(link)).parent
+        if folder.is_dir() and {entry.name for entry in folder.iterdir()} <= {"SingletonSocket", "SingletonCookie"}:
+            shutil.rmtree(folder, ignore_errors=True)
+    except OSError:  # no link (not a Chromium profile, or Chromium never got that far)
+        pass
 
 
 if __name__ == "__main__":

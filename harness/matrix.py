@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +56,8 @@ class MatrixResult:
 
 
 def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
-                  binding: "Binding | None" = None, endpoints: "Queue[str] | None" = None) -> None:
+                  binding: "Binding | None" = None, endpoints: "Queue[str] | None" = None,
+                  scratch: str | None = None) -> None:
     import signal
     from dataclasses import replace
 
@@ -72,7 +75,7 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     _worker["artifacts"] = artifacts
     settings = backend_settings(config)
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
-    _worker["playwright"] = sync_playwright().start()
+    _worker["playwright"] = _start_playwright(sync_playwright, scratch)
     if app is None:  # runs take turns in one warm browser (a user's app runs on real time: a browser each)
         from harness.warm_browser import WarmBrowser
 
@@ -81,6 +84,40 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
         from harness.user_app import start_app
 
         _worker["app"] = start_app(app, _worker["server"])
+    # A worker the pool lets go runs multiprocessing's finalizers before it exits: end what it started.
+    # Without this, Playwright's driver was cut off and left its artifacts folder in the temp dir.
+    from multiprocessing.util import Finalize
+
+    Finalize(None, _stop_worker, exitpriority=10)
+
+
+def _start_playwright(sync_playwright: Callable[[], Any], scratch: str | None) -> Any:
+    """Playwright's driver keeps its artifacts folder in its temp dir: in `scratch` (the run's own,
+    removed by the parent however the run ends), since a worker ended at once cannot remove it."""
+    saved = os.environ.get("TMPDIR")
+    if scratch is not None:
+        os.environ["TMPDIR"] = scratch  # for the driver only: set back once it has started
+    try:
+        return sync_playwright().start()
+    finally:
+        if scratch is not None:
+            if saved is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = saved
+
+
+def _stop_worker() -> None:
+    """The worker's browser, app, Playwright and fake backend, in that order; each one's failure is left
+    to its guard (a browser's or an app's guard ends it when the worker is gone)."""
+    for name, stop in (("browsers", lambda x: x.close()), ("app", lambda x: x.stop()),
+                       ("playwright", lambda x: x.stop()), ("server", lambda x: x.stop())):
+        held = _worker.pop(name, None)
+        if held is not None:
+            try:
+                stop(held)
+            except Exception:  # noqa: BLE001 - the worker is exiting; its guards clean up after it
+                pass
 
 
 def _run_job(job: Job) -> MatrixResult:
@@ -124,8 +161,9 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
     else:
         workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
     order = {job: i for i, job in enumerate(jobs)}
+    scratch = tempfile.mkdtemp(prefix="clerk-harness-run-")
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                               initargs=(config, artifacts, app, binding, endpoints))
+                               initargs=(config, artifacts, app, binding, endpoints, scratch))
     try:
         futures = [pool.submit(_run_job, job) for job in jobs]
         for done, future in enumerate(as_completed(futures), start=1):
@@ -141,7 +179,9 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
         for process in processes:
             process.join(timeout=10)
         raise MatrixInterrupted(sorted(results, key=lambda r: order[r.job])) from None
-    pool.shutdown()
+    finally:
+        pool.shutdown()
+        shutil.rmtree(scratch, ignore_errors=True)
     return sorted(results, key=lambda r: order[r.job])
 
 

@@ -4,10 +4,13 @@ browser process and no profile folder behind; Ctrl-C and SIGTERM say "interrupte
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,6 +85,34 @@ def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, cler
         assert run.returncode == 130 and "interrupted" in err, (run.returncode, err[-500:])
     assert wait_for(lambda: not live_processes_using(profile), timeout=10), live_processes_using(profile)
     assert wait_for(lambda: not Path(profile).exists(), timeout=10), f"{profile} was left behind"
+
+
+def test_an_interrupted_run_leaves_nothing_in_the_temp_dir(short_temp_dir, clerk_js_bundle_610):
+    """`run`'s workers are ended at once on Ctrl-C: their browsers' guards remove the profiles, and the run
+    removes the folder its Playwright drivers kept their artifacts in (they used to stay in /tmp)."""
+    temp = short_temp_dir
+    run = subprocess.Popen([CLI, "run", "--scenario", "offline-visibility", "--clerk-js", "6.1.0", "--repeat", "6"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        assert wait_for(lambda: list(temp.glob("clerk-harness-run-*/playwright-artifacts-*")), timeout=30), \
+            "no worker started its Playwright driver"
+        os.killpg(run.pid, signal.SIGINT)
+        out, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130 and "interrupted" in out + err, (run.returncode, (out + err)[-500:])
+    left = lambda: sorted(p.name for p in temp.iterdir() if p.name != "node-compile-cache")  # noqa: E731
+    assert wait_for(lambda: not left(), timeout=10), left()
+
+
+@pytest.fixture
+def short_temp_dir() -> Iterator[Path]:
+    """A temp dir for a command (its TMPDIR), short enough for Chromium's singleton socket path."""
+    folder = Path(tempfile.mkdtemp(prefix="ch-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

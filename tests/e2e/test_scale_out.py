@@ -25,6 +25,7 @@ import pytest
 from junitparser import JUnitXml
 
 from harness.browser import find_chromium, remote_browser_flags
+from harness.browser_guard import remove_singleton_folder
 from harness.config import HarnessConfig
 
 pytestmark = pytest.mark.e2e
@@ -129,6 +130,7 @@ def stop(process: subprocess.Popen, profile: str) -> None:
     except ProcessLookupError:
         pass
     process.wait(timeout=10)
+    remove_singleton_folder(profile)
     shutil.rmtree(profile, ignore_errors=True)
 
 
@@ -139,7 +141,7 @@ def remote_chromium(harness_config: HarnessConfig) -> Iterator[str]:
     stop(process, profile)
 
 
-def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remote_chromium):
+def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remote_chromium, request):
     """The reference is the matrix unsharded, through the remote browser; the shards run on local
     browsers, each its own. Their merge prints the reference's grid: sharding loses or repeats no job, and
     the remote browser gives the local verdicts (6.0.0 loses the cookie there too)."""
@@ -151,13 +153,17 @@ def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remo
     assert {r["visibility_mode"] for r in json.loads((tmp_path / "whole.json").read_text())["results"]} == {"real"}
 
     shards = [tmp_path / f"shard-{index}.json" for index in (1, 2, 3)]
+    temp = Path(tempfile.mkdtemp(prefix="ch-"))  # the shards' temp dir (short, for Chromium's socket path):
+    request.addfinalizer(lambda: shutil.rmtree(temp, ignore_errors=True))  # nothing of theirs may stay there
     running = [subprocess.Popen([CLI, "run", *MATRIX, "--workers", "1", "--shard", f"{index}/3", "--durations",
                                  str(tmp_path / "whole.json"), "--json", str(path)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env={**os.environ, "TMPDIR": str(temp)})
                for index, path in zip((1, 2, 3), shards)]
     for part in running:  # the three shards run at once, as on three runners
         output, _ = part.communicate(timeout=180)
         assert part.returncode == 0, output
+    assert [p.name for p in temp.iterdir() if p.name != "node-compile-cache"] == []
     ran = [(r["scenario"], r["version"]) for path in shards for r in json.loads(path.read_text())["results"]]
     assert sorted(ran) == sorted((s, v) for s in SCENARIOS for v in VERSIONS)  # every job exactly once
     local = {job: verdict for path in shards for job, verdict in verdicts(path).items()}
