@@ -94,8 +94,10 @@ class ClerkApp:
         return ClerkApp(page, self.origin, self.version, self.timeline, self.clock, self.load_timeout_ms, self.instance)
 
     def open_in_new_tab(self) -> "ClerkApp":
-        """The app in a new tab that this page opens on the app's URL, as a link with `target=_blank`
-        does. Going there straight (not by way of a blank tab) saves a navigation: about 0.1 s."""
+        """The app in a new tab, in front as a new tab is, that this page opens on the app's URL, as a link
+        with `target=_blank` does: both tabs then share one renderer process, as tabs an app opens do (a
+        tab of its own, `new_page`, cost about 0.1 s more), and going there straight rather than by way
+        of a blank tab saves a navigation (0.04 to 0.07 s)."""
         with self.page.context.expect_page() as opened:
             self.page.evaluate("(url) => { window.open(url, '_blank'); }", self.url)
         tab = self.on(opened.value)

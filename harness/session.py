@@ -80,11 +80,5 @@ class HarnessSession:
     def sign_in(self) -> None:
         self.app.sign_in(self.user.email, self.user.password)
 
-    def open_tab(self) -> ClerkApp:
-        """Another tab on the app; it comes to the front, as a new tab does. The app's page opens it
-        (`window.open`), so both tabs share one renderer process, as tabs an app opens do: a tab of its own
-        (`new_page`) cost about 0.1 s more for its process."""
-        return self.app.open_in_new_tab()
-
     def close(self) -> None:
         self.browser.close()

@@ -111,7 +111,7 @@ class Story:
         return self.seen.api_after_online
 
     def open_a_second_tab(self) -> ClerkApp:
-        tab = self.session.open_tab()
+        tab = self.session.app.open_in_new_tab()
         if not tab.client_state().user_id:
             raise HarnessError("the second tab did not load signed in")
         self.other_tabs.append(tab)
