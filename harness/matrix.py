@@ -56,12 +56,9 @@ class MatrixResult:
 
 
 def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
-                  binding: "Binding | None" = None, endpoints: "Queue[str] | None" = None,
-                  scratch: str | None = None) -> None:
+                  binding: "Binding | None", endpoints: "Queue[str] | None", scratch: str) -> None:
     import signal
     from dataclasses import replace
-
-    from playwright.sync_api import sync_playwright
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent ends a worker at once; its browser's guard cleans up
@@ -75,7 +72,7 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     _worker["artifacts"] = artifacts
     settings = backend_settings(config)
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
-    _worker["playwright"] = _start_playwright(sync_playwright, scratch)
+    _worker["playwright"] = _start_playwright(scratch)
     if app is None:  # runs take turns in one warm browser (a user's app runs on real time: a browser each)
         from harness.warm_browser import WarmBrowser
 
@@ -91,20 +88,20 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     Finalize(None, _stop_worker, exitpriority=10)
 
 
-def _start_playwright(sync_playwright: Callable[[], Any], scratch: str | None) -> Any:
+def _start_playwright(scratch: str) -> Any:
     """Playwright's driver keeps its artifacts folder in its temp dir: in `scratch` (the run's own,
     removed by the parent however the run ends), since a worker ended at once cannot remove it."""
+    from playwright.sync_api import sync_playwright
+
     saved = os.environ.get("TMPDIR")
-    if scratch is not None:
-        os.environ["TMPDIR"] = scratch  # for the driver only: set back once it has started
+    os.environ["TMPDIR"] = scratch  # for the driver only: set back once it has started
     try:
         return sync_playwright().start()
     finally:
-        if scratch is not None:
-            if saved is None:
-                os.environ.pop("TMPDIR", None)
-            else:
-                os.environ["TMPDIR"] = saved
+        if saved is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved
 
 
 def _stop_worker() -> None:
