@@ -26,8 +26,9 @@ CHILD_EXIT_FILE = "guarded-child-exit-code"
 STOP_GRACE_S = 3.0
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: the kernel sends SIGKILL when the guard goes away."""
+def die_with_parent() -> None:
+    """From now on the kernel sends this process SIGKILL when its parent goes away (in Chromium's case,
+    called before exec: when the guard goes)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the guard's own cleanup still applies
@@ -84,7 +85,7 @@ def main(argv: list[str]) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, stop)
     chromium = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent)
+                                preexec_fn=die_with_parent)
     started.append(chromium)
     if stopping.is_set():  # asked to stop while the child was starting
         threading.Thread(target=stop_group, args=(chromium,), daemon=True).start()

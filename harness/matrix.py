@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from harness import browser_guard
 from harness.config import HarnessConfig
 from harness.verdict import Outcome
 
@@ -62,6 +63,10 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent ends a worker at once; its browser's guard cleans up
+    parent = os.getppid()
+    browser_guard.die_with_parent()  # a parent killed outright (SIGKILL) takes its workers with it
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
 
     from fake_backend import FakeClerkServer
     from harness.config import backend_settings

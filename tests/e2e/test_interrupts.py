@@ -87,9 +87,26 @@ def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, cler
     assert wait_for(lambda: not Path(profile).exists(), timeout=10), f"{profile} was left behind"
 
 
-def test_an_interrupted_run_leaves_nothing_in_the_temp_dir(short_temp_dir, clerk_js_bundle_610):
-    """`run`'s workers are ended at once on Ctrl-C: their browsers' guards remove the profiles, and the run
-    removes the folder its Playwright drivers kept their artifacts in (they used to stay in /tmp)."""
+def in_group(pgid: int) -> list[int]:
+    """Live processes of a process group (zombies aside)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigkill"])
+def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_bundle_610):
+    """Ctrl-C: `run` ends its workers at once, their browsers' guards remove the profiles, and the run
+    removes the folder its Playwright drivers kept their artifacts in (they used to stay in /tmp).
+    SIGKILL: the workers die with the run (they used to live on, each with its driver), and so do their
+    browsers; only the run's own scratch folder stays, which nothing but the run could remove."""
     temp = short_temp_dir
     run = subprocess.Popen([CLI, "run", "--scenario", "offline-visibility", "--clerk-js", "6.1.0", "--repeat", "6"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -97,13 +114,19 @@ def test_an_interrupted_run_leaves_nothing_in_the_temp_dir(short_temp_dir, clerk
     try:
         assert wait_for(lambda: list(temp.glob("clerk-harness-run-*/playwright-artifacts-*")), timeout=30), \
             "no worker started its Playwright driver"
-        os.killpg(run.pid, signal.SIGINT)
+        if how == "ctrl-c":
+            os.killpg(run.pid, signal.SIGINT)
+        else:
+            run.kill()
         out, err = run.communicate(timeout=30)
     finally:
         if run.poll() is None:
             run.kill()
-    assert run.returncode == 130 and "interrupted" in out + err, (run.returncode, (out + err)[-500:])
-    left = lambda: sorted(p.name for p in temp.iterdir() if p.name != "node-compile-cache")  # noqa: E731
+    if how == "ctrl-c":
+        assert run.returncode == 130 and "interrupted" in out + err, (run.returncode, (out + err)[-500:])
+    assert wait_for(lambda: not in_group(run.pid), timeout=10), f"left running: {in_group(run.pid)}"
+    allowed = {"node-compile-cache"} | ({p.name for p in temp.glob("clerk-harness-run-*")} if how == "sigkill" else set())
+    left = lambda: sorted(p.name for p in temp.iterdir() if p.name not in allowed)  # noqa: E731
     assert wait_for(lambda: not left(), timeout=10), left()
 
 
