@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-from harness import browser_guard
+from harness import browser_guard, owned_folders
 from harness.config import BrowserConfig
 from harness.errors import HarnessError
 
@@ -150,6 +150,7 @@ def with_harness_features(args: list[str]) -> list[str]:
 
 
 PROFILE_PREFIX = "clerk-harness-profile-"
+GUARD_PID_FILE = "guard.pid"  # marks the profile as its guard's (see harness/owned_folders.py)
 
 
 def harness_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -187,19 +188,7 @@ def _chromium_command(executable: str, config: BrowserConfig, profile: str) -> l
 
 def remove_stale_profiles() -> int:
     """Profile folders whose guard is gone (it was killed with SIGKILL): remove them. Returns how many."""
-    removed = 0
-    for folder in Path(tempfile.gettempdir()).glob(PROFILE_PREFIX + "*"):
-        try:
-            pid = int((folder / "guard.pid").read_text())
-            os.kill(pid, 0)
-            continue  # its guard is alive: a run in progress
-        except ProcessLookupError:
-            pass
-        except (OSError, ValueError):  # no marker yet (just created) or unreadable: leave it
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed += 1
-    return removed
+    return owned_folders.remove_orphans(PROFILE_PREFIX, GUARD_PID_FILE)
 
 
 def _start_chromium(executable: str, config: BrowserConfig,
@@ -208,7 +197,7 @@ def _start_chromium(executable: str, config: BrowserConfig,
     profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
     process = browser_guard.spawn(profile, _chromium_command(executable, config, profile),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    Path(profile, "guard.pid").write_text(str(process.pid))
+    owned_folders.mark(profile, GUARD_PID_FILE, process.pid)
     endpoints: queue.Queue[str | None] = queue.Queue()
     log: deque = deque(maxlen=50)
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from harness import browser_guard
+from harness import browser_guard, driver_scratch
 from harness.config import HarnessConfig
 from harness.verdict import Outcome
 
@@ -94,19 +92,12 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
 
 
 def _start_playwright(scratch: str) -> Any:
-    """Playwright's driver keeps its artifacts folder in its temp dir: in `scratch` (the run's own,
-    removed by the parent however the run ends), since a worker ended at once cannot remove it."""
+    """Playwright's driver, its temp dir in the run's scratch folder (a worker ended at once leaves the
+    driver's artifacts folder behind; the run removes the scratch folder however it ends)."""
     from playwright.sync_api import sync_playwright
 
-    saved = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = scratch  # for the driver only: set back once it has started
-    try:
+    with driver_scratch.as_temp_dir(scratch):
         return sync_playwright().start()
-    finally:
-        if saved is None:
-            del os.environ["TMPDIR"]
-        else:
-            os.environ["TMPDIR"] = saved
 
 
 def _stop_worker() -> None:
@@ -163,7 +154,7 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
     else:
         workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
     order = {job: i for i, job in enumerate(jobs)}
-    scratch = tempfile.mkdtemp(prefix="clerk-harness-run-")
+    scratch = driver_scratch.make()
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                                initargs=(config, artifacts, app, binding, endpoints, scratch))
     try:
@@ -183,7 +174,7 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
         raise MatrixInterrupted(sorted(results, key=lambda r: order[r.job])) from None
     finally:
         pool.shutdown()
-        shutil.rmtree(scratch, ignore_errors=True)
+        driver_scratch.remove(scratch)
     return sorted(results, key=lambda r: order[r.job])
 
 

@@ -9,6 +9,7 @@ import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from harness import driver_scratch
 from harness.browser import HOW_TO_GET_ONE, find_chromium
 from harness.clerk_js import ClerkJsCache
 from harness.config import HarnessConfig
@@ -59,12 +60,21 @@ def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright:
 @contextmanager
 def playwright_with_browser(config: HarnessConfig) -> Iterator["Playwright"]:
     """Playwright's driver, once it has found the browser: asked of this driver, not of a second one, so a
-    missing browser is one line before anything else runs."""
+    missing browser is one line before anything else runs. Its temp dir is a scratch folder of this
+    command's own (see harness/driver_scratch.py)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        ensure_browser(config, progress=lambda _: None, playwright=playwright)
-        yield playwright
+    scratch = driver_scratch.make()
+    try:
+        with driver_scratch.as_temp_dir(scratch):
+            playwright = sync_playwright().start()
+        try:
+            ensure_browser(config, progress=lambda _: None, playwright=playwright)
+            yield playwright
+        finally:
+            playwright.stop()
+    finally:
+        driver_scratch.remove(scratch)
 
 
 def ensure_versions(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say) -> list[str]:

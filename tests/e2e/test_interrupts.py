@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import driver_scratch
+
 pytestmark = pytest.mark.e2e
 CLI = str(Path(sys.executable).with_name("clerk-harness"))
 
@@ -85,6 +87,14 @@ def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, cler
         assert run.returncode == 130 and "interrupted" in err, (run.returncode, err[-500:])
     assert wait_for(lambda: not live_processes_using(profile), timeout=10), live_processes_using(profile)
     assert wait_for(lambda: not Path(profile).exists(), timeout=10), f"{profile} was left behind"
+    # Its Playwright driver's temp folder: removed by the repro, or (SIGKILL) by the next command.
+    scratch = [folder for folder in Path(tempfile.gettempdir()).glob(driver_scratch.PREFIX + "*")
+               if (folder / driver_scratch.OWNER_FILE).is_file()
+               and (folder / driver_scratch.OWNER_FILE).read_text() == str(run.pid)]
+    if how == "sigkill":
+        assert wait_for(lambda: not in_group(run.pid), timeout=10), in_group(run.pid)  # its driver too
+        driver_scratch.remove_stale()
+    assert not [folder for folder in scratch if folder.exists()], scratch
 
 
 def in_group(pgid: int) -> list[int]:
@@ -106,13 +116,13 @@ def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_
     """Ctrl-C: `run` ends its workers at once, their browsers' guards remove the profiles, and the run
     removes the folder its Playwright drivers kept their artifacts in (they used to stay in /tmp).
     SIGKILL: the workers die with the run (they used to live on, each with its driver), and so do their
-    browsers; only the run's own scratch folder stays, which nothing but the run could remove."""
+    browsers; only the run's own scratch folder stays, for the next command to remove."""
     temp = short_temp_dir
     run = subprocess.Popen([CLI, "run", "--scenario", "offline-visibility", "--clerk-js", "6.1.0", "--repeat", "6"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                            env={**os.environ, "TMPDIR": str(temp)})
     try:
-        assert wait_for(lambda: list(temp.glob("clerk-harness-run-*/playwright-artifacts-*")), timeout=30), \
+        assert wait_for(lambda: list(temp.glob(driver_scratch.PREFIX + "*/playwright-artifacts-*")), timeout=30), \
             "no worker started its Playwright driver"
         if how == "ctrl-c":
             os.killpg(run.pid, signal.SIGINT)
@@ -125,7 +135,7 @@ def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_
     if how == "ctrl-c":
         assert run.returncode == 130 and "interrupted" in out + err, (run.returncode, (out + err)[-500:])
     assert wait_for(lambda: not in_group(run.pid), timeout=10), f"left running: {in_group(run.pid)}"
-    allowed = {"node-compile-cache"} | ({p.name for p in temp.glob("clerk-harness-run-*")} if how == "sigkill" else set())
+    allowed = {"node-compile-cache"} | ({p.name for p in temp.glob(driver_scratch.PREFIX + "*")} if how == "sigkill" else set())
     left = lambda: sorted(p.name for p in temp.iterdir() if p.name not in allowed)  # noqa: E731
     assert wait_for(lambda: not left(), timeout=10), left()
 

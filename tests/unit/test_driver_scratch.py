@@ -1,0 +1,56 @@
+"""The harness's temp folder for Playwright's driver: marked with its owner, removed when the owner is gone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from harness import driver_scratch
+
+
+@pytest.fixture
+def temp_dir(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
+
+
+def _reaped_pid() -> int:
+    """The pid of a process that has exited and been waited for: no process has it now."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_folder_is_marked_with_its_owner(temp_dir):
+    folder = Path(driver_scratch.make())
+    assert folder.parent == temp_dir and folder.name.startswith(driver_scratch.PREFIX)
+    assert (folder / driver_scratch.OWNER_FILE).read_text() == str(os.getpid())
+    driver_scratch.remove(str(folder))
+    assert not folder.exists()
+
+
+def test_only_folders_whose_owner_is_gone_are_removed(temp_dir):
+    gone = Path(tempfile.mkdtemp(prefix=driver_scratch.PREFIX))
+    (gone / driver_scratch.OWNER_FILE).write_text(str(_reaped_pid()))
+    (gone / "playwright-artifacts-x").mkdir()  # what a driver that was cut off leaves
+    alive = Path(tempfile.mkdtemp(prefix=driver_scratch.PREFIX))
+    (alive / driver_scratch.OWNER_FILE).write_text(str(os.getpid()))
+    unmarked = Path(tempfile.mkdtemp(prefix=driver_scratch.PREFIX))  # just created: no marker yet
+    other = Path(tempfile.mkdtemp(prefix="playwright-artifacts-"))  # not the harness's: never touched
+    assert driver_scratch.remove_stale() == 1
+    assert not gone.exists() and alive.exists() and unmarked.exists() and other.exists()
+
+
+def test_the_temp_dir_moves_only_inside_the_block(monkeypatch):
+    monkeypatch.setenv("TMPDIR", "/somewhere")
+    with driver_scratch.as_temp_dir("/scratch"):
+        assert os.environ["TMPDIR"] == "/scratch"
+    assert os.environ["TMPDIR"] == "/somewhere"
+    monkeypatch.delenv("TMPDIR")
+    with driver_scratch.as_temp_dir("/scratch"):
+        assert os.environ["TMPDIR"] == "/scratch"
+    assert "TMPDIR" not in os.environ
