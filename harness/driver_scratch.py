@@ -13,9 +13,12 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from harness import owned_folders
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
 
 PREFIX = "clerk-harness-driver-"
 OWNER_FILE = "owner.pid"
@@ -38,10 +41,17 @@ def remove_stale() -> int:
     return owned_folders.remove_orphans(PREFIX, OWNER_FILE)
 
 
+def start_playwright(folder: str) -> "Playwright":
+    """Playwright's driver, started with its temp dir in `folder`; TMPDIR is set back at once, so that
+    nothing else of the harness, Chromium or a user's app moves (the driver keeps its own environment)."""
+    from playwright.sync_api import sync_playwright
+
+    with _temp_dir(folder):
+        return sync_playwright().start()
+
+
 @contextmanager
-def as_temp_dir(folder: str) -> Iterator[None]:
-    """TMPDIR is `folder` while the block runs (start the driver in it; it keeps its own environment),
-    and what it was afterwards, so that nothing else of the harness, Chromium or a user's app moves."""
+def _temp_dir(folder: str) -> Iterator[None]:
     saved = os.environ.get("TMPDIR")
     os.environ["TMPDIR"] = folder
     try:

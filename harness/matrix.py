@@ -75,7 +75,7 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     _worker["artifacts"] = artifacts
     settings = backend_settings(config)
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
-    _worker["playwright"] = _start_playwright(scratch)
+    _worker["playwright"] = driver_scratch.start_playwright(scratch)  # the run removes `scratch` however it ends
     if app is None:  # runs take turns in one warm browser (a user's app runs on real time: a browser each)
         from harness.warm_browser import WarmBrowser
 
@@ -89,15 +89,6 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     from multiprocessing.util import Finalize
 
     Finalize(None, _stop_worker, exitpriority=10)
-
-
-def _start_playwright(scratch: str) -> Any:
-    """Playwright's driver, its temp dir in the run's scratch folder (a worker ended at once leaves the
-    driver's artifacts folder behind; the run removes the scratch folder however it ends)."""
-    from playwright.sync_api import sync_playwright
-
-    with driver_scratch.as_temp_dir(scratch):
-        return sync_playwright().start()
 
 
 def _stop_worker() -> None:

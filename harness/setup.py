@@ -62,12 +62,9 @@ def playwright_with_browser(config: HarnessConfig) -> Iterator["Playwright"]:
     """Playwright's driver, once it has found the browser: asked of this driver, not of a second one, so a
     missing browser is one line before anything else runs. Its temp dir is a scratch folder of this
     command's own (see harness/driver_scratch.py)."""
-    from playwright.sync_api import sync_playwright
-
     scratch = driver_scratch.make()
     try:
-        with driver_scratch.as_temp_dir(scratch):
-            playwright = sync_playwright().start()
+        playwright = driver_scratch.start_playwright(scratch)
         try:
             ensure_browser(config, progress=lambda _: None, playwright=playwright)
             yield playwright

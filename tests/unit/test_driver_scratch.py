@@ -47,10 +47,10 @@ def test_only_folders_whose_owner_is_gone_are_removed(temp_dir):
 
 def test_the_temp_dir_moves_only_inside_the_block(monkeypatch):
     monkeypatch.setenv("TMPDIR", "/somewhere")
-    with driver_scratch.as_temp_dir("/scratch"):
+    with driver_scratch._temp_dir("/scratch"):
         assert os.environ["TMPDIR"] == "/scratch"
     assert os.environ["TMPDIR"] == "/somewhere"
     monkeypatch.delenv("TMPDIR")
-    with driver_scratch.as_temp_dir("/scratch"):
+    with driver_scratch._temp_dir("/scratch"):
         assert os.environ["TMPDIR"] == "/scratch"
     assert "TMPDIR" not in os.environ
