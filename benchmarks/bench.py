@@ -12,7 +12,7 @@
 - mint: session tokens signed per second on one core, in process and through the token route over HTTP
   (sequential, keep-alive): the HTTP rate is judged on the fake's own CPU time (answers per CPU-second),
   since one request at a time also waits on this client. Target >= 1,000/s.
-- cold: process start to the first answer of `python -m fake_backend`. Target <= 0.5 s.
+- cold: process start to the first answer of `python -m clerk_harness_fake`. Target <= 0.5 s.
 - ratio: three checks written the way Clerk's integration test for #7912 is written (fixed waits, a
   fresh browser each) against the same checks told with the harness, median of 5 each (the harness's
   side varies by about 15 % from one repeat to the next on this machine). Target >= 8x.
@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from harness.config import backend_settings, load_config  # noqa: E402
-from harness.scenarios import CATALOGUE, get_scenario  # noqa: E402
-from harness.setup import ensure_versions  # noqa: E402
+from clerk_harness.config import backend_settings, load_config  # noqa: E402
+from clerk_harness.scenarios import CATALOGUE, get_scenario  # noqa: E402
+from clerk_harness.setup import ensure_versions  # noqa: E402
 
 FAMILIES = {"5.x": "5.125.13", "6.0.0 (bug)": "6.0.0", "6.1.0 (fix)": "6.1.0", "newest": "6.40.0"}
 TARGETS = {"lost": 0.8, "survived": 1.2}
@@ -49,9 +49,9 @@ BIN = Path(sys.executable).parent
 def bench_scenarios(repeat: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    from fake_backend import FakeClerkServer
-    from harness.runner import run_scenario
-    from harness.warm_browser import WarmBrowser
+    from clerk_harness_fake import FakeClerkServer
+    from clerk_harness.runner import run_scenario
+    from clerk_harness.warm_browser import WarmBrowser
 
     config = load_config()
     versions = ensure_versions(config, list(FAMILIES.values()), progress=lambda _: None)
@@ -145,9 +145,9 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def bench_mint(seconds: float = 2.0) -> None:
-    from fake_backend import FakeClerkServer
-    from fake_backend.clock import ServerClock
-    from fake_backend.tokens import TokenIssuer
+    from clerk_harness_fake import FakeClerkServer
+    from clerk_harness_fake.clock import ServerClock
+    from clerk_harness_fake.tokens import TokenIssuer
 
     issuer = TokenIssuer("http://127.0.0.1", 60, ServerClock())
     count, started = 0, time.perf_counter()
@@ -156,7 +156,7 @@ def bench_mint(seconds: float = 2.0) -> None:
         count += 1
     in_process = count / (time.perf_counter() - started)
     # The fake in a process of its own (as `serve` runs it), so that this client does not share its GIL.
-    process = subprocess.Popen([sys.executable, "-m", "fake_backend"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "clerk_harness_fake"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         origin = process.stdout.readline().split(" on ", 1)[1].split()[0]
@@ -200,7 +200,7 @@ def bench_cold(tries: int = 5) -> None:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         started = time.monotonic()
-        process = subprocess.Popen([sys.executable, "-m", "fake_backend", "--port", str(port)], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "clerk_harness_fake", "--port", str(port)], cwd=ROOT,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             while True:
@@ -209,23 +209,23 @@ def bench_cold(tries: int = 5) -> None:
                     break
                 except OSError:
                     if process.poll() is not None:
-                        raise SystemExit("python -m fake_backend exited before it answered")
+                        raise SystemExit("python -m clerk_harness_fake exited before it answered")
                     time.sleep(0.005)  # sleep-ok: polling a port that is not open yet has no event to wait on
             walls.append(time.monotonic() - started)
         finally:
             process.terminate()
             process.wait()
     median = statistics.median(walls)
-    print(f"\n## Cold start: process start to first answer (`python -m fake_backend`), median of {tries}")
+    print(f"\n## Cold start: process start to first answer (`python -m clerk_harness_fake`), median of {tries}")
     print(f"{median:.2f} s (min {min(walls):.2f}) (target <= 0.5 s: {'met' if median <= 0.5 else 'MISSED'})")
 
 
 def bench_ratio(repeat: int = 5) -> None:
     from playwright.sync_api import sync_playwright
 
-    from fake_backend import FakeClerkServer
+    from clerk_harness_fake import FakeClerkServer
     from fixed_waits import fixed_wait_checks, harness_checks
-    from harness.warm_browser import WarmBrowser
+    from clerk_harness.warm_browser import WarmBrowser
 
     config = load_config()
     version = ensure_versions(config, ["6.40.0"], progress=lambda _: None)[0]

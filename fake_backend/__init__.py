@@ -6,18 +6,18 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fake_backend.app import create_app
-    from fake_backend.backend import FakeClerk
-    from fake_backend.server import FakeClerkServer
-    from fake_backend.settings import BackendSettings
+    from clerk_harness_fake.app import create_app
+    from clerk_harness_fake.backend import FakeClerk
+    from clerk_harness_fake.server import FakeClerkServer
+    from clerk_harness_fake.settings import BackendSettings
 
-# Imported on first use, so that `python -m fake_backend` can start work before the web framework loads.
-_EXPORTS = {"create_app": "fake_backend.app", "FakeClerk": "fake_backend.backend",
-            "FakeClerkServer": "fake_backend.server", "BackendSettings": "fake_backend.settings"}
+# Imported on first use, so that `python -m clerk_harness_fake` can start work before the web framework loads.
+_EXPORTS = {"create_app": "clerk_harness_fake.app", "FakeClerk": "clerk_harness_fake.backend",
+            "FakeClerkServer": "clerk_harness_fake.server", "BackendSettings": "clerk_harness_fake.settings"}
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
-        raise AttributeError(f"module 'fake_backend' has no attribute {name!r}")
+        raise AttributeError(f"module 'clerk_harness_fake' has no attribute {name!r}")
     return getattr(import_module(_EXPORTS[name]), name)

@@ -1,4 +1,4 @@
-"""`python -m fake_backend [--host H] [--port P]`: the fake backend alone, as fast to start as it gets.
+"""`python -m clerk_harness_fake [--host H] [--port P]`: the fake backend alone, as fast to start as it gets.
 
 For tools that only need the fake Frontend API and its control API (a CI service container, another
 language's test suite). `clerk-harness serve` does the same with the harness's config, a test user and
@@ -10,16 +10,16 @@ import argparse
 import threading
 from pathlib import Path
 
-from fake_backend import signing_keys
+from clerk_harness_fake import signing_keys
 
 signing_keys.make_ahead()  # on a thread, while the web framework imports below
 
-from fake_backend.server import FakeClerkServer, RemoteBindRefused  # noqa: E402
-from fake_backend.settings import BackendSettings  # noqa: E402
+from clerk_harness_fake.server import FakeClerkServer, RemoteBindRefused  # noqa: E402
+from clerk_harness_fake.settings import BackendSettings  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m fake_backend", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m clerk_harness_fake", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote)")
     parser.add_argument("--port", type=int, default=0, help="port (0: a free one, printed)")
     parser.add_argument("--allow-remote", action="store_true", help="bind beyond loopback; the control API then "
@@ -32,7 +32,7 @@ def main() -> int:
     try:
         server = FakeClerkServer(settings, host=args.host, port=args.port, allow_remote=args.allow_remote)
     except (RemoteBindRefused, OSError) as error:
-        parser.exit(2, f"python -m fake_backend: {error}\n")
+        parser.exit(2, f"python -m clerk_harness_fake: {error}\n")
     server.start()  # returns once it listens: the printed origin answers at once
     token = f" (control token: {server.control_token})" if server.control_token else ""
     print(f"fake Clerk backend on {server.origin}{token}", flush=True)

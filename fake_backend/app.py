@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from fake_backend import backend_api, control, fapi, pages
-from fake_backend.backend import FakeClerk
-from fake_backend.errors import install_error_handlers
-from fake_backend.handshake import LOOPBACK_ORIGIN
-from fake_backend.middleware import FaultInjector, JournalRecorder, MethodOverride, RequestLimits
-from fake_backend.settings import BackendSettings
+from clerk_harness_fake import backend_api, control, fapi, pages
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness_fake.errors import install_error_handlers
+from clerk_harness_fake.handshake import LOOPBACK_ORIGIN
+from clerk_harness_fake.middleware import FaultInjector, JournalRecorder, MethodOverride, RequestLimits
+from clerk_harness_fake.settings import BackendSettings
 
 
 def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_token: str | None = None) -> FastAPI:

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from typing import Callable
 
-from fake_backend.clock import ServerClock
-from fake_backend.faults import FaultBook, compile_pattern
-from fake_backend.handshake import HandshakeNonces
-from fake_backend.journal import JournalEntry, RequestJournal
-from fake_backend.settings import BackendSettings
-from fake_backend.state import Session, State, User
-from fake_backend.tokens import TokenCheck, TokenIssuer
+from clerk_harness_fake.clock import ServerClock
+from clerk_harness_fake.faults import FaultBook, compile_pattern
+from clerk_harness_fake.handshake import HandshakeNonces
+from clerk_harness_fake.journal import JournalEntry, RequestJournal
+from clerk_harness_fake.settings import BackendSettings
+from clerk_harness_fake.state import Session, State, User
+from clerk_harness_fake.tokens import TokenCheck, TokenIssuer
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 FAKE_SECRET_KEY = "sk_harness_fake_not_a_clerk_key"  # SDKs need a non-empty one; the fake never checks it
@@ -54,7 +54,7 @@ class FakeClerk:
         """URL prefixes whose answers never carry a `__session` Set-Cookie: the Frontend API's session and
         environment calls set `__client` cookies only (the handshake's redirect is a document, and an app
         applies its directives), and bundle files set none."""
-        from fake_backend.settings import FAPI_PREFIX
+        from clerk_harness_fake.settings import FAPI_PREFIX
 
         assert self.origin, "the fake backend must be listening"
         fapi = self.origin + FAPI_PREFIX
@@ -66,7 +66,7 @@ class FakeClerk:
 
         `host` names the fake as the app's page is named (`localhost` or `127.0.0.1`): cookies go by host,
         so the browser must reach the app and the fake under the same one."""
-        from fake_backend.settings import BAPI_PREFIX, FAPI_PREFIX
+        from clerk_harness_fake.settings import BAPI_PREFIX, FAPI_PREFIX
 
         assert self.origin, "the fake backend must be listening"
         origin = self.origin if host is None else self.origin.replace("//127.0.0.1:", f"//{host}:", 1)

@@ -11,10 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from fake_backend.backend import FakeClerk
-from fake_backend.errors import ClerkAPIError, no_route
-from fake_backend.payloads import user_json
-from fake_backend.settings import BAPI_PREFIX
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness_fake.errors import ClerkAPIError, no_route
+from clerk_harness_fake.payloads import user_json
+from clerk_harness_fake.settings import BAPI_PREFIX
 
 
 def require_secret_key(request: Request) -> None:

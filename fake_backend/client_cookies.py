@@ -8,8 +8,8 @@ client. Both names are set, plain and key-suffixed, as the real FAPI does.
 
 from __future__ import annotations
 
-from fake_backend.settings import BackendSettings, cookie_suffix
-from fake_backend.state import Client, State
+from clerk_harness_fake.settings import BackendSettings, cookie_suffix
+from clerk_harness_fake.state import Client, State
 
 YEAR_S = 365 * 24 * 3600
 

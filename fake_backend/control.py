@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from fake_backend.backend import DEFAULT_PASSWORD, FakeClerk
-from fake_backend.errors import ClerkAPIError, no_route
-from fake_backend.settings import CONTROL_PREFIX
-from fake_backend.faults import MAX_PATTERN
-from fake_backend.waiters import until_disconnected
+from clerk_harness_fake.backend import DEFAULT_PASSWORD, FakeClerk
+from clerk_harness_fake.errors import ClerkAPIError, no_route
+from clerk_harness_fake.settings import CONTROL_PREFIX
+from clerk_harness_fake.faults import MAX_PATTERN
+from clerk_harness_fake.waiters import until_disconnected
 
 async def require_token(request: Request) -> None:
     """Beyond loopback the control API answers only to the token the server printed at start."""

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-from fake_backend.settings import NO_STORE
+from clerk_harness_fake.settings import NO_STORE
 
 
 def no_route(request: Request, what: str, routes: list) -> ClerkAPIError:

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
-from fake_backend.backend import FakeClerk
-from fake_backend.client_cookies import client_uat_directives, session_directives
-from fake_backend.handshake import LOOPBACK_ORIGIN, origin_of, redirect_back
-from fake_backend.errors import ClerkAPIError, no_route
-from fake_backend.payloads import client_json, environment_json, session_json, sign_in_json
-from fake_backend.ids import new_id
-from fake_backend.settings import FAPI_PREFIX, NO_STORE
-from fake_backend.state import Client, Session
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness_fake.client_cookies import client_uat_directives, session_directives
+from clerk_harness_fake.handshake import LOOPBACK_ORIGIN, origin_of, redirect_back
+from clerk_harness_fake.errors import ClerkAPIError, no_route
+from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json
+from clerk_harness_fake.ids import new_id
+from clerk_harness_fake.settings import FAPI_PREFIX, NO_STORE
+from clerk_harness_fake.state import Client, Session
 
 CLIENT_COOKIE = "__client"
 router = APIRouter(prefix=f"{FAPI_PREFIX}/v1")
@@ -118,7 +118,7 @@ async def handshake(request: Request, redirect_url: Annotated[str, Query(min_len
 async def clerk_js_for_sdks(request: Request, spec: str, asset: str) -> FileResponse:
     """Where SDKs load clerk-js from through a proxy URL. Whatever version or range the SDK asks for, the
     version under test is served (`settings.clerk_js_version`): that is the point of the run."""
-    from fake_backend.pages import serve_bundle_file
+    from clerk_harness_fake.pages import serve_bundle_file
 
     clerk = clerk_of(request)
     return serve_bundle_file(clerk, clerk.settings.clerk_js_version, asset)

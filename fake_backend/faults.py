@@ -15,8 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Literal
 
-from fake_backend.settings import FAPI_PREFIX
-from fake_backend.waiters import AsyncWaiters
+from clerk_harness_fake.settings import FAPI_PREFIX
+from clerk_harness_fake.waiters import AsyncWaiters
 
 Action = Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
 ERROR_STATUSES = (401, 403, 404, 422, 429, 500, 502, 503)

@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Awaitable, Callable
 
-from fake_backend.waiters import AsyncWaiters
+from clerk_harness_fake.waiters import AsyncWaiters
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fake_backend.errors import ClerkAPIError, error_response
-from fake_backend.journal import RequestJournal
-from fake_backend.settings import CONTROL_PREFIX, FAPI_PREFIX, NO_STORE
-from fake_backend.waiters import until_disconnected
+from clerk_harness_fake.errors import ClerkAPIError, error_response
+from clerk_harness_fake.journal import RequestJournal
+from clerk_harness_fake.settings import CONTROL_PREFIX, FAPI_PREFIX, NO_STORE
+from clerk_harness_fake.waiters import until_disconnected
 
 if TYPE_CHECKING:
-    from fake_backend.backend import FakeClerk
+    from clerk_harness_fake.backend import FakeClerk
 
 MAX_HANG_S = 300.0
 

@@ -15,17 +15,17 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from fake_backend.backend import FakeClerk
-from fake_backend.errors import ClerkAPIError
-from fake_backend.settings import FAPI_PREFIX, NO_STORE, cookie_suffix, publishable_key
-from fake_backend.tokens import TokenCheck
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness_fake.errors import ClerkAPIError
+from clerk_harness_fake.settings import FAPI_PREFIX, NO_STORE, cookie_suffix, publishable_key
+from clerk_harness_fake.tokens import TokenCheck
 
 router = APIRouter()
 VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 # A bundle at a URL that names its version never changes: the browser may keep it (reloads then parse it
 # from the code cache instead of downloading megabytes again). Pages and the API stay no-store.
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
-PAGE = Template(resources.files("fake_backend").joinpath("templates/app.html").read_text())
+PAGE = Template(resources.files("clerk_harness_fake").joinpath("templates/app.html").read_text())
 
 
 def clerk_of(request: Request) -> FakeClerk:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from fake_backend.ids import new_id
-from fake_backend.settings import BackendSettings
-from fake_backend.state import Client, Session, State, User
+from clerk_harness_fake.ids import new_id
+from clerk_harness_fake.settings import BackendSettings
+from clerk_harness_fake.state import Client, Session, State, User
 
 TokenMinter = Callable[[Session], str]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from fake_backend.app import create_app
-from fake_backend.backend import FakeClerk
-from fake_backend.settings import BackendSettings
+from clerk_harness_fake.app import create_app
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness_fake.settings import BackendSettings
 
 
 class _QuietDrops(logging.Filter):

@@ -1,7 +1,7 @@
 """RS256 signing keys, made ahead of need.
 
 A 2048-bit RSA key takes 25 to 110 ms to generate here, and OpenSSL generates it without holding the
-GIL. `make_ahead()` starts one on a thread, so that `python -m fake_backend` gets its key while it imports
+GIL. `make_ahead()` starts one on a thread, so that `python -m clerk_harness_fake` gets its key while it imports
 the web framework instead of after; `take()` hands that key out once, then makes fresh ones."""
 
 from __future__ import annotations

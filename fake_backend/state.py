@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fake_backend.ids import new_id
+from clerk_harness_fake.ids import new_id
 
 SessionStatus = Literal["active", "ended", "removed", "revoked", "expired"]
 

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 import jwt
 
-from fake_backend import signing_keys
-from fake_backend.clock import ServerClock
+from clerk_harness_fake import signing_keys
+from clerk_harness_fake.clock import ServerClock
 
 AuthState = Literal["signed_in", "signed_out", "needs_refresh"]
 CLOCK_SKEW_S = 5  # the backend SDKs' default leeway

@@ -8,9 +8,9 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from harness.clock import VirtualClock
-from harness.cookie_timeline import CookieTimeline
-from harness.errors import ClerkJsFailed, HarnessError
+from clerk_harness.clock import VirtualClock
+from clerk_harness.cookie_timeline import CookieTimeline
+from clerk_harness.errors import ClerkJsFailed, HarnessError
 
 START_GET_TOKEN = """(clearCache) => {
   window.__harnessToken = { done: false };

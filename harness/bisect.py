@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from harness.releases import releases_between
-from harness.errors import HarnessError
-from harness.verdict import Outcome
+from clerk_harness.releases import releases_between
+from clerk_harness.errors import HarnessError
+from clerk_harness.verdict import Outcome
 
 Runner = Callable[[str], Outcome]
 

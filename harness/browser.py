@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-from harness import browser_guard, owned_folders
-from harness.config import BrowserConfig
-from harness.errors import HarnessError
+from clerk_harness import browser_guard, owned_folders
+from clerk_harness.config import BrowserConfig
+from clerk_harness.errors import HarnessError
 
 SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 HOW_TO_GET_ONE = ("no Chromium found: set browser.executablePath in playwright.config.json, "
@@ -98,7 +98,7 @@ class BrowserSession:
     page: Page
     visibility_mode: str
     executable: str
-    _guard: subprocess.Popen | None = None  # harness.browser_guard, Chromium's parent
+    _guard: subprocess.Popen | None = None  # clerk_harness.browser_guard, Chromium's parent
     _profile_dir: str | None = None
     _log: deque = field(default_factory=lambda: deque(maxlen=50))
     _release: Callable[["BrowserSession"], None] | None = None  # a lease of a warm browser goes back to it

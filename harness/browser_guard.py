@@ -1,6 +1,6 @@
 """A small guard process between the harness and the Chromium it starts, so that nothing outlives a run.
 
-    python -m harness.browser_guard PROFILE_DIR -- CHROMIUM [ARGS...]
+    python -m clerk_harness.browser_guard PROFILE_DIR -- CHROMIUM [ARGS...]
 
 The guard starts Chromium in a process group of its own and then waits. It ends Chromium's whole group
 and removes the profile folder when any of these happens: the harness closes the guard's stdin (a normal
@@ -51,7 +51,7 @@ def stop_group(process: subprocess.Popen, grace_s: float = STOP_GRACE_S) -> None
 
 def spawn(folder: str, command: list[str], **popen: object) -> subprocess.Popen:
     """Start `command` under a guard that owns `folder` (the harness's side; `release` ends it)."""
-    return subprocess.Popen([sys.executable, "-m", "harness.browser_guard", folder, "--", *command],
+    return subprocess.Popen([sys.executable, "-m", "clerk_harness.browser_guard", folder, "--", *command],
                             stdin=subprocess.PIPE, start_new_session=True, **popen)  # type: ignore[arg-type]
 
 
@@ -68,7 +68,7 @@ def release(guard: subprocess.Popen) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[1] != "--":
-        print("usage: python -m harness.browser_guard PROFILE_DIR -- CHROMIUM [ARGS...]", file=sys.stderr)
+        print("usage: python -m clerk_harness.browser_guard PROFILE_DIR -- CHROMIUM [ARGS...]", file=sys.stderr)
         return 2
     profile, command = argv[0], argv[2:]
     stopping = threading.Event()  # set by the first stop request, from a signal or from the harness

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import HarnessError
+from clerk_harness.errors import HarnessError
 
 PACKAGE = "@clerk/clerk-js"
 MARKER = "integrity.json"

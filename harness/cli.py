@@ -11,12 +11,12 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from harness import driver_cache
-from harness.config import PROFILES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
-from harness.errors import HarnessError
+from clerk_harness import driver_cache
+from clerk_harness.config import PROFILES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
+from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
-    from harness.user_app import AppSpec
+    from clerk_harness.user_app import AppSpec
 
 EXIT_SURVIVED, EXIT_LOST, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # as a shell reports a Ctrl-C
@@ -30,7 +30,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def shard_arg(text: str):
-    from harness.shards import Shard
+    from clerk_harness.shards import Shard
 
     try:
         return Shard.parse(text)
@@ -61,8 +61,8 @@ def remote_from_args(args: argparse.Namespace, config: HarnessConfig):
     unless allowed; beyond loopback its control token is printed once)."""
     import socket
 
-    from fake_backend.server import Binding, RemoteBindRefused
-    from harness.config import CDP_SCHEMES
+    from clerk_harness_fake.server import Binding, RemoteBindRefused
+    from clerk_harness.config import CDP_SCHEMES
 
     for endpoint in args.cdp_endpoint or []:
         if endpoint.split("://", 1)[0] not in CDP_SCHEMES:
@@ -237,7 +237,7 @@ def build_parser() -> ArgumentParser:
 
 @contextmanager
 def backend_for(config: HarnessConfig, version: str, port: int = 0, binding=None) -> Iterator:
-    from fake_backend.server import Binding
+    from clerk_harness_fake.server import Binding
 
     with (binding or Binding()).server(backend_settings(config, version), port=port) as server:
         yield server
@@ -245,10 +245,10 @@ def backend_for(config: HarnessConfig, version: str, port: int = 0, binding=None
 
 def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, app: "AppSpec | None" = None,
             binding=None):
-    from harness.runner import run_scenario
-    from harness.scenarios import get_scenario
-    from harness.setup import ensure_versions, playwright_with_browser
-    from harness.user_app import spawn_app
+    from clerk_harness.runner import run_scenario
+    from clerk_harness.scenarios import get_scenario
+    from clerk_harness.setup import ensure_versions, playwright_with_browser
+    from clerk_harness.user_app import spawn_app
 
     scenario = get_scenario(scenario_id)
     version = ensure_versions(config, [spec], progress=lambda _: None)[0]
@@ -269,7 +269,7 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, 
 
 def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec | None":
     """`--app-cmd` and friends, else the config's `app` section, else None (the built-in page)."""
-    from harness.user_app import app_spec
+    from clerk_harness.user_app import app_spec
 
     spec = app_spec(config.app, command=args.app_cmd, cwd=args.app_cwd, url=args.app_url, probe=args.probe)
     if spec is None and (args.app_cwd or args.app_url or args.probe):
@@ -278,7 +278,7 @@ def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec |
 
 
 def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from harness.report import render
+    from clerk_harness.report import render
 
     if args.visibility:
         config.browser.visibility = args.visibility
@@ -310,11 +310,11 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from harness.report import headline
+    from clerk_harness.report import headline
 
     print(f"Scenario {args.scenario} on clerk-js {', '.join(config.clerk_js.demo_versions)} "
           f"(a real Chromium, the real clerk-js bundle, the fake Clerk backend)", flush=True)
-    from harness.html_report import write_report
+    from clerk_harness.html_report import write_report
 
     runs = []
     for spec in config.clerk_js.demo_versions:
@@ -330,11 +330,11 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from harness.matrix import MatrixInterrupted, print_progress, run_matrix
-    from harness.results import ResultSet, read_results
-    from harness.scenarios import CATALOGUE, get_scenario
-    from harness.setup import ensure_browser, ensure_versions
-    from harness.shards import recorded_durations
+    from clerk_harness.matrix import MatrixInterrupted, print_progress, run_matrix
+    from clerk_harness.results import ResultSet, read_results
+    from clerk_harness.scenarios import CATALOGUE, get_scenario
+    from clerk_harness.setup import ensure_browser, ensure_versions
+    from clerk_harness.shards import recorded_durations
 
     binding = remote_from_args(args, config)
     if args.durations and not args.shard:
@@ -342,7 +342,7 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
     scenarios = [get_scenario(s).id for s in (args.scenario or list(CATALOGUE))]
     ensure_browser(config, progress=lambda _: None)
-    from harness.releases import sample_minor_lines
+    from clerk_harness.releases import sample_minor_lines
 
     sampled = sample_minor_lines(args.releases, args.every_minor) if args.releases else []
     wanted = list(dict.fromkeys([*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]))
@@ -373,14 +373,14 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_merge(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from harness.results import merge_results
+    from clerk_harness.results import merge_results
 
     merged = merge_results([Path(p) for p in args.results])
     missing = merged.missing()
     code = report_results(merged, args, title=f"clerk-harness: {len(merged.scenarios)} scenario(s) x "
                           f"{len(merged.versions)} version(s), {len(args.results)} results file(s) merged")
     if args.summary:
-        from harness.summary import render_summary
+        from clerk_harness.summary import render_summary
 
         with open(args.summary, "a", encoding="utf-8") as summary:
             summary.write(render_summary(merged, Path(args.report).name if args.report else None))
@@ -394,7 +394,7 @@ def cmd_merge(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str | None = None) -> int:
     """The table, the files asked for (--json, --junit, --report), the runs that went wrong; the exit code."""
-    from harness.matrix import durations_by_scenario, verdict_table
+    from clerk_harness.matrix import durations_by_scenario, verdict_table
 
     results = matrix.ordered()
     print(verdict_table(results, matrix.scenarios, matrix.versions))
@@ -404,12 +404,12 @@ def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str |
         matrix.write(Path(args.json), shard)
         print(f"results: {args.json}")
     if args.junit:
-        from harness.junit import write_junit
+        from clerk_harness.junit import write_junit
 
         write_junit(Path(args.junit), results)
         print(f"junit: {args.junit}")
     if args.report:
-        from harness.html_report import write_report
+        from clerk_harness.html_report import write_report
 
         write_report(Path(args.report), [(r.outcome, r.expected) for r in results], title=title)
         print(f"report: {args.report}")
@@ -422,12 +422,12 @@ def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str |
 
 
 def cmd_serve(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from fake_backend import FakeClerkServer
-    from harness.setup import ensure_versions
+    from clerk_harness_fake import FakeClerkServer
+    from clerk_harness.setup import ensure_versions
 
     version = ensure_versions(config, [args.clerk_js or config.clerk_js.newest], progress=lambda _: None)[0]
     settings = backend_settings(config, version, args.token_ttl)
-    from fake_backend.server import RemoteBindRefused
+    from clerk_harness_fake.server import RemoteBindRefused
 
     try:
         server = FakeClerkServer(settings, host=args.host, port=args.port, allow_remote=args.allow_remote)
@@ -466,9 +466,9 @@ In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. 
 def release_span(scenario_id: str, a: str, b: str):
     """The scenario, both versions resolved (`latest` works), and the published releases from one to the
     other (the search's runner then checks the browser, before anything runs)."""
-    from harness.clerk_js import resolve_version
-    from harness.releases import releases_between
-    from harness.scenarios import get_scenario
+    from clerk_harness.clerk_js import resolve_version
+    from clerk_harness.releases import releases_between
+    from clerk_harness.scenarios import get_scenario
 
     scenario = get_scenario(scenario_id)
     a, b = resolve_version(a), resolve_version(b)
@@ -476,7 +476,7 @@ def release_span(scenario_id: str, a: str, b: str):
 
 
 def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from harness.bisect import bisect
+    from clerk_harness.bisect import bisect
 
     scenario, good, bad, releases = release_span(args.scenario, args.good, args.bad)
     printer = StepPrinter()
@@ -494,10 +494,10 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
 def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
     """One fake backend, one Playwright and one warm browser for a search; each run caches its version
     first (npm pack). A missing browser is reported before anything runs, by the search's own driver."""
-    from harness.clerk_js import ClerkJsCache
-    from harness.runner import run_scenario
-    from harness.setup import playwright_with_browser
-    from harness.warm_browser import WarmBrowser
+    from clerk_harness.clerk_js import ClerkJsCache
+    from clerk_harness.runner import run_scenario
+    from clerk_harness.setup import playwright_with_browser
+    from clerk_harness.warm_browser import WarmBrowser
 
     cache = ClerkJsCache(config.clerk_js.cache_dir)
     with playwright_with_browser(config) as playwright, backend_for(config, config.clerk_js.newest) as server:
@@ -536,7 +536,7 @@ class StepPrinter:
 def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     import json
 
-    from harness.survey import survey
+    from clerk_harness.survey import survey
 
     scenario, _, _, releases = release_span(args.scenario, args.older, args.newer)
     started = time.monotonic()
@@ -586,7 +586,7 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from harness.setup import ensure_versions
+    from clerk_harness.setup import ensure_versions
 
     argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
     if not argv:
@@ -606,7 +606,7 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_versions(config: HarnessConfig, latest_only: bool = False) -> int:
-    from harness.clerk_js import ClerkJsCache, resolve_version
+    from clerk_harness.clerk_js import ClerkJsCache, resolve_version
 
     if latest_only:
         print(resolve_version("latest"))
@@ -624,7 +624,7 @@ def cmd_browser_flags(config: HarnessConfig, args: argparse.Namespace) -> int:
     import json
     import shlex
 
-    from harness.browser import remote_browser_flags
+    from clerk_harness.browser import remote_browser_flags
 
     flags = remote_browser_flags(config.browser, reach=args.reach)
     print({"shell": lambda: shlex.join(flags), "lines": lambda: "\n".join(flags),
@@ -633,7 +633,7 @@ def cmd_browser_flags(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_list() -> int:
-    from harness.scenarios import CATALOGUE
+    from clerk_harness.scenarios import CATALOGUE
 
     width = max(len(s.lost_on or "none") for s in CATALOGUE.values())
     print(f"{'SCENARIO':<22} {'LOST ON':<{width}} {'REFERENCE':<32} STORY")
@@ -657,14 +657,14 @@ def _interrupt_on_signals() -> None:
 
 
 def cmd_setup(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from harness.setup import run_setup
+    from clerk_harness.setup import run_setup
 
     run_setup(config, args.clerk_js)
     return EXIT_SURVIVED
 
 
 def cmd_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from harness.explore_command import run_explore
+    from clerk_harness.explore_command import run_explore
 
     return run_explore(config, args)
 
@@ -683,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     _interrupt_on_signals()
     driver_cache.enable()
     if args.command in FAKE_IN_THIS_PROCESS:
-        from fake_backend import signing_keys
+        from clerk_harness_fake import signing_keys
 
         signing_keys.make_ahead()  # the fake's RSA key, made on a thread while Playwright's driver starts
     try:

@@ -23,8 +23,8 @@ from typing import Callable
 
 from playwright.sync_api import BrowserContext, Page
 
-from fake_backend.clock import ServerClock
-from harness.cookie_timeline import CookieTimeline
+from clerk_harness_fake.clock import ServerClock
+from clerk_harness.cookie_timeline import CookieTimeline
 
 TIMER_WORKER = "clerk-timers"
 POLLER_PERIOD_S = 5  # clerk-js's session poller

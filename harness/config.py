@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import HarnessError
+from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
-    from fake_backend.settings import BackendSettings
+    from clerk_harness_fake.settings import BackendSettings
 
 CONFIG_NAME = "playwright.config.json"
 ENV_CONFIG = "CLERK_HARNESS_CONFIG"
@@ -189,7 +189,7 @@ class HarnessConfig:
 def backend_settings(config: HarnessConfig, clerk_js_version: str | None = None,
                      token_ttl_seconds: int | None = None) -> "BackendSettings":
     """The fake backend's settings for this configuration (the app defaults to the pinned newest clerk-js)."""
-    from fake_backend.settings import BackendSettings
+    from clerk_harness_fake.settings import BackendSettings
 
     return BackendSettings(clerk_js_version=clerk_js_version or config.clerk_js.newest,
                            clerk_js_cache=config.clerk_js.cache_dir,
@@ -212,7 +212,7 @@ def is_real_clerk_key(value: str) -> bool:
             host = base64.b64decode(value.split("_", 2)[2] + "==").decode(errors="replace").rstrip("$")
         except ValueError:
             return True
-        from fake_backend.settings import BackendSettings
+        from clerk_harness_fake.settings import BackendSettings
 
         return host != BackendSettings.frontend_api_host
     return True

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from playwright.sync_api import BrowserContext, Response
 
-from harness.page_binding import flush_pages, reporter_js
+from clerk_harness.page_binding import flush_pages, reporter_js
 
 Source = Literal["document.cookie", "cookieStore", "set-cookie", "snapshot"]
 Action = Literal["write", "remove"]

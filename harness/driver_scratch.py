@@ -15,7 +15,7 @@ import tempfile
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
 
-from harness import owned_folders
+from clerk_harness import owned_folders
 
 if TYPE_CHECKING:
     from playwright.sync_api import Playwright

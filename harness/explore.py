@@ -4,7 +4,7 @@ Hypothesis's stateful testing draws stories from the Story vocabulary (harness/e
 example signs in on a fresh, warm browser session and runs up to `steps` steps, whose preconditions keep
 the story physical (a reload needs the network, an outage ages the token once). After every step the
 invariant (harness/invariant.py) is checked; a violation is shrunk by Hypothesis to a minimal story,
-which `harness.findings` replays and writes out. A given seed draws the same stories."""
+which `clerk_harness.findings` replays and writes out. A given seed draws the same stories."""
 
 from __future__ import annotations
 
@@ -23,15 +23,15 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright
 
-from fake_backend.backend import FakeClerk
-from harness.config import HarnessConfig
-from harness.errors import HarnessError
-from harness.explore_steps import CLIENT_ANSWERS, CODE, FAULTS, FINE, OUTAGE_STATUSES, TOKEN_ANSWERS, Step
-from harness.invariant import SessionGuard
-from harness.session import HarnessSession
-from harness.story import Story
-from harness.user_app import RunningApp
-from harness.warm_browser import WarmBrowser
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import HarnessError
+from clerk_harness.explore_steps import CLIENT_ANSWERS, CODE, FAULTS, FINE, OUTAGE_STATUSES, TOKEN_ANSWERS, Step
+from clerk_harness.invariant import SessionGuard
+from clerk_harness.session import HarnessSession
+from clerk_harness.story import Story
+from clerk_harness.user_app import RunningApp
+from clerk_harness.warm_browser import WarmBrowser
 
 STEP_KINDS = tuple(CODE)
 FAULT_KINDS = ("clear_faults", "hang_then_drop", *(f"api_outage_{status}" for status in OUTAGE_STATUSES))

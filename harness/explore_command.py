@@ -8,8 +8,8 @@ import random
 import sys
 from pathlib import Path
 
-from harness.config import HarnessConfig, backend_settings
-from harness.errors import HarnessError
+from clerk_harness.config import HarnessConfig, backend_settings
+from clerk_harness.errors import HarnessError
 
 DEFAULT_RUNS = 50
 
@@ -19,11 +19,11 @@ def say(line: str) -> None:
 
 
 def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from fake_backend import FakeClerkServer
-    from harness.cli import app_from_args
-    from harness.explore import RULES
-    from harness.findings import Finding
-    from harness.setup import ensure_versions, playwright_with_browser
+    from clerk_harness_fake import FakeClerkServer
+    from clerk_harness.cli import app_from_args
+    from clerk_harness.explore import RULES
+    from clerk_harness.findings import Finding
+    from clerk_harness.setup import ensure_versions, playwright_with_browser
 
     unknown = [name for name in args.skip if name not in RULES]
     if unknown:
@@ -42,10 +42,10 @@ def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
 def _explore_with(playwright, config: HarnessConfig, server, version: str, seed: int, spec, finding_to_replay,
                   args: argparse.Namespace) -> int:
     """Explore (or replay a finding) with one warm browser and, when given, the user's app."""
-    from harness.explore import Explorer, explore_for
-    from harness.findings import Finding, confirm
-    from harness.user_app import start_app
-    from harness.warm_browser import WarmBrowser
+    from clerk_harness.explore import Explorer, explore_for
+    from clerk_harness.findings import Finding, confirm
+    from clerk_harness.user_app import start_app
+    from clerk_harness.warm_browser import WarmBrowser
 
     browsers = WarmBrowser(playwright, config.browser)
     app = start_app(spec, server) if spec is not None else None
@@ -96,7 +96,7 @@ def _explore_with(playwright, config: HarnessConfig, server, version: str, seed:
 
 def _replay(playwright, config: HarnessConfig, backend, browsers, finding, version: str,
             args: argparse.Namespace, app=None) -> int:
-    from harness.findings import replay
+    from clerk_harness.findings import replay
 
     finding.version = version
     folder = Path(args.artifacts) if args.artifacts else finding.folder or config.artifacts_dir / "explore"

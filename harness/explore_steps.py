@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.clock import POLLER_PERIOD_S
-from harness.story import Story
+from clerk_harness.clock import POLLER_PERIOD_S
+from clerk_harness.story import Story
 
 TOKEN = ("POST", "/v1/client/sessions/*/tokens")
 ROUTES: dict[str, tuple[str, str]] = {

@@ -11,16 +11,16 @@ from typing import Any
 
 from playwright.sync_api import Playwright
 
-from fake_backend.backend import FakeClerk
-from harness.config import HarnessConfig
-from harness.errors import HarnessError
-from harness.explore_steps import Step
-from harness.invariant import SessionGuard
-from harness.scenarios import Scenario
-from harness.story import Story
-from harness.user_app import RunningApp
-from harness.verdict import Outcome
-from harness.warm_browser import WarmBrowser
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import HarnessError
+from clerk_harness.explore_steps import Step
+from clerk_harness.invariant import SessionGuard
+from clerk_harness.scenarios import Scenario
+from clerk_harness.story import Story
+from clerk_harness.user_app import RunningApp
+from clerk_harness.verdict import Outcome
+from clerk_harness.warm_browser import WarmBrowser
 
 FORMAT = "clerk-harness-finding/1"
 
@@ -96,7 +96,7 @@ def replay(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, br
            finding: Finding, artifacts: Path | None = None, app: RunningApp | None = None) -> Outcome:
     """Run the finding's story once, judged by the oracle; it stops at the first step that breaks the
     invariant, as the exploration did (so the end state shows the loss)."""
-    from harness.runner import run_scenario
+    from clerk_harness.runner import run_scenario
 
     def story(story: Story) -> None:
         story.sign_in()

@@ -8,8 +8,8 @@ import html
 from pathlib import Path
 from typing import Any
 
-from harness.report import observed
-from harness.verdict import Outcome
+from clerk_harness.report import observed
+from clerk_harness.verdict import Outcome
 
 WIDTH, LEFT, ROW = 960, 110, 30
 ROWS = ("network", "visibility", "__session", "requests", "steps")

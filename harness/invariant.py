@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from harness.evidence import TokenWindow
-from harness.explore_steps import Step, perform
-from harness.story import Story
-from harness.verdict import LOSS_RULES, api_refused, reload_rendered_signed_out, reload_without_user
+from clerk_harness.evidence import TokenWindow
+from clerk_harness.explore_steps import Step, perform
+from clerk_harness.story import Story
+from clerk_harness.verdict import LOSS_RULES, api_refused, reload_rendered_signed_out, reload_without_user
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness.matrix import MatrixResult
+from clerk_harness.matrix import MatrixResult
 
 BROKEN = ("error", "inconclusive")
 

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from harness import browser_guard, driver_scratch
-from harness.config import HarnessConfig
-from harness.verdict import Outcome
+from clerk_harness import browser_guard, driver_scratch
+from clerk_harness.config import HarnessConfig
+from clerk_harness.verdict import Outcome
 
 if TYPE_CHECKING:
     from multiprocessing import Queue
 
-    from fake_backend.server import Binding
-    from harness.user_app import AppSpec
+    from clerk_harness_fake.server import Binding
+    from clerk_harness.user_app import AppSpec
 
 _worker: dict[str, Any] = {}
 
@@ -66,8 +66,8 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     if os.getppid() != parent:  # it died before that took effect
         os._exit(1)
 
-    from fake_backend import FakeClerkServer
-    from harness.config import backend_settings
+    from clerk_harness_fake import FakeClerkServer
+    from clerk_harness.config import backend_settings
 
     if endpoints is not None:  # one remote browser per worker, one run at a time on it
         config = replace(config, browser=replace(config.browser, cdp_endpoints=(endpoints.get(),)))
@@ -77,11 +77,11 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
     _worker["playwright"] = driver_scratch.start_playwright(scratch)  # the run removes `scratch` however it ends
     if app is None:  # runs take turns in one warm browser (a user's app runs on real time: a browser each)
-        from harness.warm_browser import WarmBrowser
+        from clerk_harness.warm_browser import WarmBrowser
 
         _worker["browsers"] = WarmBrowser(_worker["playwright"], config.browser)
     else:  # one app per worker, stopped with it (its guard sees the worker go)
-        from harness.user_app import start_app
+        from clerk_harness.user_app import start_app
 
         _worker["app"] = start_app(app, _worker["server"])
     # A worker the pool lets go runs multiprocessing's finalizers before it exits: end what it started.
@@ -105,8 +105,8 @@ def _stop_worker() -> None:
 
 
 def _run_job(job: Job) -> MatrixResult:
-    from harness.runner import run_scenario
-    from harness.scenarios import get_scenario
+    from clerk_harness.runner import run_scenario
+    from clerk_harness.scenarios import get_scenario
 
     config: HarnessConfig = _worker["config"]
     backend = _worker["server"].clerk

@@ -12,7 +12,7 @@ from typing import Callable
 
 from playwright.sync_api import BrowserContext, Request
 
-from harness.cookie_timeline import CookieTimeline
+from clerk_harness.cookie_timeline import CookieTimeline
 
 
 FAPI_GLOB = "**/__clerk/**"

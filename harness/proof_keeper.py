@@ -2,7 +2,7 @@
 
 It listens to the network going down and up, reads the fake backend's request journal (by typed fault
 id, never by parsing notes) and the browser's failed requests, and hands over a `StressProof` that the
-verdict (`harness.verdict.judge`) reads. Everything it needs comes in as plain objects and callables,
+verdict (`clerk_harness.verdict.judge`) reads. Everything it needs comes in as plain objects and callables,
 so it can be driven without a browser.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from fake_backend.journal import JournalEntry, RequestJournal
-from harness.errors import HarnessError
-from harness.evidence import Attempt, StressProof, TokenWindow
+from clerk_harness_fake.journal import JournalEntry, RequestJournal
+from clerk_harness.errors import HarnessError
+from clerk_harness.evidence import Attempt, StressProof, TokenWindow
 
 TOKEN_ROUTE = "/tokens"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import semantic_version
 
-from harness.clerk_js import published_versions
-from harness.errors import HarnessError
+from clerk_harness.clerk_js import published_versions
+from clerk_harness.errors import HarnessError
 
 
 def releases_between(a: str, b: str, available: list[str] | None = None) -> list[str]:

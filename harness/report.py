@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.verdict import Outcome
+from clerk_harness.verdict import Outcome
 
 SYMBOL = {"survived": "SURVIVED", "lost": "LOST", "inconclusive": "INCONCLUSIVE", "error": "ERROR"}
 

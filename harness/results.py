@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
-from harness.matrix import Job, MatrixResult
+from clerk_harness.errors import HarnessError
+from clerk_harness.matrix import Job, MatrixResult
 
 FORMAT = "clerk-harness-results/1"
 

@@ -11,16 +11,16 @@ from typing import Any
 
 from playwright.sync_api import Playwright
 
-from fake_backend.backend import FakeClerk
-from harness.config import HarnessConfig
-from harness.errors import ClerkJsFailed, HarnessError
-from harness.scenarios import Scenario, get_scenario
-from harness.sdk_app import SdkApp
-from harness.session import HarnessSession
-from harness.user_app import RunningApp
-from harness.story import Story
-from harness.warm_browser import WarmBrowser
-from harness.verdict import Observations, Outcome, judge
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import ClerkJsFailed, HarnessError
+from clerk_harness.scenarios import Scenario, get_scenario
+from clerk_harness.sdk_app import SdkApp
+from clerk_harness.session import HarnessSession
+from clerk_harness.user_app import RunningApp
+from clerk_harness.story import Story
+from clerk_harness.warm_browser import WarmBrowser
+from clerk_harness.verdict import Observations, Outcome, judge
 
 
 def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: "str | Scenario",
@@ -30,7 +30,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
 
     `scenario_id` names a catalogue scenario, or is a Scenario of its own (an explored story's replay).
-    With `app` (a user's app, started with `harness.user_app.start_app`), the story runs against it.
+    With `app` (a user's app, started with `clerk_harness.user_app.start_app`), the story runs against it.
     With `browsers`, the run leases a warm browser instead of launching its own.
 
     With `artifacts`, that folder receives result.json, timeline.json, journal.json, trace.zip (a
@@ -167,7 +167,7 @@ def _keep_artifacts(session: HarnessSession, outcome: Outcome, folder: Path) -> 
 
 
 def _write_results(outcome: Outcome, folder: Path, expected: str) -> None:
-    from harness.html_report import write_report
+    from clerk_harness.html_report import write_report
 
     folder.mkdir(parents=True, exist_ok=True)
     outcome.artifacts.update({name: str(folder / f"{name}.json") for name in ("result", "timeline", "journal")})

@@ -7,8 +7,8 @@ from typing import Callable
 
 import semantic_version
 
-from harness.errors import HarnessError
-from harness.story import Story
+from clerk_harness.errors import HarnessError
+from clerk_harness.story import Story
 
 
 @dataclass(frozen=True)

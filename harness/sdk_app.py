@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Response
 
-from harness.app_driver import ApiAnswer, ClerkApp, ClientState, _first_line
-from harness.errors import ClerkJsFailed, HarnessError
-from harness.user_app import RunningApp
+from clerk_harness.app_driver import ApiAnswer, ClerkApp, ClientState, _first_line
+from clerk_harness.errors import ClerkJsFailed, HarnessError
+from clerk_harness.user_app import RunningApp
 
 SIGN_IN = """async ([identifier, password]) => {
   const attempt = await window.Clerk.client.signIn.create({ identifier, password, strategy: "password" });

@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import Playwright
 
-from fake_backend.backend import FakeClerk, TestUser
-from harness.app_driver import ClerkApp
-from harness.browser import BrowserSession, assert_realistic_profile, read_profile
-from harness.clock import RealTimeClock, VirtualClock
-from harness.config import HarnessConfig
-from harness.cookie_timeline import CookieTimeline
-from harness.network import Network
-from harness.sdk_app import SdkApp
-from harness.user_app import APP_TOKEN_TTL_S, RunningApp
-from harness.visibility import Visibility
-from harness.warm_browser import WarmBrowser, lease_or_launch
+from clerk_harness_fake.backend import FakeClerk, TestUser
+from clerk_harness.app_driver import ClerkApp
+from clerk_harness.browser import BrowserSession, assert_realistic_profile, read_profile
+from clerk_harness.clock import RealTimeClock, VirtualClock
+from clerk_harness.config import HarnessConfig
+from clerk_harness.cookie_timeline import CookieTimeline
+from clerk_harness.network import Network
+from clerk_harness.sdk_app import SdkApp
+from clerk_harness.user_app import APP_TOKEN_TTL_S, RunningApp
+from clerk_harness.visibility import Visibility
+from clerk_harness.warm_browser import WarmBrowser, lease_or_launch
 
 
 @dataclass(repr=False)

@@ -9,11 +9,11 @@ import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from harness import driver_scratch
-from harness.browser import HOW_TO_GET_ONE, find_chromium
-from harness.clerk_js import ClerkJsCache
-from harness.config import HarnessConfig
-from harness.errors import HarnessError
+from clerk_harness import driver_scratch
+from clerk_harness.browser import HOW_TO_GET_ONE, find_chromium
+from clerk_harness.clerk_js import ClerkJsCache
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
     from playwright.sync_api import Playwright
@@ -30,7 +30,7 @@ def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright:
     With remote browsers (`browser.cdpEndpoint`) nothing is needed here. A caller that has started
     Playwright passes it: asking Playwright where its own browser is otherwise starts its driver (0.35 s)."""
     if config.browser.cdp_endpoints:
-        from harness.browser import check_cdp_endpoint
+        from clerk_harness.browser import check_cdp_endpoint
 
         for endpoint in config.browser.cdp_endpoints:
             check_cdp_endpoint(endpoint)

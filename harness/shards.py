@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from harness.matrix import Job, MatrixResult
+from clerk_harness.matrix import Job, MatrixResult
 
 Durations = dict[tuple[str, str], float]  # (scenario, version) -> seconds
 

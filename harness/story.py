@@ -10,16 +10,16 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from fake_backend.faults import FaultRule, Latch
-from harness import online_flip
-from harness.app_driver import ClerkApp
-from harness.clock import POLLER_PERIOD_S
-from harness.cookie_timeline import CookieTimeline
-from harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
-from harness.evidence import StressProof, TokenWindow
-from harness.proof_keeper import TOKEN_ROUTE, ProofKeeper
-from harness.session import HarnessSession
-from harness.verdict import Observations
+from clerk_harness_fake.faults import FaultRule, Latch
+from clerk_harness import online_flip
+from clerk_harness.app_driver import ClerkApp
+from clerk_harness.clock import POLLER_PERIOD_S
+from clerk_harness.cookie_timeline import CookieTimeline
+from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
+from clerk_harness.evidence import StressProof, TokenWindow
+from clerk_harness.proof_keeper import TOKEN_ROUTE, ProofKeeper
+from clerk_harness.session import HarnessSession
+from clerk_harness.verdict import Observations
 
 SAFETY_MARGIN_S = 12  # come back online this long before the last good token expires
 POLLER_WAIT_MS = 12_000  # two real-time ticks of the poller on its Web Worker, plus slack (as on the virtual clock)
@@ -326,7 +326,7 @@ class Story:
 
     # --- the residual race of #7912 (see harness/online_flip.py) -------------------------------------
     def prepare_online_flip(self) -> None:
-        """Install the page-level hook of `harness.online_flip` (reloads the app before sign-in)."""
+        """Install the page-level hook of `clerk_harness.online_flip` (reloads the app before sign-in)."""
         self.session.browser.context.add_init_script(online_flip.INIT_SCRIPT)
         self.session.app.open()
         self.timeline.mark("online-flip hook installed")

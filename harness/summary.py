@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import semantic_version
 
-from harness.results import ResultSet
+from clerk_harness.results import ResultSet
 
 MARK = {"survived": "🟢 survived", "lost": "🔴 lost", "inconclusive": "🟡 inconclusive", "error": "⚫ error"}
 

@@ -12,8 +12,8 @@ from typing import Callable
 
 import semantic_version
 
-from harness.bisect import Measurer, Runner, Step, first_flip
-from harness.errors import HarnessError
+from clerk_harness.bisect import Measurer, Runner, Step, first_flip
+from clerk_harness.errors import HarnessError
 
 SAMPLES = 8  # evenly spaced probes for a loss when both ends survive and the catalogue's guess did not hit
 

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness import browser_guard, driver_cache
-from harness.browser_guard import CHILD_EXIT_FILE
-from harness.config import AppConfig, default
-from harness.errors import HarnessError
+from clerk_harness import browser_guard, driver_cache
+from clerk_harness.browser_guard import CHILD_EXIT_FILE
+from clerk_harness.config import AppConfig, default
+from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
-    from fake_backend import FakeClerkServer
+    from clerk_harness_fake import FakeClerkServer
 
 # A user's server checks tokens on its own real clock, so time really passes: short-lived tokens keep a
 # story to seconds. clerk-js refreshes at TTL - 17 s: 19 s puts the refresh point 2 s after the sign-in

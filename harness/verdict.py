@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
-from harness.cookie_timeline import CookieEvent
-from harness.evidence import StressProof
+from clerk_harness.cookie_timeline import CookieEvent
+from clerk_harness.evidence import StressProof
 
 Verdict = Literal["survived", "lost", "inconclusive", "error"]
 EXIT_CODES: dict[str, int] = {"survived": 0, "lost": 1, "inconclusive": 2, "error": 2}

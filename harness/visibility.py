@@ -14,9 +14,9 @@ from typing import Any, Sequence
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from harness.cookie_timeline import CookieTimeline
-from harness.errors import HarnessError
-from harness.page_binding import reporter_js
+from clerk_harness.cookie_timeline import CookieTimeline
+from clerk_harness.errors import HarnessError
+from clerk_harness.page_binding import reporter_js
 
 BINDING = "__harnessPageEvent"
 FLUSH = "__harnessFlushPageEvents"

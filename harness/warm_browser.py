@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Request
 
-from harness import cookie_timeline, visibility
-from harness.browser import BrowserSession, launch_session
-from harness.config import BrowserConfig
+from clerk_harness import cookie_timeline, visibility
+from clerk_harness.browser import BrowserSession, launch_session
+from clerk_harness.config import BrowserConfig
 
 
 class StandingInstruments:

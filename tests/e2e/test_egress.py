@@ -66,7 +66,7 @@ def test_classify_catches_what_leaves_and_what_does_not():
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (make test installs it as root)")
 def test_a_scenario_run_reaches_nothing_beyond_loopback(tmp_path, harness_config):
-    from harness.clerk_js import ClerkJsCache
+    from clerk_harness.clerk_js import ClerkJsCache
 
     ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.1.0")
     log = tmp_path / "strace.txt"

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from harness.browser import find_chromium, remote_browser_flags
-from harness.browser_guard import remove_singleton_folder
-from harness.config import HarnessConfig
+from clerk_harness.browser import find_chromium, remote_browser_flags
+from clerk_harness.browser_guard import remove_singleton_folder
+from clerk_harness.config import HarnessConfig
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

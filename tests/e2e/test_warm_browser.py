@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.cookie_timeline import CookieTimeline
-from harness.visibility import Visibility
+from clerk_harness.cookie_timeline import CookieTimeline
+from clerk_harness.visibility import Visibility
 
 pytestmark = pytest.mark.e2e
 

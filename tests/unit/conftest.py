@@ -5,9 +5,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from fake_backend import BackendSettings, FakeClerk, create_app
-from fake_backend import signing_keys
-from fake_backend.backend import TestUser
+from clerk_harness_fake import BackendSettings, FakeClerk, create_app
+from clerk_harness_fake import signing_keys
+from clerk_harness_fake.backend import TestUser
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fake_backend.tokens import TokenIssuer
+from clerk_harness_fake.tokens import TokenIssuer
 
 
 def test_page_without_cookie_is_signed_out(http):
@@ -86,7 +86,7 @@ def test_journal_wait_for_times_out_with_a_clear_message(clerk):
 
 
 def test_suffixed_session_cookie_is_preferred_as_the_backend_sdks_do(http, signed_in, clerk):
-    from fake_backend.settings import cookie_suffix
+    from clerk_harness_fake.settings import cookie_suffix
 
     token = http.post(f"/__clerk/v1/client/sessions/{signed_in}/tokens").json()["jwt"]
     assert cookie_suffix(clerk.settings.publishable_key) == "ZX0-H3ow"  # as clerk-js names it in the browser

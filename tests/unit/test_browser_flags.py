@@ -3,8 +3,8 @@ keeps the no-egress features, the lean ones and any a user adds in `browser.args
 
 from __future__ import annotations
 
-from harness.browser import LEAN_FEATURES, NO_EGRESS_FEATURES, harness_flags, with_disabled_features
-from harness.config import BrowserConfig
+from clerk_harness.browser import LEAN_FEATURES, NO_EGRESS_FEATURES, harness_flags, with_disabled_features
+from clerk_harness.config import BrowserConfig
 
 
 def disabled(flags: list[str]) -> list[str]:

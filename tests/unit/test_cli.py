@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
+from clerk_harness.cli import main
 
 CLI = str(Path(sys.executable).with_name("clerk-harness"))
 
@@ -85,8 +85,8 @@ def test_a_broken_config_is_one_line_naming_the_key(capsys, tmp_path, monkeypatc
 
 
 def test_an_interrupted_search_says_what_it_knew(capsys):
-    from harness.bisect import Step
-    from harness.cli import StepPrinter
+    from clerk_harness.bisect import Step
+    from clerk_harness.cli import StepPrinter
 
     printer = StepPrinter()
     with pytest.raises(KeyboardInterrupt):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import KEYS, HarnessConfig, load_config
-from harness.errors import HarnessError
+from clerk_harness.config import KEYS, HarnessConfig, load_config
+from clerk_harness.errors import HarnessError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,7 +96,7 @@ def test_a_real_clerk_key_in_the_environment_is_refused(tmp_path, monkeypatch, n
 
 
 def test_the_fakes_own_key_and_other_values_are_not_refused(tmp_path, monkeypatch):
-    from fake_backend.settings import BackendSettings
+    from clerk_harness_fake.settings import BackendSettings
 
     monkeypatch.setenv("CLERK_PUBLISHABLE_KEY", BackendSettings().publishable_key)
     monkeypatch.setenv("CLERK_SECRET_KEY", "")

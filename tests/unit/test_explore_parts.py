@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from harness.cli import main
-from harness.explore import Coverage, _contains, cause
-from harness.explore_steps import FAULTS, Step
-from harness.findings import Finding
+from clerk_harness.cli import main
+from clerk_harness.explore import Coverage, _contains, cause
+from clerk_harness.explore_steps import FAULTS, Step
+from clerk_harness.findings import Finding
 
 STORY = [Step("go_offline"), Step("let_the_token_age"), Step("fault", ("token", "429", "once")), Step("reload")]
 

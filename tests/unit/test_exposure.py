@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from fake_backend import BackendSettings, FakeClerkServer, create_app
-from fake_backend.server import RemoteBindRefused
+from clerk_harness_fake import BackendSettings, FakeClerkServer, create_app
+from clerk_harness_fake.server import RemoteBindRefused
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "example.test"])

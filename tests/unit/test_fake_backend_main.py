@@ -1,4 +1,4 @@
-"""`python -m fake_backend`: the fake alone, for tools that need nothing of the harness."""
+"""`python -m clerk_harness_fake`: the fake alone, for tools that need nothing of the harness."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import urllib.request
 
 
 def test_it_prints_its_origin_and_answers():
-    process = subprocess.Popen([sys.executable, "-m", "fake_backend"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "clerk_harness_fake"], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -22,7 +22,7 @@ def test_it_prints_its_origin_and_answers():
 
 
 def test_beyond_loopback_it_needs_to_be_told_and_says_so_in_one_line():
-    done = subprocess.run([sys.executable, "-m", "fake_backend", "--host", "0.0.0.0"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "clerk_harness_fake", "--host", "0.0.0.0"], capture_output=True,
                           text=True, timeout=30)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "allow" in done.stderr, done.stderr

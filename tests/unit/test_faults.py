@@ -7,8 +7,8 @@ import threading
 import httpx
 import pytest
 
-from fake_backend import BackendSettings, FakeClerkServer
-from fake_backend.faults import compile_pattern
+from clerk_harness_fake import BackendSettings, FakeClerkServer
+from clerk_harness_fake.faults import compile_pattern
 
 TOKENS = "/__clerk/v1/client/sessions/{sid}/tokens"
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from fake_backend import BackendSettings, FakeClerk, create_app
-from fake_backend.faults import compile_pattern
-from fake_backend.middleware import MAX_BODY, MAX_TARGET
+from clerk_harness_fake import BackendSettings, FakeClerk, create_app
+from clerk_harness_fake.faults import compile_pattern
+from clerk_harness_fake.middleware import MAX_BODY, MAX_TARGET
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 JSON = {"content-type": "application/json"}

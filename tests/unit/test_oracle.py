@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from harness import evidence, verdict
-from harness.cookie_timeline import CookieEvent
-from harness.evidence import Attempt, StressProof, TokenWindow
-from harness.verdict import Observations, judge
+from clerk_harness import evidence, verdict
+from clerk_harness.cookie_timeline import CookieEvent
+from clerk_harness.evidence import Attempt, StressProof, TokenWindow
+from clerk_harness.verdict import Observations, judge
 
 
 def proven_offline() -> StressProof:

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
-from fake_backend.settings import cookie_suffix
+from clerk_harness_fake.settings import cookie_suffix
 
 APP = "http://127.0.0.1:5555"
 BAPI = {"authorization": "Bearer sk_fake_for_tests"}

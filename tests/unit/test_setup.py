@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from harness import setup as harness_setup
-from harness.config import HarnessConfig
-from harness.errors import HarnessError
+from clerk_harness import setup as harness_setup
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import HarnessError
 
 
 def test_configured_browser_must_exist(tmp_path):
@@ -52,7 +52,7 @@ def test_no_driver_is_started_when_playwright_installed_no_chromium(monkeypatch,
     goes to the system Chromium without starting Playwright's driver just to ask."""
     import playwright.sync_api
 
-    from harness import browser
+    from clerk_harness import browser
 
     def no_driver():
         raise AssertionError("Playwright's driver was started")

@@ -9,13 +9,13 @@ import xml.etree.ElementTree as ET
 import pytest
 from junitparser import Error, Failure, JUnitXml
 
-from harness.cli import main
-from harness.matrix import Job, MatrixResult, verdict_table
-from harness.results import ResultSet, merge_results
-from harness.scenarios import CATALOGUE, get_scenario
-from harness.shards import Shard, recorded_durations, split
-from harness.summary import render_summary
-from harness.verdict import Outcome
+from clerk_harness.cli import main
+from clerk_harness.matrix import Job, MatrixResult, verdict_table
+from clerk_harness.results import ResultSet, merge_results
+from clerk_harness.scenarios import CATALOGUE, get_scenario
+from clerk_harness.shards import Shard, recorded_durations, split
+from clerk_harness.summary import render_summary
+from clerk_harness.verdict import Outcome
 
 VERSIONS = ["5.125.13", "6.0.0", "6.1.0", "6.40.0"]
 
@@ -99,7 +99,7 @@ def test_merge_gives_the_grid_of_one_unsharded_run(tmp_path, capsys):
 
 
 def test_junit_names_each_run_and_says_why_it_failed(tmp_path):
-    from harness.junit import write_junit
+    from clerk_harness.junit import write_junit
 
     runs = [result(Job("offline-reload", "6.0.0")), result(Job("offline-reload", "6.1.0"), "lost"),
             result(Job("offline-reload", "6.1.0", 1), "inconclusive")]

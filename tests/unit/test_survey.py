@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.survey import in_range, survey
-from harness.verdict import Outcome
+from clerk_harness.errors import HarnessError
+from clerk_harness.survey import in_range, survey
+from clerk_harness.verdict import Outcome
 
 RELEASES = [f"5.{m}.0" for m in range(0, 130, 3)] + [f"6.{m}.0" for m in range(0, 41)]
 
@@ -86,7 +86,7 @@ def test_an_error_stops_the_survey():
 
 
 def test_sample_minor_lines_takes_the_newest_patch_of_every_nth_line():
-    from harness.releases import sample_minor_lines
+    from clerk_harness.releases import sample_minor_lines
 
     available = ["5.0.0", "5.0.1", "5.1.0", "5.2.0", "5.2.3", "5.3.0-beta.1", "5.3.0", "6.0.0", "6.1.0", "6.1.1"]
     assert sample_minor_lines("^6.0.0", 1, available) == ["6.0.0", "6.1.1"]

@@ -10,10 +10,10 @@ import textwrap
 
 import pytest
 
-from fake_backend import BackendSettings, FakeClerkServer
-from harness import driver_cache
-from harness.errors import HarnessError
-from harness.user_app import AppSpec, start_app
+from clerk_harness_fake import BackendSettings, FakeClerkServer
+from clerk_harness import driver_cache
+from clerk_harness.errors import HarnessError
+from clerk_harness.user_app import AppSpec, start_app
 
 APP = textwrap.dedent("""
     import http.server, json, os, sys

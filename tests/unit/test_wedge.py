@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from fake_backend import BackendSettings, FakeClerkServer
+from clerk_harness_fake import BackendSettings, FakeClerkServer
 
 HELD = 60  # more than the server's 40 worker threads
 
