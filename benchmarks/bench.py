@@ -1,6 +1,6 @@
 """`make bench`: the speed targets, measured and printed (numbers, never assertions).
 
-    .venv/bin/python benchmarks/bench.py [--only scenarios,suite,bisect,mint,cold,ratio] [--repeat 3]
+    .venv/bin/python benchmarks/bench.py [--only scenarios,suite,bisect,mint,cold,plugin,ratio] [--repeat 3]
 
 - scenarios: every catalogue scenario on one release of each version family, one worker, warm (runs
   take turns in one warm Chromium, as `run`, `bisect` and the pytest plugin do); median wall time per
@@ -13,6 +13,9 @@
   (sequential, keep-alive): the HTTP rate is judged on the fake's own CPU time (answers per CPU-second),
   since one request at a time also waits on this client. Target >= 1,000/s.
 - cold: process start to the first answer of `python -m clerk_harness_fake`. Target <= 0.5 s.
+- plugin: what the harness's pytest plugin adds to a pytest run that uses none of it (one trivial test in
+  a folder of its own), against the same run with `-p no:clerk_harness`; interleaved, median of 7.
+  Target <= 0.1 s.
 - ratio: three checks written the way Clerk's integration test for #7912 is written (fixed waits, a
   fresh browser each) against the same checks told with the harness, median of 5 each (the harness's
   side varies by about 15 % from one repeat to the next on this machine). Target >= 8x.
@@ -42,7 +45,7 @@ from clerk_harness.setup import ensure_versions  # noqa: E402
 
 FAMILIES = {"5.x": "5.125.13", "6.0.0 (bug)": "6.0.0", "6.1.0 (fix)": "6.1.0", "newest": "6.40.0"}
 TARGETS = {"lost": 0.8, "survived": 1.2}
-SECTIONS = ("scenarios", "suite", "bisect", "mint", "cold", "ratio")
+SECTIONS = ("scenarios", "suite", "bisect", "mint", "cold", "plugin", "ratio")
 BIN = Path(sys.executable).parent
 
 
@@ -220,6 +223,24 @@ def bench_cold(tries: int = 5) -> None:
     print(f"{median:.2f} s (min {min(walls):.2f}) (target <= 0.5 s: {'met' if median <= 0.5 else 'MISSED'})")
 
 
+def bench_plugin(tries: int = 7) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="clerk-harness-bench-") as folder:
+        Path(folder, "test_trivial.py").write_text("def test_trivial():\n    pass\n")
+        base = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "test_trivial.py"]
+        walls: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(tries):  # interleaved, so that a drift of the machine's speed hits both alike
+            for label, extra in (("with", []), ("without", ["-p", "no:clerk_harness"])):
+                started = time.monotonic()
+                subprocess.run([*base, *extra], cwd=folder, check=True, stdout=subprocess.DEVNULL)
+                walls[label].append(time.monotonic() - started)
+    added = statistics.median(walls["with"]) - statistics.median(walls["without"])
+    print(f"\n## The pytest plugin's cost to a run that uses none of it, median of {tries}")
+    print(f"{statistics.median(walls['with']):.2f} s with it, {statistics.median(walls['without']):.2f} s with "
+          f"-p no:clerk_harness: {added:+.2f} s (target <= 0.1 s: {'met' if added <= 0.1 else 'MISSED'})")
+
+
 def bench_ratio(repeat: int = 5) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -262,7 +283,7 @@ def main() -> None:
     for section in SECTIONS:  # the suite and the subprocesses first would disturb nothing; keep file order
         if section in chosen:
             {"scenarios": lambda: bench_scenarios(args.repeat), "suite": bench_suite, "bisect": bench_bisect,
-             "mint": bench_mint, "cold": bench_cold, "ratio": bench_ratio}[section]()
+             "mint": bench_mint, "cold": bench_cold, "plugin": bench_plugin, "ratio": bench_ratio}[section]()
 
 
 if __name__ == "__main__":

@@ -26,3 +26,17 @@ def test_the_installed_names_carry_the_prefix_and_map_to_the_design_folders():
     assert setuptools["package-dir"] == {"clerk_harness": "harness", "clerk_harness_fake": "fake_backend",
                                          "clerk_harness_pytest": "fixtures"}
     assert all(name.startswith("clerk_harness") for name in setuptools["packages"])
+
+
+def test_loading_the_pytest_plugin_imports_nothing_heavy():
+    """pytest loads the plugin in every run of the user's venv: the fake (FastAPI), the browser and the story
+    wait until a fixture needs them (`make bench --only plugin` prints what the plugin costs such a run)."""
+    import subprocess
+    import sys
+
+    heavy = ("fastapi", "starlette", "uvicorn", "clerk_harness_fake.app", "clerk_harness.session",
+             "clerk_harness.story", "clerk_harness.runner", "hypothesis")
+    code = ("import sys, clerk_harness_pytest.plugin; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == ""
