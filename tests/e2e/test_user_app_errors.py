@@ -44,3 +44,4 @@ def test_an_app_that_sends_the_browser_to_clerk_is_refused(tmp_path, harness_con
     script.write_text(SENDS_TO_CLERK)
     run = repro(tmp_path, f"{sys.executable} {script}")
     assert run.returncode == 2 and "does not use the fake's proxy URL" in run.stdout
+    assert len(run.stdout.strip().splitlines()) == 1, "--quiet prints the verdict line only, with the why of an error"

@@ -3,6 +3,8 @@ Stand-in apps are tiny Python servers, so no browser and no npm are needed here.
 
 from __future__ import annotations
 
+import re
+
 import json
 import os
 import sys
@@ -66,8 +68,43 @@ def test_the_app_gets_the_fakes_environment_and_ends_with_the_run(tmp_path, serv
 
 
 def test_an_app_that_exits_early_shows_its_output(tmp_path, server):
-    with pytest.raises(HarnessError, match=r"exited \(code 3\) before answering: .*boom"):
+    with pytest.raises(HarnessError, match=r"'echo boom; exit 3' exited \(code 3\) before answering, in .+: boom$"):
         start_app(AppSpec("echo boom; exit 3"), server)
+
+
+NODE_MISSING_MODULE = """node:internal/modules/cjs/loader:1228
+  throw err;
+  ^
+
+Error: Cannot find module 'express'
+Require stack:
+- /repo/server.js
+    at Module._resolveFilename (node:internal/modules/cjs/loader:1225:15)
+    at Module._load (node:internal/modules/cjs/loader:1051:27) {
+  code: 'MODULE_NOT_FOUND',
+  requireStack: [ '/repo/server.js' ]
+}
+
+Node.js v20.20.2
+"""
+PYTHON_TRACEBACK = """Traceback (most recent call last):
+  File "/repo/app.py", line 1, in <module>
+    import flask
+ModuleNotFoundError: No module named 'flask'
+"""
+
+
+@pytest.mark.parametrize("output, why", [
+    (NODE_MISSING_MODULE, "Error: Cannot find module 'express'"),
+    (PYTHON_TRACEBACK, "ModuleNotFoundError: No module named 'flask'"),
+    ("listening\nbye\n", "bye"),
+    ("", "no output"),
+])
+def test_the_line_that_says_why_an_app_exited(tmp_path, server, output, why):
+    """Node prints the cause above a stack, a `code:` block and its version line."""
+    (tmp_path / "out.txt").write_text(output)
+    with pytest.raises(HarnessError, match=rf"in {tmp_path}: {re.escape(why)}$"):
+        start_app(AppSpec(f"cat out.txt; exit 1", cwd=tmp_path), server)
 
 
 def test_an_app_that_never_answers_names_the_url_and_the_timeout(tmp_path, server):
@@ -83,3 +120,10 @@ def test_an_app_whose_probe_lets_anyone_in_does_not_use_the_fake(tmp_path, serve
 def test_a_missing_folder_is_one_line(tmp_path, server):
     with pytest.raises(HarnessError, match="is not a folder"):
         start_app(AppSpec("true", cwd=tmp_path / "nope"), server)
+
+
+def test_a_real_node_app_missing_its_modules_names_the_module_and_the_folder(tmp_path, server):
+    (tmp_path / "server.js").write_text("require('express');\n")
+    with pytest.raises(HarnessError, match=rf"'node server.js' exited \(code 1\) before answering, in {tmp_path}: "
+                                           r"Error: Cannot find module 'express'$"):
+        start_app(AppSpec("node server.js", cwd=tmp_path), server)

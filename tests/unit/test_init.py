@@ -1,0 +1,99 @@
+"""`clerk-harness init`: what it writes, what it refuses, and the one line it exits 2 with."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from clerk_harness.cli import main
+from clerk_harness.config import load_config
+
+from tests.unit.test_workflows import actionlint
+
+FILES = ("playwright.config.json", "tests/test_clerk_session.py", ".github/workflows/clerk-session.yml")
+
+
+def test_init_writes_the_scaffold_for_an_app(tmp_path, capsys):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "package-lock.json").write_text("{}")
+    assert main(["init", "--dir", str(tmp_path), "--app-cmd", "node server.js", "--app-cwd", "web",
+                 "--probe", "/api/whoami", "--clerk-js", "6.0.0", "--clerk-js", "6.41.0"]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if line.startswith("wrote ")] == [f"wrote {f}" for f in FILES]
+    assert "added .cache/, artifacts/ to .gitignore" in out
+    assert out.strip().splitlines()[-1] == "next: clerk-harness setup && python -m pytest tests/test_clerk_session.py"
+    config = load_config(tmp_path / "playwright.config.json")  # the harness reads what init wrote
+    assert config.clerk_js.versions == ["6.0.0", "6.41.0"]
+    assert (config.app.command, config.app.cwd, config.app.probe) == ("node server.js", tmp_path / "web", "/api/whoami")
+    test = (tmp_path / "tests" / "test_clerk_session.py").read_text()
+    compile(test, "test_clerk_session.py", "exec")
+    assert 'SCENARIOS = ["offline-reload", "offline-visibility", "signout-control"]' in test
+    steps = yaml.safe_load((tmp_path / FILES[2]).read_text())["jobs"]["session"]["steps"]
+    npm = next(s for s in steps if s.get("run") == "npm ci")
+    assert npm["working-directory"] == "web"
+    assert any("pip install clerk-session-harness==" in s.get("run", "") for s in steps)
+    assert any(s.get("run", "").endswith("--clerk-js latest") and "schedule" in s["if"] for s in steps)
+
+
+def test_the_generated_workflow_lints_clean(tmp_path):
+    assert main(["init", "--dir", str(tmp_path), "--app-cmd", "node server.js"]) == 0
+    done = actionlint(tmp_path / ".github" / "workflows")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_without_an_app_the_built_in_page_is_tested(tmp_path):
+    assert main(["init", "--dir", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "playwright.config.json").read_text()) == {"clerkJs": {"versions": ["6.0.0", "6.40.0"]}}
+    assert "setup-node" not in (tmp_path / FILES[2]).read_text()
+
+
+def test_init_never_overwrites_without_force(tmp_path, capsys):
+    (tmp_path / "playwright.config.json").write_text('{"tokenTtlSeconds": 90}')
+    assert main(["init", "--dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "playwright.config.json already exists" in err and "--force" in err
+    assert (tmp_path / "playwright.config.json").read_text() == '{"tokenTtlSeconds": 90}'
+    assert not (tmp_path / "tests").exists() and not (tmp_path / ".gitignore").exists()  # nothing written
+    assert main(["init", "--dir", str(tmp_path), "--force"]) == 0
+    assert "clerkJs" in (tmp_path / "playwright.config.json").read_text()
+
+
+def test_gitignore_lines_are_added_once_and_kept(tmp_path):
+    (tmp_path / ".gitignore").write_text("node_modules\nartifacts\n")
+    assert main(["init", "--dir", str(tmp_path)]) == 0
+    assert main(["init", "--dir", str(tmp_path), "--force"]) == 0
+    lines = (tmp_path / ".gitignore").read_text().splitlines()
+    assert lines[:2] == ["node_modules", "artifacts"] and lines.count(".cache/") == 1 and "artifacts/" not in lines
+
+
+def exit_code(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exited:  # argparse's own refusals
+        return int(exited.code)
+
+
+@pytest.mark.parametrize("flags, says", [
+    (["--probe", "/me"], "--probe go with --app-cmd"),
+    (["--app-cmd", "node s.js", "--probe", "me"], "give a path on your app"),
+    (["--app-cmd", "node s.js", "--app-url", "localhost:3000"], "give a URL"),
+    (["--app-cmd", "node s.js", "--app-cwd", "nowhere"], "--app-cwd nowhere: no such folder"),
+    (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+])
+def test_bad_flags_exit_2_with_one_line(tmp_path, capsys, flags, says):
+    assert exit_code(["init", "--dir", str(tmp_path), *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and says in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_it_cannot_write_in_is_one_line_and_nothing_written(tmp_path, capsys):
+    (tmp_path / "tests").write_text("a file where init wants a folder")
+    assert main(["init", "--dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "cannot write tests/test_clerk_session.py" in err and "is a file" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tests"]
+    assert main(["init", "--dir", str(tmp_path / "missing")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
