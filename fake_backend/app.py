@@ -8,7 +8,7 @@ from starlette.middleware.cors import CORSMiddleware
 from clerk_harness_fake import backend_api, control, fapi, pages
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.errors import install_error_handlers
-from clerk_harness_fake.handshake import LOOPBACK_ORIGIN
+from clerk_harness_fake.handshake import APP_ORIGIN
 from clerk_harness_fake.middleware import FaultInjector, JournalRecorder, MethodOverride, RequestLimits
 from clerk_harness_fake.settings import BackendSettings
 
@@ -35,7 +35,7 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_toke
     app.add_middleware(JournalRecorder, journal=clerk.journal)
     app.add_middleware(MethodOverride)
     # A user's app runs on another loopback port: its clerk-js calls the fake cross-origin, with cookies.
-    app.add_middleware(CORSMiddleware, allow_origin_regex=LOOPBACK_ORIGIN, allow_credentials=True,
+    app.add_middleware(CORSMiddleware, allow_origin_regex=APP_ORIGIN, allow_credentials=True,
                        allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(RequestLimits)
     return app

@@ -42,6 +42,22 @@ class FakeClerk:
         # Set by FakeClerkServer: abort the TCP connection of the client at (host, port).
         self.connection_dropper: Callable[[tuple[str, int] | None], bool] | None = None
 
+    def serve_at_key_host(self, port: int) -> None:
+        """The HTTPS front listens on `port`: the publishable key (and so every SDK and clerk-js) names the
+        Frontend API there, `https://clerk.harness.test:PORT`, and tokens name it as their issuer."""
+        from clerk_harness_fake.settings import FAPI_HOST
+
+        self.settings.frontend_api_host = f"{FAPI_HOST}:{port}"
+        self.tokens.issuer = self.settings.issuer
+
+    @property
+    def key_host_origin(self) -> str | None:
+        """`https://clerk.harness.test:PORT` when the HTTPS front serves the Frontend API, else None."""
+        from clerk_harness_fake.settings import FAPI_HOST
+
+        host = self.settings.frontend_api_host
+        return f"https://{host}" if host.startswith(FAPI_HOST + ":") else None
+
     def drop_connection(self, client: tuple[str, int] | None) -> bool:
         return bool(self.connection_dropper and self.connection_dropper(client))
 
@@ -59,6 +75,18 @@ class FakeClerk:
         assert self.origin, "the fake backend must be listening"
         fapi = self.origin + FAPI_PREFIX
         return (f"{fapi}/v1/client/sessions/", f"{fapi}/v1/environment", f"{self.origin}/clerk-js/", f"{fapi}/npm/")
+
+    def production_sdk_env(self) -> dict[str, str]:
+        """What every SDK reads, and no more: the publishable key (naming the Frontend API at its own host,
+        `clerk.harness.test:PORT`, served by the HTTPS front), a secret key, the JWT key and the Backend API."""
+        from clerk_harness_fake.settings import BAPI_PREFIX
+
+        assert self.origin and self.key_host_origin, "the fake and its HTTPS front must be listening"
+        key = self.settings.publishable_key
+        return {"CLERK_PUBLISHABLE_KEY": key, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": key,
+                "CLERK_SECRET_KEY": FAKE_SECRET_KEY, "CLERK_JWT_KEY": self.tokens.public_key_pem().strip(),
+                "CLERK_API_URL": self.origin + BAPI_PREFIX,
+                "CLERK_TELEMETRY_DISABLED": "1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1"}
 
     def sdk_env(self, host: str | None = None) -> dict[str, str]:
         """The environment an SDK server needs to use this fake instead of Clerk (Express and Next.js names):

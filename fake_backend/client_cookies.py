@@ -28,9 +28,12 @@ def cookie_names(name: str, settings: BackendSettings, *, suffixed: bool = True)
     return names
 
 
-def client_uat_directives(client: Client | None, state: State, settings: BackendSettings) -> list[str]:
+def client_uat_directives(client: Client | None, state: State, settings: BackendSettings, *,
+                          domain: str | None = None) -> list[str]:
     value = client_uat(client, state)
-    return [f"{name}={value}; Path=/; Max-Age={YEAR_S}; SameSite=Lax" for name in cookie_names("__client_uat", settings)]
+    scope = f"; Domain={domain}" if domain else ""
+    return [f"{name}={value}; Path=/{scope}; Max-Age={YEAR_S}; SameSite=Lax"
+            for name in cookie_names("__client_uat", settings)]
 
 
 def session_directives(token: str | None, settings: BackendSettings, *, suffixed: bool = True) -> list[str]:

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.client_cookies import client_uat_directives, session_directives
-from clerk_harness_fake.handshake import LOOPBACK_ORIGIN, origin_of, redirect_back
+from clerk_harness_fake.handshake import APP_ORIGIN, origin_of, redirect_back
 from clerk_harness_fake.errors import ClerkAPIError, no_route
 from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json
 from clerk_harness_fake.ids import new_id
@@ -85,7 +85,7 @@ async def dev_browser(response: Response) -> dict[str, Any]:
 async def get_client(request: Request, response: Response) -> dict[str, Any]:
     no_store(response)
     clerk, client = clerk_of(request), current_client(request)
-    set_client_uat(response, clerk, client)
+    set_client_uat(response, clerk, client, request)
     return {"response": piggyback(clerk, client), "client": None}
 
 
@@ -93,10 +93,16 @@ async def get_client(request: Request, response: Response) -> dict[str, Any]:
 async def handshake(request: Request, redirect_url: Annotated[str, Query(min_length=1, max_length=4096)],
               suffixed_cookies: bool = True, format: str = "nonce") -> RedirectResponse:
     """Clerk's handshake for SDK servers: 307 back to `redirect_url` (an app under test, or this origin)
-    with a one-time `__clerk_handshake_nonce` whose directives set or clear `__session`/`__client_uat`."""
+    with directives that set or clear `__session`/`__client_uat`: as a one-time `__clerk_handshake_nonce`
+    (the SDK fetches them from the Backend API at CLERK_API_URL), or as a signed `__clerk_handshake` token.
+
+    At the key's own host (the production topology) the token comes back even when the SDK asks for a
+    nonce: there the app gets only what every SDK reads, and an SDK may fetch the nonce's payload from the
+    Backend API named by the key instead (@clerk/fastify 3.1's middleware ignores CLERK_API_URL), which is
+    beyond loopback. Every SDK verifies the token with CLERK_JWT_KEY, so the handshake needs no network."""
     clerk = clerk_of(request)
     origin = origin_of(redirect_url)
-    if origin is None or not (origin in clerk.app_origins or re.match(LOOPBACK_ORIGIN, origin)):
+    if origin is None or not (origin in clerk.app_origins or re.match(APP_ORIGIN, origin)):
         raise ClerkAPIError(400, "invalid_redirect_url", "redirect_url must be on an app under test (a loopback "
                             "origin, or one the harness registered).", meta={"param_name": "redirect_url"})
     client = current_client(request)
@@ -107,11 +113,14 @@ async def handshake(request: Request, redirect_url: Annotated[str, Query(min_len
     token = clerk.mint_for(session) if session is not None else None
     directives = [*session_directives(token, clerk.settings, suffixed=suffixed_cookies),
                   *client_uat_directives(client, clerk.state, clerk.settings)]
-    nonce = clerk.handshakes.issue(directives)
     reason = request.query_params.get("__clerk_hs_reason", "")
     request.state.journal_note = f"handshake ({reason or 'no reason'}): {'signed in' if token else 'signed out'}"
-    return RedirectResponse(redirect_back(redirect_url, nonce), status_code=307,
-                            headers=NO_STORE)
+    if format == "nonce" and parent_domain(clerk, request) is None:
+        back = redirect_back(redirect_url, clerk.handshakes.issue(directives))
+    else:  # see the docstring: the token format, which every SDK verifies with CLERK_JWT_KEY alone
+        request.state.journal_note += " (token format)"
+        back = redirect_back(redirect_url, clerk.tokens.sign_handshake(directives), parameter="__clerk_handshake")
+    return RedirectResponse(back, status_code=307, headers=NO_STORE)
 
 
 @well_known.get("/npm/@clerk/clerk-js@{spec}/dist/{asset:path}", include_in_schema=False)
@@ -128,8 +137,8 @@ async def clerk_js_for_sdks(request: Request, spec: str, asset: str) -> FileResp
 async def create_client(request: Request, response: Response) -> dict[str, Any]:
     clerk = clerk_of(request)
     client = current_client(request) or clerk.state.new_client(clerk.clock.now_ms())
-    set_client_cookie(response, client)
-    set_client_uat(response, clerk, client)
+    set_client_cookie(response, client, request)
+    set_client_uat(response, clerk, client, request)
     no_store(response)
     return {"response": piggyback(clerk, client), "client": None}
 
@@ -140,19 +149,32 @@ async def destroy_client(request: Request, response: Response) -> dict[str, Any]
     client = current_client(request)
     if client is not None:
         end_all_sessions(clerk, client)
-    set_client_uat(response, clerk, client)
+    set_client_uat(response, clerk, client, request)
     no_store(response)
     return {"response": piggyback(clerk, client), "client": None}
 
 
-def set_client_cookie(response: Response, client: Client) -> None:
-    response.set_cookie(CLIENT_COOKIE, client.id, httponly=True, samesite="lax", path="/",
+def parent_domain(clerk: FakeClerk, request: Request) -> str | None:
+    """`harness.test` when the request came to the Frontend API at the key's host (through the HTTPS
+    front), where Clerk sets `__client_uat` on the domain it shares with the app; else None (host-only)."""
+    from clerk_harness_fake.settings import HARNESS_DOMAIN
+
+    if clerk.key_host_origin and request.headers.get("host") == clerk.settings.frontend_api_host:
+        return HARNESS_DOMAIN
+    return None
+
+
+def set_client_cookie(response: Response, client: Client, request: Request) -> None:
+    secure = request.headers.get("x-forwarded-proto") == "https"  # the HTTPS front: Secure, as Clerk's
+    response.set_cookie(CLIENT_COOKIE, client.id, httponly=True, samesite="lax", path="/", secure=secure,
                         max_age=365 * 24 * 3600)
 
 
-def set_client_uat(response: Response, clerk: FakeClerk, client: Client | None) -> None:
-    """As Clerk's FAPI does on every answer about the client: SDK servers read it (see client_cookies)."""
-    for directive in client_uat_directives(client, clerk.state, clerk.settings):
+def set_client_uat(response: Response, clerk: FakeClerk, client: Client | None, request: Request) -> None:
+    """As Clerk's FAPI does on every answer about the client: SDK servers read it (see client_cookies).
+    At the key's own host (the production topology) it goes on the parent domain, where the app reads it."""
+    domain = parent_domain(clerk, request)
+    for directive in client_uat_directives(client, clerk.state, clerk.settings, domain=domain):
         response.headers.append("set-cookie", directive)
 
 
@@ -177,8 +199,8 @@ async def sign_in(request: Request, response: Response,
     now = clerk.clock.now_ms()
     client = current_client(request) or clerk.state.new_client(now)
     session = clerk.state.start_session(client, user, now, clerk.settings.session_lifetime_seconds)
-    set_client_cookie(response, client)
-    set_client_uat(response, clerk, client)
+    set_client_cookie(response, client, request)
+    set_client_uat(response, clerk, client, request)
     no_store(response)
     return {"response": sign_in_json(identifier, session, now), "client": piggyback(clerk, client)}
 
@@ -206,7 +228,7 @@ async def sign_out(request: Request, response: Response) -> dict[str, Any]:
     if client is None:
         raise ClerkAPIError(404, "resource_not_found", "No client to sign out of.")
     end_all_sessions(clerk, client)
-    set_client_uat(response, clerk, client)
+    set_client_uat(response, clerk, client, request)
     no_store(response)
     body = piggyback(clerk, client)
     return {"response": body, "client": body}
@@ -219,7 +241,7 @@ async def end_session(request: Request, response: Response, session_id: str) -> 
     client, session = session_of_client(request, session_id)
     status = "removed" if request.url.path.endswith("/remove") else "ended"
     clerk.state.set_session_status(session, status, clerk.clock.now_ms())
-    set_client_uat(response, clerk, client)
+    set_client_uat(response, clerk, client, request)
     no_store(response)
     user = clerk.state.users[session.user_id]
     return {"response": session_json(session, user, None), "client": piggyback(clerk, client)}

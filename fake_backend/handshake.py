@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
 
 NONCE_TTL_S = 60.0
-LOOPBACK_ORIGIN = r"^https?://(127\.0\.0\.1|localhost|\[::1\]):\d+$"  # where apps under test run
+# Where apps under test run: a loopback origin, or the production topology's app host (see https_front.py).
+APP_ORIGIN = r"^(https?://(127\.0\.0\.1|localhost|\[::1\])|https://app\.harness\.test):[0-9]+$"
 
 
 @dataclass
@@ -46,12 +47,13 @@ class HandshakeNonces:
             self._items.clear()
 
 
-def redirect_back(redirect_url: str, nonce: str) -> str:
-    """`redirect_url` with `__clerk_handshake_nonce` added (any earlier handshake parameters dropped)."""
+def redirect_back(redirect_url: str, nonce: str, *, parameter: str = "__clerk_handshake_nonce") -> str:
+    """`redirect_url` with the handshake's answer added as `parameter` (any earlier handshake parameters
+    dropped): a nonce, or in the token format (`__clerk_handshake`) the signed directives themselves."""
     parts = urlsplit(redirect_url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in ("__clerk_handshake", "__clerk_handshake_nonce")]
-    query.append(("__clerk_handshake_nonce", nonce))
+    query.append((parameter, nonce))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

@@ -8,12 +8,16 @@ import secrets
 import socket
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from clerk_harness_fake.app import create_app
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.settings import BackendSettings
+
+if TYPE_CHECKING:
+    from clerk_harness_fake.https_front import HttpsFront
 
 
 class _QuietDrops(logging.Filter):
@@ -71,7 +75,7 @@ class FakeClerkServer:
     carry `control_token` (a fresh random one, printed by `serve`) or it gets a Clerk-shaped 401."""
 
     def __init__(self, settings: BackendSettings | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 allow_remote: bool = False, control_token: str | None = None) -> None:
+                 allow_remote: bool = False, control_token: str | None = None, https_front: bool = False) -> None:
         refuse_unless_allowed(host, allow_remote)
         self.clerk = FakeClerk(settings)
         self.control_token = (control_token or secrets.token_urlsafe(24)) if not is_loopback(host) else None
@@ -91,6 +95,10 @@ class FakeClerkServer:
                                 server_header=False)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
+        # The production topology: the Frontend API at the key's own host over HTTPS, and the app's host
+        # beside it (see https_front.py). Loopback only: it exists for a browser on this machine.
+        self.front: HttpsFront | None = None
+        self._wants_front = https_front
 
     @property
     def origin(self) -> str:
@@ -108,7 +116,22 @@ class FakeClerkServer:
             if not self._thread.is_alive():
                 raise RuntimeError("the fake backend failed to start")
             started.wait(0.01)  # sleep-ok: uvicorn exposes no started event, only a flag
+        if self._wants_front:
+            self.ensure_front()
         return self
+
+    def ensure_front(self) -> "HttpsFront":
+        """The HTTPS front of the production topology, started on first use (see https_front.py)."""
+        if self.front is None:
+            if not is_loopback(self.host):
+                raise RemoteBindRefused("the HTTPS front serves a browser on this machine: not with a fake beyond "
+                                        "loopback (use the proxy topology there)")
+            from clerk_harness_fake.certificate import process_certificate
+            from clerk_harness_fake.https_front import HttpsFront, Upstream
+
+            self.front = HttpsFront(process_certificate(), Upstream(self.host, self.port)).start()
+            self.clerk.serve_at_key_host(self.front.port)
+        return self.front
 
     def _drop_connection(self, client: tuple[str, int] | None) -> bool:
         """Kill the connection a request came in on so that the browser sees a network error.
@@ -130,6 +153,8 @@ class FakeClerkServer:
         self._server.run(sockets=[self._socket])
 
     def stop(self) -> None:
+        if self.front is not None:
+            self.front.stop()
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -11,6 +11,11 @@ FAPI_PREFIX = "/__clerk"
 BAPI_PREFIX = "/__clerk_api"  # the Backend API subset that SDK servers call (CLERK_API_URL)
 CONTROL_PREFIX = "/__harness"
 NO_STORE = {"Cache-Control": "no-store"}  # every answer but the versioned bundles
+# The production topology's made-up hosts (see https_front.py): siblings, as `clerk.example.com` and
+# `example.com` are. `.test` is reserved (RFC 2606): no real host can ever be named so.
+HARNESS_DOMAIN = "harness.test"
+FAPI_HOST = f"clerk.{HARNESS_DOMAIN}"
+APP_HOST = f"app.{HARNESS_DOMAIN}"
 
 
 def publishable_key(frontend_api_host: str, *, instance: str = "live") -> str:
@@ -32,7 +37,7 @@ class BackendSettings:
     clerk_js_version: str = "6.40.0"
     clerk_js_cache: Path = Path(".cache/clerk-js")
     token_ttl_seconds: int = 60
-    frontend_api_host: str = "clerk.harness.test"
+    frontend_api_host: str = FAPI_HOST  # with the HTTPS front, also its port: clerk.harness.test:PORT
     instance: str = "live"
     application_name: str = "Session Harness App"
     session_lifetime_seconds: int = 7 * 24 * 3600

@@ -76,6 +76,13 @@ class TokenIssuer:
             claims["azp"] = authorized_party
         return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
 
+    def sign_handshake(self, directives: list[str]) -> str:
+        """The handshake's token format: the cookie directives in a JWT signed with the instance's key,
+        which SDK servers verify with `CLERK_JWT_KEY` (no call to the Backend API)."""
+        now = int(self.clock.now())
+        return jwt.encode({"handshake": directives, "iat": now, "exp": now + 60}, self._private_key,
+                          algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
+
     def verify(self, token: str | None) -> TokenCheck:
         """Networkless verification, as an SSR app's middleware does it."""
         if not token:

@@ -153,17 +153,42 @@ PROFILE_PREFIX = "clerk-harness-profile-"
 GUARD_PID_FILE = "guard.pid"  # marks the profile as its guard's (see harness/owned_folders.py)
 
 
-def harness_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """The flags every Chromium of the harness runs with: no egress (except to the addresses it must
-    `reach`, a fake beyond loopback), the window, headless or not, and the configured (profiled) args."""
+def production_hosts_args() -> list[str]:
+    """A local Chromium reaches the production topology's made-up hosts (the Frontend API at the key's
+    host, the app beside it) on loopback, and trusts exactly the certificate the fakes of this process
+    serve them with (by its key's hash); every other certificate is checked as usual."""
+    from clerk_harness_fake.certificate import process_certificate
+    from clerk_harness_fake.settings import APP_HOST, FAPI_HOST
+
+    return [f"MAP {FAPI_HOST} 127.0.0.1, MAP {APP_HOST} 127.0.0.1",
+            f"--ignore-certificate-errors-spki-list={process_certificate().spki_sha256}",
+            f"{FAPI_HOST};{APP_HOST}"]
+
+
+def no_egress_args(reach: list[str] | tuple[str, ...] = (), *, production_hosts: bool = False) -> list[str]:
+    """`NO_EGRESS_ARGS`, opened for the addresses the browser must `reach` (a fake beyond loopback) and,
+    for a browser on this machine, for the production topology's hosts (mapped to loopback)."""
     hosts = [address.strip("[]") for address in reach]
+    mapped, trust, bypass = production_hosts_args() if production_hosts else ("", None, "")
     flags = []
     for flag in NO_EGRESS_ARGS:
-        if flag.startswith("--host-resolver-rules=") and hosts:
-            flag += "".join(f", EXCLUDE {host}" for host in hosts)
+        if flag.startswith("--host-resolver-rules="):  # the first rule that matches wins: the maps go first
+            rules = flag.split("=", 1)[1] + "".join(f", EXCLUDE {host}" for host in hosts)
+            flag = "--host-resolver-rules=" + (f"{mapped}, {rules}" if mapped else rules)
         flags.append(flag)
-    if hosts:
-        flags.append("--proxy-bypass-list=" + ";".join(hosts))
+    if hosts or bypass:
+        flags.append("--proxy-bypass-list=" + ";".join([*hosts, *([bypass] if bypass else [])]))
+    if trust:
+        flags.append(trust)
+    return flags
+
+
+def harness_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = (), *,
+                  production_hosts: bool = False) -> list[str]:
+    """The flags every Chromium of the harness runs with: no egress (except to the addresses it must
+    `reach`, a fake beyond loopback, and the production topology's hosts on loopback), the window,
+    headless or not, and the configured (profiled) args."""
+    flags = no_egress_args(reach, production_hosts=production_hosts)
     width, height = config.window_size
     flags += [f"--window-size={width},{height}", "--no-default-browser-check"]
     if config.headless:
@@ -183,7 +208,7 @@ def _chromium_command(executable: str, config: BrowserConfig, profile: str) -> l
                f"--user-data-dir={profile}"]
     if os.geteuid() == 0:
         command.append("--no-sandbox")
-    return [*command, *harness_flags(config), "about:blank"]
+    return [*command, *harness_flags(config, production_hosts=True), "about:blank"]
 
 
 def remove_stale_profiles() -> int:
@@ -325,7 +350,7 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
         session = BrowserSession(browser, context, page, "real", executable, process, profile, log)
     else:
         try:
-            args = with_harness_features([*NO_EGRESS_ARGS, *config.args])
+            args = with_harness_features([*no_egress_args(production_hosts=True), *config.args])
             browser = playwright.chromium.launch(executable_path=executable, headless=config.headless, args=args,
                                                  slow_mo=config.slow_mo_ms)
         except Exception as error:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from clerk_harness import driver_cache
-from clerk_harness.config import PROFILES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
+from clerk_harness.config import PROFILES, TOPOLOGIES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
 from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -117,6 +117,10 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--probe", metavar="PATH",
                        help="your app's authenticated route: 2xx = signed in, 401/403/redirect = signed out "
                             "(default /api/me)")
+    group.add_argument("--app-topology", choices=TOPOLOGIES,
+                       help="production (default): the app at https://app.harness.test:PORT, the Frontend API at the "
+                            "publishable key's own host beside it; proxy: both on loopback, the FAPI behind "
+                            "CLERK_PROXY_URL")
 
 
 def build_parser() -> ArgumentParser:
@@ -282,9 +286,11 @@ def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec |
     """`--app-cmd` and friends, else the config's `app` section, else None (the built-in page)."""
     from clerk_harness.user_app import app_spec
 
-    spec = app_spec(config.app, command=args.app_cmd, cwd=args.app_cwd, url=args.app_url, probe=args.probe)
-    if spec is None and (args.app_cwd or args.app_url or args.probe):
-        raise HarnessError("--app-cwd, --app-url and --probe go with --app-cmd (the command that starts your app)")
+    spec = app_spec(config.app, command=args.app_cmd, cwd=args.app_cwd, url=args.app_url, probe=args.probe,
+                    topology=args.app_topology)
+    if spec is None and (args.app_cwd or args.app_url or args.probe or args.app_topology):
+        raise HarnessError("--app-cwd, --app-url, --probe and --app-topology go with --app-cmd (the command that "
+                           "starts your app)")
     return spec
 
 
@@ -676,8 +682,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from clerk_harness.init_command import InitOptions, run_init
 
     run_init(InitOptions(Path(args.dir), app_cmd=args.app_cmd, app_cwd=args.app_cwd, app_url=args.app_url,
-                         probe=args.probe, versions=tuple(args.clerk_js or ()), force=args.force,
-                         pip_spec=args.pip_spec))
+                         probe=args.probe, topology=args.app_topology, versions=tuple(args.clerk_js or ()),
+                         force=args.force, pip_spec=args.pip_spec))
     return EXIT_SURVIVED
 
 

@@ -27,6 +27,7 @@ REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
 PROFILES = ("realistic", "webdriver", "rtt0")
 CDP_SCHEMES = ("http", "https", "ws", "wss")
 VISIBILITY_MODES = ("real", "synthetic")
+TOPOLOGIES = ("production", "proxy")  # where a user's app and the fake's Frontend API are (see https_front.py)
 ARTIFACT_MODES = ("on-failure", "always", "never")
 # Chromium on a machine with no internet: keep it from reaching out (and failing) at every start.
 QUIET_ARGS = ["--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -125,6 +126,10 @@ KEYS: tuple[Key, ...] = (
     Key("app.cwd", "optional-str", None, "the folder to run `app.command` in (relative to the config file)"),
     Key("app.url", "optional-str", None, "the page to open; `{port}` is the app's port (default http://127.0.0.1:{port}/)"),
     Key("app.probe", "str", "/api/me", "your app's authenticated route: 2xx signed in, 401/403/redirect signed out"),
+    Key("app.topology", "choice", "production",
+        "`production`: the browser reaches your app at https://app.harness.test:PORT and the Frontend API at the "
+        "publishable key's own host beside it, https://clerk.harness.test:PORT (any SDK, unmodified); `proxy`: "
+        "both on loopback over http, the Frontend API behind CLERK_PROXY_URL", TOPOLOGIES),
     Key("app.readyTimeoutMs", "int", 60_000, "how long the app may take to answer after it starts (a build included)",
         minimum=1),
 )
@@ -171,6 +176,7 @@ class AppConfig:
     cwd: Path | None = None
     url: str | None = default("app.url")
     probe: str = default("app.probe")
+    topology: str = default("app.topology")
     ready_timeout_ms: int = default("app.readyTimeoutMs")
 
 
@@ -214,7 +220,7 @@ def is_real_clerk_key(value: str) -> bool:
             return True
         from clerk_harness_fake.settings import BackendSettings
 
-        return host != BackendSettings.frontend_api_host
+        return host.split(":")[0] != BackendSettings.frontend_api_host  # the fake's own key may name a port
     return True
 
 
@@ -269,7 +275,8 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         artifacts_dir=root / get("artifacts.dir"),
         artifacts_keep=get("artifacts.keep"),
         app=AppConfig(command=get("app.command"), cwd=root / get("app.cwd") if get("app.cwd") else None,
-                      url=get("app.url"), probe=get("app.probe"), ready_timeout_ms=get("app.readyTimeoutMs")),
+                      url=get("app.url"), probe=get("app.probe"), topology=get("app.topology"),
+                      ready_timeout_ms=get("app.readyTimeoutMs")),
         root=root,
     )
 

@@ -114,6 +114,7 @@ def run_section(index: int, outcome: Outcome, expected: str) -> str:
     rows = [f'<h2 id="run-{index}">{html.escape(outcome.scenario)} on clerk-js {html.escape(outcome.version)} '
             f'{badge(outcome.verdict)} <span class="muted">expected {expected}'
             f'{" - UNEXPECTED" if unexpected else ""}, {outcome.duration_s:.1f}s, visibility {outcome.visibility_mode}'
+            f', topology {outcome.topology}'
             f'{", profile " + outcome.profile if outcome.profile != "realistic" else ""}</span></h2>']
     rows.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in outcome.reasons) + "</ul>")
     if outcome.proof is not None:
@@ -123,7 +124,7 @@ def run_section(index: int, outcome: Outcome, expected: str) -> str:
     rows.append(f"<p><b>Seen:</b> {html.escape(observed(outcome))}</p>")
     if outcome.app:
         loads = "".join(f"<li>{html.escape(d)}</li>" for d in outcome.observations.app_documents)
-        rows.append(f"<p><b>Your app:</b> <code>{html.escape(outcome.app)}</code> (clock: {outcome.clock_mode}); "
+        rows.append(f"<p><b>Your app:</b> <code>{html.escape(outcome.app)}</code> (clock: {outcome.clock_mode}, topology: {outcome.topology}); "
                     f"what its server said per page load:</p><ul>{loads}</ul>")
     if outcome.chart:
         rows.append(chart_svg(outcome.chart))

@@ -32,6 +32,7 @@ class InitOptions:
     app_cwd: str | None = None
     app_url: str | None = None
     probe: str | None = None
+    topology: str | None = None
     versions: tuple[str, ...] = ()
     force: bool = False
     pip_spec: str | None = None  # what the workflow installs; default: this package at this version
@@ -44,8 +45,9 @@ def default_versions() -> tuple[str, ...]:
 
 def check_options(options: InitOptions) -> None:
     """One line for each way the flags can be wrong; nothing is written before these pass."""
-    if options.app_cmd is None and (options.app_cwd or options.app_url or options.probe):
-        raise HarnessError("--app-cwd, --app-url and --probe go with --app-cmd (the command that starts your app)")
+    if options.app_cmd is None and (options.app_cwd or options.app_url or options.probe or options.topology):
+        raise HarnessError("--app-cwd, --app-url, --probe and --app-topology go with --app-cmd (the command that "
+                           "starts your app)")
     if options.probe is not None and not options.probe.startswith("/"):
         raise HarnessError(f"--probe {options.probe!r}: give a path on your app, such as /api/me")
     if options.app_url is not None and not options.app_url.startswith(("http://", "https://")):
@@ -67,6 +69,8 @@ def config_text(options: InitOptions) -> str:
         if options.app_url:
             app["url"] = options.app_url
         app["probe"] = options.probe or default("app.probe")
+        if options.topology:
+            app["topology"] = options.topology
         config["app"] = app
     return json.dumps(config, indent=2) + "\n"
 

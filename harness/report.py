@@ -47,7 +47,8 @@ def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool
         parts.append("  stress:")
         parts += [f"    {line}" for line in outcome.proof.describe().splitlines()]
     if outcome.verdict in ("survived", "lost"):
-        parts.append(f"  seen: {observed(outcome)} (visibility: {outcome.visibility_mode}, clock: {outcome.clock_mode})")
+        parts.append(f"  seen: {observed(outcome)} (visibility: {outcome.visibility_mode}, clock: {outcome.clock_mode}, "
+                     f"topology: {outcome.topology})")
     if outcome.app:
         parts.append(f"  the app under test: {outcome.app}")
         parts += [f"    page load: {document}" for document in outcome.observations.app_documents]

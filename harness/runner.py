@@ -74,7 +74,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
         outcome.duration_s = time.monotonic() - started
         outcome.profile = config.browser.profile
         if app is not None:
-            outcome.app, outcome.clock_mode = app.spec.command, "real"
+            outcome.app, outcome.clock_mode, outcome.topology = app.spec.command, "real", app.spec.topology
             if session is not None and isinstance(session.app, SdkApp):
                 outcome.observations.app_documents = [d.describe() for d in session.app.documents]
                 outcome.observations.handshakes = [r for d in session.app.documents for r in d.handshakes]

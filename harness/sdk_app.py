@@ -108,9 +108,10 @@ class SdkApp(ClerkApp):
             return go()
         except Exception as error:  # noqa: BLE001 - Playwright's navigation error, read for its cause
             if "ERR_NAME_NOT_RESOLVED" in str(error) or "ERR_PROXY_CONNECTION_FAILED" in str(error):
-                raise HarnessError(f"the app sent the browser beyond loopback ({_first_line(error)}): it does not "
-                                   f"use the fake's proxy URL; start it with the environment of `clerk-harness "
-                                   f"env` (CLERK_PROXY_URL)") from None
+                raise HarnessError(f"the app sent the browser beyond loopback ({_first_line(error)}): not to the "
+                                   f"fake's Frontend API, which is at the publishable key's own host (production "
+                                   f"topology) or at CLERK_PROXY_URL (proxy topology); does it take its Clerk "
+                                   f"settings from the environment the harness gives it?") from None
             raise
 
     def _note(self, response: Response | None) -> None:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from clerk_harness import browser_guard, driver_cache
 from clerk_harness.browser_guard import CHILD_EXIT_FILE
-from clerk_harness.config import AppConfig, default
+from clerk_harness.config import TOPOLOGIES, AppConfig, default
 from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -47,17 +47,22 @@ class AppSpec:
     url: str | None = None  # default http://127.0.0.1:$PORT/
     probe: str = default("app.probe")  # an authenticated route: 2xx = signed in; 401/403/redirect = signed out
     ready_timeout_s: float = default("app.readyTimeoutMs") / 1000
+    topology: str = default("app.topology")  # "production" (HTTPS, the key's host) or "proxy" (see config)
 
 
 def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | None = None, url: str | None = None,
-             probe: str | None = None, ready_timeout_s: float | None = None) -> AppSpec | None:
+             probe: str | None = None, ready_timeout_s: float | None = None,
+             topology: str | None = None) -> AppSpec | None:
     """What was given (CLI flags, a pytest marker) over the config's `app` section; None when neither
     names a command (the built-in page is under test)."""
     command = command or app.command
     if not command:
         return None
+    topology = topology or app.topology
+    if topology not in TOPOLOGIES:
+        raise HarnessError(f"topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
     return AppSpec(command, Path(cwd) if cwd else app.cwd, url or app.url, probe or app.probe,
-                   ready_timeout_s or app.ready_timeout_ms / 1000)
+                   ready_timeout_s or app.ready_timeout_ms / 1000, topology)
 
 
 def free_port() -> int:
@@ -70,10 +75,11 @@ def free_port() -> int:
 class RunningApp:
     spec: AppSpec
     port: int
-    url: str
+    url: str  # where the browser opens it (in the production topology, through the HTTPS front)
     _guard: subprocess.Popen
     _log_path: Path
     _scratch: str
+    direct_url: str = ""  # where the harness itself reaches it (its readiness and its probe): loopback, http
 
     def __repr__(self) -> str:
         return f"<RunningApp {self.spec.command!r} at {self.url}>"
@@ -85,6 +91,10 @@ class RunningApp:
 
     def probe_url(self) -> str:
         return self.origin + self.spec.probe
+
+    def direct_probe_url(self) -> str:
+        parts = urlsplit(self.direct_url or self.url)
+        return f"{parts.scheme}://{parts.netloc}{self.spec.probe}"
 
     def exit_code(self) -> int | None:
         """The app command's exit code once it has ended (its guard stays until the run lets go)."""
@@ -115,6 +125,8 @@ class RunningApp:
         """Wait until it answers, then check that it uses the fake; on any failure (or Ctrl-C) stop it."""
         try:
             _wait_until_answering(self)
+            if server.front is not None and self.spec.topology == "production":
+                server.front.route_app(self.port)
             server.clerk.app_origins.insert(0, self.origin)
             _check_it_uses_the_fake(self)
         except BaseException:
@@ -141,15 +153,25 @@ def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     cwd = Path(spec.cwd).resolve() if spec.cwd else None
     if cwd is not None and not cwd.is_dir():
         raise HarnessError(f"--app-cwd {cwd} is not a folder")
+    host = urlsplit(url).hostname or "127.0.0.1"
+    direct_url = url
+    if spec.topology == "production":  # the browser goes through the HTTPS front; the app gets only the keys
+        from clerk_harness_fake.settings import APP_HOST
+
+        front = server.ensure_front()
+        parts = urlsplit(url)
+        url = f"https://{APP_HOST}:{front.port}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+        clerk_env = server.clerk.production_sdk_env()
+    else:
+        clerk_env = server.clerk.sdk_env(host)
     scratch = tempfile.mkdtemp(prefix="clerk-harness-app-")  # the guard removes it, however the run ends
     log_path = Path(scratch) / "app.log"
-    host = urlsplit(url).hostname or "127.0.0.1"
-    env = {**driver_cache.for_user_app(dict(os.environ)), **server.clerk.sdk_env(host), "PORT": str(port), "HOST": host}
+    env = {**driver_cache.for_user_app(dict(os.environ)), **clerk_env, "PORT": str(port), "HOST": host}
     command = spec.command.replace("{port}", str(port))
     with open(log_path, "wb") as log:
         guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
                                     cwd=cwd, env=env)
-    return RunningApp(spec, port, url, guard, log_path, scratch)
+    return RunningApp(spec, port, url, guard, log_path, scratch, direct_url)
 
 
 def _wait_until_answering(app: RunningApp) -> None:
@@ -161,13 +183,13 @@ def _wait_until_answering(app: RunningApp) -> None:
             raise HarnessError(f"the app command {app.spec.command!r} exited (code {exited}) before answering, in "
                                f"{where}: {app.why_it_exited()}")
         try:
-            urllib.request.build_opener(_NoRedirect).open(app.url, timeout=5).close()
+            urllib.request.build_opener(_NoRedirect).open(app.direct_url or app.url, timeout=5).close()
             return
         except urllib.error.HTTPError:
             return  # it answers (an error page or a redirect, e.g. a handshake, is an answer)
         except (urllib.error.URLError, OSError):
             time.sleep(0.025)  # sleep-ok: a starting server has no readiness event; its port is polled
-    raise HarnessError(f"the app did not answer at {app.url} within {app.spec.ready_timeout_s:g}s "
+    raise HarnessError(f"the app did not answer at {app.direct_url or app.url} within {app.spec.ready_timeout_s:g}s "
                        f"(last output: {app.last_output(3)})")
 
 
@@ -180,11 +202,11 @@ def _check_it_uses_the_fake(app: RunningApp) -> None:
     """Without any cookie the probe must refuse: a 2xx means the app does not check the session."""
     opener = urllib.request.build_opener(_NoRedirect)
     try:
-        status = opener.open(app.probe_url(), timeout=10).status
+        status = opener.open(app.direct_probe_url(), timeout=10).status
     except urllib.error.HTTPError as error:
         status = error.code
     except (urllib.error.URLError, OSError) as error:
-        raise HarnessError(f"the app's probe {app.probe_url()} did not answer: {error}") from None
+        raise HarnessError(f"the app's probe {app.direct_probe_url()} did not answer: {error}") from None
     if 200 <= status < 300:
-        raise HarnessError(f"the app's probe {app.probe_url()} answered {status} without any cookie: it does not "
+        raise HarnessError(f"the app's probe {app.direct_probe_url()} answered {status} without any cookie: it does not "
                            f"check Clerk's session, or does not use the fake (see `clerk-harness env`)")

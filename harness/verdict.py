@@ -49,6 +49,9 @@ class Outcome:
     profile: str = "realistic"
     clock_mode: str = "virtual"  # "real" against a user's app (its server's clock cannot be moved)
     app: str | None = None  # the user's app under test (its command), None for the built-in page
+    # "proxy": the app and the Frontend API on loopback, the FAPI behind a proxy URL; "production": the
+    # FAPI at the publishable key's own host over HTTPS, beside the app's (see fake_backend/https_front.py)
+    topology: str = "proxy"
     chart: dict[str, Any] = field(default_factory=dict)  # bands and events on the harness timeline
     artifacts: dict[str, str] = field(default_factory=dict)  # name -> path
 
@@ -61,7 +64,7 @@ class Outcome:
             "scenario": self.scenario, "version": self.version, "verdict": self.verdict,
             "reasons": self.reasons, "duration_s": round(self.duration_s, 3),
             "visibility_mode": self.visibility_mode, "profile": self.profile, "error": self.error,
-            "clock_mode": self.clock_mode, "app": self.app,
+            "clock_mode": self.clock_mode, "app": self.app, "topology": self.topology,
             "proof": self.proof.to_dict() if self.proof else None,
             "removals": [r.to_dict() for r in self.removals],
             "observations": self.observations.__dict__,
@@ -84,7 +87,8 @@ class Outcome:
             visibility_mode=data.get("visibility_mode", "real"), duration_s=float(data.get("duration_s", 0.0)),
             timeline=data.get("timeline", ""), journal=list(data.get("journal", [])), error=data.get("error"),
             profile=data.get("profile", "realistic"), clock_mode=data.get("clock_mode", "virtual"),
-            app=data.get("app"), chart=dict(data.get("chart") or {}), artifacts=dict(data.get("artifacts") or {}))
+            app=data.get("app"), topology=data.get("topology", "proxy"), chart=dict(data.get("chart") or {}),
+            artifacts=dict(data.get("artifacts") or {}))
 
 
 # --- the oracle: each way a session can be lost is one small rule ------------------------------------

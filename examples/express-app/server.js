@@ -1,6 +1,7 @@
 // A small app with Clerk's Express SDK, as a user would write it. Everything Clerk-specific comes from the
-// environment (`clerk-harness env` prints it; `--app-cmd` sets it): CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY,
-// CLERK_JWT_KEY, CLERK_API_URL, CLERK_PROXY_URL. Nothing here knows about the harness.
+// environment (`--app-cmd` sets it; `clerk-harness env` prints it): CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY,
+// CLERK_JWT_KEY, CLERK_API_URL, and CLERK_PROXY_URL only where a proxy is used. Nothing here knows about the
+// harness.
 const express = require("express");
 const { clerkMiddleware, getAuth } = require("@clerk/express");
 
@@ -8,7 +9,10 @@ const port = Number(process.env.PORT || 3000);
 const host = process.env.HOST || "127.0.0.1";
 const proxyUrl = process.env.CLERK_PROXY_URL;
 const publishableKey = process.env.CLERK_PUBLISHABLE_KEY;
-const clerkJs = `${proxyUrl}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`;
+// As in production: clerk-js comes from the Frontend API, at the host the publishable key names (or the proxy).
+const frontendApi = proxyUrl || `https://${Buffer.from(publishableKey.split("_")[2], "base64").toString().slice(0, -1)}`;
+const clerkJs = `${frontendApi}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`;
+const proxyAttribute = proxyUrl ? ` data-clerk-proxy-url="${proxyUrl}"` : "";
 
 const app = express();
 app.use(clerkMiddleware());
@@ -36,7 +40,7 @@ app.get("/", (req, res) => {
 <button id="sign-out" type="button">Sign out</button>
 <p id="status">loading clerk-js</p>
 <p id="error" role="alert"></p>
-<script src="${clerkJs}" data-clerk-publishable-key="${publishableKey}" data-clerk-proxy-url="${proxyUrl}"
+<script src="${clerkJs}" data-clerk-publishable-key="${publishableKey}"${proxyAttribute}
         crossorigin="anonymous"></script>
 <script>
   const status = document.getElementById("status");

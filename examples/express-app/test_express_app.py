@@ -1,9 +1,9 @@
 """Your own app under the harness, through the pytest door: a user's story told with the fixtures.
 
 `@pytest.mark.clerk_app` starts the app (once per test process) with the fake's Clerk environment; every
-fixture of the plugin then drives your app instead of the built-in page. The catalogue's mission scenarios
-on this app (offline-reload, offline-visibility, signout-control on 6.0.0 and the newest release) run the
-way a user runs them, through `clerk-harness init` and an installed wheel: tests/e2e/test_own_repo.py.
+fixture of the plugin then drives your app instead of the built-in page. The mission scenario on this app
+(offline-reload on 6.0.0 and the newest release) runs the way a user runs it, through `clerk-harness init`
+and an installed wheel: tests/e2e/test_own_repo.py; the Fastify example runs all three mission scenarios.
 """
 
 from pathlib import Path

@@ -3,6 +3,7 @@ traced with strace; no TCP connection and no datagram goes to an address beyond 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -63,19 +64,29 @@ def test_classify_catches_what_leaves_and_what_does_not():
     assert "93.184.216.34" in found.attempts[0] and "sendto(9" in found.attempts[1] and "10.0.0.2" in found.attempts[2]
 
 
+FASTIFY = Path(__file__).resolve().parents[2] / "examples" / "fastify-app"
+
+
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (make test installs it as root)")
-def test_a_scenario_run_reaches_nothing_beyond_loopback(tmp_path, harness_config):
+def test_a_run_against_an_unmodified_sdk_app_reaches_nothing_beyond_loopback(tmp_path, harness_config):
+    """The widest run: @clerk/fastify (it reads no proxy URL) in the production topology, so the browser goes to
+    the Frontend API at the publishable key's own host over HTTPS and through the SDK's handshake there; the app,
+    the fake with its HTTPS front, the harness, Playwright and Chromium are all traced."""
     from clerk_harness.clerk_js import ClerkJsCache
 
-    ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.1.0")
+    ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.0.0")
     log = tmp_path / "strace.txt"
     # --seccomp-bpf: only the traced calls stop the process (the same trace, in half the time).
     run = subprocess.run(["strace", "--seccomp-bpf", "-f", "-qq", "-yy", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-e",
-                          "signal=none", "-o", str(log), CLI, "repro", "offline-reload", "--clerk-js", "6.1.0",
-                          "--quiet", "--artifacts", str(tmp_path / "run")], capture_output=True, text=True, timeout=180)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.strip().splitlines() == [run.stdout.strip()] and "SURVIVED" in run.stdout  # --quiet: one line
+                          "signal=none", "-o", str(log), CLI, "repro", "offline-reload", "--clerk-js", "6.0.0",
+                          "--quiet", "--artifacts", str(tmp_path / "run"), "--app-cmd", "node server.js",
+                          "--app-cwd", str(FASTIFY)], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.strip().splitlines() == [run.stdout.strip()] and "LOST" in run.stdout  # --quiet: one line
+    handshakes = [e for e in json.loads((tmp_path / "run" / "journal.json").read_text())
+                  if e["path"].endswith("/v1/client/handshake")]
+    assert handshakes and handshakes[0]["query"]["redirect_url"].startswith("https://app.harness.test:")
     found = classify(log.read_text(errors="replace"))
     assert found.loopback > 0, "the trace saw no loopback traffic: it was blind"
     assert found.attempts == [], "\n".join(found.attempts[:10])

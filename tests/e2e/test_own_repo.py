@@ -83,17 +83,17 @@ def test_init_setup_and_pytest_in_the_users_repo(user_repo):
     assert "wrote tests/test_clerk_session.py" in init.stdout and "next: clerk-harness setup" in init.stdout
     assert ".cache/" in (repo / ".gitignore").read_text()
     run([str(repo.parent / "venv" / "bin" / "clerk-harness"), "setup"], repo, env)
-    tests = run([str(python), "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "-rA", "--clerk-artifacts", "always"],
-                repo, env, timeout=300)
+    # The generated file holds the three mission scenarios on both versions; the Fastify example runs all
+    # three on an SDK app in the default run, so this walk runs the mission's own, offline-reload, on both.
+    tests = run([str(python), "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-rA", "-k", "offline-reload",
+                 "--clerk-artifacts", "always"], repo, env, timeout=300)
     passed = [line for line in tests.stdout.splitlines() if line.startswith("PASSED")]
-    assert len(passed) == 6, tests.stdout  # 3 mission scenarios x (6.0.0, the newest pinned)
+    assert len(passed) == 2 and "4 deselected" in tests.stdout, tests.stdout  # 3 scenarios x 2 versions written
     results = [json.loads(path.read_text()) for path in (repo / "artifacts" / "pytest").glob("*/*/result.json")]
     verdicts = {(r["scenario"], r["version"]): r["verdict"] for r in results}
-    assert verdicts == {("offline-reload", "6.0.0"): "lost", ("offline-reload", "6.40.0"): "survived",
-                        ("offline-visibility", "6.0.0"): "lost", ("offline-visibility", "6.40.0"): "survived",
-                        ("signout-control", "6.0.0"): "lost", ("signout-control", "6.40.0"): "lost"}
-    for result in results:  # each run drove the user's app, on real time, and heard its server
+    assert verdicts == {("offline-reload", "6.0.0"): "lost", ("offline-reload", "6.40.0"): "survived"}
+    for result in results:  # each run drove the user's app, on real time, in the production topology
         assert result["app"] == "node server.js" and result["clock_mode"] == "real"
-        assert result["observations"]["app_documents"], "the app's own server said nothing"
+        assert result["topology"] == "production" and result["observations"]["app_documents"]
         if result["verdict"] == "lost":
             assert result["removals"], "a loss shows as a removal of __session"

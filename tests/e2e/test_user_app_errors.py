@@ -18,9 +18,9 @@ SENDS_TO_CLERK = textwrap.dedent("""
         def do_GET(self):
             if self.path == "/api/me":
                 self.send_response(401)
-            else:  # a handshake to the key's host, as an app without CLERK_PROXY_URL would do
+            else:  # a handshake to a Frontend API of its own, not the one the publishable key names
                 self.send_response(307)
-                self.send_header("Location", "https://clerk.harness.test/v1/client/handshake?redirect_url=x")
+                self.send_header("Location", "https://clerk.example.com/v1/client/handshake?redirect_url=x")
             self.end_headers()
         def log_message(self, *args):
             pass
@@ -43,5 +43,5 @@ def test_an_app_that_sends_the_browser_to_clerk_is_refused(tmp_path, harness_con
     script = tmp_path / "app.py"
     script.write_text(SENDS_TO_CLERK)
     run = repro(tmp_path, f"{sys.executable} {script}")
-    assert run.returncode == 2 and "does not use the fake's proxy URL" in run.stdout
+    assert run.returncode == 2 and "not to the fake's Frontend API" in run.stdout
     assert len(run.stdout.strip().splitlines()) == 1, "--quiet prints the verdict line only, with the why of an error"

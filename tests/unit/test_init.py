@@ -76,7 +76,7 @@ def exit_code(argv: list[str]) -> int:
 
 
 @pytest.mark.parametrize("flags, says", [
-    (["--probe", "/me"], "--probe go with --app-cmd"),
+    (["--probe", "/me"], "--app-topology go with --app-cmd"),
     (["--app-cmd", "node s.js", "--probe", "me"], "give a path on your app"),
     (["--app-cmd", "node s.js", "--app-url", "localhost:3000"], "give a URL"),
     (["--app-cmd", "node s.js", "--app-cwd", "nowhere"], "--app-cwd nowhere: no such folder"),

@@ -58,13 +58,28 @@ def test_the_app_gets_the_fakes_environment_and_ends_with_the_run(tmp_path, serv
     app = start_app(stand_in(tmp_path), server)
     env = json.loads((tmp_path / "env.json").read_text())
     assert driver_cache.VARIABLE in os.environ and driver_cache.VARIABLE not in env
-    assert env["PORT"] == str(app.port) and env["CLERK_PROXY_URL"] == server.origin + "/__clerk"
+    # The production topology (the default): only what every SDK reads; the key names the Frontend API at
+    # its own host, served by the fake's HTTPS front, where the browser also reaches the app.
+    assert env["PORT"] == str(app.port) and "CLERK_PROXY_URL" not in env
+    assert not {name for name in env if "PROXY" in name or "CLERK_JS_URL" in name}
     assert env["CLERK_API_URL"] == server.origin + "/__clerk_api" and "BEGIN PUBLIC KEY" in env["CLERK_JWT_KEY"]
     assert env["CLERK_PUBLISHABLE_KEY"] == server.clerk.settings.publishable_key
-    assert server.clerk.app_origins[0] == app.origin == f"http://127.0.0.1:{app.port}"
+    assert server.clerk.settings.frontend_api_host == f"clerk.harness.test:{server.front.port}"
+    assert server.clerk.app_origins[0] == app.origin == f"https://app.harness.test:{server.front.port}"
+    assert app.direct_url == f"http://127.0.0.1:{app.port}/"
     guard = app._guard.pid
     app.stop()
     assert app._guard.poll() is not None and not alive(guard)
+
+
+def test_the_proxy_topology_gives_the_proxy_url_and_keeps_the_app_on_loopback(tmp_path, server):
+    app = start_app(stand_in(tmp_path, topology="proxy"), server)
+    try:
+        env = json.loads((tmp_path / "env.json").read_text())
+        assert env["CLERK_PROXY_URL"] == server.origin + "/__clerk" and server.front is None
+        assert server.clerk.app_origins[0] == app.origin == f"http://127.0.0.1:{app.port}"
+    finally:
+        app.stop()
 
 
 def test_an_app_that_exits_early_shows_its_output(tmp_path, server):

@@ -4,7 +4,8 @@
 const express = require("express");
 const { clerkMiddleware, getAuth } = require("@clerk/express");
 
-const proxyUrl = process.env.CLERK_PROXY_URL;
+const publishableKey = process.env.CLERK_PUBLISHABLE_KEY;
+const frontendApi = `https://${Buffer.from(publishableKey.split("_")[2], "base64").toString().slice(0, -1)}`;
 const app = express();
 app.use(clerkMiddleware());
 
@@ -20,8 +21,8 @@ app.get("/", (req, res) => {
   res.set("Cache-Control", "no-store");
   res.type("html").send(`<!doctype html><html><head><meta charset="utf-8"><title>Plain</title></head><body>
 <h1>An app</h1>
-<script src="${proxyUrl}/npm/@clerk/clerk-js@6/dist/clerk.browser.js" crossorigin="anonymous"
-        data-clerk-publishable-key="${process.env.CLERK_PUBLISHABLE_KEY}" data-clerk-proxy-url="${proxyUrl}"></script>
+<script src="${frontendApi}/npm/@clerk/clerk-js@6/dist/clerk.browser.js" crossorigin="anonymous"
+        data-clerk-publishable-key="${publishableKey}"></script>
 <script>window.Clerk.load();</script>
 </body></html>`);
 });

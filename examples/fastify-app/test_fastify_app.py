@@ -1,0 +1,26 @@
+"""Clerk's own @clerk/fastify, unmodified: it reads no proxy URL, so clerk-js and the handshake go where
+they go in production, to the Frontend API at the publishable key's own host over HTTPS. The harness's
+production topology (the default for an app) answers there: the fake behind its HTTPS front at
+`https://clerk.harness.test:PORT`, the app beside it at `https://app.harness.test:PORT`."""
+
+from pathlib import Path
+
+import pytest
+
+from clerk_harness.scenarios import get_scenario
+
+pytestmark = [pytest.mark.e2e, pytest.mark.clerk_app("node server.js", cwd=Path(__file__).parent)]
+
+
+@pytest.mark.clerk_js("6.0.0", "6.40.0")
+@pytest.mark.parametrize("scenario_id", ["offline-reload", "offline-visibility", "signout-control"])
+def test_a_fastify_api_keeps_its_users_signed_in(scenario_id, clerk_js_version, run_clerk_scenario):
+    outcome = run_clerk_scenario(scenario_id)
+    assert outcome.verdict == get_scenario(scenario_id).expected(clerk_js_version), outcome.reasons
+    assert outcome.topology == "production" and outcome.clock_mode == "real"
+    assert all(doc.startswith("200") for doc in outcome.observations.app_documents), "the app served its page"
+    if outcome.verdict == "lost":
+        assert outcome.removals, "a loss shows as a removal of __session"
+    if scenario_id == "offline-reload" and outcome.verdict == "lost":  # the SDK's handshake reached the fake
+        handshakes = [e for e in outcome.journal if e["path"].endswith("/v1/client/handshake")]
+        assert handshakes and handshakes[0]["query"]["redirect_url"].startswith("https://app.harness.test:")

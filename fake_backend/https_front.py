@@ -1,0 +1,150 @@
+"""The production topology's front door: HTTPS for the Frontend API's host and the app's host.
+
+In production clerk-js and every SDK reach the Frontend API at the publishable key's own host over HTTPS
+(`https://clerk.example.com`), a sibling of the app's (`https://example.com`). This front listens on one
+loopback port with one certificate for both made-up hosts (`clerk.harness.test`, `app.harness.test`; the
+browser maps them to loopback and trusts exactly that key), terminates TLS, and passes each request on by
+its `Host`:
+
+- the Frontend API's host goes to the fake, below its `/__clerk` prefix (`/v1/...`, `/npm/...`, the
+  handshake): the fake's one set of routes serves both topologies;
+- the app's host goes to the user's app (or the fake's built-in page), with `X-Forwarded-Proto: https`
+  so that the SDK builds its URLs (the handshake's `redirect_url`) as `https://app.harness.test:PORT/...`.
+
+Each request gets a connection of its own upstream (`Connection: close`), so that only request heads are
+rewritten and everything else (bodies, streamed or dropped answers) passes through byte for byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from clerk_harness_fake.certificate import HostCertificate
+from clerk_harness_fake.settings import APP_HOST, FAPI_HOST, FAPI_PREFIX
+
+MAX_HEAD = 64 * 1024
+HOP_BY_HOP = (b"connection", b"keep-alive", b"proxy-connection", b"x-forwarded-proto", b"x-forwarded-host")
+
+
+@dataclass(frozen=True)
+class Upstream:
+    host: str
+    port: int
+    prefix: str = ""  # put before every path (the fake's FAPI lives below /__clerk)
+
+
+@dataclass
+class HttpsFront:
+    """Listening on `port` (loopback) once started; `route_app` points the app's host at a user's app."""
+
+    certificate: HostCertificate
+    fake: Upstream
+    host: str = "127.0.0.1"
+    port: int = 0
+    _app: Upstream | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+    _socket: socket.socket | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"<HttpsFront https://{FAPI_HOST}:{self.port} and https://{APP_HOST}:{self.port}>"
+
+    def route_app(self, port: int | None) -> None:
+        """The app's host goes to a user's app on this loopback port; None: to the fake's built-in page."""
+        self._app = None if port is None else Upstream("127.0.0.1", port)
+
+    def upstream_for(self, host: str) -> Upstream | None:
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name == FAPI_HOST:
+            return Upstream(self.fake.host, self.fake.port, FAPI_PREFIX)
+        if name == APP_HOST:
+            return self._app or self.fake
+        return None
+
+    def start(self) -> "HttpsFront":
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((self.host, self.port))
+        self._socket.listen(128)
+        self.port = self._socket.getsockname()[1]
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        context = self.certificate.server_context()
+
+        def serve() -> None:
+            assert self._loop is not None
+            asyncio.set_event_loop(self._loop)
+            server = self._loop.run_until_complete(
+                asyncio.start_server(self._handle, sock=self._socket, ssl=context, ssl_handshake_timeout=10))
+            ready.set()
+            try:
+                self._loop.run_forever()
+            finally:
+                server.close()
+                self._loop.run_until_complete(server.wait_closed())
+                self._loop.close()
+
+        self._thread = threading.Thread(target=serve, name="https-front", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+        if self._socket is not None:
+            self._socket.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, OSError):
+            writer.close()
+            return
+        request_line, *header_lines = head[:-4].split(b"\r\n")
+        headers = [line.split(b":", 1) for line in header_lines if b":" in line]
+        host = next((value.strip().decode("latin-1") for name, value in headers if name.strip().lower() == b"host"), "")
+        upstream = self.upstream_for(host)
+        if upstream is None or request_line.count(b" ") != 2:
+            await _answer(writer, b"421 Misdirected Request", f"no host {host!r} here".encode())
+            return
+        method, target, version = request_line.split(b" ")
+        if upstream.prefix and target.startswith(b"/"):
+            target = upstream.prefix.encode() + target
+        kept = [b"%s:%s" % (name, value) for name, value in headers if name.strip().lower() not in HOP_BY_HOP]
+        rewritten = b"\r\n".join([b" ".join((method, target, version)), *kept, b"X-Forwarded-Proto: https",
+                                  b"X-Forwarded-Host: " + host.encode("latin-1"), b"Connection: close", b"", b""])
+        try:
+            up_reader, up_writer = await asyncio.open_connection(upstream.host, upstream.port)
+        except OSError as error:
+            await _answer(writer, b"502 Bad Gateway", f"nothing answers for {host}: {error}".encode())
+            return
+        up_writer.write(rewritten)
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError, asyncio.IncompleteReadError):
+        pass
+    finally:
+        try:
+            writer.close()
+        except (ConnectionError, OSError, RuntimeError):
+            pass
+
+
+async def _answer(writer: asyncio.StreamWriter, status: bytes, body: bytes) -> None:
+    writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    try:
+        await writer.drain()
+    finally:
+        writer.close()
