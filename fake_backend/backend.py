@@ -41,6 +41,9 @@ class FakeClerk:
         self.app_origins: list[str] = []
         # Set by FakeClerkServer: abort the TCP connection of the client at (host, port).
         self.connection_dropper: Callable[[tuple[str, int] | None], bool] | None = None
+        # Set by FakeClerkServer: start its HTTPS front (the production topology), send the app's host to an
+        # app's port (None: the built-in page) and return the front's port.
+        self.front_starter: Callable[[int | None], int] | None = None
 
     def serve_at_key_host(self, port: int) -> None:
         """The HTTPS front listens on `port`: the publishable key (and so every SDK and clerk-js) names the
@@ -49,6 +52,17 @@ class FakeClerk:
 
         self.settings.frontend_api_host = f"{FAPI_HOST}:{port}"
         self.tokens.issuer = self.settings.issuer
+
+    def app_host_origin(self, app_port: int | None = None) -> str:
+        """`https://app.harness.test:PORT`: the production topology's app host, beside the Frontend API's,
+        passed on to a user's app on `app_port` or to the built-in page (None). One fake serves the runs of
+        several apps in turn (a pytest worker's), so each run says where its app is. The HTTPS front is
+        started if it is not yet (see https_front.py)."""
+        from clerk_harness_fake.settings import APP_HOST
+
+        if self.front_starter is None:
+            raise RuntimeError("the production topology needs a fake served by FakeClerkServer on loopback")
+        return f"https://{APP_HOST}:{self.front_starter(app_port)}"
 
     @property
     def key_host_origin(self) -> str | None:
@@ -74,7 +88,11 @@ class FakeClerk:
 
         assert self.origin, "the fake backend must be listening"
         fapi = self.origin + FAPI_PREFIX
-        return (f"{fapi}/v1/client/sessions/", f"{fapi}/v1/environment", f"{self.origin}/clerk-js/", f"{fapi}/npm/")
+        quiet = (f"{fapi}/v1/client/sessions/", f"{fapi}/v1/environment", f"{self.origin}/clerk-js/", f"{fapi}/npm/")
+        if self.key_host_origin:  # the same routes at the key's own host (the production topology)
+            key = self.key_host_origin
+            quiet += (f"{key}/v1/client/sessions/", f"{key}/v1/environment", f"{key}/npm/")
+        return quiet
 
     def production_sdk_env(self) -> dict[str, str]:
         """What every SDK reads, and no more: the publishable key (naming the Frontend API at its own host,

@@ -53,6 +53,14 @@ def bundle_dir(clerk: FakeClerk, version: str) -> Path:
     return Path(clerk.settings.clerk_js_cache) / version / "dist"
 
 
+def through_the_front(request: Request, clerk: FakeClerk) -> bool:
+    from clerk_harness_fake.settings import APP_HOST
+
+    host = request.headers.get("host", "")
+    return bool(clerk.key_host_origin) and host.startswith(APP_HOST + ":") and \
+        request.headers.get("x-forwarded-proto") == "https"
+
+
 @router.get("/", response_class=HTMLResponse)
 async def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern),
              instance: Literal["live", "test"] | None = None) -> HTMLResponse:
@@ -68,7 +76,9 @@ async def app_page(request: Request, clerk_js: str | None = Query(None, pattern=
         server_auth=check.state, server_reason=html.escape(check.reason),
         server_user_id=html.escape(check.user_id or ""), clerk_js_version=html.escape(version),
         publishable_key=publishable_key(clerk.settings.frontend_api_host, instance=instance or clerk.settings.instance),
-        proxy_url=FAPI_PREFIX,
+        # Opened through the HTTPS front (the production topology), clerk-js finds the Frontend API at the
+        # key's own host, as in production; else behind the same-origin proxy.
+        proxy_attribute="" if through_the_front(request, clerk) else f' data-clerk-proxy-url="{FAPI_PREFIX}"',
     )
     return HTMLResponse(page, headers=NO_STORE)
 

@@ -90,6 +90,8 @@ class FakeClerkServer:
         self.port = self._socket.getsockname()[1]
         self.clerk.origin = self.origin
         self.clerk.connection_dropper = self._drop_connection
+        if is_loopback(self.host):
+            self.clerk.front_starter = self._front_for
         # Browsers reach the fake directly (no proxy headers to trust); httptools parses when installed.
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False,
                                 server_header=False)
@@ -119,6 +121,11 @@ class FakeClerkServer:
         if self._wants_front:
             self.ensure_front()
         return self
+
+    def _front_for(self, app_port: int | None) -> int:
+        front = self.ensure_front()
+        front.route_app(app_port)
+        return front.port
 
     def ensure_front(self) -> "HttpsFront":
         """The HTTPS front of the production topology, started on first use (see https_front.py)."""

@@ -118,9 +118,9 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
                        help="your app's authenticated route: 2xx = signed in, 401/403/redirect = signed out "
                             "(default /api/me)")
     group.add_argument("--app-topology", choices=TOPOLOGIES,
-                       help="production (default): the app at https://app.harness.test:PORT, the Frontend API at the "
-                            "publishable key's own host beside it; proxy: both on loopback, the FAPI behind "
-                            "CLERK_PROXY_URL")
+                       help="production (your app's default): the app at https://app.harness.test:PORT, the Frontend "
+                            "API at the publishable key's own host beside it; proxy (the built-in page's default): "
+                            "both on loopback, the FAPI behind a proxy URL")
 
 
 def build_parser() -> ArgumentParser:
@@ -288,9 +288,10 @@ def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec |
 
     spec = app_spec(config.app, command=args.app_cmd, cwd=args.app_cwd, url=args.app_url, probe=args.probe,
                     topology=args.app_topology)
-    if spec is None and (args.app_cwd or args.app_url or args.probe or args.app_topology):
-        raise HarnessError("--app-cwd, --app-url, --probe and --app-topology go with --app-cmd (the command that "
-                           "starts your app)")
+    if spec is None and (args.app_cwd or args.app_url or args.probe):
+        raise HarnessError("--app-cwd, --app-url and --probe go with --app-cmd (the command that starts your app)")
+    if spec is None and args.app_topology:  # the built-in page in that topology
+        config.app.topology = args.app_topology
     return spec
 
 

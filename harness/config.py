@@ -126,10 +126,11 @@ KEYS: tuple[Key, ...] = (
     Key("app.cwd", "optional-str", None, "the folder to run `app.command` in (relative to the config file)"),
     Key("app.url", "optional-str", None, "the page to open; `{port}` is the app's port (default http://127.0.0.1:{port}/)"),
     Key("app.probe", "str", "/api/me", "your app's authenticated route: 2xx signed in, 401/403/redirect signed out"),
-    Key("app.topology", "choice", "production",
-        "`production`: the browser reaches your app at https://app.harness.test:PORT and the Frontend API at the "
+    Key("app.topology", "choice", "auto",
+        "`production`: the browser reaches the app at https://app.harness.test:PORT and the Frontend API at the "
         "publishable key's own host beside it, https://clerk.harness.test:PORT (any SDK, unmodified); `proxy`: "
-        "both on loopback over http, the Frontend API behind CLERK_PROXY_URL", TOPOLOGIES),
+        "both on loopback over http, the Frontend API behind a proxy URL; `auto`: production for your app, proxy "
+        "for the built-in page", ("auto", *TOPOLOGIES)),
     Key("app.readyTimeoutMs", "int", 60_000, "how long the app may take to answer after it starts (a build included)",
         minimum=1),
 )

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Request
 
 from clerk_harness.cookie_timeline import CookieTimeline
 
 
-FAPI_GLOB = "**/__clerk/**"
+def is_frontend_api(url: str) -> bool:
+    """A request to the fake Frontend API: behind the same-origin proxy (`/__clerk/...`), or at the
+    publishable key's own host (the production topology)."""
+    from clerk_harness_fake.settings import FAPI_HOST
+
+    parts = urlsplit(url)
+    return parts.path.startswith("/__clerk/") or parts.hostname == FAPI_HOST
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,7 @@ class Network:
     periods: list[tuple[float, float | None]] = field(default_factory=list)  # offline (start, end)
     failed: list[FailedRequest] = field(default_factory=list)
     before_change: list[Callable[[bool], None]] = field(default_factory=list)  # called with the new offline state
-    api_down_glob: str | None = None
+    api_down_matcher: Callable[[str], bool] | None = None
 
     def __repr__(self) -> str:
         return f"<Network {'offline' if self.is_offline else 'online'}>"
@@ -56,17 +63,17 @@ class Network:
         self._outage_ends("online")
         self.context.set_offline(False)
 
-    def api_down(self, url_glob: str = FAPI_GLOB) -> None:
+    def api_down(self, matches: Callable[[str], bool] = is_frontend_api) -> None:
         """The Frontend API fails (requests aborted) while the browser believes it is online."""
         self._outage_starts("FAPI down (route abort; navigator.onLine stays true)")
-        self.context.route(url_glob, lambda route: route.abort("internetdisconnected"))
-        self.api_down_glob = url_glob
+        self.context.route(matches, lambda route: route.abort("internetdisconnected"))
+        self.api_down_matcher = matches
 
     def api_up(self) -> None:
         self._outage_ends("FAPI up")
-        if self.api_down_glob:
-            self.context.unroute(self.api_down_glob)
-            self.api_down_glob = None
+        if self.api_down_matcher:
+            self.context.unroute(self.api_down_matcher)
+            self.api_down_matcher = None
 
     def _outage_starts(self, label: str) -> None:
         for listener in self.before_change:

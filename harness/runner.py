@@ -73,6 +73,8 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             outcome = Outcome(scenario.id, version, "error", [first_line], None, error=traceback.format_exc())
         outcome.duration_s = time.monotonic() - started
         outcome.profile = config.browser.profile
+        if session is not None:
+            outcome.topology = session.topology
         if app is not None:
             outcome.app, outcome.clock_mode, outcome.topology = app.spec.command, "real", app.spec.topology
             if session is not None and isinstance(session.app, SdkApp):

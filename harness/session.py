@@ -13,6 +13,7 @@ from clerk_harness.browser import BrowserSession, assert_realistic_profile, read
 from clerk_harness.clock import RealTimeClock, VirtualClock
 from clerk_harness.config import HarnessConfig
 from clerk_harness.cookie_timeline import CookieTimeline
+from clerk_harness.errors import HarnessError
 from clerk_harness.network import Network
 from clerk_harness.sdk_app import SdkApp
 from clerk_harness.user_app import APP_TOKEN_TTL_S, RunningApp
@@ -31,6 +32,7 @@ class HarnessSession:
     app: ClerkApp
     user: TestUser
     profile: dict = field(default_factory=dict)
+    topology: str = "proxy"  # or "production": the Frontend API at the key's own host (https_front.py)
 
     def __repr__(self) -> str:
         return f"<HarnessSession clerk-js {self.app.version} ({self.browser.visibility_mode} visibility)>"
@@ -50,6 +52,14 @@ class HarnessSession:
             backend.tokens.ttl_seconds = APP_TOKEN_TTL_S
         if browsers is not None and app is not None:
             browsers = browsers.for_real_time()
+        topology = app.spec.topology if app is not None else ("production" if config.app.topology == "production"
+                                                              else "proxy")
+        if topology == "production" and config.browser.cdp_endpoints:
+            raise HarnessError("the production topology's hosts live on this machine's loopback: a remote browser "
+                               "(--cdp-endpoint) runs the built-in page in the proxy topology")
+        origin = backend.origin
+        if topology == "production":  # this run's app behind the app's host: yours, or the built-in page
+            origin = backend.app_host_origin(app.port if app is not None else None)
         browser = lease_or_launch(playwright, config.browser, browsers)
         try:
             context = browser.context
@@ -60,7 +70,7 @@ class HarnessSession:
             clock = (RealTimeClock(context, backend.clock, timeline) if app is not None
                      else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
             clock.install()
-            common = (browser.page, backend.origin, version, timeline, clock, config.timeouts.load_ms, instance)
+            common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)
             driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app)
             driver.open()
             if config.browser.profile == "realistic":
@@ -68,7 +78,7 @@ class HarnessSession:
             else:
                 profile = {**read_profile(browser.page), "unrealistic": config.browser.profile}
             test_user = user or backend.create_user()
-            return cls(browser, backend, timeline, network, visibility, clock, driver, test_user, profile)
+            return cls(browser, backend, timeline, network, visibility, clock, driver, test_user, profile, topology)
         except BaseException:
             browser.close()
             raise

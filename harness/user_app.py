@@ -47,7 +47,7 @@ class AppSpec:
     url: str | None = None  # default http://127.0.0.1:$PORT/
     probe: str = default("app.probe")  # an authenticated route: 2xx = signed in; 401/403/redirect = signed out
     ready_timeout_s: float = default("app.readyTimeoutMs") / 1000
-    topology: str = default("app.topology")  # "production" (HTTPS, the key's host) or "proxy" (see config)
+    topology: str = "production"  # or "proxy" (see config: app.topology)
 
 
 def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | None = None, url: str | None = None,
@@ -59,6 +59,7 @@ def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | No
     if not command:
         return None
     topology = topology or app.topology
+    topology = "production" if topology == "auto" else topology  # a user's app: as in production
     if topology not in TOPOLOGIES:
         raise HarnessError(f"topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
     return AppSpec(command, Path(cwd) if cwd else app.cwd, url or app.url, probe or app.probe,
