@@ -43,7 +43,7 @@ class FakeClerk:
         self.connection_dropper: Callable[[tuple[str, int] | None], bool] | None = None
         # Set by FakeClerkServer: start its HTTPS front (the production topology), send the app's host to an
         # app's port (None: the built-in page) and return the front's port.
-        self.front_starter: Callable[[int | None], int] | None = None
+        self.front_starter: Callable[[int | None, str], int] | None = None
 
     def serve_at_key_host(self, port: int) -> None:
         """The HTTPS front listens on `port`: the publishable key (and so every SDK and clerk-js) names the
@@ -53,7 +53,7 @@ class FakeClerk:
         self.settings.frontend_api_host = f"{FAPI_HOST}:{port}"
         self.tokens.issuer = self.settings.issuer
 
-    def app_host_origin(self, app_port: int | None = None) -> str:
+    def app_host_origin(self, app_port: int | None = None, app_host: str = "127.0.0.1") -> str:
         """`https://app.harness.test:PORT`: the production topology's app host, beside the Frontend API's,
         passed on to a user's app on `app_port` or to the built-in page (None). One fake serves the runs of
         several apps in turn (a pytest worker's), so each run says where its app is. The HTTPS front is
@@ -62,7 +62,7 @@ class FakeClerk:
 
         if self.front_starter is None:
             raise RuntimeError("the production topology needs a fake served by FakeClerkServer on loopback")
-        return f"https://{APP_HOST}:{self.front_starter(app_port)}"
+        return f"https://{APP_HOST}:{self.front_starter(app_port, app_host)}"
 
     @property
     def key_host_origin(self) -> str | None:
@@ -96,7 +96,8 @@ class FakeClerk:
 
     def production_sdk_env(self) -> dict[str, str]:
         """What every SDK reads, and no more: the publishable key (naming the Frontend API at its own host,
-        `clerk.harness.test:PORT`, served by the HTTPS front), a secret key, the JWT key and the Backend API."""
+        `clerk.harness.test:PORT`, served by the HTTPS front), a secret key, the JWT key and the Backend API;
+        plus, for @clerk/nextjs, no prefetch of the UI bundle the fake does not serve."""
         from clerk_harness_fake.settings import BAPI_PREFIX
 
         assert self.origin and self.key_host_origin, "the fake and its HTTPS front must be listening"
@@ -104,7 +105,10 @@ class FakeClerk:
         return {"CLERK_PUBLISHABLE_KEY": key, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": key,
                 "CLERK_SECRET_KEY": FAKE_SECRET_KEY, "CLERK_JWT_KEY": self.tokens.public_key_pem().strip(),
                 "CLERK_API_URL": self.origin + BAPI_PREFIX,
-                "CLERK_TELEMETRY_DISABLED": "1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1"}
+                "CLERK_TELEMETRY_DISABLED": "1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
+                # The fake serves clerk-js, not @clerk/ui (the harness signs in through clerk-js itself), and
+                # @clerk/nextjs 7 does not finish loading while the UI bundle it prefetches is missing.
+                "NEXT_PUBLIC_CLERK_PREFETCH_UI": "false"}
 
     def sdk_env(self, host: str | None = None) -> dict[str, str]:
         """The environment an SDK server needs to use this fake instead of Clerk (Express and Next.js names):

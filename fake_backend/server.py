@@ -122,9 +122,9 @@ class FakeClerkServer:
             self.ensure_front()
         return self
 
-    def _front_for(self, app_port: int | None) -> int:
+    def _front_for(self, app_port: int | None, app_host: str = "127.0.0.1") -> int:
         front = self.ensure_front()
-        front.route_app(app_port)
+        front.route_app(app_port, app_host)
         return front.port
 
     def ensure_front(self) -> "HttpsFront":

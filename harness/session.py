@@ -59,7 +59,8 @@ class HarnessSession:
                                "(--cdp-endpoint) runs the built-in page in the proxy topology")
         origin = backend.origin
         if topology == "production":  # this run's app behind the app's host: yours, or the built-in page
-            origin = backend.app_host_origin(app.port if app is not None else None)
+            origin = (backend.app_host_origin(app.port, app.direct_host) if app is not None
+                      else backend.app_host_origin())
         browser = lease_or_launch(playwright, config.browser, browsers)
         try:
             context = browser.context

@@ -93,9 +93,22 @@ class RunningApp:
     def probe_url(self) -> str:
         return self.origin + self.spec.probe
 
+    @property
+    def direct_host(self) -> str:
+        """The host the app listens on (its `HOST`): what the HTTPS front connects to."""
+        return urlsplit(self.direct_url or self.url).hostname or "127.0.0.1"
+
     def direct_probe_url(self) -> str:
         parts = urlsplit(self.direct_url or self.url)
         return f"{parts.scheme}://{parts.netloc}{self.spec.probe}"
+
+    def direct_request(self, url: str) -> urllib.request.Request:
+        """A request the harness sends the app itself, with the host the browser uses (the HTTPS front's
+        headers in the production topology): a Next.js middleware otherwise rewrites it to another host."""
+        if not self.direct_url or self.direct_url == self.url:
+            return urllib.request.Request(url)
+        host = urlsplit(self.url).netloc
+        return urllib.request.Request(url, headers={"Host": host, "X-Forwarded-Host": host})
 
     def exit_code(self) -> int | None:
         """The app command's exit code once it has ended (its guard stays until the run lets go)."""
@@ -127,7 +140,7 @@ class RunningApp:
         try:
             _wait_until_answering(self)
             if server.front is not None and self.spec.topology == "production":
-                server.front.route_app(self.port)
+                server.front.route_app(self.port, self.direct_host)
             server.clerk.app_origins.insert(0, self.origin)
             _check_it_uses_the_fake(self)
         except BaseException:
@@ -184,7 +197,8 @@ def _wait_until_answering(app: RunningApp) -> None:
             raise HarnessError(f"the app command {app.spec.command!r} exited (code {exited}) before answering, in "
                                f"{where}: {app.why_it_exited()}")
         try:
-            urllib.request.build_opener(_NoRedirect).open(app.direct_url or app.url, timeout=5).close()
+            urllib.request.build_opener(_NoRedirect).open(app.direct_request(app.direct_url or app.url),
+                                                          timeout=5).close()
             return
         except urllib.error.HTTPError:
             return  # it answers (an error page or a redirect, e.g. a handshake, is an answer)
@@ -203,7 +217,7 @@ def _check_it_uses_the_fake(app: RunningApp) -> None:
     """Without any cookie the probe must refuse: a 2xx means the app does not check the session."""
     opener = urllib.request.build_opener(_NoRedirect)
     try:
-        status = opener.open(app.direct_probe_url(), timeout=10).status
+        status = opener.open(app.direct_request(app.direct_probe_url()), timeout=10).status
     except urllib.error.HTTPError as error:
         status = error.code
     except (urllib.error.URLError, OSError) as error:

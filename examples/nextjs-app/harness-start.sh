@@ -5,4 +5,4 @@ set -e
 dir=".next-harness/$PORT"
 trap 'rm -rf "$dir"' EXIT INT TERM
 NEXT_DIST_DIR="$dir" npx next build >/dev/null
-NEXT_DIST_DIR="$dir" npx next start -p "$PORT" -H localhost
+NEXT_DIST_DIR="$dir" npx next start -p "$PORT" -H "${HOST:-localhost}"

@@ -8,12 +8,10 @@ import pytest
 from clerk_harness.scenarios import get_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nextjs,
-              pytest.mark.clerk_app("sh harness-start.sh", cwd=Path(__file__).parent, topology="proxy",
-                                    url="http://localhost:{port}/", ready_timeout_s=180)]
-# The proxy topology: behind the production topology's HTTPS front, `next start` 16 with @clerk/nextjs 7's
-# middleware rewrites each request to https://localhost:PORT (the forwarded protocol on Next's own host) and
-# fails proxying it to itself ("Failed to proxy ... EPROTO"), as self-hosted Next.js does behind a
-# TLS-terminating proxy. Measured on 2026-12-03; see the README.
+              pytest.mark.clerk_app("sh harness-start.sh", cwd=Path(__file__).parent, ready_timeout_s=180,
+                                    url="http://localhost:{port}/")]
+# `next start` listens on `localhost` (HOST): @clerk/nextjs's middleware rewrites each request to
+# http://localhost:PORT, which Next.js proxies to itself as another host when it listens on 127.0.0.1.
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -27,6 +25,6 @@ def the_apps_modules_are_installed() -> None:
 def test_the_nextjs_app_keeps_its_users_signed_in(scenario_id, clerk_js_version, run_clerk_scenario):
     outcome = run_clerk_scenario(scenario_id)
     assert outcome.verdict == get_scenario(scenario_id).expected(clerk_js_version), outcome.reasons
-    assert outcome.clock_mode == "real" and outcome.topology == "proxy" and outcome.observations.app_documents
+    assert outcome.clock_mode == "real" and outcome.topology == "production" and outcome.observations.app_documents
     if outcome.verdict == "lost":
         assert outcome.removals, "a loss shows as a removal of __session"
