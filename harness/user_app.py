@@ -77,10 +77,10 @@ class RunningApp:
     spec: AppSpec
     port: int
     url: str  # where the browser opens it (in the production topology, through the HTTPS front)
+    direct_url: str  # where the harness itself reaches it (its readiness and its probe): loopback, http
     _guard: subprocess.Popen
     _log_path: Path
     _scratch: str
-    direct_url: str = ""  # where the harness itself reaches it (its readiness and its probe): loopback, http
 
     def __repr__(self) -> str:
         return f"<RunningApp {self.spec.command!r} at {self.url}>"
@@ -96,16 +96,16 @@ class RunningApp:
     @property
     def direct_host(self) -> str:
         """The host the app listens on (its `HOST`): what the HTTPS front connects to."""
-        return urlsplit(self.direct_url or self.url).hostname or "127.0.0.1"
+        return urlsplit(self.direct_url).hostname or "127.0.0.1"
 
     def direct_probe_url(self) -> str:
-        parts = urlsplit(self.direct_url or self.url)
+        parts = urlsplit(self.direct_url)
         return f"{parts.scheme}://{parts.netloc}{self.spec.probe}"
 
     def direct_request(self, url: str) -> urllib.request.Request:
         """A request the harness sends the app itself, with the host the browser uses (the HTTPS front's
         headers in the production topology): a Next.js middleware otherwise rewrites it to another host."""
-        if not self.direct_url or self.direct_url == self.url:
+        if self.direct_url == self.url:
             return urllib.request.Request(url)
         host = urlsplit(self.url).netloc
         return urllib.request.Request(url, headers={"Host": host, "X-Forwarded-Host": host})
@@ -139,8 +139,6 @@ class RunningApp:
         """Wait until it answers, then check that it uses the fake; on any failure (or Ctrl-C) stop it."""
         try:
             _wait_until_answering(self)
-            if server.front is not None and self.spec.topology == "production":
-                server.front.route_app(self.port, self.direct_host)
             server.clerk.app_origins.insert(0, self.origin)
             _check_it_uses_the_fake(self)
         except BaseException:
@@ -185,7 +183,7 @@ def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     with open(log_path, "wb") as log:
         guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
                                     cwd=cwd, env=env)
-    return RunningApp(spec, port, url, guard, log_path, scratch, direct_url)
+    return RunningApp(spec, port, url, direct_url, guard, log_path, scratch)
 
 
 def _wait_until_answering(app: RunningApp) -> None:
@@ -197,14 +195,14 @@ def _wait_until_answering(app: RunningApp) -> None:
             raise HarnessError(f"the app command {app.spec.command!r} exited (code {exited}) before answering, in "
                                f"{where}: {app.why_it_exited()}")
         try:
-            urllib.request.build_opener(_NoRedirect).open(app.direct_request(app.direct_url or app.url),
+            urllib.request.build_opener(_NoRedirect).open(app.direct_request(app.direct_url),
                                                           timeout=5).close()
             return
         except urllib.error.HTTPError:
             return  # it answers (an error page or a redirect, e.g. a handshake, is an answer)
         except (urllib.error.URLError, OSError):
             time.sleep(0.025)  # sleep-ok: a starting server has no readiness event; its port is polled
-    raise HarnessError(f"the app did not answer at {app.direct_url or app.url} within {app.spec.ready_timeout_s:g}s "
+    raise HarnessError(f"the app did not answer at {app.direct_url} within {app.spec.ready_timeout_s:g}s "
                        f"(last output: {app.last_output(3)})")
 
 
