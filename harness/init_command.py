@@ -81,10 +81,10 @@ def test_text(options: InitOptions) -> str:
     scenarios = ", ".join(f'"{s}"' for s in options.scenarios)
     return f'''"""Clerk session guards, written by `clerk-harness init`; edit freely.
 
-Each test drives a real Chromium with the real clerk-js bundle against the harness's fake Clerk Frontend API,
-and {target}. Partway through a signed-in session the browser goes offline, a token refresh fails, the tab
-is hidden and shown, and the page reloads: the verdict says whether the `__session` cookie and the signed-in
-user survived. The versions come from `clerkJs.versions` in playwright.config.json (or `--clerk-js V`).
+Each test drives a real Chromium with the real clerk-js bundle against the harness's fake Clerk Frontend API
+and {target}.
+Partway through a signed-in session the browser goes offline, a token refresh fails, the tab is hidden and
+shown, and the page reloads: the verdict says whether the `__session` cookie and the signed-in user survived. The versions come from `clerkJs.versions` in playwright.config.json (or `--clerk-js V`).
 
 The catalogue says which versions lose the session in each scenario: clerk-js 6.0.0 loses it when the browser
 goes offline (clerk/javascript#7912) and later releases keep it; `signout-control` is the negative control
