@@ -94,46 +94,39 @@ class FakeClerk:
             quiet += (f"{key}/v1/client/sessions/", f"{key}/v1/environment", f"{key}/npm/")
         return quiet
 
-    def production_sdk_env(self) -> dict[str, str]:
-        """What every SDK reads, and no more: the publishable key (naming the Frontend API at its own host,
-        `clerk.harness.test:PORT`, served by the HTTPS front), a secret key, the JWT key and the Backend API;
-        plus, for @clerk/nextjs, no prefetch of the UI bundle the fake does not serve."""
+    def _sdk_keys(self, api_origin: str) -> dict[str, str]:
+        """What every SDK reads: the publishable key, a secret key (any value does), the JWT key (networkless
+        verification) and the Backend API; telemetry off. Next.js also takes the key by its public name, and
+        is told not to prefetch @clerk/ui: the fake serves clerk-js only (the harness signs in through
+        clerk-js itself), and @clerk/nextjs 7 does not finish loading while that bundle is missing."""
         from clerk_harness_fake.settings import BAPI_PREFIX
 
-        assert self.origin and self.key_host_origin, "the fake and its HTTPS front must be listening"
         key = self.settings.publishable_key
         return {"CLERK_PUBLISHABLE_KEY": key, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": key,
                 "CLERK_SECRET_KEY": FAKE_SECRET_KEY, "CLERK_JWT_KEY": self.tokens.public_key_pem().strip(),
-                "CLERK_API_URL": self.origin + BAPI_PREFIX,
+                "CLERK_API_URL": api_origin + BAPI_PREFIX,
                 "CLERK_TELEMETRY_DISABLED": "1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
-                # The fake serves clerk-js, not @clerk/ui (the harness signs in through clerk-js itself), and
-                # @clerk/nextjs 7 does not finish loading while the UI bundle it prefetches is missing.
                 "NEXT_PUBLIC_CLERK_PREFETCH_UI": "false"}
 
+    def production_sdk_env(self) -> dict[str, str]:
+        """The production topology's environment: only the keys, the publishable one naming the Frontend API
+        at its own host (`clerk.harness.test:PORT`, served by the HTTPS front)."""
+        assert self.origin and self.key_host_origin, "the fake and its HTTPS front must be listening"
+        return self._sdk_keys(self.origin)
+
     def sdk_env(self, host: str | None = None) -> dict[str, str]:
-        """The environment an SDK server needs to use this fake instead of Clerk (Express and Next.js names):
-        the publishable key, a secret key (any value does), the JWT key, the Backend API and proxy URLs.
+        """The proxy topology's environment: the keys plus the proxy URL (Express and Next.js names).
 
         `host` names the fake as the app's page is named (`localhost` or `127.0.0.1`): cookies go by host,
-        so the browser must reach the app and the fake under the same one."""
-        from clerk_harness_fake.settings import BAPI_PREFIX, FAPI_PREFIX
+        so the browser must reach the app and the fake under the same one. @clerk/nextjs would load clerk-js
+        over https from the proxy's host: it is pointed at the fake over http."""
+        from clerk_harness_fake.settings import FAPI_PREFIX
 
         assert self.origin, "the fake backend must be listening"
         origin = self.origin if host is None else self.origin.replace("//127.0.0.1:", f"//{host}:", 1)
-        key, proxy = self.settings.publishable_key, origin + FAPI_PREFIX
-        return {
-            "CLERK_PUBLISHABLE_KEY": key, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": key,
-            "CLERK_SECRET_KEY": FAKE_SECRET_KEY,
-            "CLERK_JWT_KEY": self.tokens.public_key_pem().strip(),
-            "CLERK_API_URL": origin + BAPI_PREFIX,
-            "CLERK_PROXY_URL": proxy, "NEXT_PUBLIC_CLERK_PROXY_URL": proxy,
-            "CLERK_TELEMETRY_DISABLED": "1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
-            # @clerk/nextjs would load clerk-js over https from the proxy's host, and prefetch @clerk/ui:
-            # point it at the fake over http, and leave the UI bundle alone (the harness signs in through
-            # clerk-js itself).
-            "NEXT_PUBLIC_CLERK_JS_URL": proxy + "/npm/@clerk/clerk-js@6/dist/clerk.browser.js",
-            "NEXT_PUBLIC_CLERK_PREFETCH_UI": "false",
-        }
+        proxy = origin + FAPI_PREFIX
+        return {**self._sdk_keys(origin), "CLERK_PROXY_URL": proxy, "NEXT_PUBLIC_CLERK_PROXY_URL": proxy,
+                "NEXT_PUBLIC_CLERK_JS_URL": proxy + "/npm/@clerk/clerk-js@6/dist/clerk.browser.js"}
 
     def request_matcher(self, method: str | None, path: str) -> Callable[[JournalEntry], bool]:
         """Journal entries of `method` (None: any) whose path matches `path` as in fault rules."""

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.client_cookies import client_uat_directives, session_directives
 from clerk_harness_fake.handshake import APP_ORIGIN, origin_of, redirect_back
+from clerk_harness_fake.https_front import front_host
 from clerk_harness_fake.errors import ClerkAPIError, no_route
 from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json
 from clerk_harness_fake.ids import new_id
@@ -115,7 +116,7 @@ async def handshake(request: Request, redirect_url: Annotated[str, Query(min_len
                   *client_uat_directives(client, clerk.state, clerk.settings)]
     reason = request.query_params.get("__clerk_hs_reason", "")
     request.state.journal_note = f"handshake ({reason or 'no reason'}): {'signed in' if token else 'signed out'}"
-    if format == "nonce" and parent_domain(clerk, request) is None:
+    if format == "nonce" and parent_domain(request) is None:
         back = redirect_back(redirect_url, clerk.handshakes.issue(directives))
     else:  # see the docstring: the token format, which every SDK verifies with CLERK_JWT_KEY alone
         request.state.journal_note += " (token format)"
@@ -154,18 +155,16 @@ async def destroy_client(request: Request, response: Response) -> dict[str, Any]
     return {"response": piggyback(clerk, client), "client": None}
 
 
-def parent_domain(clerk: FakeClerk, request: Request) -> str | None:
+def parent_domain(request: Request) -> str | None:
     """`harness.test` when the request came to the Frontend API at the key's host (through the HTTPS
     front), where Clerk sets `__client_uat` on the domain it shares with the app; else None (host-only)."""
-    from clerk_harness_fake.settings import HARNESS_DOMAIN
+    from clerk_harness_fake.settings import FAPI_HOST, HARNESS_DOMAIN
 
-    if clerk.key_host_origin and request.headers.get("host") == clerk.settings.frontend_api_host:
-        return HARNESS_DOMAIN
-    return None
+    return HARNESS_DOMAIN if front_host(request.headers) == FAPI_HOST else None
 
 
 def set_client_cookie(response: Response, client: Client, request: Request) -> None:
-    secure = request.headers.get("x-forwarded-proto") == "https"  # the HTTPS front: Secure, as Clerk's
+    secure = front_host(request.headers) is not None  # over HTTPS: Secure, as Clerk's
     response.set_cookie(CLIENT_COOKIE, client.id, httponly=True, samesite="lax", path="/", secure=secure,
                         max_age=365 * 24 * 3600)
 
@@ -173,7 +172,7 @@ def set_client_cookie(response: Response, client: Client, request: Request) -> N
 def set_client_uat(response: Response, clerk: FakeClerk, client: Client | None, request: Request) -> None:
     """As Clerk's FAPI does on every answer about the client: SDK servers read it (see client_cookies).
     At the key's own host (the production topology) it goes on the parent domain, where the app reads it."""
-    domain = parent_domain(clerk, request)
+    domain = parent_domain(request)
     for directive in client_uat_directives(client, clerk.state, clerk.settings, domain=domain):
         response.headers.append("set-cookie", directive)
 

@@ -26,14 +26,26 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from clerk_harness_fake.certificate import HostCertificate
+from typing import TYPE_CHECKING
+
 from clerk_harness_fake.settings import APP_HOST, FAPI_HOST, FAPI_PREFIX
+
+if TYPE_CHECKING:  # the fake's routes read `front_host`; the certificate is made only when a front starts
+    from clerk_harness_fake.certificate import HostCertificate
 
 MAX_HEAD = 64 * 1024
 TLS_HANDSHAKE = 0x16  # the first byte of a TLS ClientHello; an HTTP request starts with a method's letter
 HOP_BY_HOP = (b"connection", b"keep-alive", b"proxy-connection", b"x-forwarded-proto", b"x-forwarded-host")
+
+
+def front_host(headers: Mapping[str, str]) -> str | None:
+    """The made-up host a request came to through the HTTPS front (`clerk.harness.test` or
+    `app.harness.test`), told by the headers the front adds for the fake; None for a direct request."""
+    name = headers.get("host", "").rsplit(":", 1)[0]
+    return name if name in (FAPI_HOST, APP_HOST) and headers.get("x-forwarded-proto") == "https" else None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.errors import ClerkAPIError
-from clerk_harness_fake.settings import FAPI_PREFIX, NO_STORE, cookie_suffix, publishable_key
+from clerk_harness_fake.https_front import front_host
+from clerk_harness_fake.settings import APP_HOST, FAPI_PREFIX, NO_STORE, cookie_suffix, publishable_key
 from clerk_harness_fake.tokens import TokenCheck
 
 router = APIRouter()
@@ -53,14 +54,6 @@ def bundle_dir(clerk: FakeClerk, version: str) -> Path:
     return Path(clerk.settings.clerk_js_cache) / version / "dist"
 
 
-def through_the_front(request: Request, clerk: FakeClerk) -> bool:
-    from clerk_harness_fake.settings import APP_HOST
-
-    host = request.headers.get("host", "")
-    return bool(clerk.key_host_origin) and host.startswith(APP_HOST + ":") and \
-        request.headers.get("x-forwarded-proto") == "https"
-
-
 @router.get("/", response_class=HTMLResponse)
 async def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern),
              instance: Literal["live", "test"] | None = None) -> HTMLResponse:
@@ -78,7 +71,7 @@ async def app_page(request: Request, clerk_js: str | None = Query(None, pattern=
         publishable_key=publishable_key(clerk.settings.frontend_api_host, instance=instance or clerk.settings.instance),
         # Opened through the HTTPS front (the production topology), clerk-js finds the Frontend API at the
         # key's own host, as in production; else behind the same-origin proxy.
-        proxy_attribute="" if through_the_front(request, clerk) else f' data-clerk-proxy-url="{FAPI_PREFIX}"',
+        proxy_attribute="" if front_host(request.headers) == APP_HOST else f' data-clerk-proxy-url="{FAPI_PREFIX}"',
     )
     return HTMLResponse(page, headers=NO_STORE)
 

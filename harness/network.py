@@ -19,10 +19,10 @@ from clerk_harness.cookie_timeline import CookieTimeline
 def is_frontend_api(url: str) -> bool:
     """A request to the fake Frontend API: behind the same-origin proxy (`/__clerk/...`), or at the
     publishable key's own host (the production topology)."""
-    from clerk_harness_fake.settings import FAPI_HOST
+    from clerk_harness_fake.settings import FAPI_HOST, FAPI_PREFIX
 
     parts = urlsplit(url)
-    return parts.path.startswith("/__clerk/") or parts.hostname == FAPI_HOST
+    return parts.path.startswith(FAPI_PREFIX + "/") or parts.hostname == FAPI_HOST
 
 
 @dataclass(frozen=True)
