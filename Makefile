@@ -33,7 +33,9 @@ npm_stamps = $(addsuffix /node_modules/.package-lock.json,$(1))
 setup: $(STAMP) bytecode
 	$(BIN)/clerk-harness setup
 
+# The default test run covers Firefox too (Debian's firefox-esr, installed with apt-get when root).
 setup-tests: setup $(call npm_stamps,$(TEST_NPM_FOLDERS))
+	$(BIN)/clerk-harness setup --browser firefox
 
 setup-all: setup-tests $(call npm_stamps,$(OPT_IN_NPM_FOLDERS))
 

@@ -102,6 +102,7 @@ class BrowserSession:
     _profile_dir: str | None = None
     _log: deque = field(default_factory=lambda: deque(maxlen=50))
     _release: Callable[["BrowserSession"], None] | None = None  # a lease of a warm browser goes back to it
+    engine: str = "chromium"  # or "firefox" (clerk_harness/firefox.py)
 
     def close(self) -> None:
         if self._release is not None:
@@ -327,7 +328,22 @@ def _hand_back_remote(session: BrowserSession) -> None:
         session.browser.close()  # over CDP this disconnects; the remote Chromium keeps running
 
 
+def launch_firefox_session(playwright: Playwright, config: BrowserConfig) -> BrowserSession:
+    """A Firefox of the run's own, with one context (see clerk_harness/firefox.py)."""
+    from clerk_harness import firefox
+
+    browser, executable = firefox.launch_firefox(playwright, config)
+    try:
+        context, page = firefox.new_context(browser, config)
+    except BaseException:
+        browser.close()
+        raise
+    return BrowserSession(browser, context, page, config.visibility, executable, engine="firefox")
+
+
 def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: float = 30) -> BrowserSession:
+    if config.engine == "firefox":
+        return launch_firefox_session(playwright, config)
     if config.cdp_endpoints:
         session = connect_remote(playwright, config, config.cdp_endpoints[0], timeout_s=timeout_s)
         if config.profile == "rtt0":
@@ -376,13 +392,17 @@ def read_profile(page: Page) -> dict:
     })""")
 
 
-def assert_realistic_profile(page: Page) -> dict:
-    """clerk-js treats a webdriver browser, or rtt 0, as offline/invalid: fail loudly instead of misjudging."""
+def assert_realistic_profile(page: Page, engine: str = "chromium") -> dict:
+    """clerk-js treats a webdriver browser, or rtt 0, as offline/invalid: fail loudly instead of misjudging.
+    (Firefox has no `navigator.connection`: clerk-js's rtt check then passes, as it does for a Firefox user.)"""
     profile = read_profile(page)
     if profile["webdriver"]:
         raise HarnessError("navigator.webdriver is true: launch Chromium with "
-                           "--disable-blink-features=AutomationControlled (see browser.args)")
-    if not profile["onLine"] or not profile["rtt"]:
+                           "--disable-blink-features=AutomationControlled (see browser.args)" if engine == "chromium"
+                           else "navigator.webdriver is true on Firefox: the realistic profile's init script did not "
+                                "run (clerk_harness/firefox.py)")
+    has_rtt = engine == "chromium" or profile["rtt"] is not None
+    if not profile["onLine"] or (has_rtt and not profile["rtt"]):
         raise HarnessError(f"the browser does not look online to clerk-js (onLine={profile['onLine']}, "
                            f"rtt={profile['rtt']}): clerk-js <= 6.0.0 would think it is offline")
     return profile

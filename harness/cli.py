@@ -11,8 +11,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from clerk_harness import driver_cache
-from clerk_harness.config import PROFILES, TOPOLOGIES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
+from clerk_harness import driver_cache, firefox_driver_patch
+from clerk_harness.config import ENGINES, PROFILES, TOPOLOGIES, VISIBILITY_MODES, HarnessConfig, backend_settings, load_config
 from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -36,6 +36,16 @@ def shard_arg(text: str):
         return Shard.parse(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_browser_option(parser: argparse.ArgumentParser, *, repeatable: bool = False) -> None:
+    if repeatable:
+        parser.add_argument("--browser", action="append", choices=ENGINES, metavar="ENGINE",
+                            help="browser engine: chromium or firefox (experimental); repeatable: one grid column "
+                                 "set per engine (default: browser.engine)")
+    else:
+        parser.add_argument("--browser", choices=ENGINES, metavar="ENGINE",
+                            help="browser engine: chromium or firefox (experimental; default: browser.engine)")
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -129,12 +139,16 @@ def build_parser() -> ArgumentParser:
     setup = commands.add_parser("setup", help="install a Chromium (if needed) and cache clerk-js bundles")
     setup.add_argument("--clerk-js", action="append", metavar="VERSION",
                        help="version to cache (repeatable; default: the config's versions)")
+    setup.add_argument("--browser", action="append", choices=ENGINES, metavar="ENGINE",
+                       help="the engine to make ready: chromium or firefox (as root, apt-get installs Debian's "
+                            "firefox-esr); repeatable (default: browser.engine)")
     repro = commands.add_parser("repro", help="run one scenario on one clerk-js version; exit 0 survived, 1 lost, 2 error")
     repro.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
     repro.add_argument("--clerk-js", required=True, metavar="VERSION", help="exact version or `latest`")
     repro.add_argument("--visibility", choices=VISIBILITY_MODES, help="override browser.visibility")
     repro.add_argument("--profile", choices=PROFILES,
                        help="browser profile (default: realistic; the others mimic a stock Playwright browser)")
+    add_browser_option(repro)
     repro.add_argument("--headed", action="store_true", help="show the browser window")
     repro.add_argument("--quiet", action="store_true", help="print the verdict line only")
     repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
@@ -156,6 +170,7 @@ def build_parser() -> ArgumentParser:
                            "URL or git URL works too)")
     demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
     demo.add_argument("--scenario", default="offline-reload")
+    add_browser_option(demo)
     commands.add_parser("list", help="list the scenario catalogue")
     serve = commands.add_parser("serve", help="the fake backend and the app page for a human with a real browser")
     serve.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
@@ -192,6 +207,7 @@ def build_parser() -> ArgumentParser:
     bisect.add_argument("--bad", required=True, metavar="VERSION", help="a version that loses it")
     bisect.add_argument("--runs-per-step", type=positive_int, default=1,
                         help="runs of each version; differing verdicts stop the bisect as flaky (default 1)")
+    add_browser_option(bisect)
     run = commands.add_parser("run", help="the scenario x version matrix with a verdict table; exit 1 on any "
                                           "unexpected verdict, 2 on errors or inconclusive runs")
     run.add_argument("--scenario", action="append", metavar="ID", help="scenario (repeatable; default: all)")
@@ -201,6 +217,7 @@ def build_parser() -> ArgumentParser:
                      help="add the newest release of each minor line in this npm range (e.g. '^6.0.0')")
     run.add_argument("--every-minor", type=positive_int, default=1, metavar="N",
                      help="with --releases: only every N-th minor line (e.g. 10 for a sweep over 5.x)")
+    add_browser_option(run, repeatable=True)
     run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
     run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
     run.add_argument("--shard", type=shard_arg, metavar="I/N",
@@ -234,6 +251,7 @@ def build_parser() -> ArgumentParser:
     explore.add_argument("--keep-going", action="store_true",
                          help="after a finding, go on looking for different ones until the budget is spent")
     explore.add_argument("--steps", type=positive_int, default=8, metavar="N", help="steps per story at most (default 8)")
+    add_browser_option(explore)
     explore.add_argument("--replay", metavar="FINDING", help="run a finding.json of an earlier exploration again")
     explore.add_argument("--artifacts", metavar="DIR", help="where the finding goes (default artifacts/explore/...)")
     add_app_options(explore)
@@ -247,6 +265,7 @@ def build_parser() -> ArgumentParser:
     survey.add_argument("--confirm-runs", type=positive_int, default=2, metavar="N",
                         help="extra runs on each side of each edge (default 2); a differing one stops the survey")
     survey.add_argument("--json", metavar="PATH", help="write the survey (edges, every step) here")
+    add_browser_option(survey)
     return parser
 
 
@@ -318,7 +337,7 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
     try:
         if config.browser.profile != "realistic":
             print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
-        expected = scenario.expected(outcome.version, config.browser.profile)
+        expected = scenario.expected(outcome.version, config.browser.profile, outcome.engine)
         if args.quiet:  # the verdict line only; an error or inconclusive run says why on the same line
             why = f": {outcome.reasons[0]}" if outcome.verdict not in ("survived", "lost") and outcome.reasons else ""
             print(headline(outcome, expected) + why)
@@ -342,7 +361,7 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
     runs = []
     for spec in config.clerk_js.demo_versions:
         scenario, outcome = run_one(config, args.scenario, spec)
-        expected = scenario.expected(outcome.version)
+        expected = scenario.expected(outcome.version, engine=outcome.engine)
         print(headline(outcome, expected), flush=True)
         for reason in outcome.reasons:
             print(f"  - {reason}")
@@ -364,19 +383,25 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
         raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
     durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
     scenarios = [get_scenario(s).id for s in (args.scenario or list(CATALOGUE))]
-    ensure_browser(config, progress=lambda _: None)
+    from clerk_harness.setup import with_engine
+
+    engines = list(dict.fromkeys(args.browser or [config.browser.engine]))
+    for engine in engines:
+        ensure_browser(with_engine(config, engine), progress=lambda _: None)
     from clerk_harness.releases import sample_minor_lines
 
     sampled = sample_minor_lines(args.releases, args.every_minor) if args.releases else []
     wanted = list(dict.fromkeys([*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]))
     versions = ensure_versions(config, wanted)
     aliases = {spec: version for spec, version in zip(wanted, versions) if spec != version}
-    matrix = ResultSet([], scenarios, list(dict.fromkeys(versions)), args.repeat, aliases)
+    matrix = ResultSet([], scenarios, list(dict.fromkeys(versions)), args.repeat, aliases, engines=engines)
     jobs = matrix.planned()
     shard = str(args.shard) if args.shard else None
     if args.shard:
         jobs = args.shard.pick(jobs, durations)
     print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(matrix.versions)} version(s) x {args.repeat}"
+          + (f" x {len(engines)} engines ({', '.join(engines)})" if len(engines) > 1 else
+             f" in {engines[0]}" if engines != ["chromium"] else "")
           + (f", shard {shard} of {len(matrix.planned())}" if shard else "")
           + (f", {len(config.browser.cdp_endpoints)} remote browser(s)" if config.browser.cdp_endpoints
              else f", {args.workers} worker(s)"),
@@ -410,17 +435,17 @@ def cmd_merge(config: HarnessConfig, args: argparse.Namespace) -> int:
         print(f"summary: {args.summary}")
     if missing:
         print(f"! {len(missing)} job(s) of the matrix are in no results file (a shard that did not finish?): "
-              + ", ".join(f"{j.scenario} @ {j.version}" for j in missing[:10]) + (" ..." if len(missing) > 10 else ""))
+              + ", ".join(j.describe() for j in missing[:10]) + (" ..." if len(missing) > 10 else ""))
         return EXIT_ERROR
     return code
 
 
 def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str | None = None) -> int:
     """The table, the files asked for (--json, --junit, --report), the runs that went wrong; the exit code."""
-    from clerk_harness.matrix import durations_by_scenario, verdict_table
+    from clerk_harness.matrix import durations_by_scenario, verdict_tables
 
     results = matrix.ordered()
-    print(verdict_table(results, matrix.scenarios, matrix.versions))
+    print(verdict_tables(results, matrix.scenarios, matrix.versions, matrix.engines))
     medians = durations_by_scenario(results)
     print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in matrix.scenarios if s in medians))
     if args.json:
@@ -439,7 +464,7 @@ def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str |
     broken = [r for r in results if r.outcome.verdict in ("error", "inconclusive")]
     unexpected = [r for r in results if not r.as_expected and r not in broken]
     for r in broken + unexpected:
-        print(f"! {r.job.scenario} @ {r.job.version}: {r.outcome.verdict} (expected {r.expected}): "
+        print(f"! {r.job.describe()}: {r.outcome.verdict} (expected {r.expected}): "
               f"{'; '.join(r.outcome.reasons)}")
     return EXIT_ERROR if broken else (EXIT_LOST if unexpected else EXIT_SURVIVED)
 
@@ -565,10 +590,11 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     started = time.monotonic()
     printer = StepPrinter()
     with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
-        print(f"surveying {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]}; "
-              f"each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
-        result = survey(run, scenario.id, releases, scenario.lost_on, confirm_runs=args.confirm_runs,
-                        progress=printer)
+        engine = config.browser.engine
+        print(f"surveying {scenario.id} in {engine} over {len(releases)} release(s) from {releases[0]} to "
+              f"{releases[-1]}; each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
+        result = survey(run, scenario.id, releases, scenario.range_for(engine), confirm_runs=args.confirm_runs,
+                        progress=printer, engine=engine)
     print(f"measured:  {result.measured or 'none'}  (the releases that lose; {result.runs} run(s), "
           f"{time.monotonic() - started:.0f}s)")
     for edge in result.edges:
@@ -577,8 +603,10 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     disagreements = result.disagreements()
     if disagreements:
         shown = ", ".join(disagreements[:6]) + (" ..." if len(disagreements) > 6 else "")
+        where = (f"lost_on=\"{result.measured}\"" if engine == "chromium"
+                 else f"lost_on_by_engine={{\"{engine}\": \"{result.measured}\"}}")
         print(f"DISAGREE on {len(disagreements)} of {len(releases)} surveyed release(s): {shown}; "
-              f"set lost_on=\"{result.measured}\" for {scenario.id} in the catalogue")
+              f"set {where} for {scenario.id} in the catalogue")
     else:
         print(f"agree on all {len(releases)} surveyed release(s)")
     if args.json:
@@ -619,7 +647,7 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
         user = server.clerk.create_user("ada@example.test")
         print(f"[clerk-harness] fake Clerk backend at {server.origin} (clerk-js {version}); sign in as {user.email} / "
               f"{user.password}", file=sys.stderr, flush=True)
-        child = subprocess.Popen(argv, env={**driver_cache.for_user_app(dict(os.environ)), **server.clerk.sdk_env()})
+        child = subprocess.Popen(argv, env={**firefox_driver_patch.for_user_app(driver_cache.for_user_app(dict(os.environ))), **server.clerk.sdk_env()})
         try:
             return child.wait()
         except KeyboardInterrupt:
@@ -658,10 +686,15 @@ def cmd_browser_flags(config: HarnessConfig, args: argparse.Namespace) -> int:
 def cmd_list() -> int:
     from clerk_harness.scenarios import CATALOGUE
 
-    width = max(len(s.lost_on or "none") for s in CATALOGUE.values())
-    print(f"{'SCENARIO':<22} {'LOST ON':<{width}} {'REFERENCE':<32} STORY")
+    from clerk_harness.config import ENGINES
+
+    ranges = {s.id: [s.range_for(engine) or "none" for engine in ENGINES] for s in CATALOGUE.values()}
+    width = max(len(r) for row in [*ranges.values(), [f"LOST ON ({engine})" for engine in ENGINES]] for r in row)
+    heads = " ".join(f"{f'LOST ON ({engine})':<{width}}" for engine in ENGINES)
+    print(f"{'SCENARIO':<22} {heads} {'REFERENCE':<32} STORY")
     for scenario in CATALOGUE.values():
-        print(f"{scenario.id:<22} {scenario.lost_on or 'none':<{width}} {scenario.reference:<32} {scenario.title}")
+        cells = " ".join(f"{r:<{width}}" for r in ranges[scenario.id])
+        print(f"{scenario.id:<22} {cells} {scenario.reference:<32} {scenario.title}")
     return EXIT_SURVIVED
 
 
@@ -691,7 +724,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_setup(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.setup import run_setup
 
-    run_setup(config, args.clerk_js)
+    run_setup(config, args.clerk_js, engines=args.browser)
     return EXIT_SURVIVED
 
 
@@ -716,12 +749,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _interrupt_on_signals()
     driver_cache.enable()
+    firefox_driver_patch.enable()
     if args.command in FAKE_IN_THIS_PROCESS:
         from clerk_harness_fake import signing_keys
 
         signing_keys.make_ahead()  # the fake's RSA key, made on a thread while Playwright's driver starts
     try:
         config = load_config() if args.command not in NO_CONFIG else HarnessConfig()
+        if isinstance(getattr(args, "browser", None), str):  # one engine for this command
+            config.browser.engine = args.browser
         return COMMANDS[args.command](config, args)
     except HarnessError as error:
         print(f"clerk-harness: error: {error}", file=sys.stderr)

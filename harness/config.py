@@ -21,6 +21,7 @@ CONFIG_NAME = "playwright.config.json"
 ENV_CONFIG = "CLERK_HARNESS_CONFIG"
 
 POLLER_CLOCKS = ("virtual", "real")  # see harness/clock.py
+ENGINES = ("chromium", "firefox")  # the browser engines a run can drive (Firefox: harness/firefox.py)
 REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
 # "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
 # stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.
@@ -89,8 +90,13 @@ class Key:
 
 # Every key the file may hold, once: its type and default. An unknown key is an error, never ignored.
 KEYS: tuple[Key, ...] = (
+    Key("browser.engine", "choice", "chromium",
+        "`chromium`, or `firefox` (experimental: a stock Firefox ESR over WebDriver BiDi; `--browser` overrides it)",
+        ENGINES),
     Key("browser.executablePath", "optional-str", None,
         "a Chromium to use; null = Playwright's own if installed, else `chromium` on PATH"),
+    Key("browser.firefoxExecutablePath", "optional-str", None,
+        "a Firefox to use (153 or newer); null = `firefox-esr` or `firefox` on PATH"),
     Key("browser.headless", "bool", True, "run headless"),
     Key("browser.visibility", "choice", "real", "`real` or `synthetic` (see above)", VISIBILITY_MODES),
     Key("browser.args", "str-list", [*REALISTIC_ARGS, *QUIET_ARGS],
@@ -145,7 +151,9 @@ def default(path: str) -> Any:
 
 @dataclass
 class BrowserConfig:
+    engine: str = default("browser.engine")  # "chromium" or "firefox" (harness/firefox.py)
     executable_path: str | None = default("browser.executablePath")
+    firefox_executable_path: str | None = default("browser.firefoxExecutablePath")
     headless: bool = default("browser.headless")
     args: list[str] = field(default_factory=lambda: default("browser.args"))
     visibility: str = default("browser.visibility")  # "real" (trusted events, CDP default context) or "synthetic"
@@ -263,7 +271,9 @@ def load_config(path: Path | None = None) -> HarnessConfig:
     root = path.resolve().parent
     get = lambda key: values.get(key, default(key))  # noqa: E731
     return HarnessConfig(
-        browser=BrowserConfig(executable_path=get("browser.executablePath"), headless=get("browser.headless"),
+        browser=BrowserConfig(engine=get("browser.engine"), executable_path=get("browser.executablePath"),
+                              firefox_executable_path=get("browser.firefoxExecutablePath"),
+                              headless=get("browser.headless"),
                               args=get("browser.args"), visibility=get("browser.visibility"),
                               window_size=tuple(get("browser.windowSize")), slow_mo_ms=float(get("browser.slowMo")),
                               profile=get("browser.profile"), reuse=get("browser.reuse"),

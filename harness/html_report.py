@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from clerk_harness.report import observed
+from clerk_harness.report import ENGINE_NAMES, observed
 from clerk_harness.verdict import Outcome
 
 WIDTH, LEFT, ROW = 960, 110, 30
@@ -112,6 +112,7 @@ def chart_svg(chart: dict[str, Any]) -> str:
 def run_section(index: int, outcome: Outcome, expected: str) -> str:
     unexpected = outcome.verdict != expected
     rows = [f'<h2 id="run-{index}">{html.escape(outcome.scenario)} on clerk-js {html.escape(outcome.version)} '
+            f'in {ENGINE_NAMES.get(outcome.engine, html.escape(outcome.engine))} '
             f'{badge(outcome.verdict)} <span class="muted">expected {expected}'
             f'{" - UNEXPECTED" if unexpected else ""}, {outcome.duration_s:.1f}s, visibility {outcome.visibility_mode}'
             f', topology {outcome.topology}'

@@ -102,7 +102,8 @@ SCENARIOS = [{scenarios}]
 @pytest.mark.parametrize("scenario_id", SCENARIOS)
 def test_the_session_holds_as_the_catalogue_says(scenario_id, clerk_js_version, run_clerk_scenario, harness_config):
     outcome = run_clerk_scenario(scenario_id)
-    expected = get_scenario(scenario_id).expected(outcome.version, harness_config.browser.profile)
+    expected = get_scenario(scenario_id).expected(outcome.version, harness_config.browser.profile,
+                                                    outcome.engine)
     assert outcome.verdict == expected, "\\n".join(outcome.reasons)
 '''
 

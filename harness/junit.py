@@ -15,7 +15,7 @@ BROKEN = ("error", "inconclusive")
 
 
 def case_name(result: MatrixResult) -> str:
-    name = f"{result.job.scenario}[clerk-js {result.job.version}]"
+    name = f"{result.job.scenario}[clerk-js {result.job.version}, {result.job.engine}]"
     return name + (f" (run {result.job.repeat + 1})" if result.job.repeat else "")
 
 
@@ -32,7 +32,7 @@ def junit_tree(results: list[MatrixResult], suite: str = "clerk-harness") -> ET.
         case = ET.SubElement(element, "testcase", classname=f"{suite}.{outcome.scenario}", name=case_name(result),
                              time=f"{outcome.duration_s:.3f}")
         properties = ET.SubElement(case, "properties")
-        for name, value in [("scenario", outcome.scenario), ("clerk-js", outcome.version),
+        for name, value in [("scenario", outcome.scenario), ("clerk-js", outcome.version), ("browser", outcome.engine),
                             ("verdict", outcome.verdict), ("expected", result.expected),
                             *((f"artifact:{k}", v) for k, v in sorted(outcome.artifacts.items()))]:
             ET.SubElement(properties, "property", name=name, value=str(value))

@@ -29,6 +29,12 @@ class Job:
     scenario: str
     version: str
     repeat: int = 0
+    engine: str = "chromium"
+
+    def describe(self) -> str:
+        """`offline-reload @ 6.0.0`, with the engine when it is not the default and the run when repeated."""
+        return (f"{self.scenario} @ {self.version}" + (f" in {self.engine}" if self.engine != "chromium" else "")
+                + (f" (run {self.repeat + 1})" if self.repeat else ""))
 
 
 @dataclass
@@ -51,7 +57,8 @@ class MatrixResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MatrixResult":
         outcome = Outcome.from_dict(data)
-        return cls(Job(outcome.scenario, outcome.version, int(data.get("repeat", 0))), outcome, data["expected"])
+        return cls(Job(outcome.scenario, outcome.version, int(data.get("repeat", 0)), outcome.engine), outcome,
+                   data["expected"])
 
 
 def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
@@ -76,10 +83,8 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     settings = backend_settings(config)
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
     _worker["playwright"] = driver_scratch.start_playwright(scratch)  # the run removes `scratch` however it ends
-    if app is None:  # runs take turns in one warm browser (a user's app runs on real time: a browser each)
-        from clerk_harness.warm_browser import WarmBrowser
-
-        _worker["browsers"] = WarmBrowser(_worker["playwright"], config.browser)
+    if app is None:  # runs take turns in one warm browser per engine (a user's app: a browser each run)
+        _worker["browsers"] = {}
     else:  # one app per worker, stopped with it (its guard sees the worker go)
         from clerk_harness.user_app import start_app
 
@@ -94,7 +99,7 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
 def _stop_worker() -> None:
     """The worker's browser, app, Playwright and fake backend, in that order; each one's failure is left
     to its guard (a browser's or an app's guard ends it when the worker is gone)."""
-    for name, stop in (("browsers", lambda x: x.close()), ("app", lambda x: x.stop()),
+    for name, stop in (("browsers", lambda x: [warm.close() for warm in x.values()]), ("app", lambda x: x.stop()),
                        ("playwright", lambda x: x.stop()), ("server", lambda x: x.stop())):
         held = _worker.pop(name, None)
         if held is not None:
@@ -108,14 +113,30 @@ def _run_job(job: Job) -> MatrixResult:
     from clerk_harness.runner import run_scenario
     from clerk_harness.scenarios import get_scenario
 
-    config: HarnessConfig = _worker["config"]
+    from clerk_harness.setup import with_engine
+
+    config: HarnessConfig = with_engine(_worker["config"], job.engine)
     backend = _worker["server"].clerk
     backend.reset()
     root: Path | None = _worker["artifacts"]
-    folder = root / f"{job.scenario}-{job.version}-{job.repeat + 1}" if root is not None else None
+    engine = f"-{job.engine}" if job.engine != "chromium" else ""
+    folder = root / f"{job.scenario}-{job.version}{engine}-{job.repeat + 1}" if root is not None else None
     outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version, artifacts=folder,
-                           app=_worker.get("app"), browsers=_worker.get("browsers"))
-    return MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile))
+                           app=_worker.get("app"), browsers=_warm_browser(job.engine, config))
+    return MatrixResult(job, outcome,
+                        get_scenario(job.scenario).expected(job.version, config.browser.profile, job.engine))
+
+
+def _warm_browser(engine: str, config: HarnessConfig):
+    """This worker's warm browser of `engine`, launched at its first run (none for a user's app)."""
+    browsers = _worker.get("browsers")
+    if browsers is None:
+        return None
+    if engine not in browsers:
+        from clerk_harness.warm_browser import WarmBrowser
+
+        browsers[engine] = WarmBrowser(_worker["playwright"], config.browser)
+    return browsers[engine]
 
 
 class MatrixInterrupted(Exception):
@@ -172,6 +193,15 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
 CELL = {"survived": "survived", "lost": "lost", "inconclusive": "INCONCLUSIVE", "error": "ERROR"}
 
 
+def verdict_tables(results: list[MatrixResult], scenarios: list[str], versions: list[str],
+                   engines: list[str]) -> str:
+    """One grid per engine, each headed by its engine; one engine alone (Chromium) has no heading."""
+    if engines == ["chromium"]:
+        return verdict_table(results, scenarios, versions)
+    return "\n\n".join(f"{engine}:\n" + verdict_table([r for r in results if r.job.engine == engine], scenarios,
+                                                       versions) for engine in engines)
+
+
 def verdict_table(results: list[MatrixResult], scenarios: list[str], versions: list[str]) -> str:
     """scenario × version; a cell lists each run's verdict, marked `!` when it was not the expected one."""
     cells: dict[tuple[str, str], list[str]] = {}
@@ -202,6 +232,6 @@ def print_progress(done: int, total: int, result: MatrixResult) -> None:
     width = 24
     filled = int(width * done / total)
     status = "as expected" if result.as_expected else f"UNEXPECTED (expected {result.expected})"
-    line = (f"[{'#' * filled}{'.' * (width - filled)}] {done:>3}/{total} {result.job.scenario} @ {result.job.version}: "
+    line = (f"[{'#' * filled}{'.' * (width - filled)}] {done:>3}/{total} {result.job.describe()}: "
             f"{result.outcome.verdict} {status} ({result.outcome.duration_s:.1f}s)")
     print(line, file=sys.stderr, flush=True)

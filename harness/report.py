@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from clerk_harness.verdict import Outcome
 
+ENGINE_NAMES = {"chromium": "Chromium", "firefox": "Firefox"}
 SYMBOL = {"survived": "SURVIVED", "lost": "LOST", "inconclusive": "INCONCLUSIVE", "error": "ERROR"}
 
 
 def headline(outcome: Outcome, expected: str | None = None) -> str:
-    line = f"{outcome.scenario} on clerk-js {outcome.version}: {SYMBOL[outcome.verdict]} ({outcome.duration_s:.1f}s)"
+    engine = f" in {ENGINE_NAMES[outcome.engine]}" if outcome.engine != "chromium" else ""  # Chromium: the default
+    line = f"{outcome.scenario} on clerk-js {outcome.version}{engine}: {SYMBOL[outcome.verdict]} ({outcome.duration_s:.1f}s)"
     if expected is not None and outcome.verdict in ("survived", "lost"):
         line += " - as expected" if outcome.verdict == expected else f" - UNEXPECTED (expected {expected})"
     return line
@@ -47,8 +49,8 @@ def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool
         parts.append("  stress:")
         parts += [f"    {line}" for line in outcome.proof.describe().splitlines()]
     if outcome.verdict in ("survived", "lost"):
-        parts.append(f"  seen: {observed(outcome)} (visibility: {outcome.visibility_mode}, clock: {outcome.clock_mode}, "
-                     f"topology: {outcome.topology})")
+        parts.append(f"  seen: {observed(outcome)} (browser: {outcome.engine}, visibility: {outcome.visibility_mode}, "
+                     f"clock: {outcome.clock_mode}, topology: {outcome.topology})")
     if outcome.app:
         parts.append(f"  the app under test: {outcome.app}")
         parts += [f"    page load: {document}" for document in outcome.observations.app_documents]

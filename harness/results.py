@@ -25,10 +25,12 @@ class ResultSet:
     repeat: int = 1
     aliases: dict[str, str] = field(default_factory=dict)  # what a spec resolved to: {"latest": "6.41.0"}
     shards: list[str] = field(default_factory=list)  # "2/3" for each shard file merged; empty when unsharded
+    engines: list[str] = field(default_factory=lambda: ["chromium"])  # the browser axis: a grid per engine
 
     def planned(self) -> list[Job]:
         """Every job of the whole matrix, in `run`'s order."""
-        return [Job(s, v, r) for r in range(self.repeat) for s in self.scenarios for v in self.versions]
+        return [Job(s, v, r, e) for e in self.engines for r in range(self.repeat) for s in self.scenarios
+                for v in self.versions]
 
     def missing(self) -> list[Job]:
         done = {r.job for r in self.results}
@@ -40,7 +42,7 @@ class ResultSet:
 
     def to_dict(self, shard: str | None = None) -> dict[str, Any]:
         return {"format": FORMAT, "scenarios": self.scenarios, "versions": self.versions, "repeat": self.repeat,
-                "aliases": self.aliases, "shard": shard, "results": [r.to_dict() for r in self.ordered()]}
+                "engines": self.engines, "aliases": self.aliases, "shard": shard, "results": [r.to_dict() for r in self.ordered()]}
 
     def write(self, path: Path, shard: str | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,9 +69,10 @@ def read_results(path: Path) -> ResultSet:
     scenarios = data.get("scenarios") or list(dict.fromkeys(r.job.scenario for r in results))
     versions = data.get("versions") or list(dict.fromkeys(r.job.version for r in results))
     repeat = int(data.get("repeat") or max([r.job.repeat + 1 for r in results], default=1))
+    engines = data.get("engines") or list(dict.fromkeys(r.job.engine for r in results)) or ["chromium"]
     shard = data.get("shard")
     return ResultSet(results, list(scenarios), list(versions), repeat, dict(data.get("aliases") or {}),
-                     [shard] if shard else [])
+                     [shard] if shard else [], list(engines))
 
 
 def merge_results(paths: list[Path]) -> ResultSet:
@@ -95,6 +98,7 @@ def merge_results(paths: list[Path]) -> ResultSet:
         merged.results += part.results
         merged.scenarios += [s for s in part.scenarios if s not in merged.scenarios]
         merged.versions += [v for v in part.versions if v not in merged.versions]
+        merged.engines += [e for e in part.engines if e not in merged.engines]
         merged.repeat = max(merged.repeat, part.repeat)
         merged.shards += part.shards
     assert merged is not None
@@ -102,4 +106,4 @@ def merge_results(paths: list[Path]) -> ResultSet:
 
 
 def _name(job: Job) -> str:
-    return f"{job.scenario} @ {job.version}" + (f" (run {job.repeat + 1})" if job.repeat else "")
+    return job.describe()

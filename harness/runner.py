@@ -73,6 +73,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             outcome = Outcome(scenario.id, version, "error", [first_line], None, error=traceback.format_exc())
         outcome.duration_s = time.monotonic() - started
         outcome.profile = config.browser.profile
+        outcome.engine = config.browser.engine
         if session is not None:
             outcome.topology = session.topology
         if app is not None:
@@ -88,7 +89,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             outcome.visibility_mode = session.browser.visibility_mode
             outcome.chart = chart_of(session, outcome.journal)
         if artifacts is not None:
-            held = HeldArtifacts(session, outcome, artifacts, scenario.expected(version, config.browser.profile),
+            held = HeldArtifacts(session, outcome, artifacts, scenario.expected(version, config.browser.profile, config.browser.engine),
                                  full_timeline if session is not None else None)
             session = None  # from here on `held.settle` hands the browser back
             if hold is not None and held.session is not None:

@@ -66,7 +66,8 @@ class HarnessSession:
             context = browser.context
             context.set_default_timeout(config.timeouts.action_ms)
             timeline = CookieTimeline(context, quiet_prefixes=backend.never_setting_session_cookies()).install()
-            visibility = Visibility(context, timeline, browser.visibility_mode, browser.page).install()
+            visibility = Visibility(context, timeline, browser.visibility_mode, browser.page,
+                                    covers_from_page=browser.engine == "firefox").install()
             network = Network(context, timeline)
             clock = (RealTimeClock(context, backend.clock, timeline) if app is not None
                      else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
@@ -75,7 +76,7 @@ class HarnessSession:
             driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app)
             driver.open()
             if config.browser.profile == "realistic":
-                profile = assert_realistic_profile(browser.page)
+                profile = assert_realistic_profile(browser.page, browser.engine)
             else:
                 profile = {**read_profile(browser.page), "unrealistic": config.browser.profile}
             test_user = user or backend.create_user()

@@ -1,4 +1,5 @@
-"""One-shot, idempotent set-up: a Chromium to drive and the configured clerk-js bundles in the cache."""
+"""One-shot, idempotent set-up: a browser to drive (Chromium, or Firefox) and the configured clerk-js bundles
+in the cache."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from clerk_harness import driver_scratch
@@ -25,10 +27,41 @@ def _say(message: str) -> None:
     print(f"[setup] {message}", file=sys.stderr, flush=True)
 
 
+def _apt_get_install(package: str, progress: Progress) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise HarnessError(f"`{' '.join(command)}` failed: {tail}")
+
+
+def ensure_firefox(config: HarnessConfig, progress: Progress = _say) -> str:
+    """The configured Firefox, else one on PATH; as root, apt-get installs Debian's firefox-esr. Then its
+    version and Playwright's driver are checked (clerk_harness/firefox.py)."""
+    from clerk_harness import firefox
+
+    if config.browser.cdp_endpoints:
+        raise HarnessError("a remote browser (--cdp-endpoint) is a Chromium: run Firefox here, without --cdp-endpoint")
+    try:
+        path = firefox.find_firefox(config.browser)
+    except HarnessError:
+        if config.browser.firefox_executable_path or os.geteuid() != 0 or shutil.which("apt-get") is None:
+            raise
+        progress("no Firefox found: installing Debian's firefox-esr with apt-get (about a minute, once)")
+        _apt_get_install("firefox-esr", progress)
+        path = firefox.find_firefox(config.browser)
+    version = firefox.check_firefox(path)
+    progress(f"browser: {path} (Firefox {version}, experimental: WebDriver BiDi)")
+    return path
+
+
 def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright: "Playwright | None" = None) -> str:
-    """The configured Chromium, else Playwright's, else a system one; as root, apt-get installs Debian's.
+    """The configured engine's browser: for Firefox see `ensure_firefox`. The configured Chromium, else Playwright's, else a system one; as root, apt-get installs Debian's.
     With remote browsers (`browser.cdpEndpoint`) nothing is needed here. A caller that has started
     Playwright passes it: asking Playwright where its own browser is otherwise starts its driver (0.35 s)."""
+    if config.browser.engine == "firefox":
+        return ensure_firefox(config, progress)
     if config.browser.cdp_endpoints:
         from clerk_harness.browser import check_cdp_endpoint
 
@@ -46,12 +79,7 @@ def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise HarnessError(HOW_TO_GET_ONE)
     progress("no Chromium found: installing Debian's chromium with apt-get (a few minutes, once)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-        result = subprocess.run(command, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            raise HarnessError(f"`{' '.join(command)}` failed: {tail}")
+    _apt_get_install("chromium", progress)
     path = find_chromium(config.browser)
     progress(f"browser: {path}")
     return path
@@ -85,6 +113,12 @@ def ensure_versions(config: HarnessConfig, versions: list[str] | None = None, pr
     return ready
 
 
-def run_setup(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say) -> None:
-    ensure_browser(config, progress)
+def with_engine(config: HarnessConfig, engine: str) -> HarnessConfig:
+    return replace(config, browser=replace(config.browser, engine=engine))
+
+
+def run_setup(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say, *,
+              engines: list[str] | None = None) -> None:
+    for engine in dict.fromkeys(engines or [config.browser.engine]):
+        ensure_browser(with_engine(config, engine), progress)
     ensure_versions(config, versions, progress)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from clerk_harness.matrix import Job, MatrixResult
 
-Durations = dict[tuple[str, str], float]  # (scenario, version) -> seconds
+Durations = dict[tuple[str, str, str], float]  # (scenario, version, engine) -> seconds
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,22 @@ class Shard:
 
 
 def recorded_durations(results: list[MatrixResult]) -> Durations:
-    """The median duration of each (scenario, version) in earlier results."""
-    by: dict[tuple[str, str], list[float]] = {}
+    """The median duration of each (scenario, version, engine) in earlier results."""
+    by: dict[tuple[str, str, str], list[float]] = {}
     for r in results:
-        by.setdefault((r.job.scenario, r.job.version), []).append(r.outcome.duration_s)
+        by.setdefault((r.job.scenario, r.job.version, r.job.engine), []).append(r.outcome.duration_s)
     return {key: statistics.median(values) for key, values in by.items()}
 
 
 def estimate(job: Job, durations: Durations) -> float:
-    """The recorded duration of this pair; else of its scenario on other versions; else of any run; else 1."""
-    if (job.scenario, job.version) in durations:
-        return durations[(job.scenario, job.version)]
-    same_scenario = [d for (scenario, _), d in durations.items() if scenario == job.scenario]
-    pool = same_scenario or list(durations.values())
+    """The recorded duration of this job; else of its scenario in its engine on other versions; else of its
+    engine's runs; else of any run; else 1."""
+    if (job.scenario, job.version, job.engine) in durations:
+        return durations[(job.scenario, job.version, job.engine)]
+    same_scenario = [d for (scenario, _, engine), d in durations.items()
+                     if scenario == job.scenario and engine == job.engine]
+    same_engine = [d for (_, _, engine), d in durations.items() if engine == job.engine]
+    pool = same_scenario or same_engine or list(durations.values())
     return statistics.median(pool) if pool else 1.0
 
 
@@ -59,7 +62,7 @@ def split(jobs: list[Job], count: int, durations: Durations | None = None) -> li
     cost = {job: estimate(job, durations) for job in jobs}
     loads = [0.0] * count
     shards: list[list[Job]] = [[] for _ in range(count)]
-    for job in sorted(set(jobs), key=lambda j: (-cost[j], j.scenario, j.version, j.repeat)):
+    for job in sorted(set(jobs), key=lambda j: (-cost[j], j.scenario, j.version, j.repeat, j.engine)):
         lightest = min(range(count), key=lambda i: (loads[i], len(shards[i]), i))
         shards[lightest].append(job)
         loads[lightest] += cost[job]

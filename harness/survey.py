@@ -39,6 +39,7 @@ class SurveyResult:
     lost_any: bool
     edges: list[Edge] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    engine: str = "chromium"  # the browser engine the releases were run in
 
     @property
     def measured(self) -> str:
@@ -61,7 +62,7 @@ class SurveyResult:
         return sum(len(s.verdicts) for s in self.steps)
 
     def to_dict(self) -> dict:
-        return {"scenario": self.scenario, "from": self.releases[0], "to": self.releases[-1],
+        return {"scenario": self.scenario, "engine": self.engine, "from": self.releases[0], "to": self.releases[-1],
                 "releases": len(self.releases), "measured": self.measured or "none",
                 "catalogue": self.catalogue or "none", "agrees": self.agrees,
                 "disagreements": self.disagreements(), "edges": [e.__dict__ for e in self.edges],
@@ -73,7 +74,7 @@ def in_range(spec: str, version: str) -> bool:
 
 
 def survey(run: Runner, scenario: str, releases: list[str], catalogue: str, *, confirm_runs: int = 2,
-           progress: Callable[[Step, str], None] | None = None) -> SurveyResult:
+           progress: Callable[[Step, str], None] | None = None, engine: str = "chromium") -> SurveyResult:
     """Find the losing run of releases in `releases` (oldest first) and confirm its edges."""
     if len(releases) < 2:
         raise HarnessError("a survey needs at least two releases; widen --from/--to")
@@ -82,7 +83,8 @@ def survey(run: Runner, scenario: str, releases: list[str], catalogue: str, *, c
     ends = {measure(releases[oldest], "oldest"), measure(releases[newest], "newest")}
     lost_at = _find_a_loss(measure, releases, catalogue) if ends == {"survived"} else (
         oldest if measure.known[releases[oldest]] == "lost" else newest)
-    result = SurveyResult(scenario, releases, catalogue, None, None, lost_at is not None, steps=measure.steps)
+    result = SurveyResult(scenario, releases, catalogue, None, None, lost_at is not None, steps=measure.steps,
+                          engine=engine)
     if lost_at is None:
         return result
     if ends == {"lost"}:

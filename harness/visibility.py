@@ -72,6 +72,9 @@ class Visibility:
     timeline: CookieTimeline
     mode: str  # "real" or "synthetic"
     page: Page | None = None  # the app page, hidden and shown when no other page is named
+    # Firefox: a page from `context.new_page()` opens in a window of its own and hides nothing; a page the
+    # app page opens is a tab of its window, and hides it (see clerk_harness/firefox.py).
+    covers_from_page: bool = False
     events: list[PageEvent] = field(default_factory=list)
     periods: list[tuple[float, float | None]] = field(default_factory=list)  # hidden (start, end)
     _cover: Page | None = None
@@ -103,6 +106,14 @@ class Visibility:
         checked (real), or made so (synthetic)."""
         self._switch(page or self.page, "visible", covering)
 
+    def _open_cover(self, page: Page) -> Page:
+        """A blank tab to bring to the front over `page`."""
+        if not self.covers_from_page:
+            return self.context.new_page()
+        with self.context.expect_page() as opened:
+            page.evaluate("window.open('about:blank', '_blank', 'noopener')")
+        return opened.value
+
     def _switch(self, page: Page | None, state: str, covering: Sequence[Page] = ()) -> None:
         assert page is not None, f"no page to make {state}"
         if self.synthetic:
@@ -111,7 +122,7 @@ class Visibility:
             page.bring_to_front()
         else:
             if self._cover is None or self._cover.is_closed():
-                self._cover = self.context.new_page()
+                self._cover = self._open_cover(page)
             self._cover.bring_to_front()
         page.evaluate(BECOMES, state)
         for behind in covering:

@@ -136,7 +136,10 @@ class WarmBrowser:
         return f"<WarmBrowser {state}, {self.launches} launch(es)>"
 
     def lease(self) -> BrowserSession:
-        """The default context with its one tab (blank), for one run; its `close()` cleans up and hands it back."""
+        """The default context with its one tab (blank), for one run; its `close()` cleans up and hands it back.
+        Firefox: a new context of the warm browser; its `close()` closes it (nothing of the run outlives it)."""
+        if self.config.engine == "firefox":
+            return self._lease_new_context()
         if self._session is None or self._runs >= self.config.reuse:
             self._replace()
         assert self._session is not None
@@ -149,7 +152,10 @@ class WarmBrowser:
 
     def for_real_time(self) -> "WarmBrowser":
         """A second warm browser of the same configuration, for runs on real time (a user's app): no run
-        ever installs a clock there, so those runs share it as virtual-clock runs share this one."""
+        ever installs a clock there, so those runs share it as virtual-clock runs share this one. (Firefox:
+        this one; each run has a context of its own, clock included.)"""
+        if self.config.engine == "firefox":
+            return self
         if self._real_time is None:
             self._real_time = WarmBrowser(self.playwright, self.config)
         return self._real_time
@@ -169,6 +175,27 @@ class WarmBrowser:
         self._session, self._runs, self._origins = session, 0, set()
         self._standing = StandingInstruments(session.context)
         self.launches += 1
+
+    def _lease_new_context(self) -> BrowserSession:
+        from clerk_harness.firefox import new_context
+
+        if self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected():
+            self._replace()
+            assert self._session is not None
+            self._session.context.close()  # the launch's own context: each run makes its own
+        self._runs += 1
+        session = self._session
+        context, page = new_context(session.browser, self.config)
+        return BrowserSession(session.browser, context, page, session.visibility_mode, session.executable,
+                              _release=self._close_context, engine=session.engine)
+
+    def _close_context(self, lease: BrowserSession) -> None:
+        """Closing a run's context takes all it had with it; on any failure retire the browser instead."""
+        try:
+            lease.context.close()
+        except BaseException:
+            self.close()
+            raise
 
     def _note_origin(self, request: Request) -> None:
         parts = urlsplit(request.url)

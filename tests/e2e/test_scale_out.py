@@ -176,7 +176,7 @@ def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remo
     for junit in (tmp_path / "whole.xml", tmp_path / "merged.xml"):
         suite = next(iter(JUnitXml.fromfile(str(junit))))
         assert suite.tests == 4 and suite.failures == 0 and suite.errors == 0
-        assert {case.name for case in suite} == {f"{s}[clerk-js {v}]" for s in SCENARIOS for v in VERSIONS}
+        assert {case.name for case in suite} == {f"{s}[clerk-js {v}, chromium]" for s in SCENARIOS for v in VERSIONS}
     assert (tmp_path / "summary.md").read_text().startswith("All 4 verdicts as expected")
 
 

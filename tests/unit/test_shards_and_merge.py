@@ -10,6 +10,7 @@ import pytest
 from junitparser import Error, Failure, JUnitXml
 
 from clerk_harness.cli import main
+from clerk_harness.junit import case_name
 from clerk_harness.matrix import Job, MatrixResult, verdict_table
 from clerk_harness.results import ResultSet, merge_results
 from clerk_harness.scenarios import CATALOGUE, get_scenario
@@ -23,7 +24,8 @@ VERSIONS = ["5.125.13", "6.0.0", "6.1.0", "6.40.0"]
 def result(job: Job, verdict: str | None = None, seconds: float = 0.5) -> MatrixResult:
     expected = get_scenario(job.scenario).expected(job.version)
     outcome = Outcome(job.scenario, job.version, verdict or expected, [f"because {verdict or expected}"], None,
-                      duration_s=seconds, artifacts={"trace": f"/runs/{job.scenario}-{job.version}/trace.zip"})
+                      duration_s=seconds, artifacts={"trace": f"/runs/{job.scenario}-{job.version}/trace.zip"},
+                      engine=job.engine)
     return MatrixResult(job, outcome, expected)
 
 
@@ -48,15 +50,36 @@ def test_the_split_is_stable_whatever_the_order_of_the_jobs():
 
 def test_recorded_durations_balance_the_shards():
     jobs = full_matrix().planned()
-    slow = {(job.scenario, job.version): (6.0 if job.scenario == "multi-tab" else 0.5) for job in jobs}
+    slow = {(job.scenario, job.version, job.engine): (6.0 if job.scenario == "multi-tab" else 0.5) for job in jobs}
     parts = split(jobs, 3, slow)
-    loads = [sum(slow[(j.scenario, j.version)] for j in part) for part in parts]
+    loads = [sum(slow[(j.scenario, j.version, j.engine)] for j in part) for part in parts]
     assert max(loads) - min(loads) <= 6.0  # within one job of each other
     assert [sum(j.scenario == "multi-tab" for j in part) for part in parts] in ([2, 1, 1], [1, 2, 1], [1, 1, 2])
     # a pair never measured is estimated from its scenario on other versions
     assert split(jobs + [Job("multi-tab", "6.41.0")], 3, slow) != split(jobs + [Job("offline-reload", "6.41.0")], 3, slow)
     durations = recorded_durations([result(Job("multi-tab", "6.0.0"), seconds=s) for s in (1.0, 2.0, 9.0)])
-    assert durations == {("multi-tab", "6.0.0"): 2.0}
+    assert durations == {("multi-tab", "6.0.0", "chromium"): 2.0}
+
+
+def test_each_engine_is_its_own_part_of_the_matrix_and_keeps_it_through_a_merge(tmp_path):
+    """`run --browser chromium --browser firefox`: every job carries its engine into the shards' files, the
+    merge, the grids (one per engine) and the JUnit names."""
+    from clerk_harness.matrix import verdict_tables
+    from clerk_harness.results import ResultSet
+
+    matrix = ResultSet([], ["offline-reload"], ["6.0.0", "6.1.0"], engines=["chromium", "firefox"])
+    jobs = matrix.planned()
+    assert [(j.version, j.engine) for j in jobs] == [("6.0.0", "chromium"), ("6.1.0", "chromium"),
+                                                     ("6.0.0", "firefox"), ("6.1.0", "firefox")]
+    paths = write_shards(tmp_path, matrix, 2, {})
+    merged = merge_results(paths)
+    assert merged.engines == ["chromium", "firefox"] and not merged.missing()
+    assert {(r.job.engine, r.outcome.engine) for r in merged.results} == {("chromium", "chromium"),
+                                                                            ("firefox", "firefox")}
+    grids = verdict_tables(merged.ordered(), merged.scenarios, merged.versions, merged.engines)
+    assert grids.startswith("chromium:\n") and "\n\nfirefox:\n" in grids
+    names = {case_name(r) for r in merged.results}
+    assert "offline-reload[clerk-js 6.1.0, firefox]" in names and "offline-reload[clerk-js 6.1.0, chromium]" in names
 
 
 def test_bad_shard_arguments_exit_2_with_one_line(capsys):
@@ -73,7 +96,7 @@ def write_shards(tmp_path, matrix: ResultSet, count: int, verdicts: dict[Job, st
     for shard in range(1, count + 1):
         part = Shard(shard, count).pick(matrix.planned())
         done = ResultSet([result(job, verdicts.get(job)) for job in part], matrix.scenarios, matrix.versions,
-                         matrix.repeat, matrix.aliases)
+                         matrix.repeat, matrix.aliases, engines=matrix.engines)
         paths.append(done.write(tmp_path / f"shard-{shard}.json", f"{shard}/{count}"))
     return paths
 
@@ -106,15 +129,15 @@ def test_junit_names_each_run_and_says_why_it_failed(tmp_path):
     path = write_junit(tmp_path / "junit.xml", runs)
     suite = next(iter(JUnitXml.fromfile(str(path))))
     cases = {case.name: case for case in suite}
-    assert set(cases) == {"offline-reload[clerk-js 6.0.0]", "offline-reload[clerk-js 6.1.0]",
-                          "offline-reload[clerk-js 6.1.0] (run 2)"}
+    assert set(cases) == {"offline-reload[clerk-js 6.0.0, chromium]", "offline-reload[clerk-js 6.1.0, chromium]",
+                          "offline-reload[clerk-js 6.1.0, chromium] (run 2)"}
     assert suite.tests == 3 and suite.failures == 1 and suite.errors == 1
-    assert cases["offline-reload[clerk-js 6.0.0]"].is_passed
-    failure = cases["offline-reload[clerk-js 6.1.0]"].result[0]
+    assert cases["offline-reload[clerk-js 6.0.0, chromium]"].is_passed
+    failure = cases["offline-reload[clerk-js 6.1.0, chromium]"].result[0]
     assert isinstance(failure, Failure) and "lost, expected survived" in failure.message
     assert "because lost" in failure.text
-    assert isinstance(cases["offline-reload[clerk-js 6.1.0] (run 2)"].result[0], Error)
-    case = ET.parse(path).find(".//testcase[@name='offline-reload[clerk-js 6.0.0]']")  # properties as pytest writes them
+    assert isinstance(cases["offline-reload[clerk-js 6.1.0, chromium] (run 2)"].result[0], Error)
+    case = ET.parse(path).find(".//testcase[@name='offline-reload[clerk-js 6.0.0, chromium]']")  # properties as pytest writes them
     properties = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert properties["verdict"] == "lost" and properties["clerk-js"] == "6.0.0"
     assert properties["artifact:trace"] == "/runs/offline-reload-6.0.0/trace.zip"

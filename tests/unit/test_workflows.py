@@ -90,13 +90,17 @@ def test_the_nightly_plans_once_and_every_shard_runs_its_part_of_the_same_matrix
     (stand_in / "calls.txt").unlink()
     shard = step("shard", "Shard")
     script = shard["run"].replace("${{ matrix.shard }}", "2")
-    calls = run_step(script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0 6.1.0", REPEAT="1")
+    calls = run_step(script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0 6.1.0", REPEAT="1",
+                     BROWSERS="chromium firefox")
     assert calls.split() == ["run", "--shard", "2/3", "--clerk-js", "6.0.0", "--clerk-js", "6.1.0", "--clerk-js",
-                             "6.41.0", "--repeat", "1", "--workers", "2", "--json", "results/shard-2.json",
-                             "--artifacts", "results/runs-2"]
+                             "6.41.0", "--browser", "chromium", "--browser", "firefox", "--repeat", "1", "--workers",
+                             "2", "--json", "results/shard-2.json", "--artifacts", "results/runs-2"]
+    assert "chromium firefox" in nightly()["env"]["BROWSERS"]  # both engines every night
+    firefox = step("shard", "Firefox")
+    assert firefox["run"] == ".venv/bin/clerk-harness setup --browser firefox"
     (stand_in / "durations.json").write_text("{}")  # the last nightly's results: the split is balanced by them
     (stand_in / "calls.txt").unlink()
-    calls = run_step(script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0", REPEAT="1")
+    calls = run_step(script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0", REPEAT="1", BROWSERS="chromium")
     assert "--durations durations.json" in calls
 
 

@@ -1,0 +1,112 @@
+"""The one change Playwright's driver needs to drive Debian's Firefox ESR over WebDriver BiDi.
+
+Playwright 1.65 sends `emulation.setMediaFeaturesOverride` (colour-scheme emulation) when it makes a
+context or page on a BiDi Firefox, and Firefox ESR 153 does not know that command: every `new_context()`
+fails with "unknown command". No launch option skips it. So the harness starts Playwright's driver with a
+small script (`NODE_OPTIONS=--require ...`) that, while Node loads the driver's `coreBundle.js`, turns
+those sends into the driver's own `sendMayFail` (logged and ignored on failure). No installed file is
+changed; the cost is that colour-scheme emulation is ignored on Firefox, which no run uses.
+
+The script does nothing in any other Node process (it checks for the driver's `run-driver` argument), and
+the variable is taken out of a user's app's environment (`for_user_app`). When Playwright's driver no
+longer holds the exact text that is changed, `check()` says so in one line, naming the Playwright version:
+the workaround is then stale and Firefox runs stop before they start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from clerk_harness.errors import HarnessError
+
+COMMAND = "emulation.setMediaFeaturesOverride"
+SENT = f'.send("{COMMAND}"'
+MAY_FAIL = f'.sendMayFail("{COMMAND}"'
+SENDS_IN_DRIVER = 2  # a context's default media and a page's media (Playwright 1.65)
+SCRIPT = """"use strict";
+// clerk-harness: see clerk_harness/firefox_driver_patch.py. Playwright's driver process only.
+if (process.argv.includes("run-driver")) {
+  const Module = require("module");
+  const fs = require("fs");
+  const path = require("path");
+  const load = Module._extensions[".js"];
+  Module._extensions[".js"] = function (module, filename) {
+    if (!filename.endsWith(path.join("lib", "coreBundle.js"))) return load(module, filename);
+    const source = fs.readFileSync(filename, "utf8");
+    module._compile(source.split(%(sent)s).join(%(may_fail)s), filename);
+  };
+}
+""" % {"sent": repr(SENT), "may_fail": repr(MAY_FAIL)}
+VARIABLE = "NODE_OPTIONS"
+_ADDED_HERE = "CLERK_HARNESS_NODE_OPTIONS_ADDED"  # what enable() added, so that for_user_app can take it out
+
+
+def playwright_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("playwright")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def driver_bundle() -> Path:
+    import playwright
+
+    return Path(playwright.__file__).parent / "driver" / "package" / "lib" / "coreBundle.js"
+
+
+def sends_found() -> int:
+    """How many of the sends the script changes are in the installed driver."""
+    try:
+        return driver_bundle().read_text(encoding="utf-8").count(SENT)
+    except OSError:
+        return 0
+
+
+def check() -> None:
+    """One line, naming the Playwright version, when the driver no longer matches the workaround."""
+    found = sends_found()
+    if found != SENDS_IN_DRIVER:
+        raise HarnessError(f"Firefox needs a workaround in Playwright's driver that no longer matches Playwright "
+                           f"{playwright_version()} ({found} of {SENDS_IN_DRIVER} `{COMMAND}` sends found in "
+                           f"{driver_bundle()}): use Playwright 1.65 (pip install 'playwright==1.65.*') or update "
+                           f"clerk_harness/firefox_driver_patch.py")
+
+
+def script_path() -> Path:
+    """The script, written once per content into the temp dir (a read-only install can't hold it)."""
+    digest = hashlib.sha256(SCRIPT.encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"clerk-harness-bidi-{digest}.js"
+    if not path.is_file():
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(SCRIPT, encoding="utf-8")
+        partial.replace(path)  # atomic: a parallel worker reads a whole file or none
+    return path
+
+
+def enable() -> None:
+    """Every Playwright driver this process starts from now on gets the script (call before Playwright)."""
+    if _ADDED_HERE in os.environ:
+        return
+    option = f'--require "{script_path()}"'
+    current = os.environ.get(VARIABLE, "")
+    os.environ[VARIABLE] = f"{current} {option}".strip()
+    os.environ[_ADDED_HERE] = option
+
+
+def for_user_app(env: dict[str, str]) -> dict[str, str]:
+    """`env` without what `enable()` added: a user's app runs with the NODE_OPTIONS they gave it."""
+    option = env.get(_ADDED_HERE)
+    if not option:
+        return env
+    env = {name: value for name, value in env.items() if name != _ADDED_HERE}
+    rest = env.get(VARIABLE, "").replace(option, "").strip()
+    if rest:
+        env[VARIABLE] = rest
+    else:
+        env.pop(VARIABLE, None)
+    return env

@@ -1,0 +1,72 @@
+"""The catalogue's stories on the second engine: a stock Firefox ESR over WebDriver BiDi.
+
+Each run reads as its Chromium twin does; what must hold is the same verdict with the same evidence: a
+loss is a removal of `__session` seen in the page, a survival shows the refresh that failed, and the app
+page was really hidden (trusted events through a real tab), not told so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from clerk_harness.report import render
+from clerk_harness.runner import run_scenario
+from clerk_harness.scenarios import get_scenario
+from clerk_harness.warm_browser import WarmBrowser
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def firefox_config(harness_config):
+    return replace(harness_config, browser=replace(harness_config.browser, engine="firefox"))
+
+
+@pytest.fixture(scope="module")
+def warm_firefox(playwright, firefox_config):
+    browsers = WarmBrowser(playwright, firefox_config.browser)
+    yield browsers
+    browsers.close()
+
+
+@pytest.fixture
+def run_in_firefox(playwright, firefox_config, fake_clerk, warm_firefox):
+    def run(scenario_id: str, version: str):
+        outcome = run_scenario(playwright, firefox_config, fake_clerk, scenario_id, version, browsers=warm_firefox)
+        assert outcome.engine == "firefox"
+        expected = get_scenario(scenario_id).expected(version, engine="firefox")
+        assert outcome.verdict == expected, render(outcome, expected)
+        return outcome
+    return run
+
+
+def test_offline_reload_loses_the_cookie_on_6_0_0_in_firefox(run_in_firefox):
+    outcome = run_in_firefox("offline-reload", "6.0.0")
+    assert outcome.removals[0].source == "document.cookie", render(outcome)
+    assert outcome.observations.server_auth_after_reload == "signed_out"
+
+
+def test_offline_visibility_keeps_the_cookie_on_6_40_0_through_a_real_tab_switch(run_in_firefox):
+    outcome = run_in_firefox("offline-visibility", "6.40.0")
+    assert outcome.proof is not None and outcome.proof.proven and outcome.proof.attempts, render(outcome)
+    assert outcome.visibility_mode == "real"
+    assert "--- hidden\n" in outcome.timeline + "\n" and "(synthetic)" not in outcome.timeline, outcome.timeline
+    assert outcome.observations.user_at_end
+
+
+def test_a_real_sign_out_in_firefox_is_a_removal(run_in_firefox):
+    outcome = run_in_firefox("signout-control", "6.40.0")
+    assert outcome.removals, render(outcome)
+
+
+def test_firefox_runs_with_the_realistic_profile(playwright, firefox_config, fake_clerk, warm_firefox):
+    from clerk_harness.session import HarnessSession
+
+    session = HarnessSession.start(playwright, firefox_config, fake_clerk, "6.40.0", browsers=warm_firefox)
+    try:
+        assert session.profile["webdriver"] is False and session.profile["onLine"] is True
+        assert "Firefox" in session.profile["userAgent"]
+    finally:
+        session.close()
