@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from clerk_harness_fake.https_front import HttpsFront
 
 
+# What a dropped connection answers before it closes: a head every browser refuses (see _drop_connection).
+CORRUPT_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
+
 class _QuietDrops(logging.Filter):
     """A dropped connection (fault injection) ends its request without a response: not an error."""
 
@@ -143,15 +146,17 @@ class FakeClerkServer:
     def _drop_connection(self, client: tuple[str, int] | None) -> bool:
         """Kill the connection a request came in on so that the browser sees a network error.
 
-        A bare reset is not enough: Chromium silently retries a request whose connection closed before
-        any byte came back (up to 3 times, POSTs included). A few bytes that are not HTTP, then a
-        reset, fail the request at once (`net::ERR_INVALID_HTTP_RESPONSE`), with no retry.
+        A bare reset is not enough: Chromium and Firefox silently retry a request whose connection closed
+        before any byte came back (Chromium up to 3 times, POSTs included). Bytes that are not HTTP are not
+        enough either: Firefox takes them as an HTTP/0.9 answer (200, the bytes as its body). A head with
+        two Content-Length values that disagree is refused by both (`net::ERR_RESPONSE_HEADERS_MULTIPLE_
+        CONTENT_LENGTH`, `NS_ERROR_CORRUPTED_CONTENT`): the request fails at once, with no retry.
         """
         if client is None:
             return False
         for connection in list(self._server.server_state.connections):
             if tuple(getattr(connection, "client", None) or ()) == tuple(client):
-                connection.transport.write(b"DROPPED\r\n\r\n")
+                connection.transport.write(CORRUPT_HEAD)
                 connection.transport.close()
                 return True
         return False

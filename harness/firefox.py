@@ -98,6 +98,14 @@ def firefox_prefs(*, production_hosts: bool = True) -> dict[str, object]:
         "network.captive-portal-service.enabled": False,
         "network.connectivity-service.enabled": False,
         "network.manage-offline-status": False,  # offline is the harness's to say (set_offline), not the OS's
+        "network.dns.native_https_query": False,  # no HTTPS-record lookups (DNS) ahead of a proxied request
+        # No DNS query leaves: every name the system resolver would be asked resolves to loopback (Remote
+        # Settings looked up its host at every start, whatever its server pref said).
+        "network.dns.native-is-localhost": True,
+        "services.settings.server": "data:,#remote-settings-off/v1",  # Remote Settings looked its host up at start
+        "browser.region.network.url": "",
+        "browser.region.update.enabled": False,
+        "captivedetect.canonicalURL": "",
         "browser.safebrowsing.malware.enabled": False,
         "browser.safebrowsing.phishing.enabled": False,
         "browser.safebrowsing.downloads.enabled": False,

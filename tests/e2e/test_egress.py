@@ -16,7 +16,7 @@ import pytest
 
 CLI = str(Path(sys.executable).with_name("clerk-harness"))
 ADDRESS = re.compile(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6?, "([^"]+)"')
-SOCKET = re.compile(r"^\d+\s+(connect|sendto|sendmsg|sendmmsg)\(\d+<(TCP|UDP)v?6?:\[([^\]]+)\]>")
+SOCKET = re.compile(r"^\d+\s+(connect|sendto|sendmsg|sendmmsg)\(\d+<(TCP|UDP)v?6?:\[(.+?)\]>")
 
 
 @dataclass
@@ -40,6 +40,8 @@ def classify(trace: str) -> Egress:
             continue
         call, kind, inode = socket.groups()
         target = next((a for a in address.groups() if a), None) if address else None
+        if target is None and "->" in inode:  # a connected socket: strace names both ends, the peer last
+            target = inode.split("->", 1)[1].rsplit(":", 1)[0].strip("[]")
         if target is not None and is_loopback(target):
             loopback += 1
         elif target is not None and call == "connect" and kind == "UDP":
@@ -59,9 +61,13 @@ def test_classify_catches_what_leaves_and_what_does_not():
         '3 sendto(9<UDPv6:[13]>, "x", 1, 0, NULL, 0) = 1',
         '4 sendto(8<UDP:[14]>, "q", 1, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 1',
         '5 connect(3<UNIX-STREAM:[15]>, {sa_family=AF_UNIX, sun_path="/run/dbus/system_bus_socket"}, 29) = -1',
+        # a DNS query on a connected UDP socket: strace shows the peer in the descriptor, not in the call
+        '6 sendmmsg(78<UDP:[192.0.2.2:47722->10.255.255.53:53]>, [{msg_hdr={msg_name=NULL, ...}}], 2, 0) = 2',
+        '7 sendto(9<UDPv6:[[::1]:5000->[::1]:53]>, "x", 1, 0, NULL, 0) = 1',
     ])
     found = classify(trace)
-    assert len(found.attempts) == 3 and len(found.probes) == 1 and found.loopback == 1
+    assert len(found.attempts) == 4 and len(found.probes) == 1 and found.loopback == 2
+    assert "10.255.255.53:53" in found.attempts[3]
     assert "93.184.216.34" in found.attempts[0] and "sendto(9" in found.attempts[1] and "10.0.0.2" in found.attempts[2]
 
 
@@ -70,10 +76,12 @@ FASTIFY = Path(__file__).resolve().parents[2] / "examples" / "fastify-app"
 
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (make test installs it as root)")
-def test_a_run_against_an_unmodified_sdk_app_reaches_nothing_beyond_loopback(tmp_path, harness_config):
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+def test_a_run_against_an_unmodified_sdk_app_reaches_nothing_beyond_loopback(engine, tmp_path, harness_config):
     """The widest run: @clerk/fastify (it reads no proxy URL) in the production topology, so the browser goes to
     the Frontend API at the publishable key's own host over HTTPS and through the SDK's handshake there; the app,
-    the fake with its HTTPS front, the harness, Playwright and Chromium are all traced."""
+    the fake with its HTTPS front, the harness, Playwright and the browser are all traced. (Firefox looked up
+    its Remote Settings host at every start until its profile sent every name to loopback.)"""
     from clerk_harness.clerk_js import ClerkJsCache
 
     ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.0.0")
@@ -81,7 +89,7 @@ def test_a_run_against_an_unmodified_sdk_app_reaches_nothing_beyond_loopback(tmp
     # --seccomp-bpf: only the traced calls stop the process (the same trace, in half the time).
     run = subprocess.run(["strace", "--seccomp-bpf", "-f", "-qq", "-yy", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-e",
                           "signal=none", "-o", str(log), CLI, "repro", "offline-reload", "--clerk-js", "6.0.0",
-                          "--quiet", "--artifacts", str(tmp_path / "run"), "--app-cmd", "node server.js",
+                          "--quiet", "--browser", engine, "--artifacts", str(tmp_path / "run"), "--app-cmd", "node server.js",
                           "--app-cwd", str(FASTIFY)], capture_output=True, text=True, timeout=180)
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.stdout.strip().splitlines() == [run.stdout.strip()] and "LOST" in run.stdout  # --quiet: one line

@@ -153,3 +153,47 @@ def clerk_js_bundle_610(harness_config):
     from clerk_harness.clerk_js import ClerkJsCache
 
     return ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.1.0")
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sigkill"])
+def test_an_interrupted_firefox_repro_leaves_nothing_behind(how, short_temp_dir, clerk_js_bundle_610, monkeypatch):
+    """Firefox is started by Playwright's driver, in a process group and a profile folder of its own: the
+    repro's end (Ctrl-C, SIGTERM) or its driver's (it sees the harness go, SIGKILL) ends the whole group
+    and removes the profile; the driver's scratch folder is the next command's to remove after SIGKILL."""
+    temp = short_temp_dir
+    run = subprocess.Popen([CLI, "repro", "offline-visibility", "--clerk-js", "6.1.0", "--quiet", "--browser",
+                            "firefox", "--artifacts", str(temp / "artifacts")], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           env={**os.environ, "TMPDIR": str(temp)})
+
+    def firefox() -> int | None:
+        return next((pid for pid in all_processes() if "firefox" in Path((cmdline(pid) or [""])[0]).name
+                     and any(str(temp) in arg for arg in cmdline(pid))), None)
+
+    try:
+        main = wait_for(firefox, timeout=30)
+        assert main, "the repro never started Firefox"
+        profile = next(arg for arg in cmdline(main) if str(temp) in arg)
+        assert in_group(main), "Firefox runs in a process group of its own"
+        if how == "ctrl-c":
+            os.killpg(run.pid, signal.SIGINT)
+        else:
+            run.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+        _, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    if how != "sigkill" and run.returncode != 0:
+        assert run.returncode == 130 and "interrupted" in err, (run.returncode, err[-500:])
+    assert wait_for(lambda: not in_group(main), timeout=10), f"Firefox left running: {in_group(main)}"
+    assert wait_for(lambda: not Path(profile).exists(), timeout=10), f"{profile} was left behind"
+    if how == "sigkill":  # the driver's scratch folder stays behind: the next command (its TMPDIR) removes it
+        monkeypatch.setattr(tempfile, "tempdir", str(temp))
+        driver_scratch.remove_stale()
+    left = sorted(p.name for p in temp.iterdir() if p.name not in ("node-compile-cache", "artifacts")
+                  and not p.name.startswith("clerk-harness-bidi-"))
+    assert not left, left
+
+
+def all_processes() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
