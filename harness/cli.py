@@ -352,10 +352,10 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from clerk_harness.report import headline
+    from clerk_harness.report import ENGINE_NAMES, headline
 
     print(f"Scenario {args.scenario} on clerk-js {', '.join(config.clerk_js.demo_versions)} "
-          f"(a real Chromium, the real clerk-js bundle, the fake Clerk backend)", flush=True)
+          f"(a real {ENGINE_NAMES[config.browser.engine]}, the real clerk-js bundle, the fake Clerk backend)", flush=True)
     from clerk_harness.html_report import write_report
 
     runs = []

@@ -124,11 +124,15 @@ def firefox_prefs(*, production_hosts: bool = True) -> dict[str, object]:
     return prefs
 
 
-def launch_firefox(playwright: Playwright, config: BrowserConfig) -> tuple[Browser, str]:
-    """A Firefox of the harness (Playwright's driver starts it, in a profile of its own that it removes)."""
+def check_profile(config: BrowserConfig) -> None:
     if config.profile == "rtt0":
         raise HarnessError("the rtt0 profile mimics navigator.connection.rtt = 0, and Firefox has no "
                            "navigator.connection: use it with --browser chromium")
+
+
+def launch_firefox(playwright: Playwright, config: BrowserConfig) -> tuple[Browser, str]:
+    """A Firefox of the harness (Playwright's driver starts it, in a profile of its own that it removes)."""
+    check_profile(config)
     if config.cdp_endpoints:
         raise HarnessError("a remote browser (--cdp-endpoint) is a Chromium: use it with --browser chromium")
     executable = find_firefox(config)
@@ -145,6 +149,7 @@ def launch_firefox(playwright: Playwright, config: BrowserConfig) -> tuple[Brows
 
 def new_context(browser: Browser, config: BrowserConfig) -> tuple[BrowserContext, Page]:
     """A fresh context and its first page, with the configured profile."""
+    check_profile(config)
     width, height = config.window_size
     context = browser.new_context(viewport={"width": width, "height": height}, ignore_https_errors=True)
     try:

@@ -15,9 +15,7 @@ the workaround is then stale and Firefox runs stop before they start.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from clerk_harness.errors import HarnessError
@@ -26,20 +24,7 @@ COMMAND = "emulation.setMediaFeaturesOverride"
 SENT = f'.send("{COMMAND}"'
 MAY_FAIL = f'.sendMayFail("{COMMAND}"'
 SENDS_IN_DRIVER = 2  # a context's default media and a page's media (Playwright 1.65)
-SCRIPT = """"use strict";
-// clerk-harness: see clerk_harness/firefox_driver_patch.py. Playwright's driver process only.
-if (process.argv.includes("run-driver")) {
-  const Module = require("module");
-  const fs = require("fs");
-  const path = require("path");
-  const load = Module._extensions[".js"];
-  Module._extensions[".js"] = function (module, filename) {
-    if (!filename.endsWith(path.join("lib", "coreBundle.js"))) return load(module, filename);
-    const source = fs.readFileSync(filename, "utf8");
-    module._compile(source.split(%(sent)s).join(%(may_fail)s), filename);
-  };
-}
-""" % {"sent": repr(SENT), "may_fail": repr(MAY_FAIL)}
+SCRIPT = Path(__file__).with_name("firefox_driver_patch.js")  # installed with the package
 VARIABLE = "NODE_OPTIONS"
 _ADDED_HERE = "CLERK_HARNESS_NODE_OPTIONS_ADDED"  # what enable() added, so that for_user_app can take it out
 
@@ -78,14 +63,7 @@ def check() -> None:
 
 
 def script_path() -> Path:
-    """The script, written once per content into the temp dir (a read-only install can't hold it)."""
-    digest = hashlib.sha256(SCRIPT.encode()).hexdigest()[:12]
-    path = Path(tempfile.gettempdir()) / f"clerk-harness-bidi-{digest}.js"
-    if not path.is_file():
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(SCRIPT, encoding="utf-8")
-        partial.replace(path)  # atomic: a parallel worker reads a whole file or none
-    return path
+    return SCRIPT
 
 
 def enable() -> None:

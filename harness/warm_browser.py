@@ -19,6 +19,7 @@ in a warm browser of their own (`for_real_time`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -135,11 +136,11 @@ class WarmBrowser:
         state = f"{self._runs} run(s) on the current browser" if self._session else "no browser"
         return f"<WarmBrowser {state}, {self.launches} launch(es)>"
 
-    def lease(self) -> BrowserSession:
+    def lease(self, profile: str | None = None) -> BrowserSession:
         """The default context with its one tab (blank), for one run; its `close()` cleans up and hands it back.
         Firefox: a new context of the warm browser; its `close()` closes it (nothing of the run outlives it)."""
-        if self.config.engine == "firefox":
-            return self._lease_new_context()
+        if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
+            return self._lease_new_context(replace(self.config, profile=profile or self.config.profile))
         if self._session is None or self._runs >= self.config.reuse:
             self._replace()
         assert self._session is not None
@@ -176,7 +177,7 @@ class WarmBrowser:
         self._standing = StandingInstruments(session.context)
         self.launches += 1
 
-    def _lease_new_context(self) -> BrowserSession:
+    def _lease_new_context(self, config: BrowserConfig) -> BrowserSession:
         from clerk_harness.firefox import new_context
 
         if self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected():
@@ -185,7 +186,7 @@ class WarmBrowser:
             self._session.context.close()  # the launch's own context: each run makes its own
         self._runs += 1
         session = self._session
-        context, page = new_context(session.browser, self.config)
+        context, page = new_context(session.browser, config)
         return BrowserSession(session.browser, context, page, session.visibility_mode, session.executable,
                               _release=self._close_context, engine=session.engine)
 
@@ -250,4 +251,6 @@ def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: War
     the run's own (a test that changes the profile or visibility mode gets what it asked for)."""
     if browsers is not None and browsers.config == config:
         return browsers.lease()
+    if browsers is not None and config.engine == "firefox" and replace(browsers.config, profile=config.profile) == config:
+        return browsers.lease(config.profile)
     return launch_session(playwright, config)

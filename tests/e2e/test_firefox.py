@@ -35,7 +35,7 @@ def warm_firefox(playwright, firefox_config):
 def run_in_firefox(playwright, firefox_config, fake_clerk, warm_firefox):
     def run(scenario_id: str, version: str):
         outcome = run_scenario(playwright, firefox_config, fake_clerk, scenario_id, version, browsers=warm_firefox)
-        assert outcome.engine == "firefox"
+        assert outcome.engine == "firefox" and outcome.profile == "realistic"  # checked at the session's start
         expected = get_scenario(scenario_id).expected(version, engine="firefox")
         assert outcome.verdict == expected, render(outcome, expected)
         return outcome
@@ -63,12 +63,16 @@ def test_a_real_sign_out_in_firefox_is_a_removal(run_in_firefox):
     assert outcome.removals, render(outcome)
 
 
-def test_firefox_runs_with_the_realistic_profile(playwright, firefox_config, fake_clerk, warm_firefox):
-    from clerk_harness.session import HarnessSession
-
-    session = HarnessSession.start(playwright, firefox_config, fake_clerk, "6.40.0", browsers=warm_firefox)
-    try:
-        assert session.profile["webdriver"] is False and session.profile["onLine"] is True
-        assert "Firefox" in session.profile["userAgent"]
-    finally:
-        session.close()
+def test_the_realistic_profile_is_what_keeps_a_stock_firefox_from_misjudging(playwright, firefox_config, fake_clerk,
+                                                                              warm_firefox):
+    """Only the API is down; Firefox is online. Firefox says `navigator.webdriver = true` under remote control:
+    with the realistic profile's getter clerk-js 6.0.0 keeps the session, without it clerk-js believes it
+    is offline and loses it (the `webdriver` profile, on purpose). A profile is a context's in Firefox: both
+    runs lease the warm browser."""
+    verdicts = {}
+    for profile in ("realistic", "webdriver"):
+        config = replace(firefox_config, browser=replace(firefox_config.browser, profile=profile))
+        outcome = run_scenario(playwright, config, fake_clerk, "api-down", "6.0.0", browsers=warm_firefox)
+        verdicts[profile] = outcome.verdict
+        assert outcome.verdict == get_scenario("api-down").expected("6.0.0", profile, "firefox"), render(outcome)
+    assert verdicts == {"realistic": "survived", "webdriver": "lost"}

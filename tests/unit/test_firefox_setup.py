@@ -38,6 +38,8 @@ def test_a_stale_workaround_is_one_line_naming_the_playwright_version(monkeypatc
 
 
 def test_the_script_changes_only_the_drivers_bundle_in_the_driver_process(tmp_path):
+    script = firefox_driver_patch.script_path().read_text()
+    assert f"'{firefox_driver_patch.SENT}'" in script and f"'{firefox_driver_patch.MAY_FAIL}'" in script
     bundle = tmp_path / "lib" / "coreBundle.js"
     bundle.parent.mkdir()
     bundle.write_text(f'module.exports = (s) => s{firefox_driver_patch.SENT}, {{}});')
