@@ -96,3 +96,22 @@ def test_sample_minor_lines_takes_the_newest_patch_of_every_nth_line():
         sample_minor_lines("^7.0.0", 1, available)
     with pytest.raises(HarnessError, match="is not an npm range"):
         sample_minor_lines("six", 1, available)
+
+
+def test_a_range_measured_in_another_engine_is_that_engines_expectation_and_list_shows_both(capsys, monkeypatch):
+    """Every scenario measured the same in Firefox as in Chromium (278 releases, 2026-12-03); the day one
+    differs, the catalogue keeps Firefox's own range beside Chromium's and every command expects it."""
+    from dataclasses import replace
+
+    from clerk_harness import scenarios
+    from clerk_harness.cli import main
+
+    base = scenarios.get_scenario("offline-reload")
+    differs = replace(base, lost_on_by_engine=(("firefox", "<6.3.0"),))
+    assert differs.expected("6.1.0", engine="chromium") == "survived"
+    assert differs.expected("6.1.0", engine="firefox") == "lost" and differs.expected("6.3.0", engine="firefox") == "survived"
+    monkeypatch.setitem(scenarios.CATALOGUE, "offline-reload", differs)
+    assert main(["list"]) == 0
+    header, row = capsys.readouterr().out.splitlines()[:2]
+    assert "LOST ON (chromium)" in header and "LOST ON (firefox)" in header
+    assert row.split()[:3] == ["offline-reload", "<6.1.0", "<6.3.0"]
