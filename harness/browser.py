@@ -383,6 +383,13 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
     return session
 
 
+def screencast_is_cheap(session: BrowserSession) -> bool:
+    """A trace's screencast (its screenshots): Chromium streams frames; over WebDriver BiDi Playwright asks
+    Firefox for a screenshot again and again (60 in a 5 s run, a third of its protocol traffic), which
+    slowed each Firefox run by seconds. Firefox traces keep their DOM snapshots, without the screencast."""
+    return session.engine != "firefox"
+
+
 def read_profile(page: Page) -> dict:
     return page.evaluate("""() => ({
         webdriver: navigator.webdriver,

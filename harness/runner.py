@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import Playwright
 
 from clerk_harness_fake.backend import FakeClerk
+from clerk_harness.browser import screencast_is_cheap
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import ClerkJsFailed, HarnessError
 from clerk_harness.scenarios import Scenario, get_scenario
@@ -49,7 +50,8 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app,
                                            browsers=browsers)
             if artifacts is not None:
-                session.browser.context.tracing.start(screenshots=full_trace, snapshots=full_trace,
+                session.browser.context.tracing.start(screenshots=full_trace and screencast_is_cheap(session.browser),
+                                                      snapshots=full_trace,
                                                       title=f"{scenario.id} {version}")
             story = Story(session)
             if app is not None:
