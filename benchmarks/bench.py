@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from clerk_harness.config import backend_settings, load_config  # noqa: E402
-from clerk_harness.scenarios import CATALOGUE, get_scenario  # noqa: E402
-from clerk_harness.setup import ensure_versions  # noqa: E402
+from clerk_harness.stories.scenarios import CATALOGUE, get_scenario  # noqa: E402
+from clerk_harness.releases.setup import ensure_versions  # noqa: E402
 
 FAMILIES = {"5.x": "5.125.13", "6.0.0 (bug)": "6.0.0", "6.1.0 (fix)": "6.1.0", "newest": "6.40.0"}
 TARGETS = {"lost": 0.8, "survived": 1.2}
@@ -53,8 +53,8 @@ def bench_scenarios(repeat: int) -> None:
     from playwright.sync_api import sync_playwright
 
     from clerk_harness_fake import FakeClerkServer
-    from clerk_harness.runner import run_scenario
-    from clerk_harness.warm_browser import WarmBrowser
+    from clerk_harness.matrix.runner import run_scenario
+    from clerk_harness.browser.warm import WarmBrowser
 
     config = load_config()
     versions = ensure_versions(config, list(FAMILIES.values()), progress=lambda _: None)
@@ -246,7 +246,7 @@ def bench_ratio(repeat: int = 5) -> None:
 
     from clerk_harness_fake import FakeClerkServer
     from fixed_waits import fixed_wait_checks, harness_checks
-    from clerk_harness.warm_browser import WarmBrowser
+    from clerk_harness.browser.warm import WarmBrowser
 
     config = load_config()
     version = ensure_versions(config, ["6.40.0"], progress=lambda _: None)[0]

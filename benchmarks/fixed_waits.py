@@ -16,11 +16,11 @@ from typing import Callable
 from playwright.sync_api import Playwright
 
 from clerk_harness_fake.backend import FakeClerk
-from clerk_harness.browser import launch_session
+from clerk_harness.browser.launch import launch_session
 from clerk_harness.config import HarnessConfig
-from clerk_harness.session import HarnessSession
-from clerk_harness.story import Story
-from clerk_harness.warm_browser import WarmBrowser
+from clerk_harness.stories.session import HarnessSession
+from clerk_harness.stories.story import Story
+from clerk_harness.browser.warm import WarmBrowser
 
 TOKEN_ROUTE = "**/v1/client/sessions/*/tokens**"
 FIXED_WAITS_MS = (3_000, 2_000, 2_000)  # as in Clerk's test

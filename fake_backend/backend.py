@@ -57,7 +57,7 @@ class FakeClerk:
         """`https://app.harness.test:PORT`: the production topology's app host, beside the Frontend API's,
         passed on to a user's app on `app_port` or to the built-in page (None). One fake serves the runs of
         several apps in turn (a pytest worker's), so each run says where its app is. The HTTPS front is
-        started if it is not yet (see https_front.py)."""
+        started if it is not yet (see https/front.py)."""
         from clerk_harness_fake.settings import APP_HOST
 
         if self.front_starter is None:

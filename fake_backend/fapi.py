@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.client_cookies import client_uat_directives, session_directives
 from clerk_harness_fake.handshake import APP_ORIGIN, origin_of, redirect_back
-from clerk_harness_fake.https_front import front_host
+from clerk_harness_fake.https.front import front_host
 from clerk_harness_fake.errors import ClerkAPIError, no_route
 from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json
 from clerk_harness_fake.ids import new_id

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
 
 NONCE_TTL_S = 60.0
-# Where apps under test run: a loopback origin, or the production topology's app host (see https_front.py).
+# Where apps under test run: a loopback origin, or the production topology's app host (see https/front.py).
 APP_ORIGIN = r"^https?://(127\.0\.0\.1|localhost|\[::1\]|app\.harness\.test):[0-9]+$"
 
 

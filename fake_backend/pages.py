@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.errors import ClerkAPIError
-from clerk_harness_fake.https_front import front_host
+from clerk_harness_fake.https.front import front_host
 from clerk_harness_fake.settings import APP_HOST, FAPI_PREFIX, NO_STORE, cookie_suffix, publishable_key
 from clerk_harness_fake.tokens import TokenCheck
 

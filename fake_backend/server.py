@@ -17,7 +17,7 @@ from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.settings import BackendSettings
 
 if TYPE_CHECKING:
-    from clerk_harness_fake.https_front import HttpsFront
+    from clerk_harness_fake.https.front import HttpsFront
 
 
 # What a dropped connection answers before it closes: a head every browser refuses (see _drop_connection).
@@ -101,7 +101,7 @@ class FakeClerkServer:
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         # The production topology: the Frontend API at the key's own host over HTTPS, and the app's host
-        # beside it (see https_front.py). Loopback only: it exists for a browser on this machine.
+        # beside it (see https/front.py). Loopback only: it exists for a browser on this machine.
         self.front: HttpsFront | None = None
         self._wants_front = https_front
 
@@ -131,13 +131,13 @@ class FakeClerkServer:
         return front.port
 
     def ensure_front(self) -> "HttpsFront":
-        """The HTTPS front of the production topology, started on first use (see https_front.py)."""
+        """The HTTPS front of the production topology, started on first use (see https/front.py)."""
         if self.front is None:
             if not is_loopback(self.host):
                 raise RemoteBindRefused("the HTTPS front serves a browser on this machine: not with a fake beyond "
                                         "loopback (use the proxy topology there)")
-            from clerk_harness_fake.certificate import process_certificate
-            from clerk_harness_fake.https_front import HttpsFront, Upstream
+            from clerk_harness_fake.https.certificate import process_certificate
+            from clerk_harness_fake.https.front import HttpsFront, Upstream
 
             self.front = HttpsFront(process_certificate(), Upstream(self.host, self.port)).start()
             self.clerk.serve_at_key_host(self.front.port)

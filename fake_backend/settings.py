@@ -11,7 +11,7 @@ FAPI_PREFIX = "/__clerk"
 BAPI_PREFIX = "/__clerk_api"  # the Backend API subset that SDK servers call (CLERK_API_URL)
 CONTROL_PREFIX = "/__harness"
 NO_STORE = {"Cache-Control": "no-store"}  # every answer but the versioned bundles
-# The production topology's made-up hosts (see https_front.py): siblings, as `clerk.example.com` and
+# The production topology's made-up hosts (see https/front.py): siblings, as `clerk.example.com` and
 # `example.com` are. `.test` is reserved (RFC 2606): no real host can ever be named so.
 HARNESS_DOMAIN = "harness.test"
 FAPI_HOST = f"clerk.{HARNESS_DOMAIN}"

@@ -20,15 +20,15 @@ if TYPE_CHECKING:
 CONFIG_NAME = "playwright.config.json"
 ENV_CONFIG = "CLERK_HARNESS_CONFIG"
 
-POLLER_CLOCKS = ("virtual", "real")  # see harness/clock.py
-ENGINES = ("chromium", "firefox")  # the browser engines a run can drive (Firefox: harness/firefox.py)
+POLLER_CLOCKS = ("virtual", "real")  # see harness/browser/clock.py
+ENGINES = ("chromium", "firefox")  # the browser engines a run can drive (Firefox: harness/browser/firefox.py)
 REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
 # "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
 # stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.
 PROFILES = ("realistic", "webdriver", "rtt0")
 CDP_SCHEMES = ("http", "https", "ws", "wss")
 VISIBILITY_MODES = ("real", "synthetic")
-TOPOLOGIES = ("production", "proxy")  # where a user's app and the fake's Frontend API are (see https_front.py)
+TOPOLOGIES = ("production", "proxy")  # where a user's app and the fake's Frontend API are (see https/front.py)
 ARTIFACT_MODES = ("on-failure", "always", "never")
 # Chromium on a machine with no internet: keep it from reaching out (and failing) at every start.
 QUIET_ARGS = ["--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -151,7 +151,7 @@ def default(path: str) -> Any:
 
 @dataclass
 class BrowserConfig:
-    engine: str = default("browser.engine")  # "chromium" or "firefox" (harness/firefox.py)
+    engine: str = default("browser.engine")  # "chromium" or "firefox" (harness/browser/firefox.py)
     executable_path: str | None = default("browser.executablePath")
     firefox_executable_path: str | None = default("browser.firefoxExecutablePath")
     headless: bool = default("browser.headless")
@@ -160,7 +160,7 @@ class BrowserConfig:
     window_size: tuple[int, int] = default("browser.windowSize")
     slow_mo_ms: float = default("browser.slowMo")
     profile: str = default("browser.profile")  # or "webdriver" / "rtt0": the unrealistic profiles, on purpose
-    reuse: int = default("browser.reuse")  # runs per warm browser (harness/warm_browser.py)
+    reuse: int = default("browser.reuse")  # runs per warm browser (harness/browser/warm.py)
     cdp_endpoints: tuple[str, ...] = ()  # remote Chromiums; a session drives the first (`run` gives each worker one)
 
 

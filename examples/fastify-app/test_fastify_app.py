@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from clerk_harness.scenarios import get_scenario
+from clerk_harness.stories.scenarios import get_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clerk_app("node server.js", cwd=Path(__file__).parent)]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness.scenarios import get_scenario
+from clerk_harness.stories.scenarios import get_scenario
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nextjs,
               pytest.mark.clerk_app("sh harness-start.sh", cwd=Path(__file__).parent, ready_timeout_s=180,

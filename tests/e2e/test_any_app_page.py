@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness.scenarios import get_scenario
+from clerk_harness.stories.scenarios import get_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "tests" / "e2e" / "apps" / "plain-page.js"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from clerk_harness.report import render
-from clerk_harness.scenarios import CATALOGUE, get_scenario
+from clerk_harness.reports.text import render
+from clerk_harness.stories.scenarios import CATALOGUE, get_scenario
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +51,7 @@ def test_a_stock_playwright_browser_catches_the_bug_for_the_wrong_reason(clerk_j
     with `navigator.webdriver` true (stock Playwright), clerk-js believes it is offline and loses it."""
     from dataclasses import replace
 
-    from clerk_harness.runner import run_scenario
+    from clerk_harness.matrix.runner import run_scenario
 
     verdicts = {}
     for profile in ("realistic", "webdriver"):

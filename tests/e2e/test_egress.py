@@ -82,7 +82,7 @@ def test_a_run_against_an_unmodified_sdk_app_reaches_nothing_beyond_loopback(eng
     the Frontend API at the publishable key's own host over HTTPS and through the SDK's handshake there; the app,
     the fake with its HTTPS front, the harness, Playwright and the browser are all traced. (Firefox looked up
     its Remote Settings host at every start until its profile sent every name to loopback.)"""
-    from clerk_harness.clerk_js import ClerkJsCache
+    from clerk_harness.releases.clerk_js import ClerkJsCache
 
     ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.0.0")
     log = tmp_path / "strace.txt"

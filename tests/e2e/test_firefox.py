@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import pytest
 
-from clerk_harness.report import render
-from clerk_harness.runner import run_scenario
-from clerk_harness.scenarios import get_scenario
-from clerk_harness.warm_browser import WarmBrowser
+from clerk_harness.reports.text import render
+from clerk_harness.matrix.runner import run_scenario
+from clerk_harness.stories.scenarios import get_scenario
+from clerk_harness.browser.warm import WarmBrowser
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness import driver_scratch
+from clerk_harness.browser import driver_scratch
 
 pytestmark = pytest.mark.e2e
 CLI = str(Path(sys.executable).with_name("clerk-harness"))
@@ -70,7 +70,7 @@ def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, cler
                             "--artifacts", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, start_new_session=True)
     try:
-        guard = wait_for(lambda: next((p for p in children(run.pid) if "clerk_harness.browser_guard" in cmdline(p)), None),
+        guard = wait_for(lambda: next((p for p in children(run.pid) if "clerk_harness.browser.guard" in cmdline(p)), None),
                          timeout=30)
         assert guard, "the repro never started its browser"
         profile = cmdline(guard)[3]
@@ -150,7 +150,7 @@ def short_temp_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def clerk_js_bundle_610(harness_config):
-    from clerk_harness.clerk_js import ClerkJsCache
+    from clerk_harness.releases.clerk_js import ClerkJsCache
 
     return ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.1.0")
 

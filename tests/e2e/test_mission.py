@@ -59,7 +59,7 @@ def test_synthetic_visibility_works_and_is_labelled(clerk_js_version, playwright
                                                     clerk_js_bundle):
     from dataclasses import replace
 
-    from clerk_harness.runner import run_scenario
+    from clerk_harness.matrix.runner import run_scenario
 
     config = replace(harness_config, browser=replace(harness_config.browser, visibility="synthetic"))
     outcome = run_scenario(playwright, config, fake_clerk, "offline-visibility", clerk_js_version)

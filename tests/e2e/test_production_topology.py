@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from clerk_harness.report import render
-from clerk_harness.runner import run_scenario
+from clerk_harness.reports.text import render
+from clerk_harness.matrix.runner import run_scenario
 
 from tests.e2e.test_catalogue import assert_known_verdict
 

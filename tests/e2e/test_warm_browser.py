@@ -1,12 +1,12 @@
-"""Runs take turns in one warm Chromium (harness/warm_browser.py). What one run leaves must never reach
+"""Runs take turns in one warm Chromium (harness/browser/warm.py). What one run leaves must never reach
 the next, and the next still gets real visibility and a clock on the fake's time."""
 
 from __future__ import annotations
 
 import pytest
 
-from clerk_harness.cookie_timeline import CookieTimeline
-from clerk_harness.visibility import Visibility
+from clerk_harness.oracle.cookie_timeline import CookieTimeline
+from clerk_harness.browser.visibility import Visibility
 
 pytestmark = pytest.mark.e2e
 

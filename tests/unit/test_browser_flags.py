@@ -3,7 +3,7 @@ keeps the no-egress features, the lean ones and any a user adds in `browser.args
 
 from __future__ import annotations
 
-from clerk_harness.browser import LEAN_FEATURES, NO_EGRESS_FEATURES, harness_flags, with_disabled_features
+from clerk_harness.browser.launch import LEAN_FEATURES, NO_EGRESS_FEATURES, harness_flags, with_disabled_features
 from clerk_harness.config import BrowserConfig
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness.browser import PROFILE_PREFIX, remove_stale_profiles
+from clerk_harness.browser.launch import PROFILE_PREFIX, remove_stale_profiles
 
 FAKE_BROWSER = ["sh", "-c", "sleep 300 & echo $! > \"$0/helper.pid\"; echo ready > \"$0/ready\"; wait"]
 
@@ -35,7 +35,7 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
 
 
 def start_guard(profile: Path, **popen) -> subprocess.Popen:
-    command = [sys.executable, "-m", "clerk_harness.browser_guard", str(profile), "--", FAKE_BROWSER[0], FAKE_BROWSER[1],
+    command = [sys.executable, "-m", "clerk_harness.browser.guard", str(profile), "--", FAKE_BROWSER[0], FAKE_BROWSER[1],
                FAKE_BROWSER[2], str(profile)]
     guard = subprocess.Popen(command, stdin=subprocess.PIPE, start_new_session=True, **popen)
     assert wait_for(lambda: (profile / "ready").exists())
@@ -70,7 +70,7 @@ def test_the_harness_killed_with_sigkill_leaves_nothing(profile):
     """A stand-in harness starts the guard and is then killed: the pipe closes, the guard cleans up."""
     harness = subprocess.Popen([sys.executable, "-c", f"""
 import subprocess, sys, time
-subprocess.Popen([sys.executable, "-m", "clerk_harness.browser_guard", {str(profile)!r}, "--", *{FAKE_BROWSER!r}, {str(profile)!r}],
+subprocess.Popen([sys.executable, "-m", "clerk_harness.browser.guard", {str(profile)!r}, "--", *{FAKE_BROWSER!r}, {str(profile)!r}],
                  stdin=subprocess.PIPE, start_new_session=True)
 time.sleep(300)  # sleep-ok: a harness busy with a run, until it is killed
 """], cwd=Path(__file__).resolve().parents[2])
@@ -97,7 +97,7 @@ def test_stale_profiles_of_dead_guards_are_removed(tmp_path, monkeypatch):
 def test_a_child_that_exits_by_itself_keeps_its_folder_until_the_harness_lets_go(tmp_path):
     folder = tmp_path / f"{PROFILE_PREFIX}crashed"
     folder.mkdir()
-    guard = subprocess.Popen([sys.executable, "-m", "clerk_harness.browser_guard", str(folder), "--", "sh", "-c",
+    guard = subprocess.Popen([sys.executable, "-m", "clerk_harness.browser.guard", str(folder), "--", "sh", "-c",
                               f"echo last words > {folder}/app.log; exit 3"], stdin=subprocess.PIPE,
                              start_new_session=True)
     assert wait_for(lambda: (folder / "guarded-child-exit-code").exists())

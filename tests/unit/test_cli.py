@@ -85,7 +85,7 @@ def test_a_broken_config_is_one_line_naming_the_key(capsys, tmp_path, monkeypatc
 
 
 def test_an_interrupted_search_says_what_it_knew(capsys):
-    from clerk_harness.bisect import Step
+    from clerk_harness.releases.bisect import Step
     from clerk_harness.cli import StepPrinter
 
     printer = StepPrinter()

@@ -10,9 +10,9 @@ import tempfile
 
 import pytest
 
-from clerk_harness import driver_cache
+from clerk_harness.browser import driver_cache
 
-START_THE_DRIVER = ("from clerk_harness import driver_cache; driver_cache.enable()\n"
+START_THE_DRIVER = ("from clerk_harness.browser import driver_cache; driver_cache.enable()\n"
                     "from playwright.sync_api import sync_playwright\n"
                     "with sync_playwright() as playwright: pass")
 

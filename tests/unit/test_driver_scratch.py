@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness import driver_scratch
+from clerk_harness.browser import driver_scratch
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness import firefox, firefox_driver_patch
-from clerk_harness import setup as harness_setup
+from clerk_harness.browser import firefox
+
+from clerk_harness.browser import firefox_driver_patch
+from clerk_harness.releases import setup as harness_setup
 from clerk_harness.config import BrowserConfig, HarnessConfig
 from clerk_harness.errors import HarnessError
 

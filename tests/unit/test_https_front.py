@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from clerk_harness_fake import FakeClerkServer
-from clerk_harness_fake.certificate import process_certificate
+from clerk_harness_fake.https.certificate import process_certificate
 
 
 @pytest.fixture(scope="module")

@@ -34,8 +34,8 @@ def test_loading_the_pytest_plugin_imports_nothing_heavy():
     import subprocess
     import sys
 
-    heavy = ("fastapi", "starlette", "uvicorn", "clerk_harness_fake.app", "clerk_harness.session",
-             "clerk_harness.story", "clerk_harness.runner", "hypothesis")
+    heavy = ("fastapi", "starlette", "uvicorn", "clerk_harness_fake.app", "clerk_harness.stories.session",
+             "clerk_harness.stories.story", "clerk_harness.matrix.runner", "hypothesis")
     code = ("import sys, clerk_harness_pytest.plugin; "
             f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

@@ -10,7 +10,7 @@ import pytest
 
 from clerk_harness_fake.journal import RequestJournal
 from clerk_harness.errors import HarnessError
-from clerk_harness.proof_keeper import ProofKeeper
+from clerk_harness.oracle.proof_keeper import ProofKeeper
 
 
 @dataclass

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from clerk_harness import setup as harness_setup
+from clerk_harness.releases import setup as harness_setup
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
 
@@ -52,7 +52,7 @@ def test_no_driver_is_started_when_playwright_installed_no_chromium(monkeypatch,
     goes to the system Chromium without starting Playwright's driver just to ask."""
     import playwright.sync_api
 
-    from clerk_harness import browser
+    from clerk_harness.browser import launch as browser
 
     def no_driver():
         raise AssertionError("Playwright's driver was started")

@@ -10,13 +10,13 @@ import pytest
 from junitparser import Error, Failure, JUnitXml
 
 from clerk_harness.cli import main
-from clerk_harness.junit import case_name
-from clerk_harness.matrix import Job, MatrixResult, verdict_table
-from clerk_harness.results import ResultSet, merge_results
-from clerk_harness.scenarios import CATALOGUE, get_scenario
-from clerk_harness.shards import Shard, recorded_durations, split
-from clerk_harness.summary import render_summary
-from clerk_harness.verdict import Outcome
+from clerk_harness.matrix.junit import case_name
+from clerk_harness.matrix.jobs import Job, MatrixResult, verdict_table
+from clerk_harness.matrix.results import ResultSet, merge_results
+from clerk_harness.stories.scenarios import CATALOGUE, get_scenario
+from clerk_harness.matrix.shards import Shard, recorded_durations, split
+from clerk_harness.matrix.summary import render_summary
+from clerk_harness.oracle.verdict import Outcome
 
 VERSIONS = ["5.125.13", "6.0.0", "6.1.0", "6.40.0"]
 
@@ -64,8 +64,8 @@ def test_recorded_durations_balance_the_shards():
 def test_each_engine_is_its_own_part_of_the_matrix_and_keeps_it_through_a_merge(tmp_path):
     """`run --browser chromium --browser firefox`: every job carries its engine into the shards' files, the
     merge, the grids (one per engine) and the JUnit names."""
-    from clerk_harness.matrix import verdict_tables
-    from clerk_harness.results import ResultSet
+    from clerk_harness.matrix.jobs import verdict_tables
+    from clerk_harness.matrix.results import ResultSet
 
     matrix = ResultSet([], ["offline-reload"], ["6.0.0", "6.1.0"], engines=["chromium", "firefox"])
     jobs = matrix.planned()
@@ -122,7 +122,7 @@ def test_merge_gives_the_grid_of_one_unsharded_run(tmp_path, capsys):
 
 
 def test_junit_names_each_run_and_says_why_it_failed(tmp_path):
-    from clerk_harness.junit import write_junit
+    from clerk_harness.matrix.junit import write_junit
 
     runs = [result(Job("offline-reload", "6.0.0")), result(Job("offline-reload", "6.1.0"), "lost"),
             result(Job("offline-reload", "6.1.0", 1), "inconclusive")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from clerk_harness.errors import HarnessError
-from clerk_harness.survey import in_range, survey
-from clerk_harness.verdict import Outcome
+from clerk_harness.releases.survey import in_range, survey
+from clerk_harness.oracle.verdict import Outcome
 
 RELEASES = [f"5.{m}.0" for m in range(0, 130, 3)] + [f"6.{m}.0" for m in range(0, 41)]
 
@@ -86,7 +86,7 @@ def test_an_error_stops_the_survey():
 
 
 def test_sample_minor_lines_takes_the_newest_patch_of_every_nth_line():
-    from clerk_harness.releases import sample_minor_lines
+    from clerk_harness.releases.published import sample_minor_lines
 
     available = ["5.0.0", "5.0.1", "5.1.0", "5.2.0", "5.2.3", "5.3.0-beta.1", "5.3.0", "6.0.0", "6.1.0", "6.1.1"]
     assert sample_minor_lines("^6.0.0", 1, available) == ["6.0.0", "6.1.1"]
@@ -103,7 +103,7 @@ def test_a_range_measured_in_another_engine_is_that_engines_expectation_and_list
     differs, the catalogue keeps Firefox's own range beside Chromium's and every command expects it."""
     from dataclasses import replace
 
-    from clerk_harness import scenarios
+    from clerk_harness.stories import scenarios
     from clerk_harness.cli import main
 
     base = scenarios.get_scenario("offline-reload")

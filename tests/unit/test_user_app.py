@@ -13,9 +13,9 @@ import textwrap
 import pytest
 
 from clerk_harness_fake import BackendSettings, FakeClerkServer
-from clerk_harness import driver_cache
+from clerk_harness.browser import driver_cache
 from clerk_harness.errors import HarnessError
-from clerk_harness.user_app import AppSpec, start_app
+from clerk_harness.stories.user_app import AppSpec, start_app
 
 APP = textwrap.dedent("""
     import http.server, json, os, sys

@@ -1,0 +1,125 @@
+"""A stepped virtual clock shared by the page and the fake backend.
+
+Playwright's clock fakes `Date`, timers and `performance.now` in every page of the context (not in
+workers); the fake backend's clock is moved by the same amount, so token `iat`/`exp` and server-side
+verification agree with the page. Time is advanced in short steps, each one a round trip to the page
+(`fast_forward` returns once the page's due timers ran), so that promise chains and failed fetches
+settle between timers. (A second round trip per step, waiting for a microtask, changed no verdict on 7
+releases × 13 scenarios × 2 repeats nor the bisect, and cost about 4 ms a step: it went.)
+
+clerk-js runs its session poller (5 s) on timers of a Web Worker named "clerk-timers", which no page
+clock reaches. With the poller on the virtual clock (the default), that one worker is refused (its
+constructor throws, as where a worker cannot be created): clerk-js (5.0.0 to 6.40.0 at least) catches the
+error and falls back to the page's own timers, which the virtual clock drives. (A CSP does not do it in
+Chromium: the worker is created and then fails, and clerk-js would keep the dead worker.) `pollerClock: "real"` keeps the
+worker, and the poller then ticks in real time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from playwright.sync_api import BrowserContext, Page
+
+from clerk_harness_fake.clock import ServerClock
+from clerk_harness.oracle.cookie_timeline import CookieTimeline
+
+TIMER_WORKER = "clerk-timers"
+POLLER_PERIOD_S = 5  # clerk-js's session poller
+REFUSE_TIMER_WORKER_SCRIPT = """
+(() => {
+  const NativeWorker = window.Worker;
+  if (!NativeWorker || NativeWorker.__harnessRefusesTimers) return;
+  const Worker = function Worker(url, options) {
+    if (!new.target) return NativeWorker(url, options);
+    if (options && options.name === "%(name)s")
+      throw new DOMException("the harness runs clerk-js's timers on the page clock", "SecurityError");
+    return Reflect.construct(NativeWorker, [url, options], new.target);
+  };
+  Worker.prototype = NativeWorker.prototype;
+  Worker.__harnessRefusesTimers = true;
+  window.Worker = Worker;
+})();
+""" % {"name": TIMER_WORKER}
+
+
+@dataclass(repr=False)
+class VirtualClock:
+    context: BrowserContext
+    server: ServerClock
+    timeline: CookieTimeline
+    poller: str = "virtual"  # or "real": clerk-js's session poller on its Web Worker, in real time
+    advanced_s: float = 0.0
+    mode: str = "virtual"
+
+    def __repr__(self) -> str:
+        return f"<VirtualClock advanced {self.advanced_s:g}s, poller {self.poller}>"
+
+    def install(self) -> None:
+        """Before the first navigation: the page clock starts at the server's time and flows naturally."""
+        if self.poller == "virtual":
+            self.context.add_init_script(REFUSE_TIMER_WORKER_SCRIPT)
+        self.context.clock.install(time=self.server.now())
+
+    def now(self) -> float:
+        return self.server.now()
+
+    def advance(self, page: Page, seconds: float, *, step_s: float = 1.0,
+                until: Callable[[], bool] | None = None, quiet_until: float | None = None) -> float:
+        """Move virtual time forward by up to `seconds`; stop early once `until()` holds. Returns seconds moved.
+
+        Up to `quiet_until` (a virtual time before which nothing but clerk-js's 5 s poller is due, and its
+        ticks find the cached token fresh and do nothing) time moves in one jump: the page's clock runs each
+        due timer once, at the end, as after a laptop sleeps. Fine steps start exactly there. (Strides of
+        one poller period, every tick run, gave the same verdicts on 7 releases x 13 scenarios and the
+        bisect, and cost about 0.1 s a run.)"""
+        moved = 0.0
+        while moved < seconds - 1e-9:
+            quiet_left = quiet_until - self.now() if quiet_until is not None else 0.0
+            step = quiet_left if quiet_left > step_s else step_s
+            step = min(step, seconds - moved)
+            self.context.clock.fast_forward(int(step * 1000))  # a round trip: it returns once the timers ran
+            self.server.advance(step)
+            moved += step
+            if until is not None and until():
+                break
+        self.advanced_s += moved
+        self.timeline.mark(f"clock +{moved:g}s")
+        return moved
+
+
+@dataclass(repr=False)
+class RealTimeClock:
+    """For a user's own app: its server checks tokens against its own real clock, which the harness cannot
+    move (a virtual jump would make fresh tokens look issued in the future). Time really passes, so runs
+    use a short token lifetime; `advance` waits up to `seconds` of real time, ending as soon as `until()`
+    holds. Results say `clock: real` so that nobody mistakes one mode for the other."""
+
+    context: BrowserContext
+    server: ServerClock
+    timeline: CookieTimeline
+    poller: str = "real"
+    advanced_s: float = 0.0
+    mode: str = "real"
+    POLL_S = 0.1
+
+    def __repr__(self) -> str:
+        return f"<RealTimeClock waited {self.advanced_s:.1f}s>"
+
+    def install(self) -> None:
+        """Nothing to install: pages keep the real clock."""
+
+    def now(self) -> float:
+        return self.server.now()
+
+    def advance(self, page: Page, seconds: float, *, step_s: float = 1.0,
+                until: Callable[[], bool] | None = None, quiet_until: float | None = None) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < seconds and not (until is not None and until()):
+            page.wait_for_timeout(self.POLL_S * 1000)  # sleep-ok: real time must pass; the story's condition is polled
+        moved = time.monotonic() - started
+        self.advanced_s += moved
+        self.timeline.mark(f"real time +{moved:.1f}s")
+        return moved

@@ -1,0 +1,63 @@
+"""A temp folder of the harness's own for Playwright's driver.
+
+The driver keeps a `playwright-artifacts-*` folder in its temp dir (the traces it is recording) and
+removes it when it is stopped; cut off (a `run` worker ended at once, or the harness killed with SIGKILL)
+it leaves it behind. So the harness starts its drivers with their temp dir in a folder of its own, removes
+that folder when it is done, and marks it with its owner's pid: a later command removes the folders whose
+owner is gone, as it does for browser profiles (see harness/browser/owned_folders.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator
+
+from clerk_harness.browser import owned_folders
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
+
+PREFIX = "clerk-harness-driver-"
+OWNER_FILE = "owner.pid"
+
+
+def make() -> str:
+    """A new folder owned by this process (those of earlier processes that were killed are removed first)."""
+    remove_stale()
+    folder = tempfile.mkdtemp(prefix=PREFIX)
+    owned_folders.mark(folder, OWNER_FILE, os.getpid())
+    return folder
+
+
+def remove(folder: str) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale() -> int:
+    """Folders whose owner is gone (killed before it could remove them): remove them. Returns how many."""
+    return owned_folders.remove_orphans(PREFIX, OWNER_FILE)
+
+
+def start_playwright(folder: str) -> "Playwright":
+    """Playwright's driver, started with its temp dir in `folder`; TMPDIR is set back at once, so that
+    nothing else of the harness, Chromium or a user's app moves (the driver keeps its own environment)."""
+    from playwright.sync_api import sync_playwright
+
+    with _temp_dir(folder):
+        return sync_playwright().start()
+
+
+@contextmanager
+def _temp_dir(folder: str) -> Iterator[None]:
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = folder
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved

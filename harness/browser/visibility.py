@@ -1,0 +1,143 @@
+"""Hiding and showing the app page.
+
+"real": in the default context of a CDP-connected Chromium, bringing another page to the front hides
+ours for real (trusted `blur` + `visibilitychange`), and bringing ours back shows it (`focus` +
+`visibilitychange`). "synthetic": where focus emulation keeps every page visible (a normal Playwright
+context), an init script overrides `document.visibilityState`/`hidden` and dispatches untrusted events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from clerk_harness.oracle.cookie_timeline import CookieTimeline
+from clerk_harness.errors import HarnessError
+from clerk_harness.oracle.page_binding import reporter_js
+
+BINDING = "__harnessPageEvent"
+FLUSH = "__harnessFlushPageEvents"
+COVERED_WITHIN_MS = 5_000
+EVENTS_SCRIPT = """
+(() => {
+  if (window.__harnessPageEvents) return;
+  window.__harnessPageEvents = true;
+%(reporter)s  const send = (type, event) => report({ type, trusted: event.isTrusted, state: document.visibilityState });
+  // On the window, not the document: a tab opened on a URL keeps the window of its first, blank document
+  // (same origin), whose document is replaced; the event reaches the window on its way to the document.
+  window.addEventListener("visibilitychange", (e) => send("visibilitychange", e), true);
+  window.addEventListener("focus", (e) => send("focus", e), true);
+  window.addEventListener("blur", (e) => send("blur", e), true);
+  window.addEventListener("online", (e) => send("online", e), true);
+  window.addEventListener("offline", (e) => send("offline", e), true);
+})();
+""" % {"reporter": reporter_js(BINDING, FLUSH)}
+
+# Resolves once the page is in `state` (at once if it already is): no polling, which a hidden page's
+# throttled timers would slow down.
+BECOMES = """(state) => document.visibilityState === state || new Promise((resolve) => {
+  const check = () => { if (document.visibilityState === state) {
+    document.removeEventListener("visibilitychange", check); resolve(true); } };
+  document.addEventListener("visibilitychange", check);
+})"""
+
+SYNTHETIC_SCRIPT = """
+(() => {
+  let state = "visible";
+  Object.defineProperty(Document.prototype, "visibilityState", { configurable: true, get: () => state });
+  Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => state === "hidden" });
+  window.__harnessSetVisibility = (next) => {
+    state = next;
+    document.dispatchEvent(new Event("visibilitychange"));
+    window.dispatchEvent(new Event(next === "hidden" ? "blur" : "focus"));
+  };
+})();
+"""
+
+
+@dataclass(frozen=True)
+class PageEvent:
+    t: float
+    type: str
+    trusted: bool
+    state: str
+
+
+@dataclass(repr=False)
+class Visibility:
+    context: BrowserContext
+    timeline: CookieTimeline
+    mode: str  # "real" or "synthetic"
+    page: Page | None = None  # the app page, hidden and shown when no other page is named
+    # Firefox: a page from `context.new_page()` opens in a window of its own and hides nothing; a page the
+    # app page opens is a tab of its window, and hides it (see clerk_harness/firefox.py).
+    covers_from_page: bool = False
+    events: list[PageEvent] = field(default_factory=list)
+    periods: list[tuple[float, float | None]] = field(default_factory=list)  # hidden (start, end)
+    _cover: Page | None = None
+
+    def __repr__(self) -> str:
+        return f"<Visibility {self.mode}, {len(self.events)} events>"
+
+    def install(self) -> "Visibility":
+        self.timeline.also_flush.append(FLUSH)  # its marks then flush these reports too, in the same call
+        self.context.expose_binding(BINDING, self._on_event)
+        self.context.add_init_script(EVENTS_SCRIPT)
+        if self.mode == "synthetic":
+            self.context.add_init_script(SYNTHETIC_SCRIPT)
+        return self
+
+    def _on_event(self, _source: Any, event: dict[str, Any]) -> None:
+        self.events.append(PageEvent(self.timeline.now(), event["type"], bool(event["trusted"]), event["state"]))
+
+    @property
+    def synthetic(self) -> bool:
+        return self.mode == "synthetic"
+
+    def hide(self, page: Page | None = None) -> None:
+        """Hide the page: another tab comes to the front (real), or the override says hidden (synthetic)."""
+        self._switch(page or self.page, "hidden")
+
+    def show(self, page: Page | None = None, *, covering: Sequence[Page] = ()) -> None:
+        """Show the page. The pages it is `covering` (tabs that were in front) are then in the background:
+        checked (real), or made so (synthetic)."""
+        self._switch(page or self.page, "visible", covering)
+
+    def _open_cover(self, page: Page) -> Page:
+        """A blank tab to bring to the front over `page`."""
+        if not self.covers_from_page:
+            return self.context.new_page()
+        with self.context.expect_page() as opened:
+            page.evaluate("window.open('about:blank', '_blank', 'noopener')")
+        return opened.value
+
+    def _switch(self, page: Page | None, state: str, covering: Sequence[Page] = ()) -> None:
+        assert page is not None, f"no page to make {state}"
+        if self.synthetic:
+            page.evaluate(f"window.__harnessSetVisibility('{state}')")
+        elif state == "visible":
+            page.bring_to_front()
+        else:
+            if self._cover is None or self._cover.is_closed():
+                self._cover = self._open_cover(page)
+            self._cover.bring_to_front()
+        page.evaluate(BECOMES, state)
+        for behind in covering:
+            if self.synthetic:
+                behind.evaluate("window.__harnessSetVisibility('hidden')")
+            elif behind.evaluate("document.visibilityState") != "hidden":
+                try:  # the browser tells each tab on its own: this one may hear of it a moment later
+                    behind.wait_for_function("document.visibilityState === 'hidden'", polling=50,
+                                             timeout=COVERED_WITHIN_MS)
+                except PlaywrightTimeoutError:
+                    raise HarnessError(f"a tab stayed visible {COVERED_WITHIN_MS} ms after another came to "
+                                       f"the front ({behind.url})") from None
+        now = self.timeline.now()
+        if state == "hidden":
+            self.periods.append((now, None))
+        elif self.periods and self.periods[-1][1] is None:
+            self.periods[-1] = (self.periods[-1][0], now)
+        self.timeline.mark(state + (" (synthetic)" if self.synthetic else ""))

@@ -1,0 +1,259 @@
+"""A Chromium kept warm across runs: each run leases its default context and tab, cleaned.
+
+Launching Chromium and connecting over CDP costs about 0.4 s of a 1.5 s run. Real visibility needs the
+default context of a CDP-connected browser (see harness/browser/launch.py), and a browser has only one, so
+runs take turns in it. When a run hands it back, everything the run left is undone:
+- its init scripts, bindings, routes and context listeners (recorded by `ScopedContext`); the harness's
+  own reporting scripts stay, and their bindings go back to reporting to no run (`StandingInstruments`);
+- its pages: every other tab is closed; its own tab has its sessionStorage cleared and goes to
+  about:blank (a new document: no timers, BroadcastChannel or clerk-js state carry over);
+- cookies, and every storage of each origin the run reached (localStorage, IndexedDB, Cache Storage,
+  service workers);
+- offline emulation and tracing.
+Playwright's clock cannot be uninstalled: each run sets it to the fake's time again (see
+`VirtualClock.install`), and since every clock step leaves a small script in the context, the browser
+is replaced after `browser.reuse` runs. A failure while cleaning up retires the browser; the next run
+gets a fresh one. Runs on real time (a user's app) never share a browser that had a clock: they take turns
+in a warm browser of their own (`for_real_time`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Request
+
+from clerk_harness.oracle import cookie_timeline
+
+from clerk_harness.browser import visibility
+from clerk_harness.browser.launch import launch_session
+from clerk_harness.browser.session import BrowserSession
+from clerk_harness.config import BrowserConfig
+
+
+class StandingInstruments:
+    """The harness's own page instruments (the cookie recorder's and the visibility recorder's script and
+    binding) stay installed in a warm browser from its first run on: each is the same code every run and
+    only reports, and each binding forwards to the handler of the run that holds the lease (none between
+    runs: a report then is dropped). Adding and removing them every run cost about 25 ms a run."""
+
+    SCRIPTS = frozenset({cookie_timeline.INIT_SCRIPT, visibility.EVENTS_SCRIPT})
+    BINDINGS = frozenset({cookie_timeline.BINDING, visibility.BINDING})
+
+    def __init__(self, context: BrowserContext) -> None:
+        self._context = context
+        self._scripts: set[str] = set()
+        self._handlers: dict[str, Callable[..., Any]] = {}
+
+    def add_script(self, script: str) -> None:
+        if script not in self._scripts:
+            self._context.add_init_script(script)
+            self._scripts.add(script)
+
+    def bind(self, name: str, callback: Callable[..., Any]) -> Callable[[], None]:
+        """Route `name` to `callback` until the returned function is called."""
+        if name not in self._handlers:
+            self._context.expose_binding(name, lambda source, *args: self._handlers[name](source, *args))
+        self._handlers[name] = callback
+        return lambda: self._handlers.__setitem__(name, _dropped)
+
+
+def _dropped(*_: Any) -> None:
+    """A report that arrives between runs belongs to no run."""
+
+
+class ScopedContext:
+    """A browser context as one run sees it: what the run adds is recorded so that `undo()` removes it.
+    Everything else is the context itself."""
+
+    def __init__(self, context: BrowserContext, standing: StandingInstruments | None = None) -> None:
+        self._context = context
+        self._standing = standing
+        self._undo: list[Callable[[], Any]] = []
+        self.traced = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def __repr__(self) -> str:
+        return f"<ScopedContext of {self._context!r}, {len(self._undo)} additions>"
+
+    def add_init_script(self, script: str | None = None, *, path: Any = None) -> Any:
+        if self._standing is not None and script in StandingInstruments.SCRIPTS and path is None:
+            self._standing.add_script(script)
+            return None
+        added = self._context.add_init_script(script, path=path)
+        self._undo.append(added.close)
+        return added
+
+    def expose_binding(self, name: str, callback: Callable[..., Any]) -> Any:
+        if self._standing is not None and name in StandingInstruments.BINDINGS:
+            self._undo.append(self._standing.bind(name, callback))
+            return None
+        added = self._context.expose_binding(name, callback)
+        self._undo.append(added.close)
+        return added
+
+    def expose_function(self, name: str, callback: Callable[..., Any]) -> Any:
+        added = self._context.expose_function(name, callback)
+        self._undo.append(added.close)
+        return added
+
+    def on(self, event: str, handler: Callable[..., Any]) -> None:
+        self._context.on(event, handler)
+        self._undo.append(lambda: self._context.remove_listener(event, handler))
+
+    def route(self, url: Any, handler: Callable[..., Any], *, times: int | None = None) -> None:
+        self._context.route(url, handler, times=times)
+        self._undo.append(lambda: self._context.unroute(url, handler))
+
+    @property
+    def tracing(self) -> Any:
+        """The context's tracing; a run that starts it is noted, so that its hand-back stops it."""
+        self.traced = True
+        return self._context.tracing
+
+    def undo(self) -> None:
+        """Remove what the run added, newest first."""
+        while self._undo:
+            self._undo.pop()()
+
+
+class WarmBrowser:
+    """One warm Chromium for one worker (one Playwright): `lease()` a session, `close()` it to hand it back."""
+
+    def __init__(self, playwright: Playwright, config: BrowserConfig) -> None:
+        self.playwright = playwright
+        self.config = config
+        self.launches = 0
+        self._session: BrowserSession | None = None
+        self._runs = 0
+        self._origins: set[str] = set()
+        self._cdp: tuple[Page, CDPSession] | None = None
+        self._standing: StandingInstruments | None = None
+        self._real_time: WarmBrowser | None = None
+
+    def __repr__(self) -> str:
+        state = f"{self._runs} run(s) on the current browser" if self._session else "no browser"
+        return f"<WarmBrowser {state}, {self.launches} launch(es)>"
+
+    def lease(self, profile: str | None = None) -> BrowserSession:
+        """The default context with its one tab (blank), for one run; its `close()` cleans up and hands it back.
+        Firefox: a new context of the warm browser; its `close()` closes it (nothing of the run outlives it)."""
+        if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
+            return self._lease_new_context(replace(self.config, profile=profile or self.config.profile))
+        if self._session is None or self._runs >= self.config.reuse:
+            self._replace()
+        assert self._session is not None
+        self._runs += 1
+        context = self._session.context
+        page = context.pages[0] if context.pages else context.new_page()
+        return BrowserSession(self._session.browser, ScopedContext(context, self._standing), page,
+                              self._session.visibility_mode,
+                              self._session.executable, _release=self._give_back)
+
+    def for_real_time(self) -> "WarmBrowser":
+        """A second warm browser of the same configuration, for runs on real time (a user's app): no run
+        ever installs a clock there, so those runs share it as virtual-clock runs share this one. (Firefox:
+        this one; each run has a context of its own, clock included.)"""
+        if self.config.engine == "firefox":
+            return self
+        if self._real_time is None:
+            self._real_time = WarmBrowser(self.playwright, self.config)
+        return self._real_time
+
+    def close(self) -> None:
+        """End the browser, and the real-time one (each guard removes its profile folder)."""
+        if self._real_time is not None:
+            self._real_time.close()
+        session, self._session, self._cdp, self._standing = self._session, None, None, None
+        if session is not None:
+            session.close()
+
+    def _replace(self) -> None:
+        self.close()
+        session = launch_session(self.playwright, self.config)
+        session.context.on("request", self._note_origin)
+        self._session, self._runs, self._origins = session, 0, set()
+        self._standing = StandingInstruments(session.context)
+        self.launches += 1
+
+    def _lease_new_context(self, config: BrowserConfig) -> BrowserSession:
+        from clerk_harness.browser.firefox import new_context
+
+        if self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected():
+            self._replace()
+            assert self._session is not None
+            self._session.context.close()  # the launch's own context: each run makes its own
+        self._runs += 1
+        session = self._session
+        context, page = new_context(session.browser, config)
+        return BrowserSession(session.browser, context, page, session.visibility_mode, session.executable,
+                              _release=self._close_context, engine=session.engine)
+
+    def _close_context(self, lease: BrowserSession) -> None:
+        """Closing a run's context takes all it had with it; on any failure retire the browser instead."""
+        try:
+            lease.context.close()
+        except BaseException:
+            self.close()
+            raise
+
+    def _note_origin(self, request: Request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https"):
+            self._origins.add(f"{parts.scheme}://{parts.netloc}")
+
+    def _give_back(self, lease: BrowserSession) -> None:
+        """Undo the run; on any failure (or an interrupt) retire the browser instead."""
+        try:
+            self._clean(lease)
+        except BaseException:
+            self.close()
+            raise
+
+    def _clean(self, lease: BrowserSession) -> None:
+        assert self._session is not None and isinstance(lease.context, ScopedContext)
+        context = self._session.context
+        if lease.context.traced:
+            try:
+                context.tracing.stop()
+            except Exception:  # noqa: BLE001 - already stopped (artifacts were kept)
+                pass
+        lease.context.undo()
+        context.set_offline(False)
+        keep = lease.page if not lease.page.is_closed() else context.new_page()
+        others = [page for page in context.pages if page is not keep]
+        for page in others:
+            page.close()
+        try:  # the only page-scoped storage: the app's origin in this tab (clerk-js itself uses none)
+            keep.evaluate("() => { try { sessionStorage.clear(); } catch (e) {} }")
+        except Exception:  # noqa: BLE001 - a crashed or navigating page: start the next run on a new one
+            keep.close()
+            keep = context.new_page()
+        keep.goto("about:blank")
+        context.clear_cookies()
+        cdp = self._cdp_of(keep)
+        for origin in sorted(self._origins):
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        self._origins.clear()
+        if others:  # another tab was in front (a second tab, or the cover that hid this one)
+            keep.bring_to_front()
+
+    def _cdp_of(self, page: Page) -> CDPSession:
+        """One DevTools session per kept page (Storage.* answers "internal error" on the browser's own)."""
+        if self._cdp is None or self._cdp[0] is not page:
+            self._cdp = (page, page.context.new_cdp_session(page))
+        return self._cdp[1]
+
+
+def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: WarmBrowser | None) -> BrowserSession:
+    """A leased warm session when there is a warm browser of this very configuration, else a browser of
+    the run's own (a test that changes the profile or visibility mode gets what it asked for)."""
+    if browsers is not None and browsers.config == config:
+        return browsers.lease()
+    if browsers is not None and config.engine == "firefox" and replace(browsers.config, profile=config.profile) == config:
+        return browsers.lease(config.profile)
+    return launch_session(playwright, config)

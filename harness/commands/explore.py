@@ -1,0 +1,111 @@
+"""`clerk-harness explore`: the command around harness/explore/search.py (budget, seed, progress, coverage, the
+finding's replays and files) and `--replay` of a finding."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+from clerk_harness.config import HarnessConfig, backend_settings
+from clerk_harness.errors import HarnessError
+
+DEFAULT_RUNS = 50
+
+
+def say(line: str) -> None:
+    print(f"[explore] {line}", file=sys.stderr, flush=True)
+
+
+def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from clerk_harness_fake import FakeClerkServer
+    from clerk_harness.commands.options import app_from_args
+    from clerk_harness.explore.search import RULES
+    from clerk_harness.explore.findings import Finding
+    from clerk_harness.releases.setup import ensure_versions, playwright_with_browser
+
+    unknown = [name for name in args.skip if name not in RULES]
+    if unknown:
+        raise HarnessError(f"--skip {unknown[0]!r}: not a step; the steps are {', '.join(RULES)}")
+    finding_to_replay = Finding.read(Path(args.replay)) if args.replay else None
+    if finding_to_replay is None and not args.clerk_js:
+        raise HarnessError("explore needs --clerk-js VERSION (or --replay FINDING.json)")
+    version = ensure_versions(config, [args.clerk_js or finding_to_replay.version], progress=lambda _: None)[0]
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 31)
+    spec = app_from_args(args, config)
+    with playwright_with_browser(config) as playwright:
+        with FakeClerkServer(backend_settings(config, version)) as server:
+            return _explore_with(playwright, config, server, version, seed, spec, finding_to_replay, args)
+
+
+def _explore_with(playwright, config: HarnessConfig, server, version: str, seed: int, spec, finding_to_replay,
+                  args: argparse.Namespace) -> int:
+    """Explore (or replay a finding) with one warm browser and, when given, the user's app."""
+    from clerk_harness.explore.budget import explore_for
+    from clerk_harness.explore.search import Explorer
+    from clerk_harness.explore.findings import Finding, confirm
+    from clerk_harness.stories.user_app import start_app
+    from clerk_harness.browser.warm import WarmBrowser
+
+    browsers = WarmBrowser(playwright, config.browser)
+    app = start_app(spec, server) if spec is not None else None
+    try:
+        if finding_to_replay is not None:
+            return _replay(playwright, config, server.clerk, browsers, finding_to_replay, version, args, app)
+        runs = None if args.minutes else (args.runs or DEFAULT_RUNS)
+        budget = f"{args.minutes:g} minute(s)" if args.minutes else f"{runs} stories"
+        say(f"clerk-js {version}{f' in your app ({spec.command})' if spec else ''}, seed {seed}, {budget}, "
+            f"up to {args.steps} steps a story"
+            + (", faults on every Frontend API route" if args.faults else " (add --faults for fault steps)")
+            + (f", without {', '.join(args.skip)}" if args.skip else ""))
+        database = None if args.seed is not None else config.root / ".cache" / "explore" / version
+        explorer = Explorer(playwright, config, server.clerk, version, browsers, faults=args.faults,
+                            steps=args.steps, database=database, skip=tuple(args.skip), app=app, progress=say)
+        found = explore_for(explorer, runs=runs, minutes=args.minutes, first_seed=seed,
+                            keep_going=args.keep_going)
+        coverage = explorer.coverage
+        print(f"explored clerk-js {version} (seed {seed}):\n{coverage.render(args.faults)}")
+        if coverage.runs and coverage.not_carried_out >= coverage.runs:
+            raise HarnessError(f"no story could be carried out ({coverage.not_carried_out} discarded): see the "
+                               f"[explore] lines above")
+        if not found:
+            print(f"no session loss found in {coverage.runs} stories")
+            return 0
+        for number, exploration in enumerate(found, start=1):
+            assert exploration.minimal is not None
+            finding = Finding(version, exploration.seed, exploration.minimal, exploration.reasons, args.faults,
+                              coverage.first_loss_at if number == 1 else None)
+            folder = Path(args.artifacts) / finding.slug if args.artifacts else (
+                config.artifacts_dir / "explore" / finding.slug)
+            confirm(playwright, config, server.clerk, browsers, finding, folder, app=app)
+            print(f"\nfinding {number} of {len(found)}"
+                  + (f", after {coverage.first_loss_at} stories" if finding.found_after else "")
+                  + f": {finding.describe()}")
+            if exploration.flaky:
+                print(f"note: Hypothesis saw this story fail and then pass ({exploration.flaky})")
+            print(f"\nas a scenario (paste it into harness/stories/scenarios.py, and set lost_on):\n\n"
+                  f"{finding.scenario_source()}")
+            print(f"replay it: {finding.replay_command()}")
+            print(f"artifacts: {folder} (report.html, trace.zip, timeline, journal, finding.json, scenario.py)")
+        return 1
+    finally:
+        if app is not None:
+            app.stop()
+        browsers.close()
+
+
+def _replay(playwright, config: HarnessConfig, backend, browsers, finding, version: str,
+            args: argparse.Namespace, app=None) -> int:
+    from clerk_harness.explore.findings import replay
+
+    finding.version = version
+    folder = Path(args.artifacts) if args.artifacts else finding.folder or config.artifacts_dir / "explore"
+    outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder / f"replay-{version}", app=app)
+    said = {"lost": "LOST: the story loses the session", "error": "ERROR: the replay could not be carried out"}
+    print(f"{finding.slug} replayed on clerk-js {version} ({outcome.duration_s:.1f}s): "
+          f"{said.get(outcome.verdict, 'the session held')}")
+    for reason in outcome.reasons if outcome.verdict in said else []:
+        print(f"  - {reason}")
+    print(f"artifacts: {folder / f'replay-{version}'}")
+    return 1 if outcome.verdict == "lost" else (2 if outcome.verdict == "error" else 0)

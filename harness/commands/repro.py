@@ -1,0 +1,72 @@
+"""`repro` (one scenario on one version, with its evidence) and `demo` (the main scenario on the demo
+versions)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from clerk_harness.commands.exits import EXIT_LOST, EXIT_SURVIVED
+from clerk_harness.commands.one_run import run_one
+from clerk_harness.commands.options import app_from_args, remote_from_args
+from clerk_harness.config import HarnessConfig
+
+
+def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from clerk_harness.reports.text import headline, render
+
+    if args.visibility:
+        config.browser.visibility = args.visibility
+    if args.headed:
+        config.browser.headless = False
+    if args.profile:
+        config.browser.profile = args.profile
+    if args.slow_mo:
+        config.browser.slow_mo_ms = args.slow_mo
+
+    def folder(scenario_id: str, version: str) -> Path:
+        if args.artifacts:
+            return Path(args.artifacts)
+        return config.artifacts_dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+    binding = remote_from_args(args, config)
+    scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder,
+                                app=app_from_args(args, config), binding=binding)
+    try:
+        if config.browser.profile != "realistic":
+            print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
+        expected = scenario.expected(outcome.version, config.browser.profile, outcome.engine)
+        if args.quiet:  # the verdict line only; an error or inconclusive run says why on the same line
+            why = f": {outcome.reasons[0]}" if outcome.verdict not in ("survived", "lost") and outcome.reasons else ""
+            print(headline(outcome, expected) + why)
+            return outcome.exit_code
+        print(render(outcome, expected))
+        if outcome.artifacts.get("report"):
+            print(f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html, trace.zip: "
+                  f"`playwright show-trace {outcome.artifacts.get('trace', 'trace.zip')}`)")
+    except BrokenPipeError:  # `... | head`: the reader left early; the exit code still tells the verdict
+        sys.stdout = None  # type: ignore[assignment]
+    return outcome.exit_code
+
+
+def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from clerk_harness.reports.text import ENGINE_NAMES, headline
+
+    print(f"Scenario {args.scenario} on clerk-js {', '.join(config.clerk_js.demo_versions)} "
+          f"(a real {ENGINE_NAMES[config.browser.engine]}, the real clerk-js bundle, the fake Clerk backend)", flush=True)
+    from clerk_harness.reports.html import write_report
+
+    runs = []
+    for spec in config.clerk_js.demo_versions:
+        scenario, outcome = run_one(config, args.scenario, spec)
+        expected = scenario.expected(outcome.version, engine=outcome.engine)
+        print(headline(outcome, expected), flush=True)
+        for reason in outcome.reasons:
+            print(f"  - {reason}")
+        runs.append((outcome, expected))
+    report = write_report(config.artifacts_dir / "demo" / "report.html", runs, title=f"{args.scenario}: the demo")
+    print(f"report: {report} (open it in a browser: a timeline of each session)")
+    return EXIT_LOST if any(outcome.verdict != expected for outcome, expected in runs) else EXIT_SURVIVED
+

@@ -1,0 +1,111 @@
+"""`run` (the scenario x version x engine matrix) and `merge` (the shards' results as one grid)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST, EXIT_SURVIVED
+from clerk_harness.commands.options import app_from_args, remote_from_args
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import HarnessError
+
+
+def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from clerk_harness.matrix.jobs import MatrixInterrupted, print_progress, run_matrix
+    from clerk_harness.matrix.results import ResultSet, read_results
+    from clerk_harness.stories.scenarios import CATALOGUE, get_scenario
+    from clerk_harness.releases.setup import ensure_browser, ensure_versions
+    from clerk_harness.matrix.shards import recorded_durations
+
+    binding = remote_from_args(args, config)
+    if args.durations and not args.shard:
+        raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
+    durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
+    scenarios = [get_scenario(s).id for s in (args.scenario or list(CATALOGUE))]
+    from clerk_harness.releases.setup import with_engine
+
+    engines = list(dict.fromkeys(args.browser or [config.browser.engine]))
+    for engine in engines:
+        ensure_browser(with_engine(config, engine), progress=lambda _: None)
+    from clerk_harness.releases.published import sample_minor_lines
+
+    sampled = sample_minor_lines(args.releases, args.every_minor) if args.releases else []
+    wanted = list(dict.fromkeys([*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]))
+    versions = ensure_versions(config, wanted)
+    aliases = {spec: version for spec, version in zip(wanted, versions) if spec != version}
+    matrix = ResultSet([], scenarios, list(dict.fromkeys(versions)), args.repeat, aliases, engines=engines)
+    jobs = matrix.planned()
+    shard = str(args.shard) if args.shard else None
+    if args.shard:
+        jobs = args.shard.pick(jobs, durations)
+    print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(matrix.versions)} version(s) x {args.repeat}"
+          + (f" x {len(engines)} engines ({', '.join(engines)})" if len(engines) > 1 else
+             f" in {engines[0]}" if engines != ["chromium"] else "")
+          + (f", shard {shard} of {len(matrix.planned())}" if shard else "")
+          + (f", {len(config.browser.cdp_endpoints)} remote browser(s)" if config.browser.cdp_endpoints
+             else f", {args.workers} worker(s)"),
+          file=sys.stderr, flush=True)
+    try:
+        matrix.results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
+                                    artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
+                                    app=app_from_args(args, config), binding=binding) if jobs else []
+        interrupted = False
+    except MatrixInterrupted as stop:
+        matrix.results, interrupted = stop.results, True
+        print(f"interrupted: {len(matrix.results)} of {len(jobs)} run(s) finished; the table and files below hold "
+              f"only those", flush=True)
+    code = report_results(matrix, args, shard=shard, title=f"clerk-harness run: {len(scenarios)} scenario(s) x "
+                          f"{len(matrix.versions)} version(s)" + (f", shard {shard}" if shard else ""))
+    return EXIT_INTERRUPTED if interrupted else code
+
+
+def cmd_merge(config: HarnessConfig, args: argparse.Namespace) -> int:
+    from clerk_harness.matrix.results import merge_results
+
+    merged = merge_results([Path(p) for p in args.results])
+    missing = merged.missing()
+    code = report_results(merged, args, title=f"clerk-harness: {len(merged.scenarios)} scenario(s) x "
+                          f"{len(merged.versions)} version(s), {len(args.results)} results file(s) merged")
+    if args.summary:
+        from clerk_harness.matrix.summary import render_summary
+
+        with open(args.summary, "a", encoding="utf-8") as summary:
+            summary.write(render_summary(merged, Path(args.report).name if args.report else None))
+        print(f"summary: {args.summary}")
+    if missing:
+        print(f"! {len(missing)} job(s) of the matrix are in no results file (a shard that did not finish?): "
+              + ", ".join(j.describe() for j in missing[:10]) + (" ..." if len(missing) > 10 else ""))
+        return EXIT_ERROR
+    return code
+
+
+def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str | None = None) -> int:
+    """The table, the files asked for (--json, --junit, --report), the runs that went wrong; the exit code."""
+    from clerk_harness.matrix.jobs import durations_by_scenario, verdict_tables
+
+    results = matrix.ordered()
+    print(verdict_tables(results, matrix.scenarios, matrix.versions, matrix.engines))
+    medians = durations_by_scenario(results)
+    print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in matrix.scenarios if s in medians))
+    if args.json:
+        matrix.write(Path(args.json), shard)
+        print(f"results: {args.json}")
+    if args.junit:
+        from clerk_harness.matrix.junit import write_junit
+
+        write_junit(Path(args.junit), results)
+        print(f"junit: {args.junit}")
+    if args.report:
+        from clerk_harness.reports.html import write_report
+
+        write_report(Path(args.report), [(r.outcome, r.expected) for r in results], title=title)
+        print(f"report: {args.report}")
+    broken = [r for r in results if r.outcome.verdict in ("error", "inconclusive")]
+    unexpected = [r for r in results if not r.as_expected and r not in broken]
+    for r in broken + unexpected:
+        print(f"! {r.job.describe()}: {r.outcome.verdict} (expected {r.expected}): "
+              f"{'; '.join(r.outcome.reasons)}")
+    return EXIT_ERROR if broken else (EXIT_LOST if unexpected else EXIT_SURVIVED)
+

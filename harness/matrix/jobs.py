@@ -1,0 +1,239 @@
+"""Run scenarios × clerk-js versions (× repeats), in parallel worker processes, and tabulate verdicts."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from clerk_harness.browser import guard as browser_guard
+
+from clerk_harness.browser import driver_scratch
+from clerk_harness.config import HarnessConfig
+from clerk_harness.oracle.verdict import Outcome
+
+if TYPE_CHECKING:
+    from multiprocessing import Queue
+
+    from clerk_harness_fake.server import Binding
+    from clerk_harness.stories.user_app import AppSpec
+
+_worker: dict[str, Any] = {}
+
+
+@dataclass(frozen=True, order=True)
+class Job:
+    scenario: str
+    version: str
+    repeat: int = 0
+    engine: str = "chromium"
+
+    def describe(self) -> str:
+        """`offline-reload @ 6.0.0`, with the engine when it is not the default and the run when repeated."""
+        return (f"{self.scenario} @ {self.version}" + (f" in {self.engine}" if self.engine != "chromium" else "")
+                + (f" (run {self.repeat + 1})" if self.repeat else ""))
+
+
+@dataclass
+class MatrixResult:
+    job: Job
+    outcome: Outcome
+    expected: str
+
+    @property
+    def as_expected(self) -> bool:
+        return self.outcome.verdict == self.expected
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.outcome.to_dict()
+        proof = self.outcome.proof.describe() if self.outcome.proof else ""
+        data.update({"expected": self.expected, "as_expected": self.as_expected, "repeat": self.job.repeat,
+                     "evidence_summary": "; ".join([*self.outcome.reasons, *proof.splitlines()])})
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "MatrixResult":
+        outcome = Outcome.from_dict(data)
+        return cls(Job(outcome.scenario, outcome.version, int(data.get("repeat", 0)), outcome.engine), outcome,
+                   data["expected"])
+
+
+def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
+                  binding: "Binding | None", endpoints: "Queue[str] | None", scratch: str) -> None:
+    import signal
+    from dataclasses import replace
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent ends a worker at once; its browser's guard cleans up
+    parent = os.getppid()
+    browser_guard.die_with_parent()  # a parent killed outright (SIGKILL) takes its workers with it
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
+
+    from clerk_harness_fake import FakeClerkServer
+    from clerk_harness.config import backend_settings
+
+    if endpoints is not None:  # one remote browser per worker, one run at a time on it
+        config = replace(config, browser=replace(config.browser, cdp_endpoints=(endpoints.get(),)))
+    _worker["config"] = config
+    _worker["artifacts"] = artifacts
+    settings = backend_settings(config)
+    _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
+    _worker["playwright"] = driver_scratch.start_playwright(scratch)  # the run removes `scratch` however it ends
+    if app is None:  # runs take turns in one warm browser per engine (a user's app: a browser each run)
+        _worker["browsers"] = {}
+    else:  # one app per worker, stopped with it (its guard sees the worker go)
+        from clerk_harness.stories.user_app import start_app
+
+        _worker["app"] = start_app(app, _worker["server"])
+    # A worker the pool lets go runs multiprocessing's finalizers before it exits: end what it started.
+    # Without this, Playwright's driver was cut off and left its artifacts folder in the temp dir.
+    from multiprocessing.util import Finalize
+
+    Finalize(None, _stop_worker, exitpriority=10)
+
+
+def _stop_worker() -> None:
+    """The worker's browser, app, Playwright and fake backend, in that order; each one's failure is left
+    to its guard (a browser's or an app's guard ends it when the worker is gone)."""
+    for name, stop in (("browsers", lambda x: [warm.close() for warm in x.values()]), ("app", lambda x: x.stop()),
+                       ("playwright", lambda x: x.stop()), ("server", lambda x: x.stop())):
+        held = _worker.pop(name, None)
+        if held is not None:
+            try:
+                stop(held)
+            except Exception:  # noqa: BLE001 - the worker is exiting; its guards clean up after it
+                pass
+
+
+def _run_job(job: Job) -> MatrixResult:
+    from clerk_harness.matrix.runner import run_scenario
+    from clerk_harness.stories.scenarios import get_scenario
+
+    from clerk_harness.releases.setup import with_engine
+
+    config: HarnessConfig = with_engine(_worker["config"], job.engine)
+    backend = _worker["server"].clerk
+    backend.reset()
+    root: Path | None = _worker["artifacts"]
+    engine = f"-{job.engine}" if job.engine != "chromium" else ""
+    folder = root / f"{job.scenario}-{job.version}{engine}-{job.repeat + 1}" if root is not None else None
+    outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version, artifacts=folder,
+                           app=_worker.get("app"), browsers=_warm_browser(job.engine, config))
+    return MatrixResult(job, outcome,
+                        get_scenario(job.scenario).expected(job.version, config.browser.profile, job.engine))
+
+
+def _warm_browser(engine: str, config: HarnessConfig):
+    """This worker's warm browser of `engine`, launched at its first run (none for a user's app)."""
+    browsers = _worker.get("browsers")
+    if browsers is None:
+        return None
+    if engine not in browsers:
+        from clerk_harness.browser.warm import WarmBrowser
+
+        browsers[engine] = WarmBrowser(_worker["playwright"], config.browser)
+    return browsers[engine]
+
+
+class MatrixInterrupted(Exception):
+    """Ctrl-C or SIGTERM stopped the matrix; `results` holds the runs that finished."""
+
+    def __init__(self, results: list[MatrixResult]) -> None:
+        super().__init__(f"interrupted after {len(results)} run(s)")
+        self.results = results
+
+
+def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, artifacts: Path | None = None,
+               on_result: Callable[[int, int, MatrixResult], None] | None = None,
+               app: "AppSpec | None" = None, binding: "Binding | None" = None) -> list[MatrixResult]:
+    """Each worker process owns one fake backend and one Playwright; results arrive as they finish.
+    With remote browsers (`browser.cdpEndpoint`) there is one worker per browser.
+
+    On KeyboardInterrupt the queue is dropped and the workers are ended at once (each browser's guard
+    then ends it); MatrixInterrupted carries what finished."""
+    results: list[MatrixResult] = []
+    remote = config.browser.cdp_endpoints
+    endpoints: "Queue[str] | None" = None
+    if remote:
+        workers = max(1, min(len(remote), len(jobs)))
+        endpoints = multiprocessing.Queue()
+        for endpoint in remote[:workers]:
+            endpoints.put(endpoint)
+    else:
+        workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
+    order = {job: i for i, job in enumerate(jobs)}
+    scratch = driver_scratch.make()
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                               initargs=(config, artifacts, app, binding, endpoints, scratch))
+    try:
+        futures = [pool.submit(_run_job, job) for job in jobs]
+        for done, future in enumerate(as_completed(futures), start=1):
+            result = future.result()
+            results.append(result)
+            if on_result is not None:
+                on_result(done, len(jobs), result)
+    except KeyboardInterrupt:
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+        raise MatrixInterrupted(sorted(results, key=lambda r: order[r.job])) from None
+    finally:
+        pool.shutdown()
+        driver_scratch.remove(scratch)
+    return sorted(results, key=lambda r: order[r.job])
+
+
+CELL = {"survived": "survived", "lost": "lost", "inconclusive": "INCONCLUSIVE", "error": "ERROR"}
+
+
+def verdict_tables(results: list[MatrixResult], scenarios: list[str], versions: list[str],
+                   engines: list[str]) -> str:
+    """One grid per engine, each headed by its engine; one engine alone (Chromium) has no heading."""
+    if engines == ["chromium"]:
+        return verdict_table(results, scenarios, versions)
+    return "\n\n".join(f"{engine}:\n" + verdict_table([r for r in results if r.job.engine == engine], scenarios,
+                                                       versions) for engine in engines)
+
+
+def verdict_table(results: list[MatrixResult], scenarios: list[str], versions: list[str]) -> str:
+    """scenario × version; a cell lists each run's verdict, marked `!` when it was not the expected one."""
+    cells: dict[tuple[str, str], list[str]] = {}
+    for r in results:
+        mark = "" if r.as_expected else "!"
+        cells.setdefault((r.job.scenario, r.job.version), []).append(CELL[r.outcome.verdict] + mark)
+    rows = {s: [",".join(_collapse(cells.get((s, v), ["-"]))) for v in versions] for s in scenarios}
+    width = max([len(s) for s in scenarios] + [8])
+    col = max([len(v) for v in versions] + [len(c) for row in rows.values() for c in row])
+    lines = [f"{'scenario':<{width}}  " + "  ".join(f"{v:<{col}}" for v in versions)]
+    lines += [f"{s:<{width}}  " + "  ".join(f"{c:<{col}}" for c in rows[s]) for s in scenarios]
+    return "\n".join(lines)
+
+
+def _collapse(verdicts: list[str]) -> list[str]:
+    """['lost', 'lost', 'lost'] -> ['lost x3']; mixed verdicts stay listed."""
+    return [f"{verdicts[0]} x{len(verdicts)}"] if len(set(verdicts)) == 1 and len(verdicts) > 1 else verdicts
+
+
+def durations_by_scenario(results: list[MatrixResult]) -> dict[str, float]:
+    by: dict[str, list[float]] = {}
+    for r in results:
+        by.setdefault(r.job.scenario, []).append(r.outcome.duration_s)
+    return {s: statistics.median(d) for s, d in by.items()}
+
+
+def print_progress(done: int, total: int, result: MatrixResult) -> None:
+    width = 24
+    filled = int(width * done / total)
+    status = "as expected" if result.as_expected else f"UNEXPECTED (expected {result.expected})"
+    line = (f"[{'#' * filled}{'.' * (width - filled)}] {done:>3}/{total} {result.job.describe()}: "
+            f"{result.outcome.verdict} {status} ({result.outcome.duration_s:.1f}s)")
+    print(line, file=sys.stderr, flush=True)

@@ -1,0 +1,183 @@
+"""Run one scenario on one clerk-js version, judge it, and keep its evidence (and artifacts)."""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Playwright
+
+from clerk_harness_fake.backend import FakeClerk
+from clerk_harness.browser.launch import screencast_is_cheap
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import ClerkJsFailed, HarnessError
+from clerk_harness.stories.scenarios import Scenario, get_scenario
+from clerk_harness.stories.sdk_app import SdkApp
+from clerk_harness.stories.session import HarnessSession
+from clerk_harness.stories.user_app import RunningApp
+from clerk_harness.stories.story import Story
+from clerk_harness.browser.warm import WarmBrowser
+from clerk_harness.oracle.verdict import Observations, Outcome, judge
+
+
+def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: "str | Scenario",
+                 version: str, *, artifacts: Path | None = None, app: RunningApp | None = None,
+                 browsers: WarmBrowser | None = None, full_trace: bool = True,
+                 hold: "list[HeldArtifacts] | None" = None) -> Outcome:
+    """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
+
+    `scenario_id` names a catalogue scenario, or is a Scenario of its own (an explored story's replay).
+    With `app` (a user's app, started with `clerk_harness.stories.user_app.start_app`), the story runs against it.
+    With `browsers`, the run leases a warm browser instead of launching its own.
+
+    With `artifacts`, that folder receives result.json, timeline.json, journal.json, trace.zip (a
+    Playwright trace), screenshot.png and report.html. `full_trace=False` keeps the trace's actions,
+    network and console but not its DOM snapshots and screencast, which cost about 0.2 s of CPU a run.
+    With `hold` (a list), the artifacts wait for a decision: the run keeps its browser leased, its
+    Outcome already names the paths, and a HeldArtifacts is appended whose `settle(keep)` writes or
+    discards them and hands the browser back (pytest's "on-failure" keeps them only for a failed test)."""
+    scenario = scenario_id if isinstance(scenario_id, Scenario) else get_scenario(scenario_id)
+    started = time.monotonic()
+    journal_start = backend.journal.last_seq
+    session: HarnessSession | None = None
+    story: Story | None = None
+    try:
+        try:
+            session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app,
+                                           browsers=browsers)
+            if artifacts is not None:
+                session.browser.context.tracing.start(screenshots=full_trace and screencast_is_cheap(session.browser),
+                                                      snapshots=full_trace,
+                                                      title=f"{scenario.id} {version}")
+            story = Story(session)
+            if app is not None:
+                story.seen.api_probe = app.spec.probe
+            scenario.story(story)
+            end = session.app.client_state()
+            story.seen.user_at_end, story.seen.status_at_end = end.user_id, end.status
+            session.timeline.mark(f"end: Clerk.status {end.status}, Clerk.user {'set' if end.user_id else 'null'}")
+            removals = session.timeline.session_removals()
+            proof = story.keeper.hand_over()
+            verdict, reasons = judge(proof, removals, story.seen)
+            outcome = Outcome(scenario.id, version, verdict, reasons, proof, removals, story.seen)
+        except ClerkJsFailed as error:  # the version under test broke before its story could be judged
+            proof = story.keeper.hand_over() if story is not None else None
+            outcome = Outcome(scenario.id, version, "inconclusive", [str(error)], proof,
+                              observations=story.seen if story is not None else Observations())
+        except HarnessError as error:
+            outcome = Outcome(scenario.id, version, "error", [str(error)], None, error=str(error))
+        except Exception as error:  # noqa: BLE001 - report, never crash a matrix
+            first_line = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
+            outcome = Outcome(scenario.id, version, "error", [first_line], None, error=traceback.format_exc())
+        outcome.duration_s = time.monotonic() - started
+        outcome.profile = config.browser.profile
+        outcome.engine = config.browser.engine
+        if session is not None:
+            outcome.topology = session.topology
+        if app is not None:
+            outcome.app, outcome.clock_mode, outcome.topology = app.spec.command, "real", app.spec.topology
+            if session is not None and isinstance(session.app, SdkApp):
+                outcome.observations.app_documents = [d.describe() for d in session.app.documents]
+                outcome.observations.handshakes = [r for d in session.app.documents for r in d.handshakes]
+        journal = backend.journal.entries(journal_start)
+        outcome.journal = [e.to_dict() for e in journal]
+        if session is not None:
+            outcome.timeline = session.timeline.render()
+            full_timeline = session.timeline.render(full=True)
+            outcome.visibility_mode = session.browser.visibility_mode
+            outcome.chart = chart_of(session, outcome.journal)
+        if artifacts is not None:
+            held = HeldArtifacts(session, outcome, artifacts, scenario.expected(version, config.browser.profile, config.browser.engine),
+                                 full_timeline if session is not None else None)
+            session = None  # from here on `held.settle` hands the browser back
+            if hold is not None and held.session is not None:
+                outcome.artifacts.update(held.paths())
+                hold.append(held)  # leased on until the decision
+            else:
+                held.settle(keep=True)
+        return outcome
+    finally:  # Ctrl-C, SIGTERM or a crash included: the browser never outlives its run
+        if session is not None:
+            session.close()
+
+
+@dataclass
+class HeldArtifacts:
+    """A finished run whose artifacts are not written yet, its browser still leased. Writing them (the
+    trace's zip above all) costs about 0.1 s and 0.2 s of CPU a run, wasted when nobody will look."""
+
+    session: HarnessSession | None
+    outcome: Outcome
+    folder: Path
+    expected: str
+    full_timeline: str | None
+
+    def paths(self) -> dict[str, str]:
+        names = {"screenshot": "screenshot.png", "trace": "trace.zip", "report": "report.html",
+                 **{name: f"{name}.json" for name in ("result", "timeline", "journal")}}
+        return {name: str(self.folder / file) for name, file in names.items()}
+
+    def settle(self, keep: bool) -> None:
+        """Write the artifacts (`keep`) or drop them; then hand the browser back (which ends an unsaved trace)."""
+        try:
+            if not keep:
+                self.outcome.artifacts.clear()
+                return
+            if self.session is not None:
+                _keep_artifacts(self.session, self.outcome, self.folder)
+            if self.full_timeline is not None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / "timeline.txt").write_text(self.full_timeline)
+            _write_results(self.outcome, self.folder, self.expected)
+        finally:
+            session, self.session = self.session, None
+            if session is not None:
+                session.close()
+
+
+def chart_of(session: HarnessSession, journal: list[dict[str, Any]]) -> dict[str, Any]:
+    """Everything the HTML report draws, on the harness timeline (seconds since the session started)."""
+    timeline = session.timeline
+    end = timeline.now()
+    return {
+        "end": end,
+        "offline": [(s, e if e is not None else end) for s, e in session.network.periods],
+        "hidden": [(s, e if e is not None else end) for s, e in session.visibility.periods],
+        "cookie": [e.to_dict() for e in timeline.events if e.name == "__session"],
+        "marks": [{"t": t, "label": label} for t, label in timeline.marks],
+        "requests": [{**e, "t": round(e["at"] - timeline.started_wall, 4)} for e in journal],
+        "failed_in_browser": [{"t": f.t, "method": f.method, "url": f.url.split("?")[0], "failure": f.failure}
+                              for f in session.network.failed],
+        "visibility_events": [{"t": e.t, "type": e.type, "trusted": e.trusted, "state": e.state}
+                              for e in session.visibility.events],
+    }
+
+
+def _keep_artifacts(session: HarnessSession, outcome: Outcome, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        session.page.screenshot(path=str(folder / "screenshot.png"), full_page=True)
+        outcome.artifacts["screenshot"] = str(folder / "screenshot.png")
+    except Exception:  # noqa: BLE001 - a crashed page has nothing to show
+        pass
+    try:
+        session.browser.context.tracing.stop(path=str(folder / "trace.zip"))
+        outcome.artifacts["trace"] = str(folder / "trace.zip")
+    except Exception:  # noqa: BLE001 - tracing never started (the session failed early)
+        pass
+
+
+def _write_results(outcome: Outcome, folder: Path, expected: str) -> None:
+    from clerk_harness.reports.html import write_report
+
+    folder.mkdir(parents=True, exist_ok=True)
+    outcome.artifacts.update({name: str(folder / f"{name}.json") for name in ("result", "timeline", "journal")})
+    outcome.artifacts["report"] = str(folder / "report.html")
+    (folder / "timeline.json").write_text(json.dumps(outcome.chart, indent=2))
+    (folder / "journal.json").write_text(json.dumps(outcome.journal, indent=2))
+    (folder / "result.json").write_text(json.dumps({**outcome.to_dict(), "expected": expected}, indent=2))
+    write_report(folder / "report.html", [(outcome, expected)], title=f"{outcome.scenario} on clerk-js {outcome.version}")

@@ -1,0 +1,231 @@
+"""A faithful timeline of the `__session` cookie (and its suffixed twin) from three sources.
+
+1. in-page: a wrapper around the `document.cookie` setter (raw string, value before/after, a short
+   stack) and `cookieStore` change events, reported through an exposed binding;
+2. `Set-Cookie` headers on responses (the fake backend never sets `__session`; a real app might);
+3. a `context.cookies()` snapshot diff at each harness step: the ground truth.
+Events are stamped with harness time (seconds since the recorder started): in-page time is fake
+once the virtual clock is installed.
+"""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from playwright.sync_api import BrowserContext, Response
+
+from clerk_harness.oracle.page_binding import flush_pages, reporter_js
+
+Source = Literal["document.cookie", "cookieStore", "set-cookie", "snapshot"]
+Action = Literal["write", "remove"]
+BINDING = "__harnessCookieEvent"
+FLUSH = "__harnessFlushCookieEvents"
+
+INIT_SCRIPT = """
+(() => {
+  if (window.__harnessCookieTimeline) return;
+  window.__harnessCookieTimeline = true;
+%(reporter)s  const watched = (name) => name === "__session" || name.startsWith("__session_");
+  const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
+  const read = (doc, name) => {
+    const hit = descriptor.get.call(doc).split("; ").find((pair) => pair.split("=")[0] === name);
+    return hit === undefined ? null : hit.slice(name.length + 1);
+  };
+  Object.defineProperty(Document.prototype, "cookie", {
+    configurable: true, enumerable: descriptor.enumerable,
+    get() { return descriptor.get.call(this); },
+    set(raw) {
+      const name = String(raw).split(";")[0].split("=")[0].trim();
+      if (!watched(name)) return descriptor.set.call(this, raw);
+      const before = read(this, name);
+      const result = descriptor.set.call(this, raw);
+      const after = read(this, name);
+      const stack = (new Error().stack || "").split("\\n").slice(2, 7).map((l) => l.trim()).join(" | ");
+      report({ source: "document.cookie", name, raw: String(raw), before, after, stack, url: location.href });
+      return result;
+    },
+  });
+  if (window.cookieStore && window.cookieStore.addEventListener) {
+    window.cookieStore.addEventListener("change", (event) => {
+      for (const c of event.changed || []) if (watched(c.name))
+        report({ source: "cookieStore", name: c.name, before: null, after: c.value, raw: "changed", stack: "", url: location.href });
+      for (const c of event.deleted || []) if (watched(c.name))
+        report({ source: "cookieStore", name: c.name, before: null, after: null, raw: "deleted", stack: "", url: location.href });
+    });
+  }
+})();
+""" % {"reporter": reporter_js(BINDING, FLUSH)}
+
+
+def watched(name: str) -> bool:
+    return name == "__session" or name.startswith("__session_")
+
+
+@dataclass(frozen=True)
+class CookieEvent:
+    t: float  # harness seconds since the recorder started
+    source: Source
+    name: str
+    action: Action
+    value: str | None  # the cookie's value after the event (None when removed)
+    detail: str = ""  # raw cookie string, Set-Cookie line, or the JS stack of the write
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CookieEvent":
+        return cls(**data)
+
+    def describe(self) -> str:
+        what = "removed" if self.action == "remove" else f"written ({(self.value or '')[:16]}…)"
+        return f"t={self.t:7.3f}s {self.name} {what} via {self.source}" + (f" [{self.detail[:200]}]" if self.detail else "")
+
+
+def is_removal(cookie_line: str, *, now: float | None = None) -> bool:
+    """Whether a `document.cookie` assignment or a `Set-Cookie` line removes its cookie: an empty value,
+    `Max-Age` zero or negative, or an `Expires` in the past (the browser's cookie jar runs on real time)."""
+    pair, *attributes = cookie_line.split(";")
+    if "=" not in pair or pair.split("=", 1)[1].strip().strip('"') == "":
+        return True
+    for attribute in attributes:
+        key, _, value = attribute.strip().partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if key == "max-age":
+            try:
+                if int(value) <= 0:
+                    return True
+            except ValueError:
+                pass  # an invalid Max-Age is ignored, as browsers do
+        elif key == "expires":
+            try:
+                expires = parsedate_to_datetime(value).timestamp()
+            except (TypeError, ValueError, IndexError):
+                continue
+            if expires <= (time.time() if now is None else now):
+                return True
+    return False
+
+
+@dataclass(repr=False)
+class CookieTimeline:
+    """Records every change of the watched cookies on one browser context."""
+
+    context: BrowserContext
+    started: float = field(default_factory=time.monotonic)
+    started_wall: float = field(default_factory=time.time)  # to place server-side events on this timeline
+    events: list[CookieEvent] = field(default_factory=list)
+    marks: list[tuple[float, str]] = field(default_factory=list)
+    _known: dict[str, str] = field(default_factory=dict)
+    # URLs whose responses never set a watched cookie (the fake's own API calls and bundle files): their
+    # headers are not fetched, a round trip to the browser each.
+    quiet_prefixes: tuple[str, ...] = ()
+    also_flush: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<CookieTimeline {len(self.events)} events, {len(self.removals('__session'))} removals of __session>"
+
+    def install(self) -> "CookieTimeline":
+        self.context.expose_binding(BINDING, self._on_page_event)
+        self.context.add_init_script(INIT_SCRIPT)
+        self.context.on("response", self._on_response)
+        self._known = self._current()
+        return self
+
+    def now(self) -> float:
+        return round(time.monotonic() - self.started, 4)
+
+    def flush(self) -> None:
+        """Wait until every in-page report sent so far (this timeline's and those of `also_flush`, the
+        other instruments reporting from the page) has been handled here."""
+        flush_pages(self.context, FLUSH, *self.also_flush)
+
+    def mark(self, label: str) -> None:
+        """A harness step ("offline", "reload", ...), also taking a ground-truth snapshot."""
+        self.flush()
+        self.snapshot()
+        self.marks.append((self.now(), label))
+
+    def _current(self) -> dict[str, str]:
+        return {c["name"]: c["value"] for c in self.context.cookies() if watched(c["name"])}
+
+    def _add(self, source: Source, name: str, action: Action, value: str | None, detail: str = "") -> None:
+        self.events.append(CookieEvent(self.now(), source, name, action, value, detail))
+
+    def _on_page_event(self, _source: Any, event: dict[str, Any]) -> None:
+        if event["source"] == "document.cookie":
+            removal = event["after"] is None or is_removal(event["raw"])
+            attributes = ";".join(event["raw"].split(";")[1:]).strip()  # the value itself is shown apart
+            detail = f"{attributes} @ {event['stack']}"
+            self._add("document.cookie", event["name"], "remove" if removal else "write",
+                      None if removal else event["after"], detail)
+        else:
+            removal = event["raw"] == "deleted"
+            self._add("cookieStore", event["name"], "remove" if removal else "write",
+                      None if removal else event["after"])
+
+    def _on_response(self, response: Response) -> None:
+        if any(response.url.startswith(prefix) for prefix in self.quiet_prefixes):
+            return
+        try:
+            lines = response.header_values("set-cookie")
+        except Exception:  # noqa: BLE001 - the page or context went away
+            return
+        for line in lines:
+            name = line.split("=", 1)[0].strip()
+            if watched(name):
+                removal = is_removal(line)
+                self._add("set-cookie", name, "remove" if removal else "write",
+                          None if removal else line.split(";")[0].split("=", 1)[1], f"{response.url}: {line[:120]}")
+
+    def snapshot(self) -> dict[str, str]:
+        """Diff `context.cookies()` against the last snapshot; record any change as ground truth."""
+        current = self._current()
+        for name in sorted(set(self._known) | set(current)):
+            before, after = self._known.get(name), current.get(name)
+            if before == after:
+                continue
+            self._add("snapshot", name, "remove" if after is None else "write", after)
+        self._known = current
+        return current
+
+    # --- reading the timeline -------------------------------------------------------------
+    def removals(self, name: str | None = None) -> list[CookieEvent]:
+        return [e for e in self.events if e.action == "remove" and (name is None or e.name == name)]
+
+    def writes(self, name: str | None = None) -> list[CookieEvent]:
+        return [e for e in self.events if e.action == "write" and (name is None or e.name == name)]
+
+    def session_removals(self) -> list[CookieEvent]:
+        """Removals of `__session` and of its key-suffixed twin (`__session_<suffix>`): either is a loss."""
+        return [e for e in self.events if e.action == "remove" and watched(e.name)]
+
+    def first_removal(self) -> CookieEvent | None:
+        removals = self.session_removals()
+        return removals[0] if removals else None
+
+    def assert_never_removed(self) -> None:
+        """The oracle of survival: no source ever saw `__session` removed, and it is present now."""
+        self.snapshot()
+        removals = self.session_removals()
+        assert not removals, f"__session was removed {len(removals)} time(s):\n{self.render()}"
+        assert "__session" in self._known, f"__session is absent now:\n{self.render()}"
+
+    def assert_removed(self) -> CookieEvent:
+        self.snapshot()
+        first = self.first_removal()
+        assert first is not None, f"expected __session to be removed, the timeline shows no removal:\n{self.render()}"
+        return first
+
+    def present(self) -> bool:
+        return "__session" in self.snapshot()
+
+    def render(self, *, full: bool = False) -> str:
+        """Events and harness steps in time order. Compact by default: `__session` itself, and not the
+        `cookieStore` echo of each `document.cookie` write; `full=True` lists every source and twin."""
+        shown = [e for e in self.events if full or (e.name == "__session" and e.source != "cookieStore")]
+        rows = [(e.t, e.describe()) for e in shown] + [(t, f"t={t:7.3f}s --- {label}") for t, label in self.marks]
+        return "\n".join(text for _, text in sorted(rows, key=lambda r: r[0]))

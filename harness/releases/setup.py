@@ -1,0 +1,124 @@
+"""One-shot, idempotent set-up: a browser to drive (Chromium, or Firefox) and the configured clerk-js bundles
+in the cache."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from clerk_harness.browser import driver_scratch
+from clerk_harness.browser.launch import HOW_TO_GET_ONE, find_chromium
+from clerk_harness.releases.clerk_js import ClerkJsCache
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
+
+Progress = Callable[[str], None]
+
+
+def _say(message: str) -> None:
+    print(f"[setup] {message}", file=sys.stderr, flush=True)
+
+
+def _apt_get_install(package: str, progress: Progress) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise HarnessError(f"`{' '.join(command)}` failed: {tail}")
+
+
+def ensure_firefox(config: HarnessConfig, progress: Progress = _say) -> str:
+    """The configured Firefox, else one on PATH; as root, apt-get installs Debian's firefox-esr. Then its
+    version and Playwright's driver are checked (clerk_harness/firefox.py)."""
+    from clerk_harness.browser import firefox
+
+    if config.browser.cdp_endpoints:
+        raise HarnessError("a remote browser (--cdp-endpoint) is a Chromium: run Firefox here, without --cdp-endpoint")
+    try:
+        path = firefox.find_firefox(config.browser)
+    except HarnessError:
+        if config.browser.firefox_executable_path or os.geteuid() != 0 or shutil.which("apt-get") is None:
+            raise
+        progress("no Firefox found: installing Debian's firefox-esr with apt-get (about a minute, once)")
+        _apt_get_install("firefox-esr", progress)
+        path = firefox.find_firefox(config.browser)
+    version = firefox.check_firefox(path)
+    progress(f"browser: {path} (Firefox {version}, experimental: WebDriver BiDi)")
+    return path
+
+
+def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright: "Playwright | None" = None) -> str:
+    """The configured engine's browser: for Firefox see `ensure_firefox`. The configured Chromium, else Playwright's, else a system one; as root, apt-get installs Debian's.
+    With remote browsers (`browser.cdpEndpoint`) nothing is needed here. A caller that has started
+    Playwright passes it: asking Playwright where its own browser is otherwise starts its driver (0.35 s)."""
+    if config.browser.engine == "firefox":
+        return ensure_firefox(config, progress)
+    if config.browser.cdp_endpoints:
+        from clerk_harness.browser.remote import check_cdp_endpoint
+
+        for endpoint in config.browser.cdp_endpoints:
+            check_cdp_endpoint(endpoint)
+        progress(f"browser: remote, over CDP ({', '.join(config.browser.cdp_endpoints)})")
+        return config.browser.cdp_endpoints[0]
+    try:
+        path = find_chromium(config.browser, playwright)
+        progress(f"browser: {path}")
+        return path
+    except HarnessError:
+        if config.browser.executable_path:
+            raise
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise HarnessError(HOW_TO_GET_ONE)
+    progress("no Chromium found: installing Debian's chromium with apt-get (a few minutes, once)")
+    _apt_get_install("chromium", progress)
+    path = find_chromium(config.browser)
+    progress(f"browser: {path}")
+    return path
+
+
+@contextmanager
+def playwright_with_browser(config: HarnessConfig) -> Iterator["Playwright"]:
+    """Playwright's driver, once it has found the browser: asked of this driver, not of a second one, so a
+    missing browser is one line before anything else runs. Its temp dir is a scratch folder of this
+    command's own (see harness/browser/driver_scratch.py)."""
+    scratch = driver_scratch.make()
+    try:
+        playwright = driver_scratch.start_playwright(scratch)
+        try:
+            ensure_browser(config, progress=lambda _: None, playwright=playwright)
+            yield playwright
+        finally:
+            playwright.stop()
+    finally:
+        driver_scratch.remove(scratch)
+
+
+def ensure_versions(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say) -> list[str]:
+    cache = ClerkJsCache(config.clerk_js.cache_dir)
+    wanted = list(dict.fromkeys(versions or [*config.clerk_js.versions, *config.clerk_js.demo_versions]))
+    ready = []
+    for spec in wanted:
+        bundle = cache.ensure(spec)
+        progress(f"clerk-js {bundle.version}: cached ({bundle.integrity[:19]}…)")
+        ready.append(bundle.version)
+    return ready
+
+
+def with_engine(config: HarnessConfig, engine: str) -> HarnessConfig:
+    return replace(config, browser=replace(config.browser, engine=engine))
+
+
+def run_setup(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say, *,
+              engines: list[str] | None = None) -> None:
+    for engine in dict.fromkeys(engines or [config.browser.engine]):
+        ensure_browser(with_engine(config, engine), progress)
+    ensure_versions(config, versions, progress)

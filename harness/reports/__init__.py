@@ -1,0 +1,1 @@
+"""Reports of outcomes: plain text for the terminal and pytest, and the self-contained HTML report."""

@@ -1,0 +1,208 @@
+"""The scenario catalogue: each scenario is a short story plus the clerk-js versions known to lose in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import semantic_version
+
+from clerk_harness.errors import HarnessError
+from clerk_harness.stories.story import Story
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    reference: str
+    lost_on: str  # npm semver range of clerk-js versions known to lose the session here ("" = none)
+    story: Callable[[Story], None]
+    instance: str = "live"  # "test": a development instance (pk_test_ key)
+    lost_on_unrealistic: str | None = None  # the range under the webdriver/rtt0 profiles, when it differs
+    # the range in another engine, where it was measured to differ from Chromium's: {"firefox": "<6.1.0"}
+    lost_on_by_engine: tuple[tuple[str, str], ...] = ()
+
+    def range_for(self, engine: str = "chromium") -> str:
+        return dict(self.lost_on_by_engine).get(engine, self.lost_on)
+
+    def expected(self, version: str, profile: str = "realistic", engine: str = "chromium") -> str:
+        spec = (self.range_for(engine) if profile == "realistic" or self.lost_on_unrealistic is None
+                else self.lost_on_unrealistic)
+        if not spec:
+            return "survived"
+        return "lost" if semantic_version.NpmSpec(spec).match(semantic_version.Version(version)) else "survived"
+
+
+CATALOGUE: dict[str, Scenario] = {}
+
+
+def scenario(id: str, title: str, reference: str, lost_on: str, instance: str = "live",
+             lost_on_unrealistic: str | None = None, lost_on_by_engine: dict[str, str] | None = None,
+             ) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
+    """Register a story in the catalogue under `id`, with the versions known to lose in it."""
+    def register(story: Callable[[Story], None]) -> Callable[[Story], None]:
+        CATALOGUE[id] = Scenario(id, title, reference, lost_on, story, instance, lost_on_unrealistic,
+                                 tuple(sorted((lost_on_by_engine or {}).items())))
+        return story
+    return register
+
+
+def get_scenario(id: str) -> Scenario:
+    try:
+        return CATALOGUE[id]
+    except KeyError:
+        raise HarnessError(f"unknown scenario {id!r}; known: {', '.join(sorted(CATALOGUE))}") from None
+
+
+@scenario("offline-reload", "Offline while the token ages past its refresh point, then back online and reload",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def offline_reload(story: Story) -> None:
+    story.sign_in()
+    story.go_offline()
+    story.let_token_age_past_refresh()
+    story.come_back_online()
+    story.call_the_api()
+    story.reload()
+
+
+@scenario("offline-gettoken", "Offline, the app calls clearCache() + getToken(), back online and reload",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def offline_gettoken(story: Story) -> None:
+    story.sign_in()
+    story.go_offline()
+    story.ask_for_a_token()
+    story.come_back_online()
+    story.call_the_api()
+    story.reload()
+
+
+@scenario("offline-visibility", "Offline, the refresh fails, the tab is hidden and shown (offline, then online)",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def offline_visibility(story: Story) -> None:
+    story.sign_in()
+    story.go_offline()
+    story.let_token_age_past_refresh()
+    story.hide_and_show()
+    story.come_back_online()
+    story.hide_and_show()
+    story.call_the_api()
+    story.reload()
+
+
+@scenario("signout-control", "Negative control: the user signs out; the oracle must report the loss",
+          "harness self-check", lost_on="*")
+def signout_control(story: Story) -> None:
+    story.sign_in()
+    story.sign_out()
+    story.call_the_api()
+
+
+@scenario("offline-aging", "Offline while the token ages past its refresh point, no test-side trigger at all; "
+          "back online, the API is called", "clerk/javascript#7912", lost_on="<6.1.0")
+def offline_aging(story: Story) -> None:
+    story.sign_in()
+    story.go_offline()
+    story.let_token_age_past_refresh()
+    story.come_back_online()
+    story.call_the_api()
+
+
+@scenario("reload-fapi-down", "After an offline episode, reload while GET /v1/client answers 503",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def reload_fapi_down(story: Story) -> None:
+    story.sign_in()
+    story.go_offline()
+    story.let_token_age_past_refresh()
+    story.come_back_online()
+    story.inject("GET", "/v1/client").error(503)
+    story.reload()
+    story.clear_faults()
+    story.call_the_api()
+
+
+@scenario("empty-token", "Online, the token route answers 200 without a jwt when the refresh comes due",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def empty_token(story: Story) -> None:
+    story.sign_in()
+    story.inject("POST", "/v1/client/sessions/*/tokens").empty_token()
+    story.let_token_age_online_until_fault()
+    story.clear_faults()
+    story.call_the_api()
+    story.reload()
+
+
+@scenario("rate-limit-signout", "A 429 on the token route, then GET /v1/client answers 500",
+          "clerk/javascript#8004", lost_on=">=5.59.0 <6.1.0")
+def rate_limit_signout(story: Story) -> None:
+    story.sign_in()
+    story.inject("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)
+    story.inject("GET", "/v1/client").error(500)
+    story.session.app.page.evaluate("window.Clerk.session.clearCache()")
+    story.focus_the_window()
+    story.wait_for_client_refetch()
+    story.settle()
+    story.clear_faults()
+    story.call_the_api()
+
+
+@scenario("multi-tab", "Two tabs, one in the background; an offline refresh; both tabs stay signed in",
+          "clerk/javascript#7912", lost_on="<6.1.0")
+def multi_tab(story: Story) -> None:
+    story.sign_in()
+    story.open_a_second_tab()
+    story.bring_first_tab_to_front()
+    story.go_offline()
+    story.let_token_age_past_refresh()
+    story.come_back_online()
+    story.call_the_api()
+    story.check_other_tabs()
+    story.reload()
+
+
+@scenario("revoked-control", "Negative control: the server revokes the session; clerk-js gets 401 and signs out",
+          "harness self-check", lost_on="*")
+def revoked_control(story: Story) -> None:
+    story.sign_in()
+    story.revoke_the_session()
+    story.session.app.page.evaluate("window.Clerk.session.clearCache()")
+    story.focus_the_window()
+    story.wait_for_sign_out()
+    story.call_the_api()
+
+
+@scenario("dev-instance", "offline-reload on a development instance (pk_test_ key)",
+          "clerk/javascript#7912", lost_on="<6.1.0", instance="test")
+def dev_instance(story: Story) -> None:
+    offline_reload(story)
+
+
+@scenario("api-down", "Only the Frontend API is unreachable (the browser stays online) when the app asks for a token",
+          "clerk/javascript#7912", lost_on="", lost_on_unrealistic="<6.1.0")
+def api_down(story: Story) -> None:
+    story.sign_in()
+    story.api_goes_down()
+    story.ask_for_a_token_while_it_fails()
+    story.api_comes_back()
+    story.let_the_token_call_settle()
+    story.call_the_api()
+    story.reload()
+
+
+@scenario("offline-online-race", "A token request in flight fails offline; the browser is online again when a "
+          "concurrent focus refresh checks, and writes the empty result", "clerk/javascript#7912 (review)",
+          lost_on="<6.3.2")
+def offline_online_race(story: Story) -> None:
+    """Deterministic: the request is held at the fake backend (a latch), the browser goes offline, the
+    request is dropped, and a page-level hook (harness/browser/online_flip.py) pins the return of connectivity
+    between clerk-js's two `navigator.onLine` checks."""
+    story.prepare_online_flip()
+    story.sign_in()
+    held = story.hold_the_next_token_request()
+    story.ask_for_a_token_in_background(held)
+    story.focus_the_window()
+    story.go_offline()
+    story.fail_the_held_request_then_flip_online(held)
+    story.come_back_online()
+    story.let_the_token_call_settle()
+    story.call_the_api()

@@ -1,0 +1,97 @@
+"""One harness session: a clean browser (its own, or a warm one leased for the run), the app page, and
+the instruments around it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Playwright
+
+from clerk_harness_fake.backend import FakeClerk, TestUser
+from clerk_harness.stories.app_driver import ClerkApp
+from clerk_harness.browser.launch import assert_realistic_profile, read_profile
+from clerk_harness.browser.session import BrowserSession
+from clerk_harness.browser.clock import RealTimeClock, VirtualClock
+from clerk_harness.config import HarnessConfig
+from clerk_harness.oracle.cookie_timeline import CookieTimeline
+from clerk_harness.errors import HarnessError
+from clerk_harness.browser.network import Network
+from clerk_harness.stories.sdk_app import SdkApp
+from clerk_harness.stories.user_app import APP_TOKEN_TTL_S, RunningApp
+from clerk_harness.browser.visibility import Visibility
+from clerk_harness.browser.warm import WarmBrowser, lease_or_launch
+
+
+@dataclass(repr=False)
+class HarnessSession:
+    browser: BrowserSession
+    backend: FakeClerk
+    timeline: CookieTimeline
+    network: Network
+    visibility: Visibility
+    clock: VirtualClock | RealTimeClock
+    app: ClerkApp
+    user: TestUser
+    profile: dict = field(default_factory=dict)
+    topology: str = "proxy"  # or "production": the Frontend API at the key's own host (https/front.py)
+
+    def __repr__(self) -> str:
+        return f"<HarnessSession clerk-js {self.app.version} ({self.browser.visibility_mode} visibility)>"
+
+    @classmethod
+    def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
+              *, user: TestUser | None = None, instance: str = "live",
+              app: RunningApp | None = None, browsers: WarmBrowser | None = None) -> "HarnessSession":
+        """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
+
+        With `app` (a user's running app), the session drives that app on real time with short-lived
+        tokens, and the fake serves `version` at the npm path SDKs load clerk-js from; it leases the warm
+        browser's real-time companion, where no clock was ever installed."""
+        assert backend.origin, "the fake backend must be listening"
+        if app is not None:
+            backend.settings.clerk_js_version = version
+            backend.tokens.ttl_seconds = APP_TOKEN_TTL_S
+        if browsers is not None and app is not None:
+            browsers = browsers.for_real_time()
+        topology = app.spec.topology if app is not None else ("production" if config.app.topology == "production"
+                                                              else "proxy")
+        if topology == "production" and config.browser.cdp_endpoints:
+            raise HarnessError("the production topology's hosts live on this machine's loopback: a remote browser "
+                               "(--cdp-endpoint) runs the built-in page in the proxy topology")
+        origin = backend.origin
+        if topology == "production":  # this run's app behind the app's host: yours, or the built-in page
+            origin = (backend.app_host_origin(app.port, app.direct_host) if app is not None
+                      else backend.app_host_origin())
+        browser = lease_or_launch(playwright, config.browser, browsers)
+        try:
+            context = browser.context
+            context.set_default_timeout(config.timeouts.action_ms)
+            timeline = CookieTimeline(context, quiet_prefixes=backend.never_setting_session_cookies()).install()
+            visibility = Visibility(context, timeline, browser.visibility_mode, browser.page,
+                                    covers_from_page=browser.engine == "firefox").install()
+            network = Network(context, timeline)
+            clock = (RealTimeClock(context, backend.clock, timeline) if app is not None
+                     else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
+            clock.install()
+            common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)
+            driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app)
+            driver.open()
+            if config.browser.profile == "realistic":
+                profile = assert_realistic_profile(browser.page, browser.engine)
+            else:
+                profile = {**read_profile(browser.page), "unrealistic": config.browser.profile}
+            test_user = user or backend.create_user()
+            return cls(browser, backend, timeline, network, visibility, clock, driver, test_user, profile, topology)
+        except BaseException:
+            browser.close()
+            raise
+
+    @property
+    def page(self):
+        return self.browser.page
+
+    def sign_in(self) -> None:
+        self.app.sign_in(self.user.email, self.user.password)
+
+    def close(self) -> None:
+        self.browser.close()

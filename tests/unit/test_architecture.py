@@ -1,0 +1,77 @@
+"""The house rules of docs/architecture.md, checked on the source: no import circle between modules, the
+fake never imports the harness, the oracle never drives a browser, and no room outgrows a reader."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = {"clerk_harness": ROOT / "harness", "clerk_harness_fake": ROOT / "fake_backend",
+            "clerk_harness_pytest": ROOT / "fixtures"}
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for package, folder in PACKAGES.items():
+        for path in folder.rglob("*.py"):
+            parts = path.relative_to(folder).with_suffix("").parts
+            name = ".".join((package, *parts))
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def imports_of(path: Path, known: dict[str, Path]) -> set[str]:
+    """Every project module `path` imports, at any depth (lazy imports in functions included)."""
+    targets = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        targets |= {name for name in names if name in known}
+    return targets
+
+
+GRAPH = {name: imports_of(path, modules()) for name, path in modules().items()}
+
+
+def test_no_module_imports_itself_back_through_others():
+    def cycle_from(start: str) -> list[str] | None:
+        stack, seen = [(start, [start])], set()
+        while stack:
+            name, path = stack.pop()
+            for nxt in GRAPH[name]:
+                if nxt == start and not (start.endswith("__init__") or nxt in PACKAGES):
+                    return path + [nxt]
+                if nxt not in seen and not _is_package(nxt):
+                    seen.add(nxt)
+                    stack.append((nxt, path + [nxt]))
+        return None
+
+    circles = [c for c in (cycle_from(name) for name in GRAPH if not _is_package(name)) if c]
+    assert not circles, circles[0]
+
+
+def _is_package(name: str) -> bool:
+    return modules()[name].name == "__init__.py"
+
+
+def test_the_fake_never_imports_the_harness_and_the_oracle_never_drives_a_browser():
+    fake = {name: deps for name, deps in GRAPH.items() if name.startswith("clerk_harness_fake")}
+    assert not {d for deps in fake.values() for d in deps if not d.startswith("clerk_harness_fake")}
+    for name in GRAPH:
+        if name.startswith("clerk_harness.oracle"):
+            assert not {d for d in GRAPH[name] if d.startswith(("clerk_harness.browser", "clerk_harness.stories"))}, name
+
+
+def test_no_module_over_400_lines_and_no_folder_of_25_modules():
+    long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > 400}
+    assert not long, long
+    folders = {}
+    for path in modules().values():
+        folders.setdefault(path.parent, []).append(path)
+    crowded = {str(folder.relative_to(ROOT)): len(files) for folder, files in folders.items() if len(files) >= 25}
+    assert not crowded, crowded
