@@ -49,7 +49,9 @@ test-tools:
 	  { apt-get install -y -qq strace >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }; }; } || \
 	  echo "[setup] strace is not installed: the egress test will be skipped"
 
+# The docs are built first, strictly: a broken link or a page missing from the nav fails the run.
 test: setup-tests test-tools
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/pytest -n $(WORKERS) --dist worksteal
 
 bench: setup-tests

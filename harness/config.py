@@ -309,6 +309,6 @@ def _flatten(raw: Any, prefix: str = "") -> list[tuple[Key, Any]]:
         else:
             known = sorted(KEY_BY_PATH) + sorted(SECTIONS)
             guess = difflib.get_close_matches(dotted, known, n=1)
-            hint = f"did you mean {guess[0]!r}?" if guess else "see the README's configuration table"
+            hint = f"did you mean {guess[0]!r}?" if guess else "see docs/configuration.md"
             raise ValueError(f"unknown key {dotted!r} ({hint})")
     return pairs

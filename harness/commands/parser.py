@@ -44,7 +44,7 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_remote_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("remote browsers (see the README's \"Scaling out\")")
+    group = parser.add_argument_group("remote browsers (see \"Scaling out\" in docs/ci.md)")
     group.add_argument("--cdp-endpoint", action="append", metavar="URL",
                        help="drive the Chromium listening at this CDP endpoint (http://host:9222) instead of launching "
                             "one; repeatable: one worker per browser (overrides browser.cdpEndpoint)")

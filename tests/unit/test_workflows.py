@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,20 @@ def test_a_version_tag_builds_checks_and_publishes_with_trusted_publishing():
     publish = release["jobs"]["publish"]
     assert publish["permissions"] == {"id-token": "write"} and publish["needs"] == "build"
     assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
+
+
+def test_make_test_builds_the_docs_strictly_and_a_broken_link_fails_it(tmp_path):
+    """`make test` runs `mkdocs build --strict` (without --quiet, which would hide the warning that makes
+    strict fail); a link to a page that is not there fails the build."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile[makefile.index("\ntest:"):].split("\n\n", 1)[0]
+    assert "mkdocs build --strict" in recipe and " -q" not in recipe and "--quiet" not in recipe
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    (tmp_path / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text().replace("site_dir: .cache/site",
+                                                                                  f"site_dir: {tmp_path / 'site'}"))
+    mkdocs = [str(Path(sys.executable).with_name("mkdocs")), "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")]
+    assert subprocess.run(mkdocs, capture_output=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}).returncode == 0
+    (docs / "facts.md").write_text((docs / "facts.md").read_text() + "\n[a page](nowhere.md)\n")
+    broken = subprocess.run(mkdocs, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert broken.returncode != 0 and "nowhere.md" in broken.stderr
