@@ -103,7 +103,7 @@ async def handshake(request: Request, redirect_url: Annotated[str, Query(min_len
     beyond loopback. Every SDK verifies the token with CLERK_JWT_KEY, so the handshake needs no network."""
     clerk = clerk_of(request)
     origin = origin_of(redirect_url)
-    if origin is None or not (origin in clerk.app_origins or re.match(APP_ORIGIN, origin)):
+    if origin is None or not (origin in clerk.app_origins or re.fullmatch(APP_ORIGIN, origin)):
         raise ClerkAPIError(400, "invalid_redirect_url", "redirect_url must be on an app under test (a loopback "
                             "origin, or one the harness registered).", meta={"param_name": "redirect_url"})
     client = current_client(request)

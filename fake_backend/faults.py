@@ -10,7 +10,6 @@ Every request a rule hits is noted in the request journal next to it.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Literal
@@ -28,17 +27,60 @@ ERROR_CODES = {401: "authentication_invalid", 403: "authorization_invalid", 404:
 MAX_PATTERN = 512  # characters: longer patterns are refused before any regex work
 
 
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """`*` is one path segment, `**` any number of segments (none included), anywhere in the pattern."""
+MAX_SEGMENTS = 64  # a request path with more segments than this matches no pattern (no FAPI route has them)
+
+
+@dataclass(frozen=True)
+class PathPattern:
+    """A Frontend API path pattern: `*` is one (non-empty) path segment, `**` any number of segments (none
+    included), anywhere in the pattern; the `/__clerk` prefix is implied. Matching walks the segments once
+    for each pattern position (a set of positions, as a finite automaton does): time grows with pattern
+    length times path length, never combinatorially as a backtracking regex of many `**` did."""
+
+    parts: tuple[str, ...]
+
+    def match(self, path: str) -> bool:
+        if path != FAPI_PREFIX and not path.startswith(FAPI_PREFIX + "/"):
+            return False
+        segments = path[len(FAPI_PREFIX):].split("/")[1:]
+        if len(segments) > MAX_SEGMENTS:
+            return False
+        positions = self._closure({0})
+        for segment in segments:
+            positions = self._closure({i + 1 for i in positions if i < len(self.parts) and self._takes(i, segment)}
+                                      | {i for i in positions if i < len(self.parts) and self.parts[i] == "**"})
+            if not positions:
+                return False
+        return len(self.parts) in positions
+
+    def _takes(self, index: int, segment: str) -> bool:
+        part = self.parts[index]
+        return part == "**" or (part == "*" and segment != "") or part == segment
+
+    def _closure(self, positions: set[int]) -> set[int]:
+        """A `**` may match no segment: a position on one also stands past it."""
+        done = set(positions)
+        for i in sorted(positions):
+            while i < len(self.parts) and self.parts[i] == "**":
+                i += 1
+                done.add(i)
+        return done
+
+
+def compile_pattern(pattern: str) -> PathPattern:
+    """The pattern checked (it starts with `/`, at most MAX_PATTERN characters) and parsed; runs of `**`
+    are one `**` (they match the same paths)."""
     if not pattern.startswith("/"):
         raise ValueError(f"path pattern {pattern[:40]!r} must start with '/'")
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"path pattern is {len(pattern)} characters long; at most {MAX_PATTERN}")
     if pattern.startswith(FAPI_PREFIX + "/"):
         pattern = pattern[len(FAPI_PREFIX):]
-    segments = {"*": "/[^/]+", "**": "(?:/[^/]*)*"}
-    regex = "".join(segments.get(part, "/" + re.escape(part)) for part in pattern.split("/")[1:])
-    return re.compile("^" + re.escape(FAPI_PREFIX) + regex + "$")
+    parts: list[str] = []
+    for part in pattern.split("/")[1:]:
+        if not (part == "**" and parts and parts[-1] == "**"):
+            parts.append(part)
+    return PathPattern(tuple(parts))
 
 
 @dataclass
@@ -96,7 +138,7 @@ class FaultRule:
     delay_s: float = 0.0
     latch: Latch | None = None
     hits: int = 0
-    _regex: re.Pattern[str] | None = None
+    _regex: PathPattern | None = None
 
     def __post_init__(self) -> None:
         self._regex = compile_pattern(self.pattern)
@@ -172,12 +214,14 @@ class FaultBook:
             return rule
 
     def take(self, method: str, path: str) -> FaultRule | None:
-        """The rule for this request, counting the hit; None when no active rule matches."""
-        with self._lock:
-            for rule in self._rules:
-                if rule.action is not None and not rule.exhausted and rule.matches(method, path):
-                    rule.hits += 1
-                    return rule
+        """The rule for this request, counting the hit; None when no active rule matches. Patterns are
+        matched on a snapshot of the rules, outside the lock; only the count is taken under it."""
+        for rule in self.rules():
+            if rule.action is not None and rule.matches(method, path):
+                with self._lock:
+                    if rule in self._rules and not rule.exhausted:
+                        rule.hits += 1
+                        return rule
         return None
 
     def rules(self) -> list[FaultRule]:

@@ -48,6 +48,7 @@ class HandshakeNonces:
 
 
 def redirect_back(redirect_url: str, nonce: str, *, parameter: str = "__clerk_handshake_nonce") -> str:
+    # (only called with a URL that `origin_of` accepted: it parses)
     """`redirect_url` with the handshake's answer added as `parameter` (any earlier handshake parameters
     dropped): a nonce, or in the token format (`__clerk_handshake`) the signed directives themselves."""
     parts = urlsplit(redirect_url)
@@ -58,7 +59,15 @@ def redirect_back(redirect_url: str, nonce: str, *, parameter: str = "__clerk_ha
 
 
 def origin_of(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """The URL's origin; None when it is no http(s) URL with a host, or does not parse (`http://[::1/`, a
+    host with a full-width slash, a port that is no number)."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or "\uff0f" in parts.netloc:
+            return None
+        parts.port  # noqa: B018 - raises ValueError on a port that is no number or out of range
+    except ValueError:
+        return None
+    if not parts.netloc.isascii():
         return None
     return f"{parts.scheme}://{parts.netloc}"

@@ -168,9 +168,19 @@ class FaultInjector:
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, receive, capture)
-        body = json.loads(b"".join(chunks) or b"null")
-        await JSONResponse({"response": body}, status_code=start.get("status", 200),
-                           headers=NO_STORE)(scope, receive, send)
+        raw = b"".join(chunks)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
+        status = start.get("status", 200)
+        try:
+            body = json.loads(raw or b"null") if 200 <= status < 300 and "json" in headers.get("content-type", "") else None
+        except ValueError:
+            body = None
+        if body is None:  # a bundle, a page, a redirect or an error: there is no JSON answer to wrap
+            scope["state"]["journal_note"] = "wrapped_token skipped: the answer is no JSON"
+            await send(start)
+            await send({"type": "http.response.body", "body": raw})
+            return
+        await JSONResponse({"response": body}, status_code=status, headers=NO_STORE)(scope, receive, send)
 
 
 async def _read_body(receive: Receive, limit: int | None = None) -> bytes | None:

@@ -22,7 +22,7 @@ from clerk_harness_fake.settings import APP_HOST, FAPI_PREFIX, NO_STORE, cookie_
 from clerk_harness_fake.tokens import TokenCheck
 
 router = APIRouter()
-VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+VERSION_PATTERN = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?$")  # ASCII digits only
 # A bundle at a URL that names its version never changes: the browser may keep it (reloads then parse it
 # from the code cache instead of downloading megabytes again). Pages and the API stay no-store.
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
@@ -90,8 +90,10 @@ async def clerk_js_asset(request: Request, version: str, asset: str) -> FileResp
 
 
 def serve_bundle_file(clerk: FakeClerk, version: str, asset: str, *, cacheable: bool = False) -> FileResponse:
-    if not VERSION_PATTERN.match(version):
+    if not VERSION_PATTERN.fullmatch(version):
         raise ClerkAPIError(404, "resource_not_found", f"{version!r} is not a clerk-js version.")
+    if "\x00" in asset:  # no file name holds a NUL (and `resolve()` would raise on it)
+        raise ClerkAPIError(404, "resource_not_found", "No such file in a clerk-js bundle.")
     root = bundle_dir(clerk, version).resolve()
     path = (root / asset).resolve()
     if root not in path.parents or not path.is_file():

@@ -3,9 +3,12 @@ gets a Clerk-shaped 4xx (never a 5xx, never a traceback), and the server stays h
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fastapi.testclient import TestClient
 
 from clerk_harness_fake import BackendSettings, FakeClerk, create_app
@@ -57,6 +60,16 @@ CORPUS = [
     ("GET", "/api/me?x=" + "y" * (MAX_TARGET + 1), {}, 414),
     ("GET", "/", {"content": BIG.encode()}, 413),
     ("GET", "/nothing-here", {}, 404),
+    # --- inputs that once ended in a 500 (issue 25): a NUL in a bundle path, a redirect_url Python's URL
+    # parser rejects or that is no ASCII origin ---
+    ("GET", "/__clerk/npm/@clerk/clerk-js@6/dist/%00", {}, 404),
+    ("GET", "/clerk-js/6.1.0/clerk.browser.js%00.png", {}, 404),
+    ("GET", "/clerk-js/6.1.0%0a/clerk.browser.js", {}, 404),
+    ("GET", "/__clerk/v1/client/handshake?redirect_url=http://[::1/", {}, 400),
+    ("GET", "/__clerk/v1/client/handshake?redirect_url=http://[evil.test]:80/", {}, 400),
+    ("GET", "/__clerk/v1/client/handshake?redirect_url=http://127.0.0.1%EF%BC%8F@evil.test/", {}, 400),
+    ("GET", "/__clerk/v1/client/handshake?redirect_url=http://127.0.0.1:%D9%A8%D9%A8%D9%A1%D9%A1/", {}, 400),
+    ("GET", "/__clerk/v1/client/handshake?redirect_url=http://127.0.0.1:99999/", {}, 400),
     # --- the control API ---
     ("GET", "/__harness/journal?since=-4", {}, None),
     ("GET", "/__harness/journal?since=abc", {}, None),
@@ -137,6 +150,20 @@ def test_a_wrong_method_names_the_allowed_ones(http):
     assert answer.status_code == 405 and answer.headers["allow"] == "POST"
 
 
+def test_a_wrapped_token_fault_on_a_route_without_json_is_skipped_and_noted(http, user):
+    """A bundle, a page or a redirect has no JSON to wrap: it is answered as usual and the journal says why
+    (it used to be a 500 on a bundle, and a 307 without a Location on the handshake)."""
+    http.post("/__harness/faults", json={"path": "/**", "action": "wrapped_token"})
+    bundle = http.get("/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js")
+    assert bundle.status_code in (200, 404) and "Traceback" not in bundle.text
+    shake = http.get("/__clerk/v1/client/handshake", params={"redirect_url": "http://127.0.0.1:9/"},
+                     follow_redirects=False)
+    assert shake.status_code == 307 and shake.headers["location"].startswith("http://127.0.0.1:9/")
+    notes = [e["note"] for e in http.get("/__harness/journal").json()["entries"] if "handshake" in e["path"]]
+    assert any("wrapped_token skipped" in note for note in notes), notes
+    http.delete("/__harness/faults")
+
+
 def test_double_star_matches_any_number_of_segments_anywhere():
     regex = compile_pattern("/v1/**/tokens")
     assert regex.match("/__clerk/v1/client/sessions/s/tokens") and regex.match("/__clerk/v1/tokens")
@@ -149,3 +176,26 @@ def test_double_star_matches_any_number_of_segments_anywhere():
 def test_the_app_api_answers_a_forged_session_with_401(http, cookie):
     answer = http.get("/api/me", headers={"cookie": f"__session={cookie}"})
     assert answer.status_code == 401 and answer.json()["state"] != "signed_in"
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(parts=st.lists(st.sampled_from(["**", "*", "a", "v1"]), min_size=1, max_size=120),
+       depth=st.integers(min_value=0, max_value=80))
+def test_matching_a_pattern_takes_linear_time_whatever_its_stars(parts, depth):
+    """Each `**` was a backtracking regex group: nine in a row took 1.25 s on a 20-segment path, on the
+    event loop. Matching now walks the segments once per pattern position."""
+    pattern = compile_pattern(("/" + "/".join(parts))[:500] + "/nomatch")
+    started = time.perf_counter()
+    pattern.match("/__clerk" + "/a" * depth)
+    assert time.perf_counter() - started < 0.05
+
+
+def test_the_worst_accepted_pattern_leaves_the_fake_answering(http):
+    worst = "/" + "/".join(["**"] * 170) + "/x"  # 512 characters, the longest the API accepts, all `**`
+    assert len(worst) == 512
+    assert http.post("/__harness/faults", json={"path": worst, "action": "drop"}).status_code == 201
+    started = time.perf_counter()
+    assert http.get("/__clerk/v1/" + "/".join(["a"] * 60)).status_code == 404
+    assert http.get("/__harness/health").json()["ok"]
+    assert time.perf_counter() - started < 0.2
+    http.delete("/__harness/faults")
