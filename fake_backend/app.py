@@ -9,12 +9,14 @@ from clerk_harness_fake import backend_api, control, fapi, pages
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.errors import install_error_handlers
 from clerk_harness_fake.handshake import APP_ORIGIN
-from clerk_harness_fake.middleware import FaultInjector, JournalRecorder, MethodOverride, RequestLimits
+from clerk_harness_fake.middleware import FaultInjector, HostCheck, JournalRecorder, MethodOverride, RequestLimits
 from clerk_harness_fake.settings import BackendSettings
 
 
-def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_token: str | None = None) -> FastAPI:
-    """`control_token`: when set, every control API call must send it (`Authorization: Bearer ...`)."""
+def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_token: str | None = None,
+               any_host: bool = False) -> FastAPI:
+    """`control_token`: when set, every control API call must send it (`Authorization: Bearer ...`).
+    `any_host`: answer any Host header (a fake bound to every address; see middleware.HostCheck)."""
     if not isinstance(clerk, FakeClerk):
         clerk = FakeClerk(clerk)
     # The docs page is served by the control API itself, with no asset from any CDN.
@@ -37,5 +39,6 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_toke
     # A user's app runs on another loopback port: its clerk-js calls the fake cross-origin, with cookies.
     app.add_middleware(CORSMiddleware, allow_origin_regex=APP_ORIGIN, allow_credentials=True,
                        allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(HostCheck, clerk=clerk, any_host=any_host)
     app.add_middleware(RequestLimits)
     return app

@@ -16,7 +16,7 @@ from clerk_harness_fake.state import Session, State, User
 from clerk_harness_fake.tokens import TokenCheck, TokenIssuer
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
-FAKE_SECRET_KEY = "sk_harness_fake_not_a_clerk_key"  # SDKs need a non-empty one; the fake never checks it
+FAKE_SECRET_KEY = "sk_harness_fake_not_a_clerk_key"  # what the harness hands an app; its Backend API requires it
 
 
 @dataclass(frozen=True)

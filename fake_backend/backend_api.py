@@ -7,20 +7,23 @@ so that an app that needs more says so instead of failing quietly.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from clerk_harness_fake.backend import FakeClerk
+from clerk_harness_fake.backend import FAKE_SECRET_KEY, FakeClerk
 from clerk_harness_fake.errors import ClerkAPIError, no_route
 from clerk_harness_fake.payloads import user_json
 from clerk_harness_fake.settings import BAPI_PREFIX
 
 
 def require_secret_key(request: Request) -> None:
-    """SDKs send `Authorization: Bearer <CLERK_SECRET_KEY>`; the fake takes any non-empty one."""
-    if not request.headers.get("authorization", "").removeprefix("Bearer ").strip():
-        raise ClerkAPIError(401, "authentication_invalid", "The Backend API needs `Authorization: Bearer <secret key>`.")
+    """SDKs send `Authorization: Bearer <CLERK_SECRET_KEY>`: the one the harness handed to the app."""
+    sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not secrets.compare_digest(sent.encode(), FAKE_SECRET_KEY.encode()):
+        raise ClerkAPIError(401, "authentication_invalid", "The Backend API needs `Authorization: Bearer <secret "
+                            "key>`, with the CLERK_SECRET_KEY the harness gave the app.")
 
 
 router = APIRouter(prefix=f"{BAPI_PREFIX}/v1")

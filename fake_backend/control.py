@@ -28,7 +28,25 @@ async def require_token(request: Request) -> None:
                             "(send `Authorization: Bearer TOKEN`).")
 
 
-router = APIRouter(prefix=CONTROL_PREFIX, dependencies=[Depends(require_token)])
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+
+async def refuse_other_sites(request: Request) -> None:
+    """A web page of another origin can neither drive the fake nor read it: a browser marks its requests
+    (`Origin`, `Sec-Fetch-Site`), and a form it posts across sites can only carry a form's content type,
+    which no control route takes. curl, the harness and tests send neither mark."""
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    origin = request.headers.get("origin")
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site") or (origin is not None and origin != own):
+        raise ClerkAPIError(403, "origin_invalid", "The control API answers only to its own origin, and to "
+                            "clients that are no web page (curl, the harness, tests).")
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and content_type in FORM_TYPES:
+        raise ClerkAPIError(415, "unsupported_media_type", "Control API writes take application/json, or no "
+                            "body at all.")
+
+
+router = APIRouter(prefix=CONTROL_PREFIX, dependencies=[Depends(require_token), Depends(refuse_other_sites)])
 
 
 def clerk_of(request: Request) -> FakeClerk:
@@ -65,7 +83,7 @@ class ClockStep(BaseModel):
 
 # Its own router, matched before all others: FastAPI prepares a router's routes when one of them is first
 # matched, so the readiness probe answers without waiting for the rest (about 20 ms of a cold start).
-readiness = APIRouter(prefix=CONTROL_PREFIX, dependencies=[Depends(require_token)])
+readiness = APIRouter(prefix=CONTROL_PREFIX, dependencies=[Depends(require_token), Depends(refuse_other_sites)])
 
 
 @readiness.get("/health")

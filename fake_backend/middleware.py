@@ -27,6 +27,54 @@ UNJOURNALED_PREFIXES = (CONTROL_PREFIX, "/clerk-js/", f"{FAPI_PREFIX}/npm/", "/f
 
 MAX_TARGET = 8 * 1024  # bytes in a request's path and query
 MAX_BODY = 64 * 1024  # bytes in a request body: clerk-js sends forms of a few hundred bytes
+MAX_HEADERS = 32 * 1024  # bytes in all of a request's headers (a browser's are a few KB, cookies included)
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def under(path: str, prefix: str) -> bool:
+    """`path` is `prefix` or below it: `/__clerk/v1` is under `/__clerk`, `/__clerk_api` is not."""
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def host_name(host: str) -> str:
+    """The name in a Host header, without its port: `[::1]:8787` -> `::1`, `localhost:3000` -> `localhost`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class HostCheck:
+    """Only names the harness gave out reach the fake: loopback, the production topology's two hosts, and
+    the name the fake serves at (its origin; a `--fake-host` address). A page of another site that makes
+    its own name resolve to loopback (DNS rebinding) sends its own name, and gets a Clerk-shaped 421.
+    A fake bound to every address (`--host 0.0.0.0 --allow-remote`) cannot know its names: it takes any,
+    and its control API needs the token."""
+
+    def __init__(self, app: ASGIApp, clerk: "FakeClerk", any_host: bool = False) -> None:
+        self.app = app
+        self.clerk = clerk
+        self.any_host = any_host
+
+    def allowed(self, name: str) -> bool:
+        from urllib.parse import urlsplit
+
+        from clerk_harness_fake.settings import APP_HOST, FAPI_HOST
+
+        if not self.clerk.origin:  # not served by FakeClerkServer (an app in a test client): no origin to keep
+            return True
+        if name in LOOPBACK_NAMES or name.startswith("127.") or name in (APP_HOST, FAPI_HOST):
+            return True
+        return name == (urlsplit(self.clerk.origin).hostname or "").lower()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.any_host:
+            host = dict(scope.get("headers") or []).get(b"host")
+            if host is not None and not self.allowed(host_name(host.decode("latin-1"))):
+                await error_response(ClerkAPIError(421, "host_invalid", "This fake Clerk backend answers only at "
+                                                   "the names the harness gave out (loopback)."))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class RequestLimits:
@@ -42,6 +90,10 @@ class RequestLimits:
         if len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) > MAX_TARGET:
             await error_response(ClerkAPIError(414, "request_uri_too_long",
                                                f"The request target exceeds {MAX_TARGET} bytes."))(scope, receive, send)
+            return
+        if sum(len(name) + len(value) + 4 for name, value in scope.get("headers") or []) > MAX_HEADERS:
+            await error_response(ClerkAPIError(431, "request_header_fields_too_large",
+                                               f"The request headers exceed {MAX_HEADERS} bytes."))(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
         body = b"" if not declared.isdigit() or int(declared) <= MAX_BODY else None
@@ -61,7 +113,7 @@ class MethodOverride:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith(FAPI_PREFIX):
+        if scope["type"] == "http" and scope["method"] == "POST" and under(scope["path"], FAPI_PREFIX):
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             override = query.get("_method", "").upper()
             if override in OVERRIDABLE:
@@ -113,7 +165,7 @@ class FaultInjector:
         self.clerk = clerk
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(FAPI_PREFIX):
+        if scope["type"] != "http" or not under(scope["path"], FAPI_PREFIX):
             await self.app(scope, receive, send)
             return
         rule = self.clerk.faults.take(scope["method"], scope["path"])

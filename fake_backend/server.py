@@ -82,8 +82,8 @@ class FakeClerkServer:
         refuse_unless_allowed(host, allow_remote)
         self.clerk = FakeClerk(settings)
         self.control_token = (control_token or secrets.token_urlsafe(24)) if not is_loopback(host) else None
-        self.app = create_app(self.clerk, control_token=self.control_token)
         self.host = host.strip("[]")
+        self.app = create_app(self.clerk, control_token=self.control_token, any_host=self.host in ("0.0.0.0", "::"))
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP;
         # with proto 0 every answer written in two parts waits for the client's delayed ACK (about 40 ms).

@@ -7,10 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
+from clerk_harness_fake.backend import FAKE_SECRET_KEY
 from clerk_harness_fake.settings import cookie_suffix
 
 APP = "http://127.0.0.1:5555"
-BAPI = {"authorization": "Bearer sk_fake_for_tests"}
+BAPI = {"authorization": f"Bearer {FAKE_SECRET_KEY}"}
 
 
 def uat_cookies(answer) -> dict[str, str]:
@@ -89,3 +90,10 @@ def test_sdks_get_the_version_under_test_whatever_they_ask_for(http, clerk):
         answer = http.get(f"/__clerk/npm/@clerk/clerk-js@{spec}/dist/clerk.browser.js")
         assert answer.status_code == 200 and answer.text == "window.Clerk = {};"
     assert http.get("/__clerk/npm/@clerk/clerk-js@6/dist/../../../etc/passwd").status_code == 404
+
+
+def test_the_backend_api_takes_only_the_secret_key_the_harness_handed_out(http):
+    for authorization in ("", "Bearer ", "Bearer sk_live_someone_elses", f"Bearer {FAKE_SECRET_KEY}x"):
+        answer = http.get("/__clerk_api/v1/jwks", headers={"authorization": authorization})
+        assert answer.status_code == 401 and answer.json()["errors"][0]["code"] == "authentication_invalid"
+    assert http.get("/__clerk_api/v1/jwks", headers=BAPI).json()["keys"]

@@ -23,7 +23,7 @@ def server(tmp_path):
 def raw_request(server: FakeClerkServer, method: str, path: str) -> socket.socket:
     """Send a request and leave its connection open, unread (a browser tab still waiting)."""
     sock = socket.create_connection((server.host, server.port))
-    sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+    sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: {server.host}\r\nContent-Length: 0\r\n\r\n".encode())
     return sock
 
 
