@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 
 from clerk_harness_fake import backend_api, control, fapi, pages
 from clerk_harness_fake.backend import FakeClerk
-from clerk_harness_fake.errors import install_error_handlers
+from clerk_harness_fake.errors import ClerkAPIError, error_response, install_error_handlers
 from clerk_harness_fake.handshake import APP_ORIGIN
 from clerk_harness_fake.middleware import FaultInjector, HostCheck, JournalRecorder, MethodOverride, RequestLimits
 from clerk_harness_fake.settings import BackendSettings
+
+
+class ClerkShapedCORS(CORSMiddleware):
+    """Starlette's CORS, with its refusal of a preflight in Clerk's error shape (it answers plain text)."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        reason = bytes(response.body).decode("utf-8", "replace")  # "Disallowed CORS origin, method"
+        return error_response(ClerkAPIError(400, "cors_preflight_refused", reason))
 
 
 def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_token: str | None = None,
@@ -37,7 +50,7 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_toke
     app.add_middleware(JournalRecorder, journal=clerk.journal)
     app.add_middleware(MethodOverride)
     # A user's app runs on another loopback port: its clerk-js calls the fake cross-origin, with cookies.
-    app.add_middleware(CORSMiddleware, allow_origin_regex=APP_ORIGIN, allow_credentials=True,
+    app.add_middleware(ClerkShapedCORS, allow_origin_regex=APP_ORIGIN, allow_credentials=True,
                        allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(HostCheck, clerk=clerk, any_host=any_host)
     app.add_middleware(RequestLimits)

@@ -9,7 +9,7 @@ import secrets
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from clerk_harness_fake.backend import DEFAULT_PASSWORD, FakeClerk
 from clerk_harness_fake.errors import ClerkAPIError, no_route
@@ -70,14 +70,21 @@ The machine-readable schema: <a href="{CONTROL_PREFIX}/openapi.json">openapi.jso
 <table>{''.join(rows)}</table></body></html>""")
 
 
+# Strict types: no bool for a number, no string for a status; text is printable (no NUL, CR or LF).
+STRICT = ConfigDict(strict=True)
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class NewUser(BaseModel):
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    password: str = Field(default=DEFAULT_PASSWORD, min_length=1, max_length=256)
-    first_name: str = Field(default="Ada", max_length=100)
-    last_name: str = Field(default="Lovelace", max_length=100)
+    model_config = STRICT
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$")
+    password: str = Field(default=DEFAULT_PASSWORD, min_length=1, max_length=256, pattern=PRINTABLE)
+    first_name: str = Field(default="Ada", max_length=100, pattern=PRINTABLE)
+    last_name: str = Field(default="Lovelace", max_length=100, pattern=PRINTABLE)
 
 
 class ClockStep(BaseModel):
+    model_config = STRICT
     seconds: float = Field(gt=0, le=365 * 24 * 3600)
 
 
@@ -104,8 +111,8 @@ async def create_user(request: Request, user: NewUser) -> dict[str, Any]:
 
 @router.get("/journal")
 async def journal(request: Request, since: int = Query(0, ge=0)) -> dict[str, Any]:
-    entries = clerk_of(request).journal.entries(since)
-    return {"entries": [e.to_dict() for e in entries]}
+    journal = clerk_of(request).journal
+    return {"entries": [e.to_dict() for e in journal.entries(since)], "dropped": journal.dropped}
 
 
 @router.get("/sessions")
@@ -150,19 +157,21 @@ async def sdk_env(request: Request) -> dict[str, Any]:
 
 
 class NewFault(BaseModel):
+    model_config = STRICT
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
     path: str = Field(min_length=1, max_length=MAX_PATTERN, pattern=r"^/",
                       description="below /__clerk, e.g. /v1/client/sessions/*/tokens")
     action: Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
     status: int | None = None
-    code: str | None = Field(default=None, max_length=100)
+    code: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
     retry_after: int | None = Field(default=None, ge=0, le=3600)
     delay_s: float | None = Field(default=None, gt=0, le=120)
     then: Literal["answer", "drop"] = "answer"
-    times: int | None = Field(default=None, ge=1)
+    times: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class Release(BaseModel):
+    model_config = STRICT
     then: Literal["answer", "drop"] | None = None
 
 

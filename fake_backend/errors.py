@@ -79,6 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
         if error.status_code == 404:
             return error_response(ClerkAPIError(404, "resource_not_found", "Resource not found"))
-        if error.status_code == 405:
-            return error_response(ClerkAPIError(405, "method_not_allowed", "Method not allowed"))
+        if error.status_code == 405:  # Starlette names the allowed methods in its `Allow` header: keep it
+            allow = {"Allow": error.headers["Allow"]} if error.headers and "Allow" in error.headers else {}
+            return error_response(ClerkAPIError(405, "method_not_allowed", "Method not allowed", headers=allow))
         return error_response(ClerkAPIError(error.status_code, "request_error", str(error.detail)))

@@ -43,18 +43,30 @@ class JournalEntry:
         return self.path == path
 
 
+MAX_ENTRIES = 10_000  # the oldest entries go first; `dropped` says how many went
+MAX_QUERY_VALUE = 512  # characters of each query value kept (a query string may be 8 KB)
+
+
 @dataclass
 class RequestJournal:
     _entries: list[JournalEntry] = field(default_factory=list)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _async_waiters: AsyncWaiters = field(default_factory=AsyncWaiters)
+    _last_seq: int = 0
+    dropped: int = 0  # entries let go to keep the journal bounded
 
     def record(self, *, method: str, path: str, query: dict[str, str], status: int,
                started: float, note: str = "", fault_id: int | None = None) -> JournalEntry:
+        query = {name[:MAX_QUERY_VALUE]: value[:MAX_QUERY_VALUE] for name, value in list(query.items())[:50]}
         with self._cond:
-            entry = JournalEntry(len(self._entries) + 1, time.time(), method, path, query, status,
+            self._last_seq += 1
+            entry = JournalEntry(self._last_seq, time.time(), method, path, query, status,
                                  round((time.time() - started) * 1000, 2), note, fault_id)
             self._entries.append(entry)
+            if len(self._entries) > MAX_ENTRIES:
+                excess = len(self._entries) - MAX_ENTRIES
+                del self._entries[:excess]
+                self.dropped += excess
             self._cond.notify_all()
         self._async_waiters.wake_all()
         return entry
@@ -66,11 +78,12 @@ class RequestJournal:
     @property
     def last_seq(self) -> int:
         with self._cond:
-            return len(self._entries)
+            return self._last_seq
 
     def clear(self) -> None:
         with self._cond:
             self._entries.clear()
+            self._last_seq, self.dropped = 0, 0
 
     async def wait_for_async(self, predicate: Callable[[JournalEntry], bool], *, count: int = 1, since: int = 0,
                              timeout: float = 10.0, gone: Callable[[], Awaitable[object]]) -> list[JournalEntry]:

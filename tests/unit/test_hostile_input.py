@@ -60,6 +60,9 @@ CORPUS = [
     ("GET", "/api/me?x=" + "y" * (MAX_TARGET + 1), {}, 414),
     ("GET", "/", {"content": BIG.encode()}, 413),
     ("GET", "/nothing-here", {}, 404),
+    ("DELETE", "/api/me", {}, 405),
+    ("OPTIONS", "/__clerk/v1/client", {"headers": {"origin": "http://evil.test", "access-control-request-method": "POST"}},
+     400),
     # --- inputs that once ended in a 500 (issue 25): a NUL in a bundle path, a redirect_url Python's URL
     # parser rejects or that is no ASCII origin ---
     ("GET", "/__clerk/npm/@clerk/clerk-js@6/dist/%00", {}, 404),
@@ -100,6 +103,13 @@ CORPUS = [
     ("POST", "/__harness/users", {"json": {"email": "ada@example.test", "password": "p" * 1000}}, 422),
     ("POST", "/__harness/users", {"content": BIG.encode(), "headers": JSON}, 413),
     ("POST", "/__harness/sessions/nope/revoke", {}, 404),
+    # --- loose types, once taken (issue 25) ---
+    ("POST", "/__harness/clock/advance", {"json": {"seconds": True}}, 422),
+    ("POST", "/__harness/faults", {"json": {"path": "/v1/client", "action": "error", "status": "500"}}, 422),
+    ("POST", "/__harness/faults", {"json": {"path": "/v1/client", "action": "drop", "times": 10 ** 30}}, 422),
+    ("POST", "/__harness/faults", {"json": {"path": "/v1/client", "action": "error", "status": 500,
+                                            "code": "a\r\nSet-Cookie: x=1"}}, 422),
+    ("POST", "/__harness/users", {"json": {"email": "a\u0000b@example.test"}}, 422),
     ("GET", "/__harness/health", {"headers": {"content-length": "999999999"}}, 413),
     ("DELETE", "/__harness/health", {}, 405),
     ("PUT", "/__harness/nothing", {}, 404),
@@ -148,6 +158,20 @@ def test_the_server_is_healthy_after_the_whole_corpus(http, user):
 def test_a_wrong_method_names_the_allowed_ones(http):
     answer = http.get("/__clerk/v1/client/sign_ins")
     assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+    for method, path in (("POST", "/"), ("DELETE", "/api/me"), ("PUT", "/__harness/health")):
+        answer = http.request(method, path)
+        assert answer.status_code == 405 and answer.headers.get("allow"), (method, path)
+
+
+def test_the_journal_is_bounded_and_says_how_many_entries_it_let_go(monkeypatch):
+    from clerk_harness_fake import journal
+
+    monkeypatch.setattr(journal, "MAX_ENTRIES", 5)
+    book = journal.RequestJournal()
+    for _ in range(8):
+        book.record(method="GET", path="/x", query={"q": "y" * 9000}, status=200, started=0)
+    assert [e.seq for e in book.entries()] == [4, 5, 6, 7, 8] and book.dropped == 3 and book.last_seq == 8
+    assert len(book.entries()[0].query["q"]) == journal.MAX_QUERY_VALUE
 
 
 def test_a_wrapped_token_fault_on_a_route_without_json_is_skipped_and_noted(http, user):
