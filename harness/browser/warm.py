@@ -197,6 +197,8 @@ class WarmBrowser:
         """Closing a run's context takes all it had with it; on any failure retire the browser instead."""
         try:
             lease.context.close()
+        except Exception:  # noqa: BLE001 - a Firefox gone: the next lease launches anew
+            self.close()
         except BaseException:
             self.close()
             raise
@@ -207,9 +209,12 @@ class WarmBrowser:
             self._origins.add(f"{parts.scheme}://{parts.netloc}")
 
     def _give_back(self, lease: BrowserSession) -> None:
-        """Undo the run; on any failure (or an interrupt) retire the browser instead."""
+        """Undo the run; on any failure retire the browser instead (a crashed page, a browser gone): the
+        next run gets a fresh one, and the hand-back never raises. An interrupt retires it and goes on."""
         try:
             self._clean(lease)
+        except Exception:  # noqa: BLE001 - whatever broke, the next lease launches anew
+            self.close()
         except BaseException:
             self.close()
             raise

@@ -73,6 +73,11 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
         except Exception as error:  # noqa: BLE001 - report, never crash a matrix
             first_line = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
             outcome = Outcome(scenario.id, version, "error", [first_line], None, error=traceback.format_exc())
+        if session is not None and session.browser.broken:
+            # the harness's browser broke, not clerk-js: whatever the story saw next is no observation
+            why = f"{session.browser.broken}; the run says nothing about clerk-js {version}"
+            outcome = Outcome(scenario.id, version, "error", [why, *outcome.reasons], outcome.proof,
+                              observations=outcome.observations, error=outcome.error or why)
         outcome.duration_s = time.monotonic() - started
         outcome.profile = config.browser.profile
         outcome.engine = config.browser.engine

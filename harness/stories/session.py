@@ -62,7 +62,7 @@ class HarnessSession:
         if topology == "production":  # this run's app behind the app's host: yours, or the built-in page
             origin = (backend.app_host_origin(app.port, app.direct_host) if app is not None
                       else backend.app_host_origin())
-        browser = lease_or_launch(playwright, config.browser, browsers)
+        browser = lease_or_launch(playwright, config.browser, browsers).watch()
         try:
             context = browser.context
             context.set_default_timeout(config.timeouts.action_ms)
