@@ -7,6 +7,7 @@ import os
 import statistics
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -64,7 +65,8 @@ class MatrixResult:
 
 
 def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
-                  binding: "Binding | None", endpoints: "Queue[str] | None", scratch: str) -> None:
+                  binding: "Binding | None", endpoints: "Queue[str] | None", scratch: str,
+                  started: "Queue[tuple[int, Job]] | None" = None) -> None:
     import signal
     from dataclasses import replace
 
@@ -82,6 +84,7 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
         config = replace(config, browser=replace(config.browser, cdp_endpoints=(endpoints.get(),)))
     _worker["config"] = config
     _worker["artifacts"] = artifacts
+    _worker["started"] = started
     settings = backend_settings(config)
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
     _worker["playwright"] = driver_scratch.start_playwright(scratch)  # the run removes `scratch` however it ends
@@ -117,6 +120,8 @@ def _run_job(job: Job) -> MatrixResult:
 
     from clerk_harness.releases.setup import with_engine
 
+    if _worker.get("started") is not None:  # the parent learns which job a worker that dies was running
+        _worker["started"].put((os.getpid(), job))
     config: HarnessConfig = with_engine(_worker["config"], job.engine)
     backend = _worker["server"].clerk
     backend.reset()
@@ -169,27 +174,79 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
         workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
     order = {job: i for i, job in enumerate(jobs)}
     scratch = driver_scratch.make()
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                               initargs=(config, artifacts, app, binding, endpoints, scratch))
+    started: "Queue[tuple[int, Job]]" = multiprocessing.Queue()
+    remaining = list(jobs)
+
+    def finish(result: MatrixResult) -> None:
+        results.append(result)
+        if on_result is not None:
+            on_result(len(results), len(jobs), result)
+
     try:
-        futures = [pool.submit(_run_job, job) for job in jobs]
-        for done, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            results.append(result)
-            if on_result is not None:
-                on_result(done, len(jobs), result)
-    except KeyboardInterrupt:
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=10)
-        raise MatrixInterrupted(sorted(results, key=lambda r: order[r.job])) from None
+        while remaining:  # one pool; a new one for what is left when a worker process dies
+            pool = ProcessPoolExecutor(max_workers=min(workers, len(remaining)), initializer=_start_worker,
+                                       initargs=(config, artifacts, app, binding, endpoints, scratch, started))
+            try:
+                futures = [pool.submit(_run_job, job) for job in remaining]
+                processes = dict(getattr(pool, "_processes", {}))
+                try:
+                    for future in as_completed(futures):
+                        finish(future.result())
+                    remaining = []
+                except BrokenProcessPool:
+                    remaining = _after_a_worker_died(remaining, results, processes, started, finish)
+            except KeyboardInterrupt:
+                processes = list(getattr(pool, "_processes", {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for process in processes:
+                    process.terminate()
+                for process in processes:
+                    process.join(timeout=10)
+                raise MatrixInterrupted(sorted(results, key=lambda r: order[r.job])) from None
+            finally:
+                pool.shutdown()
     finally:
-        pool.shutdown()
         driver_scratch.remove(scratch)
     return sorted(results, key=lambda r: order[r.job])
+
+
+def _after_a_worker_died(remaining: list[Job], results: list[MatrixResult], processes: dict[int, Any],
+                         started: "Queue[tuple[int, Job]]", finish: Callable[[MatrixResult], None]) -> list[Job]:
+    """A worker process died (killed, out of memory): its job is an error that says so; the jobs the pool
+    ended with it (SIGTERM), and those not started, run again in a new pool. Returns those."""
+    import queue
+    import signal
+
+    from clerk_harness.stories.scenarios import get_scenario
+
+    running: dict[int, Job] = {}
+    while True:
+        try:
+            pid, job = started.get(timeout=0.5)
+        except queue.Empty:
+            break
+        running[pid] = job
+    for process in processes.values():
+        process.join(timeout=10)
+    done = {r.job for r in results}
+    hit = 0
+    for pid, job in running.items():
+        code = processes[pid].exitcode if pid in processes else None
+        if job in done or code in (None, 0, -signal.SIGTERM):
+            continue
+        how = f"signal {-code}" if code < 0 else f"exit code {code}"
+        outcome = Outcome(job.scenario, job.version, "error", [f"the worker process running it died ({how})"],
+                          None, engine=job.engine, error=f"worker process {pid} died ({how})")
+        finish(MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, engine=job.engine)))
+        done.add(job)
+        hit += 1
+    left = [job for job in remaining if job not in done]
+    if not hit and len(left) == len(remaining):  # no job ran and none died: the workers cannot start at all
+        for job in left:
+            finish(MatrixResult(job, Outcome(job.scenario, job.version, "error", ["no worker process could start"],
+                                             None, engine=job.engine), "survived"))
+        return []
+    return left
 
 
 CELL = {"survived": "survived", "lost": "lost", "inconclusive": "INCONCLUSIVE", "error": "ERROR"}
