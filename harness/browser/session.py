@@ -45,7 +45,9 @@ class BrowserSession:
             self._unwatch.append(lambda: page.remove_listener("crash", crashed))
 
         watch_page(self.page)
-        self.context.on("page", watch_page)  # a warm context undoes the run's listeners itself; others close
+        self.context.on("page", watch_page)
+        if not hasattr(self.context, "undo"):  # a warm browser's scoped context undoes the run's listeners itself
+            self._unwatch.append(lambda: self.context.remove_listener("page", watch_page))
         self.browser.on("disconnected", gone)
         self._unwatch.append(lambda: self.browser.remove_listener("disconnected", gone))
         return self
