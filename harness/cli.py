@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
-from clerk_harness.browser import driver_cache, firefox_driver_patch
+from clerk_harness.browser import driver_env
 from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST, EXIT_SURVIVED  # noqa: F401
 from clerk_harness.commands.parser import build_parser
 from clerk_harness.commands.searches import StepPrinter  # noqa: F401 - part of the CLI's surface
@@ -48,8 +48,7 @@ def _interrupt_on_signals() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _interrupt_on_signals()
-    driver_cache.enable()
-    firefox_driver_patch.enable()
+    driver_env.prepare()
     if args.command in FAKE_IN_THIS_PROCESS:
         from clerk_harness_fake import signing_keys
 

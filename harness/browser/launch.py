@@ -24,7 +24,6 @@ from pathlib import Path
 from playwright.sync_api import Page, Playwright
 
 from clerk_harness.browser import guard as browser_guard
-
 from clerk_harness.browser import owned_folders
 from clerk_harness.browser.session import BrowserSession
 from clerk_harness.config import BrowserConfig

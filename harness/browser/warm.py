@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Request
 
 from clerk_harness.oracle import cookie_timeline
-
 from clerk_harness.browser import visibility
 from clerk_harness.browser.launch import launch_session
 from clerk_harness.browser.session import BrowserSession

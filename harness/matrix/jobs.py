@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from clerk_harness.browser import guard as browser_guard
-
 from clerk_harness.browser import driver_scratch
 from clerk_harness.config import HarnessConfig
 from clerk_harness.oracle.verdict import Outcome
@@ -34,10 +33,14 @@ class Job:
     repeat: int = 0
     engine: str = "chromium"
 
-    def describe(self) -> str:
-        """`offline-reload @ 6.0.0`, with the engine when it is not the default and the run when repeated."""
-        return (f"{self.scenario} @ {self.version}" + (f" in {self.engine}" if self.engine != "chromium" else "")
+    def where(self) -> str:
+        """`6.0.0`, with the engine when it is not the default and the run when repeated."""
+        return (self.version + (f" in {self.engine}" if self.engine != "chromium" else "")
                 + (f" (run {self.repeat + 1})" if self.repeat else ""))
+
+    def describe(self) -> str:
+        """`offline-reload @ 6.0.0 in firefox (run 2)`."""
+        return f"{self.scenario} @ {self.where()}"
 
 
 @dataclass

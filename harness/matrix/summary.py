@@ -58,13 +58,13 @@ def render_summary(results: ResultSet, report_name: str | None = None) -> str:
     problems = [r for r in results.ordered() if not r.as_expected]
     if problems:
         lines += ["", "Runs that did not go as expected:", ""]
-        lines += [f"- `{r.job.scenario}` @ {r.job.describe().split(' @ ', 1)[1]}: "
+        lines += [f"- `{r.job.scenario}` @ {r.job.where()}: "
                   f"{r.outcome.verdict} (expected {r.expected}): "
                   f"{'; '.join(r.outcome.reasons)}" for r in problems]
     missing = results.missing()
     if missing:
         lines += ["", f"{len(missing)} job(s) of the matrix are in no results file: "
-                  + ", ".join(f"`{j.scenario}` @ {j.describe().split(' @ ', 1)[1]}" for j in missing[:20]) + (" ..." if len(missing) > 20 else "")]
+                  + ", ".join(f"`{j.scenario}` @ {j.where()}" for j in missing[:20]) + (" ..." if len(missing) > 20 else "")]
     if report_name:
         lines += ["", f"Every run's timeline and evidence: `{report_name}` in the uploaded artifact."]
     return "\n".join(lines) + "\n"

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from clerk_harness.browser import firefox
-
 from clerk_harness.browser import firefox_driver_patch
 from clerk_harness.releases import setup as harness_setup
 from clerk_harness.config import BrowserConfig, HarnessConfig

@@ -8,7 +8,6 @@ from dataclasses import replace
 import pytest
 
 from clerk_harness.oracle import evidence
-
 from clerk_harness.oracle import verdict
 from clerk_harness.oracle.cookie_timeline import CookieEvent
 from clerk_harness.oracle.evidence import Attempt, StressProof, TokenWindow
