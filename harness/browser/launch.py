@@ -270,7 +270,8 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
             if isinstance(error, Exception):
                 raise HarnessError(f"cannot connect to Chromium over CDP: {error}") from error
             raise
-        session = BrowserSession(browser, context, page, "real", executable, process, profile, log)
+        session = BrowserSession(browser, context, page, "real", executable, process, profile, log,
+                                 exit_file=str(Path(profile, browser_guard.CHILD_EXIT_FILE)))
     else:
         try:
             args = with_harness_features([*no_egress_args(production_hosts=True), *config.args])

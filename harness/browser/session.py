@@ -3,15 +3,21 @@ it (its guard and profile folder, or the warm browser it is leased from)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from clerk_harness.browser import guard as browser_guard
+
+
+PAGE_CRASHED = re.compile(r"\b(Page|Target) crashed\b")  # Playwright's errors of a page whose renderer died
 
 
 @dataclass
@@ -29,16 +35,20 @@ class BrowserSession:
     _release: Callable[["BrowserSession"], None] | None = None  # a lease of a warm browser goes back to it
     engine: str = "chromium"  # or "firefox" (clerk_harness/firefox.py)
     broken: str | None = None  # what broke under the run (a page's renderer, the browser), once `watch`ed
+    broke: str | None = None  # "page" or "browser": which part of the infrastructure that was
+    exit_file: str | None = None  # where the browser's guard writes its exit status (a Chromium it started)
     _unwatch: list[Callable[[], None]] = field(default_factory=list)
 
     def watch(self) -> "BrowserSession":
         """Note it when a page of the run crashes or the browser goes away: the run is then an error of the
         harness's browser, never an observation about clerk-js."""
         def crashed(_page: Page) -> None:
-            self.broken = self.broken or "the page crashed (its renderer process died)"
+            if self.broken is None:
+                self.broken, self.broke = "the page crashed (its renderer process died)", "page"
 
         def gone(_browser: Browser) -> None:
-            self.broken = self.broken or f"{self.engine.capitalize()} exited or was closed under the run"
+            if self.broken is None:
+                self.broken, self.broke = f"{self.engine.capitalize()} exited or was closed under the run", "browser"
 
         def watch_page(page: Page) -> None:
             page.on("crash", crashed)
@@ -50,7 +60,40 @@ class BrowserSession:
             self._unwatch.append(lambda: self.context.remove_listener("page", watch_page))
         self.browser.on("disconnected", gone)
         self._unwatch.append(lambda: self.browser.remove_listener("disconnected", gone))
+        if not self.browser.is_connected():  # it went before the run began (killed between runs)
+            gone(self.browser)
         return self
+
+    def notice_breakage(self, error: str | None = None) -> str | None:
+        """After a run: one round trip to the page delivers what Playwright's driver already knows (a crash, a
+        disconnect), whose events otherwise wait for the next call; and the run's own error, when it was
+        Playwright's word that the page crashed (its event can come after the call it failed). Returns `broken`."""
+        if self.broken is None and error is not None and PAGE_CRASHED.search(error):
+            self.broken, self.broke = "the page crashed (its renderer process died)", "page"
+        if self.broken is None:
+            try:
+                self.page.evaluate("1")
+            except Exception:  # noqa: BLE001 - a crashed page or a browser gone: its event is delivered by now
+                pass
+        if self.broken is None and not self.browser.is_connected():
+            self.broken, self.broke = f"{self.engine.capitalize()} exited or was closed under the run", "browser"
+        return self.broken
+
+    def what_broke(self) -> str | None:
+        """`broken`, with the browser's exit status when its guard has written it: "Chromium exited (signal 9)"."""
+        if self.broke != "browser" or self.exit_file is None:
+            return self.broken
+        deadline = time.monotonic() + 2
+        while True:  # the guard writes it as soon as its wait() returns: a moment after the disconnect
+            try:
+                code = int(Path(self.exit_file).read_text())
+                break
+            except (OSError, ValueError):
+                if time.monotonic() > deadline:  # closed, not exited: the guard has nothing to say
+                    return self.broken
+                time.sleep(0.02)  # sleep-ok: another process's file, bounded; only after a browser went away
+        how = f"signal {-code}" if code < 0 else f"code {code}"
+        return f"{self.engine.capitalize()} exited ({how}) under the run"
 
     def close(self) -> None:
         while self._unwatch:

@@ -133,6 +133,7 @@ class WarmBrowser:
         self._cdp: tuple[Page, CDPSession] | None = None
         self._standing: StandingInstruments | None = None
         self._real_time: WarmBrowser | None = None
+        self._crashed: set[Page] = set()  # pages of the warm context whose renderer died
 
     def __repr__(self) -> str:
         state = f"{self._runs} run(s) on the current browser" if self._session else "no browser"
@@ -143,15 +144,18 @@ class WarmBrowser:
         Firefox: a new context of the warm browser; its `close()` closes it (nothing of the run outlives it)."""
         if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
             return self._lease_new_context(replace(self.config, profile=profile or self.config.profile))
-        if self._session is None or self._runs >= self.config.reuse:
-            self._replace()
+        if self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected():
+            self._replace()  # a browser killed between runs is replaced too, not handed out
         assert self._session is not None
         self._runs += 1
         context = self._session.context
+        for page in [page for page in context.pages if page in self._crashed]:  # its renderer died between runs
+            self._crashed.discard(page)
+            page.close()
         page = context.pages[0] if context.pages else context.new_page()
         return BrowserSession(self._session.browser, ScopedContext(context, self._standing), page,
-                              self._session.visibility_mode,
-                              self._session.executable, _release=self._give_back)
+                              self._session.visibility_mode, self._session.executable, _release=self._give_back,
+                              exit_file=self._session.exit_file)
 
     def for_real_time(self) -> "WarmBrowser":
         """A second warm browser of the same configuration, for runs on real time (a user's app): no run
@@ -175,6 +179,10 @@ class WarmBrowser:
         self.close()
         session = launch_session(self.playwright, self.config)
         session.context.on("request", self._note_origin)
+        self._crashed = set()
+        for page in session.context.pages:
+            self._note_crashes(page)
+        session.context.on("page", self._note_crashes)
         self._session, self._runs, self._origins = session, 0, set()
         self._standing = StandingInstruments(session.context)
         self.launches += 1
@@ -201,6 +209,12 @@ class WarmBrowser:
         except BaseException:
             self.close()
             raise
+
+    def _note_crashes(self, page: Page) -> None:
+        def crashed(page: Page) -> None:  # Playwright wraps a handler: a bound method of a set is none it takes
+            self._crashed.add(page)
+
+        page.on("crash", crashed)
 
     def _note_origin(self, request: Request) -> None:
         parts = urlsplit(request.url)

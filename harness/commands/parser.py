@@ -75,6 +75,22 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_retry_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--retry-errors", type=non_negative_int, default=0, metavar="N",
+                        help="run again, up to N times, a run whose browser, page, app or worker process died "
+                             "(default 0); a verdict is never run again, and every attempt is recorded")
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return value
+
+
 def add_app_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("your own app under test (default: the built-in page)")
     group.add_argument("--app-cmd", metavar="CMD",
@@ -165,6 +181,7 @@ def build_parser() -> ArgumentParser:
     bisect.add_argument("--runs-per-step", type=positive_int, default=1,
                         help="runs of each version; differing verdicts stop the bisect as flaky (default 1)")
     add_browser_option(bisect)
+    add_retry_option(bisect)
     run = commands.add_parser("run", help="the scenario x version matrix with a verdict table; exit 1 on any "
                                           "unexpected verdict, 2 on errors or inconclusive runs")
     run.add_argument("--scenario", action="append", metavar="ID", help="scenario (repeatable; default: all)")
@@ -177,6 +194,7 @@ def build_parser() -> ArgumentParser:
     add_browser_option(run, repeatable=True)
     run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
     run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
+    add_retry_option(run)
     run.add_argument("--shard", type=shard_arg, metavar="I/N",
                      help="run only the I-th of N parts of the matrix (a stable split; `merge` joins the parts)")
     run.add_argument("--durations", metavar="RESULTS",
@@ -223,5 +241,6 @@ def build_parser() -> ArgumentParser:
                         help="extra runs on each side of each edge (default 2); a differing one stops the survey")
     survey.add_argument("--json", metavar="PATH", help="write the survey (edges, every step) here")
     add_browser_option(survey)
+    add_retry_option(survey)
     return parser
 

@@ -50,7 +50,8 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     try:
         matrix.results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
                                     artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
-                                    app=app_from_args(args, config), binding=binding) if jobs else []
+                                    app=app_from_args(args, config), binding=binding,
+                                    retry_errors=args.retry_errors) if jobs else []
         interrupted = False
     except MatrixInterrupted as stop:
         matrix.results, interrupted = stop.results, True
@@ -85,7 +86,7 @@ def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str |
     """The table, the files asked for (--json, --junit, --report), the runs that went wrong; the exit code."""
     from clerk_harness.matrix.jobs import durations_by_scenario, verdict_tables
 
-    results = matrix.ordered()
+    results = matrix.ordered()  # every attempt; the grid and the exit code go by each job's last one
     print(verdict_tables(results, matrix.scenarios, matrix.versions, matrix.engines))
     medians = durations_by_scenario(results)
     print("median seconds per run: " + ", ".join(f"{s} {medians[s]:.1f}" for s in matrix.scenarios if s in medians))
@@ -100,12 +101,26 @@ def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str |
     if args.report:
         from clerk_harness.reports.html import write_report
 
-        write_report(Path(args.report), [(r.outcome, r.expected) for r in results], title=title)
+        write_report(Path(args.report), [(as_reported(r), r.expected) for r in results], title=title)
         print(f"report: {args.report}")
-    broken = [r for r in results if r.outcome.verdict in ("error", "inconclusive")]
-    unexpected = [r for r in results if not r.as_expected and r not in broken]
+    for r in matrix.retried():
+        print(f"~ {r.job.describe()}: the {r.outcome.broke} broke (attempt {r.attempt}), run again: "
+              f"{'; '.join(r.outcome.reasons)}")
+    broken = [r for r in matrix.final() if r.outcome.verdict in ("error", "inconclusive")]
+    unexpected = [r for r in matrix.final() if not r.as_expected and r not in broken]
     for r in broken + unexpected:
         print(f"! {r.job.describe()}: {r.outcome.verdict} (expected {r.expected}): "
               f"{'; '.join(r.outcome.reasons)}")
     return EXIT_ERROR if broken else (EXIT_LOST if unexpected else EXIT_SURVIVED)
 
+
+
+def as_reported(result):
+    """A run as the HTML report shows it: an attempt that was run again says so first."""
+    from dataclasses import replace
+
+    if not result.retried and result.attempt == 1:
+        return result.outcome
+    label = (f"attempt {result.attempt}, run again: the {result.outcome.broke} broke" if result.retried
+             else f"attempt {result.attempt} (a retry)")
+    return replace(result.outcome, reasons=[label, *result.outcome.reasons])

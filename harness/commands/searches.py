@@ -33,7 +33,8 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
     with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
         print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
               f"(about {len(releases).bit_length() + 1} runs)", flush=True)
-        result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=printer)
+        result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=printer,
+                        retry_errors=args.retry_errors)
     change = "keeps the session" if result.newer_verdict == "survived" else "loses the session"
     print(f"first release that {change}: {result.first_flipped} (last before it: {result.last_before}); "
           f"{result.runs} run(s) over {result.candidates} release(s)")
@@ -96,6 +97,7 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
         print(f"surveying {scenario.id} in {engine} over {len(releases)} release(s) from {releases[0]} to "
               f"{releases[-1]}; each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
         result = survey(run, scenario.id, releases, scenario.range_for(engine), confirm_runs=args.confirm_runs,
+                        retry_errors=args.retry_errors,
                         progress=printer, engine=engine)
     print(f"measured:  {result.measured or 'none'}  (the releases that lose; {result.runs} run(s), "
           f"{time.monotonic() - started:.0f}s)")

@@ -105,6 +105,11 @@ class Exploration:
     flaky: str | None = None  # Hypothesis could not make the failure happen again
 
 
+class InfrastructureBroke(BaseException):
+    """The harness's browser, its page or the app died under a story: the exploration stops. A BaseException
+    so that Hypothesis does not take it for a failing story and shrink it."""
+
+
 class Explorer:
     def __init__(self, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
                  browsers: WarmBrowser, *, faults: bool = False, steps: int = 8, database: Path | None = None,
@@ -171,12 +176,24 @@ class Explorer:
             self.coverage.faults_injected[("every route", step.kind.rsplit("_", 1)[1])] += 1
         try:
             run.guard.play(step, len(run.steps))
+            self._stop_if_broken(run)
         except (HarnessError, PlaywrightError) as error:  # the harness could not carry it out: not a finding
+            self._stop_if_broken(run)
             self.coverage.not_carried_out += 1
             self.progress(f"a step could not be carried out ({step.label}): {str(error).splitlines()[0]}")
             reject()
 
+    def _stop_if_broken(self, run: Run) -> None:
+        browser = run.story.session.browser
+        code = self.app.exit_code() if self.app is not None else None
+        if code is not None:
+            raise InfrastructureBroke(f"the app exited ({f'signal {-code}' if code < 0 else f'code {code}'}): "
+                                      f"{self.app.why_it_exited()}")
+        if browser.notice_breakage() is not None:
+            raise InfrastructureBroke(browser.what_broke() or browser.broke or "the browser broke")
+
     def check(self, run: Run) -> None:
+        self._stop_if_broken(run)
         reasons = run.guard.violations()
         if reasons and any(_contains(cause(run.steps), cause(known)) for known in self.known):
             self.coverage.known_losses += 1  # a loss already found: look for others instead
@@ -207,6 +224,9 @@ class Explorer:
             found.flaky = str(error).splitlines()[0]
             if self.last is not None and self.last.violation:
                 found.minimal, found.reasons = list(self.last.steps), list(self.last.violation)
+        except InfrastructureBroke as broke:  # the state machine's teardown has ended the story's session
+            raise HarnessError(f"{broke} in story {self.coverage.runs + 1}: the exploration stops (the story says "
+                               f"nothing about clerk-js {self.version}); {self.coverage.runs} story(ies) ran before") from None
         return found
 
 

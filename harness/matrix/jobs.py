@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import statistics
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +48,8 @@ class MatrixResult:
     job: Job
     outcome: Outcome
     expected: str
+    attempt: int = 1  # 2 and up: a retry of a run the infrastructure broke (`run --retry-errors`)
+    retried: bool = False  # this attempt broke and was run again: the job's verdict is a later attempt's
 
     @property
     def as_expected(self) -> bool:
@@ -57,6 +59,7 @@ class MatrixResult:
         data = self.outcome.to_dict()
         proof = self.outcome.proof.describe() if self.outcome.proof else ""
         data.update({"expected": self.expected, "as_expected": self.as_expected, "repeat": self.job.repeat,
+                     "attempt": self.attempt, "retried": self.retried,
                      "evidence_summary": "; ".join([*self.outcome.reasons, *proof.splitlines()])})
         return data
 
@@ -64,12 +67,17 @@ class MatrixResult:
     def from_dict(cls, data: dict[str, Any]) -> "MatrixResult":
         outcome = Outcome.from_dict(data)
         return cls(Job(outcome.scenario, outcome.version, int(data.get("repeat", 0)), outcome.engine), outcome,
-                   data["expected"])
+                   data["expected"], int(data.get("attempt", 1)), bool(data.get("retried", False)))
+
+
+def final(results: list[MatrixResult]) -> list[MatrixResult]:
+    """Each job's last attempt: what its verdict, the grid and the exit code go by."""
+    return [r for r in results if not r.retried]
 
 
 def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
                   binding: "Binding | None", endpoints: "Queue[str] | None", scratch: str,
-                  started: "Queue[tuple[int, Job]] | None" = None) -> None:
+                  started: "Queue[tuple[int, Job | None]] | None" = None) -> None:
     import signal
     from dataclasses import replace
 
@@ -118,23 +126,51 @@ def _stop_worker() -> None:
 
 
 def _run_job(job: Job) -> MatrixResult:
+    started = _worker.get("started")
+    if started is not None:  # the parent learns which job a worker that dies was running
+        started.put((os.getpid(), job))
+    try:
+        return _judged_run(job)
+    finally:
+        if started is not None:
+            started.put((os.getpid(), None))
+
+
+def _judged_run(job: Job) -> MatrixResult:
     from clerk_harness.matrix.runner import run_scenario
     from clerk_harness.stories.scenarios import get_scenario
 
     from clerk_harness.releases.setup import with_engine
 
-    if _worker.get("started") is not None:  # the parent learns which job a worker that dies was running
-        _worker["started"].put((os.getpid(), job))
     config: HarnessConfig = with_engine(_worker["config"], job.engine)
+    _restart_a_dead_app()
     backend = _worker["server"].clerk
     backend.reset()
     root: Path | None = _worker["artifacts"]
     engine = f"-{job.engine}" if job.engine != "chromium" else ""
     folder = root / f"{job.scenario}-{job.version}{engine}-{job.repeat + 1}" if root is not None else None
+    attempt = 1
+    while folder is not None and (folder.parent / f"{folder.name}{_suffix(attempt)}").exists():  # a retry
+        attempt += 1
+    folder = folder.parent / f"{folder.name}{_suffix(attempt)}" if folder is not None else None
     outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version, artifacts=folder,
                            app=_worker.get("app"), browsers=_warm_browser(job.engine, config))
     return MatrixResult(job, outcome,
                         get_scenario(job.scenario).expected(job.version, config.browser.profile, job.engine))
+
+
+def _suffix(attempt: int) -> str:
+    return f"-attempt{attempt}" if attempt > 1 else ""
+
+
+def _restart_a_dead_app() -> None:
+    """The worker's app exited under an earlier run (that run is its error): start it anew for this one."""
+    app = _worker.get("app")
+    if app is not None and app.exit_code() is not None:
+        from clerk_harness.stories.user_app import start_app
+
+        _worker.pop("app").stop()
+        _worker["app"] = start_app(app.spec, _worker["server"])
 
 
 def _warm_browser(engine: str, config: HarnessConfig):
@@ -159,10 +195,13 @@ class MatrixInterrupted(Exception):
 
 def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, artifacts: Path | None = None,
                on_result: Callable[[int, int, MatrixResult], None] | None = None,
-               app: "AppSpec | None" = None, binding: "Binding | None" = None) -> list[MatrixResult]:
+               app: "AppSpec | None" = None, binding: "Binding | None" = None,
+               retry_errors: int = 0) -> list[MatrixResult]:
     """Each worker process owns one fake backend and one Playwright; results arrive as they finish.
     With remote browsers (`browser.cdpEndpoint`) there is one worker per browser.
 
+    A run the infrastructure broke (its page, browser, app or worker process died) runs again up to
+    `retry_errors` times; every attempt is in the results, the earlier ones marked `retried`.
     On KeyboardInterrupt the queue is dropped and the workers are ended at once (each browser's guard
     then ends it); MatrixInterrupted carries what finished."""
     results: list[MatrixResult] = []
@@ -177,27 +216,41 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
         workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
     order = {job: i for i, job in enumerate(jobs)}
     scratch = driver_scratch.make()
-    started: "Queue[tuple[int, Job]]" = multiprocessing.Queue()
+    started: "Queue[tuple[int, Job | None]]" = multiprocessing.Queue()
     remaining = list(jobs)
+    attempts: dict[Job, int] = {}
 
-    def finish(result: MatrixResult) -> None:
+    def finish(result: MatrixResult) -> bool:
+        """Record a result; True when its job runs again (the infrastructure broke, retries are left)."""
+        result.attempt = attempts[result.job] = attempts.get(result.job, 0) + 1
+        result.retried = result.outcome.broke is not None and result.attempt <= retry_errors
         results.append(result)
         if on_result is not None:
-            on_result(len(results), len(jobs), result)
+            on_result(len(final(results)), len(jobs), result)
+        return result.retried
+
+    def ordered() -> list[MatrixResult]:
+        return sorted(results, key=lambda r: (order[r.job], r.attempt))
 
     try:
         while remaining:  # one pool; a new one for what is left when a worker process dies
             pool = ProcessPoolExecutor(max_workers=min(workers, len(remaining)), initializer=_start_worker,
                                        initargs=(config, artifacts, app, binding, endpoints, scratch, started))
             try:
-                futures = [pool.submit(_run_job, job) for job in remaining]
+                pending = {pool.submit(_run_job, job): job for job in remaining}
                 processes = dict(getattr(pool, "_processes", {}))
                 try:
-                    for future in as_completed(futures):
-                        finish(future.result())
+                    while pending:
+                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            pending.pop(future)
+                            result = future.result()
+                            if finish(result):  # at the end of the queue: the moment that broke it has passed
+                                pending[pool.submit(_run_job, result.job)] = result.job
                     remaining = []
                 except BrokenProcessPool:
-                    remaining = _after_a_worker_died(remaining, results, processes, started, finish)
+                    remaining = _after_a_worker_died(remaining + [r.job for r in results if r.retried], results,
+                                                     processes, started, finish)
             except KeyboardInterrupt:
                 processes = list(getattr(pool, "_processes", {}).values())
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -205,49 +258,54 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
                     process.terminate()
                 for process in processes:
                     process.join(timeout=10)
-                raise MatrixInterrupted(sorted(results, key=lambda r: order[r.job])) from None
+                raise MatrixInterrupted(ordered()) from None
             finally:
                 pool.shutdown()
     finally:
         driver_scratch.remove(scratch)
-    return sorted(results, key=lambda r: order[r.job])
+    return ordered()
 
 
-def _after_a_worker_died(remaining: list[Job], results: list[MatrixResult], processes: dict[int, Any],
-                         started: "Queue[tuple[int, Job]]", finish: Callable[[MatrixResult], None]) -> list[Job]:
-    """A worker process died (killed, out of memory): its job is an error that says so; the jobs the pool
-    ended with it (SIGTERM), and those not started, run again in a new pool. Returns those."""
+def _after_a_worker_died(submitted: list[Job], results: list[MatrixResult], processes: dict[int, Any],
+                         started: "Queue[tuple[int, Job | None]]", finish: Callable[[MatrixResult], bool]) -> list[Job]:
+    """A worker process died (killed, out of memory): its job is an error that says so (run again under
+    `--retry-errors`); the jobs the pool ended with it (SIGTERM), and those not started, run again in a
+    new pool. Returns those."""
     import queue
     import signal
 
     from clerk_harness.stories.scenarios import get_scenario
 
-    running: dict[int, Job] = {}
+    running: dict[int, Job | None] = {}
     while True:
         try:
             pid, job = started.get(timeout=0.5)
         except queue.Empty:
             break
-        running[pid] = job
+        running[pid] = job  # None: it finished its job
     for process in processes.values():
         process.join(timeout=10)
-    done = {r.job for r in results}
+    settled = {r.job for r in final(results)}
     hit = 0
+    again: list[Job] = []
     for pid, job in running.items():
         code = processes[pid].exitcode if pid in processes else None
-        if job in done or code in (None, 0, -signal.SIGTERM):
+        if job is None or job in settled or code in (None, 0, -signal.SIGTERM):
             continue
         how = f"signal {-code}" if code < 0 else f"exit code {code}"
         outcome = Outcome(job.scenario, job.version, "error", [f"the worker process running it died ({how})"],
-                          None, engine=job.engine, error=f"worker process {pid} died ({how})")
-        finish(MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, engine=job.engine)))
-        done.add(job)
+                          None, engine=job.engine, error=f"worker process {pid} died ({how})", broke="worker")
+        if not finish(MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, engine=job.engine))):
+            settled.add(job)
+        else:
+            again.append(job)
         hit += 1
-    left = [job for job in remaining if job not in done]
-    if not hit and len(left) == len(remaining):  # no job ran and none died: the workers cannot start at all
+    left = list(dict.fromkeys(job for job in [*submitted, *again] if job not in settled))
+    if not hit and len(left) == len(set(submitted)):  # no job ran and none died: the workers cannot start at all
         for job in left:
-            finish(MatrixResult(job, Outcome(job.scenario, job.version, "error", ["no worker process could start"],
-                                             None, engine=job.engine), "survived"))
+            outcome = Outcome(job.scenario, job.version, "error", ["no worker process could start"], None,
+                              engine=job.engine)
+            finish(MatrixResult(job, outcome, "survived"))
         return []
     return left
 
@@ -267,7 +325,7 @@ def verdict_tables(results: list[MatrixResult], scenarios: list[str], versions: 
 def verdict_table(results: list[MatrixResult], scenarios: list[str], versions: list[str]) -> str:
     """scenario × version; a cell lists each run's verdict, marked `!` when it was not the expected one."""
     cells: dict[tuple[str, str], list[str]] = {}
-    for r in results:
+    for r in final(results):
         mark = "" if r.as_expected else "!"
         cells.setdefault((r.job.scenario, r.job.version), []).append(CELL[r.outcome.verdict] + mark)
     rows = {s: [",".join(_collapse(cells.get((s, v), ["-"]))) for v in versions] for s in scenarios}
@@ -294,6 +352,10 @@ def print_progress(done: int, total: int, result: MatrixResult) -> None:
     width = 24
     filled = int(width * done / total)
     status = "as expected" if result.as_expected else f"UNEXPECTED (expected {result.expected})"
+    if result.retried:
+        status = f"the {result.outcome.broke} broke: running it again (attempt {result.attempt + 1})"
+    elif result.attempt > 1:
+        status += f" (attempt {result.attempt})"
     line = (f"[{'#' * filled}{'.' * (width - filled)}] {done:>3}/{total} {result.job.describe()}: "
             f"{result.outcome.verdict} {status} ({result.outcome.duration_s:.1f}s)")
     print(line, file=sys.stderr, flush=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from clerk_harness.matrix.jobs import MatrixResult
+from clerk_harness.matrix.jobs import MatrixResult, final
 
 BROKEN = ("error", "inconclusive")
 
@@ -20,6 +20,12 @@ def case_name(result: MatrixResult) -> str:
 
 
 def junit_tree(results: list[MatrixResult], suite: str = "clerk-harness") -> ET.ElementTree:
+    """One case per job: its last attempt, with `attempts` when the infrastructure broke an earlier one."""
+    earlier = {}
+    for r in results:
+        if r.retried:
+            earlier.setdefault(r.job, []).append(r)
+    results = final(results)
     failures = sum(1 for r in results if not r.as_expected and r.outcome.verdict not in BROKEN)
     errors = sum(1 for r in results if r.outcome.verdict in BROKEN)
     total = sum(r.outcome.duration_s for r in results)
@@ -34,9 +40,12 @@ def junit_tree(results: list[MatrixResult], suite: str = "clerk-harness") -> ET.
         properties = ET.SubElement(case, "properties")
         for name, value in [("scenario", outcome.scenario), ("clerk-js", outcome.version), ("browser", outcome.engine),
                             ("verdict", outcome.verdict), ("expected", result.expected),
+                            *([("attempts", result.attempt)] if result.attempt > 1 else []),
                             *((f"artifact:{k}", v) for k, v in sorted(outcome.artifacts.items()))]:
             ET.SubElement(properties, "property", name=name, value=str(value))
         text = "\n".join([f"verdict {outcome.verdict}, expected {result.expected}", *outcome.reasons,
+                          *(f"attempt {r.attempt} was run again: {'; '.join(r.outcome.reasons)}"
+                            for r in earlier.get(result.job, [])),
                           *([outcome.error.strip()] if outcome.error and outcome.verdict == "error" else [])])
         if outcome.verdict in BROKEN:
             ET.SubElement(case, "error", message=f"{outcome.verdict}: {'; '.join(outcome.reasons)[:500]}",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from clerk_harness.errors import HarnessError
-from clerk_harness.matrix.jobs import Job, MatrixResult
+from clerk_harness.matrix.jobs import Job, MatrixResult, final
 
 FORMAT = "clerk-harness-results/1"
 
@@ -37,8 +37,17 @@ class ResultSet:
         return [job for job in self.planned() if job not in done]
 
     def ordered(self) -> list[MatrixResult]:
+        """Every attempt, in `run`'s order (a retried run's attempts one after the other)."""
         order = {job: i for i, job in enumerate(self.planned())}
-        return sorted(self.results, key=lambda r: order.get(r.job, len(order)))
+        return sorted(self.results, key=lambda r: (order.get(r.job, len(order)), r.attempt))
+
+    def final(self) -> list[MatrixResult]:
+        """Each job's last attempt, in `run`'s order: what the grid, the verdict and the exit code go by."""
+        return final(self.ordered())
+
+    def retried(self) -> list[MatrixResult]:
+        """The attempts the infrastructure broke and `--retry-errors` ran again."""
+        return [r for r in self.ordered() if r.retried]
 
     def to_dict(self, shard: str | None = None) -> dict[str, Any]:
         return {"format": FORMAT, "scenarios": self.scenarios, "versions": self.versions, "repeat": self.repeat,
@@ -83,7 +92,7 @@ def merge_results(paths: list[Path]) -> ResultSet:
     seen: dict[Job, Path] = {}
     for path in paths:
         part = read_results(path)
-        for result in part.results:
+        for result in final(part.results):
             if result.job in seen:
                 raise HarnessError(f"{_name(result.job)} is in both {seen[result.job]} and {path}: give each "
                                    f"shard's file once")

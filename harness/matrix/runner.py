@@ -68,16 +68,18 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             proof = story.keeper.hand_over() if story is not None else None
             outcome = Outcome(scenario.id, version, "inconclusive", [str(error)], proof,
                               observations=story.seen if story is not None else Observations())
-        except HarnessError as error:
-            outcome = Outcome(scenario.id, version, "error", [str(error)], None, error=str(error))
+        except HarnessError as error:  # InfrastructureBroke: the browser or its page died as the session started
+            outcome = Outcome(scenario.id, version, "error", [str(error)], None, error=str(error),
+                              broke=getattr(error, "broke", None))
         except Exception as error:  # noqa: BLE001 - report, never crash a matrix
             first_line = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
             outcome = Outcome(scenario.id, version, "error", [first_line], None, error=traceback.format_exc())
-        if session is not None and session.browser.broken:
-            # the harness's browser broke, not clerk-js: whatever the story saw next is no observation
-            why = f"{session.browser.broken}; the run says nothing about clerk-js {version}"
+        failed = outcome.verdict in ("error", "inconclusive")
+        broke, what = _what_broke(session, app, (outcome.error or " ".join(outcome.reasons)) if failed else None)
+        if broke is not None and (outcome.broke is None or broke == "app"):  # an app that died caused the rest  # the harness's browser or the app broke, not clerk-js: no observation after it
+            why = f"{what}; the run says nothing about clerk-js {version}"
             outcome = Outcome(scenario.id, version, "error", [why, *outcome.reasons], outcome.proof,
-                              observations=outcome.observations, error=outcome.error or why)
+                              observations=outcome.observations, error=outcome.error or why, broke=broke)
         outcome.duration_s = time.monotonic() - started
         outcome.profile = config.browser.profile
         outcome.engine = config.browser.engine
@@ -108,6 +110,16 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     finally:  # Ctrl-C, SIGTERM or a crash included: the browser never outlives its run
         if session is not None:
             session.close()
+
+
+def _what_broke(session: HarnessSession | None, app: RunningApp | None,
+                error: str | None) -> tuple[str | None, str]:
+    """Which part of the infrastructure broke under the run ("app", "page", "browser"), and a line naming it."""
+    if app is not None and app.exit_code() is not None:
+        return "app", app.how_it_exited()
+    if session is not None and session.browser.notice_breakage(error) is not None:
+        return session.browser.broke, session.browser.what_broke() or session.browser.broke
+    return None, ""
 
 
 @dataclass

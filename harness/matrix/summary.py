@@ -20,10 +20,10 @@ def newest(versions: list[str]) -> str | None:
 def headline(results: ResultSet) -> str:
     top = newest(results.versions)
     tag = f" (npm latest)" if top is not None and results.aliases.get("latest") == top else ""
-    unexpected = [r for r in results.results if not r.as_expected and r.outcome.verdict not in ("error", "inconclusive")]
+    unexpected = [r for r in results.final() if not r.as_expected and r.outcome.verdict not in ("error", "inconclusive")]
     changed = list({(r.job.scenario, r.job.engine, r.outcome.verdict, r.expected): r for r in unexpected
                     if r.job.version == top}.values())  # one line per scenario and engine, however many repeats
-    broken = [r for r in results.results if r.outcome.verdict in ("error", "inconclusive")]
+    broken = [r for r in results.final() if r.outcome.verdict in ("error", "inconclusive")]
     missing = results.missing()
     if changed:
         pairs = ", ".join(f"`{r.job.scenario}`{_in(r.job.engine)} {r.outcome.verdict} (expected {r.expected})"
@@ -36,13 +36,13 @@ def headline(results: ResultSet) -> str:
     if broken or missing:
         return (f"**{len(broken)} run(s) without a verdict** (error or inconclusive) and {len(missing)} missing; "
                 f"every verdict given was as expected")
-    return (f"All {len(results.results)} verdicts as expected on {len(results.versions)} clerk-js release(s); "
+    return (f"All {len(results.final())} verdicts as expected on {len(results.versions)} clerk-js release(s); "
             f"newest: {top}{tag}")
 
 
 def render_summary(results: ResultSet, report_name: str | None = None) -> str:
     cells: dict[tuple[str, str, str], list[str]] = {}
-    for r in results.ordered():
+    for r in results.final():
         mark = MARK[r.outcome.verdict] + ("" if r.as_expected else f" ⚠️ expected {r.expected}")
         cells.setdefault((r.job.scenario, r.job.version, r.job.engine), []).append(mark)
     lines = [headline(results)]
@@ -54,8 +54,14 @@ def render_summary(results: ResultSet, report_name: str | None = None) -> str:
             lines.append(f"| `{scenario}` | " + " | ".join(row) + " |")
     shards = f" from {len(results.shards)} shard(s)" if results.shards else ""
     total = sum(r.outcome.duration_s for r in results.results)
-    lines += ["", f"{len(results.results)} run(s){shards}, {total:.0f} s of browser time."]
-    problems = [r for r in results.ordered() if not r.as_expected]
+    retried = results.retried()
+    again = f", {len(retried)} of them run again after the infrastructure broke" if retried else ""
+    lines += ["", f"{len(results.results)} run(s){shards}{again}, {total:.0f} s of browser time."]
+    if retried:
+        lines += ["", "Runs the infrastructure broke (run again):", ""]
+        lines += [f"- `{r.job.scenario}` @ {r.job.where()}, attempt {r.attempt}: {'; '.join(r.outcome.reasons)}"
+                  for r in retried]
+    problems = [r for r in results.final() if not r.as_expected]
     if problems:
         lines += ["", "Runs that did not go as expected:", ""]
         lines += [f"- `{r.job.scenario}` @ {r.job.where()}: "

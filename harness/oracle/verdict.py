@@ -46,6 +46,9 @@ class Outcome:
     timeline: str = ""
     journal: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    # what of the infrastructure broke under the run ("page", "browser", "app", "worker"): an `error`
+    # that says nothing about clerk-js, and the only kind `run --retry-errors` runs again
+    broke: str | None = None
     profile: str = "realistic"
     engine: str = "chromium"  # the browser engine of the run: "chromium" or "firefox"
     clock_mode: str = "virtual"  # "real" against a user's app (its server's clock cannot be moved)
@@ -65,6 +68,7 @@ class Outcome:
             "scenario": self.scenario, "version": self.version, "verdict": self.verdict,
             "reasons": self.reasons, "duration_s": round(self.duration_s, 3),
             "visibility_mode": self.visibility_mode, "profile": self.profile, "engine": self.engine, "error": self.error,
+            "broke": self.broke,
             "clock_mode": self.clock_mode, "app": self.app, "topology": self.topology,
             "proof": self.proof.to_dict() if self.proof else None,
             "removals": [r.to_dict() for r in self.removals],
@@ -87,7 +91,7 @@ class Outcome:
             observations=Observations(**{k: v for k, v in (data.get("observations") or {}).items() if k in known}),
             visibility_mode=data.get("visibility_mode", "real"), duration_s=float(data.get("duration_s", 0.0)),
             timeline=data.get("timeline", ""), journal=list(data.get("journal", [])), error=data.get("error"),
-            profile=data.get("profile", "realistic"), engine=data.get("engine", "chromium"), clock_mode=data.get("clock_mode", "virtual"),
+            broke=data.get("broke"), profile=data.get("profile", "realistic"), engine=data.get("engine", "chromium"), clock_mode=data.get("clock_mode", "virtual"),
             app=data.get("app"), topology=data.get("topology", "proxy"), chart=dict(data.get("chart") or {}),
             artifacts=dict(data.get("artifacts") or {}))
 

@@ -41,13 +41,26 @@ class Measurer:
     disagree, or that is neither survived nor lost, stops the search with a HarnessError."""
 
     def __init__(self, run: Runner, runs_per_step: int = 1,
-                 progress: Callable[[Step, str], None] | None = None, what: str = "the bisect") -> None:
+                 progress: Callable[[Step, str], None] | None = None, what: str = "the bisect",
+                 retry_errors: int = 0) -> None:
         self.run, self.runs_per_step, self.progress, self.what = run, runs_per_step, progress, what
+        self.retry_errors = retry_errors  # a run the infrastructure broke runs again up to this many times
+        self.retried: list[Outcome] = []  # the attempts that broke and were run again
         self.steps: list[Step] = []
         self.known: dict[str, str] = {}
 
+    def _run_once(self, version: str) -> Outcome:
+        """One run of `version`; one the harness's browser, page or app broke is run again while retries last."""
+        outcome = self.run(version)
+        for _ in range(self.retry_errors):
+            if outcome.broke is None:
+                break
+            self.retried.append(outcome)
+            outcome = self.run(version)
+        return outcome
+
     def __call__(self, version: str, why: str, *, runs: int | None = None) -> str:
-        outcomes = [self.run(version) for _ in range(runs or self.runs_per_step)]
+        outcomes = [self._run_once(version) for _ in range(runs or self.runs_per_step)]
         verdicts = [o.verdict for o in outcomes]
         step = Step(version, verdicts)
         self.steps.append(step)
@@ -57,6 +70,10 @@ class Measurer:
         if len(seen) > 1:
             raise HarnessError(f"clerk-js {version} gave different verdicts across runs "
                                f"({', '.join(sorted(seen))}): flaky, so {self.what} stops instead of guessing")
+        broken = next((o for o in outcomes if o.broke is not None), None)
+        if broken is not None:  # the infrastructure, not clerk-js: no step of the search may rest on it
+            raise HarnessError(f"clerk-js {version}: {broken.reasons[0]}; {self.what} stops (`--retry-errors N` "
+                               f"runs such a step again)")
         if step.verdict not in ("survived", "lost"):
             reason = "; ".join(outcomes[0].reasons)[:300]
             raise HarnessError(f"clerk-js {version} was {step.verdict} ({reason}): {self.what} stops instead of "
@@ -87,14 +104,15 @@ def first_flip(measure: Measurer, releases: list[str], lo: int, hi: int) -> int:
 
 
 def bisect(run: Runner, good: str, bad: str, *, runs_per_step: int = 1,
-           available: list[str] | None = None, progress: Callable[[Step, str], None] | None = None) -> BisectResult:
+           available: list[str] | None = None, progress: Callable[[Step, str], None] | None = None,
+           retry_errors: int = 0) -> BisectResult:
     """`good` must survive and `bad` must lose; returns the first release on the other side of the older end.
 
     A step that is inconclusive, errors, or gives different verdicts across its runs stops the bisect."""
     releases = releases_between(good, bad, available)
     if len(releases) < 2:
         raise HarnessError("give two different versions")
-    measure = Measurer(run, runs_per_step, progress)
+    measure = Measurer(run, runs_per_step, progress, retry_errors=retry_errors)
     older, newer = releases[0], releases[-1]
     expected = {good: "survived", bad: "lost"}
     older_verdict, newer_verdict = measure(older, "older end"), measure(newer, "newer end")

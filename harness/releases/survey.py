@@ -74,11 +74,12 @@ def in_range(spec: str, version: str) -> bool:
 
 
 def survey(run: Runner, scenario: str, releases: list[str], catalogue: str, *, confirm_runs: int = 2,
-           progress: Callable[[Step, str], None] | None = None, engine: str = "chromium") -> SurveyResult:
+           progress: Callable[[Step, str], None] | None = None, engine: str = "chromium",
+           retry_errors: int = 0) -> SurveyResult:
     """Find the losing run of releases in `releases` (oldest first) and confirm its edges."""
     if len(releases) < 2:
         raise HarnessError("a survey needs at least two releases; widen --from/--to")
-    measure = Measurer(run, progress=progress, what="the survey")
+    measure = Measurer(run, progress=progress, what="the survey", retry_errors=retry_errors)
     oldest, newest = 0, len(releases) - 1
     ends = {measure(releases[oldest], "oldest"), measure(releases[newest], "newest")}
     lost_at = _find_a_loss(measure, releases, catalogue) if ends == {"survived"} else (

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Response
 
 from clerk_harness.stories.app_driver import ApiAnswer, ClerkApp, ClientState, _first_line
-from clerk_harness.errors import ClerkJsFailed, HarnessError
+from clerk_harness.errors import ClerkJsFailed, HarnessError, InfrastructureBroke
 from clerk_harness.stories.user_app import RunningApp
 
 SIGN_IN = """async ([identifier, password]) => {
@@ -118,6 +118,11 @@ class SdkApp(ClerkApp):
         answer = read_document(response)
         self.documents.append(answer)
         self.timeline.mark(f"app document: {answer.describe()}")
+        if (answer.status == 0 or answer.status >= 500) and self.running is not None:
+            code = self.running.exited_within(1.0)  # a page the app did not serve: did the app die?
+            if code is not None:  # stop now rather than wait out clerk-js's load timeout on a dead app
+                raise InfrastructureBroke(f"{self.running.how_it_exited()}; the run says nothing about clerk-js "
+                                          f"{self.version}", "app")
 
     def wait_loaded(self) -> ClientState:
         try:

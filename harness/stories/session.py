@@ -14,7 +14,7 @@ from clerk_harness.browser.session import BrowserSession
 from clerk_harness.browser.clock import RealTimeClock, VirtualClock
 from clerk_harness.config import HarnessConfig
 from clerk_harness.oracle.cookie_timeline import CookieTimeline
-from clerk_harness.errors import HarnessError
+from clerk_harness.errors import HarnessError, InfrastructureBroke
 from clerk_harness.browser.network import Network
 from clerk_harness.stories.sdk_app import SdkApp
 from clerk_harness.stories.user_app import APP_TOKEN_TTL_S, RunningApp
@@ -82,6 +82,13 @@ class HarnessSession:
                 profile = {**read_profile(browser.page), "unrealistic": config.browser.profile}
             test_user = user or backend.create_user()
             return cls(browser, backend, timeline, network, visibility, clock, driver, test_user, profile, topology)
+        except Exception as error:
+            what = browser.what_broke() if browser.notice_breakage(str(error)) is not None else None
+            browser.close()
+            if what is not None:  # the browser or its page died as the session started: not clerk-js
+                raise InfrastructureBroke(f"{what}; the run says nothing about clerk-js {version}",
+                                          browser.broke or "browser") from error
+            raise
         except BaseException:
             browser.close()
             raise

@@ -118,6 +118,19 @@ class RunningApp:
         except (OSError, ValueError):
             return None if self._guard.poll() is None else self._guard.returncode
 
+    def exited_within(self, seconds: float) -> int | None:
+        """The exit code, waiting up to `seconds` for it (its guard notes it a moment after it exits)."""
+        deadline = time.monotonic() + seconds
+        while (code := self.exit_code()) is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # sleep-ok: another process's exit, bounded; only after a page the app did not serve
+        return code
+
+    def how_it_exited(self) -> str:
+        """`the app exited (code 1): Error: ...`, once it has."""
+        code = self.exit_code()
+        how = f"signal {-code}" if code is not None and code < 0 else f"code {code}"
+        return f"the app exited ({how}): {self.why_it_exited()}"
+
     def why_it_exited(self) -> str:
         """The line of its output that says why (Node's "Error: Cannot find module ..." sits above a stack
         and a version line), else its last line."""

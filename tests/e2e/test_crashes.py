@@ -1,10 +1,21 @@
-"""A crash is one run's error: when the harness's own browser breaks under a run (its page's renderer
-dies), that run is an `error` that says so, never a verdict about clerk-js, its clean-up raises nothing,
-and the next run on the same warm browser gets a working one."""
+"""A crash is one run's error: when the harness's own browser, its page, the app or a worker process
+breaks under a run, that run is an `error` that says what broke, never a verdict about clerk-js; its
+clean-up raises nothing; the next run gets a working browser; a matrix finishes with every file written;
+and `--retry-errors` runs the broken runs again."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
+
+from tests.e2e.test_interrupts import children, cmdline, in_group, wait_for
 
 from clerk_harness.matrix.runner import run_scenario
 from clerk_harness.stories.scenarios import Scenario, get_scenario
@@ -37,40 +48,199 @@ def test_a_crashed_page_is_that_runs_error_and_the_next_run_is_fine(playwright, 
     assert after.verdict == get_scenario("offline-reload").expected(clerk_js_version) == "survived", after.reasons
 
 
-def test_a_run_whose_worker_process_dies_finishes_its_matrix(tmp_path, harness_config):
-    """SIGKILL one worker of `run` after the first result (as the kernel ends one out of memory): its job
-    is an error that says so, the other jobs run (in a new pool) with their expected verdicts, the results
-    file is complete, and the exit code is 2."""
-    import json
-    import os
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
+CLI = str(Path(sys.executable).with_name("clerk-harness"))
+ROOT = Path(__file__).resolve().parents[2]
 
-    from tests.e2e.test_interrupts import children, cmdline
 
-    results = tmp_path / "results.json"
-    cli = str(Path(sys.executable).with_name("clerk-harness"))
-    run = subprocess.Popen([cli, "run", "--scenario", "offline-reload", "--clerk-js", "6.40.0", "--repeat", "4",
-                            "--workers", "2", "--json", str(results)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for child in children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def chromium_processes(pid: int, kind: str | None) -> list[int]:
+    """The Chromium processes under `pid`: renderers (`kind="renderer"`) or browsers (`kind=None`)."""
+    def is_one(args: list[str]) -> bool:  # a zygote's child rewrites its argv as one string: split it again
+        words = " ".join(args).split()
+        if not words or "chrom" not in Path(words[0]).name:
+            return False
+        types = [w.split("=", 1)[1] for w in words if w.startswith("--type=")]
+        return types == [kind] if kind else not types
+    return [p for p in descendants(pid) if is_one(cmdline(p))]
+
+
+def worker_processes(pid: int) -> list[int]:
+    return [p for p in children(pid) if "resource_tracker" not in " ".join(cmdline(p))
+            and any("clerk-harness" in arg for arg in cmdline(p))]
+
+
+def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`run` of 20 runs on 2 workers; after the 3rd result every renderer is killed, after the 8th one
+    browser, after the 13th one worker process (SIGKILL each, as the kernel kills on a runner short of memory)."""
+    kills = {3: lambda pid: chromium_processes(pid, "renderer"), 8: lambda pid: chromium_processes(pid, None)[:1],
+             13: lambda pid: worker_processes(pid)[:1]}
+    run = subprocess.Popen([CLI, "run", "--scenario", "offline-aging", "--scenario", "signout-control",
+                            "--clerk-js", "6.0.0", "--clerk-js", "6.40.0",
+                            "--repeat", "5", "--workers", "2", "--json", str(results), *extra],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           env={**os.environ, "TMPDIR": str(temp)})
+    killed: dict[int, list[int]] = {}
     try:
         assert run.stderr is not None
+        lines = []
         for line in run.stderr:  # progress: one line per finished run
-            if " 1/4 " in line:
-                break
-        workers = [pid for pid in children(run.pid) if "resource_tracker" not in " ".join(cmdline(pid))
-                   and any("clerk-harness" in arg for arg in cmdline(pid))]
-        assert workers, "no worker process"
-        os.kill(workers[0], signal.SIGKILL)
+            lines.append(line)
+            for after, victims in kills.items():
+                if f" {after}/20 " in line and after not in killed:
+                    killed[after] = victims(run.pid)
+                    for victim in killed[after]:
+                        os.kill(victim, signal.SIGKILL)
         out, _ = run.communicate(timeout=120)
     finally:
         if run.poll() is None:
             run.kill()
-    assert run.returncode == 2, out
-    verdicts = [(r["verdict"], r["reasons"][0]) for r in json.loads(results.read_text())["results"]]
-    assert len(verdicts) == 4, verdicts
-    died = [reason for verdict, reason in verdicts if verdict == "error"]
-    assert len(died) == 1 and "the worker process running it died (signal 9)" in died[0], verdicts
-    assert sum(verdict == "survived" for verdict, _ in verdicts) == 4 - len(died), verdicts
+    assert all(killed.get(after) for after in kills), f"nothing to kill at some moment: {killed}"
+    assert wait_for(lambda: not in_group(run.pid), timeout=10), f"left running: {in_group(run.pid)}"
+    left = lambda: [p.name for p in temp.iterdir() if p.name != "node-compile-cache"]  # noqa: E731
+    assert wait_for(lambda: not left(), timeout=10), f"left behind: {left()}"
+    return subprocess.CompletedProcess(run.args, run.returncode, out, "".join(lines))
+
+
+BROKE = {"page": "the page crashed (its renderer process died)", "browser": "Chromium exited (signal 9) under the run",
+         "worker": "the worker process running it died (signal 9)"}
+
+
+def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_the_runs_hit_as_errors(short_temp_dir, tmp_path):
+    run = break_a_matrix(short_temp_dir, tmp_path / "results.json")
+    assert run.returncode == 2, run.stdout + run.stderr[-2000:]
+    assert "Traceback" not in run.stdout + run.stderr
+    results = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert len(results) == 20 and not any(r["retried"] for r in results)
+    hit = [r for r in results if r["verdict"] == "error"]
+    assert hit, "no run was hit"
+    for r in hit:  # each says what broke, never a verdict about clerk-js
+        assert r["broke"] in BROKE, (r["reasons"], (r["error"] or "")[-1500:])
+        assert r["reasons"][0].startswith(BROKE[r["broke"]]), r["reasons"]
+    assert all(r["as_expected"] for r in results if r not in hit), [(r["version"], r["verdict"]) for r in results]
+    assert {r["verdict"] for r in results if r not in hit} == {"lost", "survived"}  # 6.0.0 loses, a sign-out too
+
+
+def test_with_retry_errors_the_runs_hit_run_again_and_the_matrix_passes(short_temp_dir, tmp_path):
+    run = break_a_matrix(short_temp_dir, tmp_path / "results.json", "--retry-errors", "1")
+    assert run.returncode == 0, run.stdout + run.stderr[-2000:]
+    results = json.loads((tmp_path / "results.json").read_text())["results"]
+    retried = [r for r in results if r["retried"]]
+    final = [r for r in results if not r["retried"]]
+    assert retried, "no run was hit"
+    assert len(final) == 20 and all(r["as_expected"] for r in final)
+    for r in retried:  # the attempt the infrastructure broke, then its retry
+        assert r["verdict"] == "error" and r["broke"] in BROKE and r["attempt"] == 1
+        again = [f for f in final if (f["scenario"], f["version"], f["repeat"]) == (r["scenario"], r["version"], r["repeat"])]
+        assert again and again[0]["attempt"] == 2
+    assert run.stdout.count("run again") == len(retried), run.stdout
+
+
+DIES_ON_THE_RELOAD = textwrap.dedent("""
+    // The plain-page app, dying (as one out of memory) at the first page load that carries a session.
+    const http = require("http");
+    const create = http.createServer;
+    http.createServer = (handler) => create((req, res) => {
+      if (req.url === "/" && /__session=/.test(req.headers.cookie || "")) {
+        console.log("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory");
+        process.exit(134);
+      }
+      handler(req, res);
+    });
+    require(process.argv[2]);
+""")
+
+
+def test_an_app_that_dies_mid_run_is_an_error_naming_its_exit_and_last_line(tmp_path):
+    wrapper = tmp_path / "dies.js"
+    wrapper.write_text(DIES_ON_THE_RELOAD)
+    modules = ROOT / "examples" / "express-app" / "node_modules"
+    app = f"NODE_PATH={modules} node {wrapper} {ROOT / 'tests' / 'e2e' / 'apps' / 'plain-page.js'}"
+    run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--app-cmd", app, "--artifacts",
+                          str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stdout + run.stderr
+    result = json.loads(next((tmp_path / "run").rglob("result.json")).read_text())
+    assert result["verdict"] == "error" and result["broke"] == "app", result["reasons"]
+    assert result["reasons"][0].startswith("the app exited (code 134): FATAL ERROR: Reached heap limit"), result["reasons"]
+
+
+BROWSER_DIES = textwrap.dedent("""
+    import os, signal
+    from pathlib import Path
+
+    import pytest
+
+
+    def kill_my_browser(session):
+        profile = Path(session.browser.exit_file).parent
+        for entry in Path("/proc").iterdir():
+            try:
+                args = (entry / "cmdline").read_bytes().decode().split(chr(0))
+            except OSError:
+                continue
+            if (entry.name.isdigit() and "chrom" in Path(args[0]).name and f"--user-data-dir={profile}" in args
+                    and not any(a.startswith("--type=") for a in args)):  # Chromium's browser process, not its guard
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
+    @pytest.mark.clerk_js("6.40.0")
+    def test_1_its_browser_is_killed(clerk_page, clerk_session):
+        kill_my_browser(clerk_session)
+        clerk_page.reload()
+
+
+    @pytest.mark.clerk_js("6.40.0")
+    def test_2_the_next_test_gets_a_new_browser(clerk_page, session_cookie):
+        clerk_page.reload()
+        session_cookie.assert_never_removed()
+        clerk_page.assert_signed_in(server_side=True)
+""")
+
+
+def test_a_pytest_test_whose_browser_is_killed_fails_alone_with_the_reason(tmp_path, harness_config):
+    (tmp_path / "test_dies.py").write_text(BROWSER_DIES)
+    (tmp_path / "test_other.py").write_text(BROWSER_DIES.split("@pytest.mark")[0] + textwrap.dedent("""
+        @pytest.mark.clerk_js("6.0.0")
+        def test_elsewhere(run_clerk_scenario):
+            assert run_clerk_scenario("offline-reload").verdict == "lost"
+    """))
+    config = tmp_path / "playwright.config.json"
+    config.write_text(json.dumps({"clerkJs": {"cacheDir": str(harness_config.clerk_js.cache_dir)}}))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
+                           "-rA", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=180,
+                          env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
+                               "CLERK_HARNESS_CONFIG": str(config)})
+    out = done.stdout
+    assert "1 failed, 2 passed" in out, out[-3000:]
+    assert "FAILED test_dies.py::test_1_its_browser_is_killed" in out
+    assert "the browser broke under this test" in out and "Chromium exited (signal 9)" in out, out[-3000:]
+
+
+@pytest.mark.clerk_js("6.40.0")
+def test_explore_stops_with_one_line_when_its_browser_breaks(clerk_explore, monkeypatch):
+    """A story on a crashed page proves nothing: the exploration stops, and Hypothesis shrinks nothing."""
+    from clerk_harness.errors import HarnessError
+    from clerk_harness.explore.invariant import SessionGuard
+
+    plays = []
+
+    def crash_at_the_third_step(guard: SessionGuard, step, number: int) -> None:
+        plays.append(step)
+        if len(plays) == 3:
+            try:
+                guard.story.page.goto("chrome://crash", timeout=5_000)
+            except Exception:  # noqa: BLE001 - the navigation fails with the page
+                pass
+
+    monkeypatch.setattr(SessionGuard, "play", crash_at_the_third_step)
+    with pytest.raises(HarnessError, match=r"^the page crashed \(its renderer process died\) in story \d+: the "
+                                           r"exploration stops \(the story says nothing about clerk-js 6.40.0\)"):
+        clerk_explore(runs=20, seed=1)
+    assert len(plays) == 3, "the story after the crash, or a shrink of it, ran"

@@ -4,13 +4,11 @@ browser process and no profile folder behind; Ctrl-C and SIGTERM say "interrupte
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -138,14 +136,6 @@ def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_
     allowed = {"node-compile-cache"} | ({p.name for p in temp.glob(driver_scratch.PREFIX + "*")} if how == "sigkill" else set())
     left = lambda: sorted(p.name for p in temp.iterdir() if p.name not in allowed)  # noqa: E731
     assert wait_for(lambda: not left(), timeout=10), left()
-
-
-@pytest.fixture
-def short_temp_dir() -> Iterator[Path]:
-    """A temp dir for a command (its TMPDIR), short enough for Chromium's singleton socket path."""
-    folder = Path(tempfile.mkdtemp(prefix="ch-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

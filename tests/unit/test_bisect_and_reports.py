@@ -56,6 +56,25 @@ def test_bisect_stops_on_an_inconclusive_step():
         bisect(run, good="6.40.0", bad="5.125.13", available=RELEASES)
 
 
+def test_a_step_the_infrastructure_broke_stops_the_bisect_or_runs_again_under_retry_errors():
+    truth = {"5.125.13": "lost", "5.128.0": "lost", "6.0.0": "lost", "6.1.0": "survived", "6.3.2": "survived",
+             "6.40.0": "survived"}
+    crashes = {"6.1.0": 1}
+
+    def run(version: str) -> Outcome:
+        if crashes.get(version):
+            crashes[version] -= 1
+            return Outcome("offline-reload", version, "error", ["the page crashed (its renderer process died)"],
+                           None, broke="page")
+        return outcome(version, truth[version])
+
+    with pytest.raises(HarnessError, match=r"clerk-js 6.1.0: the page crashed .*the bisect stops \(`--retry-errors"):
+        bisect(run, good="6.40.0", bad="5.125.13", available=RELEASES)
+    crashes["6.1.0"] = 1
+    result = bisect(run, good="6.40.0", bad="5.125.13", available=RELEASES, retry_errors=1)
+    assert (result.first_flipped, result.last_before) == ("6.1.0", "6.0.0")
+
+
 def test_bisect_stops_on_a_flaky_step():
     flips = iter(["lost", "survived"])
 

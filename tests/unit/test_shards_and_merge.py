@@ -170,3 +170,27 @@ def test_merge_names_a_file_that_is_not_results(tmp_path, capsys):
     assert main(["merge", str(tmp_path / "nowhere.json")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "not a results file" in err[0] and "no such results file" in err[1]
+
+
+def test_a_retried_run_keeps_both_attempts_and_its_verdict_is_the_last_ones(tmp_path, capsys):
+    """`--retry-errors`: the attempt the infrastructure broke stays in the file, marked; the grid, JUnit,
+    the summary and the exit code go by the last attempt; merge takes both attempts as one job."""
+    matrix = ResultSet([], ["offline-reload"], ["6.0.0", "6.40.0"])
+    jobs = matrix.planned()
+    broken = result(jobs[1], "error")
+    broken.outcome.broke, broken.outcome.reasons, broken.retried = "page", ["the page crashed"], True
+    again = result(jobs[1])
+    again.attempt = 2
+    matrix.results = [result(jobs[0]), broken, again]
+    path = matrix.write(tmp_path / "results.json")
+    assert [(r["verdict"], r["attempt"], r["retried"]) for r in json.loads(path.read_text())["results"]] == \
+        [("lost", 1, False), ("error", 1, True), ("survived", 2, False)]
+    assert main(["merge", str(path), "--junit", str(tmp_path / "j.xml"), "--summary", str(tmp_path / "s.md")]) == 0
+    out = capsys.readouterr().out
+    assert "ERROR" not in verdict_table(matrix.results, ["offline-reload"], ["6.0.0", "6.40.0"])
+    assert "~ offline-reload @ 6.40.0: the page broke (attempt 1), run again: the page crashed" in out
+    suite = next(iter(JUnitXml.fromfile(str(tmp_path / "j.xml"))))
+    assert suite.tests == 2 and suite.errors == 0
+    summary = (tmp_path / "s.md").read_text()
+    assert summary.startswith("All 2 verdicts as expected") and "1 of them run again" in summary
+    assert "attempt 1: the page crashed" in summary

@@ -95,7 +95,8 @@ def test_the_nightly_plans_once_and_every_shard_runs_its_part_of_the_same_matrix
                      BROWSERS="chromium firefox")
     assert calls.split() == ["run", "--shard", "2/3", "--clerk-js", "6.0.0", "--clerk-js", "6.1.0", "--clerk-js",
                              "6.41.0", "--browser", "chromium", "--browser", "firefox", "--repeat", "1", "--workers",
-                             "2", "--json", "results/shard-2.json", "--artifacts", "results/runs-2"]
+                             "2", "--retry-errors", "1", "--json", "results/shard-2.json", "--artifacts",
+                             "results/runs-2"]
     assert "chromium firefox" in nightly()["env"]["BROWSERS"]  # both engines every night
     firefox = step("shard", "Firefox")
     assert firefox["run"] == ".venv/bin/clerk-harness setup --browser firefox"
