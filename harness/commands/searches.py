@@ -120,7 +120,7 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_versions(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from clerk_harness.releases.clerk_js import ClerkJsCache, resolve_version
+    from clerk_harness.releases.clerk_js import ClerkJsCache, resolve_version, types_note
 
     if args.latest:
         print(resolve_version("latest"))
@@ -131,5 +131,6 @@ def cmd_versions(config: HarnessConfig, args: argparse.Namespace) -> int:
     newest = resolve_version("latest")
     note = "" if newest == config.clerk_js.newest else "  <- newer than the pinned one"
     print(f"newest published (npm latest): {newest}{note}")
+    print(types_note())
     return EXIT_SURVIVED
 

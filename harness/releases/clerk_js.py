@@ -57,6 +57,29 @@ def resolve_version(spec: str) -> str:
     return json.loads(out) if out.startswith('"') else out
 
 
+def types_note() -> str:
+    """One line: the @clerk/shared types the fake was checked against, npm's newest, and whether the fake
+    is behind them (its contract test, tests/unit/test_fidelity.py, then names what they added)."""
+    from clerk_harness_fake.modelled_instance import TYPES_CHECKED, TYPES_PACKAGE
+
+    out = _npm("view", TYPES_PACKAGE, "version", "--json").strip()
+    newest = json.loads(out) if out.startswith('"') else out
+    line = f"Clerk's types ({TYPES_PACKAGE}): the fake answers as {TYPES_CHECKED} declares; npm latest {newest}"
+    if newest != TYPES_CHECKED and _newer(newest, TYPES_CHECKED):
+        line += ("  <- newer than the fake knows: pin it in tools/clerk-types (npm install) and run "
+                 "tests/unit/test_fidelity.py, which names each field the fake does not send")
+    return line
+
+
+def _newer(version: str, than: str) -> bool:
+    import semantic_version
+
+    try:
+        return semantic_version.Version(version) > semantic_version.Version(than)
+    except ValueError:
+        return False
+
+
 def _integrity_of(path: Path) -> str:
     digest = hashlib.sha512(path.read_bytes()).digest()
     return "sha512-" + base64.b64encode(digest).decode()

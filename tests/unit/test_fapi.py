@@ -73,7 +73,7 @@ def test_malformed_sign_in_is_4xx_not_500(http):
 
 def test_token_route_answers_a_bare_token(http, signed_in):
     body = http.post(TOKENS.format(sid=signed_in)).json()
-    assert set(body) == {"object", "jwt"} and body["object"] == "token"
+    assert set(body) == {"object", "id", "jwt"} and body["object"] == "token"  # TokenJSON
 
 
 def test_token_claims_are_realistic(http, signed_in, clerk):
