@@ -23,6 +23,7 @@ SIGN_IN = """async ([identifier, password]) => {
 }"""
 
 
+GATEWAY_ERRORS = (502, 503, 504)  # what the HTTPS front answers for an app it cannot reach
 MARKUP_AUTH = "() => document.querySelector('[data-server-auth]')?.getAttribute('data-server-auth') ?? null"
 
 
@@ -118,8 +119,10 @@ class SdkApp(ClerkApp):
         answer = read_document(response)
         self.documents.append(answer)
         self.timeline.mark(f"app document: {answer.describe()}")
-        if (answer.status == 0 or answer.status >= 500) and self.running is not None:
-            code = self.running.exited_within(1.0)  # a page the app did not serve: did the app die?
+        if self.running is not None and (answer.status == 0 or answer.status in GATEWAY_ERRORS):
+            # A page the app did not serve: did it die? (An offline browser loads nothing either: no wait then.)
+            # The HTTPS front answers 502 a moment before the app's guard notes its exit: wait for that.
+            code = self.running.exited_within(0.5) if answer.status in GATEWAY_ERRORS else self.running.exit_code()
             if code is not None:  # stop now rather than wait out clerk-js's load timeout on a dead app
                 raise InfrastructureBroke(f"{self.running.how_it_exited()}; the run says nothing about clerk-js "
                                           f"{self.version}", "app")

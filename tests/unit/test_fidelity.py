@@ -95,12 +95,16 @@ def test_every_answer_has_the_shape_clerk_js_types_declare(instance_http):
     assert not problems, "\n".join(problems)
 
 
-def test_a_required_field_the_fake_drops_is_named(clerk, monkeypatch):
-    original = payloads.environment_json
-    monkeypatch.setattr(payloads, "environment_json",
+def test_a_required_field_the_fake_drops_is_named(http, monkeypatch):
+    """The contract fails the day the fake stops sending a field the types require."""
+    from clerk_harness_fake import fapi
+
+    original = fapi.environment_json
+    monkeypatch.setattr(fapi, "environment_json",
                         lambda *a, **k: {key: v for key, v in original(*a, **k).items() if key != "maintenance_mode"})
-    body = payloads.environment_json(clerk.settings)
+    body = http.get(f"{API}/environment", params=QUERY).json()
     assert shape_errors("EnvironmentJSON", body) == ["EnvironmentJSON.(root): 'maintenance_mode' is a required property"]
+    assert unsent_fields("EnvironmentJSON", body) == ["EnvironmentJSON.maintenance_mode (at the top)"]
 
 
 def test_an_optional_field_the_fake_does_not_send_is_named_too(clerk):
