@@ -77,6 +77,12 @@ def walk_every_path(clerk: FakeClerk, http: TestClient) -> Answers:
     envelope(answers, "GET /client after a revocation", http.get(f"{API}/client", params=QUERY).json(), "ClientJSON")
     errors_of(answers, "tokens of a revoked session", http.post(f"{API}/client/sessions/{sid}/tokens", params=QUERY),
               401)
+    again = http.post(f"{API}/client/sign_ins", params=QUERY,
+                      data={"identifier": user.email, "password": user.password, "strategy": "password"}).json()
+    envelope(answers, "POST remove", http.post(f"{API}/client/sessions/{again['response']['created_session_id']}/remove",
+                                               params=QUERY).json(), "SessionJSON")
+    envelope(answers, "PUT /client", http.put(f"{API}/client", params=QUERY).json(), "ClientJSON")
+    envelope(answers, "DELETE /client", http.delete(f"{API}/client", params=QUERY).json(), "ClientJSON")
     errors_of(answers, "an unknown route", http.get(f"{API}/nowhere", params=QUERY), 404)
     return answers
 
@@ -88,7 +94,7 @@ def test_every_answer_has_the_shape_clerk_js_types_declare(instance_http):
                                                 "TokenJSON", "ClerkAPIErrorJSON"}
     sessions = [s for _, kind, body in answers if kind == "ClientJSON" for s in body["sessions"]]
     sessions += [body for _, kind, body in answers if kind == "SessionJSON"]
-    assert {s["status"] for s in sessions} == {"active", "ended"}  # a revoked one leaves the client: its token is a 401
+    assert {s["status"] for s in sessions} == {"active", "ended", "removed"}  # a revoked one leaves the client: its token is a 401
     assert any(s["last_active_token"] is None for s in sessions), "an ended session, without a token, is covered"
     problems = [f"{where}: {problem}" for where, kind, body in answers
                 for problem in shape_errors(kind, body) + unsent_fields(kind, body)]
