@@ -73,8 +73,9 @@ class BrowserSession:
         if self.broken is None:
             try:
                 self.page.evaluate("1")
-            except Exception:  # noqa: BLE001 - a crashed page or a browser gone: its event is delivered by now
-                pass
+            except Exception as failed:  # noqa: BLE001 - a crashed page or a browser gone: its event is delivered by now
+                if self.broken is None and PAGE_CRASHED.search(str(failed)):  # or Playwright says so itself
+                    self.broken, self.broke = "the page crashed (its renderer process died)", "page"
         if self.broken is None and not self.browser.is_connected():
             self.broken, self.broke = f"{self.engine.capitalize()} exited or was closed under the run", "browser"
         return self.broken

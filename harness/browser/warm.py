@@ -167,6 +167,10 @@ class WarmBrowser:
             self._real_time = WarmBrowser(self.playwright, self.config)
         return self._real_time
 
+    def lost_its_browser(self) -> bool:
+        """Its browser went away (killed, crashed); the next lease launches a new one."""
+        return self._session is not None and not self._session.browser.is_connected()
+
     def close(self) -> None:
         """End the browser, and the real-time one (each guard removes its profile folder)."""
         if self._real_time is not None:

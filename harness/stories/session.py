@@ -62,7 +62,13 @@ class HarnessSession:
         if topology == "production":  # this run's app behind the app's host: yours, or the built-in page
             origin = (backend.app_host_origin(app.port, app.direct_host) if app is not None
                       else backend.app_host_origin())
-        browser = lease_or_launch(playwright, config.browser, browsers).watch()
+        try:
+            browser = lease_or_launch(playwright, config.browser, browsers).watch()
+        except Exception as error:  # a warm browser killed as it was leased: the next lease launches anew
+            if browsers is None or not browsers.lost_its_browser():
+                raise
+            raise InfrastructureBroke(f"{config.browser.engine.capitalize()} exited or was closed as the run began; "
+                                      f"the run says nothing about clerk-js {version}", "browser") from error
         try:
             context = browser.context
             context.set_default_timeout(config.timeouts.action_ms)
