@@ -19,6 +19,7 @@ from clerk_harness.oracle.verdict import Outcome
 
 if TYPE_CHECKING:
     from multiprocessing import Queue
+    from multiprocessing.queues import SimpleQueue
 
     from clerk_harness_fake.server import Binding
     from clerk_harness.stories.user_app import AppSpec
@@ -77,7 +78,7 @@ def final(results: list[MatrixResult]) -> list[MatrixResult]:
 
 def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
                   binding: "Binding | None", endpoints: "Queue[str] | None", scratch: str,
-                  started: "Queue[tuple[int, Job | None]] | None" = None) -> None:
+                  started: "SimpleQueue[tuple[int, Job | None]] | None" = None) -> None:
     import signal
     from dataclasses import replace
 
@@ -216,7 +217,8 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
         workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
     order = {job: i for i, job in enumerate(jobs)}
     scratch = driver_scratch.make()
-    started: "Queue[tuple[int, Job | None]]" = multiprocessing.Queue()
+    # Written straight into its pipe (a Queue's feeder thread dies with a worker killed at once)
+    started: "SimpleQueue[tuple[int, Job | None]]" = multiprocessing.SimpleQueue()
     remaining = list(jobs)
     attempts: dict[Job, int] = {}
 
@@ -232,6 +234,13 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
     def ordered() -> list[MatrixResult]:
         return sorted(results, key=lambda r: (order[r.job], r.attempt))
 
+    running: dict[int, Job | None] = {}  # the job each worker process runs (None: between jobs)
+
+    def note_running() -> None:  # read as results come, so that the pipe never fills and blocks a worker
+        while not started.empty():
+            pid, job = started.get()
+            running[pid] = job
+
     try:
         while remaining:  # one pool; a new one for what is left when a worker process dies
             pool = ProcessPoolExecutor(max_workers=min(workers, len(remaining)), initializer=_start_worker,
@@ -242,15 +251,19 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
                 try:
                     while pending:
                         done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        for future in done:
+                        note_running()
+                        # the results that came before a worker died count: take them before its error
+                        for future in sorted(done, key=lambda f: isinstance(f.exception(), BrokenProcessPool)):
                             pending.pop(future)
                             result = future.result()
                             if finish(result):  # at the end of the queue: the moment that broke it has passed
                                 pending[pool.submit(_run_job, result.job)] = result.job
                     remaining = []
                 except BrokenProcessPool:
+                    pool.shutdown(wait=True)  # its manager reaps the workers: their exit codes are settled
+                    note_running()
                     remaining = _after_a_worker_died(remaining + [r.job for r in results if r.retried], results,
-                                                     processes, started, finish)
+                                                     processes, running, finish)
             except KeyboardInterrupt:
                 processes = list(getattr(pool, "_processes", {}).values())
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -267,22 +280,14 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
 
 
 def _after_a_worker_died(submitted: list[Job], results: list[MatrixResult], processes: dict[int, Any],
-                         started: "Queue[tuple[int, Job | None]]", finish: Callable[[MatrixResult], bool]) -> list[Job]:
+                         running: dict[int, Job | None], finish: Callable[[MatrixResult], bool]) -> list[Job]:
     """A worker process died (killed, out of memory): its job is an error that says so (run again under
     `--retry-errors`); the jobs the pool ended with it (SIGTERM), and those not started, run again in a
     new pool. Returns those."""
-    import queue
     import signal
 
     from clerk_harness.stories.scenarios import get_scenario
 
-    running: dict[int, Job | None] = {}
-    while True:
-        try:
-            pid, job = started.get(timeout=0.5)
-        except queue.Empty:
-            break
-        running[pid] = job  # None: it finished its job
     for process in processes.values():
         process.join(timeout=10)
     settled = {r.job for r in final(results)}

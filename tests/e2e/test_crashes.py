@@ -128,6 +128,7 @@ def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_th
     assert {r["verdict"] for r in results if r not in hit} == {"lost", "survived"}  # 6.0.0 loses, a sign-out too
 
 
+@pytest.mark.nightly  # 20 more browser runs; the default run checks retries with scripted workers (test_matrix_retries)
 def test_with_retry_errors_the_runs_hit_run_again_and_the_matrix_passes(short_temp_dir, tmp_path):
     run = break_a_matrix(short_temp_dir, tmp_path / "results.json", "--retry-errors", "1")
     assert run.returncode == 0, run.stdout + run.stderr[-2000:]

@@ -1,0 +1,77 @@
+"""`run_matrix` with worker processes whose runs are scripted (no browser): a run the infrastructure
+broke, and a worker process that dies (SIGKILL) under a job, are errors of that job; with `retry_errors`
+they run again after the rest, every attempt is kept, and a verdict is never run again. (The real thing,
+renderers, a browser and a worker killed under a 20-run matrix, is in tests/e2e/test_crashes.py.)"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from clerk_harness.config import load_config
+from clerk_harness.matrix import jobs
+from clerk_harness.matrix.jobs import Job, MatrixResult, final, run_matrix
+from clerk_harness.oracle.verdict import Outcome
+from clerk_harness.stories.scenarios import get_scenario
+
+BREAKS = Job("offline-reload", "6.40.0", 0)  # its page crashes, the first time
+DIES = Job("offline-reload", "6.40.0", 1)  # its worker process is killed, the first time
+INCONCLUSIVE = Job("offline-reload", "6.40.0", 2)  # a verdict without a lost or survived: never run again
+FINE = Job("offline-reload", "6.0.0", 0)
+
+
+@pytest.fixture
+def scripted_workers(monkeypatch, tmp_path: Path):
+    """Worker processes (forked, so they run these scripts) that start nothing and play each job's part;
+    a job's first attempt leaves a mark in `tmp_path`, so its retry goes as planned."""
+    def start(config, artifacts, app, binding, endpoints, scratch, started) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        jobs._worker.clear()
+        jobs._worker["started"] = started
+
+    def play(job: Job) -> MatrixResult:
+        mark = tmp_path / f"{job.version}-{job.repeat}"
+        first = not mark.exists()
+        mark.touch()
+        expected = get_scenario(job.scenario).expected(job.version)
+        if job == DIES and first:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if job == BREAKS and first:
+            outcome = Outcome(job.scenario, job.version, "error", ["the page crashed (its renderer process died)"],
+                              None, broke="page")
+        elif job == INCONCLUSIVE:
+            outcome = Outcome(job.scenario, job.version, "inconclusive", ["no refresh was due"], None)
+        else:
+            outcome = Outcome(job.scenario, job.version, expected, [f"{expected} as scripted"], None)
+        return MatrixResult(job, outcome, expected)
+
+    monkeypatch.setattr(jobs, "_start_worker", start)
+    monkeypatch.setattr(jobs, "_judged_run", play)
+    return [BREAKS, DIES, INCONCLUSIVE, FINE]
+
+
+def attempts(results: list[MatrixResult]) -> list[tuple[Job, int, str, bool]]:
+    return [(r.job, r.attempt, r.outcome.verdict, r.retried) for r in results]
+
+
+def test_without_retries_the_runs_hit_are_errors_that_say_what_broke(scripted_workers):
+    results = run_matrix(load_config(), scripted_workers, workers=1)  # one at a time: the script is exact
+    assert attempts(results) == [(BREAKS, 1, "error", False), (DIES, 1, "error", False),
+                                 (INCONCLUSIVE, 1, "inconclusive", False), (FINE, 1, "lost", False)]
+    died = results[1].outcome
+    assert died.broke == "worker" and died.reasons == ["the worker process running it died (signal 9)"]
+
+
+def test_with_retry_errors_the_runs_hit_run_again_and_every_attempt_is_kept(scripted_workers):
+    progress = []
+    results = run_matrix(load_config(), scripted_workers, workers=1, retry_errors=1,
+                         on_result=lambda done, total, r: progress.append((done, total, r.retried)))
+    assert attempts(results) == [(BREAKS, 1, "error", True), (BREAKS, 2, "survived", False),
+                                 (DIES, 1, "error", True), (DIES, 2, "survived", False),
+                                 (INCONCLUSIVE, 1, "inconclusive", False), (FINE, 1, "lost", False)]
+    assert [r.outcome.broke for r in results if r.retried] == ["page", "worker"]
+    assert [r.job for r in final(results)] == scripted_workers
+    assert progress[-1] == (4, 4, False) and sum(retried for *_, retried in progress) == 2  # a retry counts once
