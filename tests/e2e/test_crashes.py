@@ -79,9 +79,10 @@ def worker_processes(pid: int) -> list[int]:
 
 def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.CompletedProcess:
     """`run` of 20 runs on 2 workers; after the 3rd result every renderer is killed, after the 8th one
-    browser, after the 13th one worker process (SIGKILL each, as the kernel kills on a runner short of memory)."""
+    browser, after the 17th one worker process: SIGKILL each, as the kernel kills on a runner short of
+    memory. (The worker dies late, so that the new pool starts only the one or two workers still needed.)"""
     kills = {3: lambda pid: chromium_processes(pid, "renderer"), 8: lambda pid: chromium_processes(pid, None)[:1],
-             13: lambda pid: worker_processes(pid)[:1]}
+             17: lambda pid: worker_processes(pid)[:1]}
     run = subprocess.Popen([CLI, "run", "--scenario", "offline-aging", "--scenario", "signout-control",
                             "--clerk-js", "6.0.0", "--clerk-js", "6.40.0",
                             "--repeat", "5", "--workers", "2", "--json", str(results), *extra],
