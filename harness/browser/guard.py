@@ -26,6 +26,11 @@ CHILD_EXIT_FILE = "guarded-child-exit-code"
 STOP_GRACE_S = 3.0
 
 
+def exit_status(code: int) -> str:
+    """A child's exit as a person says it: `signal 9` for one killed, `code 1` for one that exited."""
+    return f"signal {-code}" if code < 0 else f"code {code}"
+
+
 def die_with_parent() -> None:
     """From now on the kernel sends this process SIGKILL when its parent goes away (in Chromium's case,
     called before exec: when the guard goes)."""

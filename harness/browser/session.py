@@ -93,8 +93,7 @@ class BrowserSession:
                 if time.monotonic() > deadline:  # closed, not exited: the guard has nothing to say
                     return self.broken
                 time.sleep(0.02)  # sleep-ok: another process's file, bounded; only after a browser went away
-        how = f"signal {-code}" if code < 0 else f"code {code}"
-        return f"{self.engine.capitalize()} exited ({how}) under the run"
+        return f"{self.engine.capitalize()} exited ({browser_guard.exit_status(code)}) under the run"
 
     def close(self) -> None:
         while self._unwatch:

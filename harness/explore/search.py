@@ -185,10 +185,8 @@ class Explorer:
 
     def _stop_if_broken(self, run: Run) -> None:
         browser = run.story.session.browser
-        code = self.app.exit_code() if self.app is not None else None
-        if code is not None:
-            raise InfrastructureBroke(f"the app exited ({f'signal {-code}' if code < 0 else f'code {code}'}): "
-                                      f"{self.app.why_it_exited()}")
+        if self.app is not None and self.app.exit_code() is not None:
+            raise InfrastructureBroke(self.app.how_it_exited())
         if browser.notice_breakage() is not None:
             raise InfrastructureBroke(browser.what_broke() or browser.broke or "the browser broke")
 

@@ -297,7 +297,7 @@ def _after_a_worker_died(submitted: list[Job], results: list[MatrixResult], proc
         code = processes[pid].exitcode if pid in processes else None
         if job is None or job in settled or code in (None, 0, -signal.SIGTERM):
             continue
-        how = f"signal {-code}" if code < 0 else f"exit code {code}"
+        how = browser_guard.exit_status(code)
         outcome = Outcome(job.scenario, job.version, "error", [f"the worker process running it died ({how})"],
                           None, engine=job.engine, error=f"worker process {pid} died ({how})", broke="worker")
         if not finish(MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, engine=job.engine))):

@@ -128,7 +128,7 @@ class RunningApp:
     def how_it_exited(self) -> str:
         """`the app exited (code 1): Error: ...`, once it has."""
         code = self.exit_code()
-        how = f"signal {-code}" if code is not None and code < 0 else f"code {code}"
+        how = browser_guard.exit_status(code) if code is not None else "code unknown"
         return f"the app exited ({how}): {self.why_it_exited()}"
 
     def why_it_exited(self) -> str:
