@@ -43,12 +43,10 @@ class BrowserSession:
         """Note it when a page of the run crashes or the browser goes away: the run is then an error of the
         harness's browser, never an observation about clerk-js."""
         def crashed(_page: Page) -> None:
-            if self.broken is None:
-                self.broken, self.broke = "the page crashed (its renderer process died)", "page"
+            self._note("page")
 
         def gone(_browser: Browser) -> None:
-            if self.broken is None:
-                self.broken, self.broke = f"{self.engine.capitalize()} exited or was closed under the run", "browser"
+            self._note("browser")
 
         def watch_page(page: Page) -> None:
             page.on("crash", crashed)
@@ -61,23 +59,30 @@ class BrowserSession:
         self.browser.on("disconnected", gone)
         self._unwatch.append(lambda: self.browser.remove_listener("disconnected", gone))
         if not self.browser.is_connected():  # it went before the run began (killed between runs)
-            gone(self.browser)
+            self._note("browser")
         return self
+
+    def _note(self, part: str) -> None:
+        """The first thing that broke ("page" or "browser") is the one the run reports."""
+        if self.broken is None:
+            self.broke = part
+            self.broken = ("the page crashed (its renderer process died)" if part == "page"
+                           else f"{self.engine.capitalize()} exited or was closed under the run")
 
     def notice_breakage(self, error: str | None = None) -> str | None:
         """After a run: one round trip to the page delivers what Playwright's driver already knows (a crash, a
         disconnect), whose events otherwise wait for the next call; and the run's own error, when it was
         Playwright's word that the page crashed (its event can come after the call it failed). Returns `broken`."""
-        if self.broken is None and error is not None and PAGE_CRASHED.search(error):
-            self.broken, self.broke = "the page crashed (its renderer process died)", "page"
+        if error is not None and PAGE_CRASHED.search(error):
+            self._note("page")
         if self.broken is None:
             try:
                 self.page.evaluate("1")
             except Exception as failed:  # noqa: BLE001 - a crashed page or a browser gone: its event is delivered by now
-                if self.broken is None and PAGE_CRASHED.search(str(failed)):  # or Playwright says so itself
-                    self.broken, self.broke = "the page crashed (its renderer process died)", "page"
-        if self.broken is None and not self.browser.is_connected():
-            self.broken, self.broke = f"{self.engine.capitalize()} exited or was closed under the run", "browser"
+                if PAGE_CRASHED.search(str(failed)):  # or Playwright says so itself
+                    self._note("page")
+        if not self.browser.is_connected():
+            self._note("browser")
         return self.broken
 
     def what_broke(self) -> str | None:

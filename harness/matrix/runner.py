@@ -13,7 +13,6 @@ from playwright.sync_api import Playwright
 
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness.browser.launch import screencast_is_cheap
-from clerk_harness.browser.session import PAGE_CRASHED
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import ClerkJsFailed, HarnessError
 from clerk_harness.stories.scenarios import Scenario, get_scenario
@@ -120,8 +119,6 @@ def _what_broke(session: HarnessSession | None, app: RunningApp | None,
         return "app", app.how_it_exited()
     if session is not None and session.browser.notice_breakage(error) is not None:
         return session.browser.broke, session.browser.what_broke() or session.browser.broke
-    if session is None and error is not None and PAGE_CRASHED.search(error):  # before the session had its page
-        return "page", "the page crashed (its renderer process died)"
     return None, ""
 
 

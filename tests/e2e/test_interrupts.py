@@ -51,6 +51,18 @@ def live_processes_using(profile: str) -> list[int]:
     return pids
 
 
+def interrupt(run: subprocess.Popen, how: str, timeout: float) -> None:
+    """Ctrl-C (as a terminal sends it: to every process of the job), SIGTERM or SIGKILL; then, unless
+    killed or finished before the signal landed (exit 0), the command says "interrupted" and exits 130."""
+    if how == "ctrl-c":
+        os.killpg(run.pid, signal.SIGINT)
+    else:
+        run.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+    _, err = run.communicate(timeout=timeout)
+    if how != "sigkill" and run.returncode != 0:
+        assert run.returncode == 130 and "interrupted" in err, (run.returncode, err[-500:])
+
+
 def wait_for(condition, timeout: float):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -73,16 +85,10 @@ def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, cler
         assert guard, "the repro never started its browser"
         profile = cmdline(guard)[3]
         time.sleep(delay_s)  # sleep-ok: the moment of the interrupt is what this test varies
-        if how == "ctrl-c":
-            os.killpg(run.pid, signal.SIGINT)  # as a terminal does: every process of the job
-        else:
-            run.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
-        out, err = run.communicate(timeout=20)
+        interrupt(run, how, timeout=20)
     finally:
         if run.poll() is None:
             run.kill()
-    if how != "sigkill" and run.returncode != 0:  # 0: the story finished before the signal landed
-        assert run.returncode == 130 and "interrupted" in err, (run.returncode, err[-500:])
     assert wait_for(lambda: not live_processes_using(profile), timeout=10), live_processes_using(profile)
     assert wait_for(lambda: not Path(profile).exists(), timeout=10), f"{profile} was left behind"
     # Its Playwright driver's temp folder: removed by the repro, or (SIGKILL) by the next command.
@@ -165,16 +171,10 @@ def test_an_interrupted_firefox_repro_leaves_nothing_behind(how, short_temp_dir,
         assert main, "the repro never started Firefox"
         profile = next(arg for arg in cmdline(main) if str(temp) in arg)
         assert in_group(main), "Firefox runs in a process group of its own"
-        if how == "ctrl-c":
-            os.killpg(run.pid, signal.SIGINT)
-        else:
-            run.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
-        _, err = run.communicate(timeout=30)
+        interrupt(run, how, timeout=30)
     finally:
         if run.poll() is None:
             run.kill()
-    if how != "sigkill" and run.returncode != 0:
-        assert run.returncode == 130 and "interrupted" in err, (run.returncode, err[-500:])
     assert wait_for(lambda: not in_group(main), timeout=10), f"Firefox left running: {in_group(main)}"
     assert wait_for(lambda: not Path(profile).exists(), timeout=10), f"{profile} was left behind"
     if how == "sigkill":  # the driver's scratch folder stays behind: the next command (its TMPDIR) removes it
