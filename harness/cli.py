@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
-from clerk_harness.browser import driver_env
 from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST, EXIT_SURVIVED  # noqa: F401
 from clerk_harness.commands.parser import build_parser
 from clerk_harness.commands.searches import StepPrinter  # noqa: F401 - part of the CLI's surface
@@ -48,7 +47,6 @@ def _interrupt_on_signals() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _interrupt_on_signals()
-    driver_env.prepare()
     if args.command in FAKE_IN_THIS_PROCESS:
         from clerk_harness_fake import signing_keys
 

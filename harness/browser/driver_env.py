@@ -1,17 +1,98 @@
-"""What the harness adds to its own environment before Playwright's driver starts (Node's compile cache,
-Firefox's driver workaround), and a user's app's environment without any of it."""
+"""The environment of Playwright's driver, and of nothing else.
+
+The harness gives Playwright's driver (a Node.js process) two settings: Node's compile cache, and the
+Firefox workaround's preload (`NODE_OPTIONS=--require firefox_driver_patch.cjs`). Playwright builds the
+driver's environment from `os.environ` at the moment it starts the driver, so the settings are put there
+for exactly that moment and taken out again (`applied`). A pytest run, a user's app and the processes of a
+user's other tests never see them.
+
+A driver that does not start (Node rejects a preload, a `NODE_OPTIONS` of the user's is broken) is one
+line with Node's own first error line and what to do, instead of Playwright's "Connection closed".
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from clerk_harness.browser import driver_cache, firefox_driver_patch
+from clerk_harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
 
 
-def prepare() -> None:
-    """Call before any Playwright driver starts (a command's, or pytest-playwright's)."""
-    driver_cache.enable()
-    firefox_driver_patch.enable()
+def variables(environ: dict[str, str] | None = None, temp_dir: str | None = None) -> dict[str, str]:
+    """The variables the driver gets on top of `environ` (default: this process's environment)."""
+    environ = dict(os.environ) if environ is None else environ
+    added = {**driver_cache.variables(environ), **firefox_driver_patch.variables(environ)}
+    if temp_dir is not None:
+        added["TMPDIR"] = temp_dir
+    return added
 
 
-def for_user_app(env: dict[str, str]) -> dict[str, str]:
-    """`env` as the user gave it: what `prepare` added is taken out again."""
-    return firefox_driver_patch.for_user_app(driver_cache.for_user_app(env))
+@contextmanager
+def applied(temp_dir: str | None = None) -> Iterator[None]:
+    """`os.environ` with the driver's variables while the block runs (a driver start), exactly as it was after."""
+    added = variables(temp_dir=temp_dir)
+    saved = {name: os.environ.get(name) for name in added}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def start_playwright(temp_dir: str | None = None) -> Playwright:
+    """Playwright's driver, started with the harness's settings (and its temp dir in `temp_dir`)."""
+    from playwright.sync_api import sync_playwright
+
+    with applied(temp_dir):
+        try:
+            return sync_playwright().start()
+        except Exception as error:  # Playwright says only "Connection closed while reading from the driver"
+            raise DriverDidNotStart(why_the_driver_failed() or str(error).splitlines()[0]) from error
+
+
+class DriverDidNotStart(HarnessError):
+    def __init__(self, node_said: str) -> None:
+        users = os.environ.get("NODE_OPTIONS", "")
+        hint = (f"check your NODE_OPTIONS ({users!r}), which Playwright's driver inherits" if users else
+                "reinstall Playwright (pip install --force-reinstall playwright) and check that `python -m "
+                "playwright --version` works")
+        super().__init__(f"Playwright's driver (Node.js) did not start: {node_said}; {hint}")
+
+
+def why_the_driver_failed() -> str | None:
+    """Node's own first error line when the driver is started as the harness starts it, or None."""
+    import playwright
+
+    driver = Path(playwright.__file__).parent / "driver"  # where Playwright keeps its Node.js and cli.js
+    node = os.environ.get("PLAYWRIGHT_NODEJS_PATH") or str(driver / "node")
+    cli = str(driver / "package" / "cli.js")
+    env = {**os.environ, **variables()}
+    try:
+        done = subprocess.run([node, cli, "--version"], env=env, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{node}: {error}"
+    if done.returncode == 0:
+        return None
+    return first_error_line(done.stderr)
+
+
+def first_error_line(stderr: str) -> str | None:
+    """The line of Node's stderr that names the error (`ReferenceError: ...`), else its first line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        head = line.split(":", 1)[0]
+        if head.endswith("Error") or head.startswith("Error") or line.startswith("node: "):
+            return line
+    return lines[0] if lines else None

@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from clerk_harness.browser import owned_folders
 
@@ -42,22 +41,8 @@ def remove_stale() -> int:
 
 
 def start_playwright(folder: str) -> "Playwright":
-    """Playwright's driver, started with its temp dir in `folder`; TMPDIR is set back at once, so that
-    nothing else of the harness, Chromium or a user's app moves (the driver keeps its own environment)."""
-    from playwright.sync_api import sync_playwright
+    """Playwright's driver, started with its temp dir in `folder` (the driver's environment only: nothing else
+    of the harness, Chromium or a user's app moves)."""
+    from clerk_harness.browser import driver_env
 
-    with _temp_dir(folder):
-        return sync_playwright().start()
-
-
-@contextmanager
-def _temp_dir(folder: str) -> Iterator[None]:
-    saved = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = folder
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["TMPDIR"]
-        else:
-            os.environ["TMPDIR"] = saved
+    return driver_env.start_playwright(temp_dir=folder)

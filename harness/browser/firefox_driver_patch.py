@@ -7,15 +7,15 @@ small script (`NODE_OPTIONS=--require ...`) that, while Node loads the driver's 
 those sends into the driver's own `sendMayFail` (logged and ignored on failure). No installed file is
 changed; the cost is that colour-scheme emulation is ignored on Firefox, which no run uses.
 
-The script does nothing in any other Node process (it checks for the driver's `run-driver` argument), and
-the variable is taken out of a user's app's environment (`for_user_app`). When Playwright's driver no
+Only the driver's environment holds the variable (see driver_env.py), and the script does nothing in any
+other Node process (it checks for the driver's `run-driver` argument). It is a `.cjs` file: Node reads it
+as CommonJS whatever `package.json` surrounds it (a user's `"type": "module"` included). When Playwright's driver no
 longer holds the exact text that is changed, `check()` says so in one line, naming the Playwright version:
 the workaround is then stale and Firefox runs stop before they start.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from clerk_harness.errors import HarnessError
@@ -24,9 +24,8 @@ COMMAND = "emulation.setMediaFeaturesOverride"
 SENT = f'.send("{COMMAND}"'
 MAY_FAIL = f'.sendMayFail("{COMMAND}"'
 SENDS_IN_DRIVER = 2  # a context's default media and a page's media (Playwright 1.65)
-SCRIPT = Path(__file__).with_name("firefox_driver_patch.js")  # installed with the package
+SCRIPT = Path(__file__).with_name("firefox_driver_patch.cjs")  # installed with the package
 VARIABLE = "NODE_OPTIONS"
-_ADDED_HERE = "CLERK_HARNESS_NODE_OPTIONS_ADDED"  # what enable() added, so that for_user_app can take it out
 
 
 def playwright_version() -> str:
@@ -59,32 +58,14 @@ def check() -> None:
         raise HarnessError(f"Firefox needs a workaround in Playwright's driver that no longer matches Playwright "
                            f"{playwright_version()} ({found} of {SENDS_IN_DRIVER} `{COMMAND}` sends found in "
                            f"{driver_bundle()}): use Playwright 1.65 (pip install 'playwright==1.65.*') or update "
-                           f"clerk_harness/firefox_driver_patch.py")
+                           f"clerk_harness/browser/firefox_driver_patch.py")
 
 
 def script_path() -> Path:
     return SCRIPT
 
 
-def enable() -> None:
-    """Every Playwright driver this process starts from now on gets the script (call before Playwright)."""
-    if _ADDED_HERE in os.environ:
-        return
+def variables(environ: dict[str, str]) -> dict[str, str]:
+    """The driver's NODE_OPTIONS: the user's own, then the script (see driver_env.py: only the driver gets it)."""
     option = f'--require "{script_path()}"'
-    current = os.environ.get(VARIABLE, "")
-    os.environ[VARIABLE] = f"{current} {option}".strip()
-    os.environ[_ADDED_HERE] = option
-
-
-def for_user_app(env: dict[str, str]) -> dict[str, str]:
-    """`env` without what `enable()` added: a user's app runs with the NODE_OPTIONS they gave it."""
-    option = env.get(_ADDED_HERE)
-    if not option:
-        return env
-    env = {name: value for name, value in env.items() if name != _ADDED_HERE}
-    rest = env.get(VARIABLE, "").replace(option, "").strip()
-    if rest:
-        env[VARIABLE] = rest
-    else:
-        env.pop(VARIABLE, None)
-    return env
+    return {VARIABLE: f"{environ.get(VARIABLE, '')} {option}".strip()}

@@ -62,10 +62,13 @@ def playwright_chromium(playwright: Playwright | None = None) -> str | None:
         elif not playwright_browsers_may_exist():
             return None
         else:
-            from playwright.sync_api import sync_playwright
+            from clerk_harness.browser import driver_env
 
-            with sync_playwright() as pw:
+            pw = driver_env.start_playwright()
+            try:
                 path = pw.chromium.executable_path
+            finally:
+                pw.stop()
     except Exception:  # noqa: BLE001 - no driver or no browser registry: simply "not installed"
         return None
     return path if path and Path(path).is_file() else None

@@ -6,7 +6,6 @@ import argparse
 import errno
 import sys
 
-from clerk_harness.browser import driver_env
 from clerk_harness.commands.exits import EXIT_SURVIVED
 from clerk_harness.commands.one_run import backend_for
 from clerk_harness.config import HarnessConfig, backend_settings
@@ -87,7 +86,7 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
         user = server.clerk.create_user("ada@example.test")
         print(f"[clerk-harness] fake Clerk backend at {server.origin} (clerk-js {version}); sign in as {user.email} / "
               f"{user.password}", file=sys.stderr, flush=True)
-        child = subprocess.Popen(argv, env={**driver_env.for_user_app(dict(os.environ)), **server.clerk.sdk_env()})
+        child = subprocess.Popen(argv, env={**os.environ, **server.clerk.sdk_env()})
         try:
             return child.wait()
         except KeyboardInterrupt:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clerk_harness.browser import driver_env
 from clerk_harness.browser import guard as browser_guard
 from clerk_harness.browser.guard import CHILD_EXIT_FILE
 from clerk_harness.config import TOPOLOGIES, AppConfig, default
@@ -192,7 +191,7 @@ def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
         clerk_env = server.clerk.sdk_env(host)
     scratch = tempfile.mkdtemp(prefix="clerk-harness-app-")  # the guard removes it, however the run ends
     log_path = Path(scratch) / "app.log"
-    env = {**driver_env.for_user_app(dict(os.environ)), **clerk_env, "PORT": str(port), "HOST": host}
+    env = {**os.environ, **clerk_env, "PORT": str(port), "HOST": host}
     command = spec.command.replace("{port}", str(port))
     with open(log_path, "wb") as log:
         guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,

@@ -43,14 +43,3 @@ def test_only_folders_whose_owner_is_gone_are_removed(temp_dir):
     other = Path(tempfile.mkdtemp(prefix="playwright-artifacts-"))  # not the harness's: never touched
     assert driver_scratch.remove_stale() == 1
     assert not gone.exists() and alive.exists() and unmarked.exists() and other.exists()
-
-
-def test_the_temp_dir_moves_only_inside_the_block(monkeypatch):
-    monkeypatch.setenv("TMPDIR", "/somewhere")
-    with driver_scratch._temp_dir("/scratch"):
-        assert os.environ["TMPDIR"] == "/scratch"
-    assert os.environ["TMPDIR"] == "/somewhere"
-    monkeypatch.delenv("TMPDIR")
-    with driver_scratch._temp_dir("/scratch"):
-        assert os.environ["TMPDIR"] == "/scratch"
-    assert "TMPDIR" not in os.environ

@@ -1,5 +1,6 @@
 "use strict";
-// clerk-harness: loaded with `NODE_OPTIONS=--require` (see clerk_harness/firefox_driver_patch.py).
+// clerk-harness: loaded with `NODE_OPTIONS=--require` into Playwright's driver only (see clerk_harness.browser.firefox_driver_patch).
+// A .cjs file: CommonJS whatever package.json surrounds it (an app with "type": "module" included).
 // In Playwright's driver process only: while Node loads the driver's coreBundle.js, its sends of the one BiDi
 // command Firefox ESR 153 does not know become the driver's own sendMayFail (logged and ignored on failure).
 if (process.argv.includes("run-driver")) {

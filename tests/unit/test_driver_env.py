@@ -1,0 +1,123 @@
+"""Only Playwright's driver gets the harness's Node settings: the preload works beside an ESM app's
+package.json, os.environ is the same before and after (from the CLI's start and from the pytest plugin),
+the driver itself has them, and a driver that cannot start is one line with Node's own words."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from clerk_harness.browser import driver_env, firefox_driver_patch
+from clerk_harness.errors import HarnessError
+
+NODE = shutil.which("node") or str(firefox_driver_patch.driver_bundle().parents[2] / "node")
+
+
+@pytest.mark.parametrize("suffix, loads", [(".cjs", True), (".js", False)])
+def test_the_preload_loads_below_an_esm_apps_package_json(tmp_path, suffix, loads):
+    """The script sits in a venv inside the user's repo; Node takes a `.js` file's module type from the
+    nearest package.json, which is the app's `"type": "module"`. The `.js` copy is the control."""
+    (tmp_path / "package.json").write_text(json.dumps({"type": "module"}))
+    script = tmp_path / ".venv" / "lib" / f"firefox_driver_patch{suffix}"
+    script.parent.mkdir(parents=True)
+    shutil.copy(firefox_driver_patch.script_path(), script)
+    done = subprocess.run([NODE, "-e", "0", "run-driver"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "NODE_OPTIONS": f'--require "{script}"'}, timeout=30)
+    assert (done.returncode == 0) is loads, done.stderr
+    assert firefox_driver_patch.script_path().suffix == ".cjs"
+
+
+def test_the_driver_gets_the_settings_and_os_environ_does_not(monkeypatch):
+    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=512")
+    before = dict(os.environ)
+    playwright = driver_env.start_playwright()
+    try:
+        assert dict(os.environ) == before
+        driver = _driver_environ()
+        assert driver["NODE_OPTIONS"].startswith("--max-old-space-size=512 --require")
+        assert str(firefox_driver_patch.script_path()) in driver["NODE_OPTIONS"]
+    finally:
+        playwright.stop()
+    assert dict(os.environ) == before
+
+
+def test_the_temp_dir_moves_only_inside_the_block(monkeypatch):
+    monkeypatch.setenv("TMPDIR", "/somewhere")
+    with driver_env.applied(temp_dir="/scratch"):
+        assert os.environ["TMPDIR"] == "/scratch"
+    assert os.environ["TMPDIR"] == "/somewhere"
+    monkeypatch.delenv("TMPDIR")
+    with driver_env.applied(temp_dir="/scratch"):
+        assert os.environ["TMPDIR"] == "/scratch"
+    assert "TMPDIR" not in os.environ
+
+
+def _driver_environ() -> dict[str, str]:
+    """The environment of this process's Playwright driver (a child running `cli.js run-driver`)."""
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((child / "stat").read_text().rsplit(")", 1)[1].split()[1]) != os.getpid():
+                continue
+            if b"run-driver" not in (child / "cmdline").read_bytes():
+                continue
+            raw = (child / "environ").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+    raise AssertionError("no Playwright driver among this process's children")
+
+
+def test_a_driver_that_cannot_start_is_one_line_with_nodes_words(monkeypatch, tmp_path):
+    monkeypatch.setenv("NODE_OPTIONS", f"--require {tmp_path / 'missing.cjs'}")
+    with pytest.raises(HarnessError) as caught:
+        driver_env.start_playwright()
+    message = str(caught.value)
+    assert "\n" not in message and "did not start" in message
+    assert "Cannot find module" in message and "check your NODE_OPTIONS" in message
+
+
+def test_first_error_line_picks_the_error_over_the_stack():
+    stderr = textwrap.dedent("""\
+        file:///repo/.venv/lib/firefox_driver_patch.js:6
+          const Module = require("module");
+                         ^
+
+        ReferenceError: require is not defined in ES module scope, you can use import instead
+            at file:///repo/.venv/lib/firefox_driver_patch.js:6:18
+        """)
+    assert driver_env.first_error_line(stderr).startswith("ReferenceError: require is not defined")
+
+
+PLUGIN_RUN = """
+import os, subprocess
+
+def environ():
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+BEFORE = environ()
+
+def test_a_users_own_test_sees_nothing_of_the_harness(playwright):
+    assert environ() == BEFORE
+    node_options = subprocess.run(["node", "-p", "process.env.NODE_OPTIONS || ''"], capture_output=True,
+                                  text=True).stdout.strip()
+    assert node_options == "", node_options
+"""
+
+
+def test_the_pytest_plugin_leaves_os_environ_unchanged(tmp_path):
+    """pytest-playwright's own `playwright` fixture starts the driver with the settings (the plugin's hook);
+    the test beside it, and every process it starts, sees the environment it had."""
+    (tmp_path / "test_users_own.py").write_text(PLUGIN_RUN)
+    env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "NODE_COMPILE_CACHE")}
+    env["PATH"] = f"{Path(NODE).parent}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q",
+                           str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
