@@ -129,7 +129,7 @@ KEYS: tuple[Key, ...] = (
         "what the pytest plugin keeps (`--clerk-artifacts` overrides it)", ARTIFACT_MODES),
     Key("app.command", "optional-str", None,
         "your app's start command (shell); set, every run drives your app instead of the built-in page"),
-    Key("app.cwd", "optional-str", None, "the folder to run `app.command` in (relative to the config file)"),
+    Key("app.cwd", "optional-str", None, "the folder to run `app.command` in (relative to the config file, whose own folder is the default)"),
     Key("app.url", "optional-str", None, "the page to open; `{port}` is the app's port (default http://127.0.0.1:{port}/)"),
     Key("app.probe", "str", "/api/me", "your app's authenticated route: 2xx signed in, 401/403/redirect signed out"),
     Key("app.topology", "choice", "auto",
@@ -285,7 +285,7 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         token_ttl_seconds=get("tokenTtlSeconds"),
         artifacts_dir=root / get("artifacts.dir"),
         artifacts_keep=get("artifacts.keep"),
-        app=AppConfig(command=get("app.command"), cwd=root / get("app.cwd") if get("app.cwd") else None,
+        app=AppConfig(command=get("app.command"), cwd=root / (get("app.cwd") or "."),  # wherever pytest runs from
                       url=get("app.url"), probe=get("app.probe"), topology=get("app.topology"),
                       ready_timeout_ms=get("app.readyTimeoutMs")),
         root=root,

