@@ -14,11 +14,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.clerk_app("node server.js", cwd=Path(
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_a_user_story_against_the_app(clerk_page, network, session_cookie):
-    network.offline()
+def test_a_user_story_against_the_app(clerk_page, clerk_network, clerk_cookie):
+    clerk_network.offline()
     clerk_page.wait_for_failed_refresh()
-    network.online()
+    clerk_network.online()
     clerk_page.reload()
-    session_cookie.assert_never_removed()
+    clerk_cookie.assert_never_removed()
     clerk_page.assert_signed_in(server_side=True)
     assert clerk_page.proof.proven, clerk_page.proof.problems()

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.clerk_app("node server.js", cwd=Path(
 
 @pytest.mark.clerk_js("6.0.0", "6.40.0")
 @pytest.mark.parametrize("scenario_id", ["offline-reload", "offline-visibility", "signout-control"])
-def test_a_fastify_api_keeps_its_users_signed_in(scenario_id, clerk_js_version, run_clerk_scenario):
-    outcome = run_clerk_scenario(scenario_id)
+def test_a_fastify_api_keeps_its_users_signed_in(scenario_id, clerk_js_version, clerk_run_scenario):
+    outcome = clerk_run_scenario(scenario_id)
     assert outcome.verdict == get_scenario(scenario_id).expected(clerk_js_version), outcome.reasons
     assert outcome.topology == "production" and outcome.clock_mode == "real"
     assert all(doc.startswith("200") for doc in outcome.observations.app_documents), "the app served its page"

@@ -22,8 +22,8 @@ def the_apps_modules_are_installed() -> None:
 
 @pytest.mark.clerk_js("6.0.0", "6.40.0")
 @pytest.mark.parametrize("scenario_id", ["offline-reload", "offline-visibility", "signout-control"])
-def test_the_nextjs_app_keeps_its_users_signed_in(scenario_id, clerk_js_version, run_clerk_scenario):
-    outcome = run_clerk_scenario(scenario_id)
+def test_the_nextjs_app_keeps_its_users_signed_in(scenario_id, clerk_js_version, clerk_run_scenario):
+    outcome = clerk_run_scenario(scenario_id)
     assert outcome.verdict == get_scenario(scenario_id).expected(clerk_js_version), outcome.reasons
     assert outcome.clock_mode == "real" and outcome.topology == "production" and outcome.observations.app_documents
     if outcome.verdict == "lost":

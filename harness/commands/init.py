@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clerk_harness.commands.repo_shape import Installer, find_clerk_js_ask, find_installer
 from clerk_harness.config import CONFIG_NAME, default
 from clerk_harness.errors import HarnessError
+from clerk_harness.releases.clerk_js import resolve_release
 
 MISSION_SCENARIOS = ("offline-reload", "offline-visibility", "signout-control")
 BUG_VERSION = "6.0.0"  # the release that loses the session offline (clerk/javascript#7912)
@@ -39,8 +41,38 @@ class InitOptions:
     scenarios: tuple[str, ...] = field(default=MISSION_SCENARIOS)
 
 
+NODE_LTS = "24"  # the Node.js the workflow sets up: the active LTS line
+ACTIONS = {"checkout": "actions/checkout@v6", "python": "actions/setup-python@v6", "node": "actions/setup-node@v6",
+           "pnpm": "pnpm/action-setup@v4", "cache": "actions/cache@v5", "upload": "actions/upload-artifact@v6"}
+
+
 def default_versions() -> tuple[str, ...]:
     return (BUG_VERSION, default("clerkJs.newest"))
+
+
+def app_folder(options: InitOptions) -> Path | None:
+    if not options.app_cmd:
+        return None
+    return (options.folder / options.app_cwd).resolve() if options.app_cwd else options.folder.resolve()
+
+
+def versions_for(options: InitOptions, say: Callable[[str], None]) -> tuple[str, ...]:
+    """--clerk-js as given; else 6.0.0 (the known loss) beside the release the app's page asks for, or
+    beside the newest pinned release when the app names none (or npm cannot be asked)."""
+    if options.versions:
+        return options.versions
+    folder = app_folder(options)
+    ask = find_clerk_js_ask(folder, options.folder) if folder is not None else None
+    if ask is None:
+        return default_versions()
+    try:
+        release = resolve_release(ask.spec)
+    except HarnessError as error:
+        say(f"the app asks for clerk-js {ask.spec} ({ask.where}), which could not be resolved ({error}): "
+            f"testing {default('clerkJs.newest')} instead")
+        return default_versions()
+    say(f"the app asks for clerk-js {ask.spec} ({ask.where}): testing {release} beside {BUG_VERSION}")
+    return tuple(dict.fromkeys((BUG_VERSION, release)))
 
 
 def check_options(options: InitOptions) -> None:
@@ -60,8 +92,8 @@ def check_options(options: InitOptions) -> None:
         raise HarnessError(f"{options.folder} is not a folder")
 
 
-def config_text(options: InitOptions) -> str:
-    config: dict = {"clerkJs": {"versions": list(options.versions or default_versions())}}
+def config_text(options: InitOptions, versions: tuple[str, ...]) -> str:
+    config: dict = {"clerkJs": {"versions": list(versions)}}
     if options.app_cmd:
         app: dict = {"command": options.app_cmd}
         app["cwd"] = Path(options.app_cwd or ".").as_posix()  # relative to this file: any folder can run pytest
@@ -80,57 +112,47 @@ def test_text(options: InitOptions) -> str:
     scenarios = ", ".join(f'"{s}"' for s in options.scenarios)
     return f'''"""Clerk session guards, written by `clerk-harness init`; edit freely.
 
-Each test drives a real Chromium with the real clerk-js bundle against the harness's fake Clerk Frontend API
+Each test drives a real browser with the real clerk-js bundle against the harness's fake Clerk Frontend API
 and {target}.
 Partway through a signed-in session the browser goes offline, a token refresh fails, the tab is hidden and
-shown, and the page reloads: the verdict says whether the `__session` cookie and the signed-in user survived. The versions come from `clerkJs.versions` in playwright.config.json (or `--clerk-js V`).
+shown, and the page reloads: the verdict says whether the `__session` cookie and the signed-in user survived.
+The versions come from `clerkJs.versions` in playwright.config.json (or `--clerk-js V`, `latest` included).
 
-The catalogue says which versions lose the session in each scenario: clerk-js 6.0.0 loses it when the browser
-goes offline (clerk/javascript#7912) and later releases keep it; `signout-control` is the negative control
-(a real sign-out must be reported as a loss). `clerk-harness list` shows every scenario.
+Each test asserts the catalogue's verdict for its version, a loss included: clerk-js 6.0.0 loses the session
+when the browser goes offline (clerk/javascript#7912) and later releases keep it; `signout-control` is the
+negative control (a real sign-out must be reported as a loss). `clerk-harness list` shows every scenario.
 """
 
 import pytest
 
-from clerk_harness.stories.scenarios import get_scenario
+from clerk_harness import expected_verdict
 
 SCENARIOS = [{scenarios}]
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("scenario_id", SCENARIOS)
-def test_the_session_holds_as_the_catalogue_says(scenario_id, clerk_js_version, run_clerk_scenario, harness_config):
-    outcome = run_clerk_scenario(scenario_id)
-    expected = get_scenario(scenario_id).expected(outcome.version, harness_config.browser.profile,
-                                                    outcome.engine)
+def test_the_verdict_is_the_catalogues(scenario_id, clerk_js_version, clerk_run_scenario, clerk_config):
+    outcome = clerk_run_scenario(scenario_id)
+    expected = expected_verdict(scenario_id, outcome.version, engine=outcome.engine,
+                                profile=clerk_config.browser.profile)
     assert outcome.verdict == expected, "\\n".join(outcome.reasons)
 '''
 
 
-def workflow_text(options: InitOptions, app_cwd: Path | None) -> str:
+def workflow_text(options: InitOptions, installer: Installer) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         pip_spec = options.pip_spec or f"{PACKAGE}=={version(PACKAGE)}"
     except PackageNotFoundError:
         pip_spec = PACKAGE
-    node_steps = ""
-    if options.app_cmd:
-        node_steps = """      - uses: actions/setup-node@v4
-        with:
-          node-version: 20
-"""
-        if app_cwd is not None and (app_cwd / "package-lock.json").is_file():
-            where = app_cwd.relative_to(options.folder.resolve()).as_posix()
-            node_steps += f"""      - name: Install the app's dependencies
-        working-directory: {where}
-        run: npm ci
-"""
-    return f"""# Written by `clerk-harness init`: guards this app's Clerk session on pull requests and every night.
-# The nightly run adds npm's newest clerk-js release, so a session-loss bug that comes back shows up here.
+    return f"""# Written by `clerk-harness init`: guards this app's Clerk session on every push and pull request, and every
+# night on npm's newest clerk-js release too, so a session-loss bug that comes back shows up here.
 name: clerk-session
 
 on:
+  push:
   pull_request:
   schedule:
     - cron: "23 3 * * *"
@@ -144,28 +166,33 @@ jobs:
     runs-on: ubuntu-latest
     timeout-minutes: 30
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
+      - uses: {ACTIONS["checkout"]}
+      - uses: {ACTIONS["python"]}
         with:
           python-version: "3.12"
-{node_steps}      - name: Install the harness
+{_app_steps(options, installer)}      - name: Install the harness
         run: python -m pip install {shlex.quote(pip_spec)}
-      - uses: actions/cache@v4
+      - name: Playwright's version (the browser cache's key)
+        id: playwright
+        run: echo "version=$(python -m playwright --version | cut -d' ' -f2)" >> "$GITHUB_OUTPUT"
+      - uses: {ACTIONS["cache"]}
         with:
-          path: |
-            .cache/clerk-js
-            ~/.cache/ms-playwright
-          key: clerk-harness-${{{{ runner.os }}}}-${{{{ hashFiles('playwright.config.json') }}}}
-      - name: Install Playwright's Chromium
+          path: ~/.cache/ms-playwright
+          key: ms-playwright-${{{{ runner.os }}}}-${{{{ steps.playwright.outputs.version }}}}
+      - uses: {ACTIONS["cache"]}
+        with:
+          path: .cache/clerk-js
+          key: clerk-js-${{{{ hashFiles('playwright.config.json') }}}}
+      - name: Playwright's Chromium (the runner's browser for the harness)
         run: python -m playwright install --with-deps chromium
-      - name: Set up (the clerk-js bundles of playwright.config.json)
+      - name: Set up (the clerk-js bundles of playwright.config.json, with the runner's npm)
         run: clerk-harness setup
       - name: The session guards
         run: python -m pytest {TEST_FILE.as_posix()}
       - name: The session guards on npm's newest clerk-js
         if: github.event_name == 'schedule'
         run: python -m pytest {TEST_FILE.as_posix()} --clerk-js latest
-      - uses: actions/upload-artifact@v4
+      - uses: {ACTIONS["upload"]}
         if: always()
         with:
           name: clerk-session-artifacts
@@ -174,18 +201,52 @@ jobs:
 """
 
 
-def planned_files(options: InitOptions) -> dict[Path, str]:
-    app_cwd = (options.folder / options.app_cwd).resolve() if options.app_cwd else \
-        (options.folder.resolve() if options.app_cmd else None)
-    return {Path(CONFIG_NAME): config_text(options), TEST_FILE: test_text(options),
-            WORKFLOW_FILE: workflow_text(options, app_cwd)}
+def _app_steps(options: InitOptions, installer: Installer) -> str:
+    """The steps that install the app's own dependencies, as its package manager does."""
+    if not options.app_cmd or installer.command is None or installer.folder is None:
+        return ""
+    where = installer.folder.relative_to(options.folder.resolve()).as_posix() if \
+        installer.folder != options.folder.resolve() else ""
+    directory = f"\n        working-directory: {where}" if where else ""
+    prefix = where + "/" if where else ""
+    steps = ""
+    if installer.manager == "pnpm":  # its version from package.json's packageManager, else the current major
+        pinned = f"package_json_file: {prefix}package.json" if installer.pinned_by_package_json else "version: 10"
+        steps += f"""      - uses: {ACTIONS["pnpm"]}
+        with:
+          {pinned}
+"""
+    if installer.uses_node:
+        cache = f"""
+          cache: {installer.manager}
+          cache-dependency-path: {prefix}{installer.lock}""" if installer.lock and installer.manager != "yarn" else ""
+        steps += f"""      - uses: {ACTIONS["node"]}
+        with:
+          node-version: "{NODE_LTS}"{cache}
+"""
+    if installer.manager == "yarn":
+        steps += """      - name: Yarn, as the repo pins it (corepack)
+        run: corepack enable
+"""
+    return steps + f"""      - name: Install the app's dependencies ({installer.manager}){directory}
+        run: {installer.command}
+"""
+
+
+def planned_files(options: InitOptions, say: Callable[[str], None] = print) -> dict[Path, str]:
+    folder = app_folder(options)
+    installer = find_installer(folder, options.folder) if folder is not None else Installer("none", None, None)
+    if installer.command:
+        say(f"the app installs with {installer.manager}: the workflow runs `{installer.command}`")
+    return {Path(CONFIG_NAME): config_text(options, versions_for(options, say)), TEST_FILE: test_text(options),
+            WORKFLOW_FILE: workflow_text(options, installer)}
 
 
 def run_init(options: InitOptions, say: Callable[[str], None] = print) -> list[Path]:
     """Write the scaffold; a HarnessError (one line, nothing written) when a file exists without --force,
     the flags are wrong or the folder cannot be written."""
     check_options(options)
-    files = planned_files(options)
+    files = planned_files(options, say)
     existing = [path for path in files if (options.folder / path).exists()]
     if existing and not options.force:
         names = ", ".join(path.as_posix() for path in existing)

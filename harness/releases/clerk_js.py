@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -55,6 +56,29 @@ def resolve_version(spec: str) -> str:
     if not out:
         raise HarnessError(f"npm has no dist-tag {tag!r} for {PACKAGE}")
     return json.loads(out) if out.startswith('"') else out
+
+
+@functools.lru_cache(maxsize=64)
+def resolve_release(spec: str) -> str:
+    """An exact version, a dist-tag (`latest`) or an npm range (`6`, `^6.3.0`) -> the release npm would
+    install for it (a range's newest match)."""
+    import semantic_version
+
+    spec = spec.strip()
+    if EXACT_VERSION.match(spec):
+        return spec
+    if re.match(r"^[A-Za-z][\w.-]*$", spec):
+        return resolve_version(spec)
+    try:
+        semantic_version.NpmSpec(spec)
+    except ValueError:
+        raise HarnessError(f"{spec!r} is neither a clerk-js version, a dist-tag nor an npm range") from None
+    out = _npm("view", f"{PACKAGE}@{spec}", "version", "--json").strip()
+    if not out:
+        raise HarnessError(f"no published clerk-js release matches {spec!r} (see `npm view {PACKAGE} versions`)")
+    found = json.loads(out)
+    matches = found if isinstance(found, list) else [found]
+    return max(matches, key=_version_key)
 
 
 def types_note() -> str:

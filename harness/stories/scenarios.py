@@ -48,6 +48,14 @@ def scenario(id: str, title: str, reference: str, lost_on: str, instance: str = 
     return register
 
 
+def expected_verdict(scenario_id: str, version: str, *, engine: str = "chromium", profile: str = "realistic") -> str:
+    """The catalogue's verdict ("lost" or "survived") for a scenario on a clerk-js version: an exact release,
+    `latest` (or another dist-tag) or an npm range such as `6` (its newest release, as npm resolves it)."""
+    from clerk_harness.releases.clerk_js import resolve_release
+
+    return get_scenario(scenario_id).expected(resolve_release(version), profile, engine)
+
+
 def get_scenario(id: str) -> Scenario:
     try:
         return CATALOGUE[id]

@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.clerk_app(f"NODE_PATH={MODULES} node 
 
 
 @pytest.mark.clerk_js("6.0.0")  # a page without markup that keeps its session: the Fastify example (6.40.0)
-def test_a_page_without_markup_and_a_redirecting_probe(clerk_js_version, run_clerk_scenario):
-    outcome = run_clerk_scenario("offline-reload")
+def test_a_page_without_markup_and_a_redirecting_probe(clerk_js_version, clerk_run_scenario):
+    outcome = clerk_run_scenario("offline-reload")
     assert outcome.verdict == "lost" == get_scenario("offline-reload").expected(clerk_js_version), outcome.reasons
     assert outcome.observations.server_auth_after_reload in ("signed_in", "signed_out", "unknown")
     assert outcome.removals, "the loss shows as a removal of __session"

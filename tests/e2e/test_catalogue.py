@@ -15,17 +15,17 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("scenario_id", sorted(CATALOGUE))
-def test_scenario_gives_the_known_verdict(scenario_id, clerk_js_version, run_clerk_scenario):
-    assert_known_verdict(scenario_id, clerk_js_version, run_clerk_scenario(scenario_id))
+def test_scenario_gives_the_known_verdict(scenario_id, clerk_js_version, clerk_run_scenario):
+    assert_known_verdict(scenario_id, clerk_js_version, clerk_run_scenario(scenario_id))
 
 
 @pytest.mark.nightly
 @pytest.mark.clerk_js("latest")
 @pytest.mark.parametrize("scenario_id", sorted(CATALOGUE))
-def test_the_catalogue_holds_on_the_newest_release(scenario_id, clerk_js_bundle, run_clerk_scenario):
+def test_the_catalogue_holds_on_the_newest_release(scenario_id, clerk_js_bundle, clerk_run_scenario):
     """Nightly (`pytest -m nightly`): npm's newest clerk-js; a changed verdict means the catalogue's
     range needs a new survey (`clerk-harness survey SCENARIO`)."""
-    assert_known_verdict(scenario_id, clerk_js_bundle.version, run_clerk_scenario(scenario_id))
+    assert_known_verdict(scenario_id, clerk_js_bundle.version, clerk_run_scenario(scenario_id))
 
 
 def assert_known_verdict(scenario_id, version, outcome):
@@ -46,7 +46,7 @@ def assert_known_verdict(scenario_id, version, outcome):
 
 @pytest.mark.clerk_js("6.0.0")
 def test_a_stock_playwright_browser_catches_the_bug_for_the_wrong_reason(clerk_js_version, playwright,
-                                                                       harness_config, fake_clerk, clerk_js_bundle):
+                                                                       clerk_config, clerk_fake, clerk_js_bundle):
     """Only the API is down; the browser is online. A realistic browser keeps the session on 6.0.0;
     with `navigator.webdriver` true (stock Playwright), clerk-js believes it is offline and loses it."""
     from dataclasses import replace
@@ -55,8 +55,8 @@ def test_a_stock_playwright_browser_catches_the_bug_for_the_wrong_reason(clerk_j
 
     verdicts = {}
     for profile in ("realistic", "webdriver"):
-        config = replace(harness_config, browser=replace(harness_config.browser, profile=profile))
-        outcome = run_scenario(playwright, config, fake_clerk, "api-down", clerk_js_version)
+        config = replace(clerk_config, browser=replace(clerk_config.browser, profile=profile))
+        outcome = run_scenario(playwright, config, clerk_fake, "api-down", clerk_js_version)
         assert outcome.verdict == get_scenario("api-down").expected(clerk_js_version, profile), render(outcome)
         verdicts[profile] = outcome.verdict
     assert verdicts == {"realistic": "survived", "webdriver": "lost"}

@@ -37,13 +37,13 @@ CRASH = Scenario("renderer-crash", "The page's renderer dies mid-story", "issue 
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_a_crashed_page_is_that_runs_error_and_the_next_run_is_fine(playwright, harness_config, fake_clerk,
+def test_a_crashed_page_is_that_runs_error_and_the_next_run_is_fine(playwright, clerk_config, clerk_fake,
                                                                   clerk_js_version, clerk_warm_browser):
-    crashed = run_scenario(playwright, harness_config, fake_clerk, CRASH, clerk_js_version,
+    crashed = run_scenario(playwright, clerk_config, clerk_fake, CRASH, clerk_js_version,
                            browsers=clerk_warm_browser)
     assert crashed.verdict == "error", crashed.reasons
     assert "the page crashed" in crashed.reasons[0] and "says nothing about clerk-js" in crashed.reasons[0]
-    after = run_scenario(playwright, harness_config, fake_clerk, "offline-reload", clerk_js_version,
+    after = run_scenario(playwright, clerk_config, clerk_fake, "offline-reload", clerk_js_version,
                          browsers=clerk_warm_browser)
     assert after.verdict == get_scenario("offline-reload").expected(clerk_js_version) == "survived", after.reasons
 
@@ -199,22 +199,22 @@ BROWSER_DIES = textwrap.dedent("""
 
 
     @pytest.mark.clerk_js("6.40.0")
-    def test_2_the_next_test_gets_a_new_browser(clerk_page, session_cookie):
+    def test_2_the_next_test_gets_a_new_browser(clerk_page, clerk_cookie):
         clerk_page.reload()
-        session_cookie.assert_never_removed()
+        clerk_cookie.assert_never_removed()
         clerk_page.assert_signed_in(server_side=True)
 """)
 
 
-def test_a_pytest_test_whose_browser_is_killed_fails_alone_with_the_reason(tmp_path, harness_config):
+def test_a_pytest_test_whose_browser_is_killed_fails_alone_with_the_reason(tmp_path, clerk_config):
     (tmp_path / "test_dies.py").write_text(BROWSER_DIES)
     (tmp_path / "test_other.py").write_text(BROWSER_DIES.split("@pytest.mark")[0] + textwrap.dedent("""
         @pytest.mark.clerk_js("6.0.0")
-        def test_elsewhere(run_clerk_scenario):
-            assert run_clerk_scenario("offline-reload").verdict == "lost"
+        def test_elsewhere(clerk_run_scenario):
+            assert clerk_run_scenario("offline-reload").verdict == "lost"
     """))
     config = tmp_path / "playwright.config.json"
-    config.write_text(json.dumps({"clerkJs": {"cacheDir": str(harness_config.clerk_js.cache_dir)}}))
+    config.write_text(json.dumps({"clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}))
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
                            "-rA", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=180,
                           env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},

@@ -77,14 +77,14 @@ FASTIFY = Path(__file__).resolve().parents[2] / "examples" / "fastify-app"
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (make test installs it as root)")
 @pytest.mark.parametrize("engine", ["chromium", "firefox"])
-def test_a_run_against_an_unmodified_sdk_app_reaches_nothing_beyond_loopback(engine, tmp_path, harness_config):
+def test_a_run_against_an_unmodified_sdk_app_reaches_nothing_beyond_loopback(engine, tmp_path, clerk_config):
     """The widest run: @clerk/fastify (it reads no proxy URL) in the production topology, so the browser goes to
     the Frontend API at the publishable key's own host over HTTPS and through the SDK's handshake there; the app,
     the fake with its HTTPS front, the harness, Playwright and the browser are all traced. (Firefox looked up
     its Remote Settings host at every start until its profile sent every name to loopback.)"""
     from clerk_harness.releases.clerk_js import ClerkJsCache
 
-    ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.0.0")
+    ClerkJsCache(clerk_config.clerk_js.cache_dir).ensure("6.0.0")
     log = tmp_path / "strace.txt"
     # --seccomp-bpf: only the traced calls stop the process (the same trace, in half the time).
     run = subprocess.run(["strace", "--seccomp-bpf", "-f", "-qq", "-yy", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-e",

@@ -28,7 +28,7 @@ def test_explore_finds_no_loss_where_the_catalogue_expects_none(clerk_explore):
     assert result.coverage.steps["go_offline"] > 0  # the budget reached the offline steps
 
 
-def test_a_minimal_story_replays_as_a_loss_only_where_the_bug_is(tmp_path, playwright, harness_config, fake_clerk,
+def test_a_minimal_story_replays_as_a_loss_only_where_the_bug_is(tmp_path, playwright, clerk_config, clerk_fake,
                                                                  clerk_warm_browser):
     """`explore --replay` exits 1 with the loss on 6.0.0; the same story holds on 6.40.0."""
     finding = Finding("6.0.0", 1, [Step("go_offline"), Step("ask_for_a_token")], ["found by explore"])
@@ -38,7 +38,7 @@ def test_a_minimal_story_replays_as_a_loss_only_where_the_bug_is(tmp_path, playw
         lost.stdout + lost.stderr
     assert (tmp_path / "finding" / "replay-6.0.0" / "report.html").is_file()
     finding.version = "6.40.0"
-    held = replay(playwright, harness_config, fake_clerk, clerk_warm_browser, finding)
+    held = replay(playwright, clerk_config, clerk_fake, clerk_warm_browser, finding)
     assert held.verdict != "lost" and not held.removals, held.reasons
 
 

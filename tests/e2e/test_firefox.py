@@ -20,8 +20,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def firefox_config(harness_config):
-    return replace(harness_config, browser=replace(harness_config.browser, engine="firefox"))
+def firefox_config(clerk_config):
+    return replace(clerk_config, browser=replace(clerk_config.browser, engine="firefox"))
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +32,9 @@ def warm_firefox(playwright, firefox_config):
 
 
 @pytest.fixture
-def run_in_firefox(playwright, firefox_config, fake_clerk, warm_firefox):
+def run_in_firefox(playwright, firefox_config, clerk_fake, warm_firefox):
     def run(scenario_id: str, version: str):
-        outcome = run_scenario(playwright, firefox_config, fake_clerk, scenario_id, version, browsers=warm_firefox)
+        outcome = run_scenario(playwright, firefox_config, clerk_fake, scenario_id, version, browsers=warm_firefox)
         assert outcome.engine == "firefox" and outcome.profile == "realistic"  # checked at the session's start
         expected = get_scenario(scenario_id).expected(version, engine="firefox")
         assert outcome.verdict == expected, render(outcome, expected)
@@ -63,7 +63,7 @@ def test_a_real_sign_out_in_firefox_is_a_removal(run_in_firefox):
     assert outcome.removals, render(outcome)
 
 
-def test_the_realistic_profile_is_what_keeps_a_stock_firefox_from_misjudging(playwright, firefox_config, fake_clerk,
+def test_the_realistic_profile_is_what_keeps_a_stock_firefox_from_misjudging(playwright, firefox_config, clerk_fake,
                                                                               warm_firefox):
     """Only the API is down; Firefox is online. Firefox says `navigator.webdriver = true` under remote control:
     with the realistic profile's getter clerk-js 6.0.0 keeps the session, without it clerk-js believes it
@@ -72,7 +72,7 @@ def test_the_realistic_profile_is_what_keeps_a_stock_firefox_from_misjudging(pla
     verdicts = {}
     for profile in ("realistic", "webdriver"):
         config = replace(firefox_config, browser=replace(firefox_config.browser, profile=profile))
-        outcome = run_scenario(playwright, config, fake_clerk, "api-down", "6.0.0", browsers=warm_firefox)
+        outcome = run_scenario(playwright, config, clerk_fake, "api-down", "6.0.0", browsers=warm_firefox)
         verdicts[profile] = outcome.verdict
         assert outcome.verdict == get_scenario("api-down").expected("6.0.0", profile, "firefox"), render(outcome)
     assert verdicts == {"realistic": "survived", "webdriver": "lost"}

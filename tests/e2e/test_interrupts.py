@@ -145,10 +145,10 @@ def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_
 
 
 @pytest.fixture
-def clerk_js_bundle_610(harness_config):
+def clerk_js_bundle_610(clerk_config):
     from clerk_harness.releases.clerk_js import ClerkJsCache
 
-    return ClerkJsCache(harness_config.clerk_js.cache_dir).ensure("6.1.0")
+    return ClerkJsCache(clerk_config.clerk_js.cache_dir).ensure("6.1.0")
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "sigkill"])

@@ -19,15 +19,15 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def production(harness_config):
-    return replace(harness_config, app=replace(harness_config.app, topology="production"))
+def production(clerk_config):
+    return replace(clerk_config, app=replace(clerk_config.app, topology="production"))
 
 
 @pytest.mark.clerk_js("6.0.0", "6.40.0")
 @pytest.mark.parametrize("scenario_id", ["offline-reload", "api-down"])
 def test_the_built_in_page_in_the_production_topology(scenario_id, clerk_js_bundle, playwright, production,
-                                                      fake_clerk, clerk_warm_browser):
-    outcome = run_scenario(playwright, production, fake_clerk, scenario_id, clerk_js_bundle.version,
+                                                      clerk_fake, clerk_warm_browser):
+    outcome = run_scenario(playwright, production, clerk_fake, scenario_id, clerk_js_bundle.version,
                            browsers=clerk_warm_browser)
     assert outcome.topology == "production", render(outcome)
     assert_known_verdict(scenario_id, clerk_js_bundle.version, outcome)

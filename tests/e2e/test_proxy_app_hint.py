@@ -34,7 +34,7 @@ PROXY_STYLE_APP = textwrap.dedent("""
 """)
 
 
-def test_a_proxy_app_in_the_production_topology_is_told_in_seconds(tmp_path, harness_config):
+def test_a_proxy_app_in_the_production_topology_is_told_in_seconds(tmp_path, clerk_config):
     app = tmp_path / "app.py"
     app.write_text(PROXY_STYLE_APP)
     started = time.monotonic()

@@ -54,21 +54,21 @@ PLUGIN_TESTS = '''
 import pytest
 
 @pytest.mark.clerk_js("6.1.0")
-def test_a_real_sign_out_is_reported(run_clerk_scenario):
-    assert run_clerk_scenario("signout-control").verdict == "lost"
+def test_a_real_sign_out_is_reported(clerk_run_scenario):
+    assert clerk_run_scenario("signout-control").verdict == "lost"
 
 @pytest.mark.clerk_js("6.1.0")
-def test_a_story_that_fails(clerk_page, network, session_cookie):
+def test_a_story_that_fails(clerk_page, clerk_network, clerk_cookie):
     clerk_page.sign_out()
-    session_cookie.assert_never_removed()
+    clerk_cookie.assert_never_removed()
 
 @pytest.mark.clerk_js("6.1.0")
-def test_a_scenario_that_fails(run_clerk_scenario):
-    assert run_clerk_scenario("offline-reload").verdict == "lost"  # 6.1.0 keeps the cookie: fails on purpose
+def test_a_scenario_that_fails(clerk_run_scenario):
+    assert clerk_run_scenario("offline-reload").verdict == "lost"  # 6.1.0 keeps the cookie: fails on purpose
 '''
 
 
-def test_pytest_junitxml_gets_the_same_properties_through_the_plugin(tmp_path, harness_config):
+def test_pytest_junitxml_gets_the_same_properties_through_the_plugin(tmp_path, clerk_config):
     """--junitxml is pytest's own; the plugin adds the version, the verdicts and the kept artifacts' paths."""
     (tmp_path / "test_user.py").write_text(PLUGIN_TESTS)
     junit = tmp_path / "junit.xml"
@@ -135,8 +135,8 @@ def stop(process: subprocess.Popen, profile: str) -> None:
 
 
 @pytest.fixture
-def remote_chromium(harness_config: HarnessConfig) -> Iterator[str]:
-    process, endpoint, profile = start_remote_chromium(harness_config, reach=[])
+def remote_chromium(clerk_config: HarnessConfig) -> Iterator[str]:
+    process, endpoint, profile = start_remote_chromium(clerk_config, reach=[])
     yield endpoint
     stop(process, profile)
 
@@ -180,10 +180,10 @@ def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remo
     assert (tmp_path / "summary.md").read_text().startswith("All 4 verdicts as expected")
 
 
-def test_visibility_events_stay_trusted_in_a_remote_browser(tmp_path, remote_chromium, harness_config):
+def test_visibility_events_stay_trusted_in_a_remote_browser(tmp_path, remote_chromium, clerk_config):
     config = tmp_path / "playwright.config.json"
     config.write_text(json.dumps({"browser": {"cdpEndpoint": remote_chromium},
-                                  "clerkJs": {"cacheDir": str(harness_config.clerk_js.cache_dir)}}))
+                                  "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}))
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                            "tests/e2e/test_mission.py::test_real_visibility_changes_are_trusted"],
                           cwd=ROOT, capture_output=True, text=True, timeout=180,
@@ -192,7 +192,7 @@ def test_visibility_events_stay_trusted_in_a_remote_browser(tmp_path, remote_chr
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
 
 
-def test_a_fake_beyond_loopback_needs_the_flag_and_then_a_token(tmp_path, harness_config):
+def test_a_fake_beyond_loopback_needs_the_flag_and_then_a_token(tmp_path, clerk_config):
     address = this_machines_address()
     if address is None:
         pytest.skip("this machine has no address beyond loopback")
@@ -200,7 +200,7 @@ def test_a_fake_beyond_loopback_needs_the_flag_and_then_a_token(tmp_path, harnes
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "--allow-remote" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    process, endpoint, profile = start_remote_chromium(harness_config, reach=[address])
+    process, endpoint, profile = start_remote_chromium(clerk_config, reach=[address])
     try:
         run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--cdp-endpoint",
                               endpoint, "--fake-host", address, "--allow-remote", "--artifacts", str(tmp_path)],

@@ -33,13 +33,13 @@ def repro(tmp_path, app_cmd: str) -> subprocess.CompletedProcess:
                            str(tmp_path / "run"), "--app-cmd", app_cmd], capture_output=True, text=True, timeout=120)
 
 
-def test_an_app_that_exits_at_once_is_one_line_with_its_output(tmp_path, harness_config):
+def test_an_app_that_exits_at_once_is_one_line_with_its_output(tmp_path, clerk_config):
     run = repro(tmp_path, "echo 'Error: Cannot find module express'; exit 1")
     assert run.returncode == 2 and "Cannot find module express" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
 
 
-def test_an_app_that_sends_the_browser_to_clerk_is_refused(tmp_path, harness_config):
+def test_an_app_that_sends_the_browser_to_clerk_is_refused(tmp_path, clerk_config):
     script = tmp_path / "app.py"
     script.write_text(SENDS_TO_CLERK)
     run = repro(tmp_path, f"{sys.executable} {script}")

@@ -41,17 +41,17 @@ LISTEN_ON_CHANNEL = """() => { const channel = new BroadcastChannel("left");
   channel.onmessage = () => fetch("/api/me?heard=leftover"); window.__channel = channel; }"""
 
 
-def test_nothing_of_one_run_reaches_the_next(clerk_warm_browser, fake_clerk):
+def test_nothing_of_one_run_reaches_the_next(clerk_warm_browser, clerk_fake):
     first = clerk_warm_browser.lease()
     try:
         first.context.route("**/left-sw.js", lambda route: route.fulfill(
             body="self.addEventListener('fetch', () => {});", content_type="text/javascript"))
-        first.page.goto(fake_clerk.origin + "/__harness/health")
+        first.page.goto(clerk_fake.origin + "/__harness/health")
         assert first.page.evaluate(LEAVE_STATE_BEHIND)
         left = first.page.evaluate(WHAT_IS_LEFT)
         assert left["local"] == "over" and left["caches"] == ["left"] and left["workers"] == 1, left
         listener = first.context.new_page()
-        listener.goto(fake_clerk.origin + "/__harness/health")
+        listener.goto(clerk_fake.origin + "/__harness/health")
         listener.evaluate(LISTEN_ON_CHANNEL)
         first.context.set_offline(True)
     finally:
@@ -60,30 +60,30 @@ def test_nothing_of_one_run_reaches_the_next(clerk_warm_browser, fake_clerk):
     second = clerk_warm_browser.lease()
     try:
         assert len(second.context.pages) == 1 and second.page.url == "about:blank"
-        second.page.goto(fake_clerk.origin + "/__harness/health")
+        second.page.goto(clerk_fake.origin + "/__harness/health")
         assert second.page.evaluate(WHAT_IS_LEFT) == {"cookie": "", "local": None, "session": None,
                                                       "databases": [], "caches": [], "workers": 0}
         assert second.page.evaluate("navigator.onLine")
         assert second.context.cookies() == []
-        journal_mark = fake_clerk.journal.last_seq
+        journal_mark = clerk_fake.journal.last_seq
         second.page.evaluate("new BroadcastChannel('left').postMessage('anyone?')")
         second.page.evaluate("fetch('/api/me?heard=nothing')")  # a request after the message
         # fetch() settles on the headers; the journal records the request once its answer is sent.
-        fake_clerk.journal.wait_for(lambda e: e.query.get("heard") == "nothing", since=journal_mark)
-        heard = [e.query.get("heard") for e in fake_clerk.journal.entries(journal_mark)]
+        clerk_fake.journal.wait_for(lambda e: e.query.get("heard") == "nothing", since=journal_mark)
+        heard = [e.query.get("heard") for e in clerk_fake.journal.entries(journal_mark)]
         assert heard == ["nothing"], heard
     finally:
         second.close()
 
 
-def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(clerk_warm_browser, fake_clerk, harness_config):
+def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(clerk_warm_browser, clerk_fake, clerk_config):
     earlier: list[tuple[Visibility, int]] = []
     for run in range(2):
         lease = clerk_warm_browser.lease()
         try:
             timeline = CookieTimeline(lease.context).install()
             visibility = Visibility(lease.context, timeline, lease.visibility_mode, lease.page).install()
-            lease.page.goto(fake_clerk.origin + "/__harness/health")
+            lease.page.goto(clerk_fake.origin + "/__harness/health")
             visibility.hide()
             visibility.show()
             changes = {(e.state, e.trusted) for e in visibility.events if e.type == "visibilitychange"}

@@ -45,11 +45,11 @@ def test_unpublished_version_is_one_clear_line(capsys):
     assert code == 2 and "6.0.99 is not published on npm" in err and len(err.strip().splitlines()) == 1
 
 
-def test_missing_browser_is_one_clear_line(tmp_path, harness_config):
+def test_missing_browser_is_one_clear_line(tmp_path, clerk_config):
     """As a user runs it, in a process of its own: the check asks the command's Playwright driver."""
     config = tmp_path / "playwright.config.json"
     config.write_text(json.dumps({"browser": {"executablePath": "/nowhere/chromium"},
-                                  "clerkJs": {"cacheDir": str(harness_config.clerk_js.cache_dir)}}))
+                                  "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}))
     done = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0"], capture_output=True, text=True,
                           timeout=60, env={**os.environ, "CLERK_HARNESS_CONFIG": str(config)})
     assert done.returncode == 2 and "/nowhere/chromium" in done.stderr, done.stderr

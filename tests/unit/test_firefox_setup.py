@@ -99,10 +99,10 @@ def test_an_old_or_strange_firefox_is_one_line(tmp_path, said, error):
         firefox.check_firefox(str(fake))
 
 
-def test_a_configured_firefox_that_is_not_there_exits_2_with_one_line(tmp_path, harness_config):
+def test_a_configured_firefox_that_is_not_there_exits_2_with_one_line(tmp_path, clerk_config):
     config = tmp_path / "playwright.config.json"
     config.write_text(json.dumps({"browser": {"firefoxExecutablePath": "/nowhere/firefox"},
-                                  "clerkJs": {"cacheDir": str(harness_config.clerk_js.cache_dir)}}))
+                                  "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}))
     done = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--browser", "firefox"],
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, "CLERK_HARNESS_CONFIG": str(config)})

@@ -97,3 +97,93 @@ def test_a_folder_it_cannot_write_in_is_one_line_and_nothing_written(tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tests"]
     assert main(["init", "--dir", str(tmp_path / "missing")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def _steps(folder) -> list[dict]:
+    return yaml.safe_load((folder / FILES[2]).read_text())["jobs"]["session"]["steps"]
+
+
+def _write(folder, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+
+@pytest.fixture
+def releases(monkeypatch):
+    """npm's answers for the ranges an app asks for, without asking npm."""
+    from clerk_harness.commands import init
+
+    known = {"6": "6.40.0", "^6.3.0": "6.40.0", "6.12.1": "6.12.1", "latest": "6.40.0"}
+    monkeypatch.setattr(init, "resolve_release", lambda spec: known[spec])
+    return known
+
+
+@pytest.mark.parametrize("shape, files, app_cwd, manager, install, where, asks", [
+    ("npm, a script URL in an ESM app", {"package.json": '{"type": "module"}', "package-lock.json": "{}",
+     "app.js": "const src = `${proxy}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`;"}, None, "npm", "npm ci", None,
+     "6"),
+    ("pnpm workspace, the app in apps/web", {"package.json": '{"packageManager": "pnpm@9.15.0"}',
+     "pnpm-lock.yaml": "lockfileVersion: '9.0'\n", "apps/web/package.json": '{"dependencies": {"@clerk/clerk-js": "^6.3.0"}}',
+     "apps/web/server.js": ""}, "apps/web", "pnpm", "pnpm install --frozen-lockfile", None, "^6.3.0"),
+    ("yarn berry", {"package.json": "{}", "yarn.lock": "", ".yarnrc.yml": "",
+     "src/page.tsx": '<ClerkProvider clerkJSVersion="6.12.1">'}, None, "yarn", "yarn install --immutable", None, "6.12.1"),
+    ("a Python app, no npm at all", {"requirements.txt": "fastapi\nclerk-backend-api\n",
+     "templates/index.html": '<script src="https://{{ host }}/npm/@clerk/clerk-js@latest/dist/clerk.browser.js">'},
+     None, "python", "python -m pip install -r requirements.txt", None, "latest"),
+])
+def test_init_fits_the_repo_it_finds(tmp_path, capsys, releases, shape, files, app_cwd, manager, install, where,
+                                     asks):
+    _write(tmp_path, files)
+    cwd = ["--app-cwd", app_cwd] if app_cwd else []
+    assert main(["init", "--dir", str(tmp_path), "--app-cmd", "node server.js", *cwd]) == 0, shape
+    out = capsys.readouterr().out
+    assert f"the app asks for clerk-js {asks}" in out and f"testing {releases[asks]} beside 6.0.0" in out
+    config = load_config(tmp_path / "playwright.config.json")
+    assert config.clerk_js.versions == list(dict.fromkeys(["6.0.0", releases[asks]]))
+    assert config.app.cwd == (tmp_path / (app_cwd or ".")).resolve()
+    steps = _steps(tmp_path)
+    installs = [s for s in steps if s.get("run") == install]
+    assert len(installs) == 1 and installs[0].get("working-directory") == where, steps
+    uses = [s.get("uses", "") for s in steps]
+    assert any(u.startswith("actions/setup-node@") for u in uses) is (manager != "python")
+    if manager != "python":
+        node = next(s for s in steps if s.get("uses", "").startswith("actions/setup-node@"))
+        assert node["with"]["node-version"] == "24"
+    assert any(u.startswith("pnpm/action-setup@") for u in uses) is (manager == "pnpm")
+    done = actionlint(tmp_path / ".github" / "workflows")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_workflow_runs_where_github_runs_today(tmp_path):
+    assert main(["init", "--dir", str(tmp_path), "--app-cmd", "node server.js"]) == 0
+    workflow = yaml.safe_load((tmp_path / FILES[2]).read_text())
+    assert {"push", "pull_request", "schedule"} <= set(workflow[True])  # YAML reads the key `on` as True
+    uses = {s["uses"].split("@")[0]: s["uses"].split("@")[1] for s in _steps(tmp_path) if "uses" in s}
+    assert uses["actions/checkout"] == "v6" and uses["actions/setup-python"] == "v6"
+    assert uses["actions/cache"] == "v5" and uses["actions/upload-artifact"] == "v6"
+    caches = [s for s in _steps(tmp_path) if s.get("uses", "").startswith("actions/cache@")]
+    browsers = next(c for c in caches if "ms-playwright" in c["with"]["path"])
+    assert "steps.playwright.outputs.version" in browsers["with"]["key"]
+    assert any("playwright install --with-deps chromium" in s.get("run", "") for s in _steps(tmp_path))
+
+
+def test_the_generated_test_asserts_the_catalogue_through_the_public_helper(tmp_path):
+    assert main(["init", "--dir", str(tmp_path)]) == 0
+    test = (tmp_path / FILES[1]).read_text()
+    assert "def test_the_verdict_is_the_catalogues(" in test and "from clerk_harness import expected_verdict" in test
+    assert "holds" not in test.split("def ")[1].split("(")[0]
+
+
+def test_expected_verdict_takes_latest_and_ranges(monkeypatch):
+    from clerk_harness import expected_verdict
+    from clerk_harness.releases import clerk_js
+
+    answers = {"latest": '"6.40.0"', "<6.1": '["5.125.13", "6.0.0"]'}
+    monkeypatch.setattr(clerk_js, "_npm", lambda *args: answers[args[1].split("@clerk/clerk-js@")[1]])
+    clerk_js.resolve_release.cache_clear()
+    assert expected_verdict("offline-reload", "6.0.0") == "lost"
+    assert expected_verdict("offline-reload", "latest") == "survived"
+    assert expected_verdict("offline-reload", "<6.1") == "lost"  # its newest match, 6.0.0
+    assert expected_verdict("signout-control", "latest") == "lost"
+    clerk_js.resolve_release.cache_clear()
