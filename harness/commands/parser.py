@@ -14,8 +14,32 @@ SURVEY_FROM = "5.0.0"  # the oldest major line the fake FAPI speaks
 
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one actionable line, exit 2
-        print(f"clerk-harness: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        print(f"clerk-harness: error: {message}{did_you_mean(message)} (see `{self.prog} --help`)", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)
+
+
+def did_you_mean(message: str) -> str:
+    """argparse's "invalid choice: 'reproo' (choose from ...)" gets the nearest choice named."""
+    import difflib
+    import re
+
+    found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if not found:
+        return ""
+    choices = re.findall(r"'?([\w.-]+)'?(?:,|$)", found.group(2))
+    near = difflib.get_close_matches(found.group(1), choices, n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
+def version_line() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:
+            return "not installed"
+    return f"clerk-harness {of('clerk-session-harness')} (Playwright {of('playwright')})"
 
 
 def shard_arg(text: str):
@@ -107,7 +131,10 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog="clerk-harness", description="Reproduce Clerk session-loss bugs in a real browser.")
+    parser = ArgumentParser(prog="clerk-harness", description="Reproduce Clerk session-loss bugs in a real browser.",
+                            epilog="exit codes: 0 survived (or done), 1 lost (or an unexpected verdict), 2 an error, "
+                                   "bad input or an inconclusive run, 130 interrupted")
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     setup = commands.add_parser("setup", help="install a Chromium (if needed) and cache clerk-js bundles")
     setup.add_argument("--clerk-js", action="append", metavar="VERSION",
@@ -124,6 +151,8 @@ def build_parser() -> ArgumentParser:
     add_browser_option(repro)
     repro.add_argument("--headed", action="store_true", help="show the browser window")
     repro.add_argument("--quiet", action="store_true", help="print the verdict line only")
+    repro.add_argument("--json", action="store_true",
+                       help="print the run's result (verdict, expected, evidence, artifacts) as JSON instead")
     repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
     add_app_options(repro)
     add_remote_options(repro)
@@ -144,7 +173,8 @@ def build_parser() -> ArgumentParser:
     demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
     demo.add_argument("--scenario", default="offline-reload")
     add_browser_option(demo)
-    commands.add_parser("list", help="list the scenario catalogue")
+    listing = commands.add_parser("list", help="list the scenario catalogue")
+    listing.add_argument("--json", action="store_true", help="the catalogue as JSON: ids, titles, references, ranges")
     serve = commands.add_parser("serve", help="the fake backend and the app page for a human with a real browser")
     serve.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
     serve.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
@@ -157,6 +187,7 @@ def build_parser() -> ArgumentParser:
     versions = commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
     versions.add_argument("--latest", action="store_true",
                           help="print only the newest published version (for a CI plan step)")
+    versions.add_argument("--json", action="store_true", help="the same as JSON")
     flags = commands.add_parser("browser-flags", help="the flags to start a remote Chromium with, so that it runs as the "
                                                       "harness's own (shell-quoted; add --remote-debugging-port)")
     flags.add_argument("--reach", action="append", metavar="ADDR", default=[],

@@ -4,6 +4,7 @@ versions)."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,9 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
         if config.browser.profile != "realistic":
             print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
         expected = scenario.expected(outcome.version, config.browser.profile, outcome.engine)
+        if getattr(args, "json", False):
+            print(json.dumps({**outcome.to_dict(), "expected": expected}, indent=2))
+            return outcome.exit_code
         if args.quiet:  # the verdict line only; an error or inconclusive run says why on the same line
             why = f": {outcome.reasons[0]}" if outcome.verdict not in ("survived", "lost") and outcome.reasons else ""
             print(headline(outcome, expected) + why)

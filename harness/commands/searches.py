@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -122,10 +123,19 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
 def cmd_versions(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.releases.clerk_js import ClerkJsCache, resolve_version, types_note
 
+    as_json = getattr(args, "json", False)
     if args.latest:
-        print(resolve_version("latest"))
+        newest = resolve_version("latest")
+        print(json.dumps({"latest": newest}) if as_json else newest)
         return EXIT_SURVIVED
     cached = ClerkJsCache(config.clerk_js.cache_dir).cached_versions()
+    if as_json:
+        from clerk_harness_fake.modelled_instance import TYPES_CHECKED
+
+        print(json.dumps({"cache_dir": str(config.clerk_js.cache_dir), "cached": cached,
+                          "pinned_newest": config.clerk_js.newest, "latest": resolve_version("latest"),
+                          "types_checked": TYPES_CHECKED}, indent=2))
+        return EXIT_SURVIVED
     print(f"cached in {config.clerk_js.cache_dir}: {', '.join(cached) or 'none'}")
     print(f"pinned newest (clerkJs.newest): {config.clerk_js.newest}")
     newest = resolve_version("latest")

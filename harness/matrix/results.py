@@ -26,9 +26,12 @@ class ResultSet:
     aliases: dict[str, str] = field(default_factory=dict)  # what a spec resolved to: {"latest": "6.41.0"}
     shards: list[str] = field(default_factory=list)  # "2/3" for each shard file merged; empty when unsharded
     engines: list[str] = field(default_factory=lambda: ["chromium"])  # the browser axis: a grid per engine
+    plan: list[Job] | None = None  # merged files: the union of each file's own matrix
 
     def planned(self) -> list[Job]:
         """Every job of the whole matrix, in `run`'s order."""
+        if self.plan is not None:
+            return self.plan
         return [Job(s, v, r, e) for e in self.engines for r in range(self.repeat) for s in self.scenarios
                 for v in self.versions]
 
@@ -85,13 +88,16 @@ def read_results(path: Path) -> ResultSet:
 
 
 def merge_results(paths: list[Path]) -> ResultSet:
-    """The shards' files as one: they must come from the same matrix, and no job may be in two files."""
+    """Results files as one: the shards of one matrix, or independent runs (a Chromium run with `--repeat 3`
+    and a Firefox run); the matrix is the union of what each file ran, and no job may be in two files."""
     if not paths:
         raise HarnessError("give at least one results file of `clerk-harness run --json`")
     merged: ResultSet | None = None
     seen: dict[Job, Path] = {}
+    plan: dict[Job, None] = {}
     for path in paths:
         part = read_results(path)
+        plan.update(dict.fromkeys(part.planned()))
         for result in final(part.results):
             if result.job in seen:
                 raise HarnessError(f"{_name(result.job)} is in both {seen[result.job]} and {path}: give each "
@@ -111,6 +117,7 @@ def merge_results(paths: list[Path]) -> ResultSet:
         merged.repeat = max(merged.repeat, part.repeat)
         merged.shards += part.shards
     assert merged is not None
+    merged.plan = list(plan)
     return merged
 
 

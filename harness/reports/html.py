@@ -152,23 +152,29 @@ def run_section(index: int, outcome: Outcome, expected: str) -> str:
 
 
 def verdict_grid(runs: list[tuple[Outcome, str]]) -> str:
-    """Scenarios × versions; each cell holds one coloured link per run, `!` and an outline when unexpected."""
+    """Scenarios × versions, one grid per engine (a heading each when there is more than Chromium); each cell
+    holds one coloured link per run, `!` and an outline when unexpected."""
     scenarios = list(dict.fromkeys(outcome.scenario for outcome, _ in runs))
     versions = list(dict.fromkeys(outcome.version for outcome, _ in runs))
-    cells: dict[tuple[str, str], list[str]] = {}
+    engines = list(dict.fromkeys(outcome.engine for outcome, _ in runs))
+    cells: dict[tuple[str, str, str], list[str]] = {}
     for i, (outcome, expected) in enumerate(runs):
         unexpected = outcome.verdict != expected
-        title = html.escape(f"{outcome.scenario} on {outcome.version}: {outcome.verdict} (expected {expected}), "
-                            f"{outcome.duration_s:.1f}s")
-        cells.setdefault((outcome.scenario, outcome.version), []).append(
+        title = html.escape(f"{outcome.scenario} on {outcome.version} in {outcome.engine}: {outcome.verdict} "
+                            f"(expected {expected}), {outcome.duration_s:.1f}s")
+        cells.setdefault((outcome.scenario, outcome.version, outcome.engine), []).append(
             f'<a class="cell{" unexpected" if unexpected else ""}" href="#run-{i}" title="{title}" '
             f'style="background:{COLORS[outcome.verdict]}">{outcome.verdict}{"!" if unexpected else ""}</a>')
-    rows = ['<table class="grid"><tr><th>scenario</th>' + "".join(f"<th>{html.escape(v)}</th>" for v in versions)
-            + "</tr>"]
-    for scenario in scenarios:
-        rows.append(f"<tr><th>{html.escape(scenario)}</th>" + "".join(
-            f"<td>{' '.join(cells.get((scenario, v), []))}</td>" for v in versions) + "</tr>")
-    rows.append("</table>")
+    rows: list[str] = []
+    for engine in engines:
+        if engines != ["chromium"]:
+            rows.append(f'<h2 class="engine">{html.escape(ENGINE_NAMES.get(engine, engine))}</h2>')
+        rows.append('<table class="grid"><tr><th>scenario</th>' + "".join(f"<th>{html.escape(v)}</th>" for v in versions)
+                    + "</tr>")
+        for scenario in scenarios:
+            rows.append(f"<tr><th>{html.escape(scenario)}</th>" + "".join(
+                f"<td>{' '.join(cells.get((scenario, v, engine), []))}</td>" for v in versions) + "</tr>")
+        rows.append("</table>")
     unexpected = sum(1 for outcome, expected in runs if outcome.verdict != expected)
     legend = (f'<p class="muted">{len(runs)} run(s); {unexpected} unexpected (marked ! and outlined). Each cell links '
               f"to its run below.</p>")

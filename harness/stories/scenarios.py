@@ -60,7 +60,12 @@ def get_scenario(id: str) -> Scenario:
     try:
         return CATALOGUE[id]
     except KeyError:
-        raise HarnessError(f"unknown scenario {id!r}; known: {', '.join(sorted(CATALOGUE))}") from None
+        import difflib
+
+        near = difflib.get_close_matches(id, list(CATALOGUE), n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        raise HarnessError(f"unknown scenario {id!r}; {hint}known: {', '.join(sorted(CATALOGUE))} (see `clerk-harness "
+                           f"list`)") from None
 
 
 @scenario("offline-reload", "Offline while the token ages past its refresh point, then back online and reload",

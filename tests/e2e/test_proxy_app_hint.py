@@ -4,6 +4,7 @@ clerk-js that failed, its status and `--app-topology proxy`, instead of waiting 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -38,12 +39,15 @@ def test_a_proxy_app_in_the_production_topology_is_told_in_seconds(tmp_path, cle
     app = tmp_path / "app.py"
     app.write_text(PROXY_STYLE_APP)
     started = time.monotonic()
-    run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--quiet", "--artifacts",
+    run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--json", "--artifacts",
                           str(tmp_path / "run"), "--app-cmd", f"{sys.executable} {app}"],
                          capture_output=True, text=True, timeout=120)
     took = time.monotonic() - started
     said = run.stdout + run.stderr
     assert run.returncode == 2, said
+    result = json.loads(run.stdout)  # --json: the run's result, for a script
+    assert result["verdict"] == "inconclusive" and result["expected"] == "survived", result
+    said = result["reasons"][0]
     assert "/undefined/npm/@clerk/clerk-js@6/dist/clerk.browser.js and got 404" in said, said
     assert "--app-topology proxy" in said, said
     assert took < 10, f"{took:.1f}s: the run waited for the load timeout (20 s) instead of the failed request"

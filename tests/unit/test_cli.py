@@ -95,3 +95,41 @@ def test_an_interrupted_search_says_what_it_knew(capsys):
             printer(Step("6.40.0", ["survived", "survived"]), "newer end")
             raise KeyboardInterrupt
     assert "interrupted after 3 run(s); known: 6.0.0 lost, 6.40.0 survived" in capsys.readouterr().out
+
+
+def test_version_names_the_harness_and_playwright(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("clerk-harness 0.") and "Playwright 1." in out
+
+
+@pytest.mark.parametrize("argv, near", [(("reproo", "x"), "'repro'"), (("repro", "ofline-reload", "--clerk-js", "6.1.0"),
+                                                                     "'offline-reload'"), (("lsit",), "'list'")])
+def test_a_misspelt_command_or_scenario_gets_did_you_mean(capsys, argv, near):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and f"did you mean {near}?" in err and len(err.strip().splitlines()) == 1
+
+
+def test_nothing_near_gets_no_guess(capsys):
+    code, _, err = run(capsys, "zzzzzz")
+    assert code == 2 and "did you mean" not in err
+
+
+def test_list_as_json_has_every_scenario_with_its_range_per_engine(capsys):
+    from clerk_harness.stories.scenarios import CATALOGUE
+
+    code, out, _ = run(capsys, "list", "--json")
+    listed = json.loads(out)
+    assert code == 0 and [s["id"] for s in listed] == list(CATALOGUE)
+    reload = next(s for s in listed if s["id"] == "offline-reload")
+    assert reload["lost_on"] == {"chromium": "<6.1.0", "firefox": "<6.1.0"}
+
+
+def test_versions_as_json(capsys, monkeypatch):
+    from clerk_harness.releases import clerk_js
+
+    monkeypatch.setattr(clerk_js, "resolve_version", lambda spec: "6.40.0")
+    code, out, _ = run(capsys, "versions", "--json")
+    seen = json.loads(out)
+    assert code == 0 and seen["latest"] == "6.40.0" and "cached" in seen and seen["pinned_newest"]
+    code, out, _ = run(capsys, "versions", "--latest", "--json")
+    assert json.loads(out) == {"latest": "6.40.0"}

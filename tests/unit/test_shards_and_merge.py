@@ -194,3 +194,27 @@ def test_a_retried_run_keeps_both_attempts_and_its_verdict_is_the_last_ones(tmp_
     summary = (tmp_path / "s.md").read_text()
     assert summary.startswith("All 2 verdicts as expected") and "1 of them run again" in summary
     assert "attempt 1: the page crashed" in summary
+
+
+def test_merge_of_independent_runs_is_the_union_of_their_matrices(tmp_path, capsys):
+    """A Chromium run with --repeat 3 and a Firefox run of one repeat: nothing is missing, exit 0, and the
+    HTML grid has one table per engine, each cell saying its engine."""
+    chromium = ResultSet([], ["offline-reload"], ["6.0.0", "6.1.0"], repeat=3, engines=["chromium"])
+    firefox = ResultSet([], ["offline-reload"], ["6.0.0", "6.1.0"], repeat=1, engines=["firefox"])
+    paths = []
+    for name, matrix in (("chromium", chromium), ("firefox", firefox)):
+        done = ResultSet([result(job) for job in matrix.planned()], matrix.scenarios, matrix.versions, matrix.repeat,
+                         engines=matrix.engines)
+        paths.append(done.write(tmp_path / f"{name}.json"))
+    merged = merge_results(paths)
+    assert merged.missing() == [] and len(merged.planned()) == 6 + 2
+    report = tmp_path / "grid.html"
+    assert main(["merge", *map(str, paths), "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "in no results file" not in out
+    page = report.read_text()
+    assert page.count('<table class="grid">') == 2 and ">Chromium</h2>" in page and ">Firefox</h2>" in page
+    assert "offline-reload on 6.0.0 in firefox: lost" in page
+    paths[1].unlink()  # a shard that did not finish is still reported missing
+    shards = write_shards(tmp_path, ResultSet([], ["offline-reload"], ["6.0.0", "6.1.0"]), 2)
+    assert main(["merge", str(shards[0])]) == 2 and "in no results file" in capsys.readouterr().out
