@@ -9,6 +9,7 @@ writes nothing when one of them exists (unless `--force`), so a refusal loses no
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,19 @@ ACTIONS = {"checkout": "actions/checkout@v6", "python": "actions/setup-python@v6
 
 def default_versions() -> tuple[str, ...]:
     return (BUG_VERSION, default("clerkJs.newest"))
+
+
+def repo_root(folder: Path) -> Path:
+    """The repo `folder` is in: the nearest folder up with `.git` or a workspace's root file; else `folder`."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists() or (candidate / "pnpm-workspace.yaml").is_file():
+            return candidate
+        try:
+            if "workspaces" in json.loads((candidate / "package.json").read_text()):
+                return candidate
+        except (OSError, ValueError, TypeError):
+            pass
+    return folder
 
 
 def app_folder(options: InitOptions) -> Path | None:
@@ -140,13 +154,20 @@ def test_the_verdict_is_the_catalogues(scenario_id, clerk_js_version, clerk_run_
 '''
 
 
-def workflow_text(options: InitOptions, installer: Installer) -> str:
+def workflow_text(options: InitOptions, installer: Installer, root: Path | None = None) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         pip_spec = options.pip_spec or f"{PACKAGE}=={version(PACKAGE)}"
     except PackageNotFoundError:
         pip_spec = PACKAGE
+    root = root or options.folder.resolve()
+    here = options.folder.resolve().relative_to(root).as_posix() if options.folder.resolve() != root else ""
+    prefix = here + "/" if here else ""  # actions' paths are relative to the repo's root, not working-directory
+    defaults = f"""    defaults:
+      run:
+        working-directory: {here}
+""" if here else ""
     return f"""# Written by `clerk-harness init`: guards this app's Clerk session on every push and pull request, and every
 # night on npm's newest clerk-js release too, so a session-loss bug that comes back shows up here.
 name: clerk-session
@@ -165,12 +186,12 @@ jobs:
   session:
     runs-on: ubuntu-latest
     timeout-minutes: 30
-    steps:
+{defaults}    steps:
       - uses: {ACTIONS["checkout"]}
       - uses: {ACTIONS["python"]}
         with:
           python-version: "3.12"
-{_app_steps(options, installer)}      - name: Install the harness
+{_app_steps(options, installer, root, bool(here))}      - name: Install the harness
         run: python -m pip install {shlex.quote(pip_spec)}
       - name: Playwright's version (the browser cache's key)
         id: playwright
@@ -181,8 +202,8 @@ jobs:
           key: ms-playwright-${{{{ runner.os }}}}-${{{{ steps.playwright.outputs.version }}}}
       - uses: {ACTIONS["cache"]}
         with:
-          path: .cache/clerk-js
-          key: clerk-js-${{{{ hashFiles('playwright.config.json') }}}}
+          path: {prefix}.cache/clerk-js
+          key: clerk-js-${{{{ hashFiles('{prefix}playwright.config.json') }}}}
       - name: Playwright's Chromium (the runner's browser for the harness)
         run: python -m playwright install --with-deps chromium
       - name: Set up (the clerk-js bundles of playwright.config.json, with the runner's npm)
@@ -196,18 +217,18 @@ jobs:
         if: always()
         with:
           name: clerk-session-artifacts
-          path: artifacts/
+          path: {prefix}artifacts/
           if-no-files-found: ignore
 """
 
 
-def _app_steps(options: InitOptions, installer: Installer) -> str:
-    """The steps that install the app's own dependencies, as its package manager does."""
+def _app_steps(options: InitOptions, installer: Installer, root: Path, moved: bool) -> str:
+    """The steps that install the app's own dependencies, as its package manager does, where its lock file is
+    (`moved`: the job's steps run in a subfolder by default)."""
     if not options.app_cmd or installer.command is None or installer.folder is None:
         return ""
-    where = installer.folder.relative_to(options.folder.resolve()).as_posix() if \
-        installer.folder != options.folder.resolve() else ""
-    directory = f"\n        working-directory: {where}" if where else ""
+    where = installer.folder.relative_to(root).as_posix() if installer.folder != root else ""
+    directory = f"\n        working-directory: {where or '.'}" if where or moved else ""
     prefix = where + "/" if where else ""
     steps = ""
     if installer.manager == "pnpm":  # its version from package.json's packageManager, else the current major
@@ -234,12 +255,16 @@ def _app_steps(options: InitOptions, installer: Installer) -> str:
 
 
 def planned_files(options: InitOptions, say: Callable[[str], None] = print) -> dict[Path, str]:
+    """The files, by their paths relative to --dir; the workflow goes to the repo's root (a monorepo's app
+    folder has its config and tests, GitHub reads workflows at the root only)."""
+    root = repo_root(options.folder.resolve())
     folder = app_folder(options)
-    installer = find_installer(folder, options.folder) if folder is not None else Installer("none", None, None)
+    installer = find_installer(folder, root) if folder is not None else Installer("none", None, None)
     if installer.command:
         say(f"the app installs with {installer.manager}: the workflow runs `{installer.command}`")
+    workflow = Path(os.path.relpath(root / WORKFLOW_FILE, options.folder.resolve()))
     return {Path(CONFIG_NAME): config_text(options, versions_for(options, say)), TEST_FILE: test_text(options),
-            WORKFLOW_FILE: workflow_text(options, installer)}
+            workflow: workflow_text(options, installer, root)}
 
 
 def run_init(options: InitOptions, say: Callable[[str], None] = print) -> list[Path]:

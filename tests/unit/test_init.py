@@ -187,3 +187,26 @@ def test_expected_verdict_takes_latest_and_ranges(monkeypatch):
     assert expected_verdict("offline-reload", "<6.1") == "lost"  # its newest match, 6.0.0
     assert expected_verdict("signout-control", "latest") == "lost"
     clerk_js.resolve_release.cache_clear()
+
+
+def test_init_in_a_workspaces_app_folder_puts_the_workflow_at_the_root(tmp_path, capsys, releases):
+    """A pnpm workspace, init run in apps/web: the config and tests there, the workflow at the repo's root,
+    running in apps/web by default and installing at the root, where the lock file is."""
+    _write(tmp_path, {"package.json": '{"private": true}', "pnpm-workspace.yaml": "packages:\n  - apps/*\n",
+                      "pnpm-lock.yaml": "lockfileVersion: '9.0'\n", "apps/web/package.json": '{"type": "module"}',
+                      "apps/web/server.js": "const s = 'https://x/npm/@clerk/clerk-js@6/dist/clerk.browser.js';"})
+    web = tmp_path / "apps" / "web"
+    assert main(["init", "--dir", str(web), "--app-cmd", "node server.js"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote ../../.github/workflows/clerk-session.yml" in out
+    assert (web / "playwright.config.json").is_file() and (web / "tests" / "test_clerk_session.py").is_file()
+    assert load_config(web / "playwright.config.json").app.cwd == web
+    workflow = yaml.safe_load((tmp_path / FILES[2]).read_text())
+    job = workflow["jobs"]["session"]
+    assert job["defaults"]["run"]["working-directory"] == "apps/web"
+    install = next(s for s in job["steps"] if s.get("run") == "pnpm install --frozen-lockfile")
+    assert install["working-directory"] == "."
+    paths = [s["with"]["path"] for s in job["steps"] if s.get("uses", "").startswith(("actions/cache@", "actions/up"))]
+    assert "apps/web/.cache/clerk-js" in paths and "apps/web/artifacts/" in paths
+    done = actionlint(tmp_path / ".github" / "workflows")
+    assert done.returncode == 0, done.stdout + done.stderr
