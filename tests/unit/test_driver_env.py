@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from clerk_harness.browser import driver_env, firefox_driver_patch
-from clerk_harness.errors import HarnessError
 
 NODE = shutil.which("node") or str(firefox_driver_patch.driver_bundle().parents[2] / "node")
 

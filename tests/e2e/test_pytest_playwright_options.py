@@ -1,0 +1,54 @@
+"""pytest-playwright's own options work with the Clerk fixtures as they do there: `--browser firefox` drives
+Firefox, `--tracing on` keeps a full trace (DOM snapshots), `--screenshot on` a screenshot, `--output` says
+where; a `--browser` they cannot drive stops the run with one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+A_USERS_TEST = '''
+import pytest
+
+@pytest.mark.clerk_js("6.40.0")
+def test_the_app_opens(clerk_session, clerk_config):
+    assert clerk_config.browser.engine == "{engine}"
+    assert ("Firefox" in clerk_session.page.evaluate("navigator.userAgent")) is ("{engine}" == "firefox")
+'''
+
+
+def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q", *args],
+                          cwd=folder, env={**env, "CLERK_HARNESS_CONFIG": str(Path.cwd() / "playwright.config.json")},
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_browser_tracing_screenshot_and_output(tmp_path):
+    (tmp_path / "test_users.py").write_text(A_USERS_TEST.format(engine="firefox"))
+    output = tmp_path / "results"
+    done = pytest_in(tmp_path, "--browser", "firefox", "--tracing", "on", "--screenshot", "on", "--output",
+                     str(output))
+    assert done.returncode == 0, done.stdout + done.stderr
+    kept = [folder for folder in output.iterdir() if folder.is_dir()]
+    assert len(kept) == 1, list(output.iterdir())
+    assert (kept[0] / "screenshot.png").is_file()
+    with zipfile.ZipFile(kept[0] / "trace.zip") as trace:
+        events = "".join(trace.read(name).decode(errors="ignore") for name in trace.namelist() if name.endswith(".trace"))
+    assert '"frame-snapshot"' in events, "--tracing on keeps DOM snapshots, as pytest-playwright's full trace does"
+
+
+@pytest.mark.parametrize("browsers, says", [(["webkit"], "--browser webkit"),
+                                             (["chromium", "firefox"], "one engine per pytest run")])
+def test_a_browser_the_fixtures_cannot_drive_stops_the_run(tmp_path, browsers, says):
+    (tmp_path / "test_users.py").write_text(A_USERS_TEST.format(engine="chromium"))
+    done = pytest_in(tmp_path, *[arg for b in browsers for arg in ("--browser", b)])
+    assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
+    assert says in done.stderr
