@@ -21,6 +21,9 @@ SOURCE_SUFFIXES = {".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx", ".jsx",
 MOST_FILES_READ = 3000
 LARGEST_FILE = 512 * 1024
 SCRIPT_URL = re.compile(r"@clerk/clerk-js@([0-9A-Za-z^~<>=.*|-]+)/")
+BUILT_WITH = re.compile(r"""packageVersion\s*=\s*["'](\d+\.\d+\.\d+)["']""")
+BROWSER_SDKS = ("@clerk/nextjs", "@clerk/clerk-react", "@clerk/react", "@clerk/vue", "@clerk/astro", "@clerk/remix",
+                "@clerk/react-router", "@clerk/tanstack-react-start", "@clerk/nuxt", "@clerk/chrome-extension")
 PIN = re.compile(r"""clerkJ[Ss]Version\s*[:=]\s*["'`]([^"'`$]+)["'`]""")
 
 
@@ -95,6 +98,7 @@ def find_clerk_js_ask(app_dir: Path, repo: Path) -> ClerkJsAsk | None:
     """The clerk-js the app asks for: a dependency in its package.json first, then its sources."""
     app_dir = app_dir.resolve()
     package = app_dir / "package.json"
+    manifest: dict = {}
     if package.is_file():
         try:
             manifest = json.loads(package.read_text())
@@ -104,6 +108,7 @@ def find_clerk_js_ask(app_dir: Path, repo: Path) -> ClerkJsAsk | None:
             spec = (manifest.get(section) or {}).get("@clerk/clerk-js")
             if isinstance(spec, str) and not spec.startswith(("workspace:", "file:", "link:")):
                 return ClerkJsAsk(spec, _relative(package, repo))
+    sdk = _browser_sdk(manifest if isinstance(manifest, dict) else {})
     for path in _sources(app_dir):
         try:
             text = path.read_text(errors="ignore")
@@ -112,6 +117,29 @@ def find_clerk_js_ask(app_dir: Path, repo: Path) -> ClerkJsAsk | None:
         found = SCRIPT_URL.search(text) or PIN.search(text)
         if found:
             return ClerkJsAsk(found.group(1), _relative(path, repo))
+    if sdk is not None:
+        return _what_the_sdk_loads(sdk, app_dir, repo)
+    return None
+
+
+def _browser_sdk(manifest: dict) -> str | None:
+    """A dependency on a Clerk SDK that loads clerk-js in the browser (React, Next.js, Vue, Astro, ...)."""
+    dependencies = {**(manifest.get("dependencies") or {}), **(manifest.get("devDependencies") or {})}
+    return next((name for name in BROWSER_SDKS if name in dependencies), None)
+
+
+def _what_the_sdk_loads(sdk: str, app_dir: Path, repo: Path) -> ClerkJsAsk | None:
+    """The SDK loads `@clerk/clerk-js@<major>` of the clerk-js its @clerk/shared was built with (its
+    `versionSelector`), unless a `clerkJSVersion` prop says otherwise (read in the sources above)."""
+    for folder in _up_to(app_dir, repo.resolve()):
+        for name in ("versionSelector.mjs", "versionSelector.js"):
+            selector = folder / "node_modules" / "@clerk" / "shared" / "dist" / name
+            try:
+                found = BUILT_WITH.search(selector.read_text(errors="ignore"))
+            except OSError:
+                continue
+            if found:
+                return ClerkJsAsk(found.group(1).split(".")[0], f"{sdk}, built with clerk-js {found.group(1)}")
     return None
 
 

@@ -210,3 +210,15 @@ def test_init_in_a_workspaces_app_folder_puts_the_workflow_at_the_root(tmp_path,
     assert "apps/web/.cache/clerk-js" in paths and "apps/web/artifacts/" in paths
     done = actionlint(tmp_path / ".github" / "workflows")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_sdk_app_asks_for_the_major_its_sdk_was_built_with(tmp_path, capsys, releases):
+    """A Next.js app names no clerk-js anywhere: its SDK loads `@clerk/clerk-js@<major>` of the release its
+    @clerk/shared was built with (`versionSelector`)."""
+    _write(tmp_path, {"package.json": '{"dependencies": {"@clerk/nextjs": "^7.0.0"}}', "package-lock.json": "{}",
+                      "app/page.js": "export default function Page() { return null; }",
+                      "node_modules/@clerk/shared/dist/versionSelector.mjs":
+                          'const versionSelector = (clerkJSVersion, packageVersion = "6.39.2") => {};'})
+    assert main(["init", "--dir", str(tmp_path), "--app-cmd", "npm start"]) == 0
+    out = capsys.readouterr().out
+    assert "the app asks for clerk-js 6 (@clerk/nextjs, built with clerk-js 6.39.2): testing 6.40.0" in out
