@@ -51,9 +51,15 @@ class StressProof:
     faults_injected: list[str] = field(default_factory=list)
     fault_hits: list[str] = field(default_factory=list)  # journal lines of requests a fault answered
     unmet: list[str] = field(default_factory=list)  # conditions a scenario needed and did not get
+    # Clock skew (the page's clock against the server's; see harness/stories/skew.py):
+    clock_skew_s: float | None = None  # what the story set
+    clock_skew_seen_s: float | None = None  # what the page reported (Date.now() against the server's time)
+    token_requests_skewed: int | None = None  # token requests the fake answered while the skewed clock ran
 
     @property
     def kind(self) -> str:
+        if self.clock_skew_s is not None and self.offline_since is None:
+            return "clock"
         return "fault" if self.faults_injected and self.offline_since is None else "offline"
 
     @property
@@ -69,7 +75,7 @@ class StressProof:
     def problems(self, checks: "tuple[ProofCheck, ...] | None" = None) -> list[str]:
         """Why the stress is not proven (empty when it is)."""
         if checks is None:
-            checks = FAULT_CHECKS if self.kind == "fault" else OFFLINE_CHECKS
+            checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS}.get(self.kind, OFFLINE_CHECKS)
         return [problem for check in checks if (problem := check(self))]
 
     @property
@@ -92,7 +98,9 @@ class StressProof:
                    attempts=[Attempt(**a) for a in data.get("attempts", [])],
                    successful_refreshes_while_offline=data.get("successful_refreshes_while_offline", 0),
                    faults_injected=list(data.get("faults_injected", [])), fault_hits=list(data.get("fault_hits", [])),
-                   unmet=list(data.get("unmet", [])))
+                   unmet=list(data.get("unmet", [])), clock_skew_s=data.get("clock_skew_s"),
+                   clock_skew_seen_s=data.get("clock_skew_seen_s"),
+                   token_requests_skewed=data.get("token_requests_skewed"))
 
     def describe(self) -> str:
         lines = []
@@ -101,6 +109,9 @@ class StressProof:
                          f"{self.back_online_at - self.token.issued_at:+.1f}s after the token's iat; refresh due at "
                          f"{self.token.refresh_due_at - self.token.issued_at:+.0f}s, expiry at "
                          f"{self.token.expires_at - self.token.issued_at:+.0f}s (server clock)")
+        if self.clock_skew_s is not None:
+            lines.append(f"page clock skewed {self.clock_skew_s:+g}s against the server's (the page reported "
+                         f"{self.clock_skew_seen_s:+.1f}s); {self.token_requests_skewed} token request(s) under it")
         if self.explicit_trigger:
             lines.append(f"trigger: {self.explicit_trigger}")
         lines += [f"fault: {f}" for f in self.faults_injected]
@@ -158,7 +169,26 @@ def token_still_valid_when_back(proof: StressProof) -> str | None:
     return None
 
 
+SKEW_TOLERANCE_S = 2.0
+
+
+def page_clock_skewed(proof: StressProof) -> str | None:
+    if proof.clock_skew_s is None or proof.clock_skew_seen_s is None:
+        return "the page's clock was never skewed"
+    if abs(proof.clock_skew_seen_s - proof.clock_skew_s) > SKEW_TOLERANCE_S:
+        return (f"the page reported its clock {proof.clock_skew_seen_s:+.1f}s off the server's, not the "
+                f"{proof.clock_skew_s:+g}s the story set")
+    return None
+
+
+def token_requested_under_skew(proof: StressProof) -> str | None:
+    if not proof.token_requests_skewed:
+        return "no token request reached the fake while the skewed clock ran: no refresh happened under the skew"
+    return None
+
+
 OFFLINE_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, offline_and_back, refresh_came_due_offline,
                                           refresh_attempted, no_refresh_succeeded_offline,
                                           token_still_valid_when_back)
 FAULT_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, fault_answered_a_request)
+CLOCK_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, page_clock_skewed, token_requested_under_skew)

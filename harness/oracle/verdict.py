@@ -30,6 +30,9 @@ class Observations:
     api_probe: str = "/api/me"  # the app's authenticated route
     app_documents: list[str] = field(default_factory=list)  # a user's app: what its server said per page load
     handshakes: list[str] = field(default_factory=list)  # a user's app: the reason of each handshake round
+    expired_cookie: str | None = None  # a clock story: __session held a token the server had expired
+    token_requests_skewed: int | None = None  # a clock story: token requests while the skewed clock ran
+    skewed_for_s: float | None = None  # ... over this many seconds of virtual time
 
 
 @dataclass
@@ -139,8 +142,28 @@ def other_tab_signed_out(removals: list[CookieEvent], seen: Observations) -> str
     return None
 
 
+def expired_token_in_cookie(removals: list[CookieEvent], seen: Observations) -> str | None:
+    """The cookie is there, but every server that reads it sees a signed-out visitor (or a handshake)."""
+    return seen.expired_cookie
+
+
+STORM_PER_MINUTE = 4  # a healthy tab asks about once a minute (60 s tokens, refreshed 17 s before exp)
+
+
+def token_request_storm(removals: list[CookieEvent], seen: Observations) -> str | None:
+    """A tab that asks for a token on every poll: Clerk's rate limit answers 429 soon, and signs users out."""
+    if not seen.token_requests_skewed or not seen.skewed_for_s:
+        return None
+    per_minute = seen.token_requests_skewed * 60 / seen.skewed_for_s
+    if per_minute > STORM_PER_MINUTE:
+        return (f"a token request storm: {seen.token_requests_skewed} token requests in {seen.skewed_for_s:g}s "
+                f"({per_minute:.0f} a minute; a healthy tab asks about once)")
+    return None
+
+
 LOSS_RULES: tuple[LossRule, ...] = (cookie_removed, api_refused, reload_rendered_signed_out, reload_without_user,
-                                    user_gone_at_end, other_tab_signed_out)
+                                    user_gone_at_end, other_tab_signed_out, expired_token_in_cookie,
+                                    token_request_storm)
 BLIND_ORACLE = "the scenario ended the session but the oracle saw no loss: the oracle is blind"
 SURVIVED = "no removal of __session at any moment; the server accepted the session throughout"
 

@@ -103,6 +103,24 @@ def offline_visibility(story: Story) -> None:
     story.reload()
 
 
+@scenario("clock-slow", "The user's clock runs 30 s slow: the tab stays open for two minutes and calls its API",
+          "clerk/javascript#7317", lost_on=">=6.24.0")
+def clock_slow(story: Story) -> None:
+    story.sign_in()
+    story.skew_the_page_clock(-30)
+    story.let_the_skewed_clock_run(120)
+    story.call_the_api()
+
+
+@scenario("clock-fast", "The user's clock runs 60 s fast: the tab stays open for 40 s",
+          "clerk/javascript#7317", lost_on=">=6.0.0")
+def clock_fast(story: Story) -> None:
+    story.sign_in()
+    story.skew_the_page_clock(60)
+    story.let_the_skewed_clock_run(40)
+    story.call_the_api()
+
+
 @scenario("signout-control", "Negative control: the user signs out; the oracle must report the loss",
           "harness self-check", lost_on="*")
 def signout_control(story: Story) -> None:

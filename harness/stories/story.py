@@ -18,6 +18,7 @@ from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
 from clerk_harness.oracle.evidence import StressProof, TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE, ProofKeeper
+from clerk_harness.stories import skew
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.oracle.verdict import Observations
 
@@ -126,6 +127,13 @@ class Story:
         self.seen.other_tabs_signed_out = sum(1 for tab in self.other_tabs if not tab.client_state().user_id)
 
     # --- time passes, tokens come due ----------------------------------------------------------------
+    def skew_the_page_clock(self, seconds: float) -> None:
+        """The user's machine clock runs `seconds` off the server's (see harness/stories/skew.py)."""
+        skew.skew_the_page_clock(self, seconds)
+
+    def let_the_skewed_clock_run(self, virtual_s: float) -> None:
+        skew.let_the_skewed_clock_run(self, virtual_s)
+
     def let_token_age_past_refresh(self) -> None:
         """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""
         token = self.proof.token

@@ -37,9 +37,13 @@ def assert_known_verdict(scenario_id, version, outcome):
         pytest.fail(f"expected {expected}, got {outcome.verdict} ({hint})\n{render(outcome, expected)}")
     if expected == "survived":
         assert outcome.proof is not None and outcome.proof.proven, render(outcome, expected)
-        assert outcome.proof.attempts or outcome.proof.fault_hits, "a survival needs a failed refresh as evidence"
+        assert outcome.proof.attempts or outcome.proof.fault_hits or outcome.proof.token_requests_skewed, (
+            "a survival needs its stress as evidence: a failed refresh, a fault's answer, a refresh under a skewed clock")
         assert outcome.observations.user_at_end, render(outcome, expected)
         assert outcome.observations.api_after_online in (None, 200)
+    elif scenario.id.startswith("clock-"):  # the cookie stays: it holds an expired token, or the tab storms
+        seen = outcome.observations
+        assert seen.expired_cookie or seen.token_requests_skewed, render(outcome, expected)
     else:
         assert outcome.removals, "every known loss shows as a removal of __session:\n" + render(outcome, expected)
 

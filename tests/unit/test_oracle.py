@@ -26,6 +26,11 @@ def proven_fault() -> StressProof:
                        fault_hits=["POST /__clerk/v1/client/sessions/s/tokens -> 429 (fault #1 429)"])
 
 
+def proven_clock_skew() -> StressProof:
+    """The page's clock set 30 s slow, the page reporting -29.8 s; two token requests under the skew."""
+    return StressProof(clock_skew_s=-30, clock_skew_seen_s=-29.8, token_requests_skewed=2)
+
+
 def removal(name: str = "__session", source: str = "document.cookie") -> CookieEvent:
     return CookieEvent(0.8, source, name, "remove", None, "expires=Thu, 01 Jan 1970 00:00:00 GMT")  # type: ignore[arg-type]
 
@@ -53,6 +58,12 @@ CASES = [
      replace(SEEN_SURVIVED, signed_out_by_harness=True), "inconclusive"),
     ("no stress at all", StressProof(), [], SEEN_SURVIVED, "inconclusive"),
     ("nothing observed after an unproven stress", StressProof(), [], Observations(), "inconclusive"),
+    ("kept under a skewed clock", proven_clock_skew(), [],
+     replace(SEEN_SURVIVED, token_requests_skewed=1, skewed_for_s=40.0), "survived"),
+    ("an expired token in __session, nothing removed", proven_clock_skew(), [],
+     replace(SEEN_SURVIVED, expired_cookie="__session held a token the server had expired 14s before"), "lost"),
+    ("a token request storm", proven_clock_skew(), [],
+     replace(SEEN_SURVIVED, token_requests_skewed=7, skewed_for_s=40.0), "lost"),
 ]
 
 
@@ -99,12 +110,17 @@ PROOF_CASES = [
      evidence.nothing_unmet),
     ("a fault that hit nothing", replace(proven_fault(), fault_hits=[]), evidence.fault_answered_a_request),
     ("a fault story with a condition unmet", replace(proven_fault(), unmet=["x"]), evidence.nothing_unmet),
+    ("a clock the page did not take", replace(proven_clock_skew(), clock_skew_seen_s=0.1),
+     evidence.page_clock_skewed),
+    ("no token request under the skew", replace(proven_clock_skew(), token_requests_skewed=0),
+     evidence.token_requested_under_skew),
 ]
 
 
 def test_proven_stress_has_no_problems():
     assert proven_offline().problems() == [] and proven_offline().proven
     assert proven_fault().problems() == [] and proven_fault().kind == "fault"
+    assert proven_clock_skew().problems() == [] and proven_clock_skew().kind == "clock"
 
 
 @pytest.mark.parametrize("name, proof, check", PROOF_CASES, ids=[c[0] for c in PROOF_CASES])
@@ -117,14 +133,15 @@ def test_an_explicit_trigger_replaces_the_refresh_point():
     assert proof.proven and "trigger: getToken()" in proof.describe()
 
 
-@pytest.mark.parametrize("check", sorted(set(evidence.OFFLINE_CHECKS + evidence.FAULT_CHECKS), key=lambda c: c.__name__),
+ALL_CHECKS = {"offline": evidence.OFFLINE_CHECKS, "fault": evidence.FAULT_CHECKS, "clock": evidence.CLOCK_CHECKS}
+
+
+@pytest.mark.parametrize("check", sorted(set(sum(ALL_CHECKS.values(), ())), key=lambda c: c.__name__),
                          ids=lambda c: c.__name__)
 def test_removing_any_proof_check_lets_an_unproven_stress_pass(check):
     """Mutation check: without this check some unproven case would count as proven."""
-    weakened_offline = tuple(c for c in evidence.OFFLINE_CHECKS if c is not check)
-    weakened_fault = tuple(c for c in evidence.FAULT_CHECKS if c is not check)
-    passed = [name for name, proof, _ in PROOF_CASES
-              if not proof.problems(weakened_fault if proof.kind == "fault" else weakened_offline)]
+    weakened = {kind: tuple(c for c in checks if c is not check) for kind, checks in ALL_CHECKS.items()}
+    passed = [name for name, proof, _ in PROOF_CASES if not proof.problems(weakened[proof.kind])]
     assert passed, f"no case depends on {check.__name__}"
 
 

@@ -1,0 +1,78 @@
+"""The page's clock skewed against the server's: what real users' machines do (clerk/javascript#7317).
+
+Since 6.0.0 clerk-js decides whether its cached token is fresh by comparing the page's `Date.now()` with
+the token's `iat`. A page clock that runs slow serves tokens the server has already expired and writes
+them to `__session`; one that runs fast never finds a token fresh and asks for one on every poll.
+
+Only the page's clock moves (the context's Playwright clock, `set_system_time`, which fires no timer);
+the fake's stays on the server's time, so each later `advance` keeps the gap. The proof is the gap as the
+page itself reports it (`Date.now()` against the server's time), and a token request under the skew.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from clerk_harness_fake.tokens import CLOCK_SKEW_S
+from clerk_harness.errors import HarnessError
+from clerk_harness.oracle.evidence import TokenWindow
+from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
+
+
+
+class Story(Protocol):
+    """What of a Story the clock steps use (a Protocol: the Story imports this module)."""
+
+    session: Any
+    keeper: Any
+    seen: Any
+
+    @property
+    def page(self) -> Any: ...
+
+    @property
+    def timeline(self) -> Any: ...
+
+SAMPLE_EVERY_S = 5  # how often the story reads `__session` while the skewed clock runs (one poller period)
+LEEWAY_S = CLOCK_SKEW_S  # what Clerk's backend SDKs accept past `exp` (5 s): staler is refused
+
+
+def skew_the_page_clock(story: Story, seconds: float) -> None:
+    """The page's clock now runs `seconds` ahead of the server's (behind, when negative)."""
+    clock = story.session.clock
+    if clock.mode != "virtual":
+        raise HarnessError("a clock-skew story needs the virtual clock (the built-in page, or an app on it)")
+    story.page.context.clock.set_system_time(clock.now() + seconds)
+    seen = story.page.evaluate("Date.now() / 1000") - clock.now()
+    proof = story.keeper.proof
+    proof.clock_skew_s, proof.clock_skew_seen_s = seconds, round(seen, 3)
+    story.timeline.mark(f"page clock skewed {seconds:+g}s (the page reports {seen:+.1f}s)")
+
+
+def let_the_skewed_clock_run(story: Story, virtual_s: float) -> None:
+    """Virtual time runs for `virtual_s`, as in a tab left open. Every poller period the story reads
+    `__session`; while it holds a token the server expired beyond the backend SDKs' leeway, the app calls
+    its API with it (the first such answer is kept). The token requests under the skew are counted."""
+    session, seen, proof = story.session, story.seen, story.keeper.proof
+    if proof.clock_skew_s is None:
+        raise HarnessError("skew the page clock before letting it run")
+    journal = session.backend.journal
+    since, started = journal.last_seq, session.clock.now()
+    stale_for, stale_at, answer = 0.0, 0.0, None
+    while session.clock.now() - started < virtual_s - 1e-9:
+        session.clock.advance(story.page, min(SAMPLE_EVERY_S, virtual_s - (session.clock.now() - started)))
+        cookie = next((c["value"] for c in session.browser.context.cookies() if c["name"] == "__session"), None)
+        stale = session.clock.now() - TokenWindow.of(cookie).expires_at if cookie else 0.0
+        if stale > LEEWAY_S and stale > stale_for:
+            stale_for, stale_at = stale, session.clock.now() - started
+            if answer is None:
+                answer = session.app.call_api().status
+    if stale_for:
+        seen.expired_cookie = (f"__session held a token the server had expired {stale_for:.0f}s before "
+                               f"({stale_at:.0f}s into the skew; beyond the SDKs' {LEEWAY_S}s leeway): "
+                               f"{seen.api_probe} answered {answer} then")
+        story.timeline.mark(seen.expired_cookie)
+    requests = [e for e in journal.entries(since) if TOKEN_ROUTE in e.path]
+    seen.token_requests_skewed, seen.skewed_for_s = len(requests), round(session.clock.now() - started, 1)
+    proof.token_requests_skewed = len(requests)
+    story.timeline.mark(f"{len(requests)} token request(s) in {seen.skewed_for_s:g}s of skewed clock")
