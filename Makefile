@@ -38,9 +38,12 @@ CLERK_TYPES_SCHEMA := tools/clerk-types/schema.json
 $(CLERK_TYPES_SCHEMA): tools/clerk-types/node_modules/.package-lock.json tools/clerk-types/package.json
 	cd tools/clerk-types && npm run --silent schema
 
-# The default test run covers Firefox too (Debian's firefox-esr, installed with apt-get when root).
+# The default test run covers Firefox too (Debian's firefox-esr, installed with apt-get when root), and
+# releases that only some scenarios' ranges need (tests/e2e/test_catalogue.py, TODAY).
+EXTRA_TEST_RELEASES := 5.116.0
 setup-tests: setup $(call npm_stamps,$(TEST_NPM_FOLDERS)) $(CLERK_TYPES_SCHEMA)
 	$(BIN)/clerk-harness setup --browser firefox
+	$(BIN)/clerk-harness setup $(addprefix --clerk-js ,$(EXTRA_TEST_RELEASES))
 
 setup-all: setup-tests $(call npm_stamps,$(OPT_IN_NPM_FOLDERS))
 

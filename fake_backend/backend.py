@@ -33,6 +33,7 @@ class FakeClerk:
         self.state = State()
         self.journal = RequestJournal()
         self.tokens = TokenIssuer(self.settings.issuer, self.settings.token_ttl_seconds, self.clock)
+        self.session_minter = self.settings.session_minter  # per run (`reset` restores the setting)
         self.origin: str | None = None  # set by the server once it listens; used as the `azp` claim
         self.faults = FaultBook()
         self.handshakes = HandshakeNonces()
@@ -140,9 +141,9 @@ class FakeClerk:
         user = self.state.add_user(email, password, first_name, last_name, self.clock.now_ms())
         return TestUser(user.id, user.email, password)
 
-    def mint_for(self, session: Session) -> str:
+    def mint_for(self, session: Session, *, oiat: int | None = None) -> str:
         azp = self.app_origins[0] if self.app_origins else self.origin
-        return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=azp)
+        return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=azp, oiat=oiat)
 
     def verify(self, token: str | None) -> TokenCheck:
         return self.tokens.verify(token)
@@ -165,6 +166,7 @@ class FakeClerk:
         self.faults.clear()
         self.handshakes.clear()
         self.tokens.ttl_seconds = self.settings.token_ttl_seconds
+        self.session_minter = self.settings.session_minter
         self.state.reset()
         self.journal.clear()
         self.clock.reset()

@@ -14,7 +14,8 @@ from clerk_harness_fake.handshake import APP_ORIGIN, origin_of, redirect_back
 from clerk_harness_fake.https.front import front_host
 from clerk_harness_fake.errors import ClerkAPIError, no_route
 from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json, token_json
-from clerk_harness_fake.ids import new_id
+from clerk_harness_fake.state import new_id
+from clerk_harness_fake.minter import mint_from_body
 from clerk_harness_fake.settings import FAPI_PREFIX, NO_STORE
 from clerk_harness_fake.state import Client, Session
 
@@ -61,6 +62,10 @@ async def session_token(request: Request) -> JSONResponse:
     template = request.path_params.get("template")
     if template is not None:
         raise ClerkAPIError(404, "resource_not_found", f"No JWT template named {template!r}.")
+    if clerk.session_minter:
+        token, note = await mint_from_body(clerk, session, request)
+        request.state.journal_note = note
+        return JSONResponse(token_json(token), headers=NO_STORE)
     return JSONResponse(token_json(clerk.mint_for(session)), headers=NO_STORE)
 
 
@@ -73,7 +78,8 @@ router.add_route(f"{router.prefix}/client/sessions/{{session_id}}/tokens/{{templ
 async def environment(request: Request, response: Response) -> dict[str, Any]:
     """Production instances GET it; development ones (`pk_test_`) PATCH it: answer as each expects."""
     no_store(response)
-    return environment_json(clerk_of(request).settings, development=request.method == "PATCH")
+    clerk = clerk_of(request)
+    return environment_json(clerk.settings, development=request.method == "PATCH", session_minter=clerk.session_minter)
 
 
 @router.post("/dev_browser")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clerk_harness_fake.ids import new_id
+from clerk_harness_fake.state import new_id
 
 TYPES_PACKAGE = "@clerk/shared"
 TYPES_CHECKED = "4.41.0"  # tools/clerk-types pins the same version; the contract test checks they agree

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from clerk_harness_fake.ids import new_id
+from clerk_harness_fake.state import new_id
 from clerk_harness_fake.modelled_instance import DEFAULT_THEME, verification
 from clerk_harness_fake.settings import BackendSettings
 from clerk_harness_fake.state import Client, Session, State, User
@@ -13,7 +13,8 @@ from clerk_harness_fake.state import Client, Session, State, User
 TokenMinter = Callable[[Session], str]
 
 
-def environment_json(settings: BackendSettings, *, development: bool | None = None) -> dict[str, Any]:
+def environment_json(settings: BackendSettings, *, development: bool | None = None,
+                     session_minter: bool = False) -> dict[str, Any]:
     development = settings.instance == "test" if development is None else development
     urls = {
         "home_url": "/", "sign_in_url": "/", "sign_up_url": "/", "user_profile_url": "/",
@@ -31,7 +32,7 @@ def environment_json(settings: BackendSettings, *, development: bool | None = No
         "auth_config": {"object": "auth_config", "id": "aac_harness", "single_session_mode": True,
                         "claimed_at": None, "reverification": False,
                         # clerk-js's default: with True it sends its last token along in each token request
-                        "session_minter": False, "native_settings": None},
+                        "session_minter": session_minter, "native_settings": None},
         "display_config": {
             "object": "display_config", "id": "display_config_harness",
             "instance_environment_type": "development" if development else "production",

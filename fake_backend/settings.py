@@ -41,6 +41,7 @@ class BackendSettings:
     instance: str = "live"
     application_name: str = "Session Harness App"
     session_lifetime_seconds: int = 7 * 24 * 3600
+    session_minter: bool = False  # Clerk's Session Minter on (see fake_backend/minter.py)
 
     @property
     def publishable_key(self) -> str:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-from clerk_harness_fake.ids import new_id
+
+def new_id(prefix: str) -> str:
+    """A Clerk-style resource id (`user_...`, `sess_...`)."""
+    return f"{prefix}_{secrets.token_urlsafe(18).replace('-', 'x').replace('_', 'y')}"
+
 
 SessionStatus = Literal["active", "ended", "removed", "revoked", "expired"]
 

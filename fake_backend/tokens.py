@@ -58,7 +58,8 @@ class TokenIssuer:
         return self._private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
-    def mint(self, *, session_id: str, user_id: str, authorized_party: str | None) -> str:
+    def mint(self, *, session_id: str, user_id: str, authorized_party: str | None, oiat: int | None = None) -> str:
+        """A session token; `oiat` (the Session Minter's header) says when its claims were read at the origin."""
         now = int(self.clock.now())
         claims: dict[str, Any] = {
             "exp": now + self.ttl_seconds,
@@ -74,7 +75,10 @@ class TokenIssuer:
         }
         if authorized_party:
             claims["azp"] = authorized_party
-        return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
+        headers: dict[str, Any] = {"kid": self.kid}
+        if oiat is not None:
+            headers["oiat"] = oiat
+        return jwt.encode(claims, self._private_key, algorithm="RS256", headers=headers)
 
     def sign_handshake(self, directives: list[str]) -> str:
         """The handshake's token format: the cookie directives in a JWT signed with the instance's key,

@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config() if args.command not in NO_CONFIG else HarnessConfig()
         if isinstance(getattr(args, "browser", None), str):  # one engine for this command
             config.browser.engine = args.browser
+        if getattr(args, "session_minter", False):
+            config.session_minter = True
         module, name = COMMANDS[args.command]
         command = getattr(import_module(f"clerk_harness.commands.{module}"), name)
         return command(args) if args.command in ARGS_ONLY else command(config, args)

@@ -122,6 +122,8 @@ KEYS: tuple[Key, ...] = (
         "(slower, for fidelity)",
         POLLER_CLOCKS),
     Key("tokenTtlSeconds", "int", 60, "session token lifetime (clerk-js refreshes at TTL - 17 s)", minimum=21),
+    Key("sessionMinter", "bool", False, "the fake models an instance with Clerk's Session Minter on "
+        "(auth_config.session_minter: clerk-js sends its last token in the body of each token request)"),
     Key("timeouts.actionMs", "int", 15_000, "Playwright action timeout", minimum=1),
     Key("timeouts.loadMs", "int", 20_000, "clerk-js load timeout", minimum=1),
     Key("artifacts.dir", "path", "artifacts", "where `repro` and the pytest plugin keep artifacts"),
@@ -195,6 +197,7 @@ class HarnessConfig:
     clerk_js: ClerkJsConfig = field(default_factory=ClerkJsConfig)
     timeouts: Timeouts = field(default_factory=Timeouts)
     token_ttl_seconds: int = default("tokenTtlSeconds")
+    session_minter: bool = default("sessionMinter")
     artifacts_dir: Path = Path(default("artifacts.dir"))
     artifacts_keep: str = default("artifacts.keep")
     app: AppConfig = field(default_factory=AppConfig)
@@ -208,7 +211,8 @@ def backend_settings(config: HarnessConfig, clerk_js_version: str | None = None,
 
     return BackendSettings(clerk_js_version=clerk_js_version or config.clerk_js.newest,
                            clerk_js_cache=config.clerk_js.cache_dir,
-                           token_ttl_seconds=token_ttl_seconds or config.token_ttl_seconds)
+                           token_ttl_seconds=token_ttl_seconds or config.token_ttl_seconds,
+                           session_minter=config.session_minter)
 
 
 # Keys of a real Clerk instance: the harness never uses one (its fake backend makes its own), and says so
@@ -283,6 +287,7 @@ def load_config(path: Path | None = None) -> HarnessConfig:
                                poller_clock=get("clerkJs.pollerClock")),
         timeouts=Timeouts(action_ms=get("timeouts.actionMs"), load_ms=get("timeouts.loadMs")),
         token_ttl_seconds=get("tokenTtlSeconds"),
+        session_minter=get("sessionMinter"),
         artifacts_dir=root / get("artifacts.dir"),
         artifacts_keep=get("artifacts.keep"),
         app=AppConfig(command=get("app.command"), cwd=root / (get("app.cwd") or "."),  # wherever pytest runs from

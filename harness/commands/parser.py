@@ -115,6 +115,12 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def add_instance_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--session-minter", action="store_true",
+                        help="the fake models an instance with Clerk's Session Minter on (default: sessionMinter in "
+                             "playwright.config.json); scenarios that need one instance run on it regardless")
+
+
 def add_app_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("your own app under test (default: the built-in page)")
     group.add_argument("--app-cmd", metavar="CMD",
@@ -151,10 +157,14 @@ def build_parser() -> ArgumentParser:
     add_browser_option(repro)
     repro.add_argument("--headed", action="store_true", help="show the browser window")
     repro.add_argument("--quiet", action="store_true", help="print the verdict line only")
+    repro.add_argument("--upstream", metavar="FILE",
+                       help="on a loss, write an issue body for clerk/javascript here (Markdown: versions, steps, "
+                            "expected and actual, the first loss with its stack, the requests around it)")
     repro.add_argument("--json", action="store_true",
                        help="print the run's result (verdict, expected, evidence, artifacts) as JSON instead")
     repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
     add_app_options(repro)
+    add_instance_option(repro)
     add_remote_options(repro)
     repro.add_argument("--artifacts", metavar="DIR",
                        help="folder for result.json, timeline.json, journal.json, trace.zip, screenshot.png, "
@@ -173,6 +183,7 @@ def build_parser() -> ArgumentParser:
     demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
     demo.add_argument("--scenario", default="offline-reload")
     add_browser_option(demo)
+    add_instance_option(demo)
     listing = commands.add_parser("list", help="list the scenario catalogue")
     listing.add_argument("--json", action="store_true", help="the catalogue as JSON: ids, titles, references, ranges")
     serve = commands.add_parser("serve", help="the fake backend and the app page for a human with a real browser")
@@ -212,6 +223,7 @@ def build_parser() -> ArgumentParser:
     bisect.add_argument("--runs-per-step", type=positive_int, default=1,
                         help="runs of each version; differing verdicts stop the bisect as flaky (default 1)")
     add_browser_option(bisect)
+    add_instance_option(bisect)
     add_retry_option(bisect)
     run = commands.add_parser("run", help="the scenario x version matrix with a verdict table; exit 1 on any "
                                           "unexpected verdict, 2 on errors or inconclusive runs")
@@ -233,6 +245,7 @@ def build_parser() -> ArgumentParser:
     add_output_options(run)
     run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
     add_app_options(run)
+    add_instance_option(run)
     add_remote_options(run)
     merge = commands.add_parser("merge", help="join the --json files of `run --shard` parts into one grid, JSON, "
                                               "JUnit, HTML report and Markdown summary; exit codes as `run`")
@@ -258,6 +271,7 @@ def build_parser() -> ArgumentParser:
                          help="after a finding, go on looking for different ones until the budget is spent")
     explore.add_argument("--steps", type=positive_int, default=8, metavar="N", help="steps per story at most (default 8)")
     add_browser_option(explore)
+    add_instance_option(explore)
     explore.add_argument("--replay", metavar="FINDING", help="run a finding.json of an earlier exploration again")
     explore.add_argument("--artifacts", metavar="DIR", help="where the finding goes (default artifacts/explore/...)")
     add_app_options(explore)
@@ -272,6 +286,7 @@ def build_parser() -> ArgumentParser:
                         help="extra runs on each side of each edge (default 2); a differing one stops the survey")
     survey.add_argument("--json", metavar="PATH", help="write the survey (edges, every step) here")
     add_browser_option(survey)
+    add_instance_option(survey)
     add_retry_option(survey)
     return parser
 

@@ -39,6 +39,8 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
         if config.browser.profile != "realistic":
             print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
         expected = scenario.expected(outcome.version, config.browser.profile, outcome.engine)
+        if getattr(args, "upstream", None):
+            write_upstream(Path(args.upstream), scenario, outcome)
         if getattr(args, "json", False):
             print(json.dumps({**outcome.to_dict(), "expected": expected}, indent=2))
             return outcome.exit_code
@@ -53,6 +55,21 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `... | head`: the reader left early; the exit code still tells the verdict
         sys.stdout = None  # type: ignore[assignment]
     return outcome.exit_code
+
+
+def write_upstream(path: Path, scenario, outcome) -> None:
+    """`--upstream FILE`: a lost run as an issue body for clerk/javascript (nothing written for a kept one)."""
+    from clerk_harness.reports.upstream import ScenarioFacts, upstream_issue
+    from clerk_harness.stories.retell import steps_of
+
+    if outcome.verdict != "lost":
+        print(f"(the session was not lost ({outcome.verdict}): no upstream report written to {path})", file=sys.stderr)
+        return
+    facts = ScenarioFacts(scenario.title, scenario.reference, scenario.range_for(outcome.engine),
+                          scenario.instance == "test", bool(scenario.session_minter), tuple(steps_of(scenario)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(upstream_issue(outcome, facts))
+    print(f"upstream report: {path}", file=sys.stderr)
 
 
 def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:

@@ -48,7 +48,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     try:
         try:
             session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app,
-                                           browsers=browsers)
+                                           browsers=browsers, session_minter=scenario.session_minter)
             if artifacts is not None:
                 session.browser.context.tracing.start(screenshots=full_trace and screencast_is_cheap(session.browser),
                                                       snapshots=full_trace,
@@ -83,6 +83,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
         outcome.duration_s = time.monotonic() - started
         outcome.profile = config.browser.profile
         outcome.engine = config.browser.engine
+        outcome.session_minter = backend.session_minter
         if session is not None:
             outcome.topology = session.topology
         if app is not None:

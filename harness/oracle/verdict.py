@@ -59,6 +59,7 @@ class Outcome:
     # "proxy": the app and the Frontend API on loopback, the FAPI behind a proxy URL; "production": the
     # FAPI at the publishable key's own host over HTTPS, beside the app's (see fake_backend/https/front.py)
     topology: str = "proxy"
+    session_minter: bool = False  # the fake modelled an instance with Clerk's Session Minter on
     chart: dict[str, Any] = field(default_factory=dict)  # bands and events on the harness timeline
     artifacts: dict[str, str] = field(default_factory=dict)  # name -> path
 
@@ -73,6 +74,7 @@ class Outcome:
             "visibility_mode": self.visibility_mode, "profile": self.profile, "engine": self.engine, "error": self.error,
             "broke": self.broke,
             "clock_mode": self.clock_mode, "app": self.app, "topology": self.topology,
+            "session_minter": self.session_minter,
             "proof": self.proof.to_dict() if self.proof else None,
             "removals": [r.to_dict() for r in self.removals],
             "observations": self.observations.__dict__,
@@ -96,6 +98,7 @@ class Outcome:
             timeline=data.get("timeline", ""), journal=list(data.get("journal", [])), error=data.get("error"),
             broke=data.get("broke"), profile=data.get("profile", "realistic"), engine=data.get("engine", "chromium"), clock_mode=data.get("clock_mode", "virtual"),
             app=data.get("app"), topology=data.get("topology", "proxy"), chart=dict(data.get("chart") or {}),
+            session_minter=bool(data.get("session_minter", False)),
             artifacts=dict(data.get("artifacts") or {}))
 
 

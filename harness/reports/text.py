@@ -45,12 +45,14 @@ def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool
     if outcome.removals:
         first = outcome.removals[0]
         parts.append(f"  first removal: {first.describe()}")
-    if outcome.proof is not None and (outcome.proof.attempts or outcome.proof.explicit_trigger):
+    if outcome.proof is not None and (outcome.proof.attempts or outcome.proof.explicit_trigger
+                                      or outcome.proof.clock_skew_s is not None):
         parts.append("  stress:")
         parts += [f"    {line}" for line in outcome.proof.describe().splitlines()]
     if outcome.verdict in ("survived", "lost"):
         parts.append(f"  seen: {observed(outcome)} (browser: {outcome.engine}, visibility: {outcome.visibility_mode}, "
-                     f"clock: {outcome.clock_mode}, topology: {outcome.topology})")
+                     f"clock: {outcome.clock_mode}, topology: {outcome.topology}"
+                     f"{', Session Minter on' if outcome.session_minter else ''})")
     if outcome.app:
         parts.append(f"  the app under test: {outcome.app}")
         parts += [f"    page load: {document}" for document in outcome.observations.app_documents]

@@ -22,6 +22,7 @@ class Scenario:
     lost_on_unrealistic: str | None = None  # the range under the webdriver/rtt0 profiles, when it differs
     # the range in another engine, where it was measured to differ from Chromium's: {"firefox": "<6.1.0"}
     lost_on_by_engine: tuple[tuple[str, str], ...] = ()
+    session_minter: bool | None = None  # True/False: the instance the story needs; None: the run's setting
 
     def range_for(self, engine: str = "chromium") -> str:
         return dict(self.lost_on_by_engine).get(engine, self.lost_on)
@@ -39,11 +40,11 @@ CATALOGUE: dict[str, Scenario] = {}
 
 def scenario(id: str, title: str, reference: str, lost_on: str, instance: str = "live",
              lost_on_unrealistic: str | None = None, lost_on_by_engine: dict[str, str] | None = None,
-             ) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
+             session_minter: bool | None = None) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
     """Register a story in the catalogue under `id`, with the versions known to lose in it."""
     def register(story: Callable[[Story], None]) -> Callable[[Story], None]:
         CATALOGUE[id] = Scenario(id, title, reference, lost_on, story, instance, lost_on_unrealistic,
-                                 tuple(sorted((lost_on_by_engine or {}).items())))
+                                 tuple(sorted((lost_on_by_engine or {}).items())), session_minter)
         return story
     return register
 
@@ -175,6 +176,46 @@ def rate_limit_signout(story: Story) -> None:
     story.settle()
     story.clear_faults()
     story.call_the_api()
+
+
+def unauthenticated_then_client_fails(story: Story, token_status: int, token_code: str, client_status: int) -> None:
+    """The token route answers `token_status` once, then `GET /v1/client` answers `client_status`; the tab comes
+    back into focus and refreshes (clerk/javascript#6678, #8108)."""
+    story.sign_in()
+    story.inject("POST", "/v1/client/sessions/*/tokens", times=1).error(token_status, code=token_code)
+    story.inject("GET", "/v1/client").error(client_status)
+    story.session.app.page.evaluate("window.Clerk.session.clearCache()")
+    story.focus_the_window()
+    story.wait_for_client_refetch()
+    story.settle()
+    story.clear_faults()
+    story.call_the_api()
+
+
+@scenario("minter-outage", "Session Minter on: the token route answers 422 missing_expired_token, then "
+          "GET /v1/client answers 500", "clerk/javascript#6678", lost_on=">=5.59.0 <6.0.0 || >=6.3.3", session_minter=True)
+def minter_outage(story: Story) -> None:
+    unauthenticated_then_client_fails(story, 422, "missing_expired_token", 500)
+
+
+@scenario("minter-outage-403", "Session Minter on: 422 missing_expired_token, then GET /v1/client answers 403",
+          "clerk/javascript#8108", lost_on=">=5.52.1 <6.0.0 || >=6.3.3", session_minter=True)
+def minter_outage_403(story: Story) -> None:
+    unauthenticated_then_client_fails(story, 422, "missing_expired_token", 403)
+
+
+@scenario("minter-outage-503", "Control: Session Minter on, 422 missing_expired_token, then GET /v1/client "
+          "answers 503 (not one of the two statuses that sign out)", "clerk/javascript#6678", lost_on="",
+          session_minter=True)
+def minter_outage_503(story: Story) -> None:
+    unauthenticated_then_client_fails(story, 422, "missing_expired_token", 503)
+
+
+@scenario("expired-token-retry", "Session Minter off: 422 missing_expired_token, then GET /v1/client answers 500 "
+          "(clerk-js retries with the expired token)", "clerk/javascript#6678", lost_on=">=5.59.0 <5.117.0",
+          session_minter=False)
+def expired_token_retry(story: Story) -> None:
+    unauthenticated_then_client_fails(story, 422, "missing_expired_token", 500)
 
 
 @scenario("multi-tab", "Two tabs, one in the background; an offline refresh; both tabs stay signed in",

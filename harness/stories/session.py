@@ -41,13 +41,15 @@ class HarnessSession:
     @classmethod
     def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
               *, user: TestUser | None = None, instance: str = "live",
-              app: RunningApp | None = None, browsers: WarmBrowser | None = None) -> "HarnessSession":
+              app: RunningApp | None = None, browsers: WarmBrowser | None = None,
+              session_minter: bool | None = None) -> "HarnessSession":
         """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
         With `app` (a user's running app), the session drives that app on real time with short-lived
         tokens, and the fake serves `version` at the npm path SDKs load clerk-js from; it leases the warm
         browser's real-time companion, where no clock was ever installed."""
         assert backend.origin, "the fake backend must be listening"
+        backend.session_minter = config.session_minter if session_minter is None else session_minter
         if app is not None:
             backend.settings.clerk_js_version = version
             backend.tokens.ttl_seconds = APP_TOKEN_TTL_S

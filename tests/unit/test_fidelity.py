@@ -152,3 +152,27 @@ def test_versions_says_when_npm_has_newer_types_than_the_fake_knows(monkeypatch,
     assert asked == [("view", "@clerk/shared", "version", "--json")]
     assert line.startswith(f"Clerk's types (@clerk/shared): the fake answers as 4.41.0 declares; npm latest {newest}")
     assert ("newer than the fake knows" in line) == behind
+
+
+def test_a_session_minter_instance_answers_in_the_declared_shapes(clerk):
+    """The Session Minter on: the environment, a token minted from the body's token (and one from the
+    origin), and the 422 `missing_expired_token` are each of the declared type."""
+    clerk.session_minter = True
+    clerk.origin = "http://testserver"
+    with TestClient(create_app(clerk), base_url="http://testserver") as http:
+        user = clerk.create_user("ada@example.test", "s3cret-pass")
+        answers: Answers = [("GET /environment", "EnvironmentJSON", http.get(f"{API}/environment", params=QUERY).json())]
+        assert answers[0][2]["auth_config"]["session_minter"] is True
+        signed_in = http.post(f"{API}/client/sign_ins", params=QUERY,
+                              data={"identifier": user.email, "password": user.password, "strategy": "password"}).json()
+        sid = signed_in["response"]["created_session_id"]
+        seed = signed_in["client"]["sessions"][0]["last_active_token"]["jwt"]
+        tokens = f"{API}/client/sessions/{sid}/tokens"
+        answers.append(("POST tokens (token=)", "TokenJSON", http.post(tokens, params=QUERY, data={"token": seed}).json()))
+        answers.append(("POST tokens (forceOrigin)", "TokenJSON",
+                        http.post(tokens, params=QUERY, data={"token": seed, "forceOrigin": "true"}).json()))
+        errors_of(answers, "POST tokens with a token it cannot mint from",
+                  http.post(tokens, params=QUERY, data={"token": "not.a.jwt"}), 422)
+    problems = [f"{where}: {problem}" for where, kind, body in answers
+                for problem in shape_errors(kind, body) + unsent_fields(kind, body)]
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,98 @@
+"""A loss written up as an issue body for clerk/javascript: what a maintainer needs and nothing of the
+harness's internals (`clerk-harness repro SCENARIO --clerk-js V --upstream FILE`).
+
+The steps are the scenario's own story, read from its code and said as a user would do them; the
+evidence is the first loss with its stack and the requests the Frontend API answered around it; the
+range of releases that lose is the catalogue's, measured with `clerk-harness survey`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from clerk_harness.oracle.verdict import Outcome
+
+ENGINES = {"chromium": "Chromium", "firefox": "Firefox"}
+REQUESTS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class ScenarioFacts:
+    """What the issue says of the scenario (see clerk_harness.stories.retell.facts_of)."""
+
+    title: str
+    reference: str
+    lost_on: str  # the range of releases that lose, in this engine
+    development: bool  # a development instance (pk_test_)
+    minter_forced: bool  # the scenario runs on a Session Minter instance whatever the setting
+    steps: tuple[str, ...]
+def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
+    """The Markdown body of an issue for a lost run."""
+    engine = ENGINES.get(outcome.engine, outcome.engine)
+    minter = "on" if outcome.session_minter else "off"
+    instance = "development (`pk_test_`)" if scenario.development else "production (`pk_live_`)"
+    flags = (" --session-minter" if outcome.session_minter and not scenario.minter_forced else "") + \
+        (f" --browser {outcome.engine}" if outcome.engine != "chromium" else "")
+    lines = [
+        f"# {scenario.title}: the session is lost on @clerk/clerk-js {outcome.version}",
+        "",
+        "## Versions and settings",
+        "",
+        f"- `@clerk/clerk-js` {outcome.version}, the unmodified bundle from npm, in {engine}",
+        f"- Releases that lose: `{scenario.lost_on or 'none'}` "
+        f"(measured over every published release with clerk-session-harness's `survey`)",
+        f"- Instance: {instance}, Session Minter {minter}; related: {scenario.reference}",
+        "",
+        "## Steps to reproduce",
+        "",
+        *[f"{i}. {step}" for i, step in enumerate(scenario.steps, 1)],
+        "",
+        "## Expected",
+        "",
+        "The user stays signed in: `__session` keeps a token the server accepts, and the app's API answers 200.",
+        "",
+        "## Actual",
+        "",
+        *[f"- {reason}" for reason in outcome.reasons],
+        "",
+    ]
+    lines += _first_loss(outcome)
+    lines += _requests(outcome.journal)
+    if outcome.proof is not None and outcome.proof.describe():
+        lines += ["## What the run proved happened", "", "```", outcome.proof.describe(), "```", ""]
+    lines += ["## Reproduce it", "", "With no Clerk account and no network (a fake Frontend API, a real browser):", "",
+              "```", "pip install clerk-session-harness && clerk-harness setup",
+              f"clerk-harness repro {outcome.scenario} --clerk-js {outcome.version}{flags}", "```", ""]
+    return "\n".join(lines)
+
+
+def _first_loss(outcome: Outcome) -> list[str]:
+    if outcome.removals:
+        first = outcome.removals[0]
+        return ["## The first removal of the cookie", "", "```", first.describe(), "```", ""]
+    seen = outcome.observations
+    said = seen.expired_cookie or (f"{seen.token_requests_skewed} token requests in {seen.skewed_for_s} s"
+                                   if seen.token_requests_skewed else None)
+    if not said:
+        return []
+    writes = [line.strip() for line in outcome.timeline.splitlines() if "__session written" in line and " @ " in line]
+    lines = ["## The first sign of the loss", "", said, ""]
+    if writes:  # who wrote the cookie last, with clerk-js's stack
+        lines += ["The last writes of `__session` before it, with their stacks:", "", "```", *writes[-3:], "```", ""]
+    return lines
+
+
+def _requests(journal: list[dict[str, Any]]) -> list[str]:
+    """The Frontend API's answers, the token and client routes first (the app's own pages left out)."""
+    fapi = [e for e in journal if "/v1/" in e["path"]]
+    shown = fapi[-REQUESTS_SHOWN:] if len(fapi) > REQUESTS_SHOWN else fapi
+    if not shown:
+        return []
+    rows = ["| # | request | status | note |", "|---|---|---|---|"]
+    for e in shown:
+        path = re.sub(r"sess_\w+", "sess_…", e["path"].split("/v1", 1)[-1])
+        rows.append(f"| {e['seq']} | `{e['method']} /v1{path}` | {e['status']} | {e.get('note') or ''} |")
+    head = f"## The Frontend API's answers (the last {len(shown)} of {len(fapi)})" if len(fapi) > len(shown) \
+        else "## The Frontend API's answers"
+    return [head, "", *rows, ""]
