@@ -12,8 +12,8 @@ def explore_for(explorer: Explorer, *, runs: int | None, minutes: float | None, 
                 keep_going: bool = False, batch: int = 25) -> list[Exploration]:
     """`runs` stories, or batches of `batch` stories until `minutes` have passed (seeds first_seed,
     first_seed + 1, ...). Stops at the first finding unless `keep_going`: then each finding becomes known
-    (a losing story that holds its cause, see `cause`, is discarded) and the search goes on for different
-    ones."""
+    (a losing story that holds its cause, see `cause`, and loses the session the same way, is discarded)
+    and the search goes on for different ones."""
     deadline = time.monotonic() + (minutes or 0) * 60
     findings: list[Exploration] = []
     current = first_seed
@@ -25,7 +25,7 @@ def explore_for(explorer: Explorer, *, runs: int | None, minutes: float | None, 
         found = explorer.explore(left, current)
         if found.minimal is not None:
             findings.append(found)
-            explorer.known.append(found.minimal)
+            explorer.known.append((found.minimal, found.symptom))
             if not keep_going:
                 break
         if minutes is not None and time.monotonic() >= deadline:

@@ -29,3 +29,12 @@ def _contains(steps: list[Step], known: list[Step]) -> bool:
     """`known` appears in `steps` in order (other steps may come between)."""
     remaining = iter(steps)
     return all(any(step == wanted for step in remaining) for wanted in known)
+
+
+def is_known(steps: list[Step], symptom: str | None, known: list[tuple[list[Step], str | None]]) -> bool:
+    """A losing story is a finding made already when it holds that finding's cause and the user saw the
+    same loss (the same loss rule fired first). A story that holds a known cause and loses the session in
+    another way is a finding of its own: with faults on, most stories hold some known cause somewhere."""
+    return any(symptom == known_symptom and _contains(cause(steps), cause(known_steps))
+               for known_steps, known_symptom in known)
+

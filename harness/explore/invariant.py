@@ -24,6 +24,7 @@ class SessionGuard:
     journal_start: int
     ended: str | None = None  # why the session ended legitimately, once it has
     checked_up_to: int = 0  # the journal as far as the last check saw it
+    symptom: str | None = None  # the loss rule that fired first at the last check
 
     @classmethod
     def of(cls, story: Story) -> "SessionGuard":
@@ -62,7 +63,9 @@ class SessionGuard:
         rules = LOSS_RULES
         if self._the_api_failed_or_fails(since):
             rules = tuple(rule for rule in LOSS_RULES if rule not in self._excused(seen))
-        return [reason for rule in rules if (reason := rule(removals, seen))]
+        fired = [(rule.__name__, reason) for rule in rules if (reason := rule(removals, seen))]
+        self.symptom = fired[0][0] if fired else None  # the first loss rule that fired: what the user saw
+        return [reason for _, reason in fired]
 
     def _the_api_failed_or_fails(self, since: int) -> bool:
         """A fault answered a request since the last check, or one still stands."""

@@ -25,7 +25,7 @@ from playwright.sync_api import Playwright
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
-from clerk_harness.explore.causes import _contains, cause
+from clerk_harness.explore.causes import is_known
 from clerk_harness.explore.steps import CLIENT_ANSWERS, CODE, FAULTS, FINE, OUTAGE_STATUSES, TOKEN_ANSWERS, Step
 from clerk_harness.explore.invariant import SessionGuard
 from clerk_harness.stories.session import HarnessSession
@@ -89,6 +89,7 @@ class Run:
     tabs: int = 0
     faults: int = 0
     violation: list[str] = field(default_factory=list)
+    symptom: str | None = None  # the loss rule that fired first (see SessionGuard.violations)
 
     @property
     def ended(self) -> bool:
@@ -103,6 +104,7 @@ class Exploration:
     minimal: list[Step] | None = None  # the shrunk story that broke the invariant
     reasons: list[str] = field(default_factory=list)
     flaky: str | None = None  # Hypothesis could not make the failure happen again
+    symptom: str | None = None  # what the user saw: the loss rule that fired first
 
 
 class InfrastructureBroke(BaseException):
@@ -125,7 +127,9 @@ class Explorer:
         self.progress = progress or (lambda line: None)
         self.coverage = Coverage()
         self.last: Run | None = None
-        self.known: list[list[Step]] = []  # minimal stories found already: a story holding one is not news
+        # findings made already, as (minimal story, symptom): a story that holds one's cause and shows its
+        # symptom is not news; one that holds the cause and loses the session another way is
+        self.known: list[tuple[list[Step], str | None]] = []
 
     # --- one story ---------------------------------------------------------------------------------
     def begin(self) -> Run:
@@ -193,7 +197,8 @@ class Explorer:
     def check(self, run: Run) -> None:
         self._stop_if_broken(run)
         reasons = run.guard.violations()
-        if reasons and any(_contains(cause(run.steps), cause(known)) for known in self.known):
+        run.symptom = run.guard.symptom
+        if reasons and is_known(run.steps, run.symptom, self.known):
             self.coverage.known_losses += 1  # a loss already found: look for others instead
             run.violation = [f"(known) {reasons[0]}"]
             reject()
@@ -217,11 +222,12 @@ class Explorer:
             run_state_machine_as_test(seed(seed_value)(machine_for(self)), settings=options)
         except SessionLost:
             assert self.last is not None  # Hypothesis ran the minimal story last, to report it
-            found.minimal, found.reasons = list(self.last.steps), list(self.last.violation)
+            found.minimal, found.reasons, found.symptom = list(self.last.steps), list(self.last.violation), self.last.symptom
         except Flaky as error:
             found.flaky = str(error).splitlines()[0]
             if self.last is not None and self.last.violation:
                 found.minimal, found.reasons = list(self.last.steps), list(self.last.violation)
+                found.symptom = self.last.symptom
         except InfrastructureBroke as broke:  # the state machine's teardown has ended the story's session
             raise HarnessError(f"{broke} in story {self.coverage.runs + 1}: the exploration stops (the story says "
                                f"nothing about clerk-js {self.version}); {self.coverage.runs} story(ies) ran before") from None

@@ -55,11 +55,16 @@ class StressProof:
     clock_skew_s: float | None = None  # what the story set
     clock_skew_seen_s: float | None = None  # what the page reported (Date.now() against the server's time)
     token_requests_skewed: int | None = None  # token requests the fake answered while the skewed clock ran
+    # Sleep and wake (see harness/stories/sleep.py):
+    slept_h: float | None = None  # hours the machine slept
+    wake_burst: list[str] = field(default_factory=list)  # the Frontend API requests in the seconds after waking
 
     @property
     def kind(self) -> str:
         if self.clock_skew_s is not None and self.offline_since is None:
             return "clock"
+        if self.slept_h is not None and self.offline_since is None:
+            return "sleep"
         return "fault" if self.faults_injected and self.offline_since is None else "offline"
 
     @property
@@ -75,7 +80,7 @@ class StressProof:
     def problems(self, checks: "tuple[ProofCheck, ...] | None" = None) -> list[str]:
         """Why the stress is not proven (empty when it is)."""
         if checks is None:
-            checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS}.get(self.kind, OFFLINE_CHECKS)
+            checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS, "sleep": SLEEP_CHECKS}.get(self.kind, OFFLINE_CHECKS)
         return [problem for check in checks if (problem := check(self))]
 
     @property
@@ -100,7 +105,8 @@ class StressProof:
                    faults_injected=list(data.get("faults_injected", [])), fault_hits=list(data.get("fault_hits", [])),
                    unmet=list(data.get("unmet", [])), clock_skew_s=data.get("clock_skew_s"),
                    clock_skew_seen_s=data.get("clock_skew_seen_s"),
-                   token_requests_skewed=data.get("token_requests_skewed"))
+                   token_requests_skewed=data.get("token_requests_skewed"), slept_h=data.get("slept_h"),
+                   wake_burst=list(data.get("wake_burst", [])))
 
     def describe(self) -> str:
         lines = []
@@ -112,6 +118,9 @@ class StressProof:
         if self.clock_skew_s is not None:
             lines.append(f"page clock skewed {self.clock_skew_s:+g}s against the server's (the page reported "
                          f"{self.clock_skew_seen_s:+.1f}s); {self.token_requests_skewed} token request(s) under it")
+        if self.slept_h is not None:
+            lines.append(f"slept {self.slept_h:g} h; woke to {len(self.wake_burst)} request(s): "
+                         + ", ".join(self.wake_burst))
         if self.explicit_trigger:
             lines.append(f"trigger: {self.explicit_trigger}")
         lines += [f"fault: {f}" for f in self.faults_injected]
@@ -192,3 +201,18 @@ OFFLINE_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, offline_and_back, refre
                                           token_still_valid_when_back)
 FAULT_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, fault_answered_a_request)
 CLOCK_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, page_clock_skewed, token_requested_under_skew)
+
+
+def slept_an_hour_or_more(proof: StressProof) -> str | None:
+    if not proof.slept_h or proof.slept_h < 1:
+        return "the machine did not sleep an hour or more"
+    return None
+
+
+def token_requested_on_waking(proof: StressProof) -> str | None:
+    if not any("/tokens" in request for request in proof.wake_burst):
+        return "no token request in the burst after waking: the expired token was never refreshed under the stress"
+    return None
+
+
+SLEEP_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, slept_an_hour_or_more, token_requested_on_waking)

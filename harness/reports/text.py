@@ -46,7 +46,7 @@ def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool
         first = outcome.removals[0]
         parts.append(f"  first removal: {first.describe()}")
     if outcome.proof is not None and (outcome.proof.attempts or outcome.proof.explicit_trigger
-                                      or outcome.proof.clock_skew_s is not None):
+                                      or outcome.proof.clock_skew_s is not None or outcome.proof.slept_h is not None):
         parts.append("  stress:")
         parts += [f"    {line}" for line in outcome.proof.describe().splitlines()]
     if outcome.verdict in ("survived", "lost"):

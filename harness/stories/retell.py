@@ -21,6 +21,7 @@ STEP_WORDS = {
     "focus_the_window": "Focus the window again.",
     "settle": "Wait a few seconds.",
     "clear_faults": "The Frontend API recovers.",
+    "sleep_and_wake": "Close the laptop's lid for {0} hours, then open it (the tab hidden, then shown and focused).",
     "wait_for_client_refetch": "Wait for clerk-js to fetch the client again (up to one session poll, 5 s).",
     "wait_for_sign_out": "Wait for clerk-js to sign the user out.",
     "revoke_the_session": "The session is revoked on the server.",

@@ -122,6 +122,15 @@ def clock_fast(story: Story) -> None:
     story.call_the_api()
 
 
+@scenario("sleep-wake", "The laptop sleeps 8 hours with the tab open, wakes, calls the API and reloads",
+          "clerk/javascript#8303", lost_on="")
+def sleep_wake(story: Story) -> None:
+    story.sign_in()
+    story.sleep_and_wake(8)
+    story.call_the_api()
+    story.reload()
+
+
 @scenario("signout-control", "Negative control: the user signs out; the oracle must report the loss",
           "harness self-check", lost_on="*")
 def signout_control(story: Story) -> None:

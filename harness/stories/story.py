@@ -18,7 +18,7 @@ from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
 from clerk_harness.oracle.evidence import StressProof, TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE, ProofKeeper
-from clerk_harness.stories import skew
+from clerk_harness.stories import skew, sleep
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.oracle.verdict import Observations
 
@@ -133,6 +133,10 @@ class Story:
 
     def let_the_skewed_clock_run(self, virtual_s: float) -> None:
         skew.let_the_skewed_clock_run(self, virtual_s)
+
+    def sleep_and_wake(self, hours: float) -> None:
+        """The laptop's lid closes for `hours`, then opens (see harness/stories/sleep.py)."""
+        sleep.sleep_and_wake(self, hours)
 
     def let_token_age_past_refresh(self) -> None:
         """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""

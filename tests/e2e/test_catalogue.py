@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 TODAY = [("clock-slow", "6.40.0"), ("clock-slow", "6.1.0"), ("clock-fast", "6.0.0"), ("clock-fast", "5.125.13"),
          ("minter-outage", "6.40.0"), ("minter-outage", "6.1.0"), ("minter-outage-403", "6.40.0"),
          ("minter-outage-403", "6.1.0"), ("minter-outage-503", "6.40.0"), ("expired-token-retry", "5.116.0"),
-         ("expired-token-retry", "6.40.0")]
+         ("expired-token-retry", "6.40.0"), ("sleep-wake", "6.40.0")]
 
 
 @pytest.mark.parametrize("scenario_id", sorted(set(CATALOGUE) - {s for s, _ in TODAY}))

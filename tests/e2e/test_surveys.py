@@ -15,7 +15,8 @@ CLI = str(Path(sys.executable).with_name("clerk-harness"))
 WHOLE = ()
 PER_MAJOR = (("--from", "5.0.0", "--to", "5.128.0"), ("--from", "6.0.0"))
 SURVEYS = {"clock-slow": (WHOLE,), "clock-fast": (WHOLE,), "minter-outage": PER_MAJOR,
-           "minter-outage-403": PER_MAJOR, "minter-outage-503": (WHOLE,), "expired-token-retry": (WHOLE,)}
+           "minter-outage-403": PER_MAJOR, "minter-outage-503": (WHOLE,), "expired-token-retry": (WHOLE,),
+           "sleep-wake": (WHOLE,)}
 
 
 @pytest.mark.parametrize("engine", ["chromium", "firefox"])

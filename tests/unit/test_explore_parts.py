@@ -92,3 +92,17 @@ def test_bad_explore_arguments_are_one_line_and_exit_2(capsys, argv):
         code = int(stop.code)
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_known_cause_that_loses_the_session_another_way_is_a_finding_of_its_own():
+    """The 429-on-the-client-at-a-reload family is known (Clerk.user null after the reload); a story that
+    also holds that cause but shows /api/me 401 (a slow token route, then a 503 on the touch) is news."""
+    from clerk_harness.explore.causes import is_known
+
+    known_family = [Step("fault", ("client", "429", "once")), Step("reload")]
+    known = [(known_family, "reload_without_user")]
+    other_family = [Step("fault", ("client", "429", "once")), Step("fault", ("token", "slow", "once")),
+                    Step("reload"), Step("call_the_api")]
+    assert is_known(other_family, "reload_without_user", known)
+    assert not is_known(other_family, "api_refused", known)
+    assert not is_known([Step("reload")], "reload_without_user", known)

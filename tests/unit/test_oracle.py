@@ -31,6 +31,11 @@ def proven_clock_skew() -> StressProof:
     return StressProof(clock_skew_s=-30, clock_skew_seen_s=-29.8, token_requests_skewed=2)
 
 
+def proven_sleep() -> StressProof:
+    return StressProof(slept_h=8, wake_burst=["POST /client/sessions/sess_…/tokens -> 200",
+                                              "POST /client/sessions/sess_…/touch -> 200"])
+
+
 def removal(name: str = "__session", source: str = "document.cookie") -> CookieEvent:
     return CookieEvent(0.8, source, name, "remove", None, "expires=Thu, 01 Jan 1970 00:00:00 GMT")  # type: ignore[arg-type]
 
@@ -114,6 +119,9 @@ PROOF_CASES = [
      evidence.page_clock_skewed),
     ("no token request under the skew", replace(proven_clock_skew(), token_requests_skewed=0),
      evidence.token_requested_under_skew),
+    ("a nap, not a night", replace(proven_sleep(), slept_h=0.01), evidence.slept_an_hour_or_more),
+    ("woke to no token request", replace(proven_sleep(), wake_burst=["POST /client/sessions/sess_…/touch -> 200"]),
+     evidence.token_requested_on_waking),
 ]
 
 
@@ -121,6 +129,7 @@ def test_proven_stress_has_no_problems():
     assert proven_offline().problems() == [] and proven_offline().proven
     assert proven_fault().problems() == [] and proven_fault().kind == "fault"
     assert proven_clock_skew().problems() == [] and proven_clock_skew().kind == "clock"
+    assert proven_sleep().problems() == [] and proven_sleep().kind == "sleep"
 
 
 @pytest.mark.parametrize("name, proof, check", PROOF_CASES, ids=[c[0] for c in PROOF_CASES])
@@ -133,7 +142,8 @@ def test_an_explicit_trigger_replaces_the_refresh_point():
     assert proof.proven and "trigger: getToken()" in proof.describe()
 
 
-ALL_CHECKS = {"offline": evidence.OFFLINE_CHECKS, "fault": evidence.FAULT_CHECKS, "clock": evidence.CLOCK_CHECKS}
+ALL_CHECKS = {"offline": evidence.OFFLINE_CHECKS, "fault": evidence.FAULT_CHECKS, "clock": evidence.CLOCK_CHECKS,
+              "sleep": evidence.SLEEP_CHECKS}
 
 
 @pytest.mark.parametrize("check", sorted(set(sum(ALL_CHECKS.values(), ())), key=lambda c: c.__name__),

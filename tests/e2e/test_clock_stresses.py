@@ -1,5 +1,6 @@
-"""The clock-skew stress proves itself from the page: a skew the page did not take is no stress, and the
-page's own `Date.now()` against the server's time is the gap the verdict rests on."""
+"""The clock stresses prove themselves: a skew the page did not take is no stress, and the page's own
+`Date.now()` against the server's time is the gap the verdict rests on; a sleep too short to expire the
+token is no sleep, and a night's sleep wakes to a burst with a token request."""
 
 from __future__ import annotations
 
@@ -25,3 +26,12 @@ def test_a_skew_the_page_did_not_take_is_not_proven(clerk_page, monkeypatch):
     clerk_page.let_the_skewed_clock_run(60)
     assert evidence.page_clock_skewed(clerk_page.proof) is not None
     assert not clerk_page.proof.proven
+
+
+@pytest.mark.clerk_js("6.40.0")
+def test_a_night_wakes_to_a_burst_and_a_nap_proves_nothing(clerk_page):
+    clerk_page.sleep_and_wake(0.01)  # the stress, not applied: 36 s, the token still fresh
+    assert evidence.slept_an_hour_or_more(clerk_page.proof) is not None and not clerk_page.proof.proven
+    clerk_page.sleep_and_wake(8)
+    assert clerk_page.proof.proven, clerk_page.proof.problems()
+    assert any("/tokens -> 200" in request for request in clerk_page.proof.wake_burst)

@@ -1,0 +1,59 @@
+"""A laptop that sleeps for hours and wakes: timers starve while it sleeps, then the session poller, the
+token refresh and the focus touch fire together, with a token long expired (clerk/javascript#8303
+guards only headless and mobile runtimes).
+
+On the virtual clock the page's clock jumps the whole night at once: each timer due in the jump runs
+once, at its end, as after a real sleep; the fake's clock moves with it. The proof is the burst: the
+requests clerk-js makes in the first seconds after waking, and a token request among them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from clerk_harness.errors import HarnessError
+
+WAKE_WINDOW_S = 5  # the burst: what clerk-js asks for in this many seconds after waking (one poll)
+
+
+class Story(Protocol):
+    """What of a Story the sleep steps use (a Protocol: the Story imports this module)."""
+
+    session: Any
+    keeper: Any
+    seen: Any
+
+    @property
+    def page(self) -> Any: ...
+
+    @property
+    def timeline(self) -> Any: ...
+
+
+def sleep_and_wake(story: Story, hours: float) -> None:
+    """The lid closes (the tab is hidden), the machine sleeps `hours`, the lid opens (shown, focused);
+    then one session poll passes."""
+    session, proof = story.session, story.keeper.proof
+    if session.clock.mode != "virtual":
+        raise HarnessError("a sleep-and-wake story needs the virtual clock (the built-in page)")
+    session.visibility.hide()
+    journal = session.backend.journal
+    before = journal.last_seq
+    session.page.context.clock.fast_forward(int(hours * 3600 * 1000))  # each due timer runs once, at the end
+    session.clock.server.advance(hours * 3600)
+    session.clock.advanced_s += hours * 3600
+    story.timeline.mark(f"slept {hours:g} h")
+    session.visibility.show()
+    story.page.evaluate("window.dispatchEvent(new FocusEvent('focus'))")
+    story.timeline.mark("woke: the tab shown and focused")
+    session.clock.advance(story.page, WAKE_WINDOW_S)
+    burst = [f"{e.method} {_route(e.path)} -> {e.status}" for e in journal.entries(before) if "/v1/" in e.path]
+    proof.slept_h = hours
+    proof.wake_burst = burst
+    story.timeline.mark(f"the burst after waking: {len(burst)} request(s)")
+
+
+def _route(path: str) -> str:
+    """`/client/sessions/sess_…/tokens`: the route below /v1, without the session's id."""
+    return re.sub(r"sess_\w+", "sess_…", path.split("/v1", 1)[-1])
