@@ -62,7 +62,9 @@ class SessionGuard:
         removals = story.timeline.session_removals()
         rules = LOSS_RULES
         if self._the_api_failed_or_fails(since):
-            rules = tuple(rule for rule in LOSS_RULES if rule not in self._excused(seen))
+            excused = self._excused(seen)
+            rules = tuple(rule for rule in LOSS_RULES if rule not in excused)
+            self._forget_what_was_excused(excused)
         fired = [(rule.__name__, reason) for rule in rules if (reason := rule(removals, seen))]
         self.symptom = fired[0][0] if fired else None  # the first loss rule that fired: what the user saw
         return [reason for _, reason in fired]
@@ -72,6 +74,15 @@ class SessionGuard:
         backend = self.story.session.backend
         return (any(entry.faulted for entry in backend.journal.entries(since))
                 or any(rule.action is not None and not rule.exhausted for rule in backend.faults.rules()))
+
+    def _forget_what_was_excused(self, excused: tuple) -> None:
+        """An answer the app got while the Frontend API failed is judged once, under that failure: a later
+        check, after the faults are cleared, must not judge the same stale answer again (an API call that
+        got 401 while a 429 stood is not a loss once the 429 is gone)."""
+        if api_refused in excused:
+            self.story.seen.api_after_online = None
+        if reload_rendered_signed_out in excused:
+            self.story.seen.server_auth_after_reload = None
 
     def _excused(self, seen) -> tuple:
         """While injected faults still stand, what follows from the Frontend API failing is no client's

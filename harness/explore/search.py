@@ -127,9 +127,7 @@ class Explorer:
         self.progress = progress or (lambda line: None)
         self.coverage = Coverage()
         self.last: Run | None = None
-        # findings made already, as (minimal story, symptom): a story that holds one's cause and shows its
-        # symptom is not news; one that holds the cause and loses the session another way is
-        self.known: list[tuple[list[Step], str | None]] = []
+        self.known: list[tuple[list[Step], str | None]] = []  # findings made, as (minimal story, symptom): see is_known
 
     # --- one story ---------------------------------------------------------------------------------
     def begin(self) -> Run:

@@ -40,7 +40,7 @@ def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
         "## Versions and settings",
         "",
         f"- `@clerk/clerk-js` {outcome.version}, the unmodified bundle from npm, in {engine}",
-        f"- Releases that lose: `{scenario.lost_on or 'none'}` "
+        f"- Releases that lose: {_range(scenario.lost_on)} "
         f"(measured over every published release with clerk-session-harness's `survey`)",
         f"- Instance: {instance}, Session Minter {minter}; related: {scenario.reference}",
         "",
@@ -65,6 +65,10 @@ def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
               "```", "pip install clerk-session-harness && clerk-harness setup",
               f"clerk-harness repro {outcome.scenario} --clerk-js {outcome.version}{flags}", "```", ""]
     return "\n".join(lines)
+
+
+def _range(lost_on: str) -> str:
+    return {"": "none", "*": "every release from 5.0.0 on"}.get(lost_on, f"`{lost_on}`")
 
 
 def _first_loss(outcome: Outcome) -> list[str]:

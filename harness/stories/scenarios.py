@@ -162,6 +162,16 @@ def reload_fapi_down(story: Story) -> None:
     story.call_the_api()
 
 
+@scenario("reload-rate-limited", "Reload while GET /v1/client answers one 429 (a rate-limit blip): found by "
+          "explore on 6.40.0", "clerk/javascript#8004", lost_on="*")
+def reload_rate_limited(story: Story) -> None:
+    story.sign_in()
+    story.inject("GET", "/v1/client", times=1).error(429, retry_after=1)
+    story.reload()
+    story.clear_faults()
+    story.call_the_api()
+
+
 @scenario("empty-token", "Online, the token route answers 200 without a jwt when the refresh comes due",
           "clerk/javascript#7912", lost_on="<6.1.0")
 def empty_token(story: Story) -> None:
