@@ -55,6 +55,7 @@ def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | No
              topology: str | None = None) -> AppSpec | None:
     """What was given (CLI flags, a pytest marker) over the config's `app` section; None when neither
     names a command (the built-in page is under test)."""
+    given = command is not None  # a command given here (flags, a marker) runs where it was given, unless `cwd`
     command = command or app.command
     if not command:
         return None
@@ -62,7 +63,7 @@ def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | No
     topology = "production" if topology == "auto" else topology  # a user's app: as in production
     if topology not in TOPOLOGIES:
         raise HarnessError(f"topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
-    return AppSpec(command, Path(cwd) if cwd else app.cwd, url or app.url, probe or app.probe,
+    return AppSpec(command, Path(cwd) if cwd else (None if given else app.cwd), url or app.url, probe or app.probe,
                    ready_timeout_s or app.ready_timeout_ms / 1000, topology)
 
 

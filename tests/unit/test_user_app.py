@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -141,3 +142,18 @@ def test_a_real_node_app_missing_its_modules_names_the_module_and_the_folder(tmp
     with pytest.raises(HarnessError, match=rf"'node server.js' exited \(code 1\) before answering, in {tmp_path}: "
                                            r"Error: Cannot find module 'express'$"):
         start_app(AppSpec("node server.js", cwd=tmp_path), server)
+
+
+def test_the_configs_app_runs_beside_the_config_and_a_given_command_where_it_was_given(tmp_path, monkeypatch):
+    """`app.command` in playwright.config.json starts in the config's folder (pytest from a subfolder or an
+    IDE included); `--app-cmd` or a marker's command without a folder starts where it was given."""
+    from clerk_harness.config import load_config
+    from clerk_harness.stories.user_app import app_spec
+
+    (tmp_path / "playwright.config.json").write_text('{"app": {"command": "node server.js"}}')
+    (tmp_path / "tests").mkdir()
+    monkeypatch.chdir(tmp_path / "tests")
+    app = load_config(tmp_path / "playwright.config.json").app
+    assert app_spec(app).cwd == tmp_path
+    assert app_spec(app, command="node other.js").cwd is None
+    assert app_spec(app, command="node other.js", cwd="web").cwd == Path("web")
