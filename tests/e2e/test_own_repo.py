@@ -151,20 +151,25 @@ def pnpm_workspace(base: Path) -> UserRepo:
 
 @pytest.fixture(scope="module")
 def user_repos(tmp_path_factory, wheel) -> dict[str, UserRepo]:
-    """The three repos, each with the wheel in its own .venv, `init` and `setup` done."""
+    """The three repos, each with the wheel in its own .venv, `init` and `setup` done (side by side: each
+    step is a subprocess that mostly waits on a start-up or on npm)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     base = tmp_path_factory.mktemp("own-repos")
-    repos = {}
-    for make in (esm_express, fastapi_python_sdk, pnpm_workspace):
-        repo = make(base)
-        venv_inside(repo.root, wheel)
-        env = {**base_env(), "PATH": f"{repo.bin}{os.pathsep}{os.environ.get('PATH', '')}"}
-        probe = ["--probe", repo.probe] if repo.probe else []
-        init = run([str(repo.bin / "clerk-harness"), "init", "--app-cmd", repo.app_cmd, *probe], repo.folder, env)
-        assert f"testing {repo.asks_for} beside 6.0.0" in init.stdout, init.stdout
-        assert "wrote tests/test_clerk_session.py" in init.stdout and "next: clerk-harness setup" in init.stdout
-        run([str(repo.bin / "clerk-harness"), "setup"], repo.folder, env)
-        repos[repo.name] = repo
-    return repos
+    with ThreadPoolExecutor(3) as pool:
+        repos = list(pool.map(lambda make: prepare(make(base), wheel), (esm_express, fastapi_python_sdk, pnpm_workspace)))
+    return {repo.name: repo for repo in repos}
+
+
+def prepare(repo: UserRepo, wheel: Path) -> UserRepo:
+    venv_inside(repo.root, wheel)
+    env = {**base_env(), "PATH": f"{repo.bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+    probe = ["--probe", repo.probe] if repo.probe else []
+    init = run([str(repo.bin / "clerk-harness"), "init", "--app-cmd", repo.app_cmd, *probe], repo.folder, env)
+    assert f"testing {repo.asks_for} beside 6.0.0" in init.stdout, init.stdout
+    assert "wrote tests/test_clerk_session.py" in init.stdout and "next: clerk-harness setup" in init.stdout
+    run([str(repo.bin / "clerk-harness"), "setup"], repo.folder, env)
+    return repo
 
 
 def test_nothing_generic_is_installed_and_pypi_fixtures_still_imports(user_repos):
