@@ -11,27 +11,13 @@ page itself reports it (`Date.now()` against the server's time), and a token req
 
 from __future__ import annotations
 
-from typing import Any, Protocol
 
 from clerk_harness_fake.tokens import CLOCK_SKEW_S
 from clerk_harness.errors import HarnessError
+from clerk_harness.stories.story_parts import StoryParts as Story
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
 
-
-
-class Story(Protocol):
-    """What of a Story the clock steps use (a Protocol: the Story imports this module)."""
-
-    session: Any
-    keeper: Any
-    seen: Any
-
-    @property
-    def page(self) -> Any: ...
-
-    @property
-    def timeline(self) -> Any: ...
 
 SAMPLE_EVERY_S = 5  # how often the story reads `__session` while the skewed clock runs (one poller period)
 LEEWAY_S = CLOCK_SKEW_S  # what Clerk's backend SDKs accept past `exp` (5 s): staler is refused

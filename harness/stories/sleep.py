@@ -10,25 +10,11 @@ requests clerk-js makes in the first seconds after waking, and a token request a
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
 
 from clerk_harness.errors import HarnessError
+from clerk_harness.stories.story_parts import StoryParts as Story
 
 WAKE_WINDOW_S = 5  # the burst: what clerk-js asks for in this many seconds after waking (one poll)
-
-
-class Story(Protocol):
-    """What of a Story the sleep steps use (a Protocol: the Story imports this module)."""
-
-    session: Any
-    keeper: Any
-    seen: Any
-
-    @property
-    def page(self) -> Any: ...
-
-    @property
-    def timeline(self) -> Any: ...
 
 
 def sleep_and_wake(story: Story, hours: float) -> None:

@@ -1,0 +1,17 @@
+"""What of a Story the step modules (skew, sleep) use: a Protocol, since the Story imports them."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class StoryParts(Protocol):
+    session: Any
+    keeper: Any
+    seen: Any
+
+    @property
+    def page(self) -> Any: ...
+
+    @property
+    def timeline(self) -> Any: ...
