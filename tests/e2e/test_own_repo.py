@@ -112,6 +112,13 @@ def shared_caches(folder: Path) -> None:
     (folder / ".cache" / "clerk-js").symlink_to(ROOT / ".cache" / "clerk-js")
 
 
+def newest_6x() -> str:
+    """What `@clerk/clerk-js@6` resolves to today, as init asks npm (6.40.0 when this was written)."""
+    from clerk_harness.releases.clerk_js import resolve_release
+
+    return resolve_release("6")
+
+
 def esm_express(base: Path) -> UserRepo:
     repo = base / "esm-express"
     repo.mkdir()
@@ -121,7 +128,7 @@ def esm_express(base: Path) -> UserRepo:
     (repo / "node_modules").symlink_to(EXPRESS / "node_modules")  # npm ci's result, not fetched again
     (repo / "app.js").write_text(ESM_APP.replace("VERSION", "6"))
     shared_caches(repo)
-    return UserRepo("esm-express", repo, repo, "node app.js", "/api/whoami", repo, "6.40.0")
+    return UserRepo("esm-express", repo, repo, "node app.js", "/api/whoami", repo, newest_6x())
 
 
 def fastapi_python_sdk(base: Path) -> UserRepo:
@@ -130,7 +137,7 @@ def fastapi_python_sdk(base: Path) -> UserRepo:
     for name in ("app.py", "requirements.txt"):
         shutil.copy(FASTAPI / name, repo / name)
     shared_caches(repo)
-    return UserRepo("fastapi", repo, repo, ".venv/bin/python app.py", None, repo, "6.40.0")
+    return UserRepo("fastapi", repo, repo, ".venv/bin/python app.py", None, repo, newest_6x())
 
 
 def pnpm_workspace(base: Path) -> UserRepo:
