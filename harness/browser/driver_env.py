@@ -1,10 +1,11 @@
 """The environment of Playwright's driver, and of nothing else.
 
 The harness gives Playwright's driver (a Node.js process) two settings: Node's compile cache, and the
-Firefox workaround's preload (`NODE_OPTIONS=--require firefox_driver_patch.cjs`). Playwright builds the
-driver's environment from `os.environ` at the moment it starts the driver, so the settings are put there
-for exactly that moment and taken out again (`applied`). A pytest run, a user's app and the processes of a
-user's other tests never see them.
+Firefox workaround's preload (`NODE_OPTIONS=--require firefox_driver_patch.cjs`). Playwright takes no
+environment for its driver: it copies `os.environ` at the moment it spawns it (pytest-playwright's
+fixture included). So the settings are put there for exactly that moment, on the thread that starts the
+driver, and taken out again (`starting`). A pytest run, a user's app and the processes of a user's other
+tests never see them; every other child the harness starts gets its environment through `env=`.
 
 A driver that does not start (Node rejects a preload, a `NODE_OPTIONS` of the user's is broken) is one
 line with Node's own first error line and what to do, instead of Playwright's "Connection closed".
@@ -51,18 +52,27 @@ def applied(temp_dir: str | None = None) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def start_playwright(temp_dir: str | None = None) -> Playwright:
-    """Playwright's driver, started with the harness's settings (and its temp dir in `temp_dir`)."""
-    from playwright.sync_api import sync_playwright
-
+@contextmanager
+def starting(temp_dir: str | None = None) -> Iterator[None]:
+    """The block starts a Playwright driver: it gets the harness's settings, and a driver that cannot start
+    is `DriverDidNotStart` with Node's own words (Playwright says only "Connection closed while reading
+    from the driver")."""
     with applied(temp_dir):
         try:
-            return sync_playwright().start()
-        except Exception as error:  # Playwright says only "Connection closed while reading from the driver"
+            yield
+        except Exception as error:
             node_said = why_the_driver_failed()
             if node_said is None:  # the driver starts: the error is not about its start
                 raise
             raise DriverDidNotStart(node_said) from error
+
+
+def start_playwright(temp_dir: str | None = None) -> Playwright:
+    """Playwright's driver, started with the harness's settings (and its temp dir in `temp_dir`)."""
+    from playwright.sync_api import sync_playwright
+
+    with starting(temp_dir):
+        return sync_playwright().start()
 
 
 class DriverDidNotStart(HarnessError):

@@ -12,12 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import TYPE_CHECKING
 
 from clerk_harness.browser import owned_folders
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Playwright
 
 PREFIX = "clerk-harness-driver-"
 OWNER_FILE = "owner.pid"
@@ -38,11 +34,3 @@ def remove(folder: str) -> None:
 def remove_stale() -> int:
     """Folders whose owner is gone (killed before it could remove them): remove them. Returns how many."""
     return owned_folders.remove_orphans(PREFIX, OWNER_FILE)
-
-
-def start_playwright(folder: str) -> "Playwright":
-    """Playwright's driver, started with its temp dir in `folder` (the driver's environment only: nothing else
-    of the harness, Chromium or a user's app moves)."""
-    from clerk_harness.browser import driver_env
-
-    return driver_env.start_playwright(temp_dir=folder)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from clerk_harness.browser import guard as browser_guard
-from clerk_harness.browser import driver_scratch
+from clerk_harness.browser import driver_env, driver_scratch
 from clerk_harness.config import HarnessConfig
 from clerk_harness.oracle.verdict import Outcome
 
@@ -99,7 +99,7 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     _worker["started"] = started
     settings = backend_settings(config)
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
-    _worker["playwright"] = driver_scratch.start_playwright(scratch)  # the run removes `scratch` however it ends
+    _worker["playwright"] = driver_env.start_playwright(temp_dir=scratch)  # the run removes `scratch` however it ends
     if app is None:  # runs take turns in one warm browser per engine (a user's app: a browser each run)
         _worker["browsers"] = {}
     else:  # one app per worker, stopped with it (its guard sees the worker go)

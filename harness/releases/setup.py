@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from clerk_harness.browser import driver_scratch
+from clerk_harness.browser import driver_env, driver_scratch
 from clerk_harness.browser.launch import HOW_TO_GET_ONE, find_chromium
 from clerk_harness.releases.clerk_js import ClerkJsCache
 from clerk_harness.config import HarnessConfig
@@ -92,7 +92,7 @@ def playwright_with_browser(config: HarnessConfig) -> Iterator["Playwright"]:
     command's own (see harness/browser/driver_scratch.py)."""
     scratch = driver_scratch.make()
     try:
-        playwright = driver_scratch.start_playwright(scratch)
+        playwright = driver_env.start_playwright(temp_dir=scratch)
         try:
             ensure_browser(config, progress=lambda _: None, playwright=playwright)
             yield playwright

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page, Request, Response
+from playwright.sync_api import BrowserContext, Request, Response
 
 PROXY_HINT = ("the page loads clerk-js from a proxy URL (CLERK_PROXY_URL), which the production topology does not "
               "set: run with --app-topology proxy (app.topology \"proxy\" in playwright.config.json)")
@@ -37,12 +37,12 @@ class ScriptFailure:
 
 
 class ScriptFailures:
-    """Listens on one page from its first navigation on."""
+    """Listens on the run's context (a warm browser's hand-back removes the listeners with the run's others)."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, context: BrowserContext) -> None:
         self.failures: list[ScriptFailure] = []
-        page.on("response", self._on_response)
-        page.on("requestfailed", self._on_failed)
+        context.on("response", self._on_response)
+        context.on("requestfailed", self._on_failed)
 
     def _on_response(self, response: Response) -> None:
         if response.status >= 400 and response.request.resource_type == "script":

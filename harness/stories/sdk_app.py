@@ -74,7 +74,7 @@ def read_document(response: Response | None) -> DocumentAnswer:
 class SdkApp(ClerkApp):
     running: RunningApp | None = None
     documents: list[DocumentAnswer] = field(default_factory=list)
-    scripts: ScriptFailures | None = None
+    scripts: ScriptFailures | None = None  # the run's failed script requests (every tab's: one context)
 
     def __repr__(self) -> str:
         return f"<SdkApp clerk-js {self.version} at {self.url}>"
@@ -86,7 +86,7 @@ class SdkApp(ClerkApp):
 
     def on(self, page) -> "SdkApp":
         return SdkApp(page, self.origin, self.version, self.timeline, self.clock, self.load_timeout_ms,
-                      self.instance, running=self.running)
+                      self.instance, running=self.running, scripts=self.scripts)
 
     def open(self) -> ClientState:
         self._note(self._navigate(lambda: self.page.goto(self.url)))
@@ -109,9 +109,8 @@ class SdkApp(ClerkApp):
     def _navigate(self, go) -> Response | None:
         """A page load that ends beyond loopback (the browser resolves nothing else) means the app sent the
         browser to Clerk instead of the fake, e.g. a handshake to the key's host: say so in one line."""
-        if self.scripts is None:
-            self.scripts = ScriptFailures(self.page)
-        self.scripts.clear()
+        if self.scripts is not None:
+            self.scripts.clear()
         try:
             return go()
         except Exception as error:  # noqa: BLE001 - Playwright's navigation error, read for its cause

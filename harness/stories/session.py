@@ -16,6 +16,7 @@ from clerk_harness.config import HarnessConfig
 from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import HarnessError, InfrastructureBroke
 from clerk_harness.browser.network import Network
+from clerk_harness.stories.script_failures import ScriptFailures
 from clerk_harness.stories.sdk_app import SdkApp
 from clerk_harness.stories.user_app import APP_TOKEN_TTL_S, RunningApp
 from clerk_harness.browser.visibility import Visibility
@@ -82,7 +83,8 @@ class HarnessSession:
                      else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
             clock.install()
             common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)
-            driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app)
+            driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app,
+                                                                  scripts=ScriptFailures(context))
             driver.open()
             if config.browser.profile == "realistic":
                 profile = assert_realistic_profile(browser.page, browser.engine)

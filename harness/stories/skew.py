@@ -36,19 +36,12 @@ def skew_the_page_clock(story: Story, seconds: float) -> None:
 
 
 def let_the_skewed_clock_run(story: Story, virtual_s: float) -> None:
-    """Virtual time runs for `virtual_s`, as in a tab left open, the cookie watched (`watch_the_cookie`);
-    the token requests under the skew are counted."""
-    if story.keeper.proof.clock_skew_s is None:
+    """Virtual time runs for `virtual_s`, as in a tab left open. Every poller period the story reads
+    `__session`; while it holds a token the server expired beyond the backend SDKs' leeway, the app calls
+    its API with it (the first such answer is kept). The token requests under the skew are counted."""
+    session, seen, proof = story.session, story.seen, story.keeper.proof
+    if proof.clock_skew_s is None:
         raise HarnessError("skew the page clock before letting it run")
-    requests = watch_the_cookie(story, virtual_s, "the skew")
-    story.keeper.proof.token_requests_skewed = requests
-
-
-def watch_the_cookie(story: Story, virtual_s: float, under: str) -> int:
-    """Virtual time runs for `virtual_s`. Every poller period the story reads `__session`; while it holds a
-    token the server expired beyond the backend SDKs' leeway, the app calls its API with it (the first
-    such answer is kept, `seen.expired_cookie`). Returns the token requests the fake answered meanwhile."""
-    session, seen = story.session, story.seen
     journal = session.backend.journal
     since, started = journal.last_seq, session.clock.now()
     stale_for, stale_at, answer = 0.0, 0.0, None
@@ -62,10 +55,10 @@ def watch_the_cookie(story: Story, virtual_s: float, under: str) -> int:
                 answer = session.app.call_api().status
     if stale_for:
         seen.expired_cookie = (f"__session held a token the server had expired {stale_for:.0f}s before "
-                               f"({stale_at:.0f}s into {under}; beyond the SDKs' {LEEWAY_S}s leeway): "
+                               f"({stale_at:.0f}s into the skew; beyond the SDKs' {LEEWAY_S}s leeway): "
                                f"{seen.api_probe} answered {answer} then")
         story.timeline.mark(seen.expired_cookie)
     requests = [e for e in journal.entries(since) if TOKEN_ROUTE in e.path]
     seen.token_requests_skewed, seen.skewed_for_s = len(requests), round(session.clock.now() - started, 1)
-    story.timeline.mark(f"{len(requests)} token request(s) in {seen.skewed_for_s:g}s of {under}")
-    return len(requests)
+    proof.token_requests_skewed = len(requests)
+    story.timeline.mark(f"{len(requests)} token request(s) in {seen.skewed_for_s:g}s of skewed clock")
