@@ -34,6 +34,9 @@ class FakeClerk:
         self.journal = RequestJournal()
         self.tokens = TokenIssuer(self.settings.issuer, self.settings.token_ttl_seconds, self.clock)
         self.session_minter = self.settings.session_minter  # per run (`reset` restores the setting)
+        # per run: the app page says `no-cache` instead of `no-store`, as a single-page app's index.html
+        # does, so that the browser may keep it in its back-forward cache (`reset` turns it off)
+        self.app_pages_cacheable = False
         self.origin: str | None = None  # set by the server once it listens; used as the `azp` claim
         self.faults = FaultBook()
         self.handshakes = HandshakeNonces()
@@ -167,6 +170,7 @@ class FakeClerk:
         self.handshakes.clear()
         self.tokens.ttl_seconds = self.settings.token_ttl_seconds
         self.session_minter = self.settings.session_minter
+        self.app_pages_cacheable = False
         self.state.reset()
         self.journal.clear()
         self.clock.reset()

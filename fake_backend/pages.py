@@ -26,6 +26,7 @@ VERSION_PATTERN = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?$")  #
 # A bundle at a URL that names its version never changes: the browser may keep it (reloads then parse it
 # from the code cache instead of downloading megabytes again). Pages and the API stay no-store.
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+REVALIDATE = {"Cache-Control": "no-cache"}  # asked again on each load, and a page the browser may keep
 PAGE = Template(resources.files("clerk_harness_fake").joinpath("templates/app.html").read_text())
 
 
@@ -73,7 +74,7 @@ async def app_page(request: Request, clerk_js: str | None = Query(None, pattern=
         # key's own host, as in production; else behind the same-origin proxy.
         proxy_attribute="" if front_host(request.headers) == APP_HOST else f' data-clerk-proxy-url="{FAPI_PREFIX}"',
     )
-    return HTMLResponse(page, headers=NO_STORE)
+    return HTMLResponse(page, headers=REVALIDATE if clerk.app_pages_cacheable else NO_STORE)
 
 
 @router.get("/api/me")
@@ -105,3 +106,13 @@ def serve_bundle_file(clerk: FakeClerk, version: str, asset: str, *, cacheable: 
 @router.get("/favicon.ico")
 async def favicon() -> Response:
     return Response(status_code=204, headers=NO_STORE)
+
+
+ELSEWHERE = ("<!doctype html><html><head><title>Elsewhere</title></head>"
+             "<body><p>A page without Clerk, where the user spends a while before going back.</p></body></html>")
+
+
+@router.get("/elsewhere", response_class=HTMLResponse)
+async def elsewhere() -> HTMLResponse:
+    """Where a story's user goes when they leave the app for a while (see harness/stories/bfcache.py)."""
+    return HTMLResponse(ELSEWHERE, headers=NO_STORE)

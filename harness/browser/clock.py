@@ -53,9 +53,16 @@ class VirtualClock:
     poller: str = "virtual"  # or "real": clerk-js's session poller on its Web Worker, in real time
     advanced_s: float = 0.0
     mode: str = "virtual"
+    restored: Page | None = None  # a page restored from the back-forward cache, driven directly (see below)
 
     def __repr__(self) -> str:
         return f"<VirtualClock advanced {self.advanced_s:g}s, poller {self.poller}>"
+
+    def follow_restored_page(self, page: Page) -> None:
+        """From now on drive `page`, restored from the back-forward cache, through its own clock object:
+        Playwright's context clock lost track of it in Firefox (its calls then wait forever). (Its time was
+        set as it came back: see harness/stories/bfcache.py.)"""
+        self.restored = page
 
     def install(self) -> None:
         """Before the first navigation: the page clock starts at the server's time and flows naturally."""
@@ -80,7 +87,7 @@ class VirtualClock:
             quiet_left = quiet_until - self.now() if quiet_until is not None else 0.0
             step = quiet_left if quiet_left > step_s else step_s
             step = min(step, seconds - moved)
-            self.context.clock.fast_forward(int(step * 1000))  # a round trip: it returns once the timers ran
+            self._fast_forward(int(step * 1000))  # a round trip: it returns once the timers ran
             self.server.advance(step)
             moved += step
             if until is not None and until():
@@ -88,6 +95,12 @@ class VirtualClock:
         self.advanced_s += moved
         self.timeline.mark(f"clock +{moved:g}s")
         return moved
+
+    def _fast_forward(self, ms: int) -> None:
+        if self.restored is None:
+            self.context.clock.fast_forward(ms)
+        else:
+            self.restored.evaluate("(ms) => globalThis.__pwClock.controller.fastForward(ms)", ms)
 
 
 @dataclass(repr=False)
@@ -110,6 +123,9 @@ class RealTimeClock:
 
     def install(self) -> None:
         """Nothing to install: pages keep the real clock."""
+
+    def follow_restored_page(self, page: Page) -> None:
+        """A restored page reads the real clock: nothing to do."""
 
     def now(self) -> float:
         return self.server.now()

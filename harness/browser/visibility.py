@@ -83,7 +83,7 @@ class Visibility:
         return f"<Visibility {self.mode}, {len(self.events)} events>"
 
     def install(self) -> "Visibility":
-        self.timeline.also_flush.append(FLUSH)  # its marks then flush these reports too, in the same call
+        self.timeline.also_flush[FLUSH] = self._on_event  # its marks then flush these reports too, in the same call
         self.context.expose_binding(BINDING, self._on_event)
         self.context.add_init_script(EVENTS_SCRIPT)
         if self.mode == "synthetic":

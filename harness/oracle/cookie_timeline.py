@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from playwright.sync_api import BrowserContext, Response
 
-from clerk_harness.oracle.page_binding import flush_pages, reporter_js
+from clerk_harness.oracle.page_binding import Handler, flush_pages, reporter_js
 
 Source = Literal["document.cookie", "cookieStore", "set-cookie", "snapshot"]
 Action = Literal["write", "remove"]
@@ -123,7 +123,7 @@ class CookieTimeline:
     # URLs whose responses never set a watched cookie (the fake's own API calls and bundle files): their
     # headers are not fetched, a round trip to the browser each.
     quiet_prefixes: tuple[str, ...] = ()
-    also_flush: list[str] = field(default_factory=list)
+    also_flush: dict[str, Handler] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<CookieTimeline {len(self.events)} events, {len(self.removals('__session'))} removals of __session>"
@@ -141,7 +141,7 @@ class CookieTimeline:
     def flush(self) -> None:
         """Wait until every in-page report sent so far (this timeline's and those of `also_flush`, the
         other instruments reporting from the page) has been handled here."""
-        flush_pages(self.context, FLUSH, *self.also_flush)
+        flush_pages(self.context, {FLUSH: self._on_page_event, **self.also_flush})
 
     def mark(self, label: str) -> None:
         """A harness step ("offline", "reload", ...), also taking a ground-truth snapshot."""

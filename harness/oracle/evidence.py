@@ -58,6 +58,13 @@ class StressProof:
     # Sleep and wake (see harness/stories/sleep.py):
     slept_h: float | None = None  # hours the machine slept
     wake_burst: list[str] = field(default_factory=list)  # the Frontend API requests in the seconds after waking
+    # The back-forward cache (see harness/stories/bfcache.py):
+    restored_from_bfcache: bool | None = None  # `pageshow` with `persisted` in the page the user came back to
+    away_s: float | None = None  # how long the user was away from the page
+    token_expired_while_away: bool | None = None
+    bfcache_blocked_by: list[str] = field(default_factory=list)  # Chromium's reasons when it did not restore
+    returned_seq: int | None = None  # the request journal's last entry as the user pressed Back
+    after_return: list[str] = field(default_factory=list)  # the Frontend API requests since
 
     @property
     def kind(self) -> str:
@@ -65,6 +72,8 @@ class StressProof:
             return "clock"
         if self.slept_h is not None and self.offline_since is None:
             return "sleep"
+        if self.away_s is not None and self.offline_since is None:
+            return "bfcache"
         return "fault" if self.faults_injected and self.offline_since is None else "offline"
 
     @property
@@ -80,7 +89,8 @@ class StressProof:
     def problems(self, checks: "tuple[ProofCheck, ...] | None" = None) -> list[str]:
         """Why the stress is not proven (empty when it is)."""
         if checks is None:
-            checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS, "sleep": SLEEP_CHECKS}.get(self.kind, OFFLINE_CHECKS)
+            checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS, "sleep": SLEEP_CHECKS,
+                      "bfcache": BFCACHE_CHECKS}.get(self.kind, OFFLINE_CHECKS)
         return [problem for check in checks if (problem := check(self))]
 
     @property
@@ -106,7 +116,10 @@ class StressProof:
                    unmet=list(data.get("unmet", [])), clock_skew_s=data.get("clock_skew_s"),
                    clock_skew_seen_s=data.get("clock_skew_seen_s"),
                    token_requests_skewed=data.get("token_requests_skewed"), slept_h=data.get("slept_h"),
-                   wake_burst=list(data.get("wake_burst", [])))
+                   wake_burst=list(data.get("wake_burst", [])),
+                   restored_from_bfcache=data.get("restored_from_bfcache"), away_s=data.get("away_s"),
+                   token_expired_while_away=data.get("token_expired_while_away"),
+                   bfcache_blocked_by=list(data.get("bfcache_blocked_by", [])), returned_seq=data.get("returned_seq"), after_return=list(data.get("after_return", [])))
 
     def describe(self) -> str:
         lines = []
@@ -121,6 +134,10 @@ class StressProof:
         if self.slept_h is not None:
             lines.append(f"slept {self.slept_h:g} h; woke to {len(self.wake_burst)} request(s): "
                          + ", ".join(self.wake_burst))
+        if self.away_s is not None:
+            lines.append(f"away {self.away_s:g}s (token expired meanwhile: {self.token_expired_while_away}); "
+                         f"restored from the back-forward cache: {self.restored_from_bfcache}; after the return: "
+                         + (", ".join(self.after_return) or "no request"))
         if self.explicit_trigger:
             lines.append(f"trigger: {self.explicit_trigger}")
         lines += [f"fault: {f}" for f in self.faults_injected]
@@ -216,3 +233,28 @@ def token_requested_on_waking(proof: StressProof) -> str | None:
 
 
 SLEEP_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, slept_an_hour_or_more, token_requested_on_waking)
+
+
+def restored_from_the_bfcache(proof: StressProof) -> str | None:
+    if not proof.restored_from_bfcache:
+        why = f" ({', '.join(proof.bfcache_blocked_by)})" if proof.bfcache_blocked_by else ""
+        return f"the browser loaded the page anew instead of restoring it from the back-forward cache{why}"
+    return None
+
+
+def token_expired_while_away(proof: StressProof) -> str | None:
+    if not proof.token_expired_while_away:
+        return "the token in __session had not expired when the user came back"
+    return None
+
+
+def token_refreshed_after_return(proof: StressProof) -> str | None:
+    """A token request, or a touch (its answer carries the session's fresh token)."""
+    if not any("/tokens" in request or "/touch" in request for request in proof.after_return):
+        return ("no token request or touch after the return: clerk-js never refreshed the expired token in the "
+                "restored page")
+    return None
+
+
+BFCACHE_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, restored_from_the_bfcache, token_expired_while_away,
+                                          token_refreshed_after_return)

@@ -5,29 +5,48 @@ that every report sent so far has been handled (no event is read "late" or out o
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from playwright.sync_api import BrowserContext
 
 
+Handler = Callable[[Any, dict[str, Any]], None]  # what the binding calls: (source, payload)
+
+
 def reporter_js(binding: str, flush: str) -> str:
-    """JS that defines `report(payload)` (calling `binding`) and `window[flush]()` (awaiting all reports)."""
+    """JS that defines `report(payload)` (calling `binding`) and `window[flush]()` (awaiting all reports).
+
+    A page the back-forward cache restores cannot count on its binding (in Firefox its calls are never
+    answered, and those it sent as it was put away are lost in both engines): from its restore on it keeps
+    its reports, and the flush hands them over."""
     return """
   const pending = new Set();
+  let kept = null;
   const report = (payload) => {
+    if (kept) { kept.push(payload); return; }
     try {
       const call = Promise.resolve(window.%(binding)s(payload)).catch(() => {});
       pending.add(call);
       call.finally(() => pending.delete(call));
     } catch (e) {}
   };
-  window.%(flush)s = () => Promise.all([...pending]);
+  window.%(flush)s = async () => { await Promise.all([...pending]); return kept ? kept.splice(0) : []; };
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) { pending.clear(); kept = kept || []; }
+  }, true);
 """ % {"binding": binding, "flush": flush}
 
 
-def flush_pages(context: BrowserContext, *flushes: str) -> None:
-    """Await the flush functions in every page of the context (one round trip per page)."""
-    calls = ", ".join(f"window.{flush} && window.{flush}()" for flush in flushes)
+def flush_pages(context: BrowserContext, flushes: dict[str, Handler]) -> None:
+    """Await the flush functions in every page of the context (one round trip per page), and hand what a
+    restored page kept to each flush's handler."""
+    names = list(flushes)
+    calls = ", ".join(f"window.{name} ? window.{name}() : []" for name in names)
     for page in context.pages:
         try:
-            page.evaluate(f"() => Promise.all([{calls}])")
+            kept = page.evaluate(f"() => Promise.all([{calls}])")
         except Exception:  # noqa: BLE001 - a page mid-navigation or closed has nothing left to flush
-            pass
+            continue
+        for name, payloads in zip(names, kept or []):
+            for payload in payloads or []:
+                flushes[name](None, payload)

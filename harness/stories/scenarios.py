@@ -131,6 +131,17 @@ def sleep_wake(story: Story) -> None:
     story.reload()
 
 
+@scenario("bfcache-restore", "The user leaves the app until the token has expired and comes back with Back: the "
+          "page, restored from the back-forward cache, calls its API a second later", "clerk/javascript#8923",
+          lost_on=">=5.16.0 <6.21.1", lost_on_by_engine={"firefox": ""})
+def bfcache_restore(story: Story) -> None:
+    story.serve_pages_the_browser_may_keep()
+    story.sign_in()
+    story.leave_and_come_back()
+    story.call_the_api()
+    story.let_clerk_js_notice()
+
+
 @scenario("signout-control", "Negative control: the user signs out; the oracle must report the loss",
           "harness self-check", lost_on="*")
 def signout_control(story: Story) -> None:

@@ -18,7 +18,7 @@ from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
 from clerk_harness.oracle.evidence import StressProof, TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE, ProofKeeper
-from clerk_harness.stories import skew, sleep
+from clerk_harness.stories import bfcache, skew, sleep
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.oracle.verdict import Observations
 
@@ -137,6 +137,17 @@ class Story:
     def sleep_and_wake(self, hours: float) -> None:
         """The laptop's lid closes for `hours`, then opens (see harness/stories/sleep.py)."""
         sleep.sleep_and_wake(self, hours)
+
+    # --- the back-forward cache (see harness/stories/bfcache.py) ------------------------------------------
+    def serve_pages_the_browser_may_keep(self) -> None:
+        bfcache.serve_pages_the_browser_may_keep(self)
+
+    def leave_and_come_back(self) -> None:
+        """To another page until the token has expired, then Back: the page is restored as it was left."""
+        bfcache.leave_and_come_back(self)
+
+    def let_clerk_js_notice(self) -> None:
+        bfcache.let_clerk_js_notice(self)
 
     def let_token_age_past_refresh(self) -> None:
         """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""

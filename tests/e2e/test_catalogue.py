@@ -20,7 +20,7 @@ TODAY = [("clock-slow", "6.40.0"), ("clock-slow", "6.1.0"), ("clock-fast", "6.0.
          ("minter-outage", "6.40.0"), ("minter-outage", "6.1.0"), ("minter-outage-403", "6.40.0"),
          ("minter-outage-403", "6.1.0"), ("minter-outage-503", "6.40.0"), ("expired-token-retry", "5.116.0"),
          ("expired-token-retry", "6.40.0"), ("sleep-wake", "6.40.0"),
-         ("reload-rate-limited", "6.40.0")]
+         ("reload-rate-limited", "6.40.0"), ("bfcache-restore", "6.0.0"), ("bfcache-restore", "6.40.0")]
 
 
 @pytest.mark.parametrize("scenario_id", sorted(set(CATALOGUE) - {s for s, _ in TODAY}))
@@ -58,15 +58,16 @@ def assert_known_verdict(scenario_id, version, outcome):
     if expected == "survived":
         assert outcome.proof is not None and outcome.proof.proven, render(outcome, expected)
         proof = outcome.proof
-        assert proof.attempts or proof.fault_hits or proof.token_requests_skewed or proof.wake_burst, (
+        assert (proof.attempts or proof.fault_hits or proof.token_requests_skewed or proof.wake_burst
+                or proof.after_return), (
             "a survival needs its stress as evidence: a failed refresh, a fault's answer, a refresh under a skewed "
-            "clock, the burst after waking")
+            "clock, the burst after waking, the refresh after a return from the back-forward cache")
         assert outcome.observations.user_at_end, render(outcome, expected)
         assert outcome.observations.api_after_online in (None, 200)
     elif scenario.id in {s for s, _ in TODAY}:  # the cookie may stay: it holds an expired token, the tab
         seen = outcome.observations             # storms, or clerk-js did not load after the reload
         assert (outcome.removals or seen.expired_cookie or seen.token_requests_skewed
-                or seen.load_failure_after_reload), render(outcome, expected)
+                or seen.load_failure_after_reload or (seen.api_after_online or 200) >= 400), render(outcome, expected)
     else:
         assert outcome.removals, "every known loss shows as a removal of __session:\n" + render(outcome, expected)
 

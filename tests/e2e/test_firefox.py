@@ -76,3 +76,11 @@ def test_the_realistic_profile_is_what_keeps_a_stock_firefox_from_misjudging(pla
         verdicts[profile] = outcome.verdict
         assert outcome.verdict == get_scenario("api-down").expected("6.0.0", profile, "firefox"), render(outcome)
     assert verdicts == {"realistic": "survived", "webdriver": "lost"}
+
+
+def test_a_page_restored_from_the_back_forward_cache_gets_a_focus_in_firefox(run_in_firefox):
+    """Where Chromium (focus emulated) loses on 6.0.0, Firefox restores the page with a trusted `focus`, on
+    which clerk-js touches the session: kept, and the touch is the proof."""
+    outcome = run_in_firefox("bfcache-restore", "6.0.0")
+    assert outcome.proof is not None and outcome.proof.restored_from_bfcache, render(outcome)
+    assert any(request.endswith("/touch -> 200") for request in outcome.proof.after_return), render(outcome)
