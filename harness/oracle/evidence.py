@@ -238,7 +238,9 @@ SLEEP_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, slept_an_hour_or_more, to
 def restored_from_the_bfcache(proof: StressProof) -> str | None:
     if not proof.restored_from_bfcache:
         why = f" ({', '.join(proof.bfcache_blocked_by)})" if proof.bfcache_blocked_by else ""
-        return f"the browser loaded the page anew instead of restoring it from the back-forward cache{why}"
+        hint = (": the page is served Cache-Control: no-store, which Chromium never keeps"
+                if "MainResourceHasCacheControlNoStore" in proof.bfcache_blocked_by else "")
+        return f"the browser loaded the page anew instead of restoring it from the back-forward cache{why}{hint}"
     return None
 
 
@@ -250,6 +252,8 @@ def token_expired_while_away(proof: StressProof) -> str | None:
 
 def token_refreshed_after_return(proof: StressProof) -> str | None:
     """A token request, or a touch (its answer carries the session's fresh token)."""
+    if not proof.restored_from_bfcache:
+        return None  # restored_from_the_bfcache says so
     if not any("/tokens" in request or "/touch" in request for request in proof.after_return):
         return ("no token request or touch after the return: clerk-js never refreshed the expired token in the "
                 "restored page")

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from clerk_harness_fake.tokens import CLOCK_SKEW_S
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
 from clerk_harness.browser.clock import POLLER_PERIOD_S
 from clerk_harness.stories.story_parts import StoryParts as Story
 
-AWAY_AFTER_EXPIRY_S = 60  # how long past the token's expiry the user stays away
+AWAY_AFTER_EXPIRY_S = 60  # how long past the token's expiry the user stays away (virtual time)
+# Against a user's app time really passes: away just past the backend SDKs' leeway after the expiry.
+AWAY_AFTER_EXPIRY_REAL_S = CLOCK_SKEW_S + 2
 LOOK_S = 1  # the user looks at the page for this long before their first click
 CLOCK_ON_RETURN = "__harnessClockOnReturn"  # a localStorage key: the virtual time the page comes back at
 # In the page before it is left: record `pageshow`, and on the first event of its return (before clerk-js
@@ -44,7 +47,11 @@ WATCH_THE_RETURN = """(() => {
 
 
 def serve_pages_the_browser_may_keep(story: Story) -> None:
-    """The app's page is served as a single-page app's is (`no-cache`), and loaded again that way."""
+    """The built-in page is served as a single-page app's is (`no-cache`), and loaded again that way; a
+    user's app serves its pages as it does."""
+    if story.session.clock.mode != "virtual":
+        story.timeline.mark("the app serves its pages its own way (a page served no-store is never kept)")
+        return
     story.session.backend.app_pages_cacheable = True
     story.session.app.open()
     story.timeline.mark("the app's page is one the browser may keep (Cache-Control: no-cache)")
@@ -62,7 +69,7 @@ def leave_and_come_back(story: Story) -> None:
     virtual = session.clock.mode == "virtual"  # the built-in page: its own origin serves the other page
     page.goto(f"{session.app.origin if virtual else session.backend.origin}/elsewhere")
     story.timeline.mark("left the app for another page")
-    away = token.expires_at + AWAY_AFTER_EXPIRY_S - session.clock.now()
+    away = token.expires_at + (AWAY_AFTER_EXPIRY_S if virtual else AWAY_AFTER_EXPIRY_REAL_S) - session.clock.now()
     session.clock.advance(page, away, quiet_until=session.clock.now() + away)
     if virtual:
         page.evaluate("([key, ms]) => localStorage.setItem(key, String(ms))",
@@ -90,6 +97,8 @@ def let_clerk_js_notice(story: Story) -> None:
     session, proof, journal = story.session, story.keeper.proof, story.session.backend.journal
     if proof.returned_seq is None:
         raise HarnessError("leave the app and come back before waiting for clerk-js to notice")
+    if not proof.restored_from_bfcache:
+        return  # a page loaded anew proves nothing here: the proof says so
     since = proof.returned_seq
 
     def refreshed() -> bool:

@@ -158,3 +158,20 @@ def test_removing_any_proof_check_lets_an_unproven_stress_pass(check):
 def test_an_unproven_stress_never_survives():
     for name, proof, _ in PROOF_CASES:
         assert judge(proof, [], SEEN_SURVIVED)[0] == "inconclusive", name
+
+
+def test_a_return_from_the_back_forward_cache_is_proven_only_when_restored_expired_and_refreshed():
+    proof = StressProof(away_s=119.4, restored_from_bfcache=True, token_expired_while_away=True,
+                        after_return=["POST /client/sessions/sess_1/touch -> 200"])
+    assert proof.kind == "bfcache" and proof.proven, proof.problems()
+    assert StressProof.from_dict(proof.to_dict()).to_dict() == proof.to_dict()
+    anew = StressProof(away_s=119.4, restored_from_bfcache=False, token_expired_while_away=True,
+                       bfcache_blocked_by=["MainResourceHasCacheControlNoStore"])
+    assert anew.problems() == ["the browser loaded the page anew instead of restoring it from the back-forward cache "
+                               "(MainResourceHasCacheControlNoStore): the page is served Cache-Control: no-store, "
+                               "which Chromium never keeps"]
+    still_fresh = StressProof(away_s=10, restored_from_bfcache=True, token_expired_while_away=False,
+                              after_return=["POST /client/sessions/sess_1/tokens -> 200"])
+    assert still_fresh.problems() == ["the token in __session had not expired when the user came back"]
+    silent = StressProof(away_s=119.4, restored_from_bfcache=True, token_expired_while_away=True)
+    assert silent.problems() and "no token request or touch" in silent.problems()[0]
