@@ -37,6 +37,9 @@ class FakeClerk:
         # per run: the app page says `no-cache` instead of `no-store`, as a single-page app's index.html
         # does, so that the browser may keep it in its back-forward cache (`reset` turns it off)
         self.app_pages_cacheable = False
+        # per run: answer every handshake that asks for a nonce with one, also at the key's own host (an SDK
+        # that fetches the payload from CLERK_API_URL; see fapi.handshake)
+        self.handshake_nonce_always = False
         self.origin: str | None = None  # set by the server once it listens; used as the `azp` claim
         self.faults = FaultBook()
         self.handshakes = HandshakeNonces()
@@ -171,6 +174,7 @@ class FakeClerk:
         self.tokens.ttl_seconds = self.settings.token_ttl_seconds
         self.session_minter = self.settings.session_minter
         self.app_pages_cacheable = False
+        self.handshake_nonce_always = False
         self.state.reset()
         self.journal.clear()
         self.clock.reset()

@@ -106,7 +106,8 @@ async def handshake(request: Request, redirect_url: Annotated[str, Query(min_len
     At the key's own host (the production topology) the token comes back even when the SDK asks for a
     nonce: there the app gets only what every SDK reads, and an SDK may fetch the nonce's payload from the
     Backend API named by the key instead (@clerk/fastify 3.1's middleware ignores CLERK_API_URL), which is
-    beyond loopback. Every SDK verifies the token with CLERK_JWT_KEY, so the handshake needs no network."""
+    beyond loopback. Every SDK verifies the token with CLERK_JWT_KEY, so the handshake needs no network.
+    A story for an SDK known to honour CLERK_API_URL asks for the nonce everywhere (`handshake_nonce_always`)."""
     clerk = clerk_of(request)
     origin = origin_of(redirect_url)
     if origin is None or not (origin in clerk.app_origins or re.fullmatch(APP_ORIGIN, origin)):
@@ -122,7 +123,7 @@ async def handshake(request: Request, redirect_url: Annotated[str, Query(min_len
                   *client_uat_directives(client, clerk.state, clerk.settings)]
     reason = request.query_params.get("__clerk_hs_reason", "")
     request.state.journal_note = f"handshake ({reason or 'no reason'}): {'signed in' if token else 'signed out'}"
-    if format == "nonce" and parent_domain(request) is None:
+    if format == "nonce" and (parent_domain(request) is None or clerk.handshake_nonce_always):
         back = redirect_back(redirect_url, clerk.handshakes.issue(directives))
     else:  # see the docstring: the token format, which every SDK verifies with CLERK_JWT_KEY alone
         request.state.journal_note += " (token format)"

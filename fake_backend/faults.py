@@ -4,8 +4,10 @@
     latch = clerk.faults.on("POST", "/v1/client/sessions/*/tokens").hang(then="drop")
     ...; latch.release()
 
-Patterns are matched against the path below the FAPI prefix; `*` stands for one path segment.
-Every request a rule hits is noted in the request journal next to it.
+Patterns are matched against the path below the FAPI prefix; `*` stands for one path segment. A pattern
+that starts with the Backend API's prefix (`/__clerk_api/v1/...`) is matched against the Backend API that
+SDK servers call instead (e.g. the handshake payload). Every request a rule hits is noted in the request
+journal next to it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Literal
 
-from clerk_harness_fake.settings import FAPI_PREFIX
+from clerk_harness_fake.settings import BAPI_PREFIX, FAPI_PREFIX
 from clerk_harness_fake.waiters import AsyncWaiters
 
 Action = Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
@@ -38,11 +40,12 @@ class PathPattern:
     length times path length, never combinatorially as a backtracking regex of many `**` did."""
 
     parts: tuple[str, ...]
+    prefix: str = FAPI_PREFIX  # or BAPI_PREFIX: the Backend API
 
     def match(self, path: str) -> bool:
-        if path != FAPI_PREFIX and not path.startswith(FAPI_PREFIX + "/"):
+        if path != self.prefix and not path.startswith(self.prefix + "/"):
             return False
-        segments = path[len(FAPI_PREFIX):].split("/")[1:]
+        segments = path[len(self.prefix):].split("/")[1:]
         if len(segments) > MAX_SEGMENTS:
             return False
         positions = self._closure({0})
@@ -74,13 +77,14 @@ def compile_pattern(pattern: str) -> PathPattern:
         raise ValueError(f"path pattern {pattern[:40]!r} must start with '/'")
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"path pattern is {len(pattern)} characters long; at most {MAX_PATTERN}")
-    if pattern.startswith(FAPI_PREFIX + "/"):
-        pattern = pattern[len(FAPI_PREFIX):]
+    prefix = BAPI_PREFIX if pattern.startswith(BAPI_PREFIX + "/") else FAPI_PREFIX
+    if pattern.startswith(prefix + "/"):
+        pattern = pattern[len(prefix):]
     parts: list[str] = []
     for part in pattern.split("/")[1:]:
         if not (part == "**" and parts and parts[-1] == "**"):
             parts.append(part)
-    return PathPattern(tuple(parts))
+    return PathPattern(tuple(parts), prefix)
 
 
 @dataclass

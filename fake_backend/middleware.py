@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clerk_harness_fake.errors import ClerkAPIError, error_response
 from clerk_harness_fake.journal import RequestJournal
-from clerk_harness_fake.settings import CONTROL_PREFIX, FAPI_PREFIX, NO_STORE
+from clerk_harness_fake.settings import BAPI_PREFIX, CONTROL_PREFIX, FAPI_PREFIX, NO_STORE
 from clerk_harness_fake.waiters import until_disconnected
 
 if TYPE_CHECKING:
@@ -158,14 +158,14 @@ class JournalRecorder:
 
 
 class FaultInjector:
-    """Applies the fault book to FAPI requests (after the method override, inside the journal)."""
+    """Applies the fault book to FAPI and Backend API requests (after the method override, inside the journal)."""
 
     def __init__(self, app: ASGIApp, clerk: "FakeClerk") -> None:
         self.app = app
         self.clerk = clerk
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not under(scope["path"], FAPI_PREFIX):
+        if scope["type"] != "http" or not (under(scope["path"], FAPI_PREFIX) or under(scope["path"], BAPI_PREFIX)):
             await self.app(scope, receive, send)
             return
         rule = self.clerk.faults.take(scope["method"], scope["path"])

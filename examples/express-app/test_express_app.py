@@ -22,3 +22,28 @@ def test_a_user_story_against_the_app(clerk_page, clerk_network, clerk_cookie):
     clerk_cookie.assert_never_removed()
     clerk_page.assert_signed_in(server_side=True)
     assert clerk_page.proof.proven, clerk_page.proof.problems()
+
+
+@pytest.mark.clerk_js("6.40.0")
+def test_a_failed_handshake_payload_renders_a_held_session_signed_out(clerk_run_scenario):
+    """clerk/javascript#9114 on the SDK this app pins: the Backend API answers the handshake's payload fetch
+    with 503, and the page is rendered signed out although the session holds (clerk-js still has the user,
+    and the API answers 200 once the fault is gone)."""
+    outcome = clerk_run_scenario("handshake-payload-down")
+    assert outcome.verdict == "lost", outcome.reasons
+    assert outcome.observations.server_auth_after_reload == "signed_out"
+    assert outcome.observations.user_after_reload and outcome.observations.api_after_online == 200
+    assert outcome.proof is not None and outcome.proof.proven, outcome.proof.problems()
+    assert any("handshake_payload -> 503" in hit for hit in outcome.proof.fault_hits), outcome.proof.fault_hits
+
+
+@pytest.mark.nightly
+@pytest.mark.clerk_js("6.40.0")
+def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_page):
+    """The control: the same return through a nonce handshake, the payload answered: signed in."""
+    clerk_page.stay_away_until_the_token_expired()
+    clerk_page.session.backend.handshake_nonce_always = True
+    clerk_page.open_the_app_again()
+    assert clerk_page.seen.server_auth_after_reload == "signed_in"
+    assert any(entry.path.endswith("/handshake_payload") and entry.status == 200
+               for entry in clerk_page.session.backend.journal.entries(0))

@@ -66,7 +66,8 @@ def write_upstream(path: Path, scenario, outcome) -> None:
         print(f"(the session was not lost ({outcome.verdict}): no upstream report written to {path})", file=sys.stderr)
         return
     facts = ScenarioFacts(scenario.title, scenario.reference, scenario.range_for(outcome.engine),
-                          scenario.instance == "test", bool(scenario.session_minter), tuple(steps_of(scenario)))
+                          scenario.instance == "test", bool(scenario.session_minter), tuple(steps_of(scenario)),
+                          scenario.needs_app)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(upstream_issue(outcome, facts))
     print(f"upstream report: {path}", file=sys.stderr)

@@ -23,7 +23,12 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     if args.durations and not args.shard:
         raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
     durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
-    scenarios = [get_scenario(s).id for s in (args.scenario or list(CATALOGUE))]
+    has_app = bool(getattr(args, "app_cmd", None) or config.app.command)
+    scenarios = [get_scenario(s).id for s in (args.scenario or [s.id for s in CATALOGUE.values()
+                                                                 if has_app or not s.needs_app])]
+    needing = [s for s in scenarios if get_scenario(s).needs_app and not has_app]
+    if needing:
+        raise HarnessError(f"{', '.join(needing)} need(s) your app with a Clerk SDK server: give --app-cmd")
     from clerk_harness.releases.setup import with_engine
 
     engines = list(dict.fromkeys(args.browser or [config.browser.engine]))

@@ -27,6 +27,7 @@ class ScenarioFacts:
     development: bool  # a development instance (pk_test_)
     minter_forced: bool  # the scenario runs on a Session Minter instance whatever the setting
     steps: tuple[str, ...]
+    app_sdk: bool = False  # the loss is the app's SDK server's: clerk-js's release plays no part
 def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
     """The Markdown body of an issue for a lost run."""
     engine = ENGINES.get(outcome.engine, outcome.engine)
@@ -40,8 +41,9 @@ def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
         "## Versions and settings",
         "",
         f"- `@clerk/clerk-js` {outcome.version}, the unmodified bundle from npm, in {engine}",
-        f"- Releases that lose: {_range(scenario.lost_on)} "
-        f"(measured over every published release with clerk-session-harness's `survey`)",
+        (f"- The app: `{outcome.app}`, whose Clerk SDK server loses the session; clerk-js's release plays no part"
+         if scenario.app_sdk else f"- Releases that lose: {_range(scenario.lost_on)} "
+         f"(measured over every published release with clerk-session-harness's `survey`)"),
         f"- Instance: {instance}, Session Minter {minter}; related: {scenario.reference}",
         "",
         "## Steps to reproduce",

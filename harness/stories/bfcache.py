@@ -121,3 +121,4 @@ def _watch_why_not_restored(page: Any) -> list[str]:
     cdp.on("Page.backForwardCacheNotUsed",
            lambda event: reasons.extend(item["reason"] for item in event.get("notRestoredExplanations", [])))
     return reasons
+

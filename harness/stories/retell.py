@@ -21,6 +21,13 @@ STEP_WORDS = {
     "focus_the_window": "Focus the window again.",
     "settle": "Wait a few seconds.",
     "clear_faults": "The Frontend API recovers.",
+    "serve_pages_the_browser_may_keep": "The app's page is served as a single-page app's is (`Cache-Control: no-cache`).",
+    "leave_and_come_back": "Go to another page until the session token has expired, then press Back (the page "
+                           "is restored from the back-forward cache).",
+    "let_clerk_js_notice": "Wait up to two session polls (10 s).",
+    "stay_away_until_the_token_expired": "Go to another page until the session token has expired.",
+    "backend_api_fails_handshake_payloads": "The Backend API answers the SDK's handshake-payload fetch with {0}.",
+    "open_the_app_again": "Open the app again (a new page load: the app's SDK runs a handshake).",
     "sleep_and_wake": "Close the laptop's lid for {0} hours, then open it (the tab hidden, then shown and focused).",
     "wait_for_client_refetch": "Wait for clerk-js to fetch the client again (up to one session poll, 5 s).",
     "wait_for_sign_out": "Wait for clerk-js to sign the user out.",

@@ -23,6 +23,7 @@ class Scenario:
     # the range in another engine, where it was measured to differ from Chromium's: {"firefox": "<6.1.0"}
     lost_on_by_engine: tuple[tuple[str, str], ...] = ()
     session_minter: bool | None = None  # True/False: the instance the story needs; None: the run's setting
+    needs_app: bool = False  # the story needs a user's app with a Clerk SDK server (the built-in page has none)
 
     def range_for(self, engine: str = "chromium") -> str:
         return dict(self.lost_on_by_engine).get(engine, self.lost_on)
@@ -40,11 +41,12 @@ CATALOGUE: dict[str, Scenario] = {}
 
 def scenario(id: str, title: str, reference: str, lost_on: str, instance: str = "live",
              lost_on_unrealistic: str | None = None, lost_on_by_engine: dict[str, str] | None = None,
-             session_minter: bool | None = None) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
+             session_minter: bool | None = None,
+             needs_app: bool = False) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
     """Register a story in the catalogue under `id`, with the versions known to lose in it."""
     def register(story: Callable[[Story], None]) -> Callable[[Story], None]:
         CATALOGUE[id] = Scenario(id, title, reference, lost_on, story, instance, lost_on_unrealistic,
-                                 tuple(sorted((lost_on_by_engine or {}).items())), session_minter)
+                                 tuple(sorted((lost_on_by_engine or {}).items())), session_minter, needs_app)
         return story
     return register
 
@@ -140,6 +142,18 @@ def bfcache_restore(story: Story) -> None:
     story.leave_and_come_back()
     story.call_the_api()
     story.let_clerk_js_notice()
+
+
+@scenario("handshake-payload-down", "Your app's SDK server: the user comes back by a new page load after the token "
+          "expired; the handshake's payload fetch from the Backend API answers 503 (the loss is the SDK's, on any "
+          "clerk-js)", "clerk/javascript#9114", lost_on="*", needs_app=True)
+def handshake_payload_down(story: Story) -> None:
+    story.sign_in()
+    story.stay_away_until_the_token_expired()
+    story.backend_api_fails_handshake_payloads(503)
+    story.open_the_app_again()
+    story.clear_faults()
+    story.call_the_api()
 
 
 @scenario("signout-control", "Negative control: the user signs out; the oracle must report the loss",

@@ -18,7 +18,7 @@ from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
 from clerk_harness.oracle.evidence import StressProof, TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE, ProofKeeper
-from clerk_harness.stories import bfcache, skew, sleep
+from clerk_harness.stories import bfcache, handshake, skew, sleep
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.oracle.verdict import Observations
 
@@ -95,16 +95,23 @@ class Story:
 
     def reload(self) -> None:
         """Reload the app. If clerk-js then fails to load, that is what a user sees: noted, and judged."""
+        self._load(self.session.app.reload, "reload")
+
+    def open_the_app_again(self) -> None:
+        """A new page load of the app (a link, a bookmark), judged as a reload is."""
+        self._load(self.session.app.open, "a new page load")
+
+    def _load(self, load: Callable[[], Any], what: str) -> None:
         try:
-            state = self.session.app.reload()
+            state = load()
         except ClerkJsFailed as failure:
             self.seen.load_failure_after_reload = str(failure).split(" did not load: ", 1)[-1]
-            self.timeline.mark(f"after reload clerk-js failed to load: {self.seen.load_failure_after_reload}")
+            self.timeline.mark(f"after {what} clerk-js failed to load: {self.seen.load_failure_after_reload}")
             state = self.session.app.client_state()
         self.seen.server_auth_after_reload = self.session.app.server_auth()
         self.seen.user_after_reload = state.user_id
         self.seen.status_after_reload = state.status
-        self.timeline.mark(f"after reload: server {self.seen.server_auth_after_reload}, "
+        self.timeline.mark(f"after {what}: server {self.seen.server_auth_after_reload}, "
                            f"Clerk.user {'set' if state.user_id else 'null'}")
 
     def call_the_api(self) -> int:
@@ -148,6 +155,13 @@ class Story:
 
     def let_clerk_js_notice(self) -> None:
         bfcache.let_clerk_js_notice(self)
+
+    # --- an SDK server's handshake (see harness/stories/handshake.py) -------------------------------------
+    def stay_away_until_the_token_expired(self) -> None:
+        handshake.stay_away_until_the_token_expired(self)
+
+    def backend_api_fails_handshake_payloads(self, status: int = 503) -> None:
+        handshake.backend_api_fails_handshake_payloads(self, status)
 
     def let_token_age_past_refresh(self) -> None:
         """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""

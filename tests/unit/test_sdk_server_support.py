@@ -97,3 +97,34 @@ def test_the_backend_api_takes_only_the_secret_key_the_harness_handed_out(http):
         answer = http.get("/__clerk_api/v1/jwks", headers={"authorization": authorization})
         assert answer.status_code == 401 and answer.json()["errors"][0]["code"] == "authentication_invalid"
     assert http.get("/__clerk_api/v1/jwks", headers=BAPI).json()["keys"]
+
+
+def test_a_fault_on_the_backend_apis_payload_route_answers_the_sdk_clerk_shaped(http, signed_in, clerk):
+    """The handshake-payload-down scenario's fault: a pattern under the Backend API's prefix matches there
+    (and nowhere in the Frontend API), and the SDK's fetch gets a Clerk-shaped 503, noted in the journal."""
+    clerk.app_origins.append(APP)
+    rule = clerk.faults.on("GET", "/__clerk_api/v1/clients/handshake_payload").error(503)
+    assert not rule.matches("GET", "/__clerk/v1/clients/handshake_payload")
+    nonce = parse_qs(urlsplit(handshake(http).headers["location"]).query)["__clerk_handshake_nonce"][0]
+    answer = http.get("/__clerk_api/v1/clients/handshake_payload", params={"nonce": nonce}, headers=BAPI)
+    assert answer.status_code == 503 and answer.json()["errors"][0]["code"] == "service_unavailable"
+    assert rule.hits == 1 and clerk.journal.entries()[-1].faulted
+
+
+def test_at_the_keys_own_host_a_handshake_answers_with_a_nonce_only_when_told(http, clerk):
+    """An SDK that fetches the payload from CLERK_API_URL gets a nonce everywhere once a story says so."""
+    from clerk_harness_fake.settings import FAPI_HOST
+
+    clerk.app_origins.append(APP)
+    at_the_keys_host = {"host": FAPI_HOST, "x-forwarded-proto": "https"}
+
+    def answer() -> dict[str, list[str]]:
+        redirect = http.get("/__clerk/v1/client/handshake", params={"redirect_url": APP + "/", "format": "nonce"},
+                            headers=at_the_keys_host, follow_redirects=False)
+        return parse_qs(urlsplit(redirect.headers["location"]).query)
+
+    assert "__clerk_handshake" in answer()  # the signed token, which every SDK verifies without a network
+    clerk.handshake_nonce_always = True
+    assert "__clerk_handshake_nonce" in answer()
+    clerk.reset()
+    assert not clerk.handshake_nonce_always
