@@ -37,7 +37,8 @@ def cmd_list(config: HarnessConfig, args: argparse.Namespace) -> int:
     ranges = {s.id: [s.range_for(engine) or "none" for engine in ENGINES] for s in CATALOGUE.values()}
     if getattr(args, "json", False):
         print(json.dumps([{"id": s.id, "title": s.title, "reference": s.reference, "instance": s.instance,
-                           "lost_on": dict(zip(ENGINES, ranges[s.id]))} for s in CATALOGUE.values()], indent=2))
+                           "lost_on": dict(zip(ENGINES, ranges[s.id])), "needs_app": s.needs_app}
+                          for s in CATALOGUE.values()], indent=2))
         return EXIT_SURVIVED
     width = max(len(r) for row in [*ranges.values(), [f"LOST ON ({engine})" for engine in ENGINES]] for r in row)
     heads = " ".join(f"{f'LOST ON ({engine})':<{width}}" for engine in ENGINES)
