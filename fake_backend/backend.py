@@ -147,9 +147,10 @@ class FakeClerk:
         user = self.state.add_user(email, password, first_name, last_name, self.clock.now_ms())
         return TestUser(user.id, user.email, password)
 
-    def mint_for(self, session: Session, *, oiat: int | None = None) -> str:
+    def mint_for(self, session: Session, *, oiat: int | None = None, issued_at: float | None = None) -> str:
         azp = self.app_origins[0] if self.app_origins else self.origin
-        return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=azp, oiat=oiat)
+        return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=azp, oiat=oiat,
+                                issued_at=issued_at)
 
     def verify(self, token: str | None) -> TokenCheck:
         return self.tokens.verify(token)

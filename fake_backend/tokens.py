@@ -58,9 +58,11 @@ class TokenIssuer:
         return self._private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
-    def mint(self, *, session_id: str, user_id: str, authorized_party: str | None, oiat: int | None = None) -> str:
-        """A session token; `oiat` (the Session Minter's header) says when its claims were read at the origin."""
-        now = int(self.clock.now())
+    def mint(self, *, session_id: str, user_id: str, authorized_party: str | None, oiat: int | None = None,
+             issued_at: float | None = None) -> str:
+        """A session token; `oiat` (the Session Minter's header) says when its claims were read at the origin.
+        `issued_at` (default: now) backdates it, as a token a browser kept from earlier."""
+        now = int(self.clock.now() if issued_at is None else issued_at)
         claims: dict[str, Any] = {
             "exp": now + self.ttl_seconds,
             "fva": [0, -1],

@@ -37,13 +37,13 @@ def test_a_failed_handshake_payload_renders_a_held_session_signed_out(clerk_run_
     assert any("handshake_payload -> 503" in hit for hit in outcome.proof.fault_hits), outcome.proof.fault_hits
 
 
-@pytest.mark.nightly
 @pytest.mark.clerk_js("6.40.0")
 def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_page):
     """The control: the same return through a nonce handshake, the payload answered: signed in."""
-    clerk_page.stay_away_until_the_token_expired()
+    clerk_page.stay_away_for_an_hour()
     clerk_page.session.backend.handshake_nonce_always = True
     clerk_page.open_the_app_again()
     assert clerk_page.seen.server_auth_after_reload == "signed_in"
+    assert "session-token-expired" in clerk_page.session.app.documents[-1].describe()  # the hour passed
     assert any(entry.path.endswith("/handshake_payload") and entry.status == 200
                for entry in clerk_page.session.backend.journal.entries(0))

@@ -12,31 +12,52 @@ the payload fetch; a page load that ran no handshake, or an SDK that fetched not
 
 from __future__ import annotations
 
+import jwt
+
 from clerk_harness_fake.settings import BAPI_PREFIX
 from clerk_harness_fake.tokens import CLOCK_SKEW_S
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.stories.story_parts import StoryParts as Story
 
-AWAY_AFTER_LEEWAY_S = 2  # past the token's expiry and the backend SDKs' leeway
+AWAY_S = 3600  # how long the user stays away
 PAYLOAD_ROUTE = f"{BAPI_PREFIX}/v1/clients/handshake_payload"
 
 
-def stay_away_until_the_token_expired(story: Story) -> None:
-    """The user leaves for another page (on the fake's origin, without Clerk) until the token in `__session`
-    has expired beyond the backend SDKs' leeway; the app's next page load is then a new one."""
+def stay_away_for_an_hour(story: Story) -> None:
+    """The user leaves for another page (on the fake's origin, without Clerk) for an hour; the app's next
+    page load is then a new one, with the token in `__session` long expired.
+
+    The app's server keeps its real clock, so the hour passes for the browser's cookie jar only: with no
+    page of the app open, nothing writes `__session` while the user is away, and what the jar holds when
+    they come back is this session's token as it was minted an hour earlier, and a `__client_uat` from
+    before it, which the story puts there (the same cookies, their values backdated)."""
     session, page = story.session, story.page
-    cookie = story.timeline.snapshot().get("__session")
-    if not cookie:
+    jar = session.browser.context.cookies()
+    cookies = [c for c in jar if c["name"].startswith("__session")]
+    if not cookies:
         raise HarnessError("sign in before leaving the app: there is no __session token to expire")
-    token = TokenWindow.of(cookie)
     page.goto(f"{session.backend.origin}/elsewhere")
     story.timeline.mark("left the app for another page")
-    away = token.expires_at + CLOCK_SKEW_S + AWAY_AFTER_LEEWAY_S - session.clock.now()
-    session.clock.advance(page, away, quiet_until=session.clock.now() + away)
-    if session.clock.now() <= token.expires_at + CLOCK_SKEW_S:
+    backend = session.backend
+    sid = jwt.decode(cookies[0]["value"], options={"verify_signature": False})["sid"]
+    left_at = session.clock.now() - AWAY_S
+    kept = backend.mint_for(backend.state.sessions[sid], issued_at=left_at)
+    signed_in_at = str(int(left_at) - 1)  # `__client_uat`: the sign-in came before the token the jar kept
+    session.browser.context.add_cookies([{**_settable(cookie), "value": kept} for cookie in cookies] +
+                                        [{**_settable(cookie), "value": signed_in_at} for cookie in jar
+                                         if cookie["name"].startswith("__client_uat")])
+    expired_for = session.clock.now() - TokenWindow.of(kept).expires_at
+    story.timeline.mark(f"an hour away: __session holds this session's token of an hour ago (expired {expired_for:.0f}s)")
+    if expired_for <= CLOCK_SKEW_S:
         story.keeper.note_unmet("the token in __session had not expired beyond the SDKs' leeway when the user "
                                 "came back")
+
+
+def _settable(cookie: dict) -> dict:
+    """A cookie from `context.cookies()` as `add_cookies` takes it."""
+    return {key: cookie[key] for key in ("name", "domain", "path", "expires", "httpOnly", "secure", "sameSite")
+            if key in cookie}
 
 
 def backend_api_fails_handshake_payloads(story: Story, status: int) -> None:

@@ -25,7 +25,7 @@ STEP_WORDS = {
     "leave_and_come_back": "Go to another page until the session token has expired, then press Back (the page "
                            "is restored from the back-forward cache).",
     "let_clerk_js_notice": "Wait up to two session polls (10 s).",
-    "stay_away_until_the_token_expired": "Go to another page until the session token has expired.",
+    "stay_away_for_an_hour": "Go to another page for an hour (the session token expires).",
     "backend_api_fails_handshake_payloads": "The Backend API answers the SDK's handshake-payload fetch with {0}.",
     "open_the_app_again": "Open the app again (a new page load: the app's SDK runs a handshake).",
     "sleep_and_wake": "Close the laptop's lid for {0} hours, then open it (the tab hidden, then shown and focused).",

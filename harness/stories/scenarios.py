@@ -144,12 +144,12 @@ def bfcache_restore(story: Story) -> None:
     story.let_clerk_js_notice()
 
 
-@scenario("handshake-payload-down", "Your app's SDK server: the user comes back by a new page load after the token "
-          "expired; the handshake's payload fetch from the Backend API answers 503 (the loss is the SDK's, on any "
+@scenario("handshake-payload-down", "Your app's SDK server: the user comes back an hour later by a new page load; "
+          "the handshake's payload fetch from the Backend API answers 503 (the loss is the SDK's, on any "
           "clerk-js)", "clerk/javascript#9114", lost_on="*", needs_app=True)
 def handshake_payload_down(story: Story) -> None:
     story.sign_in()
-    story.stay_away_until_the_token_expired()
+    story.stay_away_for_an_hour()
     story.backend_api_fails_handshake_payloads(503)
     story.open_the_app_again()
     story.clear_faults()

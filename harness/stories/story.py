@@ -157,8 +157,8 @@ class Story:
         bfcache.let_clerk_js_notice(self)
 
     # --- an SDK server's handshake (see harness/stories/handshake.py) -------------------------------------
-    def stay_away_until_the_token_expired(self) -> None:
-        handshake.stay_away_until_the_token_expired(self)
+    def stay_away_for_an_hour(self) -> None:
+        handshake.stay_away_for_an_hour(self)
 
     def backend_api_fails_handshake_payloads(self, status: int = 503) -> None:
         handshake.backend_api_fails_handshake_payloads(self, status)
