@@ -10,7 +10,6 @@ owner is gone, as it does for browser profiles (see harness/browser/owned_folder
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 
 from clerk_harness.browser import owned_folders
@@ -28,7 +27,8 @@ def make() -> str:
 
 
 def remove(folder: str) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+    """The folder, and any browser its driver left running on a profile inside it."""
+    owned_folders.remove(folder)
 
 
 def remove_stale() -> int:

@@ -1,11 +1,16 @@
 """Temp folders marked with the pid of the process that owns them: a browser profile (owned by its
 guard), a Playwright driver's scratch folder (owned by the command). An owner killed outright (SIGKILL)
-cannot remove its folder, so a later command removes the folders whose owner is gone."""
+cannot remove its folder, so a later command removes the folders whose owner is gone.
+
+A browser can outlive its owner too: Playwright's driver, cut off while a call into Firefox hung, left
+Firefox running on a profile inside its scratch folder. Whatever still runs on a folder (its command line
+names it) is ended before the folder is removed."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -25,6 +30,29 @@ def remove_orphans(prefix: str, marker: str) -> int:
             pass
         except (OSError, ValueError):  # no marker yet (just created) or unreadable: leave it
             continue
-        shutil.rmtree(folder, ignore_errors=True)
+        remove(str(folder))
         removed += 1
     return removed
+
+
+def remove(folder: str) -> None:
+    """End what still runs on `folder`, then remove it."""
+    for pid in processes_using(folder):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass  # already gone
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def processes_using(folder: str) -> list[int]:
+    """The processes whose command line names `folder` (Linux's /proc; elsewhere none are found)."""
+    found, named = [], folder.rstrip("/").encode()
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            line = (entry / "cmdline").read_bytes()
+            if (named + b"/" in line or named + b"\0" in line) and int(entry.name) != os.getpid():
+                found.append(int(entry.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found

@@ -188,3 +188,32 @@ def test_an_interrupted_firefox_repro_leaves_nothing_behind(how, short_temp_dir,
 
 def all_processes() -> list[int]:
     return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def test_a_firefox_whose_driver_was_cut_off_ends_with_the_scratch_folder(clerk_config, short_temp_dir, monkeypatch):
+    """Playwright's driver killed outright (as when a call into Firefox hung and the run was ended) leaves
+    Firefox running on a profile inside the driver's scratch folder: removing the folder ends it."""
+    from dataclasses import replace
+
+    from clerk_harness.browser import driver_env
+    from clerk_harness.browser.firefox import launch_firefox
+
+    monkeypatch.setattr(tempfile, "tempdir", str(short_temp_dir))
+    scratch = driver_scratch.make()
+    playwright = driver_env.start_playwright(temp_dir=scratch)
+    try:
+        launch_firefox(playwright, replace(clerk_config.browser, engine="firefox"))
+        main = next(pid for pid in all_processes()
+                    if "firefox" in Path((cmdline(pid) or [""])[0]).name and any(scratch in a for a in cmdline(pid)))
+        os.kill(int(Path(f"/proc/{main}/stat").read_text().split(") ", 1)[1].split()[1]), signal.SIGKILL)  # its driver
+        assert wait_for(lambda: Path(f"/proc/{main}").exists(), timeout=2), "Firefox went with its driver"
+        driver_scratch.remove(scratch)
+        assert wait_for(lambda: not Path(f"/proc/{main}").exists() or "Z" in Path(f"/proc/{main}/stat").read_text(),
+                        timeout=10), f"Firefox {main} left running"
+        assert not Path(scratch).exists()
+    finally:
+        try:
+            playwright.stop()
+        except Exception:  # noqa: BLE001 - its driver is the one this test killed
+            pass
+        driver_scratch.remove(scratch)

@@ -43,3 +43,19 @@ def test_only_folders_whose_owner_is_gone_are_removed(temp_dir):
     other = Path(tempfile.mkdtemp(prefix="playwright-artifacts-"))  # not the harness's: never touched
     assert driver_scratch.remove_stale() == 1
     assert not gone.exists() and alive.exists() and unmarked.exists() and other.exists()
+
+
+def test_what_still_runs_on_a_folder_ends_before_the_folder_goes(temp_dir):
+    """A browser its driver left behind runs on a profile inside the folder: it is ended with the folder."""
+    folder = driver_scratch.make()
+    left = subprocess.Popen(["python3", "-c", "import time; time.sleep(60)", f"--profile={folder}/profile"])
+    driver_scratch.remove(folder)
+    assert left.wait(timeout=10) == -9 and not Path(folder).exists()
+
+
+def test_an_orphaned_folder_ends_what_runs_on_it_too(temp_dir):
+    gone = Path(tempfile.mkdtemp(prefix=driver_scratch.PREFIX))
+    (gone / driver_scratch.OWNER_FILE).write_text(str(_reaped_pid()))
+    left = subprocess.Popen(["python3", "-c", "import time; time.sleep(60)", f"--profile={gone}/profile"])
+    assert driver_scratch.remove_stale() == 1
+    assert left.wait(timeout=10) == -9 and not gone.exists()
