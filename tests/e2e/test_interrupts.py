@@ -190,30 +190,51 @@ def all_processes() -> list[int]:
     return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
 
 
-def test_a_firefox_whose_driver_was_cut_off_ends_with_the_scratch_folder(clerk_config, short_temp_dir, monkeypatch):
-    """Playwright's driver killed outright (as when a call into Firefox hung and the run was ended) leaves
-    Firefox running on a profile inside the driver's scratch folder: removing the folder ends it."""
-    from dataclasses import replace
-
-    from clerk_harness.browser import driver_env
-    from clerk_harness.browser.firefox import launch_firefox
-
-    monkeypatch.setattr(tempfile, "tempdir", str(short_temp_dir))
-    scratch = driver_scratch.make()
-    playwright = driver_env.start_playwright(temp_dir=scratch)
+def test_a_firefox_whose_driver_was_cut_off_ends_with_the_scratch_folder(short_temp_dir, monkeypatch):
+    """Playwright's driver and its command killed outright (as when a call into Firefox hung and the run was
+    ended) leave Firefox running on a profile inside the driver's scratch folder: the next command, which
+    removes the orphaned folder, ends it. (In a process of its own: this test's worker has a driver already.)"""
+    started = subprocess.Popen([sys.executable, "-c", CUT_OFF_FIREFOX], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(short_temp_dir)}, start_new_session=True)
     try:
-        launch_firefox(playwright, replace(clerk_config.browser, engine="firefox"))
-        main = next(pid for pid in all_processes()
-                    if "firefox" in Path((cmdline(pid) or [""])[0]).name and any(scratch in a for a in cmdline(pid)))
-        os.kill(int(Path(f"/proc/{main}/stat").read_text().split(") ", 1)[1].split()[1]), signal.SIGKILL)  # its driver
+        scratch, firefox = started.stdout.readline().split()
+        main = int(firefox)
+        driver = int(Path(f"/proc/{main}/stat").read_text().split(") ", 1)[1].split()[1])
+        os.kill(driver, signal.SIGKILL)
+        started.kill()
+        started.wait(timeout=10)
         assert wait_for(lambda: Path(f"/proc/{main}").exists(), timeout=2), "Firefox went with its driver"
-        driver_scratch.remove(scratch)
-        assert wait_for(lambda: not Path(f"/proc/{main}").exists() or "Z" in Path(f"/proc/{main}/stat").read_text(),
-                        timeout=10), f"Firefox {main} left running"
+        monkeypatch.setattr(tempfile, "tempdir", str(short_temp_dir))
+        assert driver_scratch.remove_stale() == 1
+        assert wait_for(lambda: not running(main), timeout=10), f"Firefox {main} left running"
         assert not Path(scratch).exists()
     finally:
-        try:
-            playwright.stop()
-        except Exception:  # noqa: BLE001 - its driver is the one this test killed
-            pass
-        driver_scratch.remove(scratch)
+        if started.poll() is None:
+            started.kill()
+
+
+CUT_OFF_FIREFOX = """
+import time
+from pathlib import Path
+from clerk_harness.browser import driver_env, driver_scratch
+from clerk_harness.browser.firefox import launch_firefox
+from clerk_harness.config import load_config
+from dataclasses import replace
+
+config = load_config()
+scratch = driver_scratch.make()
+playwright = driver_env.start_playwright(temp_dir=scratch)
+launch_firefox(playwright, replace(config.browser, engine="firefox"))
+main = next(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and "firefox" in
+            (p / "cmdline").read_bytes().split(b"\\0")[0].decode() and scratch.encode() in (p / "cmdline").read_bytes())
+print(scratch, main, flush=True)
+time.sleep(120)  # sleep-ok: held until the test kills this process and its driver
+"""
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for its parent."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
