@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_only_folders_whose_owner_is_gone_are_removed(temp_dir):
 def test_what_still_runs_on_a_folder_ends_before_the_folder_goes(temp_dir):
     """A browser its driver left behind runs on a profile inside the folder: it is ended with the folder."""
     folder = driver_scratch.make()
-    left = subprocess.Popen(["python3", "-c", "import time; time.sleep(60)", f"--profile={folder}/profile"])
+    left = _running_on(folder)
     driver_scratch.remove(folder)
     assert left.wait(timeout=10) == -9 and not Path(folder).exists()
 
@@ -56,6 +57,17 @@ def test_what_still_runs_on_a_folder_ends_before_the_folder_goes(temp_dir):
 def test_an_orphaned_folder_ends_what_runs_on_it_too(temp_dir):
     gone = Path(tempfile.mkdtemp(prefix=driver_scratch.PREFIX))
     (gone / driver_scratch.OWNER_FILE).write_text(str(_reaped_pid()))
-    left = subprocess.Popen(["python3", "-c", "import time; time.sleep(60)", f"--profile={gone}/profile"])
+    left = _running_on(str(gone))
     assert driver_scratch.remove_stale() == 1
     assert left.wait(timeout=10) == -9 and not gone.exists()
+
+
+def _running_on(folder: str) -> subprocess.Popen:
+    """A process whose command line names a profile inside `folder`, once it does (right after the fork
+    it is still its parent's copy)."""
+    process = subprocess.Popen(["python3", "-c", "import time; time.sleep(60)", f"--profile={folder}/profile"])
+    cmdline = Path(f"/proc/{process.pid}/cmdline")
+    deadline = time.monotonic() + 10
+    while folder.encode() not in cmdline.read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.01)  # sleep-ok: polling for the exec, a few milliseconds
+    return process
