@@ -21,6 +21,7 @@ class Observations:
     user_after_reload: str | None = None
     status_after_reload: str | None = None
     load_failure_after_reload: str | None = None  # clerk-js did not load after the reload (the app is broken)
+    reload_was: str = "reload"  # or "new page load": how the story loaded the app again
     signed_out_by_harness: bool = False
     other_tabs_signed_out: int = 0
     user_at_end: str | None = None  # Clerk.user's id when the story ended
@@ -121,7 +122,7 @@ def api_refused(removals: list[CookieEvent], seen: Observations) -> str | None:
 
 def reload_rendered_signed_out(removals: list[CookieEvent], seen: Observations) -> str | None:
     if seen.server_auth_after_reload not in (None, "signed_in", "unknown"):
-        return f"after the reload the server-rendered page said {seen.server_auth_after_reload}"
+        return f"after the {seen.reload_was} the server-rendered page said {seen.server_auth_after_reload}"
     return None
 
 

@@ -99,9 +99,10 @@ class Story:
 
     def open_the_app_again(self) -> None:
         """A new page load of the app (a link, a bookmark), judged as a reload is."""
-        self._load(self.session.app.open, "a new page load")
+        self._load(self.session.app.open, "new page load")
 
     def _load(self, load: Callable[[], Any], what: str) -> None:
+        self.seen.reload_was = what
         try:
             state = load()
         except ClerkJsFailed as failure:
@@ -150,7 +151,6 @@ class Story:
         bfcache.serve_pages_the_browser_may_keep(self)
 
     def leave_and_come_back(self) -> None:
-        """To another page until the token has expired, then Back: the page is restored as it was left."""
         bfcache.leave_and_come_back(self)
 
     def let_clerk_js_notice(self) -> None:
