@@ -23,12 +23,12 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     if args.durations and not args.shard:
         raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
     durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
-    has_app = bool(getattr(args, "app_cmd", None) or config.app.command)
-    scenarios = [get_scenario(s).id for s in (args.scenario or [s.id for s in CATALOGUE.values()
-                                                                 if has_app or not s.needs_app])]
-    needing = [s for s in scenarios if get_scenario(s).needs_app and not has_app]
-    if needing:
-        raise HarnessError(f"{', '.join(needing)} need(s) your app with a Clerk SDK server: give --app-cmd")
+    app = app_from_args(args, config)
+    chosen = [get_scenario(s) for s in args.scenario] if args.scenario else \
+        [s for s in CATALOGUE.values() if app is not None or not s.needs_app]  # the default: what can run here
+    for scenario in chosen:
+        scenario.check_runnable(with_app=app is not None)
+    scenarios = [scenario.id for scenario in chosen]
     from clerk_harness.releases.setup import with_engine
 
     engines = list(dict.fromkeys(args.browser or [config.browser.engine]))
@@ -55,7 +55,7 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     try:
         matrix.results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
                                     artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
-                                    app=app_from_args(args, config), binding=binding,
+                                    app=app, binding=binding,
                                     retry_errors=args.retry_errors) if jobs else []
         interrupted = False
     except MatrixInterrupted as stop:

@@ -41,9 +41,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     Outcome already names the paths, and a HeldArtifacts is appended whose `settle(keep)` writes or
     discards them and hands the browser back (pytest's "on-failure" keeps them only for a failed test)."""
     scenario = scenario_id if isinstance(scenario_id, Scenario) else get_scenario(scenario_id)
-    if scenario.needs_app and app is None:
-        raise HarnessError(f"{scenario.id} needs your app with a Clerk SDK server (the built-in page has none): "
-                           f"give --app-cmd, or app.command in playwright.config.json")
+    scenario.check_runnable(with_app=app is not None)
     started = time.monotonic()
     journal_start = backend.journal.last_seq
     session: HarnessSession | None = None

@@ -25,6 +25,12 @@ class Scenario:
     session_minter: bool | None = None  # True/False: the instance the story needs; None: the run's setting
     needs_app: bool = False  # the story needs a user's app with a Clerk SDK server (the built-in page has none)
 
+    def check_runnable(self, *, with_app: bool) -> None:
+        """A scenario that needs a user's app (an SDK server) cannot run on the built-in page: say so."""
+        if self.needs_app and not with_app:
+            raise HarnessError(f"{self.id} needs your app with a Clerk SDK server (the built-in page has none): "
+                               f"give --app-cmd, or app.command in playwright.config.json")
+
     def range_for(self, engine: str = "chromium") -> str:
         return dict(self.lost_on_by_engine).get(engine, self.lost_on)
 

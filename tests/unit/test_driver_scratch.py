@@ -62,10 +62,13 @@ def test_an_orphaned_folder_ends_what_runs_on_it_too(temp_dir):
     assert left.wait(timeout=10) == -9 and not gone.exists()
 
 
+STAND_IN = "import time; time.sleep(60)"  # sleep-ok: a left-behind browser's stand-in, alive until the test ends it
+
+
 def _running_on(folder: str) -> subprocess.Popen:
     """A process whose command line names a profile inside `folder`, once it does (right after the fork
     it is still its parent's copy)."""
-    process = subprocess.Popen(["python3", "-c", "import time; time.sleep(60)", f"--profile={folder}/profile"])
+    process = subprocess.Popen(["python3", "-c", STAND_IN, f"--profile={folder}/profile"])
     cmdline = Path(f"/proc/{process.pid}/cmdline")
     deadline = time.monotonic() + 10
     while folder.encode() not in cmdline.read_bytes() and time.monotonic() < deadline:
