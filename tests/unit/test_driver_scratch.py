@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -67,8 +68,9 @@ STAND_IN = "import time; time.sleep(60)"  # sleep-ok: a left-behind browser's st
 
 def _running_on(folder: str) -> subprocess.Popen:
     """A process whose command line names a profile inside `folder`, once it does (right after the fork
-    it is still its parent's copy)."""
-    process = subprocess.Popen(["python3", "-c", STAND_IN, f"--profile={folder}/profile"])
+    it is still its parent's copy). The interpreter itself, not a launcher that execs it again: between
+    two execs a process's command line cannot be read, and a kill looking for it would miss it."""
+    process = subprocess.Popen([sys.executable, "-c", STAND_IN, f"--profile={folder}/profile"])  # no shim between
     cmdline = Path(f"/proc/{process.pid}/cmdline")
     deadline = time.monotonic() + 10
     while folder.encode() not in cmdline.read_bytes() and time.monotonic() < deadline:
