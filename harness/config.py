@@ -134,6 +134,8 @@ KEYS: tuple[Key, ...] = (
     Key("app.cwd", "optional-str", None, "the folder to run `app.command` in (relative to the config file, whose own folder is the default)"),
     Key("app.url", "optional-str", None, "the page to open; `{port}` is the app's port (default http://127.0.0.1:{port}/)"),
     Key("app.probe", "str", "/api/me", "your app's authenticated route: 2xx signed in, 401/403/redirect signed out"),
+    Key("app.protectedPage", "str", "/dashboard", "a page only signed-in users may see, linked from the app's first "
+        "page (a client-side link): where the next-soft-navigation scenario follows the link"),
     Key("app.topology", "choice", "auto",
         "`production`: the browser reaches the app at https://app.harness.test:PORT and the Frontend API at the "
         "publishable key's own host beside it, https://clerk.harness.test:PORT (any SDK, unmodified); `proxy`: "
@@ -187,6 +189,7 @@ class AppConfig:
     cwd: Path | None = None
     url: str | None = default("app.url")
     probe: str = default("app.probe")
+    protected_page: str = default("app.protectedPage")
     topology: str = default("app.topology")
     ready_timeout_ms: int = default("app.readyTimeoutMs")
 
@@ -292,6 +295,7 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         artifacts_keep=get("artifacts.keep"),
         app=AppConfig(command=get("app.command"), cwd=root / (get("app.cwd") or "."),  # wherever pytest runs from
                       url=get("app.url"), probe=get("app.probe"), topology=get("app.topology"),
+                      protected_page=get("app.protectedPage"),
                       ready_timeout_ms=get("app.readyTimeoutMs")),
         root=root,
     )

@@ -12,10 +12,13 @@ its `Host`:
   `X-Forwarded-Host`, so that the SDK builds its URLs (the handshake's `redirect_url`) on the app's host.
 
 A plain-HTTP request on the same port is sent to its `https://` URL (308), as production hosts do. Apps see
-plain HTTP without `X-Forwarded-Proto`, so they build `http://` URLs that this redirect upgrades: with the
-header, Next.js 16's `next start` rewrote each request (through @clerk/nextjs's middleware) to
-`https://localhost:PORT` and failed proxying that to itself. The fake itself is told `https`
-(`X-Forwarded-Proto`): it marks `__client` Secure there, as Clerk does.
+plain HTTP without `X-Forwarded-Proto` (with the header, Next.js 16's `next start` rewrote each request
+through @clerk/nextjs's middleware to `https://localhost:PORT` and failed proxying that to itself), so they
+build `http://` URLs on their own host: the front rewrites such a redirect's `Location` to `https://`, as a
+production proxy does (nginx's `proxy_redirect default`). A page load would survive the `http://` hop
+through the 308, but a `fetch` that follows it is blocked as mixed content, and a Next.js client-side
+navigation then falls back to a new page load, which hides what the redirect meant. The fake itself is told
+`https` (`X-Forwarded-Proto`): it marks `__client` Secure there, as Clerk does.
 
 Each request gets a connection of its own upstream (`Connection: close`), so that only request heads are
 rewritten and everything else (bodies, streamed or dropped answers) passes through byte for byte.
@@ -179,7 +182,34 @@ class HttpsFront:
             await _answer(writer, b"502 Bad Gateway", f"nothing answers for {host}: {error}".encode())
             return
         up_writer.write(rewritten)
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        answer = up_reader if upstream.forwarded_proto else UpgradedRedirects(up_reader, host)
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(answer, writer))
+
+
+class UpgradedRedirects:
+    """The app's answer with its head's `Location: http://HOST/...` (the app's own host, as it builds it
+    behind the front) made `https://HOST/...`; everything after the head passes through unchanged."""
+
+    def __init__(self, reader: asyncio.StreamReader, host: str) -> None:
+        self._reader, self._plain = reader, f"http://{host}".encode("latin-1")
+        self._head_done = False
+
+    async def read(self, size: int) -> bytes:
+        if self._head_done:
+            return await self._reader.read(size)
+        self._head_done = True
+        try:
+            head = await self._reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as partial:
+            return partial.partial
+        except asyncio.LimitOverrunError:
+            return await self._reader.read(size)
+        lines = head.split(b"\r\n")
+        for index, line in enumerate(lines):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"location" and value.strip().startswith(self._plain + b"/"):
+                lines[index] = name + b": https" + value.strip()[len(b"http"):]
+        return b"\r\n".join(lines)
 
 
 async def _peek(loop: asyncio.AbstractEventLoop, connection: socket.socket) -> bytes:
@@ -192,7 +222,7 @@ async def _peek(loop: asyncio.AbstractEventLoop, connection: socket.socket) -> b
     return connection.recv(1, socket.MSG_PEEK)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: "asyncio.StreamReader | UpgradedRedirects", writer: asyncio.StreamWriter) -> None:
     try:
         while data := await reader.read(65536):
             writer.write(data)

@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import jwt
 
+from clerk_harness_fake.tokens import CLOCK_SKEW_S
+
 PROACTIVE_REFRESH_LEAD_S = 17  # 6.x schedules a refresh at exp - 17 s
 
 
@@ -65,9 +67,16 @@ class StressProof:
     bfcache_blocked_by: list[str] = field(default_factory=list)  # Chromium's reasons when it did not restore
     returned_seq: int | None = None  # the request journal's last entry as the user pressed Back
     after_return: list[str] = field(default_factory=list)  # the Frontend API requests since
+    # A client-side navigation (see harness/stories/navigation.py):
+    navigated_to: str | None = None  # the protected page the link led to
+    token_expired_at_navigation_s: float | None = None  # how long the token in __session had expired then
+    navigation_requests: list[str] = field(default_factory=list)  # the navigation's RSC and document requests
+    document_loaded_by_navigation: bool | None = None
 
     @property
     def kind(self) -> str:
+        if self.navigated_to is not None and self.offline_since is None:
+            return "navigation"
         if self.clock_skew_s is not None and self.offline_since is None:
             return "clock"
         if self.slept_h is not None and self.offline_since is None:
@@ -90,7 +99,7 @@ class StressProof:
         """Why the stress is not proven (empty when it is)."""
         if checks is None:
             checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS, "sleep": SLEEP_CHECKS,
-                      "bfcache": BFCACHE_CHECKS}.get(self.kind, OFFLINE_CHECKS)
+                      "bfcache": BFCACHE_CHECKS, "navigation": NAVIGATION_CHECKS}.get(self.kind, OFFLINE_CHECKS)
         return [problem for check in checks if (problem := check(self))]
 
     @property
@@ -119,7 +128,11 @@ class StressProof:
                    wake_burst=list(data.get("wake_burst", [])),
                    restored_from_bfcache=data.get("restored_from_bfcache"), away_s=data.get("away_s"),
                    token_expired_while_away=data.get("token_expired_while_away"),
-                   bfcache_blocked_by=list(data.get("bfcache_blocked_by", [])), returned_seq=data.get("returned_seq"), after_return=list(data.get("after_return", [])))
+                   bfcache_blocked_by=list(data.get("bfcache_blocked_by", [])), returned_seq=data.get("returned_seq"), after_return=list(data.get("after_return", [])),
+                   navigated_to=data.get("navigated_to"),
+                   token_expired_at_navigation_s=data.get("token_expired_at_navigation_s"),
+                   navigation_requests=list(data.get("navigation_requests", [])),
+                   document_loaded_by_navigation=data.get("document_loaded_by_navigation"))
 
     def describe(self) -> str:
         lines = []
@@ -138,6 +151,9 @@ class StressProof:
             lines.append(f"away {self.away_s:g}s (token expired meanwhile: {self.token_expired_while_away}); "
                          f"restored from the back-forward cache: {self.restored_from_bfcache}; after the return: "
                          + (", ".join(self.after_return) or "no request"))
+        if self.navigated_to is not None:
+            lines.append(f"followed a link to {self.navigated_to} with the token in __session expired "
+                         f"{self.token_expired_at_navigation_s:g}s: " + ("; ".join(self.navigation_requests) or "no request"))
         if self.explicit_trigger:
             lines.append(f"trigger: {self.explicit_trigger}")
         lines += [f"fault: {f}" for f in self.faults_injected]
@@ -262,3 +278,23 @@ def token_refreshed_after_return(proof: StressProof) -> str | None:
 
 BFCACHE_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, restored_from_the_bfcache, token_expired_while_away,
                                           token_refreshed_after_return)
+
+
+def navigated_client_side(proof: StressProof) -> str | None:
+    """The app's router fetched the page itself (an RSC request), and no document was loaded first."""
+    if not any("(RSC)" in request for request in proof.navigation_requests):
+        return (f"following the link to {proof.navigated_to} made no client-side (RSC) request: the app navigated "
+                "by a new page load, which its SDK can send through a handshake")
+    if "(document)" in proof.navigation_requests[0]:
+        return "the navigation loaded a document before its client-side request"
+    return None
+
+
+def token_expired_at_navigation(proof: StressProof) -> str | None:
+    if proof.token_expired_at_navigation_s is None or proof.token_expired_at_navigation_s <= CLOCK_SKEW_S:
+        return (f"the token in __session had not expired beyond the SDKs' {CLOCK_SKEW_S}s leeway when the user "
+                f"followed the link ({proof.token_expired_at_navigation_s}s past its expiry)")
+    return None
+
+
+NAVIGATION_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, navigated_client_side, token_expired_at_navigation)

@@ -34,6 +34,8 @@ class Observations:
     expired_cookie: str | None = None  # a clock story: __session held a token the server had expired
     token_requests_skewed: int | None = None  # a clock story: token requests while the skewed clock ran
     skewed_for_s: float | None = None  # ... over this many seconds of virtual time
+    navigation_target: str | None = None  # a navigation story: the protected page a link led to
+    navigation_landed: str | None = None  # ... and where the app's router ended up
 
 
 @dataclass
@@ -151,6 +153,16 @@ def expired_token_in_cookie(removals: list[CookieEvent], seen: Observations) -> 
     return seen.expired_cookie
 
 
+def navigation_sent_elsewhere(removals: list[CookieEvent], seen: Observations) -> str | None:
+    """A link to a page the user may see ended elsewhere (the app's sign-in page): the server took the
+    navigation for a signed-out visitor's."""
+    if seen.navigation_target is None or seen.navigation_landed is None:
+        return None
+    if seen.navigation_landed.split("?", 1)[0] != seen.navigation_target:
+        return f"following the link to {seen.navigation_target} landed on {seen.navigation_landed}"
+    return None
+
+
 STORM_PER_MINUTE = 4  # a healthy tab asks about once a minute (60 s tokens, refreshed 17 s before exp)
 
 
@@ -167,7 +179,7 @@ def token_request_storm(removals: list[CookieEvent], seen: Observations) -> str 
 
 LOSS_RULES: tuple[LossRule, ...] = (cookie_removed, api_refused, reload_rendered_signed_out, reload_without_user,
                                     user_gone_at_end, other_tab_signed_out, expired_token_in_cookie,
-                                    token_request_storm)
+                                    token_request_storm, navigation_sent_elsewhere)
 BLIND_ORACLE = "the scenario ended the session but the oracle saw no loss: the oracle is blind"
 SURVIVED = "no removal of __session at any moment; the server accepted the session throughout"
 

@@ -8,6 +8,7 @@ range of releases that lose is the catalogue's, measured with `clerk-harness sur
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
     instance = "development (`pk_test_`)" if scenario.development else "production (`pk_live_`)"
     flags = (" --session-minter" if outcome.session_minter and not scenario.minter_forced else "") + \
         (f" --browser {outcome.engine}" if outcome.engine != "chromium" else "")
+    app = f" --app-cmd {shlex.quote(outcome.app)}" if scenario.app_sdk and outcome.app else ""  # in the app's folder
     lines = [
         f"# {scenario.title}: the session is lost on @clerk/clerk-js {outcome.version}",
         "",
@@ -65,7 +67,7 @@ def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
         lines += ["## What the run proved happened", "", "```", outcome.proof.describe(), "```", ""]
     lines += ["## Reproduce it", "", "With no Clerk account and no network (a fake Frontend API, a real browser):", "",
               "```", "pip install clerk-session-harness && clerk-harness setup",
-              f"clerk-harness repro {outcome.scenario} --clerk-js {outcome.version}{flags}", "```", ""]
+              f"clerk-harness repro {outcome.scenario} --clerk-js {outcome.version}{flags}{app}", "```", ""]
     return "\n".join(lines)
 
 

@@ -28,6 +28,10 @@ STEP_WORDS = {
     "stay_away_for_an_hour": "Go to another page for an hour (the session token expires).",
     "backend_api_fails_handshake_payloads": "The Backend API answers the SDK's handshake-payload fetch with {0}.",
     "open_the_app_again": "Open the app again (a new page load: the app's SDK runs a handshake).",
+    "let_the_token_expire_while_its_refresh_hangs": "The tab wakes with its session token expired; clerk-js asks "
+                                                    "for a new one, and the Frontend API is slow to answer.",
+    "follow_a_link_to_the_protected_page": "Before that answer lands, click the app's link to a page only "
+                                           "signed-in users may see (a client-side navigation).",
     "sleep_and_wake": "Close the laptop's lid for {0} hours, then open it (the tab hidden, then shown and focused).",
     "wait_for_client_refetch": "Wait for clerk-js to fetch the client again (up to one session poll, 5 s).",
     "wait_for_sign_out": "Wait for clerk-js to sign the user out.",

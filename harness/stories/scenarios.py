@@ -162,6 +162,18 @@ def handshake_payload_down(story: Story) -> None:
     story.call_the_api()
 
 
+@scenario("next-soft-navigation", "Your Next.js app: the tab wakes with its token expired and the user follows a "
+          "link to a protected page before clerk-js's refresh lands; the middleware takes the client-side navigation "
+          "for a signed-out visitor's (the loss is the SDK's, on any clerk-js)", "clerk/javascript#9285", lost_on="*",
+          needs_app=True)
+def next_soft_navigation(story: Story) -> None:
+    story.sign_in()
+    story.let_the_token_expire_while_its_refresh_hangs()
+    story.follow_a_link_to_the_protected_page()
+    story.clear_faults()
+    story.call_the_api()
+
+
 @scenario("signout-control", "Negative control: the user signs out; the oracle must report the loss",
           "harness self-check", lost_on="*")
 def signout_control(story: Story) -> None:

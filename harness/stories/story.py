@@ -18,7 +18,7 @@ from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
 from clerk_harness.oracle.evidence import StressProof, TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE, ProofKeeper
-from clerk_harness.stories import bfcache, handshake, skew, sleep
+from clerk_harness.stories.story_steps import StepsOfTheirOwn
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.oracle.verdict import Observations
 
@@ -28,7 +28,7 @@ IN_FLIGHT_WAIT_MS = 2_000  # for a request the page already made to fail in the 
 
 
 @dataclass(repr=False)
-class Story:
+class Story(StepsOfTheirOwn):
     """Tells the story; its `keeper` keeps the proof of stress and `seen` what the story observed."""
 
     session: HarnessSession
@@ -134,35 +134,7 @@ class Story:
     def check_other_tabs(self) -> None:
         self.seen.other_tabs_signed_out = sum(1 for tab in self.other_tabs if not tab.client_state().user_id)
 
-    # --- time passes, tokens come due ----------------------------------------------------------------
-    def skew_the_page_clock(self, seconds: float) -> None:
-        """The user's machine clock runs `seconds` off the server's (see harness/stories/skew.py)."""
-        skew.skew_the_page_clock(self, seconds)
-
-    def let_the_skewed_clock_run(self, virtual_s: float) -> None:
-        skew.let_the_skewed_clock_run(self, virtual_s)
-
-    def sleep_and_wake(self, hours: float) -> None:
-        """The laptop's lid closes for `hours`, then opens (see harness/stories/sleep.py)."""
-        sleep.sleep_and_wake(self, hours)
-
-    # --- the back-forward cache (see harness/stories/bfcache.py) ------------------------------------------
-    def serve_pages_the_browser_may_keep(self) -> None:
-        bfcache.serve_pages_the_browser_may_keep(self)
-
-    def leave_and_come_back(self) -> None:
-        bfcache.leave_and_come_back(self)
-
-    def let_clerk_js_notice(self) -> None:
-        bfcache.let_clerk_js_notice(self)
-
-    # --- an SDK server's handshake (see harness/stories/handshake.py) -------------------------------------
-    def stay_away_for_an_hour(self) -> None:
-        handshake.stay_away_for_an_hour(self)
-
-    def backend_api_fails_handshake_payloads(self, status: int = 503) -> None:
-        handshake.backend_api_fails_handshake_payloads(self, status)
-
+    # --- time passes, tokens come due (more in StepsOfTheirOwn) -----------------------------------------
     def let_token_age_past_refresh(self) -> None:
         """Virtual time passes the proactive refresh point while offline; stop once an attempt failed."""
         token = self.proof.token

@@ -48,11 +48,12 @@ class AppSpec:
     probe: str = default("app.probe")  # an authenticated route: 2xx = signed in; 401/403/redirect = signed out
     ready_timeout_s: float = default("app.readyTimeoutMs") / 1000
     topology: str = "production"  # or "proxy" (see config: app.topology)
+    protected_page: str = default("app.protectedPage")  # reached by a client-side link from the first page
 
 
 def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | None = None, url: str | None = None,
              probe: str | None = None, ready_timeout_s: float | None = None,
-             topology: str | None = None) -> AppSpec | None:
+             topology: str | None = None, protected_page: str | None = None) -> AppSpec | None:
     """What was given (CLI flags, a pytest marker) over the config's `app` section; None when neither
     names a command (the built-in page is under test)."""
     given = command is not None  # a command given here (flags, a marker) runs where it was given, unless `cwd`
@@ -64,7 +65,8 @@ def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | No
     if topology not in TOPOLOGIES:
         raise HarnessError(f"topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
     return AppSpec(command, Path(cwd) if cwd else (None if given else app.cwd), url or app.url, probe or app.probe,
-                   ready_timeout_s or app.ready_timeout_ms / 1000, topology)
+                   ready_timeout_s or app.ready_timeout_ms / 1000, topology,
+                   protected_page or app.protected_page)
 
 
 def free_port() -> int:

@@ -86,3 +86,44 @@ def test_a_client_that_leaves_at_once_costs_nothing(front):
         socket.create_connection(("127.0.0.1", front.front.port), timeout=5).close()
     raw = f"GET /v1/environment HTTP/1.1\r\nHost: clerk.harness.test:{front.front.port}\r\n\r\n".encode()
     assert exchange(front.front.port, raw, host="clerk.harness.test").startswith(b"HTTP/1.1 200")
+
+
+def test_an_apps_redirect_to_its_own_host_over_http_is_upgraded(front):
+    """An app behind the front builds `http://` URLs on its own host (it is told no X-Forwarded-Proto); a
+    production proxy hands the browser `https://` ones, or a fetch that follows the redirect is blocked."""
+    import http.server
+    import threading
+
+    port = front.front.port
+
+    class Redirects(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            target = {"/own": f"http://app.harness.test:{port}/sign-in?r=http%3A%2F%2Fx",
+                      "/other": "http://elsewhere.test/sign-in", "/relative": "/sign-in"}[self.path]
+            self.send_response(307)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "4")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"body")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    app = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirects)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    front.front.route_app(app.server_address[1])
+    try:
+        def location(path: str) -> bytes:
+            answer = exchange(port, f"GET {path} HTTP/1.1\r\nHost: app.harness.test:{port}\r\n\r\n".encode(),
+                              host="app.harness.test")
+            assert answer.startswith(b"HTTP/1.1 307") and answer.endswith(b"\r\n\r\nbody"), answer
+            return next(line for line in answer.split(b"\r\n") if line.lower().startswith(b"location:"))
+        assert location("/own") == f"Location: https://app.harness.test:{port}/sign-in?r=http%3A%2F%2Fx".encode()
+        assert location("/other") == b"Location: http://elsewhere.test/sign-in"
+        assert location("/relative") == b"Location: /sign-in"
+    finally:
+        front.front.route_app(None)
+        app.shutdown()

@@ -36,6 +36,13 @@ def proven_sleep() -> StressProof:
                                               "POST /client/sessions/sess_…/touch -> 200"])
 
 
+def proven_navigation() -> StressProof:
+    """A client-side link followed with the token in __session expired 6.2 s past its expiry."""
+    return StressProof(navigated_to="/dashboard", token_expired_at_navigation_s=6.2,
+                       navigation_requests=["GET /dashboard (RSC) -> 307 to /sign-in?redirect_url=..."],
+                       document_loaded_by_navigation=False)
+
+
 def removal(name: str = "__session", source: str = "document.cookie") -> CookieEvent:
     return CookieEvent(0.8, source, name, "remove", None, "expires=Thu, 01 Jan 1970 00:00:00 GMT")  # type: ignore[arg-type]
 
@@ -69,6 +76,10 @@ CASES = [
      replace(SEEN_SURVIVED, expired_cookie="__session held a token the server had expired 14s before"), "lost"),
     ("a token request storm", proven_clock_skew(), [],
      replace(SEEN_SURVIVED, token_requests_skewed=7, skewed_for_s=40.0), "lost"),
+    ("a link to a protected page landed on it", proven_navigation(), [],
+     replace(SEEN_SURVIVED, navigation_target="/dashboard", navigation_landed="/dashboard"), "survived"),
+    ("a link to a protected page landed on sign-in", proven_navigation(), [],
+     replace(SEEN_SURVIVED, navigation_target="/dashboard", navigation_landed="/sign-in?redirect_url=x"), "lost"),
 ]
 
 
@@ -122,6 +133,10 @@ PROOF_CASES = [
     ("a nap, not a night", replace(proven_sleep(), slept_h=0.01), evidence.slept_an_hour_or_more),
     ("woke to no token request", replace(proven_sleep(), wake_burst=["POST /client/sessions/sess_…/touch -> 200"]),
      evidence.token_requested_on_waking),
+    ("a navigation by a new page load", replace(proven_navigation(), navigation_requests=[
+        "GET /dashboard (document) -> 200"]), evidence.navigated_client_side),
+    ("a navigation with a token still valid", replace(proven_navigation(), token_expired_at_navigation_s=-30.0),
+     evidence.token_expired_at_navigation),
 ]
 
 
@@ -143,7 +158,7 @@ def test_an_explicit_trigger_replaces_the_refresh_point():
 
 
 ALL_CHECKS = {"offline": evidence.OFFLINE_CHECKS, "fault": evidence.FAULT_CHECKS, "clock": evidence.CLOCK_CHECKS,
-              "sleep": evidence.SLEEP_CHECKS}
+              "sleep": evidence.SLEEP_CHECKS, "navigation": evidence.NAVIGATION_CHECKS}
 
 
 @pytest.mark.parametrize("check", sorted(set(sum(ALL_CHECKS.values(), ())), key=lambda c: c.__name__),
@@ -175,3 +190,13 @@ def test_a_return_from_the_back_forward_cache_is_proven_only_when_restored_expir
     assert still_fresh.problems() == ["the token in __session had not expired when the user came back"]
     silent = StressProof(away_s=119.4, restored_from_bfcache=True, token_expired_while_away=True)
     assert silent.problems() and "no token request or touch" in silent.problems()[0]
+
+
+def test_a_navigation_is_its_own_kind_of_stress_and_reads_back():
+    proof = proven_navigation()
+    assert proof.kind == "navigation" and proof.proven, proof.problems()
+    assert StressProof.from_dict(proof.to_dict()).to_dict() == proof.to_dict()
+    assert "followed a link to /dashboard with the token in __session expired 6.2s" in proof.describe()
+    document_first = replace(proof, navigation_requests=["GET /dashboard (document) -> 200",
+                                                         "GET /dashboard (RSC) -> 200"])
+    assert document_first.problems() == ["the navigation loaded a document before its client-side request"]

@@ -60,3 +60,14 @@ def test_the_command_says_the_settings_the_scenario_does_not_force():
     body = upstream_issue(lost_run(scenario="clock-slow", engine="firefox"), facts(minter_forced=False))
     assert "clerk-harness repro clock-slow --clerk-js 6.40.0 --session-minter --browser firefox" in body
     assert "in Firefox" in body
+
+
+def test_an_sdk_servers_loss_names_the_app_and_is_reproduced_against_it():
+    body = upstream_issue(lost_run(scenario="next-soft-navigation", app="sh harness-start.sh"), facts(app_sdk=True))
+    assert "The app: `sh harness-start.sh`, whose Clerk SDK server loses the session" in body
+    assert "Releases that lose" not in body
+    assert "clerk-harness repro next-soft-navigation --clerk-js 6.40.0 --app-cmd 'sh harness-start.sh'" in body
+    assert steps_of(get_scenario("next-soft-navigation"))[1:3] == [
+        "The tab wakes with its session token expired; clerk-js asks for a new one, and the Frontend API is slow "
+        "to answer.", "Before that answer lands, click the app's link to a page only signed-in users may see (a "
+        "client-side navigation)."]

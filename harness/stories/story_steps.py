@@ -1,0 +1,45 @@
+"""The story's steps that live in modules of their own (one stress each): the Story delegates to them."""
+
+from __future__ import annotations
+
+from clerk_harness.stories import bfcache, handshake, navigation, skew, sleep
+
+
+class StepsOfTheirOwn:
+    """Mixed into `Story` (the step modules take a Story: see story_parts.StoryParts)."""
+
+    # --- time passes ----------------------------------------------------------------------------------
+    def skew_the_page_clock(self, seconds: float) -> None:
+        """The user's machine clock runs `seconds` off the server's (see harness/stories/skew.py)."""
+        skew.skew_the_page_clock(self, seconds)
+
+    def let_the_skewed_clock_run(self, virtual_s: float) -> None:
+        skew.let_the_skewed_clock_run(self, virtual_s)
+
+    def sleep_and_wake(self, hours: float) -> None:
+        """The laptop's lid closes for `hours`, then opens (see harness/stories/sleep.py)."""
+        sleep.sleep_and_wake(self, hours)
+
+    # --- the back-forward cache (see harness/stories/bfcache.py) ------------------------------------------
+    def serve_pages_the_browser_may_keep(self) -> None:
+        bfcache.serve_pages_the_browser_may_keep(self)
+
+    def leave_and_come_back(self) -> None:
+        bfcache.leave_and_come_back(self)
+
+    def let_clerk_js_notice(self) -> None:
+        bfcache.let_clerk_js_notice(self)
+
+    # --- an SDK server's handshake (see harness/stories/handshake.py) -------------------------------------
+    def stay_away_for_an_hour(self) -> None:
+        handshake.stay_away_for_an_hour(self)
+
+    def backend_api_fails_handshake_payloads(self, status: int = 503) -> None:
+        handshake.backend_api_fails_handshake_payloads(self, status)
+
+    # --- a client-side navigation (see harness/stories/navigation.py) -------------------------------------
+    def let_the_token_expire_while_its_refresh_hangs(self) -> None:
+        navigation.let_the_token_expire_while_its_refresh_hangs(self)
+
+    def follow_a_link_to_the_protected_page(self) -> None:
+        navigation.follow_a_link_to_the_protected_page(self)
