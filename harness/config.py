@@ -141,6 +141,9 @@ KEYS: tuple[Key, ...] = (
         "publishable key's own host beside it, https://clerk.harness.test:PORT (any SDK, unmodified); `proxy`: "
         "both on loopback over http, the Frontend API behind a proxy URL; `auto`: production for your app, proxy "
         "for the built-in page", ("auto", *TOPOLOGIES)),
+    Key("app.clock", "choice", "auto", "your app's clock: `virtual` (libfaketime moves it with the harness's "
+        "virtual clock: normal token lifetimes, no real waiting), `real` (short tokens, real waiting), `auto`: "
+        "virtual where libfaketime is installed", ("auto", "virtual", "real")),
     Key("app.readyTimeoutMs", "int", 60_000, "how long the app may take to answer after it starts (a build included)",
         minimum=1),
 )
@@ -190,6 +193,7 @@ class AppConfig:
     url: str | None = default("app.url")
     probe: str = default("app.probe")
     protected_page: str = default("app.protectedPage")
+    clock: str = default("app.clock")
     topology: str = default("app.topology")
     ready_timeout_ms: int = default("app.readyTimeoutMs")
 
@@ -295,7 +299,7 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         artifacts_keep=get("artifacts.keep"),
         app=AppConfig(command=get("app.command"), cwd=root / (get("app.cwd") or "."),  # wherever pytest runs from
                       url=get("app.url"), probe=get("app.probe"), topology=get("app.topology"),
-                      protected_page=get("app.protectedPage"),
+                      protected_page=get("app.protectedPage"), clock=get("app.clock"),
                       ready_timeout_ms=get("app.readyTimeoutMs")),
         root=root,
     )

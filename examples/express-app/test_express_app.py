@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from clerk_harness.stories.scenarios import get_scenario
+
 pytestmark = [pytest.mark.e2e, pytest.mark.clerk_app("node server.js", cwd=Path(__file__).parent)]
 
 
@@ -47,3 +49,26 @@ def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_page
     assert "session-token-expired" in clerk_page.session.app.documents[-1].describe()  # the hour passed
     assert any(entry.path.endswith("/handshake_payload") and entry.status == 200
                for entry in clerk_page.session.backend.journal.entries(0))
+
+
+@pytest.mark.clerk_js("6.23.0", "6.40.0")
+def test_a_slow_clock_serves_the_server_expired_tokens_on_the_virtual_clock(clerk_js_version, clerk_run_scenario):
+    """clerk/javascript#7317 against the SDK's own token check: the page's clock runs 30 s slow for three
+    minutes of virtual time; the app's server, on the fake's clock through libfaketime, refuses the expired
+    tokens 6.24.0 and later write to `__session`. Three minutes pass in about two seconds."""
+    outcome = clerk_run_scenario("clock-slow")
+    assert outcome.clock_mode == "virtual", "libfaketime puts the app on the harness's clock (`clerk-harness setup`)"
+    assert outcome.verdict == get_scenario("clock-slow").expected(clerk_js_version), outcome.reasons
+    assert outcome.duration_s < 60, "three minutes of virtual time, not of real time"
+    assert outcome.proof is not None and outcome.proof.proven, outcome.proof.problems()
+    if outcome.verdict == "lost":
+        assert "answered 401" in outcome.observations.expired_cookie, outcome.observations.expired_cookie
+
+
+@pytest.mark.clerk_js("6.0.0")
+@pytest.mark.clerk_app("node server.js", cwd=Path(__file__).parent, clock="real")
+def test_the_real_time_mode_still_tells_the_mission(clerk_run_scenario):
+    """Without libfaketime (`app.clock: real`) the app keeps its real clock: short tokens, real waiting."""
+    outcome = clerk_run_scenario("offline-reload")
+    assert outcome.clock_mode == "real" and outcome.verdict == "lost", outcome.reasons
+    assert outcome.proof is not None and outcome.proof.proven, outcome.proof.problems()

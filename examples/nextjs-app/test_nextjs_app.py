@@ -25,7 +25,7 @@ def the_apps_modules_are_installed() -> None:
 def test_the_nextjs_app_keeps_its_users_signed_in(scenario_id, clerk_js_version, clerk_run_scenario):
     outcome = clerk_run_scenario(scenario_id)
     assert outcome.verdict == get_scenario(scenario_id).expected(clerk_js_version), outcome.reasons
-    assert outcome.clock_mode == "real" and outcome.topology == "production" and outcome.observations.app_documents
+    assert outcome.clock_mode == "virtual" and outcome.topology == "production" and outcome.observations.app_documents
     if outcome.verdict == "lost":
         assert outcome.removals, "a loss shows as a removal of __session"
 

@@ -50,10 +50,12 @@ def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec |
     """`--app-cmd` and friends, else the config's `app` section, else None (the built-in page)."""
     from clerk_harness.stories.user_app import app_spec
 
+    clock, protected_page = getattr(args, "app_clock", None), getattr(args, "protected_page", None)
     spec = app_spec(config.app, command=args.app_cmd, cwd=args.app_cwd, url=args.app_url, probe=args.probe,
-                    topology=args.app_topology)
-    if spec is None and (args.app_cwd or args.app_url or args.probe):
-        raise HarnessError("--app-cwd, --app-url and --probe go with --app-cmd (the command that starts your app)")
+                    topology=args.app_topology, clock=clock, protected_page=protected_page)
+    if spec is None and (args.app_cwd or args.app_url or args.probe or clock or protected_page):
+        raise HarnessError("--app-cwd, --app-url, --probe, --app-clock and --protected-page go with --app-cmd (the "
+                           "command that starts your app)")
     if spec is None and args.app_topology:  # the built-in page in that topology
         config.app.topology = args.app_topology
     return spec

@@ -134,6 +134,13 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
                        help="production (your app's default): the app at https://app.harness.test:PORT, the Frontend "
                             "API at the publishable key's own host beside it; proxy (the built-in page's default): "
                             "both on loopback, the FAPI behind a proxy URL")
+    group.add_argument("--app-clock", choices=("auto", "virtual", "real"),
+                       help="virtual: libfaketime moves your app's clock with the harness's (minute-long tokens, no "
+                            "real waiting); real: 19-second tokens and real waiting; auto (default): virtual where "
+                            "libfaketime is installed")
+    group.add_argument("--protected-page", metavar="PATH",
+                       help="a page only signed-in users may see, linked from the app's first page (default "
+                            "/dashboard; next-soft-navigation follows the link)")
 
 
 def build_parser() -> ArgumentParser:

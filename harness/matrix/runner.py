@@ -88,7 +88,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
         if session is not None:
             outcome.topology = session.topology
         if app is not None:
-            outcome.app, outcome.clock_mode, outcome.topology = app.spec.command, "real", app.spec.topology
+            outcome.app, outcome.clock_mode, outcome.topology = app.spec.command, app.clock_mode, app.spec.topology
             if session is not None and isinstance(session.app, SdkApp):
                 outcome.observations.app_documents = [d.describe() for d in session.app.documents]
                 outcome.observations.handshakes = [r for d in session.app.documents for r in d.handshakes]

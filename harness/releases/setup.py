@@ -117,8 +117,29 @@ def with_engine(config: HarnessConfig, engine: str) -> HarnessConfig:
     return replace(config, browser=replace(config.browser, engine=engine))
 
 
+def ensure_app_clock(progress: Progress = _say) -> str | None:
+    """libfaketime, which puts a user's app on the harness's virtual clock (stories/app_clock.py); as root,
+    apt-get installs Debian's. Without it, runs against an app use real time: one line says so."""
+    from clerk_harness.stories.app_clock import INSTALL_HINT, find_libfaketime
+
+    library = find_libfaketime()
+    if library is None and os.geteuid() == 0 and shutil.which("apt-get") is not None:
+        progress("installing Debian's faketime with apt-get (for your app on the virtual clock; once)")
+        try:
+            _apt_get_install("faketime", progress)
+        except HarnessError as error:
+            progress(f"could not install faketime ({error})")
+        library = find_libfaketime()
+    if library is None:
+        progress(f"libfaketime is not installed: runs against your app use real time ({INSTALL_HINT})")
+        return None
+    progress(f"your app's clock: virtual (libfaketime: {library})")
+    return str(library)
+
+
 def run_setup(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say, *,
               engines: list[str] | None = None) -> None:
     for engine in dict.fromkeys(engines or [config.browser.engine]):
         ensure_browser(with_engine(config, engine), progress)
     ensure_versions(config, versions, progress)
+    ensure_app_clock(progress)

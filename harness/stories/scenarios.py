@@ -112,12 +112,12 @@ def offline_visibility(story: Story) -> None:
     story.reload()
 
 
-@scenario("clock-slow", "The user's clock runs 30 s slow: the tab stays open for two minutes and calls its API",
+@scenario("clock-slow", "The user's clock runs 30 s slow: the tab stays open for three minutes and calls its API",
           "clerk/javascript#7317", lost_on=">=6.24.0")
 def clock_slow(story: Story) -> None:
     story.sign_in()
     story.skew_the_page_clock(-30)
-    story.let_the_skewed_clock_run(120)
+    story.let_the_skewed_clock_run(180)
     story.call_the_api()
 
 

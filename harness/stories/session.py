@@ -46,15 +46,17 @@ class HarnessSession:
               session_minter: bool | None = None) -> "HarnessSession":
         """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
-        With `app` (a user's running app), the session drives that app on real time with short-lived
-        tokens, and the fake serves `version` at the npm path SDKs load clerk-js from; it leases the warm
-        browser's real-time companion, where no clock was ever installed."""
+        With `app` (a user's running app), the fake serves `version` at the npm path SDKs load clerk-js from.
+        An app on the virtual clock (libfaketime: see app_clock.py) is driven as the built-in page is; one on
+        real time gets short-lived tokens and the warm browser's real-time companion, where no clock was
+        ever installed."""
         assert backend.origin, "the fake backend must be listening"
         backend.session_minter = config.session_minter if session_minter is None else session_minter
+        real_time = app is not None and app.clock_mode == "real"
         if app is not None:
             backend.settings.clerk_js_version = version
-            backend.tokens.ttl_seconds = APP_TOKEN_TTL_S
-        if browsers is not None and app is not None:
+            backend.tokens.ttl_seconds = APP_TOKEN_TTL_S if real_time else backend.settings.token_ttl_seconds
+        if browsers is not None and real_time:
             browsers = browsers.for_real_time()
         topology = app.spec.topology if app is not None else ("production" if config.app.topology == "production"
                                                               else "proxy")
@@ -79,7 +81,7 @@ class HarnessSession:
             visibility = Visibility(context, timeline, browser.visibility_mode, browser.page,
                                     covers_from_page=browser.engine == "firefox").install()
             network = Network(context, timeline)
-            clock = (RealTimeClock(context, backend.clock, timeline) if app is not None
+            clock = (RealTimeClock(context, backend.clock, timeline) if real_time
                      else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
             clock.install()
             common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)

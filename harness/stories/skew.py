@@ -27,7 +27,8 @@ def skew_the_page_clock(story: Story, seconds: float) -> None:
     """The page's clock now runs `seconds` ahead of the server's (behind, when negative)."""
     clock = story.session.clock
     if clock.mode != "virtual":
-        raise HarnessError("a clock-skew story needs the virtual clock (the built-in page, or an app on it)")
+        raise HarnessError("a clock-skew story needs the virtual clock: the built-in page, or your app with libfaketime "
+                           "(apt-get install faketime; app.clock)")
     story.page.context.clock.set_system_time(clock.now() + seconds)
     seen = story.page.evaluate("Date.now() / 1000") - clock.now()
     proof = story.keeper.proof

@@ -18,20 +18,21 @@ import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from clerk_harness.browser import guard as browser_guard
 from clerk_harness.browser.guard import CHILD_EXIT_FILE
 from clerk_harness.config import TOPOLOGIES, AppConfig, default
 from clerk_harness.errors import HarnessError
+from clerk_harness.stories.app_clock import AppClock, app_clock_mode
 
 if TYPE_CHECKING:
     from clerk_harness_fake import FakeClerkServer
 
-# A user's server checks tokens on its own real clock, so time really passes: short-lived tokens keep a
-# story to seconds. clerk-js refreshes at TTL - 17 s: 19 s puts the refresh point 2 s after the sign-in
+# Without libfaketime a user's server checks tokens on its own real clock, so time really passes:
+# short-lived tokens keep a story to seconds. clerk-js refreshes at TTL - 17 s: 19 s puts the refresh point 2 s after the sign-in
 # (time for the story to go offline first) and leaves the token valid when the browser is back.
 APP_TOKEN_TTL_S = 19
 # The line of a dying app's output that names the cause (Node, Python, a shell, a busy port).
@@ -49,11 +50,13 @@ class AppSpec:
     ready_timeout_s: float = default("app.readyTimeoutMs") / 1000
     topology: str = "production"  # or "proxy" (see config: app.topology)
     protected_page: str = default("app.protectedPage")  # reached by a client-side link from the first page
+    clock: str = default("app.clock")  # "auto": the virtual clock where libfaketime is installed, else "real"
 
 
 def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | None = None, url: str | None = None,
              probe: str | None = None, ready_timeout_s: float | None = None,
-             topology: str | None = None, protected_page: str | None = None) -> AppSpec | None:
+             topology: str | None = None, protected_page: str | None = None,
+             clock: str | None = None) -> AppSpec | None:
     """What was given (CLI flags, a pytest marker) over the config's `app` section; None when neither
     names a command (the built-in page is under test)."""
     given = command is not None  # a command given here (flags, a marker) runs where it was given, unless `cwd`
@@ -66,7 +69,7 @@ def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | No
         raise HarnessError(f"topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
     return AppSpec(command, Path(cwd) if cwd else (None if given else app.cwd), url or app.url, probe or app.probe,
                    ready_timeout_s or app.ready_timeout_ms / 1000, topology,
-                   protected_page or app.protected_page)
+                   protected_page or app.protected_page, clock or app.clock)
 
 
 def free_port() -> int:
@@ -84,6 +87,12 @@ class RunningApp:
     _guard: subprocess.Popen
     _log_path: Path
     _scratch: str
+    clock: AppClock | None = None  # the app on the harness's virtual clock (libfaketime); None: real time
+    _unfollow: Callable[[], None] = field(default=lambda: None, repr=False)
+
+    @property
+    def clock_mode(self) -> str:
+        return "virtual" if self.clock is not None else "real"
 
     def __repr__(self) -> str:
         return f"<RunningApp {self.spec.command!r} at {self.url}>"
@@ -156,6 +165,8 @@ class RunningApp:
         try:
             _wait_until_answering(self)
             server.clerk.app_origins.insert(0, self.origin)
+            if self.clock is not None:  # from now on the app's clock is the fake's
+                self._unfollow = server.clerk.clock.follow(self.clock.set_offset)
             _check_it_uses_the_fake(self)
         except BaseException:
             self.stop()
@@ -164,6 +175,7 @@ class RunningApp:
 
     def stop(self) -> None:
         """Close the guard's stdin: it ends the app's whole process group and removes the scratch folder."""
+        self._unfollow()
         browser_guard.release(self._guard)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
@@ -195,11 +207,14 @@ def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
     scratch = tempfile.mkdtemp(prefix="clerk-harness-app-")  # the guard removes it, however the run ends
     log_path = Path(scratch) / "app.log"
     env = {**os.environ, **clerk_env, "PORT": str(port), "HOST": host}
+    clock = AppClock.in_folder(scratch) if app_clock_mode(spec.clock) == "virtual" else None
+    if clock is not None:
+        env = clock.env(env)
     command = spec.command.replace("{port}", str(port))
     with open(log_path, "wb") as log:
         guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
                                     cwd=cwd, env=env)
-    return RunningApp(spec, port, url, direct_url, guard, log_path, scratch)
+    return RunningApp(spec, port, url, direct_url, guard, log_path, scratch, clock)
 
 
 def _wait_until_answering(app: RunningApp) -> None:

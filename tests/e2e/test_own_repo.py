@@ -225,8 +225,8 @@ def test_the_readme_gives_true_verdicts_in_each_repo(user_repos):
         results = [json.loads(path.read_text()) for path in (repo.folder / "artifacts" / "pytest").glob("*/*/result.json")]
         verdicts = {(r["scenario"], r["version"]): r["verdict"] for r in results}
         assert verdicts == {("offline-reload", "6.0.0"): "lost", ("offline-reload", repo.asks_for): "survived"}, name
-        for result in results:  # each run drove the user's app, on real time, in the production topology
-            assert result["app"] == repo.app_cmd and result["clock_mode"] == "real"
+        for result in results:  # each run drove the user's app, on the virtual clock, in the production topology
+            assert result["app"] == repo.app_cmd and result["clock_mode"] == "virtual"
             assert result["topology"] == "production" and result["observations"]["app_documents"]
             if result["verdict"] == "lost":
                 assert result["removals"], "a loss shows as a removal of __session"

@@ -15,7 +15,7 @@ from clerk_harness.stories.scenarios import get_scenario
 def test_the_steps_are_the_storys_own_in_a_users_words():
     assert steps_of(get_scenario("clock-slow")) == [
         "Sign in with a password.", "The computer's clock runs 30 s slow (against the server's).",
-        "Leave the tab open for 120 s.", "The page calls the app's authenticated API (`fetch` with the session cookie)."]
+        "Leave the tab open for 180 s.", "The page calls the app's authenticated API (`fetch` with the session cookie)."]
     minter = steps_of(get_scenario("minter-outage-403"))  # told by a shared helper, with the story's values
     assert minter[1] == "The Frontend API answers `POST /v1/client/sessions/*/tokens` with 422 `missing_expired_token`, once."
     assert minter[2] == "The Frontend API answers `GET /v1/client` with 403, until it recovers."

@@ -21,12 +21,15 @@ from clerk_harness.stories.user_app import AppSpec, start_app
 APP = textwrap.dedent("""
     import http.server, json, os, sys
     with open(sys.argv[1], "w") as out:
-        json.dump({k: v for k, v in os.environ.items() if "CLERK" in k or k in ("PORT", "HOST", "NODE_COMPILE_CACHE")}, out)
+        json.dump({k: v for k, v in os.environ.items()
+                   if "CLERK" in k or k in ("PORT", "HOST", "NODE_COMPILE_CACHE", "LD_PRELOAD")}, out)
     status = int(sys.argv[2])
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             self.send_response(status if self.path == "/api/me" else 200)
             self.end_headers()
+            if self.path == "/time":  # the app's own clock
+                self.wfile.write(repr(__import__("time").time()).encode())
         def log_message(self, *args):
             pass
     http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
@@ -157,3 +160,44 @@ def test_the_configs_app_runs_beside_the_config_and_a_given_command_where_it_was
     assert app_spec(app).cwd == tmp_path
     assert app_spec(app, command="node other.js").cwd is None
     assert app_spec(app, command="node other.js", cwd="web").cwd == Path("web")
+
+
+def app_time(app) -> float:
+    import urllib.request
+
+    with urllib.request.urlopen(app.direct_url.rstrip("/") + "/time", timeout=5) as answer:
+        return float(answer.read())
+
+
+def test_the_apps_clock_follows_the_fakes(tmp_path, server):
+    """libfaketime in the app's processes: its `time.time()` moves with each advance of the fake's clock,
+    and a reset brings it back (the app is shared by the runs of a test process)."""
+    from clerk_harness.stories.app_clock import find_libfaketime
+
+    if find_libfaketime() is None:
+        pytest.fail("libfaketime is not installed: `clerk-harness setup` installs it as root (apt-get install faketime)")
+    app = start_app(stand_in(tmp_path, clock="virtual"), server)
+    try:
+        assert app.clock_mode == "virtual"
+        assert abs(app_time(app) - server.clerk.clock.now()) < 1
+        server.clerk.clock.advance(3600.5)
+        assert abs(app_time(app) - server.clerk.clock.now()) < 1 and server.clerk.clock.offset_s == 3600.5
+        server.clerk.clock.reset()
+        assert abs(app_time(app) - server.clerk.clock.now()) < 1
+    finally:
+        app.stop()
+    server.clerk.clock.advance(10)  # a stopped app's clock file is gone: the fake's clock no longer writes it
+
+
+def test_an_app_on_real_time_gets_no_preload_and_virtual_without_libfaketime_is_one_line(tmp_path, server,
+                                                                                           monkeypatch):
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    app = start_app(stand_in(tmp_path, clock="real"), server)
+    app.stop()
+    assert app.clock_mode == "real" and "LD_PRELOAD" not in json.loads((tmp_path / "env.json").read_text())
+    monkeypatch.setenv("CLERK_HARNESS_LIBFAKETIME", str(tmp_path / "missing.so"))
+    with pytest.raises(HarnessError, match=r"needs libfaketime, which is not installed: apt-get install faketime"):
+        start_app(stand_in(tmp_path, clock="virtual"), server)
+    fallback = start_app(stand_in(tmp_path, clock="auto"), server)
+    fallback.stop()
+    assert fallback.clock_mode == "real"  # auto: real time without libfaketime
