@@ -40,6 +40,9 @@ class FakeClerk:
         # per run: answer every handshake that asks for a nonce with one, also at the key's own host (an SDK
         # that fetches the payload from CLERK_API_URL; see fapi.handshake)
         self.handshake_nonce_always = False
+        # per run: a session touch answers with tokens minted this many seconds ago, as a lagging copy of the
+        # session would (the Session Minter's stale tokens, clerk/javascript#9284; 0: fresh ones)
+        self.touch_token_lag_s = 0.0
         self.origin: str | None = None  # set by the server once it listens; used as the `azp` claim
         self.faults = FaultBook()
         self.handshakes = HandshakeNonces()
@@ -176,6 +179,7 @@ class FakeClerk:
         self.session_minter = self.settings.session_minter
         self.app_pages_cacheable = False
         self.handshake_nonce_always = False
+        self.touch_token_lag_s = 0.0
         self.state.reset()
         self.journal.clear()
         self.clock.reset()

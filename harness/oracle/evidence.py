@@ -72,11 +72,19 @@ class StressProof:
     token_expired_at_navigation_s: float | None = None  # how long the token in __session had expired then
     navigation_requests: list[str] = field(default_factory=list)  # the navigation's RSC and document requests
     document_loaded_by_navigation: bool | None = None
+    # A stale token carried forward (see harness/stories/stale.py):
+    stale_touch_lag_s: float | None = None  # touches answered with tokens minted this long ago
+    stale_since_seq: int | None = None  # the request journal's last entry when the stress began
+    fresh_iat: float | None = None  # the `iat` of the token in __session then
+    stale_touches: list[str] = field(default_factory=list)  # the touches so answered
+    stale_token_written: bool | None = None  # clerk-js wrote the older token to __session
 
     @property
     def kind(self) -> str:
         if self.navigated_to is not None and self.offline_since is None:
             return "navigation"
+        if self.stale_touch_lag_s is not None and self.offline_since is None:
+            return "stale"
         if self.clock_skew_s is not None and self.offline_since is None:
             return "clock"
         if self.slept_h is not None and self.offline_since is None:
@@ -99,7 +107,8 @@ class StressProof:
         """Why the stress is not proven (empty when it is)."""
         if checks is None:
             checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS, "sleep": SLEEP_CHECKS,
-                      "bfcache": BFCACHE_CHECKS, "navigation": NAVIGATION_CHECKS}.get(self.kind, OFFLINE_CHECKS)
+                      "bfcache": BFCACHE_CHECKS, "navigation": NAVIGATION_CHECKS,
+                      "stale": STALE_CHECKS}.get(self.kind, OFFLINE_CHECKS)
         return [problem for check in checks if (problem := check(self))]
 
     @property
@@ -132,7 +141,10 @@ class StressProof:
                    navigated_to=data.get("navigated_to"),
                    token_expired_at_navigation_s=data.get("token_expired_at_navigation_s"),
                    navigation_requests=list(data.get("navigation_requests", [])),
-                   document_loaded_by_navigation=data.get("document_loaded_by_navigation"))
+                   document_loaded_by_navigation=data.get("document_loaded_by_navigation"),
+                   stale_touch_lag_s=data.get("stale_touch_lag_s"), stale_since_seq=data.get("stale_since_seq"),
+                   fresh_iat=data.get("fresh_iat"), stale_touches=list(data.get("stale_touches", [])),
+                   stale_token_written=data.get("stale_token_written"))
 
     def describe(self) -> str:
         lines = []
@@ -154,6 +166,10 @@ class StressProof:
         if self.navigated_to is not None:
             lines.append(f"followed a link to {self.navigated_to} with the token in __session expired "
                          f"{self.token_expired_at_navigation_s:g}s: " + ("; ".join(self.navigation_requests) or "no request"))
+        if self.stale_touch_lag_s is not None:
+            lines.append(f"touches answered with tokens minted {self.stale_touch_lag_s:g}s ago: "
+                         + (", ".join(self.stale_touches) or "no touch") + "; the older token "
+                         + ("was" if self.stale_token_written else "was not") + " written to __session")
         if self.explicit_trigger:
             lines.append(f"trigger: {self.explicit_trigger}")
         lines += [f"fault: {f}" for f in self.faults_injected]
@@ -298,3 +314,13 @@ def token_expired_at_navigation(proof: StressProof) -> str | None:
 
 
 NAVIGATION_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, navigated_client_side, token_expired_at_navigation)
+
+
+def touch_answered_stale(proof: StressProof) -> str | None:
+    if not proof.stale_touches:
+        return (f"no session touch was answered with the {proof.stale_touch_lag_s:g}s older token: clerk-js "
+                "touched the session no more while the stress stood")
+    return None
+
+
+STALE_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, touch_answered_stale)

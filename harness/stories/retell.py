@@ -32,6 +32,12 @@ STEP_WORDS = {
                                                     "for a new one, and the Frontend API is slow to answer.",
     "follow_a_link_to_the_protected_page": "Before that answer lands, click the app's link to a page only "
                                            "signed-in users may see (a client-side navigation).",
+    "touches_answer_with_older_tokens": "From now on the Frontend API answers a session touch from a copy of the "
+                                        "session that lags behind: with tokens minted {0} s earlier.",
+    "let_the_session_be_touched": "Focus the tab: clerk-js touches the session (where a release does not on "
+                                  "focus, the app calls `Clerk.session.touch()`).",
+    "keep_the_tab_open": "Keep the tab open for {0} s.",
+    "let_the_token_come_due": "Leave the tab open until clerk-js refreshes the session token.",
     "sleep_and_wake": "Close the laptop's lid for {0} hours, then open it (the tab hidden, then shown and focused).",
     "wait_for_client_refetch": "Wait for clerk-js to fetch the client again (up to one session poll, 5 s).",
     "wait_for_sign_out": "Wait for clerk-js to sign the user out.",

@@ -174,6 +174,18 @@ def next_soft_navigation(story: Story) -> None:
     story.call_the_api()
 
 
+@scenario("minter-stale-token", "Session Minter on: right after a refresh the tab is focused, and the session's "
+          "touch is answered from a lagging copy with the previous token (43 s older); the tab stays open a minute",
+          "clerk/javascript#9284", lost_on="<6.0.0", session_minter=True)
+def minter_stale_token(story: Story) -> None:
+    story.sign_in()
+    story.let_the_token_come_due()
+    story.touches_answer_with_older_tokens(43)
+    story.let_the_session_be_touched()
+    story.keep_the_tab_open(60)
+    story.call_the_api()
+
+
 @scenario("signout-control", "Negative control: the user signs out; the oracle must report the loss",
           "harness self-check", lost_on="*")
 def signout_control(story: Story) -> None:

@@ -27,6 +27,8 @@ SIGN_IN = """async ([identifier, password]) => {
 
 LOAD_SLICE_MS = 250  # how often the wait for clerk-js looks at the failed script requests
 GATEWAY_ERRORS = (502, 503, 504)  # what the HTTPS front answers for an app it cannot reach
+CUT_OFF = ("ERR_EMPTY_RESPONSE", "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "NS_ERROR_NET_RESET",
+           "NS_ERROR_NET_EMPTY_RESPONSE", "NS_ERROR_NET_INTERRUPT")  # the app cut the page load off
 MARKUP_AUTH = "() => document.querySelector('[data-server-auth]')?.getAttribute('data-server-auth') ?? null"
 
 
@@ -119,6 +121,12 @@ class SdkApp(ClerkApp):
                                    f"fake's Frontend API, which is at the publishable key's own host (production "
                                    f"topology) or at CLERK_PROXY_URL (proxy topology); does it take its Clerk "
                                    f"settings from the environment the harness gives it?") from None
+            if self.running is not None and any(cut in str(error) for cut in CUT_OFF):
+                # the app died while it answered (or as the browser reached it): say so, not the browser's words
+                code = self.running.exited_within(0.5)
+                if code is not None:
+                    raise InfrastructureBroke(f"{self.running.how_it_exited()}; the run says nothing about clerk-js "
+                                              f"{self.version}", "app") from None
             raise
 
     def _note(self, response: Response | None) -> None:

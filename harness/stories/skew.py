@@ -45,6 +45,19 @@ def let_the_skewed_clock_run(story: Story, virtual_s: float) -> None:
         raise HarnessError("skew the page clock before letting it run")
     journal = session.backend.journal
     since, started = journal.last_seq, session.clock.now()
+    watch_for_expired_tokens(story, virtual_s, "into the skew")
+    requests = [e for e in journal.entries(since) if TOKEN_ROUTE in e.path]
+    seen.token_requests_skewed, seen.skewed_for_s = len(requests), round(session.clock.now() - started, 1)
+    proof.token_requests_skewed = len(requests)
+    story.timeline.mark(f"{len(requests)} token request(s) in {seen.skewed_for_s:g}s of skewed clock")
+
+
+def watch_for_expired_tokens(story: Story, virtual_s: float, into: str = "in") -> None:
+    """Virtual time runs for `virtual_s`, as in a tab left open. Every poller period the story reads
+    `__session`; while it holds a token the server expired beyond the backend SDKs' leeway, the app calls
+    its API with it (the first such answer is kept, in `seen.expired_cookie`)."""
+    session, seen = story.session, story.seen
+    started = session.clock.now()
     stale_for, stale_at, answer = 0.0, 0.0, None
     while session.clock.now() - started < virtual_s - 1e-9:
         session.clock.advance(story.page, min(SAMPLE_EVERY_S, virtual_s - (session.clock.now() - started)))
@@ -56,10 +69,6 @@ def let_the_skewed_clock_run(story: Story, virtual_s: float) -> None:
                 answer = session.app.call_api().status
     if stale_for:
         seen.expired_cookie = (f"__session held a token the server had expired {stale_for:.0f}s before "
-                               f"({stale_at:.0f}s into the skew; beyond the SDKs' {LEEWAY_S}s leeway): "
+                               f"({stale_at:.0f}s {into}; beyond the SDKs' {LEEWAY_S}s leeway): "
                                f"{seen.api_probe} answered {answer} then")
         story.timeline.mark(seen.expired_cookie)
-    requests = [e for e in journal.entries(since) if TOKEN_ROUTE in e.path]
-    seen.token_requests_skewed, seen.skewed_for_s = len(requests), round(session.clock.now() - started, 1)
-    proof.token_requests_skewed = len(requests)
-    story.timeline.mark(f"{len(requests)} token request(s) in {seen.skewed_for_s:g}s of skewed clock")

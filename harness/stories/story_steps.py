@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clerk_harness.stories import bfcache, handshake, navigation, skew, sleep
+from clerk_harness.stories import bfcache, handshake, navigation, skew, sleep, stale
 
 
 class StepsOfTheirOwn:
@@ -43,3 +43,13 @@ class StepsOfTheirOwn:
 
     def follow_a_link_to_the_protected_page(self) -> None:
         navigation.follow_a_link_to_the_protected_page(self)
+
+    # --- a stale token carried forward (see harness/stories/stale.py) -------------------------------------
+    def touches_answer_with_older_tokens(self, lag_s: float) -> None:
+        stale.touches_answer_with_older_tokens(self, lag_s)
+
+    def let_the_session_be_touched(self) -> None:
+        stale.let_the_session_be_touched(self)
+
+    def keep_the_tab_open(self, virtual_s: float = 60) -> None:
+        stale.keep_the_tab_open(self, virtual_s)

@@ -20,7 +20,8 @@ TODAY = [("clock-slow", "6.40.0"), ("clock-slow", "6.1.0"), ("clock-fast", "6.0.
          ("minter-outage", "6.40.0"), ("minter-outage", "6.1.0"), ("minter-outage-403", "6.40.0"),
          ("minter-outage-403", "6.1.0"), ("minter-outage-503", "6.40.0"), ("expired-token-retry", "5.116.0"),
          ("expired-token-retry", "6.40.0"), ("sleep-wake", "6.40.0"),
-         ("reload-rate-limited", "6.40.0"), ("bfcache-restore", "6.0.0"), ("bfcache-restore", "6.40.0")]
+         ("reload-rate-limited", "6.40.0"), ("bfcache-restore", "6.0.0"), ("bfcache-restore", "6.40.0"),
+         ("minter-stale-token", "5.125.13"), ("minter-stale-token", "6.40.0")]
 
 
 ON_THE_BUILT_IN_PAGE = sorted(s.id for s in CATALOGUE.values() if not s.needs_app)  # the rest: examples' tests
@@ -62,9 +63,10 @@ def assert_known_verdict(scenario_id, version, outcome):
         assert outcome.proof is not None and outcome.proof.proven, render(outcome, expected)
         proof = outcome.proof
         assert (proof.attempts or proof.fault_hits or proof.token_requests_skewed or proof.wake_burst
-                or proof.after_return), (
+                or proof.after_return or proof.stale_touches), (
             "a survival needs its stress as evidence: a failed refresh, a fault's answer, a refresh under a skewed "
-            "clock, the burst after waking, the refresh after a return from the back-forward cache")
+            "clock, the burst after waking, the refresh after a return from the back-forward cache, a touch "
+            "answered with an older token")
         assert outcome.observations.user_at_end, render(outcome, expected)
         assert outcome.observations.api_after_online in (None, 200)
     elif scenario.id in {s for s, _ in TODAY}:  # the cookie may stay: it holds an expired token, the tab

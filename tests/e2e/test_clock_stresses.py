@@ -28,3 +28,22 @@ def test_a_night_wakes_to_a_burst_and_a_nap_proves_nothing(clerk_page):
     clerk_page.sleep_and_wake(8)
     assert clerk_page.proof.proven, clerk_page.proof.problems()
     assert any("/tokens -> 200" in request for request in clerk_page.proof.wake_burst)
+
+
+@pytest.mark.clerk_js("6.40.0")
+@pytest.mark.clerk_session_minter
+def test_a_touch_answered_fresh_proves_no_stale_token_and_an_older_one_is_carried_forward(clerk_page, clerk_fake):
+    """The stale-token stress: with the fake's lag set back to 0 (the stress not applied) the touch carries no
+    older token and the proof says so; with it, 6.40.0 writes the 43 s older token to __session (and then
+    refreshes it on that token's own schedule: no loss)."""
+    clerk_page.touches_answer_with_older_tokens(43)
+    clerk_fake.touch_token_lag_s = 0  # the stress, not applied
+    clerk_page.let_the_session_be_touched()
+    clerk_page.keep_the_tab_open(5)
+    assert evidence.touch_answered_stale(clerk_page.proof) is not None and not clerk_page.proof.proven
+    assert clerk_page.proof.stale_token_written is False
+    clerk_page.touches_answer_with_older_tokens(43)
+    clerk_page.let_the_session_be_touched()
+    clerk_page.keep_the_tab_open(60)
+    assert clerk_page.proof.proven and clerk_page.proof.stale_token_written, clerk_page.proof.describe()
+    assert clerk_page.seen.expired_cookie is None

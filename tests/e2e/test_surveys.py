@@ -16,7 +16,8 @@ WHOLE = ()
 PER_MAJOR = (("--from", "5.0.0", "--to", "5.128.0"), ("--from", "6.0.0"))
 SURVEYS = {"clock-slow": (WHOLE,), "clock-fast": (WHOLE,), "minter-outage": PER_MAJOR,
            "minter-outage-403": PER_MAJOR, "minter-outage-503": (WHOLE,), "expired-token-retry": (WHOLE,),
-           "sleep-wake": (WHOLE,), "reload-rate-limited": (WHOLE,), "bfcache-restore": (WHOLE,)}
+           "sleep-wake": (WHOLE,), "reload-rate-limited": (WHOLE,), "bfcache-restore": (WHOLE,),
+           "minter-stale-token": (WHOLE,)}
 
 
 @pytest.mark.parametrize("engine", ["chromium", "firefox"])

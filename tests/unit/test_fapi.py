@@ -107,6 +107,23 @@ def test_touch_returns_session_and_client(http, signed_in):
     assert body["response"]["object"] == "session" and body["client"]["object"] == "client"
 
 
+def test_a_lagging_touch_answers_with_older_tokens_and_says_so(http, signed_in, clerk):
+    import jwt
+
+    def iat(token: str) -> float:
+        return jwt.decode(token, options={"verify_signature": False})["iat"]
+
+    clerk.touch_token_lag_s = 43
+    body = http.post(f"/__clerk/v1/client/sessions/{signed_in}/touch").json()
+    now = clerk.clock.now()
+    tokens = [body["response"]["last_active_token"]["jwt"],
+              body["client"]["sessions"][0]["last_active_token"]["jwt"]]
+    assert all(abs(iat(token) - (now - 43)) < 2 for token in tokens)
+    assert clerk.journal.entries(0)[-1].note == "answered with a token minted 43s ago (touch_token_lag_s)"
+    clerk.reset()
+    assert clerk.touch_token_lag_s == 0
+
+
 def test_end_and_remove(http, signed_in, clerk):
     body = http.post(f"/__clerk/v1/client/sessions/{signed_in}/end").json()
     assert body["response"]["status"] == "ended" and body["client"]["sessions"] == []

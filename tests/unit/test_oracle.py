@@ -43,6 +43,12 @@ def proven_navigation() -> StressProof:
                        document_loaded_by_navigation=False)
 
 
+def proven_stale() -> StressProof:
+    """Touches answered with tokens 43 s older; one so answered, and clerk-js wrote the older token."""
+    return StressProof(stale_touch_lag_s=43, stale_since_seq=7, fresh_iat=1000.0,
+                       stale_touches=["POST /touch -> 200"], stale_token_written=True)
+
+
 def removal(name: str = "__session", source: str = "document.cookie") -> CookieEvent:
     return CookieEvent(0.8, source, name, "remove", None, "expires=Thu, 01 Jan 1970 00:00:00 GMT")  # type: ignore[arg-type]
 
@@ -133,6 +139,7 @@ PROOF_CASES = [
     ("a nap, not a night", replace(proven_sleep(), slept_h=0.01), evidence.slept_an_hour_or_more),
     ("woke to no token request", replace(proven_sleep(), wake_burst=["POST /client/sessions/sess_…/touch -> 200"]),
      evidence.token_requested_on_waking),
+    ("a stale touch that never came", replace(proven_stale(), stale_touches=[]), evidence.touch_answered_stale),
     ("a navigation by a new page load", replace(proven_navigation(), navigation_requests=[
         "GET /dashboard (document) -> 200"]), evidence.navigated_client_side),
     ("a navigation with a token still valid", replace(proven_navigation(), token_expired_at_navigation_s=-30.0),
@@ -158,7 +165,8 @@ def test_an_explicit_trigger_replaces_the_refresh_point():
 
 
 ALL_CHECKS = {"offline": evidence.OFFLINE_CHECKS, "fault": evidence.FAULT_CHECKS, "clock": evidence.CLOCK_CHECKS,
-              "sleep": evidence.SLEEP_CHECKS, "navigation": evidence.NAVIGATION_CHECKS}
+              "sleep": evidence.SLEEP_CHECKS, "navigation": evidence.NAVIGATION_CHECKS,
+              "stale": evidence.STALE_CHECKS}
 
 
 @pytest.mark.parametrize("check", sorted(set(sum(ALL_CHECKS.values(), ())), key=lambda c: c.__name__),
@@ -200,3 +208,14 @@ def test_a_navigation_is_its_own_kind_of_stress_and_reads_back():
     document_first = replace(proof, navigation_requests=["GET /dashboard (document) -> 200",
                                                          "GET /dashboard (RSC) -> 200"])
     assert document_first.problems() == ["the navigation loaded a document before its client-side request"]
+
+
+def test_a_stale_token_carried_forward_is_its_own_kind_of_stress_and_reads_back():
+    proof = proven_stale()
+    assert proof.kind == "stale" and proof.proven, proof.problems()
+    assert StressProof.from_dict(proof.to_dict()).to_dict() == proof.to_dict()
+    assert "the older token was written to __session" in proof.describe()
+    kept = SEEN_SURVIVED
+    assert judge(proof, [], kept)[0] == "survived"
+    expired = replace(kept, expired_cookie="__session held a token the server had expired 9s before")
+    assert judge(proof, [], expired)[0] == "lost"
