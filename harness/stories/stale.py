@@ -11,7 +11,7 @@ expired, is what the story watches for a minute.
 from __future__ import annotations
 
 from clerk_harness.oracle.evidence import TokenWindow
-from clerk_harness.stories.skew import watch_for_expired_tokens
+from clerk_harness.stories.skew import SAMPLE_EVERY_S, watch_for_expired_tokens
 from clerk_harness.stories.story_parts import StoryParts as Story
 
 TOUCH_ROUTE = "/touch"
@@ -45,7 +45,7 @@ def keep_the_tab_open(story: Story, virtual_s: float) -> None:
     """A minute (or `virtual_s`) of virtual time, the cookie read every poll (see skew.watch_for_expired_tokens);
     then what the touch's answers were, and whether the older token reached `__session`, are kept."""
     proof, journal = story.keeper.proof, story.session.backend.journal
-    watch_for_expired_tokens(story, virtual_s, "after the touch")
+    watch_for_expired_tokens(story, virtual_s, "after the touch", step_s=SAMPLE_EVERY_S)
     since = proof.stale_since_seq or 0
     proof.stale_touches = [f"{e.method} /touch -> {e.status}" for e in journal.entries(since)
                            if TOUCH_ROUTE in e.path and "minted" in (e.note or "")]
