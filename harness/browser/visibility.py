@@ -16,7 +16,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import HarnessError
-from clerk_harness.oracle.page_binding import reporter_js
+from clerk_harness.oracle.page_binding import each, reporter_js
 
 BINDING = "__harnessPageEvent"
 FLUSH = "__harnessFlushPageEvents"
@@ -29,8 +29,9 @@ EVENTS_SCRIPT = """
   // On the window, not the document: a tab opened on a URL keeps the window of its first, blank document
   // (same origin), whose document is replaced; the event reaches the window on its way to the document.
   window.addEventListener("visibilitychange", (e) => send("visibilitychange", e), true);
-  window.addEventListener("focus", (e) => send("focus", e), true);
-  window.addEventListener("blur", (e) => send("blur", e), true);
+  // The window's own focus and blur: an input's, which a capturing listener hears too, is not the tab's.
+  window.addEventListener("focus", (e) => { if (e.target === window) send("focus", e); }, true);
+  window.addEventListener("blur", (e) => { if (e.target === window) send("blur", e); }, true);
   window.addEventListener("online", (e) => send("online", e), true);
   window.addEventListener("offline", (e) => send("offline", e), true);
 })();
@@ -84,7 +85,7 @@ class Visibility:
 
     def install(self) -> "Visibility":
         self.timeline.also_flush[FLUSH] = self._on_event  # its marks then flush these reports too, in the same call
-        self.context.expose_binding(BINDING, self._on_event)
+        self.context.expose_binding(BINDING, each(self._on_event))
         self.context.add_init_script(EVENTS_SCRIPT)
         if self.mode == "synthetic":
             self.context.add_init_script(SYNTHETIC_SCRIPT)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from playwright.sync_api import BrowserContext, Response
 
-from clerk_harness.oracle.page_binding import Handler, flush_pages, reporter_js
+from clerk_harness.oracle.page_binding import Handler, each, flush_pages, reporter_js
 
 Source = Literal["document.cookie", "cookieStore", "set-cookie", "snapshot"]
 Action = Literal["write", "remove"]
@@ -29,6 +29,7 @@ INIT_SCRIPT = """
   if (window.__harnessCookieTimeline) return;
   window.__harnessCookieTimeline = true;
 %(reporter)s  const watched = (name) => name === "__session" || name.startsWith("__session_");
+  const heard = new Map();  // name -> the values its document.cookie writes left, whose echoes are due
   const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
   const read = (doc, name) => {
     const hit = descriptor.get.call(doc).split("; ").find((pair) => pair.split("=")[0] === name);
@@ -45,14 +46,25 @@ INIT_SCRIPT = """
       const after = read(this, name);
       const stack = (new Error().stack || "").split("\\n").slice(2, 7).map((l) => l.trim()).join(" | ");
       report({ source: "document.cookie", name, raw: String(raw), before, after, stack, url: location.href });
+      if (after !== before) heard.set(name, [...(heard.get(name) || []), after]);
       return result;
     },
   });
+  // cookieStore's change events come tasks after the writes (one event per cookie in Chromium, later
+  // writes may overtake them); one that repeats a write this page already reported through
+  // document.cookie says nothing new (a Set-Cookie or a cookieStore write does).
+  const repeats = (name, value) => {
+    const due = heard.get(name) || [];
+    const at = due.indexOf(value);
+    if (at < 0) return false;
+    due.splice(0, at + 1);
+    return true;
+  };
   if (window.cookieStore && window.cookieStore.addEventListener) {
     window.cookieStore.addEventListener("change", (event) => {
-      for (const c of event.changed || []) if (watched(c.name))
+      for (const c of event.changed || []) if (watched(c.name) && !repeats(c.name, c.value))
         report({ source: "cookieStore", name: c.name, before: null, after: c.value, raw: "changed", stack: "", url: location.href });
-      for (const c of event.deleted || []) if (watched(c.name))
+      for (const c of event.deleted || []) if (watched(c.name) && !repeats(c.name, null))
         report({ source: "cookieStore", name: c.name, before: null, after: null, raw: "deleted", stack: "", url: location.href });
     });
   }
@@ -129,7 +141,7 @@ class CookieTimeline:
         return f"<CookieTimeline {len(self.events)} events, {len(self.removals('__session'))} removals of __session>"
 
     def install(self) -> "CookieTimeline":
-        self.context.expose_binding(BINDING, self._on_page_event)
+        self.context.expose_binding(BINDING, each(self._on_page_event))
         self.context.add_init_script(INIT_SCRIPT)
         self.context.on("response", self._on_response)
         self._known = self._current()

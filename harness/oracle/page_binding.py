@@ -16,25 +16,40 @@ Handler = Callable[[Any, dict[str, Any]], None]  # what the binding calls: (sour
 def reporter_js(binding: str, flush: str) -> str:
     """JS that defines `report(payload)` (calling `binding`) and `window[flush]()` (awaiting all reports).
 
+    The reports of one turn of the page's event loop (clerk-js writes its cookies in one go) travel in one
+    call, a list, at the turn's end: a round trip each costs about 5 ms in Firefox. `each` unpacks them.
+
     A page the back-forward cache restores cannot count on its binding (in Firefox its calls are never
     answered, and those it sent as it was put away are lost in both engines): from its restore on it keeps
     its reports, and the flush hands them over."""
     return """
   const pending = new Set();
-  let kept = null;
+  let kept = null, batch = null;
   const report = (payload) => {
     if (kept) { kept.push(payload); return; }
-    try {
-      const call = Promise.resolve(window.%(binding)s(payload)).catch(() => {});
-      pending.add(call);
-      call.finally(() => pending.delete(call));
-    } catch (e) {}
+    if (batch) { batch.push(payload); return; }
+    batch = [payload];
+    const call = Promise.resolve().then(() => {
+      const payloads = batch;
+      batch = null;
+      return window.%(binding)s(payloads);
+    }).catch(() => {});
+    pending.add(call);
+    call.finally(() => pending.delete(call));
   };
   window.%(flush)s = async () => { await Promise.all([...pending]); return kept ? kept.splice(0) : []; };
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) { pending.clear(); kept = kept || []; }
   }, true);
 """ % {"binding": binding, "flush": flush}
+
+
+def each(handler: Handler) -> Handler:
+    """The binding's callback: hands each report of a batch to `handler`, in the page's order."""
+    def unpack(source: Any, payloads: list[dict[str, Any]]) -> None:
+        for payload in payloads:
+            handler(source, payload)
+    return unpack
 
 
 def flush_pages(context: BrowserContext, flushes: dict[str, Handler]) -> None:
