@@ -91,7 +91,9 @@ class Visibility:
             self.context.add_init_script(SYNTHETIC_SCRIPT)
         return self
 
-    def _on_event(self, _source: Any, event: dict[str, Any]) -> None:
+    def _on_event(self, source: Any, event: dict[str, Any]) -> None:
+        if self._cover is not None and isinstance(source, dict) and source.get("page") is self._cover:
+            return  # the blank tab that covers the app page is no tab of the app
         self.events.append(PageEvent(self.timeline.now(), event["type"], bool(event["trusted"]), event["state"]))
 
     @property

@@ -1,4 +1,4 @@
-"""A Chromium kept warm across runs: each run leases its default context and tab, cleaned.
+"""A browser kept warm across runs: each run leases a warm context and its tab, cleaned.
 
 Launching Chromium and connecting over CDP costs about 0.4 s of a 1.5 s run. Real visibility needs the
 default context of a CDP-connected browser (see harness/browser/launch.py), and a browser has only one, so
@@ -15,15 +15,21 @@ Playwright's clock cannot be uninstalled: each run sets it to the fake's time ag
 is replaced after `browser.reuse` runs. A failure while cleaning up retires the browser; the next run
 gets a fresh one. Runs on real time (a user's app) never share a browser that had a clock: they take turns
 in a warm browser of their own (`for_real_time`).
+
+Firefox keeps a warm context per profile (a profile is a context's there) in one warm Firefox, cleaned the
+same way; without DevTools, each origin's storage is cleared from a blank page of that origin that the
+harness serves itself (no request leaves the browser). A new context each run cost about 0.4 s of a
+1.5 s run (its page, bindings and scripts, and a cold HTTP cache: clerk-js fetched and compiled anew).
+A context is replaced after `browser.reuse` runs; a real-time run's contexts are never clocked ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Request
+from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Request, Route
 
 from clerk_harness.oracle import cookie_timeline
 from clerk_harness.browser import visibility
@@ -76,6 +82,11 @@ class ScopedContext:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
 
+    @property
+    def inner(self) -> BrowserContext:
+        """The context itself, which outlives the run."""
+        return self._context
+
     def __repr__(self) -> str:
         return f"<ScopedContext of {self._context!r}, {len(self._undo)} additions>"
 
@@ -120,13 +131,40 @@ class ScopedContext:
             self._undo.pop()()
 
 
-class WarmBrowser:
-    """One warm Chromium for one worker (one Playwright): `lease()` a session, `close()` it to hand it back."""
+CLEAR_ORIGIN_SCRIPT = """async () => {
+  try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}
+  try {
+    for (const db of await indexedDB.databases())
+      await new Promise((done) => { const r = indexedDB.deleteDatabase(db.name); r.onsuccess = r.onerror = r.onblocked = done; });
+  } catch (e) {}
+  try { for (const key of await caches.keys()) await caches.delete(key); } catch (e) {}
+  try { for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister(); } catch (e) {}
+}"""
+CLEARING_PATH = "/__clerk-harness-clearing-storage"  # answered by the harness itself, never by the origin
 
-    def __init__(self, playwright: Playwright, config: BrowserConfig) -> None:
+
+@dataclass
+class WarmContext:
+    """A Firefox context kept for the runs of one profile, and the origins its current run reached."""
+
+    context: BrowserContext
+    standing: StandingInstruments
+    runs: int = 0
+    origins: set[str] = field(default_factory=set)
+
+
+class WarmBrowser:
+    """One warm browser for one worker (one Playwright): `lease()` a session, `close()` it to hand it back."""
+
+    def __init__(self, playwright: Playwright, config: BrowserConfig, *, shares: "WarmBrowser | None" = None) -> None:
         self.playwright = playwright
         self.config = config
         self.launches = 0
+        self._shares = shares  # Firefox: the warm browser whose Firefox this one's contexts live in
+        self._contexts: dict[str, WarmContext] = {}  # Firefox: by profile
+        self._front: WarmContext | None = None  # Firefox: the context whose window is in front
+        # Firefox: a page without scripts of an origin, served by the harness (the fake's), to clear it from
+        self.blank_pages: dict[str, str] = shares.blank_pages if shares is not None else {}
         self._session: BrowserSession | None = None
         self._runs = 0
         self._origins: set[str] = set()
@@ -143,7 +181,7 @@ class WarmBrowser:
         """The default context with its one tab (blank), for one run; its `close()` cleans up and hands it back.
         Firefox: a new context of the warm browser; its `close()` closes it (nothing of the run outlives it)."""
         if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
-            return self._lease_new_context(replace(self.config, profile=profile or self.config.profile))
+            return self._lease_firefox(profile or self.config.profile)
         if self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected():
             self._replace()  # a browser killed between runs is replaced too, not handed out
         assert self._session is not None
@@ -160,11 +198,10 @@ class WarmBrowser:
     def for_real_time(self) -> "WarmBrowser":
         """A second warm browser of the same configuration, for runs on real time (a user's app): no run
         ever installs a clock there, so those runs share it as virtual-clock runs share this one. (Firefox:
-        this one; each run has a context of its own, clock included.)"""
-        if self.config.engine == "firefox":
-            return self
+        contexts of their own in the same Firefox.)"""
         if self._real_time is None:
-            self._real_time = WarmBrowser(self.playwright, self.config)
+            shares = self if self.config.engine == "firefox" else None
+            self._real_time = WarmBrowser(self.playwright, self.config, shares=shares)
         return self._real_time
 
     def lost_its_browser(self) -> bool:
@@ -175,6 +212,8 @@ class WarmBrowser:
         """End the browser, and the real-time one (each guard removes its profile folder)."""
         if self._real_time is not None:
             self._real_time.close()
+        for profile in list(self._contexts):
+            self._retire_context(profile)
         session, self._session, self._cdp, self._standing = self._session, None, None, None
         if session is not None:
             session.close()
@@ -191,28 +230,53 @@ class WarmBrowser:
         self._standing = StandingInstruments(session.context)
         self.launches += 1
 
-    def _lease_new_context(self, config: BrowserConfig) -> BrowserSession:
+    def _firefox_session(self) -> BrowserSession:
+        """The warm Firefox (the shared one's, for a real-time browser), launched when there is none."""
+        if self._shares is not None:
+            return self._shares._firefox_session()
+        if self._session is None or not self._session.browser.is_connected():
+            self.close()
+            session = launch_session(self.playwright, self.config)
+            session.context.close()  # the launch's own context: runs lease warm contexts of their profile
+            self._session = session
+            self.launches += 1
+        return self._session
+
+    def _lease_firefox(self, profile: str) -> BrowserSession:
         from clerk_harness.browser.firefox import new_context
 
-        if self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected():
-            self._replace()
-            assert self._session is not None
-            self._session.context.close()  # the launch's own context: each run makes its own
-        self._runs += 1
-        session = self._session
-        context, page = new_context(session.browser, config)
-        return BrowserSession(session.browser, context, page, session.visibility_mode, session.executable,
-                              _release=self._close_context, engine=session.engine)
+        session = self._firefox_session()
+        warm = self._contexts.get(profile)
+        if warm is not None and (warm.runs >= self.config.reuse or not warm.context.pages):
+            self._retire_context(profile)
+            warm = None
+        if warm is None:
+            context, page = new_context(session.browser, replace(self.config, profile=profile))
+            warm = self._contexts[profile] = WarmContext(context, StandingInstruments(context))
+            context.on("request", lambda request, origins=warm.origins: _note_origin(origins, request))
+            self._note_crashes(page)
+            context.on("page", self._note_crashes)
+        warm.runs += 1
+        context = warm.context
+        for page in [page for page in context.pages if page in self._crashed]:
+            self._crashed.discard(page)
+            page.close()
+        page = context.pages[0] if context.pages else context.new_page()
+        root = self._shares or self  # one Firefox: one window in front, whichever warm browser's it is
+        if root._front is not None and root._front is not warm:
+            # Another context's window (another profile's) came in front since: a page of a window in the
+            # background gets no trusted focus (a restore from the back-forward cache brings one).
+            page.bring_to_front()
+        root._front = warm
+        return BrowserSession(session.browser, ScopedContext(context, warm.standing), page, session.visibility_mode,
+                              session.executable, _release=self._give_back, engine=session.engine)
 
-    def _close_context(self, lease: BrowserSession) -> None:
-        """Closing a run's context takes all it had with it; on any failure retire the browser instead."""
+    def _retire_context(self, profile: str) -> None:
+        warm = self._contexts.pop(profile)
         try:
-            lease.context.close()
-        except Exception:  # noqa: BLE001 - a Firefox gone: the next lease launches anew
-            self.close()
-        except BaseException:
-            self.close()
-            raise
+            warm.context.close()
+        except Exception:  # noqa: BLE001 - its Firefox is gone already
+            pass
 
     def _note_crashes(self, page: Page) -> None:
         def crashed(page: Page) -> None:  # Playwright wraps a handler: a bound method of a set is none it takes
@@ -221,24 +285,31 @@ class WarmBrowser:
         page.on("crash", crashed)
 
     def _note_origin(self, request: Request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme in ("http", "https"):
-            self._origins.add(f"{parts.scheme}://{parts.netloc}")
+        _note_origin(self._origins, request)
 
     def _give_back(self, lease: BrowserSession) -> None:
-        """Undo the run; on any failure retire the browser instead (a crashed page, a browser gone): the
-        next run gets a fresh one, and the hand-back never raises. An interrupt retires it and goes on."""
+        """Undo the run; on any failure retire the browser (Firefox: the context) instead (a crashed page, a
+        browser gone): the next run gets a fresh one, and the hand-back never raises. An interrupt retires
+        it and goes on."""
         try:
             self._clean(lease)
-        except Exception:  # noqa: BLE001 - whatever broke, the next lease launches anew
-            self.close()
+        except Exception:  # noqa: BLE001 - whatever broke, the next lease starts anew
+            self._retire(lease)
         except BaseException:
-            self.close()
+            self._retire(lease)
             raise
 
+    def _retire(self, lease: BrowserSession) -> None:
+        if lease.engine != "firefox":
+            self.close()
+            return
+        for profile, warm in list(self._contexts.items()):
+            if warm.context is getattr(lease.context, "inner", None):
+                self._retire_context(profile)
+
     def _clean(self, lease: BrowserSession) -> None:
-        assert self._session is not None and isinstance(lease.context, ScopedContext)
-        context = self._session.context
+        assert isinstance(lease.context, ScopedContext)
+        context = lease.context.inner
         if lease.context.traced:
             try:
                 context.tracing.stop()
@@ -255,12 +326,18 @@ class WarmBrowser:
         except Exception:  # noqa: BLE001 - a crashed or navigating page: start the next run on a new one
             keep.close()
             keep = context.new_page()
-        keep.goto("about:blank")
-        context.clear_cookies()
-        cdp = self._cdp_of(keep)
-        for origin in sorted(self._origins):
-            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-        self._origins.clear()
+        if lease.engine == "firefox":
+            warm = next(w for w in self._contexts.values() if w.context is context)
+            _clear_origins_from_page(context, keep, warm.origins, self.blank_pages)
+            keep.goto("about:blank")
+            context.clear_cookies()
+        else:
+            keep.goto("about:blank")
+            context.clear_cookies()
+            cdp = self._cdp_of(keep)
+            for origin in sorted(self._origins):
+                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+            self._origins.clear()
         if others:  # another tab was in front (a second tab, or the cover that hid this one)
             keep.bring_to_front()
 
@@ -269,6 +346,34 @@ class WarmBrowser:
         if self._cdp is None or self._cdp[0] is not page:
             self._cdp = (page, page.context.new_cdp_session(page))
         return self._cdp[1]
+
+
+def _note_origin(origins: set[str], request: Request) -> None:
+    parts = urlsplit(request.url)
+    if parts.scheme in ("http", "https"):
+        origins.add(f"{parts.scheme}://{parts.netloc}")
+
+
+def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[str], blank_pages: dict[str, str]) -> None:
+    """Clear every storage of each origin from a page of it without scripts: one the harness serves (the
+    fake's), else one it answers itself from the route (routing costs the context its HTTP cache meanwhile)."""
+    def blank(route: Route) -> None:
+        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>clearing</title>")
+
+    for origin in sorted(origins):
+        url = blank_pages.get(origin)
+        if url is not None:
+            page.goto(url)
+            page.evaluate(CLEAR_ORIGIN_SCRIPT)
+            continue
+        url = origin + CLEARING_PATH
+        context.route(url, blank)
+        try:
+            page.goto(url)
+            page.evaluate(CLEAR_ORIGIN_SCRIPT)
+        finally:
+            context.unroute(url, blank)
+    origins.clear()
 
 
 def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: WarmBrowser | None) -> BrowserSession:

@@ -29,7 +29,7 @@ INIT_SCRIPT = """
   if (window.__harnessCookieTimeline) return;
   window.__harnessCookieTimeline = true;
 %(reporter)s  const watched = (name) => name === "__session" || name.startsWith("__session_");
-  const heard = new Map();  // name -> the values its document.cookie writes left, whose echoes are due
+  const heard = new Map();  // name -> the values its document.cookie writes left, whose echoes may be due
   const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
   const read = (doc, name) => {
     const hit = descriptor.get.call(doc).split("; ").find((pair) => pair.split("=")[0] === name);
@@ -46,7 +46,7 @@ INIT_SCRIPT = """
       const after = read(this, name);
       const stack = (new Error().stack || "").split("\\n").slice(2, 7).map((l) => l.trim()).join(" | ");
       report({ source: "document.cookie", name, raw: String(raw), before, after, stack, url: location.href });
-      if (after !== before) heard.set(name, [...(heard.get(name) || []), after]);
+      heard.set(name, [...(heard.get(name) || []).slice(-15), after]);  // a rewrite of the same value is echoed too
       return result;
     },
   });

@@ -54,10 +54,13 @@ def each(handler: Handler) -> Handler:
 
 def flush_pages(context: BrowserContext, flushes: dict[str, Handler]) -> None:
     """Await the flush functions in every page of the context (one round trip per page), and hand what a
-    restored page kept to each flush's handler."""
+    restored page kept to each flush's handler. A blank page (the tab that covers the app page, a tab not
+    yet navigated) has nothing to say about the app's cookies or visibility: it is not asked."""
     names = list(flushes)
     calls = ", ".join(f"window.{name} ? window.{name}() : []" for name in names)
     for page in context.pages:
+        if page.url == "about:blank":
+            continue
         try:
             kept = page.evaluate(f"() => Promise.all([{calls}])")
         except Exception:  # noqa: BLE001 - a page mid-navigation or closed has nothing left to flush

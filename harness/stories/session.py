@@ -67,6 +67,8 @@ class HarnessSession:
         if topology == "production":  # this run's app behind the app's host: yours, or the built-in page
             origin = (backend.app_host_origin(app.port, app.direct_host) if app is not None
                       else backend.app_host_origin())
+        if browsers is not None:  # where the warm browser can clear the fake's origin at the hand-back
+            browsers.blank_pages[backend.origin] = backend.origin + "/elsewhere"
         try:
             browser = lease_or_launch(playwright, config.browser, browsers).watch()
         except Exception as error:  # a warm browser killed as it was leased: the next lease launches anew

@@ -1,16 +1,21 @@
-"""Runs take turns in one warm Chromium (harness/browser/warm.py). What one run leaves must never reach
-the next, and the next still gets real visibility and a clock on the fake's time."""
+"""Runs take turns in one warm browser (harness/browser/warm.py): Chromium's default context, a Firefox
+context per profile. What one run leaves must never reach the next, and the next still gets real
+visibility and a clock on the fake's time."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+
+from clerk_harness.browser.warm import WarmBrowser
 
 from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.browser.visibility import Visibility
 
 pytestmark = pytest.mark.e2e
 
-LEAVE_STATE_BEHIND = """async () => {
+LEAVE_STATE_BEHIND = """async (withWorker) => {
   document.cookie = "left=over; path=/";
   localStorage.setItem("left", "over");
   sessionStorage.setItem("left", "over");
@@ -23,8 +28,8 @@ LEAVE_STATE_BEHIND = """async () => {
   });
   const cache = await caches.open("left");
   await cache.put("/left", new Response("over"));
-  const registration = await navigator.serviceWorker.register("/left-sw.js");
-  return !!registration;
+  // (Firefox does not fetch a service worker's script through Playwright's routes: Chromium only)
+  return !withWorker || !!(await navigator.serviceWorker.register("/left-sw.js"));
 }"""
 
 WHAT_IS_LEFT = """async () => ({
@@ -41,15 +46,39 @@ LISTEN_ON_CHANNEL = """() => { const channel = new BroadcastChannel("left");
   channel.onmessage = () => fetch("/api/me?heard=leftover"); window.__channel = channel; }"""
 
 
-def test_nothing_of_one_run_reaches_the_next(clerk_warm_browser, clerk_fake):
+@pytest.fixture(scope="module")
+def warm_firefox(playwright, clerk_config):
+    browsers = WarmBrowser(playwright, replace(clerk_config.browser, engine="firefox"))
+    yield browsers
+    browsers.close()
+
+
+@pytest.fixture(params=["chromium", "firefox", "firefox-fake-page"])
+def warm(request, clerk_fake):
+    """The plugin's warm Chromium, or a warm Firefox, which clears an origin's storage from a page the
+    harness answers itself, or from the fake's own page when it knows it (as every run's session tells it)."""
+    if request.param == "chromium":
+        yield request.getfixturevalue("clerk_warm_browser")
+        return
+    browsers = request.getfixturevalue("warm_firefox")
+    if request.param == "firefox-fake-page":
+        browsers.blank_pages[clerk_fake.origin] = clerk_fake.origin + "/elsewhere"
+    yield browsers
+    browsers.blank_pages.clear()
+
+
+def test_nothing_of_one_run_reaches_the_next(warm, clerk_fake):
+    clerk_warm_browser = warm
     first = clerk_warm_browser.lease()
     try:
         first.context.route("**/left-sw.js", lambda route: route.fulfill(
             body="self.addEventListener('fetch', () => {});", content_type="text/javascript"))
         first.page.goto(clerk_fake.origin + "/__harness/health")
-        assert first.page.evaluate(LEAVE_STATE_BEHIND)
+        with_worker = warm.config.engine == "chromium"
+        assert first.page.evaluate(LEAVE_STATE_BEHIND, with_worker)
         left = first.page.evaluate(WHAT_IS_LEFT)
-        assert left["local"] == "over" and left["caches"] == ["left"] and left["workers"] == 1, left
+        assert left["local"] == "over" and left["caches"] == ["left"] and left["workers"] == int(with_worker), left
+        assert left["databases"] == ["left"] and left["session"] == "over", left
         listener = first.context.new_page()
         listener.goto(clerk_fake.origin + "/__harness/health")
         listener.evaluate(LISTEN_ON_CHANNEL)
@@ -76,13 +105,15 @@ def test_nothing_of_one_run_reaches_the_next(clerk_warm_browser, clerk_fake):
         second.close()
 
 
-def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(clerk_warm_browser, clerk_fake, clerk_config):
+def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(warm, clerk_fake, clerk_config):
+    clerk_warm_browser = warm
     earlier: list[tuple[Visibility, int]] = []
     for run in range(2):
         lease = clerk_warm_browser.lease()
         try:
             timeline = CookieTimeline(lease.context).install()
-            visibility = Visibility(lease.context, timeline, lease.visibility_mode, lease.page).install()
+            visibility = Visibility(lease.context, timeline, lease.visibility_mode, lease.page,
+                                    covers_from_page=warm.config.engine == "firefox").install()
             lease.page.goto(clerk_fake.origin + "/__harness/health")
             visibility.hide()
             visibility.show()
@@ -109,3 +140,15 @@ def test_the_browser_runs_no_omnibox_popups(clerk_warm_browser):
         lease.close()
     assert [t["url"] for t in targets if t["url"].startswith("chrome://") or t["type"] == "browser_ui"] == []
     assert any(t["type"] == "page" for t in targets), targets  # the listing is real: the lease's own tab
+
+
+def test_a_firefox_context_leased_again_has_the_focus_back(warm_firefox, clerk_fake):
+    """Each profile has a warm context (a window) of its own in Firefox; a page of a window left in the
+    background gets no trusted focus, which a page restored from the back-forward cache needs."""
+    for profile in ("realistic", "webdriver", "realistic"):
+        lease = warm_firefox.lease(profile)
+        try:
+            lease.page.goto(clerk_fake.origin + "/elsewhere")
+            assert lease.page.evaluate("document.hasFocus()"), profile
+        finally:
+            lease.close()
