@@ -147,6 +147,7 @@ CLEARING_PATH = "/__clerk-harness-clearing-storage"  # answered by the harness i
 class WarmContext:
     """A Firefox context kept for the runs of one profile, and the origins its current run reached."""
 
+    profile: str
     context: BrowserContext
     standing: StandingInstruments
     runs: int = 0
@@ -179,7 +180,7 @@ class WarmBrowser:
 
     def lease(self, profile: str | None = None) -> BrowserSession:
         """The default context with its one tab (blank), for one run; its `close()` cleans up and hands it back.
-        Firefox: a new context of the warm browser; its `close()` closes it (nothing of the run outlives it)."""
+        Firefox: the warm context of the profile, cleaned the same way."""
         if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
             return self._lease_firefox(profile or self.config.profile)
         if self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected():
@@ -252,7 +253,7 @@ class WarmBrowser:
             warm = None
         if warm is None:
             context, page = new_context(session.browser, replace(self.config, profile=profile))
-            warm = self._contexts[profile] = WarmContext(context, StandingInstruments(context))
+            warm = self._contexts[profile] = WarmContext(profile, context, StandingInstruments(context))
             context.on("request", lambda request, origins=warm.origins: _note_origin(origins, request))
             self._note_crashes(page)
             context.on("page", self._note_crashes)
@@ -303,9 +304,12 @@ class WarmBrowser:
         if lease.engine != "firefox":
             self.close()
             return
-        for profile, warm in list(self._contexts.items()):
-            if warm.context is getattr(lease.context, "inner", None):
-                self._retire_context(profile)
+        warm = self._warm_of(lease.context.inner) if isinstance(lease.context, ScopedContext) else None
+        if warm is not None:
+            self._retire_context(warm.profile)
+
+    def _warm_of(self, context: BrowserContext) -> "WarmContext | None":
+        return next((warm for warm in self._contexts.values() if warm.context is context), None)
 
     def _clean(self, lease: BrowserSession) -> None:
         assert isinstance(lease.context, ScopedContext)
@@ -326,14 +330,12 @@ class WarmBrowser:
         except Exception:  # noqa: BLE001 - a crashed or navigating page: start the next run on a new one
             keep.close()
             keep = context.new_page()
-        if lease.engine == "firefox":
-            warm = next(w for w in self._contexts.values() if w.context is context)
+        warm = self._warm_of(context)  # Firefox's: no DevTools, its origins are cleared from a page of each
+        if warm is not None:
             _clear_origins_from_page(context, keep, warm.origins, self.blank_pages)
-            keep.goto("about:blank")
-            context.clear_cookies()
-        else:
-            keep.goto("about:blank")
-            context.clear_cookies()
+        keep.goto("about:blank")
+        context.clear_cookies()
+        if warm is None:
             cdp = self._cdp_of(keep)
             for origin in sorted(self._origins):
                 cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
@@ -362,17 +364,16 @@ def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[s
 
     for origin in sorted(origins):
         url = blank_pages.get(origin)
-        if url is not None:
-            page.goto(url)
-            page.evaluate(CLEAR_ORIGIN_SCRIPT)
-            continue
-        url = origin + CLEARING_PATH
-        context.route(url, blank)
+        answered = url is None
+        if answered:
+            url = origin + CLEARING_PATH
+            context.route(url, blank)
         try:
             page.goto(url)
             page.evaluate(CLEAR_ORIGIN_SCRIPT)
         finally:
-            context.unroute(url, blank)
+            if answered:
+                context.unroute(url, blank)
     origins.clear()
 
 

@@ -151,9 +151,8 @@ class Story(StepsOfTheirOwn):
             return
         self.session.clock.advance(self.page, latest - self._now(), until=lambda: self._now() >= due and failed() > 0,
                                    quiet_until=token.refresh_due_at - POLLER_PERIOD_S)
-        if failed() == 0:  # never within LAST_GOOD_S of the token's expiry: the page's clock also flows in real time
-            self._wait_for_poller_tick("requestfailed", lambda: failed() > 0,
-                                       virtual_s=min(2 * POLLER_PERIOD_S + 1, token.expires_at - LAST_GOOD_S - self._now()))
+        if failed() == 0:
+            self._wait_for_poller_tick("requestfailed", lambda: failed() > 0, until=token.expires_at - LAST_GOOD_S)
 
     def _age_in_real_time(self, due: float) -> None:
         """Against a user's app time really passes. Some releases make no request when the refresh point
@@ -179,8 +178,7 @@ class Story(StepsOfTheirOwn):
         if self.keeper.failed_token_requests() == 0 and self.session.app.client_state().status != "degraded":
             raise InconclusiveRun("the refresh point passed offline but no refresh attempt was seen")
 
-    def _wait_for_poller_tick(self, event: str, happened: Callable[[], bool], *,
-                              virtual_s: float = 2 * POLLER_PERIOD_S + 1) -> None:
+    def _wait_for_poller_tick(self, event: str, happened: Callable[[], bool], *, until: float | None = None) -> None:
         """5.x refreshes only on its session poller, once the cached token has less than about 15 s left
         (its cache's leeway plus one poll), which may fall after the story's stopping point: let up to two
         more poller periods pass for its token request (on 5.59.0 one period was, rarely, not enough)."""
@@ -188,7 +186,10 @@ class Story(StepsOfTheirOwn):
             request = item.request if event == "response" else item
             return TOKEN_ROUTE in request.url
 
-        self._through_a_poller_tick(happened, event, is_token_request, virtual_s=max(virtual_s, 0.0),
+        virtual_s = 2 * POLLER_PERIOD_S + 1  # never past `until` (a virtual time), when given
+        if until is not None:
+            virtual_s = max(0.0, min(virtual_s, until - self._now()))
+        self._through_a_poller_tick(happened, event, is_token_request, virtual_s=virtual_s,
                                     real_s=POLLER_WAIT_MS / 1000)
         if not happened() and self.session.clock.poller == "virtual":
             self._let_a_request_in_flight_land(event, is_token_request)
