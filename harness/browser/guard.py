@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
@@ -29,6 +30,19 @@ STOP_GRACE_S = 3.0
 def exit_status(code: int) -> str:
     """A child's exit as a person says it: `signal 9` for one killed, `code 1` for one that exited."""
     return f"signal {-code}" if code < 0 else f"code {code}"
+
+
+def wait_for_exit_code(exit_file: str | Path, within_s: float = 2.0) -> int | None:
+    """The guarded child's exit code, which the guard writes as soon as its wait() returns (a moment after
+    the harness notices the child gone); None if nothing is written within `within_s` (closed, not exited)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            return int(Path(exit_file).read_text())
+        except (OSError, ValueError):
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.02)  # sleep-ok: another process's file, bounded; only after a child went away
 
 
 def die_with_parent() -> None:

@@ -27,7 +27,7 @@ from clerk_harness.browser import guard as browser_guard
 from clerk_harness.browser import owned_folders
 from clerk_harness.browser.session import BrowserSession
 from clerk_harness.config import BrowserConfig
-from clerk_harness.errors import HarnessError
+from clerk_harness.errors import HarnessError, InfrastructureBroke
 
 SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 HOW_TO_GET_ONE = ("no Chromium found: set browser.executablePath in playwright.config.json, "
@@ -268,8 +268,12 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
             context = browser.contexts[0]
             page = context.pages[0] if context.pages else context.new_page()
         except BaseException as error:  # Ctrl-C included: never leave the browser behind
+            code = browser_guard.wait_for_exit_code(Path(profile, browser_guard.CHILD_EXIT_FILE), within_s=0.5)
             browser_guard.release(process)
             shutil.rmtree(profile, ignore_errors=True)
+            if isinstance(error, Exception) and code is not None:  # killed as it started: the run's error
+                raise InfrastructureBroke(f"Chromium exited ({browser_guard.exit_status(code)}) under the run, as "
+                                          f"it started", "browser") from error
             if isinstance(error, Exception):
                 raise HarnessError(f"cannot connect to Chromium over CDP: {error}") from error
             raise

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,15 +88,9 @@ class BrowserSession:
         """`broken`, with the browser's exit status when its guard has written it: "Chromium exited (signal 9)"."""
         if self.broke != "browser" or self.exit_file is None:
             return self.broken
-        deadline = time.monotonic() + 2
-        while True:  # the guard writes it as soon as its wait() returns: a moment after the disconnect
-            try:
-                code = int(Path(self.exit_file).read_text())
-                break
-            except (OSError, ValueError):
-                if time.monotonic() > deadline:  # closed, not exited: the guard has nothing to say
-                    return self.broken
-                time.sleep(0.02)  # sleep-ok: another process's file, bounded; only after a browser went away
+        code = browser_guard.wait_for_exit_code(self.exit_file)
+        if code is None:  # closed, not exited: the guard has nothing to say
+            return self.broken
         return f"{self.engine.capitalize()} exited ({browser_guard.exit_status(code)}) under the run"
 
     def close(self) -> None:

@@ -5,8 +5,8 @@ default context of a CDP-connected browser (see harness/browser/launch.py), and 
 runs take turns in it. When a run hands it back, everything the run left is undone:
 - its init scripts, bindings, routes and context listeners (recorded by `ScopedContext`); the harness's
   own reporting scripts stay, and their bindings go back to reporting to no run (`StandingInstruments`);
-- its pages: every other tab is closed; its own tab has its sessionStorage cleared and goes to
-  about:blank (a new document: no timers, BroadcastChannel or clerk-js state carry over);
+- its pages: every other tab is closed but, in Chromium, a blank cover tab (see
+  `visibility.is_spare_cover`), kept for the next run that hides its page; its own tab has its sessionStorage cleared and goes to about:blank (a new document: no timers, BroadcastChannel or clerk-js state carry over);
 - cookies, and every storage of each origin the run reached (localStorage, IndexedDB, Cache Storage,
   service workers);
 - offline emulation and tracing.
@@ -183,7 +183,8 @@ class WarmBrowser:
         Firefox: the warm context of the profile, cleaned the same way."""
         if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
             return self._lease_firefox(profile or self.config.profile)
-        if self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected():
+        launched = self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected()
+        if launched:
             self._replace()  # a browser killed between runs is replaced too, not handed out
         assert self._session is not None
         self._runs += 1
@@ -191,7 +192,9 @@ class WarmBrowser:
         for page in [page for page in context.pages if page in self._crashed]:  # its renderer died between runs
             self._crashed.discard(page)
             page.close()
-        page = context.pages[0] if context.pages else context.new_page()
+        page = _app_tab(context)
+        if launched:  # a new browser's first tab has no focus until it is brought to the front (a user's tab has)
+            page.bring_to_front()
         return BrowserSession(self._session.browser, ScopedContext(context, self._standing), page,
                               self._session.visibility_mode, self._session.executable, _release=self._give_back,
                               exit_file=self._session.exit_file)
@@ -262,7 +265,7 @@ class WarmBrowser:
         for page in [page for page in context.pages if page in self._crashed]:
             self._crashed.discard(page)
             page.close()
-        page = context.pages[0] if context.pages else context.new_page()
+        page = _app_tab(context)
         root = self._shares or self  # one Firefox: one window in front, whichever warm browser's it is
         if root._front is not None and root._front is not warm:
             # Another context's window (another profile's) came in front since: a page of a window in the
@@ -323,14 +326,18 @@ class WarmBrowser:
         context.set_offline(False)
         keep = lease.page if not lease.page.is_closed() else context.new_page()
         others = [page for page in context.pages if page is not keep]
+        warm = self._warm_of(context)  # Firefox's: no DevTools, its origins are cleared from a page of each
+        # Chromium keeps a blank cover for the next run that hides its page. Firefox does not: a new cover
+        # is cheap there, and Playwright's clock calls into every page of the context (a BiDi call each).
+        spare = next((page for page in others if visibility.is_spare_cover(page)), None) if warm is None else None
         for page in others:
-            page.close()
+            if page is not spare:
+                page.close()
         try:  # the only page-scoped storage: the app's origin in this tab (clerk-js itself uses none)
             keep.evaluate("() => { try { sessionStorage.clear(); } catch (e) {} }")
         except Exception:  # noqa: BLE001 - a crashed or navigating page: start the next run on a new one
             keep.close()
             keep = context.new_page()
-        warm = self._warm_of(context)  # Firefox's: no DevTools, its origins are cleared from a page of each
         if warm is not None:
             _clear_origins_from_page(context, keep, warm.origins, self.blank_pages)
         keep.goto("about:blank")
@@ -375,6 +382,11 @@ def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[s
             if answered:
                 context.unroute(url, blank)
     origins.clear()
+
+
+def _app_tab(context: BrowserContext) -> Page:
+    """The tab a run's app opens in: the context's first that is no spare cover (a new one if none is)."""
+    return next((page for page in context.pages if not visibility.is_spare_cover(page)), None) or context.new_page()
 
 
 def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: WarmBrowser | None) -> BrowserSession:

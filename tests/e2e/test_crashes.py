@@ -246,3 +246,27 @@ def test_explore_stops_with_one_line_when_its_browser_breaks(clerk_explore, monk
                                            r"exploration stops \(the story says nothing about clerk-js 6.40.0\)"):
         clerk_explore(runs=20, seed=1)
     assert len(plays) == 3, "the story after the crash, or a shrink of it, ran"
+
+
+@pytest.mark.parametrize("dies", [True, False], ids=["killed-as-it-starts", "alive-but-unreachable"])
+def test_a_chromium_killed_as_it_starts_is_the_runs_error(playwright, clerk_config, tmp_path, dies):
+    """Killed between printing its DevTools address and the connection (as the kill matrix can hit it), the
+    browser broke under the run; a Chromium that lives but cannot be reached is a set-up error instead."""
+    from dataclasses import replace
+
+    from clerk_harness.browser.launch import launch_session
+    from clerk_harness.errors import HarnessError, InfrastructureBroke
+
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'DevTools listening on ws://127.0.0.1:9/devtools/browser/gone' >&2\n"
+                    + ("kill -9 $$\n" if dies else "exec sleep 30\n"))
+    fake.chmod(0o755)
+    config = replace(clerk_config.browser, executable_path=str(fake), visibility="real", cdp_endpoints=())
+    with pytest.raises(HarnessError) as raised:
+        launch_session(playwright, config, timeout_s=10)
+    if dies:
+        assert isinstance(raised.value, InfrastructureBroke) and raised.value.broke == "browser"
+        assert str(raised.value).startswith("Chromium exited (signal 9) under the run"), raised.value
+    else:
+        assert not isinstance(raised.value, InfrastructureBroke), raised.value
+        assert str(raised.value).startswith("cannot connect to Chromium over CDP"), raised.value
