@@ -204,16 +204,21 @@ def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
         clerk_env = server.clerk.production_sdk_env()
     else:
         clerk_env = server.clerk.sdk_env(host)
+    virtual = app_clock_mode(spec.clock) == "virtual"  # a one-line error before anything is made
     scratch = tempfile.mkdtemp(prefix="clerk-harness-app-")  # the guard removes it, however the run ends
     log_path = Path(scratch) / "app.log"
     env = {**os.environ, **clerk_env, "PORT": str(port), "HOST": host}
-    clock = AppClock.in_folder(scratch) if app_clock_mode(spec.clock) == "virtual" else None
-    if clock is not None:
-        env = clock.env(env)
     command = spec.command.replace("{port}", str(port))
-    with open(log_path, "wb") as log:
-        guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
-                                    cwd=cwd, env=env)
+    try:
+        clock = AppClock.in_folder(scratch) if virtual else None
+        if clock is not None:
+            env = clock.env(env)
+        with open(log_path, "wb") as log:
+            guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
+                                        cwd=cwd, env=env)
+    except BaseException:  # no guard owns the folder yet
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     return RunningApp(spec, port, url, direct_url, guard, log_path, scratch, clock)
 
 

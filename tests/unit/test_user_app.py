@@ -8,6 +8,7 @@ import re
 import json
 import os
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -196,8 +197,13 @@ def test_an_app_on_real_time_gets_no_preload_and_virtual_without_libfaketime_is_
     app.stop()
     assert app.clock_mode == "real" and "LD_PRELOAD" not in json.loads((tmp_path / "env.json").read_text())
     monkeypatch.setenv("CLERK_HARNESS_LIBFAKETIME", str(tmp_path / "missing.so"))
+    scratch_root = tmp_path / "scratch"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))  # where the app's scratch folder goes
     with pytest.raises(HarnessError, match=r"needs libfaketime, which is not installed: apt-get install faketime"):
         start_app(stand_in(tmp_path, clock="virtual"), server)
+    assert list(scratch_root.iterdir()) == []  # the failed start left no folder behind
     fallback = start_app(stand_in(tmp_path, clock="auto"), server)
     fallback.stop()
     assert fallback.clock_mode == "real"  # auto: real time without libfaketime
+    assert list(scratch_root.iterdir()) == []
