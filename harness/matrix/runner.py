@@ -41,7 +41,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     Outcome already names the paths, and a HeldArtifacts is appended whose `settle(keep)` writes or
     discards them and hands the browser back (pytest's "on-failure" keeps them only for a failed test)."""
     scenario = scenario_id if isinstance(scenario_id, Scenario) else get_scenario(scenario_id)
-    scenario.check_runnable(with_app=app is not None)
+    scenario.check_runnable(with_app=app is not None, engine=config.browser.engine)
     started = time.monotonic()
     journal_start = backend.journal.last_seq
     session: HarnessSession | None = None

@@ -67,6 +67,10 @@ class StressProof:
     bfcache_blocked_by: list[str] = field(default_factory=list)  # Chromium's reasons when it did not restore
     returned_seq: int | None = None  # the request journal's last entry as the user pressed Back
     after_return: list[str] = field(default_factory=list)  # the Frontend API requests since
+    # Real window focus (see harness/stories/focus.py):
+    unfocused_while_visible: bool | None = None  # the first window, visible, said it had no focus
+    focus_events: list[str] = field(default_factory=list)  # its trusted focus and blur events
+    token_requests_unfocused: int | None = None  # token requests while it had no focus
     # A client-side navigation (see harness/stories/navigation.py):
     navigated_to: str | None = None  # the protected page the link led to
     token_expired_at_navigation_s: float | None = None  # how long the token in __session had expired then
@@ -83,6 +87,8 @@ class StressProof:
     def kind(self) -> str:
         if self.navigated_to is not None and self.offline_since is None:
             return "navigation"
+        if self.unfocused_while_visible is not None and self.offline_since is None:
+            return "focus"
         if self.stale_touch_lag_s is not None and self.offline_since is None:
             return "stale"
         if self.clock_skew_s is not None and self.offline_since is None:
@@ -107,7 +113,7 @@ class StressProof:
         """Why the stress is not proven (empty when it is)."""
         if checks is None:
             checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS, "sleep": SLEEP_CHECKS,
-                      "bfcache": BFCACHE_CHECKS, "navigation": NAVIGATION_CHECKS,
+                      "bfcache": BFCACHE_CHECKS, "navigation": NAVIGATION_CHECKS, "focus": FOCUS_CHECKS,
                       "stale": STALE_CHECKS}.get(self.kind, OFFLINE_CHECKS)
         return [problem for check in checks if (problem := check(self))]
 
@@ -138,6 +144,9 @@ class StressProof:
                    restored_from_bfcache=data.get("restored_from_bfcache"), away_s=data.get("away_s"),
                    token_expired_while_away=data.get("token_expired_while_away"),
                    bfcache_blocked_by=list(data.get("bfcache_blocked_by", [])), returned_seq=data.get("returned_seq"), after_return=list(data.get("after_return", [])),
+                   unfocused_while_visible=data.get("unfocused_while_visible"),
+                   focus_events=list(data.get("focus_events", [])),
+                   token_requests_unfocused=data.get("token_requests_unfocused"),
                    navigated_to=data.get("navigated_to"),
                    token_expired_at_navigation_s=data.get("token_expired_at_navigation_s"),
                    navigation_requests=list(data.get("navigation_requests", [])),
@@ -163,6 +172,10 @@ class StressProof:
             lines.append(f"away {self.away_s:g}s (token expired meanwhile: {self.token_expired_while_away}); "
                          f"restored from the back-forward cache: {self.restored_from_bfcache}; after the return: "
                          + (", ".join(self.after_return) or "no request"))
+        if self.unfocused_while_visible is not None:
+            lines.append(f"a second window in front: the first visible without the focus: {self.unfocused_while_visible}; "
+                         f"its trusted events: {', '.join(self.focus_events) or 'none'}; "
+                         f"{self.token_requests_unfocused} token request(s) meanwhile")
         if self.navigated_to is not None:
             lines.append(f"followed a link to {self.navigated_to} with the token in __session expired "
                          f"{self.token_expired_at_navigation_s:g}s: " + ("; ".join(self.navigation_requests) or "no request"))
@@ -265,6 +278,31 @@ def token_requested_on_waking(proof: StressProof) -> str | None:
 
 
 SLEEP_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, slept_an_hour_or_more, token_requested_on_waking)
+
+
+def visible_without_the_focus(proof: StressProof) -> str | None:
+    if not proof.unfocused_while_visible:
+        return ("the first window did not stay visible without the focus while the second was in front: no "
+                "real window focus here (headless Chromium gives every window the focus)")
+    if "blur" not in proof.focus_events:
+        return "the first window heard no trusted blur when the second came in front"
+    return None
+
+
+def token_requested_without_the_focus(proof: StressProof) -> str | None:
+    if not proof.token_requests_unfocused:
+        return "no token request while the first window had no focus: no refresh happened under the stress"
+    return None
+
+
+def focus_came_back(proof: StressProof) -> str | None:
+    if "focus" not in proof.focus_events:
+        return "the first window heard no trusted focus when the user came back to it"
+    return None
+
+
+FOCUS_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, visible_without_the_focus, token_requested_without_the_focus,
+                                        focus_came_back)
 
 
 def restored_from_the_bfcache(proof: StressProof) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clerk_harness.stories import bfcache, handshake, navigation, skew, sleep, stale
+from clerk_harness.stories import bfcache, focus, handshake, navigation, skew, sleep, stale
 
 
 class StepsOfTheirOwn:
@@ -19,6 +19,10 @@ class StepsOfTheirOwn:
     def sleep_and_wake(self, hours: float) -> None:
         """The laptop's lid closes for `hours`, then opens (see harness/stories/sleep.py)."""
         sleep.sleep_and_wake(self, hours)
+
+    # --- real window focus (see harness/stories/focus.py) -------------------------------------------------
+    def work_in_another_window(self, virtual_s: float) -> None:
+        focus.work_in_another_window(self, virtual_s)
 
     # --- the back-forward cache (see harness/stories/bfcache.py) ------------------------------------------
     def serve_pages_the_browser_may_keep(self) -> None:

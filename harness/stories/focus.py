@@ -1,0 +1,68 @@
+"""Real window focus: the app's window stays visible while the user works in a second window of the app
+(clerk/javascript#9215, the focused-tab bias of 6.25.9; #8921, the `clerk_active_context` cookie).
+
+In 6.x, `updateSessionCookie` writes `__session` from a page only while it has the focus, is a visible
+cross-origin iframe, or holds the active context; a tab in the background has no focus, but neither has
+a window left visible beside the one the user works in. Playwright's own Chromium keeps every page
+focused, and headless Chromium gives every window the focus (it has no window manager), so this stress
+needs Firefox, whose windows hold the focus for real even headless: a second window in front takes it,
+and the first stays visible with `document.hasFocus()` false.
+
+The proof is what the first window says of itself: visible without the focus, with a trusted `blur`; a
+token request while it had none; and a trusted `focus` when the user comes back to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
+from clerk_harness.stories.skew import SAMPLE_EVERY_S, watch_for_expired_tokens
+from clerk_harness.stories.story_parts import StoryParts as Story
+
+ENGINES = ("firefox",)
+NEEDS = ("real window focus: headless Chromium gives every window the focus; run it in Firefox "
+         "(--browser firefox)")
+
+# The window's own focus and blur since the last read (an input's do not count), and where it stands now.
+FOCUS_STATE = """() => {
+  if (!window.__harnessFocus) {
+    window.__harnessFocus = [];
+    for (const type of ["focus", "blur"]) {
+      window.addEventListener(type, (e) => { if (e.target === window) window.__harnessFocus.push([type, e.isTrusted]); }, true);
+    }
+  }
+  return { focused: document.hasFocus(), state: document.visibilityState, events: window.__harnessFocus.splice(0) };
+}"""
+
+
+def work_in_another_window(story: Story, virtual_s: float) -> None:
+    """The user opens the app in a second window and works there for `virtual_s` of virtual time (reading
+    `__session` every poller period, as `watch_for_expired_tokens` does); the first window stays visible
+    beside it, without the focus. Then the user clicks back into the first window."""
+    session, proof = story.session, story.keeper.proof
+    page = story.page
+    page.evaluate(FOCUS_STATE)  # listening from now on
+    window = session.app.on(session.browser.context.new_page())  # Firefox: a window of its own
+    window.open()
+    window.page.bring_to_front()
+    story.other_tabs.append(window)
+    left = page.evaluate(FOCUS_STATE)
+    proof.unfocused_while_visible = not left["focused"] and left["state"] == "visible"
+    proof.focus_events = _trusted(left["events"])
+    story.timeline.mark(f"a second window in front: the first {left['state']}, focus {left['focused']}")
+    journal = session.backend.journal
+    since = journal.last_seq
+    watch_for_expired_tokens(story, virtual_s, "while its window had no focus", step_s=SAMPLE_EVERY_S)
+    proof.token_requests_unfocused = sum(1 for e in journal.entries(since) if TOKEN_ROUTE in e.path)
+    still = page.evaluate(FOCUS_STATE)
+    proof.unfocused_while_visible = proof.unfocused_while_visible and not still["focused"]
+    page.bring_to_front()
+    back = page.evaluate(FOCUS_STATE)
+    proof.focus_events += _trusted(still["events"] + back["events"])
+    story.timeline.mark(f"back in the first window: focus {back['focused']} "
+                        f"({proof.token_requests_unfocused} token request(s) while it had none)")
+
+
+def _trusted(events: list[Any]) -> list[str]:
+    return [type_ for type_, trusted in events if trusted]
