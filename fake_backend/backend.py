@@ -34,6 +34,7 @@ class FakeClerk:
         self.journal = RequestJournal()
         self.tokens = TokenIssuer(self.settings.issuer, self.settings.token_ttl_seconds, self.clock)
         self.session_minter = self.settings.session_minter  # per run (`reset` restores the setting)
+        self.partitioned_cookies = self.settings.partitioned_cookies  # per run, as the Session Minter
         # per run: the app page says `no-cache` instead of `no-store`, as a single-page app's index.html
         # does, so that the browser may keep it in its back-forward cache (`reset` turns it off)
         self.app_pages_cacheable = False
@@ -177,6 +178,7 @@ class FakeClerk:
         self.handshakes.clear()
         self.tokens.ttl_seconds = self.settings.token_ttl_seconds
         self.session_minter = self.settings.session_minter
+        self.partitioned_cookies = self.settings.partitioned_cookies
         self.app_pages_cacheable = False
         self.handshake_nonce_always = False
         self.touch_token_lag_s = 0.0

@@ -79,7 +79,8 @@ async def environment(request: Request, response: Response) -> dict[str, Any]:
     """Production instances GET it; development ones (`pk_test_`) PATCH it: answer as each expects."""
     no_store(response)
     clerk = clerk_of(request)
-    return environment_json(clerk.settings, development=request.method == "PATCH", session_minter=clerk.session_minter)
+    return environment_json(clerk.settings, development=request.method == "PATCH", session_minter=clerk.session_minter,
+                            partitioned_cookies=clerk.partitioned_cookies)
 
 
 @router.post("/dev_browser")

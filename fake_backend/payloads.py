@@ -14,7 +14,7 @@ TokenMinter = Callable[[Session], str]
 
 
 def environment_json(settings: BackendSettings, *, development: bool | None = None,
-                     session_minter: bool = False) -> dict[str, Any]:
+                     session_minter: bool = False, partitioned_cookies: bool = False) -> dict[str, Any]:
     development = settings.instance == "test" if development is None else development
     urls = {
         "home_url": "/", "sign_in_url": "/", "sign_up_url": "/", "user_profile_url": "/",
@@ -89,6 +89,7 @@ def environment_json(settings: BackendSettings, *, development: bool | None = No
         "protect_config": {"object": "protect_config", "id": "protect_harness", "loaders": []},
         "maintenance_mode": False,
         "client_debug_mode": False,
+        "partitioned_cookies": partitioned_cookies,
     }
 
 

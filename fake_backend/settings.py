@@ -42,6 +42,7 @@ class BackendSettings:
     application_name: str = "Session Harness App"
     session_lifetime_seconds: int = 7 * 24 * 3600
     session_minter: bool = False  # Clerk's Session Minter on (see fake_backend/minter.py)
+    partitioned_cookies: bool = False  # the environment's partitioned_cookies: clerk-js writes partitioned cookies
 
     @property
     def publishable_key(self) -> str:

@@ -124,6 +124,8 @@ KEYS: tuple[Key, ...] = (
     Key("tokenTtlSeconds", "int", 60, "session token lifetime (clerk-js refreshes at TTL - 17 s)", minimum=21),
     Key("sessionMinter", "bool", False, "the fake models an instance with Clerk's Session Minter on "
         "(auth_config.session_minter: clerk-js sends its last token in the body of each token request)"),
+    Key("partitionedCookies", "bool", False, "the fake models an instance with partitioned cookies on "
+        "(partitioned_cookies: clerk-js writes __session as SameSite=None; Secure; Partitioned)"),
     Key("timeouts.actionMs", "int", 15_000, "Playwright action timeout", minimum=1),
     Key("timeouts.loadMs", "int", 20_000, "clerk-js load timeout", minimum=1),
     Key("artifacts.dir", "path", "artifacts", "where `repro` and the pytest plugin keep artifacts"),
@@ -205,6 +207,7 @@ class HarnessConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     token_ttl_seconds: int = default("tokenTtlSeconds")
     session_minter: bool = default("sessionMinter")
+    partitioned_cookies: bool = default("partitionedCookies")
     artifacts_dir: Path = Path(default("artifacts.dir"))
     artifacts_keep: str = default("artifacts.keep")
     app: AppConfig = field(default_factory=AppConfig)
@@ -219,7 +222,7 @@ def backend_settings(config: HarnessConfig, clerk_js_version: str | None = None,
     return BackendSettings(clerk_js_version=clerk_js_version or config.clerk_js.newest,
                            clerk_js_cache=config.clerk_js.cache_dir,
                            token_ttl_seconds=token_ttl_seconds or config.token_ttl_seconds,
-                           session_minter=config.session_minter)
+                           session_minter=config.session_minter, partitioned_cookies=config.partitioned_cookies)
 
 
 # Keys of a real Clerk instance: the harness never uses one (its fake backend makes its own), and says so
@@ -295,6 +298,7 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         timeouts=Timeouts(action_ms=get("timeouts.actionMs"), load_ms=get("timeouts.loadMs")),
         token_ttl_seconds=get("tokenTtlSeconds"),
         session_minter=get("sessionMinter"),
+        partitioned_cookies=get("partitionedCookies"),
         artifacts_dir=root / get("artifacts.dir"),
         artifacts_keep=get("artifacts.keep"),
         app=AppConfig(command=get("app.command"), cwd=root / (get("app.cwd") or "."),  # wherever pytest runs from

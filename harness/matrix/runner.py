@@ -49,7 +49,8 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     try:
         try:
             session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app,
-                                           browsers=browsers, session_minter=scenario.session_minter)
+                                           browsers=browsers, session_minter=scenario.session_minter,
+                                           partitioned_cookies=scenario.partitioned_cookies)
             if artifacts is not None:
                 session.browser.context.tracing.start(screenshots=full_trace and screencast_is_cheap(session.browser),
                                                       snapshots=full_trace,

@@ -44,9 +44,13 @@ INIT_SCRIPT = """
       const before = read(this, name);
       const result = descriptor.set.call(this, raw);
       const after = read(this, name);
+      if (after) window.__harnessSessionWrites = (window.__harnessSessionWrites || 0) + 1;  // a story may wait on it
       const stack = (new Error().stack || "").split("\\n").slice(2, 7).map((l) => l.trim()).join(" | ");
       report({ source: "document.cookie", name, raw: String(raw), before, after, stack, url: location.href });
-      heard.set(name, [...(heard.get(name) || []).slice(-15), after]);  // a rewrite of the same value is echoed too
+      // A rewrite of the same value is echoed too; a removal of one variant (a partitioned twin stays readable)
+      // is echoed as a deletion.
+      const removing = String(raw).split(";")[0].split("=").slice(1).join("=").trim() === "";
+      heard.set(name, [...(heard.get(name) || []).slice(-15), removing ? null : after]);
       return result;
     },
   });
@@ -136,6 +140,9 @@ class CookieTimeline:
     # headers are not fetched, a round trip to the browser each.
     quiet_prefixes: tuple[str, ...] = ()
     also_flush: dict[str, Handler] = field(default_factory=dict)
+    # An instance with partitioned cookies: a cookie's partitioned and unpartitioned variants may both be in
+    # the jar, and removing one while the page still reads the other loses nothing.
+    variants_may_stay: bool = False
 
     def __repr__(self) -> str:
         return f"<CookieTimeline {len(self.events)} events, {len(self.removals('__session'))} removals of __session>"
@@ -169,6 +176,12 @@ class CookieTimeline:
 
     def _on_page_event(self, _source: Any, event: dict[str, Any]) -> None:
         if event["source"] == "document.cookie":
+            still = event["after"] not in (None, "")
+            if is_removal(event["raw"]) and (event["after"] == event["before"] or (self.variants_may_stay and still)):
+                # Nothing the page reads changed: with partitioned cookies clerk-js removes every other variant
+                # (unpartitioned, each SameSite) before each write, whether one is there or not, and the
+                # partitioned twin stays.
+                return
             removal = event["after"] is None or is_removal(event["raw"])
             attributes = ";".join(event["raw"].split(";")[1:]).strip()  # the value itself is shown apart
             detail = f"{attributes} @ {event['stack']}"

@@ -71,6 +71,8 @@ class StressProof:
     unfocused_while_visible: bool | None = None  # the first window, visible, said it had no focus
     focus_events: list[str] = field(default_factory=list)  # its trusted focus and blur events
     token_requests_unfocused: int | None = None  # token requests while it had no focus
+    # Partitioned cookies and a late environment (see harness/stories/partitioned.py):
+    partition_twins_seen: bool | None = None  # the jar held two __session at once (partitioned or SameSite=None, and Lax)
     # A client-side navigation (see harness/stories/navigation.py):
     navigated_to: str | None = None  # the protected page the link led to
     token_expired_at_navigation_s: float | None = None  # how long the token in __session had expired then
@@ -89,6 +91,8 @@ class StressProof:
             return "navigation"
         if self.unfocused_while_visible is not None and self.offline_since is None:
             return "focus"
+        if self.partition_twins_seen is not None and self.offline_since is None:
+            return "partitioned"
         if self.stale_touch_lag_s is not None and self.offline_since is None:
             return "stale"
         if self.clock_skew_s is not None and self.offline_since is None:
@@ -114,6 +118,7 @@ class StressProof:
         if checks is None:
             checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS, "sleep": SLEEP_CHECKS,
                       "bfcache": BFCACHE_CHECKS, "navigation": NAVIGATION_CHECKS, "focus": FOCUS_CHECKS,
+                      "partitioned": PARTITIONED_CHECKS,
                       "stale": STALE_CHECKS}.get(self.kind, OFFLINE_CHECKS)
         return [problem for check in checks if (problem := check(self))]
 
@@ -147,6 +152,7 @@ class StressProof:
                    unfocused_while_visible=data.get("unfocused_while_visible"),
                    focus_events=list(data.get("focus_events", [])),
                    token_requests_unfocused=data.get("token_requests_unfocused"),
+                   partition_twins_seen=data.get("partition_twins_seen"),
                    navigated_to=data.get("navigated_to"),
                    token_expired_at_navigation_s=data.get("token_expired_at_navigation_s"),
                    navigation_requests=list(data.get("navigation_requests", [])),
@@ -176,6 +182,9 @@ class StressProof:
             lines.append(f"a second window in front: the first visible without the focus: {self.unfocused_while_visible}; "
                          f"its trusted events: {', '.join(self.focus_events) or 'none'}; "
                          f"{self.token_requests_unfocused} token request(s) meanwhile")
+        if self.partition_twins_seen is not None:
+            lines.append(f"the environment answered late; the jar held two __session cookies at once: "
+                         f"{self.partition_twins_seen}")
         if self.navigated_to is not None:
             lines.append(f"followed a link to {self.navigated_to} with the token in __session expired "
                          f"{self.token_expired_at_navigation_s:g}s: " + ("; ".join(self.navigation_requests) or "no request"))
@@ -303,6 +312,16 @@ def focus_came_back(proof: StressProof) -> str | None:
 
 FOCUS_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, visible_without_the_focus, token_requested_without_the_focus,
                                         focus_came_back)
+
+
+def both_kinds_in_the_jar(proof: StressProof) -> str | None:
+    if not proof.partition_twins_seen:
+        return ("the jar never held two __session cookies at once: clerk-js knew the instance's setting before "
+                "it wrote the cookie, or the release predates partitioned cookies (clerk-js 5.125.3 added them)")
+    return None
+
+
+PARTITIONED_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, fault_answered_a_request, both_kinds_in_the_jar)
 
 
 def restored_from_the_bfcache(proof: StressProof) -> str | None:

@@ -45,6 +45,8 @@ STEP_WORDS = {
     "sign_out": "The user signs out.",
     "ask_for_a_token": "The app calls `Clerk.session.getToken()` after clearing the token cache.",
     "open_a_second_tab": "Open the app in a second tab.",
+    "reload_while_the_environment_is_late": "Reload the page while `GET /v1/environment` is slow to answer (it "
+                                            "answers once clerk-js has written `__session`); wait one session poll.",
     "work_in_another_window": "Open the app in a second window beside the first and work there for {0} s (the "
                               "first window stays visible, without the focus), then click back into the first.",
 }

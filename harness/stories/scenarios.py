@@ -28,6 +28,7 @@ class Scenario:
     # the engines whose browsers can apply the story's stress, with what the others lack (empty: every engine)
     engines: tuple[str, ...] = ()
     engines_because: str = ""
+    partitioned_cookies: bool | None = None  # True/False: the instance the story needs; None: the run's setting
 
     def check_runnable(self, *, with_app: bool, engine: str = "chromium") -> None:
         """A scenario that needs a user's app (an SDK server) cannot run on the built-in page, nor one that
@@ -58,12 +59,12 @@ CATALOGUE: dict[str, Scenario] = {}
 def scenario(id: str, title: str, reference: str, lost_on: str, instance: str = "live",
              lost_on_unrealistic: str | None = None, lost_on_by_engine: dict[str, str] | None = None,
              session_minter: bool | None = None, needs_app: bool = False, engines: tuple[str, ...] = (),
-             engines_because: str = "") -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
+             engines_because: str = "", partitioned_cookies: bool | None = None) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
     """Register a story in the catalogue under `id`, with the versions known to lose in it."""
     def register(story: Callable[[Story], None]) -> Callable[[Story], None]:
         CATALOGUE[id] = Scenario(id, title, reference, lost_on, story, instance, lost_on_unrealistic,
                                  tuple(sorted((lost_on_by_engine or {}).items())), session_minter, needs_app,
-                                 engines, engines_because)
+                                 engines, engines_because, partitioned_cookies)
         return story
     return register
 
@@ -324,6 +325,16 @@ def multi_tab(story: Story) -> None:
 def focus_multi_tab(story: Story) -> None:
     story.sign_in()
     story.work_in_another_window(180)
+    story.call_the_api()
+    story.reload()
+
+
+@scenario("partitioned-late", "An instance with partitioned cookies: the page reloads while the environment answers "
+          "late, so clerk-js writes __session before it knows and the jar holds two; then the API is called and the "
+          "page reloads", "clerk/javascript#9286", lost_on="", partitioned_cookies=True)
+def partitioned_late(story: Story) -> None:
+    story.sign_in()
+    story.reload_while_the_environment_is_late()
     story.call_the_api()
     story.reload()
 

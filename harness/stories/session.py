@@ -43,7 +43,7 @@ class HarnessSession:
     def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
               *, user: TestUser | None = None, instance: str = "live",
               app: RunningApp | None = None, browsers: WarmBrowser | None = None,
-              session_minter: bool | None = None) -> "HarnessSession":
+              session_minter: bool | None = None, partitioned_cookies: bool | None = None) -> "HarnessSession":
         """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
         With `app` (a user's running app), the fake serves `version` at the npm path SDKs load clerk-js from.
@@ -52,6 +52,8 @@ class HarnessSession:
         ever installed."""
         assert backend.origin, "the fake backend must be listening"
         backend.session_minter = config.session_minter if session_minter is None else session_minter
+        backend.partitioned_cookies = (config.partitioned_cookies if partitioned_cookies is None
+                                       else partitioned_cookies)
         real_time = app is not None and app.clock_mode == "real"
         if app is not None:
             backend.settings.clerk_js_version = version
@@ -79,7 +81,8 @@ class HarnessSession:
         try:
             context = browser.context
             context.set_default_timeout(config.timeouts.action_ms)
-            timeline = CookieTimeline(context, quiet_prefixes=backend.never_setting_session_cookies()).install()
+            timeline = CookieTimeline(context, quiet_prefixes=backend.never_setting_session_cookies(),
+                                      variants_may_stay=backend.partitioned_cookies).install()
             visibility = Visibility(context, timeline, browser.visibility_mode, browser.page,
                                     covers_from_page=browser.engine == "firefox").install()
             network = Network(context, timeline)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clerk_harness.stories import bfcache, focus, handshake, navigation, skew, sleep, stale
+from clerk_harness.stories import bfcache, focus, handshake, navigation, partitioned, skew, sleep, stale
 
 
 class StepsOfTheirOwn:
@@ -23,6 +23,10 @@ class StepsOfTheirOwn:
     # --- real window focus (see harness/stories/focus.py) -------------------------------------------------
     def work_in_another_window(self, virtual_s: float) -> None:
         focus.work_in_another_window(self, virtual_s)
+
+    # --- partitioned cookies (see harness/stories/partitioned.py) -----------------------------------------
+    def reload_while_the_environment_is_late(self) -> None:
+        partitioned.reload_while_the_environment_is_late(self)
 
     # --- the back-forward cache (see harness/stories/bfcache.py) ------------------------------------------
     def serve_pages_the_browser_may_keep(self) -> None:

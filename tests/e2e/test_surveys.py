@@ -17,7 +17,8 @@ PER_MAJOR = (("--from", "5.0.0", "--to", "5.128.0"), ("--from", "6.0.0"))
 SURVEYS = {"clock-slow": (WHOLE,), "clock-fast": (WHOLE,), "minter-outage": PER_MAJOR,
            "minter-outage-403": PER_MAJOR, "minter-outage-503": (WHOLE,), "expired-token-retry": (WHOLE,),
            "sleep-wake": (WHOLE,), "reload-rate-limited": (WHOLE,), "bfcache-restore": (WHOLE,),
-           "minter-stale-token": (WHOLE,), "focus-multi-tab": (WHOLE,)}
+           "minter-stale-token": (WHOLE,), "focus-multi-tab": (WHOLE,),
+           "partitioned-late": (("--from", "5.125.3"),)}  # the first release that knows partitioned cookies
 
 
 @pytest.mark.parametrize("engine", ["chromium", "firefox"])

@@ -108,3 +108,26 @@ def test_the_snapshot_catches_a_removal_no_instrument_saw(timeline):
     timeline.mark("reload")
     assert [(e.source, e.action) for e in timeline.events] == [("snapshot", "write"), ("snapshot", "remove")]
     assert timeline.assert_removed().source == "snapshot"
+
+
+def test_removing_a_variant_the_page_never_read_changes_nothing(timeline):
+    """With partitioned cookies clerk-js removes every other variant (unpartitioned, each SameSite) before each
+    write, whether one is there or not: the page reads the same cookie after as before, and nothing was lost."""
+    event = page_write(f"__session=; expires={PAST}; path=/; sameSite=Lax", "old")
+    timeline._on_page_event(None, event)
+    timeline._on_page_event(None, {**event, "before": None, "after": None})  # none there, none after
+    assert timeline.events == []
+
+
+def test_on_a_partitioned_instance_a_twin_removed_while_one_stays_is_no_loss(timeline):
+    """The unpartitioned pair removed once the environment answers late (clerk/javascript#9286): the page
+    still reads the partitioned one, whose token differs. Elsewhere the same reading is a removal the jar
+    had not caught up with yet."""
+    twin_gone = page_write(f"__session=; expires={PAST}; path=/; sameSite=Lax", "eyJ.partitioned")
+    timeline._on_page_event(None, twin_gone)
+    assert [e.action for e in timeline.events] == ["remove"]
+    partitioned = CookieTimeline(FakeContext(), variants_may_stay=True)  # type: ignore[arg-type]
+    partitioned._on_page_event(None, twin_gone)
+    assert partitioned.events == []
+    partitioned._on_page_event(None, page_write(f"__session=; expires={PAST}; path=/", None))  # the last one goes
+    assert [e.action for e in partitioned.session_removals()] == ["remove"]

@@ -176,3 +176,13 @@ def test_a_session_minter_instance_answers_in_the_declared_shapes(clerk):
     problems = [f"{where}: {problem}" for where, kind, body in answers
                 for problem in shape_errors(kind, body) + unsent_fields(kind, body)]
     assert not problems, "\n".join(problems)
+
+
+def test_a_partitioned_instance_says_so_in_its_environment_and_a_run_resets_it(instance_http):
+    clerk, http = instance_http
+    assert http.get(f"{API}/environment", params=QUERY).json()["partitioned_cookies"] is False
+    clerk.partitioned_cookies = True  # a run's setting (the partitioned-late scenario's)
+    body = http.get(f"{API}/environment", params=QUERY).json()
+    assert body["partitioned_cookies"] is True and shape_errors("EnvironmentJSON", body) == []
+    clerk.reset()
+    assert http.get(f"{API}/environment", params=QUERY).json()["partitioned_cookies"] is False
