@@ -181,7 +181,18 @@ def _chromium_command(executable: str, config: BrowserConfig, profile: str) -> l
                f"--user-data-dir={profile}"]
     if os.geteuid() == 0:
         command.append("--no-sandbox")
-    return [*command, *harness_flags(config, production_hosts=True), "about:blank"]
+    return [*on_a_display(config), *command, *harness_flags(config, production_hosts=True), "about:blank"]
+
+
+def on_a_display(config: BrowserConfig) -> list[str]:
+    """A headed browser where there is no display gets a virtual one of its own (Debian's xvfb: `xvfb-run`
+    starts Xvfb on a free display, runs the browser there and ends Xvfb with it, in the guard's group)."""
+    if config.headless or os.environ.get("DISPLAY"):
+        return []
+    if shutil.which("xvfb-run") is None:
+        raise HarnessError("a headed browser here needs a display: install Debian's xvfb (apt-get install xvfb, "
+                           "or `clerk-harness setup` as root), or set DISPLAY")
+    return ["xvfb-run", "--auto-servernum", "--server-args=-screen 0 1920x1080x24 -nolisten tcp"]
 
 
 def remove_stale_profiles() -> int:
@@ -193,8 +204,11 @@ def _start_chromium(executable: str, config: BrowserConfig,
                     timeout_s: float) -> tuple[subprocess.Popen, str, str, deque]:
     remove_stale_profiles()
     profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
-    process = browser_guard.spawn(profile, _chromium_command(executable, config, profile),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    command = _chromium_command(executable, config, profile)
+    # xvfb-run keeps its authority file in a temp folder of its own: inside the profile, removed with it
+    env = {**os.environ, "TMPDIR": profile} if command[0] == "xvfb-run" else None
+    process = browser_guard.spawn(profile, command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                  env=env)
     owned_folders.mark(profile, GUARD_PID_FILE, process.pid)
     endpoints: queue.Queue[str | None] = queue.Queue()
     log: deque = deque(maxlen=50)

@@ -26,109 +26,15 @@ A context is replaced after `browser.reuse` runs; a real-time run's contexts are
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Request, Route
 
-from clerk_harness.oracle import cookie_timeline
 from clerk_harness.browser import visibility
 from clerk_harness.browser.launch import launch_session
+from clerk_harness.browser.scoped_context import ScopedContext, StandingInstruments
 from clerk_harness.browser.session import BrowserSession
 from clerk_harness.config import BrowserConfig
-
-
-class StandingInstruments:
-    """The harness's own page instruments (the cookie recorder's and the visibility recorder's script and
-    binding) stay installed in a warm browser from its first run on: each is the same code every run and
-    only reports, and each binding forwards to the handler of the run that holds the lease (none between
-    runs: a report then is dropped). Adding and removing them every run cost about 25 ms a run."""
-
-    SCRIPTS = frozenset({cookie_timeline.INIT_SCRIPT, visibility.EVENTS_SCRIPT})
-    BINDINGS = frozenset({cookie_timeline.BINDING, visibility.BINDING})
-
-    def __init__(self, context: BrowserContext) -> None:
-        self._context = context
-        self._scripts: set[str] = set()
-        self._handlers: dict[str, Callable[..., Any]] = {}
-
-    def add_script(self, script: str) -> None:
-        if script not in self._scripts:
-            self._context.add_init_script(script)
-            self._scripts.add(script)
-
-    def bind(self, name: str, callback: Callable[..., Any]) -> Callable[[], None]:
-        """Route `name` to `callback` until the returned function is called."""
-        if name not in self._handlers:
-            self._context.expose_binding(name, lambda source, *args: self._handlers[name](source, *args))
-        self._handlers[name] = callback
-        return lambda: self._handlers.__setitem__(name, _dropped)
-
-
-def _dropped(*_: Any) -> None:
-    """A report that arrives between runs belongs to no run."""
-
-
-class ScopedContext:
-    """A browser context as one run sees it: what the run adds is recorded so that `undo()` removes it.
-    Everything else is the context itself."""
-
-    def __init__(self, context: BrowserContext, standing: StandingInstruments | None = None) -> None:
-        self._context = context
-        self._standing = standing
-        self._undo: list[Callable[[], Any]] = []
-        self.traced = False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._context, name)
-
-    @property
-    def inner(self) -> BrowserContext:
-        """The context itself, which outlives the run."""
-        return self._context
-
-    def __repr__(self) -> str:
-        return f"<ScopedContext of {self._context!r}, {len(self._undo)} additions>"
-
-    def add_init_script(self, script: str | None = None, *, path: Any = None) -> Any:
-        if self._standing is not None and script in StandingInstruments.SCRIPTS and path is None:
-            self._standing.add_script(script)
-            return None
-        added = self._context.add_init_script(script, path=path)
-        self._undo.append(added.close)
-        return added
-
-    def expose_binding(self, name: str, callback: Callable[..., Any]) -> Any:
-        if self._standing is not None and name in StandingInstruments.BINDINGS:
-            self._undo.append(self._standing.bind(name, callback))
-            return None
-        added = self._context.expose_binding(name, callback)
-        self._undo.append(added.close)
-        return added
-
-    def expose_function(self, name: str, callback: Callable[..., Any]) -> Any:
-        added = self._context.expose_function(name, callback)
-        self._undo.append(added.close)
-        return added
-
-    def on(self, event: str, handler: Callable[..., Any]) -> None:
-        self._context.on(event, handler)
-        self._undo.append(lambda: self._context.remove_listener(event, handler))
-
-    def route(self, url: Any, handler: Callable[..., Any], *, times: int | None = None) -> None:
-        self._context.route(url, handler, times=times)
-        self._undo.append(lambda: self._context.unroute(url, handler))
-
-    @property
-    def tracing(self) -> Any:
-        """The context's tracing; a run that starts it is noted, so that its hand-back stops it."""
-        self.traced = True
-        return self._context.tracing
-
-    def undo(self) -> None:
-        """Remove what the run added, newest first."""
-        while self._undo:
-            self._undo.pop()()
 
 
 CLEAR_ORIGIN_SCRIPT = """async () => {
@@ -172,6 +78,7 @@ class WarmBrowser:
         self._cdp: tuple[Page, CDPSession] | None = None
         self._standing: StandingInstruments | None = None
         self._real_time: WarmBrowser | None = None
+        self._real_focus: WarmBrowser | None = None
         self._crashed: set[Page] = set()  # pages of the warm context whose renderer died
 
     def __repr__(self) -> str:
@@ -208,14 +115,25 @@ class WarmBrowser:
             self._real_time = WarmBrowser(self.playwright, self.config, shares=shares)
         return self._real_time
 
+    def for_real_focus(self) -> "WarmBrowser":
+        """A headed Chromium of the same configuration (under Xvfb where there is no display), for stories
+        that need real window focus: headless Chromium gives every window the focus. Firefox gives real
+        focus headless: the same browser."""
+        if self.config.engine == "firefox" or not self.config.headless:
+            return self
+        if self._real_focus is None:
+            self._real_focus = WarmBrowser(self.playwright, replace(self.config, headless=False))
+        return self._real_focus
+
     def lost_its_browser(self) -> bool:
         """Its browser went away (killed, crashed); the next lease launches a new one."""
         return self._session is not None and not self._session.browser.is_connected()
 
     def close(self) -> None:
-        """End the browser, and the real-time one (each guard removes its profile folder)."""
-        if self._real_time is not None:
-            self._real_time.close()
+        """End the browser, and the real-time and real-focus ones (each guard removes its profile folder)."""
+        for companion in (self._real_time, self._real_focus):
+            if companion is not None:
+                companion.close()
         for profile in list(self._contexts):
             self._retire_context(profile)
         session, self._session, self._cdp, self._standing = self._session, None, None, None

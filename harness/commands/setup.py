@@ -34,9 +34,7 @@ def cmd_list(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     from clerk_harness.config import ENGINES
 
-    # "n/a": the engine cannot apply the story's stress (`run` and `survey` say why)
-    ranges = {s.id: [(s.range_for(engine) or "none") if s.runs_in(engine) else "n/a" for engine in ENGINES]
-              for s in CATALOGUE.values()}
+    ranges = {s.id: [s.range_for(engine) or "none" for engine in ENGINES] for s in CATALOGUE.values()}
     if getattr(args, "json", False):
         print(json.dumps([{"id": s.id, "title": s.title, "reference": s.reference, "instance": s.instance,
                            "lost_on": dict(zip(ENGINES, ranges[s.id])), "needs_app": s.needs_app}

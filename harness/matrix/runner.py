@@ -41,7 +41,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     Outcome already names the paths, and a HeldArtifacts is appended whose `settle(keep)` writes or
     discards them and hands the browser back (pytest's "on-failure" keeps them only for a failed test)."""
     scenario = scenario_id if isinstance(scenario_id, Scenario) else get_scenario(scenario_id)
-    scenario.check_runnable(with_app=app is not None, engine=config.browser.engine)
+    scenario.check_runnable(with_app=app is not None)
     started = time.monotonic()
     journal_start = backend.journal.last_seq
     session: HarnessSession | None = None
@@ -50,7 +50,8 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
         try:
             session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app,
                                            browsers=browsers, session_minter=scenario.session_minter,
-                                           partitioned_cookies=scenario.partitioned_cookies)
+                                           partitioned_cookies=scenario.partitioned_cookies,
+                                           real_focus=scenario.real_focus)
             if artifacts is not None:
                 session.browser.context.tracing.start(screenshots=full_trace and screencast_is_cheap(session.browser),
                                                       snapshots=full_trace,

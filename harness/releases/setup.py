@@ -27,9 +27,9 @@ def _say(message: str) -> None:
     print(f"[setup] {message}", file=sys.stderr, flush=True)
 
 
-def _apt_get_install(package: str, progress: Progress) -> None:
+def _apt_get_install(package: str, progress: Progress, *more: str) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package, *more]):
         result = subprocess.run(command, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
@@ -137,9 +137,30 @@ def ensure_app_clock(progress: Progress = _say) -> str | None:
     return str(library)
 
 
+def ensure_display(progress: Progress = _say) -> str | None:
+    """xvfb-run, which gives a headed Chromium a display where there is none: the stories of real window
+    focus need one (headless Chromium gives every window the focus). As root, apt-get installs Debian's
+    xvfb; without it, those stories in Chromium say so in one line (Firefox needs none)."""
+    found = shutil.which("xvfb-run")
+    if found is None and os.geteuid() == 0 and shutil.which("apt-get") is not None:
+        progress("installing Debian's xvfb with apt-get (a display for Chromium's real-focus stories; once)")
+        try:
+            _apt_get_install("xvfb", progress, "xauth")
+        except HarnessError as error:
+            progress(f"could not install xvfb ({error})")
+        found = shutil.which("xvfb-run")
+    if found is None:
+        progress("xvfb is not installed: Chromium cannot run the real-focus stories here (apt-get install xvfb)")
+        return None
+    progress(f"a display for headed Chromium: {found}")
+    return found
+
+
 def run_setup(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say, *,
               engines: list[str] | None = None) -> None:
     for engine in dict.fromkeys(engines or [config.browser.engine]):
         ensure_browser(with_engine(config, engine), progress)
     ensure_versions(config, versions, progress)
     ensure_app_clock(progress)
+    if "chromium" in (engines or [config.browser.engine]) and not os.environ.get("DISPLAY"):
+        ensure_display(progress)

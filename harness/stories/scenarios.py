@@ -8,7 +8,6 @@ from typing import Callable
 import semantic_version
 
 from clerk_harness.errors import HarnessError
-from clerk_harness.stories import focus
 from clerk_harness.stories.story import Story
 
 
@@ -25,22 +24,14 @@ class Scenario:
     lost_on_by_engine: tuple[tuple[str, str], ...] = ()
     session_minter: bool | None = None  # True/False: the instance the story needs; None: the run's setting
     needs_app: bool = False  # the story needs a user's app with a Clerk SDK server (the built-in page has none)
-    # the engines whose browsers can apply the story's stress, with what the others lack (empty: every engine)
-    engines: tuple[str, ...] = ()
-    engines_because: str = ""
     partitioned_cookies: bool | None = None  # True/False: the instance the story needs; None: the run's setting
+    real_focus: bool = False  # windows that take the focus from each other: Chromium runs headed (stories/focus.py)
 
-    def check_runnable(self, *, with_app: bool, engine: str = "chromium") -> None:
-        """A scenario that needs a user's app (an SDK server) cannot run on the built-in page, nor one that
-        needs what an engine lacks in that engine: say so."""
+    def check_runnable(self, *, with_app: bool) -> None:
+        """A scenario that needs a user's app (an SDK server) cannot run on the built-in page: say so."""
         if self.needs_app and not with_app:
             raise HarnessError(f"{self.id} needs your app with a Clerk SDK server (the built-in page has none): "
                                f"give --app-cmd, or app.command in playwright.config.json")
-        if not self.runs_in(engine):
-            raise HarnessError(f"{self.id} needs {self.engines_because}")
-
-    def runs_in(self, engine: str) -> bool:
-        return not self.engines or engine in self.engines
 
     def range_for(self, engine: str = "chromium") -> str:
         return dict(self.lost_on_by_engine).get(engine, self.lost_on)
@@ -58,13 +49,13 @@ CATALOGUE: dict[str, Scenario] = {}
 
 def scenario(id: str, title: str, reference: str, lost_on: str, instance: str = "live",
              lost_on_unrealistic: str | None = None, lost_on_by_engine: dict[str, str] | None = None,
-             session_minter: bool | None = None, needs_app: bool = False, engines: tuple[str, ...] = (),
-             engines_because: str = "", partitioned_cookies: bool | None = None) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
+             session_minter: bool | None = None, needs_app: bool = False, partitioned_cookies: bool | None = None,
+             real_focus: bool = False) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
     """Register a story in the catalogue under `id`, with the versions known to lose in it."""
     def register(story: Callable[[Story], None]) -> Callable[[Story], None]:
         CATALOGUE[id] = Scenario(id, title, reference, lost_on, story, instance, lost_on_unrealistic,
                                  tuple(sorted((lost_on_by_engine or {}).items())), session_minter, needs_app,
-                                 engines, engines_because, partitioned_cookies)
+                                 partitioned_cookies, real_focus)
         return story
     return register
 
@@ -318,13 +309,12 @@ def multi_tab(story: Story) -> None:
     story.reload()
 
 
-@scenario("focus-multi-tab", "Two windows of the app side by side: the user works in the second for three "
+@scenario("focus-multi-tab", "Two windows of the app side by side: the user works in the second for two "
           "minutes while the first stays visible without the focus, then clicks back into the first, which calls "
-          "its API and reloads", "clerk/javascript#9215, #8921", lost_on="", engines=focus.ENGINES,
-          engines_because=focus.NEEDS)
+          "its API and reloads", "clerk/javascript#9215, #8921", lost_on="", real_focus=True)
 def focus_multi_tab(story: Story) -> None:
     story.sign_in()
-    story.work_in_another_window(180)
+    story.work_in_another_window(120)
     story.call_the_api()
     story.reload()
 

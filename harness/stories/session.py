@@ -3,7 +3,7 @@ the instruments around it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from playwright.sync_api import Playwright
 
@@ -43,7 +43,8 @@ class HarnessSession:
     def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
               *, user: TestUser | None = None, instance: str = "live",
               app: RunningApp | None = None, browsers: WarmBrowser | None = None,
-              session_minter: bool | None = None, partitioned_cookies: bool | None = None) -> "HarnessSession":
+              session_minter: bool | None = None, partitioned_cookies: bool | None = None,
+              real_focus: bool = False) -> "HarnessSession":
         """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
         With `app` (a user's running app), the fake serves `version` at the npm path SDKs load clerk-js from.
@@ -60,6 +61,10 @@ class HarnessSession:
             backend.tokens.ttl_seconds = APP_TOKEN_TTL_S if real_time else backend.settings.token_ttl_seconds
         if browsers is not None and real_time:
             browsers = browsers.for_real_time()
+        if real_focus and config.browser.engine == "chromium" and config.browser.headless and not real_time:
+            # windows that really take the focus from each other: a headed Chromium (see stories/focus.py)
+            config = replace(config, browser=replace(config.browser, headless=False))
+            browsers = browsers.for_real_focus() if browsers is not None else None
         topology = app.spec.topology if app is not None else ("production" if config.app.topology == "production"
                                                               else "proxy")
         if topology == "production" and config.browser.cdp_endpoints:

@@ -24,11 +24,14 @@ TODAY = [("clock-slow", "6.40.0"), ("clock-slow", "6.1.0"), ("clock-fast", "6.0.
          ("minter-stale-token", "5.125.13"), ("minter-stale-token", "6.40.0")]
 
 
-# the rest: the examples' tests, and Firefox's (test_firefox.py) for a stress Chromium cannot apply
-ON_THE_BUILT_IN_PAGE = sorted(s.id for s in CATALOGUE.values() if not s.needs_app and s.runs_in("chromium"))
+ON_THE_BUILT_IN_PAGE = sorted(s.id for s in CATALOGUE.values() if not s.needs_app)  # the rest: examples' tests
 
 
-@pytest.mark.parametrize("scenario_id", sorted(set(ON_THE_BUILT_IN_PAGE) - {s for s, _ in TODAY}))
+# guards with tests of their own, on one release each, with their proofs and negative controls
+OWN_TESTS = {"focus-multi-tab": "test_real_focus.py, test_firefox.py", "partitioned-late": "test_partitioned_instance.py"}
+
+
+@pytest.mark.parametrize("scenario_id", sorted(set(ON_THE_BUILT_IN_PAGE) - {s for s, _ in TODAY} - set(OWN_TESTS)))
 def test_scenario_gives_the_known_verdict(scenario_id, clerk_js_version, clerk_run_scenario):
     assert_known_verdict(scenario_id, clerk_js_version, clerk_run_scenario(scenario_id))
 

@@ -134,13 +134,3 @@ def test_versions_as_json(capsys, monkeypatch):
     code, out, _ = run(capsys, "versions", "--latest", "--json")
     assert json.loads(out) == {"latest": "6.40.0"}
 
-
-def test_a_story_an_engine_cannot_stress_is_na_there_and_one_line_when_asked(capsys):
-    """focus-multi-tab needs real window focus, which headless Chromium lacks: `list` says n/a for it, and
-    a Chromium run of it is one line that says what to do instead."""
-    code, out, _ = run(capsys, "list", "--json")
-    focus = next(s for s in json.loads(out) if s["id"] == "focus-multi-tab")
-    assert code == 0 and focus["lost_on"] == {"chromium": "n/a", "firefox": "none"}
-    code, _, err = run(capsys, "run", "--scenario", "focus-multi-tab", "--clerk-js", "6.40.0", "--browser", "chromium")
-    assert code == 2 and "needs real window focus" in err and "--browser firefox" in err
-    assert len(err.strip().splitlines()) == 1
