@@ -40,6 +40,8 @@ def work_in_another_window(story: Story, virtual_s: float) -> None:
     beside it, without the focus. Then the user clicks back into the first window."""
     session, proof = story.session, story.keeper.proof
     page = story.page
+    page.bring_to_front()  # the user is in this window when the second opens (an app's sign-in may have left it)
+    _settle(page, "document.hasFocus()")
     page.evaluate(FOCUS_STATE)  # listening from now on
     window = session.app.on(_new_window(session.browser))
     window.open()
