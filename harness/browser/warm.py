@@ -119,10 +119,11 @@ class WarmBrowser:
         """A headed Chromium of the same configuration (under Xvfb where there is no display), for stories
         that need real window focus: headless Chromium gives every window the focus. Firefox gives real
         focus headless: the same browser."""
-        if self.config.engine == "firefox" or not self.config.headless:
+        headed = with_real_focus(self.config)
+        if headed == self.config:
             return self
         if self._real_focus is None:
-            self._real_focus = WarmBrowser(self.playwright, replace(self.config, headless=False))
+            self._real_focus = WarmBrowser(self.playwright, headed)
         return self._real_focus
 
     def lost_its_browser(self) -> bool:
@@ -300,6 +301,12 @@ def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[s
             if answered:
                 context.unroute(url, blank)
     origins.clear()
+
+
+def with_real_focus(config: BrowserConfig) -> BrowserConfig:
+    """A browser whose windows take the focus from each other: Chromium headed (under Xvfb where there is
+    no display); Firefox has it headless."""
+    return replace(config, headless=False) if config.engine == "chromium" else config
 
 
 def _app_tab(context: BrowserContext) -> Page:

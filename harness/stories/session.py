@@ -20,7 +20,7 @@ from clerk_harness.stories.script_failures import ScriptFailures
 from clerk_harness.stories.sdk_app import SdkApp
 from clerk_harness.stories.user_app import APP_TOKEN_TTL_S, RunningApp
 from clerk_harness.browser.visibility import Visibility
-from clerk_harness.browser.warm import WarmBrowser, lease_or_launch
+from clerk_harness.browser.warm import WarmBrowser, lease_or_launch, with_real_focus
 
 
 @dataclass(repr=False)
@@ -61,9 +61,8 @@ class HarnessSession:
             backend.tokens.ttl_seconds = APP_TOKEN_TTL_S if real_time else backend.settings.token_ttl_seconds
         if browsers is not None and real_time:
             browsers = browsers.for_real_time()
-        if real_focus and config.browser.engine == "chromium" and config.browser.headless and not real_time:
-            # windows that really take the focus from each other: a headed Chromium (see stories/focus.py)
-            config = replace(config, browser=replace(config.browser, headless=False))
+        if real_focus and not real_time:  # windows that take the focus from each other (see stories/focus.py)
+            config = replace(config, browser=with_real_focus(config.browser))
             browsers = browsers.for_real_focus() if browsers is not None else None
         topology = app.spec.topology if app is not None else ("production" if config.app.topology == "production"
                                                               else "proxy")
