@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clerk_harness.browser import driver_cache, firefox_driver_patch
+from clerk_harness.browser import driver_cache, driver_log, firefox_driver_patch
 from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ def start_playwright(temp_dir: str | None = None) -> Playwright:
     """Playwright's driver, started with the harness's settings (and its temp dir in `temp_dir`)."""
     from playwright.sync_api import sync_playwright
 
+    driver_log.one_line_errors()
     with starting(temp_dir):
         return sync_playwright().start()
 

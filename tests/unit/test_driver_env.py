@@ -134,3 +134,26 @@ def test_the_pytest_plugin_leaves_os_environ_unchanged(tmp_path):
                            str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+LOGGED_ERROR = """
+import logging
+from clerk_harness.browser import driver_log
+driver_log.one_line_errors()
+try:
+    raise RuntimeError('Cannot find object to "__dispose__": page@1\\nsecond line')
+except RuntimeError as error:
+    logging.getLogger("playwright").error("Error occurred in event listener", exc_info=error)
+"""
+
+
+def test_an_error_playwright_logs_is_one_line_not_a_traceback():
+    """A killed browser can leave a driver message with nothing to dispatch it to; Playwright logs that,
+    and the run that was hit reports its own `error` verdict. Without the handler it is a whole traceback."""
+    done = subprocess.run([sys.executable, "-c", LOGGED_ERROR], capture_output=True, text=True, timeout=30)
+    assert done.stderr.splitlines() == [
+        '[playwright] Error occurred in event listener: RuntimeError: Cannot find object to "__dispose__": page@1 '
+        '(at <string>:6)']
+    control = subprocess.run([sys.executable, "-c", LOGGED_ERROR.replace("driver_log.one_line_errors()", "")],
+                             capture_output=True, text=True, timeout=30)
+    assert "Traceback" in control.stderr
