@@ -1,4 +1,4 @@
-"""Runs take turns in one warm browser (harness/browser/warm.py): Chromium's default context, a Firefox
+"""Runs take turns in one warm browser (clerk_harness.browser.warm): Chromium's default context, a Firefox
 context per profile. What one run leaves must never reach the next, and the next still gets real
 visibility and a clock on the fake's time."""
 

@@ -8,8 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = {"clerk_harness": ROOT / "harness", "clerk_harness_fake": ROOT / "fake_backend",
-            "clerk_harness_pytest": ROOT / "fixtures"}
+PACKAGES = {"clerk_harness": ROOT / "harness" / "clerk_harness",
+            "clerk_harness_fake": ROOT / "fake_backend" / "clerk_harness_fake",
+            "clerk_harness_pytest": ROOT / "fixtures" / "clerk_harness_pytest"}
 
 
 @lru_cache(maxsize=1)  # read once: `_is_package` asks for it in the search's inner loop (3.4 s of globbing)

@@ -27,7 +27,7 @@ def test_the_driver_workaround_matches_the_installed_playwright():
     assert found == firefox_driver_patch.SENDS_IN_DRIVER, (
         f"Playwright {firefox_driver_patch.playwright_version()}'s driver holds {found} of the "
         f"{firefox_driver_patch.SENDS_IN_DRIVER} sends the Firefox workaround changes: update "
-        f"clerk_harness/firefox_driver_patch.py")
+        f"harness/clerk_harness/browser/firefox_driver_patch.py")
     firefox_driver_patch.check()
 
 

@@ -1,6 +1,6 @@
 """The invariant `explore` checks after every step of a story: while the server still holds the session and
 nobody ended it, `__session` is never removed, the app's server never sees the user signed out, and
-`Clerk.user` stays set (in every tab). These are the oracle's loss rules (harness/oracle/verdict.py), applied
+`Clerk.user` stays set (in every tab). These are the oracle's loss rules (clerk_harness.oracle.verdict), applied
 step by step instead of once at the end.
 
 Signing out, revoking the session, and a 401 from the fake (an injected fault that says the session is

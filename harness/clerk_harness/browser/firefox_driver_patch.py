@@ -58,7 +58,7 @@ def check() -> None:
         raise HarnessError(f"Firefox needs a workaround in Playwright's driver that no longer matches Playwright "
                            f"{playwright_version()} ({found} of {SENDS_IN_DRIVER} `{COMMAND}` sends found in "
                            f"{driver_bundle()}): use Playwright 1.65 (pip install 'playwright==1.65.*') or update "
-                           f"clerk_harness/browser/firefox_driver_patch.py")
+                           f"harness/clerk_harness/browser/firefox_driver_patch.py")
 
 
 def script_path() -> Path:

@@ -10,25 +10,25 @@ class StepsOfTheirOwn:
 
     # --- time passes ----------------------------------------------------------------------------------
     def skew_the_page_clock(self, seconds: float) -> None:
-        """The user's machine clock runs `seconds` off the server's (see harness/stories/skew.py)."""
+        """The user's machine clock runs `seconds` off the server's (see clerk_harness.stories.skew)."""
         skew.skew_the_page_clock(self, seconds)
 
     def let_the_skewed_clock_run(self, virtual_s: float) -> None:
         skew.let_the_skewed_clock_run(self, virtual_s)
 
     def sleep_and_wake(self, hours: float) -> None:
-        """The laptop's lid closes for `hours`, then opens (see harness/stories/sleep.py)."""
+        """The laptop's lid closes for `hours`, then opens (see clerk_harness.stories.sleep)."""
         sleep.sleep_and_wake(self, hours)
 
-    # --- real window focus (see harness/stories/focus.py) -------------------------------------------------
+    # --- real window focus (see clerk_harness.stories.focus) -------------------------------------------------
     def work_in_another_window(self, virtual_s: float) -> None:
         focus.work_in_another_window(self, virtual_s)
 
-    # --- partitioned cookies (see harness/stories/partitioned.py) -----------------------------------------
+    # --- partitioned cookies (see clerk_harness.stories.partitioned) -----------------------------------------
     def reload_while_the_environment_is_late(self) -> None:
         partitioned.reload_while_the_environment_is_late(self)
 
-    # --- the back-forward cache (see harness/stories/bfcache.py) ------------------------------------------
+    # --- the back-forward cache (see clerk_harness.stories.bfcache) ------------------------------------------
     def serve_pages_the_browser_may_keep(self) -> None:
         bfcache.serve_pages_the_browser_may_keep(self)
 
@@ -38,21 +38,21 @@ class StepsOfTheirOwn:
     def let_clerk_js_notice(self) -> None:
         bfcache.let_clerk_js_notice(self)
 
-    # --- an SDK server's handshake (see harness/stories/handshake.py) -------------------------------------
+    # --- an SDK server's handshake (see clerk_harness.stories.handshake) -------------------------------------
     def stay_away_for_an_hour(self) -> None:
         handshake.stay_away_for_an_hour(self)
 
     def backend_api_fails_handshake_payloads(self, status: int = 503) -> None:
         handshake.backend_api_fails_handshake_payloads(self, status)
 
-    # --- a client-side navigation (see harness/stories/navigation.py) -------------------------------------
+    # --- a client-side navigation (see clerk_harness.stories.navigation) -------------------------------------
     def let_the_token_expire_while_its_refresh_hangs(self) -> None:
         navigation.let_the_token_expire_while_its_refresh_hangs(self)
 
     def follow_a_link_to_the_protected_page(self) -> None:
         navigation.follow_a_link_to_the_protected_page(self)
 
-    # --- a stale token carried forward (see harness/stories/stale.py) -------------------------------------
+    # --- a stale token carried forward (see clerk_harness.stories.stale) -------------------------------------
     def touches_answer_with_older_tokens(self, lag_s: float) -> None:
         stale.touches_answer_with_older_tokens(self, lag_s)
 

@@ -363,7 +363,7 @@ def api_down(story: Story) -> None:
           lost_on="<6.3.2")
 def offline_online_race(story: Story) -> None:
     """Deterministic: the request is held at the fake backend (a latch), the browser goes offline, the
-    request is dropped, and a page-level hook (harness/browser/online_flip.py) pins the return of connectivity
+    request is dropped, and a page-level hook (clerk_harness.browser.online_flip) pins the return of connectivity
     between clerk-js's two `navigator.onLine` checks."""
     story.prepare_online_flip()
     story.sign_in()

@@ -1,4 +1,4 @@
-"""`clerk-harness explore`: the command around harness/explore/search.py (budget, seed, progress, coverage, the
+"""`clerk-harness explore`: the command around clerk_harness.explore.search (budget, seed, progress, coverage, the
 finding's replays and files) and `--replay` of a finding."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _explore_with(playwright, config: HarnessConfig, server, version: str, seed:
                   + f": {finding.describe()}")
             if exploration.flaky:
                 print(f"note: Hypothesis saw this story fail and then pass ({exploration.flaky})")
-            print(f"\nas a scenario (paste it into harness/stories/scenarios.py, and set lost_on):\n\n"
+            print(f"\nas a scenario (paste it into harness/clerk_harness/stories/scenarios.py, and set lost_on):\n\n"
                   f"{finding.scenario_source()}")
             print(f"replay it: {finding.replay_command()}")
             print(f"artifacts: {folder} (report.html, trace.zip, timeline, journal, finding.json, scenario.py)")

@@ -45,7 +45,7 @@ class Finding:
         return f"explored-{self.version}-seed{self.seed}"
 
     def scenario_source(self) -> str:
-        """The story as a catalogue scenario (harness/stories/scenarios.py): set `lost_on` to the range you measure."""
+        """The story as a catalogue scenario (clerk_harness.stories.scenarios): set `lost_on` to the range you measure."""
         name = re.sub(r"\W", "_", self.slug.replace("-", "_"))
         title = f"Found by clerk-harness explore on clerk-js {self.version} (seed {self.seed}): {'; '.join(self.reasons)}"
         lines = [f"@scenario({json.dumps(self.slug)}, {json.dumps(title[:200])},",

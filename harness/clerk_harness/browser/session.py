@@ -32,7 +32,7 @@ class BrowserSession:
     _profile_dir: str | None = None
     _log: deque = field(default_factory=lambda: deque(maxlen=50))
     _release: Callable[["BrowserSession"], None] | None = None  # a lease of a warm browser goes back to it
-    engine: str = "chromium"  # or "firefox" (clerk_harness/firefox.py)
+    engine: str = "chromium"  # or "firefox" (clerk_harness.browser.firefox)
     broken: str | None = None  # what broke under the run (a page's renderer, the browser), once `watch`ed
     broke: str | None = None  # "page" or "browser": which part of the infrastructure that was
     exit_file: str | None = None  # where the browser's guard writes its exit status (a Chromium it started)

@@ -41,7 +41,7 @@ class BackendSettings:
     instance: str = "live"
     application_name: str = "Session Harness App"
     session_lifetime_seconds: int = 7 * 24 * 3600
-    session_minter: bool = False  # Clerk's Session Minter on (see fake_backend/minter.py)
+    session_minter: bool = False  # Clerk's Session Minter on (see clerk_harness_fake.minter)
     partitioned_cookies: bool = False  # the environment's partitioned_cookies: clerk-js writes partitioned cookies
 
     @property

@@ -123,7 +123,7 @@ def with_harness_features(args: list[str]) -> list[str]:
 
 
 PROFILE_PREFIX = "clerk-harness-profile-"
-GUARD_PID_FILE = "guard.pid"  # marks the profile as its guard's (see harness/browser/owned_folders.py)
+GUARD_PID_FILE = "guard.pid"  # marks the profile as its guard's (see clerk_harness.browser.owned_folders)
 
 
 def production_hosts_args() -> list[str]:
@@ -251,7 +251,7 @@ def _apply_profile(config: BrowserConfig) -> BrowserConfig:
 
 
 def launch_firefox_session(playwright: Playwright, config: BrowserConfig) -> BrowserSession:
-    """A Firefox of the run's own, with one context (see clerk_harness/firefox.py)."""
+    """A Firefox of the run's own, with one context (see clerk_harness.browser.firefox)."""
     from clerk_harness.browser import firefox
 
     browser, executable = firefox.launch_firefox(playwright, config)
@@ -336,7 +336,7 @@ def assert_realistic_profile(page: Page, engine: str = "chromium") -> dict:
         raise HarnessError("navigator.webdriver is true: launch Chromium with "
                            "--disable-blink-features=AutomationControlled (see browser.args)" if engine == "chromium"
                            else "navigator.webdriver is true on Firefox: the realistic profile's init script did not "
-                                "run (clerk_harness/firefox.py)")
+                                "run (clerk_harness.browser.firefox)")
     has_rtt = engine == "chromium" or profile["rtt"] is not None
     if not profile["onLine"] or (has_rtt and not profile["rtt"]):
         raise HarnessError(f"the browser does not look online to clerk-js (onLine={profile['onLine']}, "

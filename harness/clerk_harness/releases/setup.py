@@ -38,7 +38,7 @@ def _apt_get_install(package: str, progress: Progress, *more: str) -> None:
 
 def ensure_firefox(config: HarnessConfig, progress: Progress = _say) -> str:
     """The configured Firefox, else one on PATH; as root, apt-get installs Debian's firefox-esr. Then its
-    version and Playwright's driver are checked (clerk_harness/firefox.py)."""
+    version and Playwright's driver are checked (clerk_harness.browser.firefox)."""
     from clerk_harness.browser import firefox
 
     if config.browser.cdp_endpoints:
@@ -89,7 +89,7 @@ def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright:
 def playwright_with_browser(config: HarnessConfig) -> Iterator["Playwright"]:
     """Playwright's driver, once it has found the browser: asked of this driver, not of a second one, so a
     missing browser is one line before anything else runs. Its temp dir is a scratch folder of this
-    command's own (see harness/browser/driver_scratch.py)."""
+    command's own (see clerk_harness.browser.driver_scratch)."""
     scratch = driver_scratch.make()
     try:
         playwright = driver_env.start_playwright(temp_dir=scratch)

@@ -60,7 +60,7 @@ class Outcome:
     clock_mode: str = "virtual"  # "real" against a user's app (its server's clock cannot be moved)
     app: str | None = None  # the user's app under test (its command), None for the built-in page
     # "proxy": the app and the Frontend API on loopback, the FAPI behind a proxy URL; "production": the
-    # FAPI at the publishable key's own host over HTTPS, beside the app's (see fake_backend/https/front.py)
+    # FAPI at the publishable key's own host over HTTPS, beside the app's (see clerk_harness_fake.https.front)
     topology: str = "proxy"
     session_minter: bool = False  # the fake modelled an instance with Clerk's Session Minter on
     chart: dict[str, Any] = field(default_factory=dict)  # bands and events on the harness timeline

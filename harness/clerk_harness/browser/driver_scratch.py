@@ -4,7 +4,7 @@ The driver keeps a `playwright-artifacts-*` folder in its temp dir (the traces i
 removes it when it is stopped; cut off (a `run` worker ended at once, or the harness killed with SIGKILL)
 it leaves it behind. So the harness starts its drivers with their temp dir in a folder of its own, removes
 that folder when it is done, and marks it with its owner's pid: a later command removes the folders whose
-owner is gone, as it does for browser profiles (see harness/browser/owned_folders.py).
+owner is gone, as it does for browser profiles (see clerk_harness.browser.owned_folders).
 """
 
 from __future__ import annotations

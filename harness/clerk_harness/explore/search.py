@@ -1,9 +1,9 @@
 """`clerk-harness explore`: search for session losses that no catalogue scenario names.
 
-Hypothesis's stateful testing draws stories from the Story vocabulary (harness/explore/steps.py): each
+Hypothesis's stateful testing draws stories from the Story vocabulary (clerk_harness.explore.steps): each
 example signs in on a fresh, warm browser session and runs up to `steps` steps, whose preconditions keep
 the story physical (a reload needs the network, an outage ages the token once). After every step the
-invariant (harness/explore/invariant.py) is checked; a violation is shrunk by Hypothesis to a minimal story,
+invariant (clerk_harness.explore.invariant) is checked; a violation is shrunk by Hypothesis to a minimal story,
 which `clerk_harness.explore.findings` replays and writes out. A given seed draws the same stories."""
 
 from __future__ import annotations

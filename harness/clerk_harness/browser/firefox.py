@@ -2,7 +2,7 @@
 
 Playwright's own Firefox build (its Juggler protocol) cannot be downloaded everywhere; Playwright's
 `moz-firefox` channel drives an unmodified Firefox over BiDi instead. That channel is experimental, and
-with Firefox ESR 153 it needs one change in Playwright's driver (see clerk_harness/firefox_driver_patch.py).
+with Firefox ESR 153 it needs one change in Playwright's driver (see clerk_harness.browser.firefox_driver_patch).
 
 How the harness's promises hold on Firefox:
 - isolation: one warm Firefox per worker, a new context for each run (closing it takes every cookie,

@@ -53,32 +53,32 @@ class StressProof:
     faults_injected: list[str] = field(default_factory=list)
     fault_hits: list[str] = field(default_factory=list)  # journal lines of requests a fault answered
     unmet: list[str] = field(default_factory=list)  # conditions a scenario needed and did not get
-    # Clock skew (the page's clock against the server's; see harness/stories/skew.py):
+    # Clock skew (the page's clock against the server's; see clerk_harness.stories.skew):
     clock_skew_s: float | None = None  # what the story set
     clock_skew_seen_s: float | None = None  # what the page reported (Date.now() against the server's time)
     token_requests_skewed: int | None = None  # token requests the fake answered while the skewed clock ran
-    # Sleep and wake (see harness/stories/sleep.py):
+    # Sleep and wake (see clerk_harness.stories.sleep):
     slept_h: float | None = None  # hours the machine slept
     wake_burst: list[str] = field(default_factory=list)  # the Frontend API requests in the seconds after waking
-    # The back-forward cache (see harness/stories/bfcache.py):
+    # The back-forward cache (see clerk_harness.stories.bfcache):
     restored_from_bfcache: bool | None = None  # `pageshow` with `persisted` in the page the user came back to
     away_s: float | None = None  # how long the user was away from the page
     token_expired_while_away: bool | None = None
     bfcache_blocked_by: list[str] = field(default_factory=list)  # Chromium's reasons when it did not restore
     returned_seq: int | None = None  # the request journal's last entry as the user pressed Back
     after_return: list[str] = field(default_factory=list)  # the Frontend API requests since
-    # Real window focus (see harness/stories/focus.py):
+    # Real window focus (see clerk_harness.stories.focus):
     unfocused_while_visible: bool | None = None  # the first window, visible, said it had no focus
     focus_events: list[str] = field(default_factory=list)  # its trusted focus and blur events
     token_requests_unfocused: int | None = None  # token requests while it had no focus
-    # Partitioned cookies and a late environment (see harness/stories/partitioned.py):
+    # Partitioned cookies and a late environment (see clerk_harness.stories.partitioned):
     partition_twins_seen: bool | None = None  # the jar held two __session at once (partitioned or SameSite=None, and Lax)
-    # A client-side navigation (see harness/stories/navigation.py):
+    # A client-side navigation (see clerk_harness.stories.navigation):
     navigated_to: str | None = None  # the protected page the link led to
     token_expired_at_navigation_s: float | None = None  # how long the token in __session had expired then
     navigation_requests: list[str] = field(default_factory=list)  # the navigation's RSC and document requests
     document_loaded_by_navigation: bool | None = None
-    # A stale token carried forward (see harness/stories/stale.py):
+    # A stale token carried forward (see clerk_harness.stories.stale):
     stale_touch_lag_s: float | None = None  # touches answered with tokens minted this long ago
     stale_since_seq: int | None = None  # the request journal's last entry when the stress began
     fresh_iat: float | None = None  # the `iat` of the token in __session then

@@ -339,7 +339,7 @@ class Story(StepsOfTheirOwn):
         except PlaywrightTimeoutError:
             return False
 
-    # --- the residual race of #7912 (see harness/browser/online_flip.py) -------------------------------------
+    # --- the residual race of #7912 (see clerk_harness.browser.online_flip) -------------------------------------
     def prepare_online_flip(self) -> None:
         """Install the page-level hook of `clerk_harness.browser.online_flip` (reloads the app before sign-in)."""
         self.session.browser.context.add_init_script(online_flip.INIT_SCRIPT)

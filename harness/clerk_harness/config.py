@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 CONFIG_NAME = "playwright.config.json"
 ENV_CONFIG = "CLERK_HARNESS_CONFIG"
 
-POLLER_CLOCKS = ("virtual", "real")  # see harness/browser/clock.py
-ENGINES = ("chromium", "firefox")  # the browser engines a run can drive (Firefox: harness/browser/firefox.py)
+POLLER_CLOCKS = ("virtual", "real")  # see clerk_harness.browser.clock
+ENGINES = ("chromium", "firefox")  # the browser engines a run can drive (Firefox: clerk_harness.browser.firefox)
 REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
 # "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
 # stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.
@@ -160,7 +160,7 @@ def default(path: str) -> Any:
 
 @dataclass
 class BrowserConfig:
-    engine: str = default("browser.engine")  # "chromium" or "firefox" (harness/browser/firefox.py)
+    engine: str = default("browser.engine")  # "chromium" or "firefox" (clerk_harness.browser.firefox)
     executable_path: str | None = default("browser.executablePath")
     firefox_executable_path: str | None = default("browser.firefoxExecutablePath")
     headless: bool = default("browser.headless")
@@ -169,7 +169,7 @@ class BrowserConfig:
     window_size: tuple[int, int] = default("browser.windowSize")
     slow_mo_ms: float = default("browser.slowMo")
     profile: str = default("browser.profile")  # or "webdriver" / "rtt0": the unrealistic profiles, on purpose
-    reuse: int = default("browser.reuse")  # runs per warm browser (harness/browser/warm.py)
+    reuse: int = default("browser.reuse")  # runs per warm browser (clerk_harness.browser.warm)
     cdp_endpoints: tuple[str, ...] = ()  # remote Chromiums; a session drives the first (`run` gives each worker one)
 
 

@@ -61,7 +61,7 @@ class VirtualClock:
     def follow_restored_page(self, page: Page) -> None:
         """From now on drive `page`, restored from the back-forward cache, through its own clock object:
         Playwright's context clock lost track of it in Firefox (its calls then wait forever). (Its time was
-        set as it came back: see harness/stories/bfcache.py.)"""
+        set as it came back: see clerk_harness.stories.bfcache.)"""
         self.restored = page
 
     def install(self) -> None:

@@ -114,5 +114,5 @@ ELSEWHERE = ("<!doctype html><html><head><title>Elsewhere</title></head>"
 
 @router.get("/elsewhere", response_class=HTMLResponse)
 async def elsewhere() -> HTMLResponse:
-    """Where a story's user goes when they leave the app for a while (see harness/stories/bfcache.py)."""
+    """Where a story's user goes when they leave the app for a while (see clerk_harness.stories.bfcache)."""
     return HTMLResponse(ELSEWHERE, headers=NO_STORE)

@@ -1,7 +1,7 @@
 """A browser kept warm across runs: each run leases a warm context and its tab, cleaned.
 
 Launching Chromium and connecting over CDP costs about 0.4 s of a 1.5 s run. Real visibility needs the
-default context of a CDP-connected browser (see harness/browser/launch.py), and a browser has only one, so
+default context of a CDP-connected browser (see clerk_harness.browser.launch), and a browser has only one, so
 runs take turns in it. When a run hands it back, everything the run left is undone:
 - its init scripts, bindings, routes and context listeners (recorded by `ScopedContext`); the harness's
   own reporting scripts stay, and their bindings go back to reporting to no run (`StandingInstruments`);

@@ -85,7 +85,7 @@ class Visibility:
     mode: str  # "real" or "synthetic"
     page: Page | None = None  # the app page, hidden and shown when no other page is named
     # Firefox: a page from `context.new_page()` opens in a window of its own and hides nothing; a page the
-    # app page opens is a tab of its window, and hides it (see clerk_harness/firefox.py).
+    # app page opens is a tab of its window, and hides it (see clerk_harness.browser.firefox).
     covers_from_page: bool = False
     events: list[PageEvent] = field(default_factory=list)
     periods: list[tuple[float, float | None]] = field(default_factory=list)  # hidden (start, end)
