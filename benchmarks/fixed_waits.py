@@ -11,16 +11,16 @@ waits that end on the event itself. Both drive the same fake backend, page and c
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from playwright.sync_api import Playwright
 
-from clerk_harness_fake.backend import FakeClerk
 from clerk_harness.browser.launch import launch_session
+from clerk_harness.browser.warm import WarmBrowser
 from clerk_harness.config import HarnessConfig
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.stories.story import Story
-from clerk_harness.browser.warm import WarmBrowser
+from clerk_harness_fake.backend import FakeClerk
 
 TOKEN_ROUTE = "**/v1/client/sessions/*/tokens**"
 FIXED_WAITS_MS = (3_000, 2_000, 2_000)  # as in Clerk's test

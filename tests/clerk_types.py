@@ -11,7 +11,7 @@ schema by ts-json-schema-generator at set-up), and two checks of an answer again
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -102,7 +102,7 @@ def _open(node: Any) -> Any:
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(type_name: str) -> Draft7Validator:
     whole = schema()
     return Draft7Validator({"$ref": f"#/definitions/{type_name}", "definitions": _open(whole["definitions"])})

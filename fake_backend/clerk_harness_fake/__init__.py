@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 # Imported on first use, so that `python -m clerk_harness_fake` can start work before the web framework loads.
 _EXPORTS = {"create_app": "clerk_harness_fake.app", "FakeClerk": "clerk_harness_fake.backend",
             "FakeClerkServer": "clerk_harness_fake.server", "BackendSettings": "clerk_harness_fake.settings"}
-__all__ = sorted(_EXPORTS)
+__all__ = ["BackendSettings", "FakeClerk", "FakeClerkServer", "create_app"]
 
 
 def __getattr__(name: str) -> Any:

@@ -14,12 +14,12 @@ from clerk_harness_fake import signing_keys
 
 signing_keys.make_ahead()  # on a thread, while the web framework imports below
 
-from clerk_harness_fake.server import FakeClerkServer, RemoteBindRefused  # noqa: E402
-from clerk_harness_fake.settings import BackendSettings  # noqa: E402
+from clerk_harness_fake.server import FakeClerkServer, RemoteBindRefused  # noqa: E402 - after the key is started
+from clerk_harness_fake.settings import BackendSettings  # noqa: E402 - after the key is started
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m clerk_harness_fake", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m clerk_harness_fake", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote)")
     parser.add_argument("--port", type=int, default=0, help="port (0: a free one, printed)")
     parser.add_argument("--allow-remote", action="store_true", help="bind beyond loopback; the control API then "

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from typing import Callable
 
 from clerk_harness_fake.clock import ServerClock
 from clerk_harness_fake.faults import FaultBook, compile_pattern

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import html
 import secrets
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -13,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clerk_harness_fake.backend import DEFAULT_PASSWORD, FakeClerk
 from clerk_harness_fake.errors import ClerkAPIError, no_route
-from clerk_harness_fake.settings import CONTROL_PREFIX
 from clerk_harness_fake.faults import MAX_PATTERN
+from clerk_harness_fake.settings import CONTROL_PREFIX
 from clerk_harness_fake.waiters import until_disconnected
+
 
 async def require_token(request: Request) -> None:
     """Beyond loopback the control API answers only to the token the server printed at start."""

@@ -10,14 +10,13 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.client_cookies import client_uat_directives, session_directives
+from clerk_harness_fake.errors import ClerkAPIError, no_route
 from clerk_harness_fake.handshake import APP_ORIGIN, origin_of, redirect_back
 from clerk_harness_fake.https.front import front_host
-from clerk_harness_fake.errors import ClerkAPIError, no_route
-from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json, token_json
-from clerk_harness_fake.state import new_id
 from clerk_harness_fake.minter import mint_from_body
+from clerk_harness_fake.payloads import client_json, environment_json, session_json, sign_in_json, token_json
 from clerk_harness_fake.settings import FAPI_PREFIX, NO_STORE
-from clerk_harness_fake.state import Client, Session
+from clerk_harness_fake.state import Client, Session, new_id
 
 CLIENT_COOKIE = "__client"
 router = APIRouter(prefix=f"{FAPI_PREFIX}/v1")
@@ -224,7 +223,7 @@ async def touch(request: Request, response: Response, session_id: str) -> dict[s
     if lag:  # a lagging copy of the session answers: the token it holds was minted `lag` seconds ago
         request.state.journal_note = f"answered with a token minted {lag:g}s ago (touch_token_lag_s)"
         issued_at = clerk.clock.now() - lag
-        mint = lambda s: clerk.mint_for(s, issued_at=issued_at)  # noqa: E731
+        mint = lambda s: clerk.mint_for(s, issued_at=issued_at)
         return {"response": session_json(session, user, mint(session)),
                 "client": client_json(client, clerk.state, mint)}
     return {"response": session_json(session, user, clerk.mint_for(session)), "client": piggyback(clerk, client)}

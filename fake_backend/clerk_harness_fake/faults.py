@@ -13,8 +13,9 @@ journal next to it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Literal
 
 from clerk_harness_fake.settings import BAPI_PREFIX, FAPI_PREFIX
 from clerk_harness_fake.waiters import AsyncWaiters
@@ -150,21 +151,21 @@ class FaultRule:
             self.method = self.method.upper()
 
     # --- what the matching requests get ---------------------------------------------------------
-    def error(self, status: int, *, code: str | None = None, retry_after: int | None = None) -> "FaultRule":
+    def error(self, status: int, *, code: str | None = None, retry_after: int | None = None) -> FaultRule:
         if status not in ERROR_STATUSES:
             raise ValueError(f"status must be one of {ERROR_STATUSES}")
         self.action, self.status, self.code, self.retry_after = "error", status, code or ERROR_CODES[status], retry_after
         return self
 
-    def empty_token(self) -> "FaultRule":
+    def empty_token(self) -> FaultRule:
         self.action = "empty_token"
         return self
 
-    def wrapped_token(self) -> "FaultRule":
+    def wrapped_token(self) -> FaultRule:
         self.action = "wrapped_token"
         return self
 
-    def latency(self, seconds: float) -> "FaultRule":
+    def latency(self, seconds: float) -> FaultRule:
         if not 0 < seconds <= 120:
             raise ValueError("latency must be between 0 and 120 seconds")
         self.action, self.delay_s = "latency", seconds
@@ -174,7 +175,7 @@ class FaultRule:
         self.action, self.latch = "hang", Latch(then)
         return self.latch
 
-    def drop(self) -> "FaultRule":
+    def drop(self) -> FaultRule:
         self.action = "drop"
         return self
 

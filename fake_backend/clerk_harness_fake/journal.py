@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from clerk_harness_fake.waiters import AsyncWaiters
 
@@ -88,7 +89,7 @@ class RequestJournal:
     async def wait_for_async(self, predicate: Callable[[JournalEntry], bool], *, count: int = 1, since: int = 0,
                              timeout: float = 10.0, gone: Callable[[], Awaitable[object]]) -> list[JournalEntry]:
         """As `wait_for`, on the event loop (no thread held); also gives up when `gone()` completes."""
-        hits = lambda: [e for e in self.entries(since) if predicate(e)]  # noqa: E731
+        hits = lambda: [e for e in self.entries(since) if predicate(e)]
         if not await self._async_waiters.wait(lambda: len(hits()) >= count, timeout, gone):
             raise TimeoutError(f"waited {timeout:.1f}s for {count} matching request(s), saw {len(hits())}")
         return hits()

@@ -51,7 +51,7 @@ class HostCheck:
     A fake bound to every address (`--host 0.0.0.0 --allow-remote`) cannot know its names: it takes any,
     and its control API needs the token."""
 
-    def __init__(self, app: ASGIApp, clerk: "FakeClerk", any_host: bool = False) -> None:
+    def __init__(self, app: ASGIApp, clerk: FakeClerk, any_host: bool = False) -> None:
         self.app = app
         self.clerk = clerk
         self.any_host = any_host
@@ -160,7 +160,7 @@ class JournalRecorder:
 class FaultInjector:
     """Applies the fault book to FAPI and Backend API requests (after the method override, inside the journal)."""
 
-    def __init__(self, app: ASGIApp, clerk: "FakeClerk") -> None:
+    def __init__(self, app: ASGIApp, clerk: FakeClerk) -> None:
         self.app = app
         self.clerk = clerk
 

@@ -3,12 +3,12 @@ instance modelled_instance.py describes. Timestamps are milliseconds."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from clerk_harness_fake.state import new_id
 from clerk_harness_fake.modelled_instance import DEFAULT_THEME, verification
 from clerk_harness_fake.settings import BackendSettings
-from clerk_harness_fake.state import Client, Session, State, User
+from clerk_harness_fake.state import Client, Session, State, User, new_id
 
 TokenMinter = Callable[[Session], str]
 

@@ -62,11 +62,11 @@ class Binding:
     control_token: str | None = None
 
     @classmethod
-    def of(cls, host: str, allow_remote: bool) -> "Binding":
+    def of(cls, host: str, allow_remote: bool) -> Binding:
         refuse_unless_allowed(host, allow_remote)
         return cls(host, allow_remote, None if is_loopback(host) else secrets.token_urlsafe(24))
 
-    def server(self, settings: BackendSettings | None = None, port: int = 0) -> "FakeClerkServer":
+    def server(self, settings: BackendSettings | None = None, port: int = 0) -> FakeClerkServer:
         return FakeClerkServer(settings, host=self.host, port=port, allow_remote=self.allow_remote,
                                control_token=self.control_token)
 
@@ -110,7 +110,7 @@ class FakeClerkServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    def start(self) -> "FakeClerkServer":
+    def start(self) -> FakeClerkServer:
         started = threading.Event()
 
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
@@ -130,7 +130,7 @@ class FakeClerkServer:
         front.route_app(app_port, app_host)
         return front.port
 
-    def ensure_front(self) -> "HttpsFront":
+    def ensure_front(self) -> HttpsFront:
         """The HTTPS front of the production topology, started on first use (see https/front.py)."""
         if self.front is None:
             if not is_loopback(self.host):
@@ -172,7 +172,7 @@ class FakeClerkServer:
             self._thread.join(timeout=5)
         self._socket.close()
 
-    def __enter__(self) -> "FakeClerkServer":
+    def __enter__(self) -> FakeClerkServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

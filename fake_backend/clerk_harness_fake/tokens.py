@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import jwt
+from jwt.algorithms import RSAAlgorithm
 
 from clerk_harness_fake import signing_keys
 from clerk_harness_fake.clock import ServerClock
@@ -43,7 +44,7 @@ class TokenIssuer:
         self.clock = clock
         self.kid = f"ins_{secrets.token_hex(12)}"
         self._private_key = signing_keys.take()
-        public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._private_key.public_key()))
+        public_jwk = json.loads(RSAAlgorithm.to_jwk(self._private_key.public_key()))
         public_jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
         self._jwks = {"keys": [public_jwk]}
         self._key_set = jwt.PyJWKSet.from_dict(self._jwks)

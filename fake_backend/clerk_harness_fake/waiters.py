@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 
 class AsyncWaiters:
@@ -61,7 +62,7 @@ class AsyncWaiters:
                 self._lock.notify_all()
 
 
-async def until_disconnected(receive: Callable[[], Awaitable[dict]]) -> None:
+async def until_disconnected(receive: Callable[[], Awaitable[Any]]) -> None:
     """Return once the ASGI client has disconnected (the request body must have been read already)."""
     while (await receive())["type"] != "http.disconnect":
         pass

@@ -18,7 +18,18 @@ loaded when first used, so that importing this package (or its config) stays che
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and IDEs read; at run time `__getattr__` loads each on first use
+    from clerk_harness.browser.warm import WarmBrowser
+    from clerk_harness.config import HarnessConfig, load_config
+    from clerk_harness.errors import HarnessError
+    from clerk_harness.matrix.runner import run_scenario
+    from clerk_harness.oracle.cookie_timeline import CookieTimeline
+    from clerk_harness.oracle.verdict import Outcome
+    from clerk_harness.stories.scenarios import CATALOGUE, Scenario, expected_verdict, get_scenario, scenario
+    from clerk_harness.stories.session import HarnessSession
+    from clerk_harness.stories.story import Story
 
 _PUBLIC = {
     "HarnessConfig": "clerk_harness.config", "load_config": "clerk_harness.config",
@@ -31,7 +42,8 @@ _PUBLIC = {
     "Outcome": "clerk_harness.oracle.verdict", "CookieTimeline": "clerk_harness.oracle.cookie_timeline",
     "WarmBrowser": "clerk_harness.browser.warm",
 }
-__all__ = sorted(_PUBLIC)
+__all__ = ["CATALOGUE", "CookieTimeline", "HarnessConfig", "HarnessError", "HarnessSession", "Outcome", "Scenario",
+           "Story", "WarmBrowser", "expected_verdict", "get_scenario", "load_config", "run_scenario", "scenario"]
 
 
 def __getattr__(name: str) -> Any:

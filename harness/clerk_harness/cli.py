@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
-from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST, EXIT_SURVIVED  # noqa: F401
+from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST, EXIT_SURVIVED  # noqa: F401 - the exit codes, importable from the CLI
 from clerk_harness.commands.parser import build_parser
 from clerk_harness.commands.searches import StepPrinter  # noqa: F401 - part of the CLI's surface
 from clerk_harness.config import HarnessConfig, load_config

@@ -215,7 +215,7 @@ class HarnessConfig:
 
 
 def backend_settings(config: HarnessConfig, clerk_js_version: str | None = None,
-                     token_ttl_seconds: int | None = None) -> "BackendSettings":
+                     token_ttl_seconds: int | None = None) -> BackendSettings:
     """The fake backend's settings for this configuration (the app defaults to the pinned newest clerk-js)."""
     from clerk_harness_fake.settings import BackendSettings
 
@@ -283,7 +283,7 @@ def load_config(path: Path | None = None) -> HarnessConfig:
     except ValueError as error:
         raise HarnessError(f"{path}: {error}") from None
     root = path.resolve().parent
-    get = lambda key: values.get(key, default(key))  # noqa: E731
+    get = lambda key: values.get(key, default(key))
     return HarnessConfig(
         browser=BrowserConfig(engine=get("browser.engine"), executable_path=get("browser.executablePath"),
                               firefox_executable_path=get("browser.firefoxExecutablePath"),

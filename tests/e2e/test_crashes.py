@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_interrupts import children, cmdline, in_group, wait_for
-
 from clerk_harness.matrix.runner import run_scenario
 from clerk_harness.stories.scenarios import Scenario, get_scenario
 from clerk_harness.stories.story import Story
+from tests.e2e.test_interrupts import children, cmdline, in_group, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -105,7 +104,7 @@ def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.Complet
             run.kill()
     assert all(killed.get(after) for after in kills), f"nothing to kill at some moment: {killed}"
     assert wait_for(lambda: not in_group(run.pid), timeout=10), f"left running: {in_group(run.pid)}"
-    left = lambda: [p.name for p in temp.iterdir() if p.name != "node-compile-cache"]  # noqa: E731
+    left = lambda: [p.name for p in temp.iterdir() if p.name != "node-compile-cache"]
     assert wait_for(lambda: not left(), timeout=10), f"left behind: {left()}"
     return subprocess.CompletedProcess(run.args, run.returncode, out, "".join(lines))
 

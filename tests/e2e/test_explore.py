@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness.explore.steps import Step
 from clerk_harness.explore.findings import Finding, replay
+from clerk_harness.explore.steps import Step
 
 pytestmark = pytest.mark.e2e
 CLI = str(Path(sys.executable).with_name("clerk-harness"))

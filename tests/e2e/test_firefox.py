@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import pytest
 
-from clerk_harness.reports.text import render
-from clerk_harness.matrix.runner import run_scenario
-from clerk_harness.stories.scenarios import get_scenario
 from clerk_harness.browser.warm import WarmBrowser
+from clerk_harness.matrix.runner import run_scenario
+from clerk_harness.reports.text import render
+from clerk_harness.stories.scenarios import get_scenario
 
 pytestmark = pytest.mark.e2e
 

@@ -140,7 +140,7 @@ def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_
         assert run.returncode == 130 and "interrupted" in out + err, (run.returncode, (out + err)[-500:])
     assert wait_for(lambda: not in_group(run.pid), timeout=10), f"left running: {in_group(run.pid)}"
     allowed = {"node-compile-cache"} | ({p.name for p in temp.glob(driver_scratch.PREFIX + "*")} if how == "sigkill" else set())
-    left = lambda: sorted(p.name for p in temp.iterdir() if p.name not in allowed)  # noqa: E731
+    left = lambda: sorted(p.name for p in temp.iterdir() if p.name not in allowed)
     # A guard ends Chromium's group with 3 s of grace (SIGTERM, then SIGKILL) and 1 s more for its helpers
     # before it removes the profile; on a loaded machine (2 cores, two workers' browsers) once more than 10 s.
     assert wait_for(lambda: not left(), timeout=20), left()

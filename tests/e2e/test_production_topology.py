@@ -10,9 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from clerk_harness.reports.text import render
 from clerk_harness.matrix.runner import run_scenario
-
+from clerk_harness.reports.text import render
 from tests.e2e.test_catalogue import assert_known_verdict
 
 pytestmark = pytest.mark.e2e

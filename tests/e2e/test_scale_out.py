@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from clerk_harness.browser.launch import find_chromium, remote_browser_flags
 from clerk_harness.browser.guard import remove_singleton_folder
+from clerk_harness.browser.launch import find_chromium, remote_browser_flags
 from clerk_harness.config import HarnessConfig
 
 pytestmark = pytest.mark.e2e

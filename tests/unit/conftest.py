@@ -5,8 +5,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from clerk_harness_fake import BackendSettings, FakeClerk, create_app
-from clerk_harness_fake import signing_keys
+from clerk_harness_fake import BackendSettings, FakeClerk, create_app, signing_keys
 from clerk_harness_fake.backend import TestUser
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from clerk_harness.releases.bisect import bisect, releases_between
 from clerk_harness.errors import HarnessError
-from clerk_harness.reports.html import render_report
 from clerk_harness.matrix.jobs import Job, MatrixResult, verdict_table
 from clerk_harness.oracle.verdict import Outcome
+from clerk_harness.releases.bisect import bisect, releases_between
+from clerk_harness.reports.html import render_report
 
 RELEASES = ["5.125.13", "5.128.0", "6.0.0", "6.1.0-snapshot.1", "6.1.0", "6.3.2", "6.40.0"]
 

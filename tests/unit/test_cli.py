@@ -85,8 +85,8 @@ def test_a_broken_config_is_one_line_naming_the_key(capsys, tmp_path, monkeypatc
 
 
 def test_an_interrupted_search_says_what_it_knew(capsys):
-    from clerk_harness.releases.bisect import Step
     from clerk_harness.cli import StepPrinter
+    from clerk_harness.releases.bisect import Step
 
     printer = StepPrinter()
     with pytest.raises(KeyboardInterrupt):

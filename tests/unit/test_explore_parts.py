@@ -8,9 +8,9 @@ import pytest
 
 from clerk_harness.cli import main
 from clerk_harness.explore.causes import _contains, cause
+from clerk_harness.explore.findings import Finding
 from clerk_harness.explore.search import Coverage
 from clerk_harness.explore.steps import FAULTS, Step
-from clerk_harness.explore.findings import Finding
 
 STORY = [Step("go_offline"), Step("let_the_token_age"), Step("fault", ("token", "429", "once")), Step("reload")]
 

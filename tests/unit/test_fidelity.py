@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from clerk_harness_fake import FakeClerk, create_app
-from clerk_harness_fake import modelled_instance, payloads
+from clerk_harness_fake import FakeClerk, create_app, modelled_instance, payloads
 from tests.clerk_types import LEFT_OUT, NULL_ON_THE_WIRE, pinned_version, shape_errors, unsent_fields
 
 API = "/__clerk/v1"

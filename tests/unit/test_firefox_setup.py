@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness.browser import firefox
-from clerk_harness.browser import firefox_driver_patch
-from clerk_harness.releases import setup as harness_setup
+from clerk_harness.browser import firefox, firefox_driver_patch
 from clerk_harness.config import BrowserConfig, HarnessConfig
 from clerk_harness.errors import HarnessError
+from clerk_harness.releases import setup as harness_setup
 
 CLI = str(Path(sys.executable).with_name("clerk-harness"))
 
@@ -74,7 +73,7 @@ def test_a_missing_firefox_is_one_line_that_says_how_to_get_one(monkeypatch):
 
 def test_root_installs_firefox_esr_with_apt_get(monkeypatch):
     commands = []
-    installed = lambda: any("firefox-esr" in command for command in commands)  # noqa: E731
+    installed = lambda: any("firefox-esr" in command for command in commands)
     on_path = {"apt-get": lambda: "/usr/bin/apt-get", "firefox-esr": lambda: "/usr/bin/firefox-esr" if installed() else None}
     monkeypatch.setattr(firefox.shutil, "which", lambda name: on_path.get(name, lambda: None)())
     monkeypatch.setattr(harness_setup.os, "geteuid", lambda: 0)

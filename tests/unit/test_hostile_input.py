@@ -7,9 +7,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from fastapi.testclient import TestClient
 
 from clerk_harness_fake import BackendSettings, FakeClerk, create_app
 from clerk_harness_fake.faults import compile_pattern

@@ -99,7 +99,7 @@ def test_an_apps_redirect_to_its_own_host_over_http_is_upgraded(front):
     class Redirects(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        def do_GET(self) -> None:
             target = {"/own": f"http://app.harness.test:{port}/sign-in?r=http%3A%2F%2Fx",
                       "/other": "http://elsewhere.test/sign-in", "/relative": "/sign-in"}[self.path]
             self.send_response(307)

@@ -6,10 +6,10 @@ names, which PyPI packages and users' repos also use."""
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER_NAMES = ("harness", "fake_backend", "fixtures")

@@ -9,7 +9,6 @@ import yaml
 
 from clerk_harness.cli import main
 from clerk_harness.config import load_config
-
 from tests.unit.test_workflows import actionlint
 
 FILES = ("playwright.config.json", "tests/test_clerk_session.py", ".github/workflows/clerk-session.yml")

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import jwt
 import pytest
 
-from clerk_harness_fake.journal import RequestJournal
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.proof_keeper import ProofKeeper
+from clerk_harness_fake.journal import RequestJournal
 
 
 @dataclass

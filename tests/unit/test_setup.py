@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from clerk_harness.releases import setup as harness_setup
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
+from clerk_harness.releases import setup as harness_setup
 
 
 def test_configured_browser_must_exist(tmp_path):

@@ -10,13 +10,12 @@ import pytest
 from junitparser import Error, Failure, JUnitXml
 
 from clerk_harness.cli import main
-from clerk_harness.matrix.junit import case_name
 from clerk_harness.matrix.jobs import Job, MatrixResult, verdict_table
+from clerk_harness.matrix.junit import case_name
 from clerk_harness.matrix.results import ResultSet, merge_results
-from clerk_harness.stories.scenarios import CATALOGUE, get_scenario
 from clerk_harness.matrix.shards import Shard, recorded_durations, split
-from clerk_harness.matrix.summary import render_summary
 from clerk_harness.oracle.verdict import Outcome
+from clerk_harness.stories.scenarios import CATALOGUE, get_scenario
 
 VERSIONS = ["5.125.13", "6.0.0", "6.1.0", "6.40.0"]
 

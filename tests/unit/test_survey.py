@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from clerk_harness.errors import HarnessError
-from clerk_harness.releases.survey import in_range, survey
 from clerk_harness.oracle.verdict import Outcome
+from clerk_harness.releases.survey import in_range, survey
 
 RELEASES = [f"5.{m}.0" for m in range(0, 130, 3)] + [f"6.{m}.0" for m in range(0, 41)]
 
@@ -103,8 +103,8 @@ def test_a_range_measured_in_another_engine_is_that_engines_expectation_and_list
     differs, the catalogue keeps Firefox's own range beside Chromium's and every command expects it."""
     from dataclasses import replace
 
-    from clerk_harness.stories import scenarios
     from clerk_harness.cli import main
+    from clerk_harness.stories import scenarios
 
     base = scenarios.get_scenario("offline-reload")
     differs = replace(base, lost_on_by_engine=(("firefox", "<6.3.0"),))

@@ -3,10 +3,9 @@ Stand-in apps are tiny Python servers, so no browser and no npm are needed here.
 
 from __future__ import annotations
 
-import re
-
 import json
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -14,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness_fake import BackendSettings, FakeClerkServer
 from clerk_harness.browser import driver_cache
 from clerk_harness.errors import HarnessError
 from clerk_harness.stories.user_app import AppSpec, start_app
+from clerk_harness_fake import BackendSettings, FakeClerkServer
 
 APP = textwrap.dedent("""
     import http.server, json, os, sys
@@ -123,7 +122,7 @@ def test_the_line_that_says_why_an_app_exited(tmp_path, server, output, why):
     """Node prints the cause above a stack, a `code:` block and its version line."""
     (tmp_path / "out.txt").write_text(output)
     with pytest.raises(HarnessError, match=rf"in {tmp_path}: {re.escape(why)}$"):
-        start_app(AppSpec(f"cat out.txt; exit 1", cwd=tmp_path), server)
+        start_app(AppSpec("cat out.txt; exit 1", cwd=tmp_path), server)
 
 
 def test_an_app_that_never_answers_names_the_url_and_the_timeout(tmp_path, server):

@@ -139,3 +139,13 @@ def test_make_test_builds_the_docs_strictly_and_a_broken_link_fails_it(tmp_path)
     (docs / "facts.md").write_text((docs / "facts.md").read_text() + "\n[a page](nowhere.md)\n")
     broken = subprocess.run(mkdocs, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert broken.returncode != 0 and "nowhere.md" in broken.stderr
+
+
+def test_make_test_runs_lint_and_types_before_the_tests():
+    """`make test` (and so `.ci/run`) runs ruff and pyright, configured in pyproject.toml, before pytest."""
+    plan = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    lines = plan.splitlines()
+    where = {tool: next((i for i, line in enumerate(lines) if marker in line), None)
+             for tool, marker in {"ruff": "ruff check", "pyright": "pyright", "pytest": "bin/pytest"}.items()}
+    assert None not in where.values(), plan
+    assert where["ruff"] < where["pytest"] and where["pyright"] < where["pytest"], plan

@@ -31,7 +31,6 @@ import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 from clerk_harness_fake.settings import APP_HOST, FAPI_HOST, FAPI_PREFIX
@@ -89,7 +88,7 @@ class HttpsFront:
             return self._app or self.fake
         return None
 
-    def start(self) -> "HttpsFront":
+    def start(self) -> HttpsFront:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((self.host, self.port))
@@ -222,7 +221,7 @@ async def _peek(loop: asyncio.AbstractEventLoop, connection: socket.socket) -> b
     return connection.recv(1, socket.MSG_PEEK)
 
 
-async def _pipe(reader: "asyncio.StreamReader | UpgradedRedirects", writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader | UpgradedRedirects, writer: asyncio.StreamWriter) -> None:
     try:
         while data := await reader.read(65536):
             writer.write(data)

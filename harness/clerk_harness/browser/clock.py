@@ -18,13 +18,13 @@ worker, and the poller then ticks in real time.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from playwright.sync_api import BrowserContext, Page
 
-from clerk_harness_fake.clock import ServerClock
 from clerk_harness.oracle.cookie_timeline import CookieTimeline
+from clerk_harness_fake.clock import ServerClock
 
 TIMER_WORKER = "clerk-timers"
 POLLER_PERIOD_S = 5  # clerk-js's session poller
@@ -139,3 +139,6 @@ class RealTimeClock:
         self.advanced_s += moved
         self.timeline.mark(f"real time +{moved:.1f}s")
         return moved
+
+
+Clock = VirtualClock | RealTimeClock  # what a run's session holds: the virtual clock, or real time for an app

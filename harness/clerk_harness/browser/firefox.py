@@ -78,14 +78,14 @@ def check_firefox(executable: str) -> str:
     return version
 
 
-def firefox_prefs(*, production_hosts: bool = True) -> dict[str, object]:
+def firefox_prefs(*, production_hosts: bool = True) -> dict[str, str | float | bool]:
     """Preferences for a harness Firefox: zero egress, no background services, popups from the page allowed
     (the cover tab), the network state the harness's alone, and the production topology's hosts on loopback."""
     from clerk_harness_fake.settings import APP_HOST, FAPI_HOST
 
     nowhere, port = PROXY_NOWHERE
     local = ["localhost", "127.0.0.1", "[::1]", *([FAPI_HOST, APP_HOST] if production_hosts else [])]
-    prefs: dict[str, object] = {
+    prefs: dict[str, str | float | bool] = {
         "network.proxy.type": 1,
         "network.proxy.http": nowhere, "network.proxy.http_port": port,
         "network.proxy.ssl": nowhere, "network.proxy.ssl_port": port,
@@ -141,7 +141,7 @@ def launch_firefox(playwright: Playwright, config: BrowserConfig) -> tuple[Brows
         browser = playwright.firefox.launch(channel="moz-firefox", executable_path=executable,
                                             headless=config.headless, slow_mo=config.slow_mo_ms,
                                             firefox_user_prefs=firefox_prefs())
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - whatever stops the launch is one line, with Firefox's reason
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise HarnessError(f"cannot launch Firefox {version} at {executable}: {reason}") from None
     return browser, f"{executable} (Firefox {version})"

@@ -35,7 +35,7 @@ def connect_remote(playwright: Playwright, config: BrowserConfig, endpoint: str,
     try:
         browser = playwright.chromium.connect_over_cdp(endpoint, no_defaults=config.visibility == "real",
                                                        slow_mo=config.slow_mo_ms, timeout=timeout_s * 1000)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - whatever stops the connection is one line, with its reason
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise HarnessError(f"cannot reach the Chromium at {endpoint} over CDP ({reason}); start it with "
                            f"--remote-debugging-port (see `clerk-harness browser-flags`)") from None

@@ -3,7 +3,8 @@ harness's own page instruments, which stay installed from a warm browser's first
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, cast
 
 from playwright.sync_api import BrowserContext
 
@@ -84,7 +85,7 @@ class ScopedContext:
         self._undo.append(added.close)
         return added
 
-    def on(self, event: str, handler: Callable[..., Any]) -> None:
+    def on(self, event: Any, handler: Callable[..., Any]) -> None:
         self._context.on(event, handler)
         self._undo.append(lambda: self._context.remove_listener(event, handler))
 
@@ -102,3 +103,8 @@ class ScopedContext:
         """Remove what the run added, newest first."""
         while self._undo:
             self._undo.pop()()
+
+
+def scoped(context: BrowserContext, standing: StandingInstruments | None = None) -> BrowserContext:
+    """`context` as one run sees it (a ScopedContext, which stands in for the BrowserContext it wraps)."""
+    return cast(BrowserContext, ScopedContext(context, standing))

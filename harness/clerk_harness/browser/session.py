@@ -7,14 +7,12 @@ import re
 import shutil
 import subprocess
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from clerk_harness.browser import guard as browser_guard
-
 
 PAGE_CRASHED = re.compile(r"\b(Page|Target) crashed\b")  # Playwright's errors of a page whose renderer died
 
@@ -31,14 +29,14 @@ class BrowserSession:
     _guard: subprocess.Popen | None = None  # clerk_harness.browser.guard, Chromium's parent
     _profile_dir: str | None = None
     _log: deque = field(default_factory=lambda: deque(maxlen=50))
-    _release: Callable[["BrowserSession"], None] | None = None  # a lease of a warm browser goes back to it
+    _release: Callable[[BrowserSession], None] | None = None  # a lease of a warm browser goes back to it
     engine: str = "chromium"  # or "firefox" (clerk_harness.browser.firefox)
     broken: str | None = None  # what broke under the run (a page's renderer, the browser), once `watch`ed
     broke: str | None = None  # "page" or "browser": which part of the infrastructure that was
     exit_file: str | None = None  # where the browser's guard writes its exit status (a Chromium it started)
     _unwatch: list[Callable[[], None]] = field(default_factory=list)
 
-    def watch(self) -> "BrowserSession":
+    def watch(self) -> BrowserSession:
         """Note it when a page of the run crashes or the browser goes away: the run is then an error of the
         harness's browser, never an observation about clerk-js."""
         def crashed(_page: Page) -> None:

@@ -9,14 +9,15 @@ context), an init script overrides `document.visibilityState`/`hidden` and dispa
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import HarnessError
+from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.oracle.page_binding import each, reporter_js
 
 BINDING = "__harnessPageEvent"
@@ -62,7 +63,7 @@ SYNTHETIC_SCRIPT = """
 
 # The blank tabs opened to hide an app page. The warm browser keeps one across runs (a new tab costs about
 # 70 ms in Chromium): the next run that hides its page brings it to the front again.
-_COVERS: "weakref.WeakSet[Page]" = weakref.WeakSet()
+_COVERS: weakref.WeakSet[Page] = weakref.WeakSet()
 
 
 def is_spare_cover(page: Page) -> bool:
@@ -94,7 +95,7 @@ class Visibility:
     def __repr__(self) -> str:
         return f"<Visibility {self.mode}, {len(self.events)} events>"
 
-    def install(self) -> "Visibility":
+    def install(self) -> Visibility:
         self.timeline.also_flush[FLUSH] = self._on_event  # its marks then flush these reports too, in the same call
         self.context.expose_binding(BINDING, each(self._on_event))
         self.context.add_init_script(EVENTS_SCRIPT)

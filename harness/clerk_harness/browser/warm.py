@@ -32,10 +32,9 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Re
 
 from clerk_harness.browser import visibility
 from clerk_harness.browser.launch import launch_session
-from clerk_harness.browser.scoped_context import ScopedContext, StandingInstruments
+from clerk_harness.browser.scoped_context import ScopedContext, StandingInstruments, scoped
 from clerk_harness.browser.session import BrowserSession
 from clerk_harness.config import BrowserConfig
-
 
 CLEAR_ORIGIN_SCRIPT = """async () => {
   try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}
@@ -63,7 +62,7 @@ class WarmContext:
 class WarmBrowser:
     """One warm browser for one worker (one Playwright): `lease()` a session, `close()` it to hand it back."""
 
-    def __init__(self, playwright: Playwright, config: BrowserConfig, *, shares: "WarmBrowser | None" = None) -> None:
+    def __init__(self, playwright: Playwright, config: BrowserConfig, *, shares: WarmBrowser | None = None) -> None:
         self.playwright = playwright
         self.config = config
         self.launches = 0
@@ -102,11 +101,11 @@ class WarmBrowser:
         page = _app_tab(context)
         if launched:  # a new browser's first tab has no focus until it is brought to the front (a user's tab has)
             page.bring_to_front()
-        return BrowserSession(self._session.browser, ScopedContext(context, self._standing), page,
+        return BrowserSession(self._session.browser, scoped(context, self._standing), page,
                               self._session.visibility_mode, self._session.executable, _release=self._give_back,
                               exit_file=self._session.exit_file)
 
-    def for_real_time(self) -> "WarmBrowser":
+    def for_real_time(self) -> WarmBrowser:
         """A second warm browser of the same configuration, for runs on real time (a user's app): no run
         ever installs a clock there, so those runs share it as virtual-clock runs share this one. (Firefox:
         contexts of their own in the same Firefox.)"""
@@ -115,7 +114,7 @@ class WarmBrowser:
             self._real_time = WarmBrowser(self.playwright, self.config, shares=shares)
         return self._real_time
 
-    def for_real_focus(self) -> "WarmBrowser":
+    def for_real_focus(self) -> WarmBrowser:
         """A headed Chromium of the same configuration (under Xvfb where there is no display), for stories
         that need real window focus: headless Chromium gives every window the focus. Firefox gives real
         focus headless: the same browser."""
@@ -191,7 +190,7 @@ class WarmBrowser:
             # background gets no trusted focus (a restore from the back-forward cache brings one).
             page.bring_to_front()
         root._front = warm
-        return BrowserSession(session.browser, ScopedContext(context, warm.standing), page, session.visibility_mode,
+        return BrowserSession(session.browser, scoped(context, warm.standing), page, session.visibility_mode,
                               session.executable, _release=self._give_back, engine=session.engine)
 
     def _retire_context(self, profile: str) -> None:
@@ -230,7 +229,7 @@ class WarmBrowser:
         if warm is not None:
             self._retire_context(warm.profile)
 
-    def _warm_of(self, context: BrowserContext) -> "WarmContext | None":
+    def _warm_of(self, context: BrowserContext) -> WarmContext | None:
         return next((warm for warm in self._contexts.values() if warm.context is context), None)
 
     def _clean(self, lease: BrowserSession) -> None:
@@ -291,7 +290,7 @@ def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[s
     for origin in sorted(origins):
         url = blank_pages.get(origin)
         answered = url is None
-        if answered:
+        if url is None:
             url = origin + CLEARING_PATH
             context.route(url, blank)
         try:

@@ -19,19 +19,23 @@ def say(line: str) -> None:
 
 
 def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from clerk_harness_fake import FakeClerkServer
     from clerk_harness.commands.options import app_from_args
-    from clerk_harness.explore.search import RULES
     from clerk_harness.explore.findings import Finding
+    from clerk_harness.explore.search import RULES
     from clerk_harness.releases.setup import ensure_versions, playwright_with_browser
+    from clerk_harness_fake import FakeClerkServer
 
     unknown = [name for name in args.skip if name not in RULES]
     if unknown:
         raise HarnessError(f"--skip {unknown[0]!r}: not a step; the steps are {', '.join(RULES)}")
     finding_to_replay = Finding.read(Path(args.replay)) if args.replay else None
-    if finding_to_replay is None and not args.clerk_js:
+    if args.clerk_js:
+        spec = args.clerk_js
+    elif finding_to_replay is not None:
+        spec = finding_to_replay.version
+    else:
         raise HarnessError("explore needs --clerk-js VERSION (or --replay FINDING.json)")
-    version = ensure_versions(config, [args.clerk_js or finding_to_replay.version], progress=lambda _: None)[0]
+    version = ensure_versions(config, [spec], progress=lambda _: None)[0]
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 31)
     spec = app_from_args(args, config)
     with playwright_with_browser(config) as playwright:
@@ -42,11 +46,11 @@ def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
 def _explore_with(playwright, config: HarnessConfig, server, version: str, seed: int, spec, finding_to_replay,
                   args: argparse.Namespace) -> int:
     """Explore (or replay a finding) with one warm browser and, when given, the user's app."""
-    from clerk_harness.explore.budget import explore_for
-    from clerk_harness.explore.search import Explorer
-    from clerk_harness.explore.findings import Finding, confirm
-    from clerk_harness.stories.user_app import start_app
     from clerk_harness.browser.warm import WarmBrowser
+    from clerk_harness.explore.budget import explore_for
+    from clerk_harness.explore.findings import Finding, confirm
+    from clerk_harness.explore.search import Explorer
+    from clerk_harness.stories.user_app import start_app
 
     browsers = WarmBrowser(playwright, config.browser)
     app = start_app(spec, server) if spec is not None else None

@@ -13,8 +13,8 @@ from clerk_harness.errors import HarnessError
 
 
 def cmd_serve(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from clerk_harness_fake import FakeClerkServer
     from clerk_harness.releases.setup import ensure_versions
+    from clerk_harness_fake import FakeClerkServer
 
     version = ensure_versions(config, [args.clerk_js or config.clerk_js.newest], progress=lambda _: None)[0]
     settings = backend_settings(config, version, args.token_ttl)
@@ -62,7 +62,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
     url = args.fake.rstrip("/") + "/__harness/env"
     try:
-        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - the user's own fake
+        with urllib.request.urlopen(url, timeout=5) as answer:
             env = json.load(answer)["env"]
     except (urllib.error.URLError, OSError, ValueError, KeyError) as error:
         raise HarnessError(f"no fake Clerk backend answered at {args.fake} ({error}); start one with "

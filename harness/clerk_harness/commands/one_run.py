@@ -3,8 +3,10 @@ when given, and the run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clerk_harness.config import HarnessConfig, backend_settings
 
@@ -20,11 +22,12 @@ def backend_for(config: HarnessConfig, version: str, port: int = 0, binding=None
         yield server
 
 
-def run_one(config: HarnessConfig, scenario_id: str, spec: str, artifacts=None, app: "AppSpec | None" = None,
+def run_one(config: HarnessConfig, scenario_id: str, spec: str,
+            artifacts: Path | Callable[[str, str], Path] | None = None, app: AppSpec | None = None,
             binding=None):
     from clerk_harness.matrix.runner import run_scenario
-    from clerk_harness.stories.scenarios import get_scenario
     from clerk_harness.releases.setup import ensure_versions, playwright_with_browser
+    from clerk_harness.stories.scenarios import get_scenario
     from clerk_harness.stories.user_app import spawn_app
 
     scenario = get_scenario(scenario_id)

@@ -19,8 +19,8 @@ def remote_from_args(args: argparse.Namespace, config: HarnessConfig):
     unless allowed; beyond loopback its control token is printed once)."""
     import socket
 
-    from clerk_harness_fake.server import Binding, RemoteBindRefused
     from clerk_harness.config import CDP_SCHEMES
+    from clerk_harness_fake.server import Binding, RemoteBindRefused
 
     for endpoint in args.cdp_endpoint or []:
         if endpoint.split("://", 1)[0] not in CDP_SCHEMES:
@@ -46,7 +46,7 @@ def remote_from_args(args: argparse.Namespace, config: HarnessConfig):
     return binding
 
 
-def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> "AppSpec | None":
+def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> AppSpec | None:
     """`--app-cmd` and friends, else the config's `app` section, else None (the built-in page)."""
     from clerk_harness.stories.user_app import app_spec
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from clerk_harness.commands.exits import EXIT_ERROR
 from clerk_harness.config import ENGINES, PROFILES, TOPOLOGIES, VISIBILITY_MODES
@@ -13,7 +14,7 @@ SURVEY_FROM = "5.0.0"  # the oldest major line the fake FAPI speaks
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one actionable line, exit 2
+    def error(self, message: str) -> NoReturn:  # one actionable line, exit 2
         print(f"clerk-harness: error: {message}{did_you_mean(message)} (see `{self.prog} --help`)", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)
 

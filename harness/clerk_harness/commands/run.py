@@ -15,9 +15,9 @@ from clerk_harness.errors import HarnessError
 def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.matrix.jobs import MatrixInterrupted, print_progress, run_matrix
     from clerk_harness.matrix.results import ResultSet, read_results
-    from clerk_harness.stories.scenarios import CATALOGUE, get_scenario
-    from clerk_harness.releases.setup import ensure_browser, ensure_versions
     from clerk_harness.matrix.shards import recorded_durations
+    from clerk_harness.releases.setup import ensure_browser, ensure_versions
+    from clerk_harness.stories.scenarios import CATALOGUE, get_scenario
 
     binding = remote_from_args(args, config)
     if args.durations and not args.shard:
@@ -37,7 +37,7 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.releases.published import sample_minor_lines
 
     sampled = sample_minor_lines(args.releases, args.every_minor) if args.releases else []
-    wanted = list(dict.fromkeys([*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]))
+    wanted: list[str] = list(dict.fromkeys([*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]))
     versions = ensure_versions(config, wanted)
     aliases = {spec: version for spec, version in zip(wanted, versions) if spec != version}
     matrix = ResultSet([], scenarios, list(dict.fromkeys(versions)), args.repeat, aliases, engines=engines)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from clerk_harness.commands.exits import EXIT_LOST, EXIT_SURVIVED
 from clerk_harness.commands.one_run import backend_for
@@ -46,10 +46,10 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
 def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
     """One fake backend, one Playwright and one warm browser for a search; each run caches its version
     first (npm pack). A missing browser is reported before anything runs, by the search's own driver."""
-    from clerk_harness.releases.clerk_js import ClerkJsCache
-    from clerk_harness.matrix.runner import run_scenario
-    from clerk_harness.releases.setup import playwright_with_browser
     from clerk_harness.browser.warm import WarmBrowser
+    from clerk_harness.matrix.runner import run_scenario
+    from clerk_harness.releases.clerk_js import ClerkJsCache
+    from clerk_harness.releases.setup import playwright_with_browser
 
     cache = ClerkJsCache(config.clerk_js.cache_dir)
     with playwright_with_browser(config) as playwright, backend_for(config, config.clerk_js.newest) as server:

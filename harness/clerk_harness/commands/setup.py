@@ -30,9 +30,8 @@ def cmd_browser_flags(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 def cmd_list(config: HarnessConfig, args: argparse.Namespace) -> int:
-    from clerk_harness.stories.scenarios import CATALOGUE
-
     from clerk_harness.config import ENGINES
+    from clerk_harness.stories.scenarios import CATALOGUE
 
     ranges = {s.id: [s.range_for(engine) or "none" for engine in ENGINES] for s in CATALOGUE.values()}
     if getattr(args, "json", False):

@@ -11,16 +11,16 @@ from typing import Any
 
 from playwright.sync_api import Playwright
 
-from clerk_harness_fake.backend import FakeClerk
+from clerk_harness.browser.warm import WarmBrowser
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
-from clerk_harness.explore.steps import Step
 from clerk_harness.explore.invariant import SessionGuard
+from clerk_harness.explore.steps import Step
+from clerk_harness.oracle.verdict import Outcome
 from clerk_harness.stories.scenarios import Scenario
 from clerk_harness.stories.story import Story
 from clerk_harness.stories.user_app import RunningApp
-from clerk_harness.oracle.verdict import Outcome
-from clerk_harness.browser.warm import WarmBrowser
+from clerk_harness_fake.backend import FakeClerk
 
 FORMAT = "clerk-harness-finding/1"
 
@@ -64,7 +64,7 @@ class Finding:
                 "steps": [step.to_dict() for step in self.steps]}
 
     @classmethod
-    def read(cls, path: Path) -> "Finding":
+    def read(cls, path: Path) -> Finding:
         try:
             data = json.loads(path.read_text())
             if data.get("format") != FORMAT:

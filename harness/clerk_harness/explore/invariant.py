@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.explore.steps import Step, perform
-from clerk_harness.stories.story import Story
+from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.oracle.verdict import LOSS_RULES, api_refused, reload_rendered_signed_out, reload_without_user
+from clerk_harness.stories.story import Story
 
 
 @dataclass
@@ -27,7 +27,7 @@ class SessionGuard:
     symptom: str | None = None  # the loss rule that fired first at the last check
 
     @classmethod
-    def of(cls, story: Story) -> "SessionGuard":
+    def of(cls, story: Story) -> SessionGuard:
         seq = story.session.backend.journal.last_seq
         return cls(story, seq, checked_up_to=seq)
 

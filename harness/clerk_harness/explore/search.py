@@ -9,29 +9,37 @@ which `clerk_harness.explore.findings` replays and writes out. A given seed draw
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import cast
 
 from hypothesis import HealthCheck, Phase, Verbosity, reject, seed, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright
 
-from clerk_harness_fake.backend import FakeClerk
+from clerk_harness.browser.warm import WarmBrowser
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
 from clerk_harness.explore.causes import is_known
-from clerk_harness.explore.steps import CLIENT_ANSWERS, CODE, FAULTS, FINE, OUTAGE_STATUSES, TOKEN_ANSWERS, Step
 from clerk_harness.explore.invariant import SessionGuard
+from clerk_harness.explore.run_state import RULES, WHEN, Run
+from clerk_harness.explore.steps import CLIENT_ANSWERS, CODE, FAULTS, FINE, OUTAGE_STATUSES, TOKEN_ANSWERS, Step
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.stories.story import Story
 from clerk_harness.stories.user_app import RunningApp
-from clerk_harness.browser.warm import WarmBrowser
+from clerk_harness_fake.backend import FakeClerk
 
 STEP_KINDS = tuple(CODE)
 FAULT_KINDS = ("clear_faults", "hang_then_drop", *(f"api_outage_{status}" for status in OUTAGE_STATUSES))
@@ -75,25 +83,6 @@ class Coverage:
                          f"{sum(self.faults_hit.values())} answered requests: "
                          + ", ".join(f"{route} {answer} {n}" for (route, answer), n in sorted(self.faults_injected.items())))
         return "\n".join(lines)
-
-
-@dataclass
-class Run:
-    """One story in progress."""
-
-    story: Story
-    guard: SessionGuard
-    steps: list[Step] = field(default_factory=list)
-    offline: bool = False
-    aged: bool = False  # the token aged during this outage already (once per outage keeps it valid)
-    tabs: int = 0
-    faults: int = 0
-    violation: list[str] = field(default_factory=list)
-    symptom: str | None = None  # the loss rule that fired first (see SessionGuard.violations)
-
-    @property
-    def ended(self) -> bool:
-        return self.guard.ended is not None
 
 
 @dataclass
@@ -213,8 +202,9 @@ class Explorer:
         found = Exploration(self.version, seed_value, self.coverage)
         database = DirectoryBasedExampleDatabase(str(self.database)) if self.database else None
         phases = [Phase.explicit, *([Phase.reuse] if database else []), Phase.generate, Phase.shrink]
+        every_check = cast("list[HealthCheck]", list(HealthCheck))  # iterating skips the deprecated ones
         options = settings(max_examples=runs, stateful_step_count=self.steps, deadline=None, database=database,
-                           phases=phases, suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+                           phases=phases, suppress_health_check=every_check, report_multiple_bugs=False,
                            print_blob=False, verbosity=Verbosity.quiet)
         try:
             run_state_machine_as_test(seed(seed_value)(machine_for(self)), settings=options)
@@ -232,36 +222,11 @@ class Explorer:
         return found
 
 
-def _live(run: Run) -> bool:
-    return not run.ended
-
-
-WHEN: dict[str, Callable[[Run, bool], bool]] = {  # rule -> may it come next? (the run, faults enabled)
-    "go_offline": lambda run, faults: not run.offline and _live(run),
-    "come_back_online": lambda run, faults: run.offline,
-    "let_the_token_age": lambda run, faults: run.offline and not run.aged and _live(run),
-    "let_time_pass": lambda run, faults: not run.offline,
-    "let_the_token_come_due": lambda run, faults: not run.offline and _live(run),
-    "hide_and_show": lambda run, faults: _live(run),
-    "focus_the_window": lambda run, faults: _live(run),
-    "ask_for_a_token": lambda run, faults: _live(run) and (not run.offline or not run.aged),
-    "reload": lambda run, faults: not run.offline and _live(run),
-    "call_the_api": lambda run, faults: not run.offline and _live(run),
-    "open_a_second_tab": lambda run, faults: not run.offline and _live(run) and run.tabs == 0,
-    "sign_out": lambda run, faults: not run.offline and _live(run) and run.faults == 0,
-    "revoke_the_session": lambda run, faults: not run.offline and _live(run),
-    "the_api_misbehaves": lambda run, faults: faults and not run.offline and _live(run),
-    "fault_on_another_route": lambda run, faults: faults and _live(run),
-    "an_api_outage": lambda run, faults: faults and _live(run),
-    "clear_faults": lambda run, faults: run.faults > 0,
-    "hang_then_drop": lambda run, faults: faults and not run.offline and _live(run) and run.faults == 0,
-}
-RULES = tuple(WHEN)
 
 
 def machine_for(explorer: Explorer) -> type[RuleBasedStateMachine]:
     """The stories as a Hypothesis state machine whose steps drive `explorer`'s browser session."""
-    def when(name: str) -> Callable[["Stories"], bool]:
+    def when(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
         return precondition(lambda self: name not in explorer.skip and WHEN[name](self.run, explorer.faults))
 
     class Stories(RuleBasedStateMachine):

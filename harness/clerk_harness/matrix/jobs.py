@@ -6,14 +6,15 @@ import multiprocessing
 import os
 import statistics
 import sys
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from clerk_harness.browser import guard as browser_guard
 from clerk_harness.browser import driver_env, driver_scratch
+from clerk_harness.browser import guard as browser_guard
 from clerk_harness.config import HarnessConfig
 from clerk_harness.oracle.verdict import Outcome
 
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     from multiprocessing import Queue
     from multiprocessing.queues import SimpleQueue
 
-    from clerk_harness_fake.server import Binding
     from clerk_harness.stories.user_app import AppSpec
+    from clerk_harness_fake.server import Binding
 
 _worker: dict[str, Any] = {}
 
@@ -65,7 +66,7 @@ class MatrixResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "MatrixResult":
+    def from_dict(cls, data: dict[str, Any]) -> MatrixResult:
         outcome = Outcome.from_dict(data)
         return cls(Job(outcome.scenario, outcome.version, int(data.get("repeat", 0)), outcome.engine), outcome,
                    data["expected"], int(data.get("attempt", 1)), bool(data.get("retried", False)))
@@ -76,9 +77,9 @@ def final(results: list[MatrixResult]) -> list[MatrixResult]:
     return [r for r in results if not r.retried]
 
 
-def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec | None",
-                  binding: "Binding | None", endpoints: "Queue[str] | None", scratch: str,
-                  started: "SimpleQueue[tuple[int, Job | None]] | None" = None) -> None:
+def _start_worker(config: HarnessConfig, artifacts: Path | None, app: AppSpec | None,
+                  binding: Binding | None, endpoints: Queue[str] | None, scratch: str,
+                  started: SimpleQueue[tuple[int, Job | None]] | None = None) -> None:
     import signal
     from dataclasses import replace
 
@@ -89,8 +90,8 @@ def _start_worker(config: HarnessConfig, artifacts: Path | None, app: "AppSpec |
     if os.getppid() != parent:  # it died before that took effect
         os._exit(1)
 
-    from clerk_harness_fake import FakeClerkServer
     from clerk_harness.config import backend_settings
+    from clerk_harness_fake import FakeClerkServer
 
     if endpoints is not None:  # one remote browser per worker, one run at a time on it
         config = replace(config, browser=replace(config.browser, cdp_endpoints=(endpoints.get(),)))
@@ -139,9 +140,8 @@ def _run_job(job: Job) -> MatrixResult:
 
 def _judged_run(job: Job) -> MatrixResult:
     from clerk_harness.matrix.runner import run_scenario
-    from clerk_harness.stories.scenarios import get_scenario
-
     from clerk_harness.releases.setup import with_engine
+    from clerk_harness.stories.scenarios import get_scenario
 
     config: HarnessConfig = with_engine(_worker["config"], job.engine)
     _restart_a_dead_app()
@@ -196,7 +196,7 @@ class MatrixInterrupted(Exception):
 
 def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, artifacts: Path | None = None,
                on_result: Callable[[int, int, MatrixResult], None] | None = None,
-               app: "AppSpec | None" = None, binding: "Binding | None" = None,
+               app: AppSpec | None = None, binding: Binding | None = None,
                retry_errors: int = 0) -> list[MatrixResult]:
     """Each worker process owns one fake backend and one Playwright; results arrive as they finish.
     With remote browsers (`browser.cdpEndpoint`) there is one worker per browser.
@@ -207,7 +207,7 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
     then ends it); MatrixInterrupted carries what finished."""
     results: list[MatrixResult] = []
     remote = config.browser.cdp_endpoints
-    endpoints: "Queue[str] | None" = None
+    endpoints: Queue[str] | None = None
     if remote:
         workers = max(1, min(len(remote), len(jobs)))
         endpoints = multiprocessing.Queue()
@@ -218,7 +218,7 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
     order = {job: i for i, job in enumerate(jobs)}
     scratch = driver_scratch.make()
     # Written straight into its pipe (a Queue's feeder thread dies with a worker killed at once)
-    started: "SimpleQueue[tuple[int, Job | None]]" = multiprocessing.SimpleQueue()
+    started: SimpleQueue[tuple[int, Job | None]] = multiprocessing.SimpleQueue()
     remaining = list(jobs)
     attempts: dict[Job, int] = {}
 

@@ -11,23 +11,23 @@ from typing import Any
 
 from playwright.sync_api import Playwright
 
-from clerk_harness_fake.backend import FakeClerk
 from clerk_harness.browser.launch import screencast_is_cheap
+from clerk_harness.browser.warm import WarmBrowser
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import ClerkJsFailed, HarnessError
+from clerk_harness.oracle.verdict import Observations, Outcome, judge
 from clerk_harness.stories.scenarios import Scenario, get_scenario
 from clerk_harness.stories.sdk_app import SdkApp
 from clerk_harness.stories.session import HarnessSession
-from clerk_harness.stories.user_app import RunningApp
 from clerk_harness.stories.story import Story
-from clerk_harness.browser.warm import WarmBrowser
-from clerk_harness.oracle.verdict import Observations, Outcome, judge
+from clerk_harness.stories.user_app import RunningApp
+from clerk_harness_fake.backend import FakeClerk
 
 
-def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: "str | Scenario",
+def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: str | Scenario,
                  version: str, *, artifacts: Path | None = None, app: RunningApp | None = None,
                  browsers: WarmBrowser | None = None, full_trace: bool = True,
-                 hold: "list[HeldArtifacts] | None" = None) -> Outcome:
+                 hold: list[HeldArtifacts] | None = None) -> Outcome:
     """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
 
     `scenario_id` names a catalogue scenario, or is a Scenario of its own (an explored story's replay).
@@ -96,6 +96,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
                 outcome.observations.handshakes = [r for d in session.app.documents for r in d.handshakes]
         journal = backend.journal.entries(journal_start)
         outcome.journal = [e.to_dict() for e in journal]
+        full_timeline = None
         if session is not None:
             outcome.timeline = session.timeline.render()
             full_timeline = session.timeline.render(full=True)
@@ -103,7 +104,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             outcome.chart = chart_of(session, outcome.journal)
         if artifacts is not None:
             held = HeldArtifacts(session, outcome, artifacts, scenario.expected(version, config.browser.profile, config.browser.engine),
-                                 full_timeline if session is not None else None)
+                                 full_timeline)
             session = None  # from here on `held.settle` hands the browser back
             if hold is not None and held.session is not None:
                 outcome.artifacts.update(held.paths())
@@ -122,7 +123,7 @@ def _what_broke(session: HarnessSession | None, app: RunningApp | None,
     if app is not None and app.exit_code() is not None:
         return "app", app.how_it_exited()
     if session is not None and session.browser.notice_breakage(error) is not None:
-        return session.browser.broke, session.browser.what_broke() or session.browser.broke
+        return session.browser.broke, session.browser.what_broke() or session.browser.broke or ""
     return None, ""
 
 

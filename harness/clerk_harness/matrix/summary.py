@@ -19,7 +19,7 @@ def newest(versions: list[str]) -> str | None:
 
 def headline(results: ResultSet) -> str:
     top = newest(results.versions)
-    tag = f" (npm latest)" if top is not None and results.aliases.get("latest") == top else ""
+    tag = " (npm latest)" if top is not None and results.aliases.get("latest") == top else ""
     unexpected = [r for r in results.final() if not r.as_expected and r.outcome.verdict not in ("error", "inconclusive")]
     changed = list({(r.job.scenario, r.job.engine, r.outcome.verdict, r.expected): r for r in unexpected
                     if r.job.version == top}.values())  # one line per scenario and engine, however many repeats

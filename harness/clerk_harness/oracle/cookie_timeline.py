@@ -11,8 +11,8 @@ once the virtual clock is installed.
 from __future__ import annotations
 
 import time
-from email.utils import parsedate_to_datetime
 from dataclasses import asdict, dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from playwright.sync_api import BrowserContext, Response
@@ -93,7 +93,7 @@ class CookieEvent:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CookieEvent":
+    def from_dict(cls, data: dict[str, Any]) -> CookieEvent:
         return cls(**data)
 
     def describe(self) -> str:
@@ -147,7 +147,7 @@ class CookieTimeline:
     def __repr__(self) -> str:
         return f"<CookieTimeline {len(self.events)} events, {len(self.removals('__session'))} removals of __session>"
 
-    def install(self) -> "CookieTimeline":
+    def install(self) -> CookieTimeline:
         self.context.expose_binding(BINDING, each(self._on_page_event))
         self.context.add_init_script(INIT_SCRIPT)
         self.context.on("response", self._on_response)
@@ -169,7 +169,7 @@ class CookieTimeline:
         self.marks.append((self.now(), label))
 
     def _current(self) -> dict[str, str]:
-        return {c["name"]: c["value"] for c in self.context.cookies() if watched(c["name"])}
+        return {c.get("name", ""): c.get("value", "") for c in self.context.cookies() if watched(c.get("name", ""))}
 
     def _add(self, source: Source, name: str, action: Action, value: str | None, detail: str = "") -> None:
         self.events.append(CookieEvent(self.now(), source, name, action, value, detail))

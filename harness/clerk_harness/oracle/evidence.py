@@ -7,8 +7,9 @@ rejects or returns null, `Clerk.status` turning `degraded`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import jwt
 
@@ -36,7 +37,7 @@ class TokenWindow:
         return self.expires_at - PROACTIVE_REFRESH_LEAD_S
 
     @classmethod
-    def of(cls, token: str) -> "TokenWindow":
+    def of(cls, token: str) -> TokenWindow:
         claims = jwt.decode(token, options={"verify_signature": False})
         return cls(float(claims["iat"]), float(claims["exp"]))
 
@@ -113,7 +114,7 @@ class StressProof:
     def token_valid_when_back(self) -> bool:
         return self.token is not None and self.back_online_at is not None and self.back_online_at < self.token.expires_at
 
-    def problems(self, checks: "tuple[ProofCheck, ...] | None" = None) -> list[str]:
+    def problems(self, checks: tuple[ProofCheck, ...] | None = None) -> list[str]:
         """Why the stress is not proven (empty when it is)."""
         if checks is None:
             checks = {"fault": FAULT_CHECKS, "clock": CLOCK_CHECKS, "sleep": SLEEP_CHECKS,
@@ -134,7 +135,7 @@ class StressProof:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "StressProof":
+    def from_dict(cls, data: dict[str, Any]) -> StressProof:
         """The inverse of `to_dict` (a results file read back by `clerk-harness merge`)."""
         token = data.get("token")
         return cls(offline_since=data.get("offline_since"), back_online_at=data.get("back_online_at"),

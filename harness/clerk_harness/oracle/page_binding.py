@@ -5,12 +5,13 @@ that every report sent so far has been handled (no event is read "late" or out o
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import BrowserContext
 
-
 Handler = Callable[[Any, dict[str, Any]], None]  # what the binding calls: (source, payload)
+BatchHandler = Callable[[Any, list[dict[str, Any]]], None]  # (source, the payloads the page sent at once)
 
 
 def reporter_js(binding: str, flush: str) -> str:
@@ -44,7 +45,7 @@ def reporter_js(binding: str, flush: str) -> str:
 """ % {"binding": binding, "flush": flush}
 
 
-def each(handler: Handler) -> Handler:
+def each(handler: Handler) -> BatchHandler:
     """The binding's callback: hands each report of a batch to `handler`, in the page's order."""
     def unpack(source: Any, payloads: list[dict[str, Any]]) -> None:
         for payload in payloads:

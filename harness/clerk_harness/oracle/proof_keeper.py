@@ -8,12 +8,13 @@ so it can be driven without a browser.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
-from clerk_harness_fake.journal import JournalEntry, RequestJournal
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import Attempt, StressProof, TokenWindow
+from clerk_harness_fake.journal import JournalEntry, RequestJournal
 
 TOKEN_ROUTE = "/tokens"
 
@@ -47,7 +48,7 @@ class ProofKeeper:
     def __repr__(self) -> str:
         return f"<ProofKeeper {'proven' if self.proof.proven else 'unproven'}: {len(self.proof.attempts)} attempt(s)>"
 
-    def attach(self) -> "ProofKeeper":
+    def attach(self) -> ProofKeeper:
         self.network.before_change.append(self.network_changing)
         return self
 

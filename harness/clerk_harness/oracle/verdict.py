@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from clerk_harness.oracle.cookie_timeline import CookieEvent
 from clerk_harness.oracle.evidence import StressProof
@@ -88,7 +89,7 @@ class Outcome:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Outcome":
+    def from_dict(cls, data: dict[str, Any]) -> Outcome:
         """The inverse of `to_dict`: a results file read back (`clerk-harness merge`) reports as the run did."""
         known = set(Observations.__dataclass_fields__)
         return cls(

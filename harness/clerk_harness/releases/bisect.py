@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from clerk_harness.releases.published import releases_between
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.verdict import Outcome
+from clerk_harness.releases.published import releases_between
 
 Runner = Callable[[str], Outcome]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import semantic_version
 
-from clerk_harness.releases.clerk_js import published_versions
 from clerk_harness.errors import HarnessError
+from clerk_harness.releases.clerk_js import published_versions
 
 
 def releases_between(a: str, b: str, available: list[str] | None = None) -> list[str]:
@@ -33,7 +33,7 @@ def sample_minor_lines(spec: str, every: int = 1, available: list[str] | None = 
             continue
         version = semantic_version.Version(text)
         if wanted.match(version):
-            line = (version.major, version.minor)
+            line = (version.major or 0, version.minor or 0)
             lines[line] = max(lines.get(line, version), version)
     if not lines:
         raise HarnessError(f"no published clerk-js release matches {spec!r}")

@@ -7,15 +7,16 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
 from clerk_harness.browser import driver_env, driver_scratch
 from clerk_harness.browser.launch import HOW_TO_GET_ONE, find_chromium
-from clerk_harness.releases.clerk_js import ClerkJsCache
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
+from clerk_harness.releases.clerk_js import ClerkJsCache
 
 if TYPE_CHECKING:
     from playwright.sync_api import Playwright
@@ -56,7 +57,7 @@ def ensure_firefox(config: HarnessConfig, progress: Progress = _say) -> str:
     return path
 
 
-def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright: "Playwright | None" = None) -> str:
+def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright: Playwright | None = None) -> str:
     """The configured engine's browser: for Firefox see `ensure_firefox`. The configured Chromium, else Playwright's, else a system one; as root, apt-get installs Debian's.
     With remote browsers (`browser.cdpEndpoint`) nothing is needed here. A caller that has started
     Playwright passes it: asking Playwright where its own browser is otherwise starts its driver (0.35 s)."""
@@ -86,7 +87,7 @@ def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright:
 
 
 @contextmanager
-def playwright_with_browser(config: HarnessConfig) -> Iterator["Playwright"]:
+def playwright_with_browser(config: HarnessConfig) -> Iterator[Playwright]:
     """Playwright's driver, once it has found the browser: asked of this driver, not of a second one, so a
     missing browser is one line before anything else runs. Its temp dir is a scratch folder of this
     command's own (see clerk_harness.browser.driver_scratch)."""

@@ -7,13 +7,13 @@ runner is passed in, so the search is plain logic, tested with scripted verdicts
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import semantic_version
 
-from clerk_harness.releases.bisect import Measurer, Runner, Step, first_flip
 from clerk_harness.errors import HarnessError
+from clerk_harness.releases.bisect import Measurer, Runner, Step, first_flip
 
 SAMPLES = 8  # evenly spaced probes for a loss when both ends survive and the catalogue's guess did not hit
 

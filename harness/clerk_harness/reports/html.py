@@ -8,8 +8,8 @@ import html
 from pathlib import Path
 from typing import Any
 
-from clerk_harness.reports.text import ENGINE_NAMES, observed
 from clerk_harness.oracle.verdict import Outcome
+from clerk_harness.reports.text import ENGINE_NAMES, observed
 
 WIDTH, LEFT, ROW = 960, 110, 30
 ROWS = ("network", "visibility", "__session", "requests", "steps")

@@ -53,7 +53,7 @@ class AppClock:
     path: Path
 
     @classmethod
-    def in_folder(cls, folder: str | Path) -> "AppClock":
+    def in_folder(cls, folder: str | Path) -> AppClock:
         library = find_libfaketime()
         if library is None:
             raise HarnessError(f"libfaketime is not installed: {INSTALL_HINT}")

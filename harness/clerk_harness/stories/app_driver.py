@@ -8,9 +8,9 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from clerk_harness.browser.clock import VirtualClock
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
+from clerk_harness.browser.clock import Clock
 from clerk_harness.errors import ClerkJsFailed, HarnessError
+from clerk_harness.oracle.cookie_timeline import CookieTimeline
 
 START_GET_TOKEN = """(clearCache) => {
   window.__harnessToken = { done: false };
@@ -73,7 +73,7 @@ class ClerkApp:
     origin: str
     version: str
     timeline: CookieTimeline
-    clock: VirtualClock
+    clock: Clock
     load_timeout_ms: int = 20_000
     instance: str = "live"
 
@@ -89,11 +89,11 @@ class ClerkApp:
         self.page.goto(self.url)
         return self.wait_loaded()
 
-    def on(self, page: Page) -> "ClerkApp":
+    def on(self, page: Page) -> ClerkApp:
         """The same app driven in another tab."""
         return ClerkApp(page, self.origin, self.version, self.timeline, self.clock, self.load_timeout_ms, self.instance)
 
-    def open_in_new_tab(self) -> "ClerkApp":
+    def open_in_new_tab(self) -> ClerkApp:
         """The app in a new tab, in front as a new tab is, that this page opens on the app's URL, as a link
         with `target=_blank` does: both tabs then share one renderer process, as tabs an app opens do (a
         tab of its own, `new_page`, cost about 0.1 s more), and going there straight rather than by way
@@ -149,7 +149,7 @@ class ClerkApp:
             try:
                 self.page.wait_for_function(SIGNED_OUT, polling=20)
                 break
-            except Exception as error:  # noqa: BLE001 - the page navigated while we waited
+            except Exception as error:
                 if "context was destroyed" not in str(error) and "navigation" not in str(error):
                     raise
         self.timeline.mark("signed out")
@@ -175,7 +175,7 @@ class ClerkApp:
         return self.finish_get_token(max_virtual_s=max_virtual_s)
 
     def finish_get_token(self, *, max_virtual_s: float = 60) -> dict[str, Any]:
-        settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))  # noqa: E731
+        settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))
         if not settled():
             self.clock.advance(self.page, max_virtual_s, until=settled)
         result = self.page.evaluate("window.__harnessToken")

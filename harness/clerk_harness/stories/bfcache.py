@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from clerk_harness_fake.tokens import CLOCK_SKEW_S
+from clerk_harness.browser.clock import POLLER_PERIOD_S
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
-from clerk_harness.browser.clock import POLLER_PERIOD_S
 from clerk_harness.stories.story_parts import StoryParts as Story
+from clerk_harness_fake.tokens import CLOCK_SKEW_S
 
 AWAY_AFTER_EXPIRY_S = 60  # how long past the token's expiry the user stays away (virtual time)
 # Against a user's app time really passes: away just past the backend SDKs' leeway after the expiry.

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import jwt
 
-from clerk_harness_fake.settings import BAPI_PREFIX
-from clerk_harness_fake.tokens import CLOCK_SKEW_S
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.stories.story_parts import StoryParts as Story
+from clerk_harness_fake.settings import BAPI_PREFIX
+from clerk_harness_fake.tokens import CLOCK_SKEW_S
 
 AWAY_S = 3600  # how long the user stays away
 PAYLOAD_ROUTE = f"{BAPI_PREFIX}/v1/clients/handshake_payload"

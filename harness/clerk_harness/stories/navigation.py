@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Request
 
-from clerk_harness_fake.tokens import CLOCK_SKEW_S
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.stories.story_parts import StoryParts as Story
+from clerk_harness_fake.tokens import CLOCK_SKEW_S
 
 TOKEN_ROUTE = "/v1/client/sessions/*/tokens"
 NAVIGATION_WAIT_MS = 20_000  # a Next.js production server answers in milliseconds; a dev server compiles first

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Response
 
-from clerk_harness.stories.app_driver import ApiAnswer, ClerkApp, ClientState, _first_line
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InfrastructureBroke
+from clerk_harness.stories.app_driver import ApiAnswer, ClerkApp, ClientState, _first_line
 from clerk_harness.stories.script_failures import ScriptFailures
 from clerk_harness.stories.user_app import RunningApp
 
@@ -86,7 +86,7 @@ class SdkApp(ClerkApp):
         assert self.running is not None
         return self.running.url
 
-    def on(self, page) -> "SdkApp":
+    def on(self, page) -> SdkApp:
         return SdkApp(page, self.origin, self.version, self.timeline, self.clock, self.load_timeout_ms,
                       self.instance, running=self.running, scripts=self.scripts)
 
@@ -94,7 +94,7 @@ class SdkApp(ClerkApp):
         self._note(self._navigate(lambda: self.page.goto(self.url)))
         return self.wait_loaded()
 
-    def open_in_new_tab(self) -> "SdkApp":
+    def open_in_new_tab(self) -> SdkApp:
         """A blank tab first, then the app's URL: the app's answer to the tab's document is read and
         recorded as for the first tab's (a tab opened on the URL straight gives no handle on it)."""
         with self.page.context.expect_page() as opened:
@@ -115,7 +115,7 @@ class SdkApp(ClerkApp):
             self.scripts.clear()
         try:
             return go()
-        except Exception as error:  # noqa: BLE001 - Playwright's navigation error, read for its cause
+        except Exception as error:
             if "ERR_NAME_NOT_RESOLVED" in str(error) or "ERR_PROXY_CONNECTION_FAILED" in str(error):
                 raise HarnessError(f"the app sent the browser beyond loopback ({_first_line(error)}): not to the "
                                    f"fake's Frontend API, which is at the publishable key's own host (production "
@@ -150,7 +150,7 @@ class SdkApp(ClerkApp):
                 self.page.wait_for_function("() => window.Clerk && window.Clerk.loaded", polling=50,
                                             timeout=max(1.0, min(LOAD_SLICE_MS, remaining_ms)))
                 break
-            except Exception as error:  # noqa: BLE001 - any failure here is clerk-js not loading in this app
+            except Exception as error:
                 failed = self.scripts.clerk_js() if self.scripts is not None else None
                 if failed is not None:
                     topology = self.running.spec.topology if self.running is not None else "proxy"
@@ -172,7 +172,7 @@ class SdkApp(ClerkApp):
             self.page.evaluate(SIGN_IN, [email, password])
             self.page.wait_for_function("() => window.Clerk.user && document.cookie.includes('__session=')",
                                         polling=20)
-        except Exception as error:  # noqa: BLE001 - the app's clerk-js refused the sign-in
+        except Exception as error:
             raise ClerkJsFailed(f"clerk-js {self.version} could not sign in in the app: {_first_line(error)}") from error
         self.timeline.mark("signed in")
         return self.client_state()

@@ -7,20 +7,20 @@ from dataclasses import dataclass, field, replace
 
 from playwright.sync_api import Playwright
 
-from clerk_harness_fake.backend import FakeClerk, TestUser
-from clerk_harness.stories.app_driver import ClerkApp
+from clerk_harness.browser.clock import Clock, RealTimeClock, VirtualClock
 from clerk_harness.browser.launch import assert_realistic_profile, read_profile
-from clerk_harness.browser.session import BrowserSession
-from clerk_harness.browser.clock import RealTimeClock, VirtualClock
-from clerk_harness.config import HarnessConfig
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
-from clerk_harness.errors import HarnessError, InfrastructureBroke
 from clerk_harness.browser.network import Network
+from clerk_harness.browser.session import BrowserSession
+from clerk_harness.browser.visibility import Visibility
+from clerk_harness.browser.warm import WarmBrowser, lease_or_launch, with_real_focus
+from clerk_harness.config import HarnessConfig
+from clerk_harness.errors import HarnessError, InfrastructureBroke
+from clerk_harness.oracle.cookie_timeline import CookieTimeline
+from clerk_harness.stories.app_driver import ClerkApp
 from clerk_harness.stories.script_failures import ScriptFailures
 from clerk_harness.stories.sdk_app import SdkApp
 from clerk_harness.stories.user_app import APP_TOKEN_TTL_S, RunningApp
-from clerk_harness.browser.visibility import Visibility
-from clerk_harness.browser.warm import WarmBrowser, lease_or_launch, with_real_focus
+from clerk_harness_fake.backend import FakeClerk, TestUser
 
 
 @dataclass(repr=False)
@@ -30,7 +30,7 @@ class HarnessSession:
     timeline: CookieTimeline
     network: Network
     visibility: Visibility
-    clock: VirtualClock | RealTimeClock
+    clock: Clock
     app: ClerkApp
     user: TestUser
     profile: dict = field(default_factory=dict)
@@ -44,7 +44,7 @@ class HarnessSession:
               *, user: TestUser | None = None, instance: str = "live",
               app: RunningApp | None = None, browsers: WarmBrowser | None = None,
               session_minter: bool | None = None, partitioned_cookies: bool | None = None,
-              real_focus: bool = False) -> "HarnessSession":
+              real_focus: bool = False) -> HarnessSession:
         """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
         With `app` (a user's running app), the fake serves `version` at the npm path SDKs load clerk-js from.

@@ -11,13 +11,11 @@ page itself reports it (`Date.now()` against the server's time), and a token req
 
 from __future__ import annotations
 
-
-from clerk_harness_fake.tokens import CLOCK_SKEW_S
 from clerk_harness.errors import HarnessError
-from clerk_harness.stories.story_parts import StoryParts as Story
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
-
+from clerk_harness.stories.story_parts import StoryParts as Story
+from clerk_harness_fake.tokens import CLOCK_SKEW_S
 
 SAMPLE_EVERY_S = 5  # how often the story reads `__session` while the skewed clock runs (one poller period)
 LEEWAY_S = CLOCK_SKEW_S  # what Clerk's backend SDKs accept past `exp` (5 s): staler is refused

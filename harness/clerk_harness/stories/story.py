@@ -3,24 +3,25 @@ that the stress really happened. The `clerk_page` fixture is a Story on a signed
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlparse
 
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from clerk_harness_fake.faults import FaultRule, Latch
 from clerk_harness.browser import online_flip
-from clerk_harness.stories.app_driver import ClerkApp
 from clerk_harness.browser.clock import POLLER_PERIOD_S
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
+from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.oracle.evidence import StressProof, TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE, ProofKeeper
-from clerk_harness.stories.story_steps import StepsOfTheirOwn
-from clerk_harness.stories.session import HarnessSession
 from clerk_harness.oracle.verdict import Observations
+from clerk_harness.stories.app_driver import ClerkApp
+from clerk_harness.stories.session import HarnessSession
+from clerk_harness.stories.story_steps import StepsOfTheirOwn
+from clerk_harness_fake.faults import FaultRule, Latch
 
 SAFETY_MARGIN_S = 12  # come back online this long before the last good token expires
 # A poller tick waited for offline ends this long before it: the run's own real time (about a second, more
@@ -166,7 +167,7 @@ class Story(StepsOfTheirOwn):
             self.keeper.note_trigger("real time: the refresh point passed with no attempt, so the app asked "
                                      "for a token (getToken)")
             self.session.app.start_get_token(clear_cache=True)
-            settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))  # noqa: E731
+            settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))
             self.session.clock.advance(self.page, token.expires_at - 3 - self._now(),
                                        until=lambda: failed() > 0 or settled())
             if settled():
@@ -275,7 +276,7 @@ class Story(StepsOfTheirOwn):
         passed (against a failing API clerk-js may retry for longer: that is clerk-js's business)."""
         self.keeper.note_trigger("Clerk.session.clearCache() + getToken()")
         self.session.app.start_get_token(clear_cache=True)
-        settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))  # noqa: E731
+        settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))
         self.session.clock.advance(self.page, virtual_s, until=settled)
         if settled():
             self.keeper.note_token_result(self.page.evaluate("window.__harnessToken"))

@@ -9,6 +9,7 @@ class StoryParts(Protocol):
     session: Any
     keeper: Any
     seen: Any
+    other_tabs: list[Any]
 
     @property
     def page(self) -> Any: ...
@@ -17,3 +18,5 @@ class StoryParts(Protocol):
     def timeline(self) -> Any: ...
 
     def inject(self, method: str | None, path: str, *, times: int | None = None) -> Any: ...
+
+    def clear_faults(self) -> None: ...

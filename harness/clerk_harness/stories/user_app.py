@@ -17,10 +17,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from clerk_harness.browser import guard as browser_guard
 from clerk_harness.browser.guard import CHILD_EXIT_FILE
@@ -160,7 +161,7 @@ class RunningApp:
             return ""
         return " | ".join(line for line in text.strip().splitlines()[-lines:]) or "no output"
 
-    def until_ready(self, server: "FakeClerkServer") -> "RunningApp":
+    def until_ready(self, server: FakeClerkServer) -> RunningApp:
         """Wait until it answers, then check that it uses the fake; on any failure (or Ctrl-C) stop it."""
         try:
             _wait_until_answering(self)
@@ -180,12 +181,12 @@ class RunningApp:
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 
-def start_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
+def start_app(spec: AppSpec, server: FakeClerkServer) -> RunningApp:
     """Start the app with the fake's Clerk environment and wait until it answers; check it uses the fake."""
     return spawn_app(spec, server).until_ready(server)
 
 
-def spawn_app(spec: AppSpec, server: "FakeClerkServer") -> RunningApp:
+def spawn_app(spec: AppSpec, server: FakeClerkServer) -> RunningApp:
     """Start the app's command and return at once: the caller can start Playwright while the app boots,
     then call `until_ready` (which stops the app if it never gets ready)."""
     port = free_port()
@@ -243,7 +244,7 @@ def _wait_until_answering(app: RunningApp) -> None:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003 - urllib's signature
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
