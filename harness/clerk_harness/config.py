@@ -1,4 +1,10 @@
-"""The harness's configuration, read from `playwright.config.json` at the project root."""
+"""The harness's configuration: typed models of `playwright.config.json`, read from the project root.
+
+Each key is one field of a model below (a pydantic dataclass), spelled once: `slow_mo_ms` in code is
+`browser.slowMo` in the file (camelCase, or the alias the field names). The field's docstring is what the
+key means; the JSON Schema that `init` points editors at is made from the same models (`json_schema`).
+An unknown or misspelt key, or a value of the wrong type, is a one-line `HarnessError` naming the key.
+"""
 
 from __future__ import annotations
 
@@ -8,210 +14,232 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass as plain_dataclass
+from dataclasses import field, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
+import annotated_types
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
+from pydantic.alias_generators import to_camel
+from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
+
+from clerk_harness.choices import (
+    ARTIFACT_MODES,
+    CDP_SCHEMES,
+    ENGINES,
+    POLLER_CLOCKS,
+    PROFILES,
+    TOPOLOGIES,
+    VISIBILITY_MODES,
+    AppClock,
+    ArtifactMode,
+    Engine,
+    PollerClock,
+    Profile,
+    Topology,
+    Visibility,
+)
 from clerk_harness.errors import HarnessError
 
 if TYPE_CHECKING:
     from clerk_harness_fake.settings import BackendSettings
 
-CONFIG_NAME = "playwright.config.json"
-ENV_CONFIG = "CLERK_HARNESS_CONFIG"
+__all__ = ["ARTIFACT_MODES", "CDP_SCHEMES", "ENGINES", "POLLER_CLOCKS", "PROFILES", "TOPOLOGIES", "VISIBILITY_MODES",
+           "AppConfig", "ArtifactsConfig", "BrowserConfig", "ClerkJsConfig", "HarnessConfig", "Timeouts",
+           "backend_settings", "find_config", "json_schema", "load_config"]
 
-POLLER_CLOCKS = ("virtual", "real")  # see clerk_harness.browser.clock
-ENGINES = ("chromium", "firefox")  # the browser engines a run can drive (Firefox: clerk_harness.browser.firefox)
+CONFIG_NAME = "playwright.config.json"
+SCHEMA_FILE = Path(__file__).with_name("config.schema.json")  # json_schema(), installed with the package
+ENV_CONFIG = "CLERK_HARNESS_CONFIG"
 REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
-# "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
-# stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.
-PROFILES = ("realistic", "webdriver", "rtt0")
-CDP_SCHEMES = ("http", "https", "ws", "wss")
-VISIBILITY_MODES = ("real", "synthetic")
-TOPOLOGIES = ("production", "proxy")  # where a user's app and the fake's Frontend API are (see https/front.py)
-ARTIFACT_MODES = ("on-failure", "always", "never")
 # Chromium on a machine with no internet: keep it from reaching out (and failing) at every start.
 QUIET_ARGS = ["--no-first-run", "--disable-background-networking", "--disable-component-update",
               "--disable-sync", "--disable-quic", "--disable-gpu"]
 
-
-@dataclass(frozen=True)
-class Key:
-    """One key of `playwright.config.json`: where it lives in the file, what it holds, its default."""
-
-    path: str  # dotted, as in the file: "browser.headless"
-    kind: str  # bool, int, number, str, optional-str, str-list, size, path, choice, or endpoints
-    default: Any
-    doc: str
-    choices: tuple[str, ...] = ()
-    minimum: float | None = None
-
-    def check(self, value: Any) -> Any:
-        """The value if it is of this key's kind, else ValueError with what was expected."""
-        kind = self.kind
-        if kind == "bool" and isinstance(value, bool):
-            return value
-        if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
-            return self._at_least(value)
-        if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return self._at_least(value)
-        if kind in ("str", "path") and isinstance(value, str) and value:
-            return value
-        if kind == "optional-str" and (value is None or (isinstance(value, str) and value)):
-            return value
-        if kind == "choice" and value in self.choices:
-            return value
-        if kind == "str-list" and isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-            return list(value)
-        if kind == "endpoints":
-            endpoints = [] if value is None else [value] if isinstance(value, str) else value
-            if isinstance(endpoints, list) and all(isinstance(v, str) and v.split("://", 1)[0] in CDP_SCHEMES
-                                                   for v in endpoints):
-                return tuple(endpoints)
-        if kind == "size" and isinstance(value, list) and len(value) == 2 and all(
-                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-            return (value[0], value[1])
-        raise ValueError(f"{self.path} must be {self.expected()}, not {json.dumps(value)}")
-
-    def expected(self) -> str:
-        if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        words = {"bool": "true or false", "int": "a whole number", "number": "a number", "str": "a string",
-                 "path": "a path (relative to the config file)", "optional-str": "a path or null",
-                 "str-list": "a list of strings", "size": "[width, height] in pixels",
-                 "endpoints": "null, a CDP endpoint (http://host:9222 or ws://...) or a list of them"}[self.kind]
-        return words + (f" of at least {self.minimum:g}" if self.minimum is not None else "")
-
-    def _at_least(self, value: float) -> float:
-        if self.minimum is not None and value < self.minimum:
-            raise ValueError(f"{self.path} must be {self.expected()}, not {value}")
-        return value
+MODEL = ConfigDict(alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, extra="forbid",
+                   use_attribute_docstrings=True)
 
 
-# Every key the file may hold, once: its type and default. An unknown key is an error, never ignored.
-KEYS: tuple[Key, ...] = (
-    Key("browser.engine", "choice", "chromium",
-        "`chromium`, or `firefox` (experimental: a stock Firefox ESR over WebDriver BiDi; `--browser` overrides it)",
-        ENGINES),
-    Key("browser.executablePath", "optional-str", None,
-        "a Chromium to use; null = Playwright's own if installed, else `chromium` on PATH"),
-    Key("browser.firefoxExecutablePath", "optional-str", None,
-        "a Firefox to use (153 or newer); null = `firefox-esr` or `firefox` on PATH"),
-    Key("browser.headless", "bool", True, "run headless"),
-    Key("browser.visibility", "choice", "real", "`real` or `synthetic` (see above)", VISIBILITY_MODES),
-    Key("browser.args", "str-list", [*REALISTIC_ARGS, *QUIET_ARGS],
-        "launch flags; keep `--disable-blink-features=AutomationControlled`"),
-    Key("browser.windowSize", "size", (1280, 800), "window size of the real-visibility browser"),
-    Key("browser.slowMo", "number", 0, "slow each browser action down by this many ms", minimum=0),
-    Key("browser.cdpEndpoint", "endpoints", None,
-        "drive a Chromium that runs elsewhere, over CDP (`http://host:9222`); a list gives `run` one worker per "
-        "browser; null = launch Chromium here (`--cdp-endpoint` overrides it)"),
-    Key("browser.reuse", "int", 25,
-        "runs that take turns in one warm Chromium, cleaned between runs, before it is replaced; 1 = a fresh "
-        "Chromium for every run", minimum=1),
-    Key("browser.profile", "choice", "realistic",
-        "`realistic`, or `webdriver` / `rtt0` to mimic a stock Playwright browser on purpose", PROFILES),
-    Key("clerkJs.versions", "str-list", ["5.125.13", "6.0.0", "6.1.0", "6.40.0"],
-        "versions the tests and `run` use, and `setup` caches"),
-    Key("clerkJs.demoVersions", "str-list", ["6.0.0", "6.40.0"], "versions `make demo` runs"),
-    Key("clerkJs.newest", "str", "6.40.0", "the pinned newest version (also the app's default)"),
-    Key("clerkJs.cacheDir", "path", ".cache/clerk-js", "the bundle cache"),
-    Key("clerkJs.pollerClock", "choice", "virtual",
-        "`virtual`: clerk-js's 5 s session poller runs on page timers that the virtual clock steps (its timer "
-        "worker is refused and clerk-js falls back to page timers); `real`: on its Web Worker, in real time "
-        "(slower, for fidelity)",
-        POLLER_CLOCKS),
-    Key("tokenTtlSeconds", "int", 60, "session token lifetime (clerk-js refreshes at TTL - 17 s)", minimum=21),
-    Key("sessionMinter", "bool", False, "the fake models an instance with Clerk's Session Minter on "
-        "(auth_config.session_minter: clerk-js sends its last token in the body of each token request)"),
-    Key("partitionedCookies", "bool", False, "the fake models an instance with partitioned cookies on "
-        "(partitioned_cookies: clerk-js writes __session as SameSite=None; Secure; Partitioned)"),
-    Key("timeouts.actionMs", "int", 15_000, "Playwright action timeout", minimum=1),
-    Key("timeouts.loadMs", "int", 20_000, "clerk-js load timeout", minimum=1),
-    Key("artifacts.dir", "path", "artifacts", "where `repro` and the pytest plugin keep artifacts"),
-    Key("artifacts.keep", "choice", "on-failure",
-        "what the pytest plugin keeps (`--clerk-artifacts` overrides it)", ARTIFACT_MODES),
-    Key("app.command", "optional-str", None,
-        "your app's start command (shell); set, every run drives your app instead of the built-in page"),
-    Key("app.cwd", "optional-str", None, "the folder to run `app.command` in (relative to the config file, whose own folder is the default)"),
-    Key("app.url", "optional-str", None, "the page to open; `{port}` is the app's port (default http://127.0.0.1:{port}/)"),
-    Key("app.probe", "str", "/api/me", "your app's authenticated route: 2xx signed in, 401/403/redirect signed out"),
-    Key("app.protectedPage", "str", "/dashboard", "a page only signed-in users may see, linked from the app's first "
-        "page (a client-side link): where the next-soft-navigation scenario follows the link"),
-    Key("app.topology", "choice", "auto",
-        "`production`: the browser reaches the app at https://app.harness.test:PORT and the Frontend API at the "
-        "publishable key's own host beside it, https://clerk.harness.test:PORT (any SDK, unmodified); `proxy`: "
-        "both on loopback over http, the Frontend API behind a proxy URL; `auto`: production for your app, proxy "
-        "for the built-in page", ("auto", *TOPOLOGIES)),
-    Key("app.clock", "choice", "auto", "your app's clock: `virtual` (libfaketime moves it with the harness's "
-        "virtual clock: normal token lifetimes, no real waiting), `real` (short tokens, real waiting), `auto`: "
-        "virtual where libfaketime is installed", ("auto", "virtual", "real")),
-    Key("app.readyTimeoutMs", "int", 60_000, "how long the app may take to answer after it starts (a build included)",
-        minimum=1),
-)
-KEY_BY_PATH = {key.path: key for key in KEYS}
-SECTIONS = {key.path.rsplit(".", 1)[0] for key in KEYS if "." in key.path}
+@plain_dataclass(frozen=True)
+class Expected:
+    """What a key holds, in a user's words, where its type alone does not say it."""
+
+    words: str
 
 
-def default(path: str) -> Any:
-    value = KEY_BY_PATH[path].default
-    return list(value) if isinstance(value, list) else value
+def _endpoints(value: Any) -> Any:
+    endpoints = [] if value is None else [value] if isinstance(value, str) else value
+    if isinstance(endpoints, (list, tuple)) and all(isinstance(v, str) and v.split("://", 1)[0] in CDP_SCHEMES for v in endpoints):
+        return tuple(endpoints)
+    raise ValueError("not a CDP endpoint")
 
 
-@dataclass
+Text = Annotated[str, Field(min_length=1)]
+Texts = Annotated[list[Text], Expected("a list of strings")]
+FilePath = Annotated[Path, Expected("a path (relative to the config file)")]
+WindowSize = Annotated[tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]],
+                       Expected("[width, height] in pixels")]
+CdpEndpoints = Annotated[tuple[str, ...], BeforeValidator(_endpoints),
+                         Expected("null, a CDP endpoint (http://host:9222 or ws://...) or a list of them"),
+                         WithJsonSchema({"anyOf": [{"type": "null"}, {"type": "string"},
+                                                   {"type": "array", "items": {"type": "string"}}]})]
+
+
+@dataclass(config=MODEL)
 class BrowserConfig:
-    engine: str = default("browser.engine")  # "chromium" or "firefox" (clerk_harness.browser.firefox)
-    executable_path: str | None = default("browser.executablePath")
-    firefox_executable_path: str | None = default("browser.firefoxExecutablePath")
-    headless: bool = default("browser.headless")
-    args: list[str] = field(default_factory=lambda: default("browser.args"))
-    visibility: str = default("browser.visibility")  # "real" (trusted events, CDP default context) or "synthetic"
-    window_size: tuple[int, int] = default("browser.windowSize")
-    slow_mo_ms: float = default("browser.slowMo")
-    profile: str = default("browser.profile")  # or "webdriver" / "rtt0": the unrealistic profiles, on purpose
-    reuse: int = default("browser.reuse")  # runs per warm browser (clerk_harness.browser.warm)
-    cdp_endpoints: tuple[str, ...] = ()  # remote Chromiums; a session drives the first (`run` gives each worker one)
+    engine: Engine = "chromium"
+    """`chromium`, or `firefox` (a stock Firefox ESR over WebDriver BiDi; `--browser` overrides it)"""
+    executable_path: Text | None = None
+    """a Chromium to use; null = Playwright's own if installed, else `chromium` on PATH"""
+    firefox_executable_path: Text | None = None
+    """a Firefox to use (153 or newer); null = `firefox-esr` or `firefox` on PATH"""
+    headless: bool = True
+    """run headless"""
+    args: Texts = field(default_factory=lambda: [*REALISTIC_ARGS, *QUIET_ARGS])
+    """launch flags; keep `--disable-blink-features=AutomationControlled`"""
+    visibility: Visibility = "real"
+    """`real` (trusted events, CDP default context) or `synthetic`"""
+    window_size: WindowSize = (1280, 800)
+    """window size of the real-visibility browser"""
+    slow_mo_ms: Annotated[float, Field(alias="slowMo", ge=0)] = 0
+    """slow each browser action down by this many ms"""
+    profile: Profile = "realistic"
+    """`realistic`, or `webdriver` / `rtt0` to mimic a stock Playwright browser on purpose"""
+    reuse: Annotated[int, Field(ge=1)] = 25
+    """runs that take turns in one warm Chromium, cleaned between runs, before it is replaced (clerk_harness.browser.warm);
+    1 = a fresh Chromium for every run"""
+    cdp_endpoints: Annotated[CdpEndpoints, Field(alias="cdpEndpoint")] = ()
+    """drive a Chromium that runs elsewhere, over CDP (`http://host:9222`); a list gives `run` one worker per browser;
+    null = launch Chromium here (`--cdp-endpoint` overrides it)"""
 
 
-@dataclass
+@dataclass(config=MODEL)
 class ClerkJsConfig:
-    versions: list[str] = field(default_factory=lambda: default("clerkJs.versions"))
-    demo_versions: list[str] = field(default_factory=lambda: default("clerkJs.demoVersions"))
-    newest: str = default("clerkJs.newest")
-    cache_dir: Path = Path(default("clerkJs.cacheDir"))
-    poller_clock: str = default("clerkJs.pollerClock")
+    versions: Texts = field(default_factory=lambda: ["5.125.13", "6.0.0", "6.1.0", "6.40.0"])
+    """versions the tests and `run` use, and `setup` caches"""
+    demo_versions: Texts = field(default_factory=lambda: ["6.0.0", "6.40.0"])
+    """versions `make demo` runs"""
+    newest: Text = "6.40.0"
+    """the pinned newest version (also the app's default)"""
+    cache_dir: FilePath = Path(".cache/clerk-js")
+    """the bundle cache"""
+    poller_clock: PollerClock = "virtual"
+    """`virtual`: clerk-js's 5 s session poller runs on page timers that the virtual clock steps (its timer worker is
+    refused and clerk-js falls back to page timers); `real`: on its Web Worker, in real time (slower, for fidelity)"""
 
 
-@dataclass
+@dataclass(config=MODEL)
 class Timeouts:
-    action_ms: int = default("timeouts.actionMs")
-    load_ms: int = default("timeouts.loadMs")
+    action_ms: Annotated[int, Field(ge=1)] = 15_000
+    """Playwright action timeout"""
+    load_ms: Annotated[int, Field(ge=1)] = 20_000
+    """clerk-js load timeout"""
 
 
-@dataclass
+@dataclass(config=MODEL)
+class ArtifactsConfig:
+    dir: FilePath = Path("artifacts")
+    """where `repro` and the pytest plugin keep artifacts"""
+    keep: ArtifactMode = "on-failure"
+    """what the pytest plugin keeps (`--clerk-artifacts` overrides it)"""
+
+
+@dataclass(config=MODEL)
 class AppConfig:
-    command: str | None = default("app.command")
-    cwd: Path | None = None
-    url: str | None = default("app.url")
-    probe: str = default("app.probe")
-    protected_page: str = default("app.protectedPage")
-    clock: str = default("app.clock")
-    topology: str = default("app.topology")
-    ready_timeout_ms: int = default("app.readyTimeoutMs")
+    command: Text | None = None
+    """your app's start command (shell); set, every run drives your app instead of the built-in page"""
+    cwd: FilePath | None = None
+    """the folder to run `app.command` in (relative to the config file, whose own folder is the default)"""
+    url: Text | None = None
+    """the page to open; `{port}` is the app's port (default http://127.0.0.1:{port}/)"""
+    probe: Text = "/api/me"
+    """your app's authenticated route: 2xx signed in, 401/403/redirect signed out"""
+    protected_page: Text = "/dashboard"
+    """a page only signed-in users may see, linked from the app's first page (a client-side link): where the
+    next-soft-navigation scenario follows the link"""
+    clock: AppClock = "auto"
+    """your app's clock: `virtual` (libfaketime moves it with the harness's virtual clock: normal token lifetimes,
+    no real waiting), `real` (short tokens, real waiting), `auto`: virtual where libfaketime is installed"""
+    topology: Literal["auto"] | Topology = "auto"
+    """`production`: the browser reaches the app at https://app.harness.test:PORT and the Frontend API at the
+    publishable key's own host beside it, https://clerk.harness.test:PORT (any SDK, unmodified); `proxy`: both on
+    loopback over http, the Frontend API behind a proxy URL; `auto`: production for your app, proxy for the
+    built-in page"""
+    ready_timeout_ms: Annotated[int, Field(ge=1)] = 60_000
+    """how long the app may take to answer after it starts (a build included)"""
 
 
-@dataclass
+@dataclass(config=MODEL)
 class HarnessConfig:
     browser: BrowserConfig = field(default_factory=BrowserConfig)
     clerk_js: ClerkJsConfig = field(default_factory=ClerkJsConfig)
     timeouts: Timeouts = field(default_factory=Timeouts)
-    token_ttl_seconds: int = default("tokenTtlSeconds")
-    session_minter: bool = default("sessionMinter")
-    partitioned_cookies: bool = default("partitionedCookies")
-    artifacts_dir: Path = Path(default("artifacts.dir"))
-    artifacts_keep: str = default("artifacts.keep")
+    token_ttl_seconds: Annotated[int, Field(ge=21)] = 60
+    """session token lifetime (clerk-js refreshes at TTL - 17 s)"""
+    session_minter: bool = False
+    """the fake models an instance with Clerk's Session Minter on (auth_config.session_minter: clerk-js sends its
+    last token in the body of each token request)"""
+    partitioned_cookies: bool = False
+    """the fake models an instance with partitioned cookies on (partitioned_cookies: clerk-js writes __session as
+    SameSite=None; Secure; Partitioned)"""
+    artifacts: ArtifactsConfig = field(default_factory=ArtifactsConfig)
     app: AppConfig = field(default_factory=AppConfig)
-    root: Path = Path(".")
+    root: Path = Path(".")  # the config file's folder (set when read; never a key of the file)
+
+
+RUNTIME_ONLY = ("root",)
+FILE = TypeAdapter(HarnessConfig)
+
+
+def keys(model: type = HarnessConfig, prefix: str = "") -> dict[str, FieldInfo]:
+    """Every key the file may hold, dotted as in the file ("browser.slowMo"), with its field."""
+    found: dict[str, FieldInfo] = {}
+    for name, info in model.__pydantic_fields__.items():  # type: ignore[attr-defined]
+        if name in RUNTIME_ONLY:
+            continue
+        dotted = prefix + (info.alias or name)
+        if is_dataclass(info.annotation):
+            found.update(keys(info.annotation, dotted + "."))  # type: ignore[arg-type]
+        else:
+            found[dotted] = info
+    return found
+
+
+def sections(model: type = HarnessConfig, prefix: str = "") -> set[str]:
+    return {prefix + (f.alias or n) for n, f in model.__pydantic_fields__.items() if is_dataclass(f.annotation)}  # type: ignore[attr-defined]
+
+
+def expected(info: FieldInfo) -> str:
+    """What the key's value must be, in a user's words: "a whole number of at least 21"."""
+    words = next((m.words for m in info.metadata if isinstance(m, Expected)), None) or _words_for(info.annotation)
+    least = next((m.ge for m in info.metadata if isinstance(m, annotated_types.Ge)), None)
+    return words + (f" of at least {least:g}" if least is not None else "")
+
+
+def _words_for(annotation: Any) -> str:
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        found = next((m.words for m in annotation.__metadata__ if isinstance(m, Expected)), None)
+        return found or _words_for(args[0])
+    if origin is Literal:
+        return "one of " + ", ".join(repr(choice) for choice in args)
+    if origin is Union:
+        choices = [a for a in args if a is not type(None)]
+        if all(get_origin(a) is Literal for a in choices):
+            return _words_for(Literal[tuple(c for a in choices for c in get_args(a))])
+        return _words_for(choices[0]) + " or null"
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(annotation, "valid")
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of `playwright.config.json` (editors complete and check the keys with it)."""
+    schema = FILE.json_schema(by_alias=True)
+    schema["properties"] = {"$schema": {"type": "string", "description": "this schema (set by `clerk-harness init`)"},
+                            **{k: v for k, v in schema["properties"].items() if k not in RUNTIME_ONLY}}
+    schema["title"] = "clerk-harness: playwright.config.json"
+    return schema
 
 
 def backend_settings(config: HarnessConfig, clerk_js_version: str | None = None,
@@ -268,8 +296,8 @@ def find_config(start: Path | None = None) -> Path | None:
 def load_config(path: Path | None = None) -> HarnessConfig:
     """Read the config file (or defaults when there is none). Relative paths are relative to the file.
 
-    Every key is checked against `KEYS`: an unknown or misspelt key, or a value of the wrong type, is a
-    one-line `HarnessError` naming the key. A real Clerk key in the environment is refused, too."""
+    An unknown or misspelt key, or a value of the wrong type, is a one-line `HarnessError` naming the key.
+    A real Clerk key in the environment is refused, too."""
     refuse_real_clerk_keys()
     path = path or find_config()
     if path is None:
@@ -278,54 +306,52 @@ def load_config(path: Path | None = None) -> HarnessConfig:
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise HarnessError(f"cannot read {path}: {error}") from error
+    if isinstance(raw, dict):
+        raw = {k: v for k, v in raw.items() if k != "$schema"}  # JSON Schema's own key, for editors
+        if any(name in raw for name in RUNTIME_ONLY):
+            raise HarnessError(f"{path}: {_unknown(next(n for n in RUNTIME_ONLY if n in raw), raw)}")
     try:
-        values = {key.path: key.check(value) for key, value in _flatten(raw)}
-    except ValueError as error:
-        raise HarnessError(f"{path}: {error}") from None
+        config = FILE.validate_json(json.dumps(raw), strict=True, by_alias=True, by_name=False)
+    except ValidationError as error:
+        raise HarnessError(f"{path}: {_first_problem(error, raw)}") from None
     root = path.resolve().parent
-    get = lambda key: values.get(key, default(key))
-    return HarnessConfig(
-        browser=BrowserConfig(engine=get("browser.engine"), executable_path=get("browser.executablePath"),
-                              firefox_executable_path=get("browser.firefoxExecutablePath"),
-                              headless=get("browser.headless"),
-                              args=get("browser.args"), visibility=get("browser.visibility"),
-                              window_size=tuple(get("browser.windowSize")), slow_mo_ms=float(get("browser.slowMo")),
-                              profile=get("browser.profile"), reuse=get("browser.reuse"),
-                              cdp_endpoints=tuple(get("browser.cdpEndpoint") or ())),
-        clerk_js=ClerkJsConfig(versions=get("clerkJs.versions"), demo_versions=get("clerkJs.demoVersions"),
-                               newest=get("clerkJs.newest"), cache_dir=root / get("clerkJs.cacheDir"),
-                               poller_clock=get("clerkJs.pollerClock")),
-        timeouts=Timeouts(action_ms=get("timeouts.actionMs"), load_ms=get("timeouts.loadMs")),
-        token_ttl_seconds=get("tokenTtlSeconds"),
-        session_minter=get("sessionMinter"),
-        partitioned_cookies=get("partitionedCookies"),
-        artifacts_dir=root / get("artifacts.dir"),
-        artifacts_keep=get("artifacts.keep"),
-        app=AppConfig(command=get("app.command"), cwd=root / (get("app.cwd") or "."),  # wherever pytest runs from
-                      url=get("app.url"), probe=get("app.probe"), topology=get("app.topology"),
-                      protected_page=get("app.protectedPage"), clock=get("app.clock"),
-                      ready_timeout_ms=get("app.readyTimeoutMs")),
-        root=root,
-    )
+    config.root = root
+    config.clerk_js.cache_dir = root / config.clerk_js.cache_dir
+    config.artifacts.dir = root / config.artifacts.dir
+    config.app.cwd = root / (config.app.cwd or ".")  # wherever pytest runs from
+    return config
 
 
-def _flatten(raw: Any, prefix: str = "") -> list[tuple[Key, Any]]:
-    """The file's (key, value) pairs; ValueError on the first key that `KEYS` does not know."""
-    if not isinstance(raw, dict):
-        raise ValueError(f"{prefix.rstrip('.') or 'the file'} must be a JSON object")
-    pairs = []
-    for name, value in raw.items():
-        dotted = prefix + name
-        if dotted in KEY_BY_PATH:
-            pairs.append((KEY_BY_PATH[dotted], value))
-        elif dotted in SECTIONS:
-            pairs += _flatten(value, dotted + ".")
-        elif isinstance(value, str) and is_real_clerk_key(value):
-            raise ValueError(f"{dotted!r} holds a real Clerk key, but the harness never talks to Clerk (its fake "
-                             "backend issues its own keys): remove it")
-        else:
-            known = sorted(KEY_BY_PATH) + sorted(SECTIONS)
-            guess = difflib.get_close_matches(dotted, known, n=1)
-            hint = f"did you mean {guess[0]!r}?" if guess else "see docs/configuration.md"
-            raise ValueError(f"unknown key {dotted!r} ({hint})")
-    return pairs
+def _first_problem(error: ValidationError, raw: Any) -> str:
+    """pydantic's first error as today's one line: the key, what it must be, and what it is."""
+    problem = error.errors()[0]
+    loc = [str(part) for part in problem["loc"]]
+    if problem["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+        return _unknown(".".join(loc), problem.get("input"))
+    known, parts = keys(), sections()
+    for end in range(len(loc), -1, -1):  # the key the error is about: a window size's item is the window size's
+        dotted = ".".join(loc[:end])
+        if dotted in known:
+            return f"{dotted} must be {expected(known[dotted])}, not {json.dumps(_value_at(raw, loc[:end]))}"
+        if dotted in parts or not dotted:
+            return f"{dotted or 'the file'} must be a JSON object"
+    return str(problem["msg"])
+
+
+def _unknown(dotted: str, value: Any) -> str:
+    if isinstance(value, str) and is_real_clerk_key(value):
+        return (f"{dotted!r} holds a real Clerk key, but the harness never talks to Clerk (its fake backend issues "
+                "its own keys): remove it")
+    guess = difflib.get_close_matches(dotted, sorted(keys()) + sorted(sections()), n=1)
+    hint = f"did you mean {guess[0]!r}?" if guess else "see docs/configuration.md"
+    return f"unknown key {dotted!r} ({hint})"
+
+
+def _value_at(raw: Any, loc: list[str]) -> Any:
+    for part in loc:
+        raw = raw.get(part) if isinstance(raw, dict) else None
+    return raw
+
+
+if __name__ == "__main__":  # `python -m clerk_harness.config > harness/clerk_harness/config.schema.json`
+    print(json.dumps(json_schema(), indent=2))

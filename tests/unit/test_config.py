@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness.config import KEYS, HarnessConfig, load_config
+from clerk_harness.config import SCHEMA_FILE, HarnessConfig, json_schema, keys, load_config
 from clerk_harness.errors import HarnessError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +29,8 @@ def test_an_empty_file_gives_the_defaults(tmp_path):
     config = load_config(write(tmp_path, {}))
     defaults = HarnessConfig()
     assert config.browser == defaults.browser and config.timeouts == defaults.timeouts
-    assert config.clerk_js.cache_dir == tmp_path / ".cache/clerk-js" and config.artifacts_dir == tmp_path / "artifacts"
-    assert config.artifacts_keep == "on-failure" and config.token_ttl_seconds == 60
+    assert config.clerk_js.cache_dir == tmp_path / ".cache/clerk-js" and config.artifacts.dir == tmp_path / "artifacts"
+    assert config.artifacts.keep == "on-failure" and config.token_ttl_seconds == 60
 
 
 def test_values_are_read(tmp_path):
@@ -42,7 +42,7 @@ def test_values_are_read(tmp_path):
     assert (config.browser.headless, config.browser.window_size, config.browser.slow_mo_ms) == (False, (800, 600), 50)
     assert config.browser.profile == "rtt0" and config.browser.executable_path == "/opt/chromium"
     assert config.clerk_js.versions == ["6.1.0"] and config.clerk_js.cache_dir == tmp_path / "bundles"
-    assert config.token_ttl_seconds == 30 and config.artifacts_keep == "always"
+    assert config.token_ttl_seconds == 30 and config.artifacts.keep == "always"
 
 
 @pytest.mark.parametrize("data, message", [
@@ -79,7 +79,7 @@ def test_the_docs_document_every_key():
     section = (ROOT / "docs" / "configuration.md").read_text()
     first_cells = re.findall(r"^\| ([^|]+)\|", section, flags=re.M)
     documented = {key for cell in first_cells for key in re.findall(r"`([A-Za-z.]+)`", cell)}
-    assert {key.path for key in KEYS} <= documented, {key.path for key in KEYS} - documented
+    assert set(keys()) <= documented, set(keys()) - documented
 
 
 REAL_SECRET = "sk_live_" + "Ab3dE6gH9jK2mN5pQ8sT1vW4"
@@ -105,3 +105,30 @@ def test_the_fakes_own_key_and_other_values_are_not_refused(tmp_path, monkeypatc
 def test_a_real_clerk_key_in_the_config_is_refused(tmp_path):
     with pytest.raises(HarnessError, match="'publishableKey' holds a real Clerk key"):
         load_config(write(tmp_path, {"publishableKey": REAL_PUBLISHABLE}))
+
+
+def test_the_json_schema_file_is_the_config_models():
+    """`harness/clerk_harness/config.schema.json` is what the models say; regenerate it with
+    `python -m clerk_harness.config > harness/clerk_harness/config.schema.json`."""
+    assert json.loads(SCHEMA_FILE.read_text()) == json_schema()
+
+
+def test_the_schema_takes_the_shipped_file_and_refuses_what_the_loader_refuses(tmp_path):
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    assert list(validator.iter_errors(json.loads((ROOT / "playwright.config.json").read_text()))) == []
+    for data in ({"browser": {"headless": "false"}}, {"browser": {"headles": True}}, {"tokenTtlSeconds": 20},
+                 {"artifacts": {"keep": "sometimes"}}, {"browser": {"windowSize": [1280]}}):
+        assert list(validator.iter_errors(data)), data
+        with pytest.raises(HarnessError):
+            load_config(write(tmp_path, data))
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"browser": {"slow_mo_ms": 5}}, "unknown key 'browser.slow_mo_ms'"),  # the code's spelling is not the file's
+    ({"root": "/"}, "unknown key 'root'"),  # set from where the file is, never by it
+])
+def test_each_key_has_one_spelling_in_the_file(tmp_path, data, message):
+    with pytest.raises(HarnessError, match=message):
+        load_config(write(tmp_path, data))

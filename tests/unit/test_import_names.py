@@ -55,7 +55,7 @@ def test_loading_the_pytest_plugin_imports_nothing_heavy():
     import sys
 
     heavy = ("fastapi", "starlette", "uvicorn", "clerk_harness_fake.app", "clerk_harness.stories.session",
-             "clerk_harness.stories.story", "clerk_harness.matrix.runner", "hypothesis")
+             "clerk_harness.stories.story", "clerk_harness.matrix.runner", "hypothesis", "pydantic")
     code = ("import sys, clerk_harness_pytest.plugin; "
             f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

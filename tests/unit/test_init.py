@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from clerk_harness.cli import main
+from clerk_harness.commands.init import schema_reference
 from clerk_harness.config import load_config
 from tests.unit.test_workflows import actionlint
 
@@ -44,7 +45,8 @@ def test_the_generated_workflow_lints_clean(tmp_path):
 
 def test_without_an_app_the_built_in_page_is_tested(tmp_path):
     assert main(["init", "--dir", str(tmp_path)]) == 0
-    assert json.loads((tmp_path / "playwright.config.json").read_text()) == {"clerkJs": {"versions": ["6.0.0", "6.40.0"]}}
+    written = json.loads((tmp_path / "playwright.config.json").read_text())
+    assert written == {"$schema": written["$schema"], "clerkJs": {"versions": ["6.0.0", "6.40.0"]}}
     assert "setup-node" not in (tmp_path / FILES[2]).read_text()
 
 
@@ -221,3 +223,15 @@ def test_an_sdk_app_asks_for_the_major_its_sdk_was_built_with(tmp_path, capsys, 
     assert main(["init", "--dir", str(tmp_path), "--app-cmd", "npm start"]) == 0
     out = capsys.readouterr().out
     assert "the app asks for clerk-js 6 (@clerk/nextjs, built with clerk-js 6.39.2): testing 6.40.0" in out
+
+
+def test_the_config_points_editors_at_the_installed_schema(tmp_path):
+    """`$schema` names the JSON Schema installed with the harness: relative to the config inside the repo's
+    own venv, absolute when the venv is elsewhere; either way an editor finds the file."""
+    from clerk_harness.config import SCHEMA_FILE
+
+    assert main(["init", "--dir", str(tmp_path)]) == 0
+    reference = json.loads((tmp_path / "playwright.config.json").read_text())["$schema"]
+    assert (tmp_path / reference).resolve() == SCHEMA_FILE.resolve()
+    repo = SCHEMA_FILE.parents[2]  # a folder that holds the installed file: a relative path
+    assert schema_reference(repo) == SCHEMA_FILE.relative_to(repo).as_posix()

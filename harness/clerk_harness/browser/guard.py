@@ -115,8 +115,10 @@ def main(argv: list[str]) -> int:
 
     threading.Thread(target=watch_the_harness, daemon=True).start()
     code = chromium.wait()
-    try:  # tells the harness that the child is gone while the guard (and the folder) remain
-        Path(profile, CHILD_EXIT_FILE).write_text(str(code))
+    try:  # tells the harness that the child is gone while the guard (and the folder) remain; whole, never half
+        written = Path(profile, CHILD_EXIT_FILE + ".part")
+        written.write_text(str(code))
+        os.replace(written, Path(profile, CHILD_EXIT_FILE))
     except OSError:
         pass
     stop_group(chromium, grace_s=1.0)  # helpers (renderers, zygotes) still in the group

@@ -81,7 +81,7 @@ def _explore_with(playwright, config: HarnessConfig, server, version: str, seed:
             finding = Finding(version, exploration.seed, exploration.minimal, exploration.reasons, args.faults,
                               coverage.first_loss_at if number == 1 else None)
             folder = Path(args.artifacts) / finding.slug if args.artifacts else (
-                config.artifacts_dir / "explore" / finding.slug)
+                config.artifacts.dir / "explore" / finding.slug)
             confirm(playwright, config, server.clerk, browsers, finding, folder, app=app)
             print(f"\nfinding {number} of {len(found)}"
                   + (f", after {coverage.first_loss_at} stories" if finding.found_after else "")
@@ -104,7 +104,7 @@ def _replay(playwright, config: HarnessConfig, backend, browsers, finding, versi
     from clerk_harness.explore.findings import replay
 
     finding.version = version
-    folder = Path(args.artifacts) if args.artifacts else finding.folder or config.artifacts_dir / "explore"
+    folder = Path(args.artifacts) if args.artifacts else finding.folder or config.artifacts.dir / "explore"
     outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder / f"replay-{version}", app=app)
     said = {"lost": "LOST: the story loses the session", "error": "ERROR: the replay could not be carried out"}
     print(f"{finding.slug} replayed on clerk-js {version} ({outcome.duration_s:.1f}s): "

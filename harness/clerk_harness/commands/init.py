@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clerk_harness.commands.repo_shape import Installer, find_clerk_js_ask, find_installer
-from clerk_harness.config import CONFIG_NAME, default
+from clerk_harness.config import CONFIG_NAME, SCHEMA_FILE, AppConfig, ClerkJsConfig
 from clerk_harness.errors import HarnessError
 from clerk_harness.releases.clerk_js import resolve_release
 
@@ -48,7 +48,7 @@ ACTIONS = {"checkout": "actions/checkout@v6", "python": "actions/setup-python@v6
 
 
 def default_versions() -> tuple[str, ...]:
-    return (BUG_VERSION, default("clerkJs.newest"))
+    return (BUG_VERSION, ClerkJsConfig().newest)
 
 
 def repo_root(folder: Path) -> Path:
@@ -83,7 +83,7 @@ def versions_for(options: InitOptions, say: Callable[[str], None]) -> tuple[str,
         release = resolve_release(ask.spec)
     except HarnessError as error:
         say(f"the app asks for clerk-js {ask.spec} ({ask.where}), which could not be resolved ({error}): "
-            f"testing {default('clerkJs.newest')} instead")
+            f"testing {ClerkJsConfig().newest} instead")
         return default_versions()
     say(f"the app asks for clerk-js {ask.spec} ({ask.where}): testing {release} beside {BUG_VERSION}")
     return tuple(dict.fromkeys((BUG_VERSION, release)))
@@ -106,14 +106,22 @@ def check_options(options: InitOptions) -> None:
         raise HarnessError(f"{options.folder} is not a folder")
 
 
+def schema_reference(folder: Path) -> str:
+    """Where the config's `$schema` points: the schema installed with the harness, relative to the config's
+    folder (a venv inside the repo gives the same path on every machine), else its absolute path."""
+    relative = Path(os.path.relpath(SCHEMA_FILE, folder.resolve()))
+    inside = not relative.as_posix().startswith("../")
+    return relative.as_posix() if inside else SCHEMA_FILE.as_posix()
+
+
 def config_text(options: InitOptions, versions: tuple[str, ...]) -> str:
-    config: dict = {"clerkJs": {"versions": list(versions)}}
+    config: dict = {"$schema": schema_reference(options.folder), "clerkJs": {"versions": list(versions)}}
     if options.app_cmd:
         app: dict = {"command": options.app_cmd}
         app["cwd"] = Path(options.app_cwd or ".").as_posix()  # relative to this file: any folder can run pytest
         if options.app_url:
             app["url"] = options.app_url
-        app["probe"] = options.probe or default("app.probe")
+        app["probe"] = options.probe or AppConfig().probe
         if options.topology:
             app["topology"] = options.topology
         config["app"] = app

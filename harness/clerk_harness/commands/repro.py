@@ -30,7 +30,7 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
     def folder(scenario_id: str, version: str) -> Path:
         if args.artifacts:
             return Path(args.artifacts)
-        return config.artifacts_dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
+        return config.artifacts.dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
 
     binding = remote_from_args(args, config)
     scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder,
@@ -88,7 +88,7 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
         for reason in outcome.reasons:
             print(f"  - {reason}")
         runs.append((outcome, expected))
-    report = write_report(config.artifacts_dir / "demo" / "report.html", runs, title=f"{args.scenario}: the demo")
+    report = write_report(config.artifacts.dir / "demo" / "report.html", runs, title=f"{args.scenario}: the demo")
     print(f"report: {report} (open it in a browser: a timeline of each session)")
     return EXIT_LOST if any(outcome.verdict != expected for outcome, expected in runs) else EXIT_SURVIVED
 

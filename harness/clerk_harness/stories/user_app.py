@@ -25,12 +25,14 @@ from urllib.parse import urlsplit
 
 from clerk_harness.browser import guard as browser_guard
 from clerk_harness.browser.guard import CHILD_EXIT_FILE
-from clerk_harness.config import TOPOLOGIES, AppConfig, default
+from clerk_harness.config import TOPOLOGIES, AppConfig
 from clerk_harness.errors import HarnessError
 from clerk_harness.stories.app_clock import AppClock, app_clock_mode
 
 if TYPE_CHECKING:
     from clerk_harness_fake import FakeClerkServer
+
+APP_DEFAULTS = AppConfig()
 
 # Without libfaketime a user's server checks tokens on its own real clock, so time really passes:
 # short-lived tokens keep a story to seconds. clerk-js refreshes at TTL - 17 s: 19 s puts the refresh point 2 s after the sign-in
@@ -47,11 +49,11 @@ class AppSpec:
     command: str
     cwd: Path | None = None
     url: str | None = None  # default http://127.0.0.1:$PORT/
-    probe: str = default("app.probe")  # an authenticated route: 2xx = signed in; 401/403/redirect = signed out
-    ready_timeout_s: float = default("app.readyTimeoutMs") / 1000
+    probe: str = APP_DEFAULTS.probe  # an authenticated route: 2xx = signed in; 401/403/redirect = signed out
+    ready_timeout_s: float = APP_DEFAULTS.ready_timeout_ms / 1000
     topology: str = "production"  # or "proxy" (see config: app.topology)
-    protected_page: str = default("app.protectedPage")  # reached by a client-side link from the first page
-    clock: str = default("app.clock")  # "auto": the virtual clock where libfaketime is installed, else "real"
+    protected_page: str = APP_DEFAULTS.protected_page  # reached by a client-side link from the first page
+    clock: str = APP_DEFAULTS.clock  # "auto": the virtual clock where libfaketime is installed, else "real"
 
 
 def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | None = None, url: str | None = None,
