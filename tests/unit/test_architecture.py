@@ -78,3 +78,19 @@ def test_no_module_over_400_lines_and_no_folder_of_25_modules():
         folders.setdefault(path.parent, []).append(path)
     crowded = {str(folder.relative_to(ROOT)): len(files) for folder, files in folders.items() if len(files) >= 25}
     assert not crowded, crowded
+
+
+def calls_named(path: Path, names: set[str]) -> list[str]:
+    return [f"{path.name}:{node.lineno}" for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names]
+
+
+def test_no_exec_or_eval_in_the_packages():
+    """Code strings run nowhere: explore's steps are calls to real methods (a rename fails the type check)."""
+    found = [hit for path in modules().values() for hit in calls_named(path, {"exec", "eval", "compile"})]
+    assert found == []
+
+
+def test_the_control_catches_exec():
+    sample = ROOT / "tests" / "unit" / "test_architecture.py"
+    assert calls_named(sample, {"calls_named"})  # the walk finds calls by name at all

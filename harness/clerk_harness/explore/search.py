@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from hypothesis import HealthCheck, Phase, Verbosity, reject, seed, settings
 from hypothesis import strategies as st
@@ -34,14 +34,14 @@ from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
 from clerk_harness.explore.causes import is_known
 from clerk_harness.explore.invariant import SessionGuard
-from clerk_harness.explore.run_state import RULES, WHEN, Run
-from clerk_harness.explore.steps import CLIENT_ANSWERS, CODE, FAULTS, FINE, OUTAGE_STATUSES, TOKEN_ANSWERS, Step
+from clerk_harness.explore.run_state import NEXT, RULES, WITH_ARGUMENTS, Order, Run
+from clerk_harness.explore.steps import CLIENT_ANSWERS, FAULTS, FINE, MOVES, OUTAGE_STATUSES, TOKEN_ANSWERS, Step
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.stories.story import Story
 from clerk_harness.stories.user_app import RunningApp
 from clerk_harness_fake.backend import FakeClerk
 
-STEP_KINDS = tuple(CODE)
+STEP_KINDS = tuple(MOVES)
 FAULT_KINDS = ("clear_faults", "hang_then_drop", *(f"api_outage_{status}" for status in OUTAGE_STATUSES))
 TIMES = ("once", "until-cleared")
 
@@ -106,7 +106,7 @@ class Explorer:
                  browsers: WarmBrowser, *, faults: bool = False, steps: int = 8, database: Path | None = None,
                  skip: tuple[str, ...] = (), app: RunningApp | None = None,
                  progress: Callable[[str], None] | None = None) -> None:
-        unknown = [name for name in skip if name not in WHEN]
+        unknown = [name for name in skip if name not in NEXT]
         if unknown:
             raise HarnessError(f"--skip {unknown[0]!r}: not a step; the steps are {', '.join(RULES)}")
         self.skip = frozenset(skip)
@@ -227,7 +227,7 @@ class Explorer:
 def machine_for(explorer: Explorer) -> type[RuleBasedStateMachine]:
     """The stories as a Hypothesis state machine whose steps drive `explorer`'s browser session."""
     def when(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-        return precondition(lambda self: name not in explorer.skip and WHEN[name](self.run, explorer.faults))
+        return precondition(lambda self: name not in explorer.skip and NEXT[name].when(self.run, explorer.faults))
 
     class Stories(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -240,75 +240,6 @@ def machine_for(explorer: Explorer) -> type[RuleBasedStateMachine]:
         def _do(self, kind: str, *args: str) -> None:
             explorer.step(self.run, Step(kind, tuple(args)))
 
-        @when("go_offline")
-        @rule()
-        def go_offline(self) -> None:
-            self._do("go_offline")
-            self.run.offline, self.run.aged = True, False
-
-        @when("come_back_online")
-        @rule()
-        def come_back_online(self) -> None:
-            self._do("come_back_online")
-            self.run.offline = False
-
-        @when("let_the_token_age")
-        @rule()
-        def let_the_token_age(self) -> None:
-            self._do("let_the_token_age")
-            self.run.aged = True
-
-        @when("let_time_pass")
-        @rule()
-        def let_time_pass(self) -> None:
-            self._do("let_time_pass")
-
-        @when("let_the_token_come_due")
-        @rule()
-        def let_the_token_come_due(self) -> None:
-            self._do("let_the_token_come_due")
-
-        @when("hide_and_show")
-        @rule()
-        def hide_and_show(self) -> None:
-            self._do("hide_and_show")
-
-        @when("focus_the_window")
-        @rule()
-        def focus_the_window(self) -> None:
-            self._do("focus_the_window")
-
-        @when("ask_for_a_token")
-        @rule()
-        def ask_for_a_token(self) -> None:
-            self._do("ask_for_a_token")
-
-        @when("reload")
-        @rule()
-        def reload(self) -> None:
-            self._do("reload")
-
-        @when("call_the_api")
-        @rule()
-        def call_the_api(self) -> None:
-            self._do("call_the_api")
-
-        @when("open_a_second_tab")
-        @rule()
-        def open_a_second_tab(self) -> None:
-            self._do("open_a_second_tab")
-            self.run.tabs += 1
-
-        @when("sign_out")
-        @rule()
-        def sign_out(self) -> None:
-            self._do("sign_out")
-
-        @when("revoke_the_session")
-        @rule()
-        def revoke_the_session(self) -> None:
-            self._do("revoke_the_session")
-
         # Faults: as the token comes due, the token route and GET /v1/client each answer in their own way,
         # in one step (so that combinations across them, as #8004's 429 then a failing client refetch, come
         # up often); the other routes one at a time; an outage of them all.
@@ -319,46 +250,41 @@ def machine_for(explorer: Explorer) -> type[RuleBasedStateMachine]:
                 """With faults, every story begins as the token comes due with the API in a state of its own
                 (fine, or failing in some way on the token route and GET /v1/client)."""
                 self._do("api_misbehaves", *answers, times)
-                self.run.faults = 0 if answers == (FINE, FINE) else 1
+                self.run.faults = 0 if answers == (FINE, FINE) else 1  # a story may begin with the API fine
 
         @when("the_api_misbehaves")
         @rule(answers=st.tuples(st.sampled_from(TOKEN_ANSWERS), st.sampled_from(CLIENT_ANSWERS)).filter(
             lambda answers: answers != (FINE, FINE)), times=st.sampled_from(TIMES))
         def the_api_misbehaves(self, answers: tuple[str, str], times: str) -> None:
             self._do("api_misbehaves", *answers, times)
-            self.run.faults = 1  # the step's faults replace those that stood
+            NEXT["the_api_misbehaves"].after(self.run)  # the step's faults replace those that stood
 
         @when("fault_on_another_route")
         @rule(fault=st.sampled_from([(r, a) for r, a in FAULTS if r not in ("token", "client")]),
               times=st.sampled_from(TIMES))
         def fault_on_another_route(self, fault: tuple[str, str], times: str) -> None:
-            self._fault(*fault, times)
+            self._do("fault", *fault, times)
+            NEXT["fault_on_another_route"].after(self.run)
 
         @when("an_api_outage")
         @rule(status=st.sampled_from(OUTAGE_STATUSES))
         def an_api_outage(self, status: str) -> None:
             self._do(f"api_outage_{status}")
-            self.run.faults += 1
-
-        def _fault(self, route: str, answer: str, times: str) -> None:
-            self._do("fault", route, answer, times)
-            self.run.faults += 1
-
-        @when("clear_faults")
-        @rule()
-        def clear_faults(self) -> None:
-            self._do("clear_faults")
-            self.run.faults = 0
-
-        @when("hang_then_drop")
-        @rule()
-        def hang_then_drop(self) -> None:
-            self._do("hang_then_drop")
+            NEXT["an_api_outage"].after(self.run)
 
         @invariant()
         def the_session_holds(self) -> None:
             explorer.check(self.run)
 
-    missing = set(RULES) - {name for name in dir(Stories) if name in WHEN}
-    assert not missing, f"rules without a method: {missing}"
+    for kind, order in NEXT.items():  # each plain step of the vocabulary, as a rule
+        if kind not in WITH_ARGUMENTS:
+            setattr(Stories, kind, when(kind)(rule()(_plain_step(kind, order))))
     return Stories
+
+
+def _plain_step(kind: str, order: Order) -> Callable[..., None]:
+    def step(self: Any) -> None:
+        self._do(kind)
+        order.after(self.run)
+    step.__name__ = step.__qualname__ = kind
+    return step

@@ -347,6 +347,13 @@ class Story(StepsOfTheirOwn):
         self.session.app.open()
         self.timeline.mark("online-flip hook installed")
 
+    def let_a_token_request_hang_then_drop(self) -> None:
+        """The app asks for a token; the server holds the request, then drops it: no answer ever comes."""
+        held = self.hold_the_next_token_request()
+        self.ask_for_a_token_in_background(held)
+        held.release(then="drop")
+        self.settle(5)
+
     def hold_the_next_token_request(self) -> Latch:
         return self.inject("POST", "/v1/client/sessions/*/tokens", times=1).hang(then="drop")
 
