@@ -94,3 +94,51 @@ def test_no_exec_or_eval_in_the_packages():
 def test_the_control_catches_exec():
     sample = ROOT / "tests" / "unit" / "test_architecture.py"
     assert calls_named(sample, {"calls_named"})  # the walk finds calls by name at all
+
+
+# A name with a leading underscore that the standard library documents as public (os._exit, namedtuples).
+DOCUMENTED_UNDERSCORED = {"_exit", "_replace", "_asdict", "_fields", "_make"}
+
+
+def our_private_names() -> set[str]:
+    """Every `_name` the packages define themselves: functions, classes, attributes they assign, fields."""
+    names: set[str] = set()
+    for path in modules().values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                names.add(node.target.id)
+            elif isinstance(node, ast.Assign):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return {name for name in names if name.startswith("_")}
+
+
+def private_reads(path: Path, ours: set[str]) -> list[str]:
+    """`thing._name` where `_name` is nobody's here: a library's private attribute (getattr with a literal too)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        name = None
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            name = node.attr
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
+              and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+              and node.args[1].value.startswith("_") and not node.args[1].value.startswith("__")):
+            name = node.args[1].value
+        if name and name not in ours and name not in DOCUMENTED_UNDERSCORED:
+            found.append(f"{path.name}:{node.lineno} {name}")
+    return found
+
+
+def test_no_library_private_attribute_is_read():
+    ours = our_private_names()
+    found = [hit for path in modules().values() for hit in private_reads(path, ours)]
+    assert found == []
+
+
+def test_the_control_catches_a_private_read(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("processes = getattr(pool, '_processes', {})\nx = pool._broken\n")
+    assert [hit.split()[1] for hit in private_reads(sample, set())] == ["_processes", "_broken"]

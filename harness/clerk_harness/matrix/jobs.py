@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -247,7 +248,7 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
                                        initargs=(config, artifacts, app, binding, endpoints, scratch, started))
             try:
                 pending = {pool.submit(_run_job, job): job for job in remaining}
-                processes = dict(getattr(pool, "_processes", {}))
+                processes = _workers()  # all of the pool's: it starts them as the jobs are submitted
                 try:
                     while pending:
                         done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -265,7 +266,7 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
                     remaining = _after_a_worker_died(remaining + [r.job for r in results if r.retried], results,
                                                      processes, running, finish)
             except KeyboardInterrupt:
-                processes = list(getattr(pool, "_processes", {}).values())
+                processes = list(_workers().values())
                 pool.shutdown(wait=False, cancel_futures=True)
                 for process in processes:
                     process.terminate()
@@ -277,6 +278,12 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
     finally:
         driver_scratch.remove(scratch)
     return ordered()
+
+
+def _workers() -> dict[int, BaseProcess]:
+    """This process's worker processes, by pid (the pool's; the matrix starts no other multiprocessing child).
+    Kept from before a worker dies: a dead one's exit code says how it died."""
+    return {p.pid: p for p in multiprocessing.active_children() if p.pid is not None}
 
 
 def _after_a_worker_died(submitted: list[Job], results: list[MatrixResult], processes: dict[int, Any],
