@@ -16,14 +16,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.clerk_app("node server.js", cwd=Path(
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_a_user_story_against_the_app(clerk_page, clerk_network, clerk_cookie):
+def test_a_user_story_against_the_app(clerk_story, clerk_network, clerk_cookie):
     clerk_network.offline()
-    clerk_page.wait_for_failed_refresh()
+    clerk_story.wait_for_failed_refresh()
     clerk_network.online()
-    clerk_page.reload()
+    clerk_story.reload()
     clerk_cookie.assert_never_removed()
-    clerk_page.assert_signed_in(server_side=True)
-    assert clerk_page.proof.proven, clerk_page.proof.problems()
+    clerk_story.assert_signed_in(server_side=True)
+    assert clerk_story.proof.proven, clerk_story.proof.problems()
 
 
 @pytest.mark.clerk_js("6.40.0")
@@ -40,15 +40,15 @@ def test_a_failed_handshake_payload_renders_a_held_session_signed_out(clerk_run_
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_page):
+def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_story):
     """The control: the same return through a nonce handshake, the payload answered: signed in."""
-    clerk_page.stay_away_for_an_hour()
-    clerk_page.session.backend.handshake_nonce_always = True
-    clerk_page.open_the_app_again()
-    assert clerk_page.seen.server_auth_after_reload == "signed_in"
-    assert "session-token-expired" in clerk_page.session.app.documents[-1].describe()  # the hour passed
+    clerk_story.stay_away_for_an_hour()
+    clerk_story.session.backend.handshake_nonce_always = True
+    clerk_story.open_the_app_again()
+    assert clerk_story.seen.server_auth_after_reload == "signed_in"
+    assert "session-token-expired" in clerk_story.session.app.documents[-1].describe()  # the hour passed
     assert any(entry.path.endswith("/handshake_payload") and entry.status == 200
-               for entry in clerk_page.session.backend.journal.entries(0))
+               for entry in clerk_story.session.backend.journal.entries(0))
 
 
 @pytest.mark.clerk_js("6.23.0", "6.40.0")

@@ -30,7 +30,7 @@ def test_a_fastify_api_keeps_its_users_signed_in(scenario_id, clerk_js_version, 
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_cookies_land_where_they_land_in_production(clerk_page, clerk_session):
+def test_cookies_land_where_they_land_in_production(clerk_story, clerk_session):
     """`__client` on the Frontend API's host, `__session` on the app's, `__client_uat` on the parent domain."""
     domains: dict[str, set[str]] = {}
     for cookie in clerk_session.browser.context.cookies():
@@ -38,4 +38,4 @@ def test_cookies_land_where_they_land_in_production(clerk_page, clerk_session):
     assert domains["__client"] == {"clerk.harness.test"}
     assert domains["__session"] == {"app.harness.test"}
     assert domains["__client_uat"] == {".harness.test"}
-    assert clerk_page.session.app.url.startswith("https://app.harness.test:")
+    assert clerk_story.session.app.url.startswith("https://app.harness.test:")

@@ -44,11 +44,11 @@ def test_a_link_followed_with_an_expired_token_is_sent_to_sign_in(clerk_run_scen
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_the_same_link_with_a_fresh_token_reaches_the_dashboard(clerk_page):
+def test_the_same_link_with_a_fresh_token_reaches_the_dashboard(clerk_story):
     """The control: the same client-side navigation right after signing in lands on the dashboard, and the
     proof says the token had not expired (so the scenario could not have passed this way)."""
-    clerk_page.follow_a_link_to_the_protected_page()
-    assert clerk_page.seen.navigation_landed == "/dashboard"
-    assert clerk_page.proof.navigation_requests[0].startswith("GET /dashboard (RSC) -> 200")
-    assert clerk_page.proof.problems() == [clerk_page.proof.problems()[0]]
-    assert "had not expired" in clerk_page.proof.problems()[0]
+    clerk_story.follow_a_link_to_the_protected_page()
+    assert clerk_story.seen.navigation_landed == "/dashboard"
+    assert clerk_story.proof.navigation_requests[0].startswith("GET /dashboard (RSC) -> 200")
+    assert clerk_story.proof.problems() == [clerk_story.proof.problems()[0]]
+    assert "had not expired" in clerk_story.proof.problems()[0]

@@ -12,8 +12,8 @@ MINTER_SEEN = "() => window.Clerk.__internal_environment.authConfig.sessionMinte
 
 @pytest.mark.clerk_session_minter
 @pytest.mark.clerk_js("6.40.0")
-def test_the_marker_makes_a_minter_instance(clerk_page, clerk_fake):
-    assert clerk_fake.session_minter and clerk_page.page.evaluate(MINTER_SEEN) is True  # off: test_session_minter
-    clerk_page.ask_for_a_token()
+def test_the_marker_makes_a_minter_instance(clerk_story, clerk_fake):
+    assert clerk_fake.session_minter and clerk_story.page.evaluate(MINTER_SEEN) is True  # off: test_session_minter
+    clerk_story.ask_for_a_token()
     notes = [e.note for e in clerk_fake.journal.entries() if e.path.endswith("/tokens")]
     assert notes and all(note.startswith("minted from the body's token") for note in notes), notes

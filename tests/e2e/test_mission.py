@@ -8,29 +8,30 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 @pytest.mark.clerk_js("6.1.0")
-def test_user_story_offline_reload(clerk_page, clerk_network, clerk_cookie):
+def test_user_story_offline_reload(clerk_story, clerk_network, clerk_cookie):
     """What a user's own test looks like with the fixtures."""
     clerk_network.offline()
-    clerk_page.wait_for_failed_refresh()
+    clerk_story.wait_for_failed_refresh()
     clerk_network.online()
-    clerk_page.reload()
+    clerk_story.reload()
     clerk_cookie.assert_never_removed()
-    clerk_page.assert_signed_in(server_side=True)
-    assert clerk_page.proof.proven, clerk_page.proof.problems()
+    clerk_story.assert_signed_in(server_side=True)
+    assert clerk_story.proof.proven, clerk_story.proof.problems()
 
 
 @pytest.mark.clerk_js("6.0.0")
-def test_user_story_catches_the_bug_on_6_0_0(clerk_page, clerk_network, clerk_cookie):
+def test_user_story_catches_the_bug_on_6_0_0(clerk_story, clerk_network, clerk_cookie):
     clerk_network.offline()
-    clerk_page.wait_for_failed_refresh()
+    clerk_story.wait_for_failed_refresh()
     clerk_network.online()
     removal = clerk_cookie.assert_removed()
     assert removal.source in ("document.cookie", "cookieStore", "snapshot")
-    assert clerk_page.call_the_api() == 401
+    assert clerk_story.call_the_api() == 401
 
 
 @pytest.mark.clerk_js("6.40.0")
 def test_real_visibility_changes_are_trusted(clerk_page, clerk_visibility):
+    """Told with `clerk_page`, `clerk_story`'s former name, which tests written with it keep."""
     clerk_visibility.hide()
     assert clerk_page.page.evaluate("document.visibilityState") == "hidden"
     clerk_visibility.show()
@@ -41,13 +42,13 @@ def test_real_visibility_changes_are_trusted(clerk_page, clerk_visibility):
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_a_second_tab_opens_in_front_and_goes_to_the_background(clerk_page, clerk_visibility):
+def test_a_second_tab_opens_in_front_and_goes_to_the_background(clerk_story, clerk_visibility):
     """multi-tab's premise: the app's second tab is really in the background once the first is back."""
-    second = clerk_page.open_a_second_tab().page
+    second = clerk_story.open_a_second_tab().page
     assert second.evaluate("document.visibilityState") == "visible"
-    assert clerk_page.page.evaluate("document.visibilityState") == "hidden"
-    clerk_page.bring_first_tab_to_front()
-    assert (clerk_page.page.evaluate("document.visibilityState"), second.evaluate("document.visibilityState")) == (
+    assert clerk_story.page.evaluate("document.visibilityState") == "hidden"
+    clerk_story.bring_first_tab_to_front()
+    assert (clerk_story.page.evaluate("document.visibilityState"), second.evaluate("document.visibilityState")) == (
         "visible", "hidden")
     assert second.evaluate("!!window.Clerk.user"), "the second tab is signed in"
     hidden = [e for e in clerk_visibility.events if e.type == "visibilitychange" and e.state == "hidden"]
@@ -69,12 +70,12 @@ def test_synthetic_visibility_works_and_is_labelled(clerk_js_version, playwright
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_user_story_a_rate_limited_refresh_is_retried(clerk_page, clerk_fake, clerk_cookie):
+def test_user_story_a_rate_limited_refresh_is_retried(clerk_story, clerk_fake, clerk_cookie):
     """Fault injection from a user's own test: one 429 on the token route is retried, never a sign-out."""
     clerk_fake.faults.on("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)
-    result = clerk_page.ask_for_a_token()
+    result = clerk_story.ask_for_a_token()
     assert result["ok"], result
     assert clerk_fake.faults.unmet() == []
     assert len(clerk_fake.wait_for_requests("POST", "/v1/client/sessions/*/tokens", count=2)) >= 2
     clerk_cookie.assert_never_removed()
-    clerk_page.assert_signed_in(server_side=True)
+    clerk_story.assert_signed_in(server_side=True)

@@ -58,8 +58,8 @@ def test_a_real_sign_out_is_reported(clerk_run_scenario):
     assert clerk_run_scenario("signout-control").verdict == "lost"
 
 @pytest.mark.clerk_js("6.1.0")
-def test_a_story_that_fails(clerk_page, clerk_network, clerk_cookie):
-    clerk_page.sign_out()
+def test_a_story_that_fails(clerk_story, clerk_network, clerk_cookie):
+    clerk_story.sign_out()
     clerk_cookie.assert_never_removed()
 
 @pytest.mark.clerk_js("6.1.0")

@@ -4,8 +4,7 @@ Playwright's clock fakes `Date`, timers and `performance.now` in every page of t
 workers); the fake backend's clock is moved by the same amount, so token `iat`/`exp` and server-side
 verification agree with the page. Time is advanced in short steps, each one a round trip to the page
 (`fast_forward` returns once the page's due timers ran), so that promise chains and failed fetches
-settle between timers. (A second round trip per step, waiting for a microtask, changed no verdict on 7
-releases × 13 scenarios × 2 repeats nor the bisect, and cost about 4 ms a step: it went.)
+settle between timers (docs/speed.md says what else was tried).
 
 clerk-js runs its session poller (5 s) on timers of a Web Worker named "clerk-timers", which no page
 clock reaches. With the poller on the virtual clock (the default), that one worker is refused (its
@@ -79,9 +78,7 @@ class VirtualClock:
 
         Up to `quiet_until` (a virtual time before which nothing but clerk-js's 5 s poller is due, and its
         ticks find the cached token fresh and do nothing) time moves in one jump: the page's clock runs each
-        due timer once, at the end, as after a laptop sleeps. Fine steps start exactly there. (Strides of
-        one poller period, every tick run, gave the same verdicts on 7 releases x 13 scenarios and the
-        bisect, and cost about 0.1 s a run.)"""
+        due timer once, at the end, as after a laptop sleeps. Fine steps start exactly there."""
         moved = 0.0
         while moved < seconds - 1e-9:
             quiet_left = quiet_until - self.now() if quiet_until is not None else 0.0

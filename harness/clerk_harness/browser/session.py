@@ -31,7 +31,7 @@ class BrowserSession:
     _log: deque = field(default_factory=lambda: deque(maxlen=50))
     _release: Callable[[BrowserSession], None] | None = None  # a lease of a warm browser goes back to it
     engine: str = "chromium"  # or "firefox" (clerk_harness.browser.firefox)
-    broken: str | None = None  # what broke under the run (a page's renderer, the browser), once `watch`ed
+    breakage: str | None = None  # the sentence saying what broke under the run (a page's renderer, the browser)
     broke: str | None = None  # "page" or "browser": which part of the infrastructure that was
     exit_file: str | None = None  # where the browser's guard writes its exit status (a Chromium it started)
     _unwatch: list[Callable[[], None]] = field(default_factory=list)
@@ -61,18 +61,18 @@ class BrowserSession:
 
     def _note(self, part: str) -> None:
         """The first thing that broke ("page" or "browser") is the one the run reports."""
-        if self.broken is None:
+        if self.breakage is None:
             self.broke = part
-            self.broken = ("the page crashed (its renderer process died)" if part == "page"
+            self.breakage = ("the page crashed (its renderer process died)" if part == "page"
                            else f"{self.engine.capitalize()} exited or was closed under the run")
 
     def notice_breakage(self, error: str | None = None) -> str | None:
         """After a run: one round trip to the page delivers what Playwright's driver already knows (a crash, a
         disconnect), whose events otherwise wait for the next call; and the run's own error, when it was
-        Playwright's word that the page crashed (its event can come after the call it failed). Returns `broken`."""
+        Playwright's word that the page crashed (its event can come after the call it failed). Returns `breakage`."""
         if error is not None and PAGE_CRASHED.search(error):
             self._note("page")
-        if self.broken is None:
+        if self.breakage is None:
             try:
                 self.page.evaluate("1")
             except Exception as failed:  # noqa: BLE001 - a crashed page or a browser gone: its event is delivered by now
@@ -80,15 +80,15 @@ class BrowserSession:
                     self._note("page")
         if not self.browser.is_connected():
             self._note("browser")
-        return self.broken
+        return self.breakage
 
     def what_broke(self) -> str | None:
-        """`broken`, with the browser's exit status when its guard has written it: "Chromium exited (signal 9)"."""
+        """`breakage`, with the browser's exit status when its guard has written it: "Chromium exited (signal 9)"."""
         if self.broke != "browser" or self.exit_file is None:
-            return self.broken
+            return self.breakage
         code = browser_guard.wait_for_exit_code(self.exit_file)
         if code is None:  # closed, not exited: the guard has nothing to say
-            return self.broken
+            return self.breakage
         return f"{self.engine.capitalize()} exited ({browser_guard.exit_status(code)}) under the run"
 
     def close(self) -> None:

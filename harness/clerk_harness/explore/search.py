@@ -96,7 +96,7 @@ class Exploration:
     symptom: str | None = None  # what the user saw: the loss rule that fired first
 
 
-class InfrastructureBroke(BaseException):
+class ExplorationStopped(BaseException):
     """The harness's browser, its page or the app died under a story: the exploration stops. A BaseException
     so that Hypothesis does not take it for a failing story and shrink it."""
 
@@ -177,9 +177,9 @@ class Explorer:
     def _stop_if_broken(self, run: Run) -> None:
         browser = run.story.session.browser
         if self.app is not None and self.app.exit_code() is not None:
-            raise InfrastructureBroke(self.app.how_it_exited())
+            raise ExplorationStopped(self.app.how_it_exited())
         if browser.notice_breakage() is not None:
-            raise InfrastructureBroke(browser.what_broke() or browser.broke or "the browser broke")
+            raise ExplorationStopped(browser.what_broke() or browser.broke or "the browser broke")
 
     def check(self, run: Run) -> None:
         self._stop_if_broken(run)
@@ -216,8 +216,8 @@ class Explorer:
             if self.last is not None and self.last.violation:
                 found.minimal, found.reasons = list(self.last.steps), list(self.last.violation)
                 found.symptom = self.last.symptom
-        except InfrastructureBroke as broke:  # the state machine's teardown has ended the story's session
-            raise HarnessError(f"{broke} in story {self.coverage.runs + 1}: the exploration stops (the story says "
+        except ExplorationStopped as stopped:  # the state machine's teardown has ended the story's session
+            raise HarnessError(f"{stopped} in story {self.coverage.runs + 1}: the exploration stops (the story says "
                                f"nothing about clerk-js {self.version}); {self.coverage.runs} story(ies) ran before") from None
         return found
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,9 @@ from clerk_harness.browser.launch import screencast_is_cheap
 from clerk_harness.browser.warm import WarmBrowser
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import ClerkJsFailed, HarnessError
-from clerk_harness.oracle.verdict import Observations, Outcome, judge
+from clerk_harness.oracle.cookie_timeline import CookieEvent
+from clerk_harness.oracle.evidence import StressProof
+from clerk_harness.oracle.verdict import Observations, Outcome, Verdict, judge
 from clerk_harness.stories.scenarios import Scenario, get_scenario
 from clerk_harness.stories.sdk_app import SdkApp
 from clerk_harness.stories.session import HarnessSession
@@ -42,20 +44,55 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     discards them and hands the browser back (pytest's "on-failure" keeps them only for a failed test)."""
     scenario = scenario_id if isinstance(scenario_id, Scenario) else get_scenario(scenario_id)
     scenario.check_runnable(with_app=app is not None)
-    started = time.monotonic()
-    journal_start = backend.journal.last_seq
-    session: HarnessSession | None = None
-    story: Story | None = None
+    run = ScenarioRun(playwright, config, backend, scenario, version, app)
     try:
+        judgement = run.blame_the_infrastructure(run.tell(browsers, traced=artifacts is not None and full_trace,
+                                                          tracing=artifacts is not None))
+        outcome = run.outcome(judgement)
+        if artifacts is not None:
+            run.keep_artifacts(outcome, artifacts, hold)
+        return outcome
+    finally:  # Ctrl-C, SIGTERM or a crash included: the browser never outlives its run
+        run.close()
+
+
+@dataclass
+class Judgement:
+    """What a run concluded, before its Outcome is built from it and the run's records."""
+
+    verdict: Verdict
+    reasons: list[str]
+    proof: StressProof | None = None
+    removals: list[CookieEvent] = field(default_factory=list)
+    observations: Observations = field(default_factory=Observations)
+    error: str | None = None
+    broke: str | None = None  # the part of the infrastructure that broke: "page", "browser", "app"
+
+
+class ScenarioRun:
+    """One scenario on one release, in named steps: tell the story, blame the infrastructure where it
+    broke, build the Outcome, keep the artifacts, close."""
+
+    def __init__(self, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario: Scenario,
+                 version: str, app: RunningApp | None) -> None:
+        self.playwright, self.config, self.backend, self.scenario, self.version, self.app = (
+            playwright, config, backend, scenario, version, app)
+        self.started = time.monotonic()
+        self.journal_start = backend.journal.last_seq
+        self.session: HarnessSession | None = None
+
+    def tell(self, browsers: WarmBrowser | None, *, tracing: bool, traced: bool) -> Judgement:
+        """Start the session, tell the story and judge it; whatever goes wrong is a Judgement too."""
+        scenario, version, app = self.scenario, self.version, self.app
+        story: Story | None = None
         try:
-            session = HarnessSession.start(playwright, config, backend, version, instance=scenario.instance, app=app,
-                                           browsers=browsers, session_minter=scenario.session_minter,
-                                           partitioned_cookies=scenario.partitioned_cookies,
-                                           real_focus=scenario.real_focus)
-            if artifacts is not None:
-                session.browser.context.tracing.start(screenshots=full_trace and screencast_is_cheap(session.browser),
-                                                      snapshots=full_trace,
-                                                      title=f"{scenario.id} {version}")
+            session = self.session = HarnessSession.start(
+                self.playwright, self.config, self.backend, version, instance=scenario.instance, app=app,
+                browsers=browsers, session_minter=scenario.session_minter,
+                partitioned_cookies=scenario.partitioned_cookies, real_focus=scenario.real_focus)
+            if tracing:
+                session.browser.context.tracing.start(screenshots=traced and screencast_is_cheap(session.browser),
+                                                      snapshots=traced, title=f"{scenario.id} {version}")
             story = Story(session)
             if app is not None:
                 story.seen.api_probe = app.spec.probe
@@ -66,55 +103,61 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
             removals = session.timeline.session_removals()
             proof = story.keeper.hand_over()
             verdict, reasons = judge(proof, removals, story.seen)
-            outcome = Outcome(scenario.id, version, verdict, reasons, proof, removals, story.seen)
+            return Judgement(verdict, reasons, proof, removals, story.seen)
         except ClerkJsFailed as error:  # the version under test broke before its story could be judged
-            proof = story.keeper.hand_over() if story is not None else None
-            outcome = Outcome(scenario.id, version, "inconclusive", [str(error)], proof,
-                              observations=story.seen if story is not None else Observations())
+            return Judgement("inconclusive", [str(error)], story.keeper.hand_over() if story is not None else None,
+                             observations=story.seen if story is not None else Observations())
         except HarnessError as error:  # InfrastructureBroke: the browser or its page died as the session started
-            outcome = Outcome(scenario.id, version, "error", [str(error)], None, error=str(error),
-                              broke=getattr(error, "broke", None))
+            return Judgement("error", [str(error)], error=str(error), broke=getattr(error, "broke", None))
         except Exception as error:  # noqa: BLE001 - report, never crash a matrix
             first_line = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
-            outcome = Outcome(scenario.id, version, "error", [first_line], None, error=traceback.format_exc())
-        failed = outcome.verdict in ("error", "inconclusive")
-        broke, what = _what_broke(session, app, (outcome.error or " ".join(outcome.reasons)) if failed else None)
-        if broke is not None and (outcome.broke is None or broke == "app"):  # an app that died caused the rest  # the harness's browser or the app broke, not clerk-js: no observation after it
-            why = f"{what}; the run says nothing about clerk-js {version}"
-            outcome = Outcome(scenario.id, version, "error", [why, *outcome.reasons], outcome.proof,
-                              observations=outcome.observations, error=outcome.error or why, broke=broke)
-        outcome.duration_s = time.monotonic() - started
-        outcome.profile = config.browser.profile
-        outcome.engine = config.browser.engine
-        outcome.session_minter = backend.session_minter
-        if session is not None:
-            outcome.topology = session.topology
-        if app is not None:
-            outcome.app, outcome.clock_mode, outcome.topology = app.spec.command, app.clock_mode, app.spec.topology
-            if session is not None and isinstance(session.app, SdkApp):
-                outcome.observations.app_documents = [d.describe() for d in session.app.documents]
-                outcome.observations.handshakes = [r for d in session.app.documents for r in d.handshakes]
-        journal = backend.journal.entries(journal_start)
-        outcome.journal = [e.to_dict() for e in journal]
-        full_timeline = None
-        if session is not None:
-            outcome.timeline = session.timeline.render()
-            full_timeline = session.timeline.render(full=True)
-            outcome.visibility_mode = session.browser.visibility_mode
-            outcome.chart = chart_of(session, outcome.journal)
-        if artifacts is not None:
-            held = HeldArtifacts(session, outcome, artifacts, scenario.expected(version, config.browser.profile, config.browser.engine),
-                                 full_timeline)
-            session = None  # from here on `held.settle` hands the browser back
-            if hold is not None and held.session is not None:
-                outcome.artifacts.update(held.paths())
-                hold.append(held)  # leased on until the decision
-            else:
-                held.settle(keep=True)
-        return outcome
-    finally:  # Ctrl-C, SIGTERM or a crash included: the browser never outlives its run
-        if session is not None:
-            session.close()
+            return Judgement("error", [first_line], error=traceback.format_exc())
+
+    def blame_the_infrastructure(self, judgement: Judgement) -> Judgement:
+        """A run whose browser, page or app broke under it says nothing about clerk-js: an `error` naming it."""
+        failed = judgement.verdict in ("error", "inconclusive")
+        broke, what = _what_broke(self.session, self.app,
+                                  (judgement.error or " ".join(judgement.reasons)) if failed else None)
+        if broke is None or (judgement.broke is not None and broke != "app"):  # an app that died caused the rest
+            return judgement
+        why = f"{what}; the run says nothing about clerk-js {self.version}"
+        return Judgement("error", [why, *judgement.reasons], judgement.proof, observations=judgement.observations,
+                         error=judgement.error or why, broke=broke)
+
+    def outcome(self, judgement: Judgement) -> Outcome:
+        """The Outcome, built once from the judgement and what the run recorded."""
+        session, app, config = self.session, self.app, self.config
+        observations = judgement.observations
+        if app is not None and session is not None and isinstance(session.app, SdkApp):
+            observations.app_documents = [d.describe() for d in session.app.documents]
+            observations.handshakes = [r for d in session.app.documents for r in d.handshakes]
+        journal = [e.to_dict() for e in self.backend.journal.entries(self.journal_start)]
+        on_app = {"app": app.spec.command, "clock_mode": app.clock_mode, "topology": app.spec.topology} if app else {}
+        recorded = {"timeline": session.timeline.render(), "visibility_mode": session.browser.visibility_mode,
+                    "chart": chart_of(session, journal), "topology": session.topology} if session is not None else {}
+        return Outcome(self.scenario.id, self.version, judgement.verdict, judgement.reasons, judgement.proof,
+                       judgement.removals, observations, error=judgement.error, broke=judgement.broke,
+                       duration_s=time.monotonic() - self.started, profile=config.browser.profile,
+                       engine=config.browser.engine, session_minter=self.backend.session_minter, journal=journal,
+                       **{**recorded, **on_app})
+
+    def keep_artifacts(self, outcome: Outcome, folder: Path, hold: list[HeldArtifacts] | None) -> None:
+        """Write the artifacts now, or (with `hold`) keep the browser leased until they are decided on."""
+        session = self.session
+        full_timeline = session.timeline.render(full=True) if session is not None else None
+        expected = self.scenario.expected(self.version, self.config.browser.profile, self.config.browser.engine)
+        held = HeldArtifacts(session, outcome, folder, expected, full_timeline)
+        self.session = None  # from here on `held.settle` hands the browser back
+        if hold is not None and held.session is not None:
+            outcome.artifacts.update(held.paths())
+            hold.append(held)  # leased on until the decision
+        else:
+            held.settle(keep=True)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
 
 
 def _what_broke(session: HarnessSession | None, app: RunningApp | None,

@@ -1,5 +1,5 @@
 """The vocabulary scenarios and tests are written in: what a user does, what must hold, and the proof
-that the stress really happened. The `clerk_page` fixture is a Story on a signed-in page."""
+that the stress really happened. The `clerk_story` fixture is a Story on a signed-in page."""
 
 from __future__ import annotations
 
