@@ -1,8 +1,8 @@
 """`clerk-harness`: set up, reproduce, run the matrix, bisect and survey releases, serve the fake, and run
 your own app against it.
 
-This module only dispatches: the grammar is in `commands/parser.py`, and each command (or close family)
-is a module of `commands/`, imported when it runs."""
+This module only dispatches: `commands/parser.py` lists the commands, and each command (or close family)
+is a module of `commands/` that holds its handler beside its arguments."""
 
 from __future__ import annotations
 
@@ -10,21 +10,11 @@ import sys
 from importlib import import_module
 
 from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST, EXIT_SURVIVED  # noqa: F401 - the exit codes, importable from the CLI
-from clerk_harness.commands.parser import build_parser
+from clerk_harness.commands.parser import COMMANDS, build_parser
 from clerk_harness.commands.searches import StepPrinter  # noqa: F401 - part of the CLI's surface
 from clerk_harness.config import HarnessConfig, load_config
 from clerk_harness.errors import HarnessError
 
-# command -> (module of clerk_harness.commands, function); the function takes (config, args), or only
-# args where the command needs no config (`init` writes it; `env` asks a running fake)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "setup": ("setup", "cmd_setup"), "list": ("setup", "cmd_list"), "browser-flags": ("setup", "cmd_browser_flags"),
-    "repro": ("repro", "cmd_repro"), "demo": ("repro", "cmd_demo"),
-    "run": ("run", "cmd_run"), "merge": ("run", "cmd_merge"),
-    "bisect": ("searches", "cmd_bisect"), "survey": ("searches", "cmd_survey"), "versions": ("searches", "cmd_versions"),
-    "serve": ("fake", "cmd_serve"), "env": ("fake", "cmd_env"), "exec": ("fake", "cmd_exec"),
-    "explore": ("explore", "run_explore"), "init": ("init", "cmd_init"),
-}
 ARGS_ONLY = frozenset({"init", "env"})
 FAKE_IN_THIS_PROCESS = frozenset({"repro", "demo", "bisect", "explore", "serve", "exec"})
 NO_CONFIG = frozenset({"init"})  # init writes the config: one that is broken or missing must not stop it

@@ -7,7 +7,15 @@ import argparse
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
+from clerk_harness.commands.arguments import (
+    add_app_options,
+    add_browser_option,
+    add_instance_option,
+    positive_float,
+    positive_int,
+)
 from clerk_harness.config import HarnessConfig, backend_settings
 from clerk_harness.errors import HarnessError
 
@@ -113,3 +121,29 @@ def _replay(playwright, config: HarnessConfig, backend, browsers, finding, versi
         print(f"  - {reason}")
     print(f"artifacts: {folder / f'replay-{version}'}")
     return 1 if outcome.verdict == "lost" else (2 if outcome.verdict == "error" else 0)
+
+
+def explore_arguments(commands: Any) -> None:
+    """`clerk-harness explore`'s arguments."""
+    explore = commands.add_parser("explore", help="search for session losses no scenario names (Hypothesis stateful "
+                                                  "testing); exit 1 found one, 0 none, 2 error")
+    explore.add_argument("--clerk-js", metavar="VERSION", help="exact version or `latest`")
+    budget = explore.add_mutually_exclusive_group()
+    budget.add_argument("--runs", type=positive_int, metavar="N", help="stories to try (default 50)")
+    budget.add_argument("--minutes", type=positive_float, metavar="M", help="try stories for this long instead")
+    explore.add_argument("--seed", type=int, metavar="S", help="draw the same stories again (default: a random seed, "
+                                                                "printed; without --seed failures are remembered)")
+    explore.add_argument("--faults", action="store_true",
+                         help="add fault steps: every Frontend API route answering 401, 429, 5xx, slowly, dropped, "
+                              "or with an empty or wrapped token")
+    explore.add_argument("--skip", action="append", default=[], metavar="STEP",
+                         help="leave a step out of the stories (repeatable), e.g. go_offline to look only at API "
+                              "faults with the browser online")
+    explore.add_argument("--keep-going", action="store_true",
+                         help="after a finding, go on looking for different ones until the budget is spent")
+    explore.add_argument("--steps", type=positive_int, default=8, metavar="N", help="steps per story at most (default 8)")
+    add_browser_option(explore)
+    add_instance_option(explore)
+    explore.add_argument("--replay", metavar="FINDING", help="run a finding.json of an earlier exploration again")
+    explore.add_argument("--artifacts", metavar="DIR", help="where the finding goes (default artifacts/explore/...)")
+    add_app_options(explore)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import errno
 import sys
+from typing import Any
 
+from clerk_harness.commands.arguments import positive_int
 from clerk_harness.commands.exits import EXIT_SURVIVED
 from clerk_harness.commands.one_run import backend_for
 from clerk_harness.config import HarnessConfig, backend_settings
@@ -94,3 +96,34 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
             child.wait()
             raise
 
+
+def serve_arguments(commands: Any) -> None:
+    """`clerk-harness serve`'s arguments."""
+    serve = commands.add_parser("serve", help="the fake backend and the app page for a human with a real browser")
+    serve.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
+    serve.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="bind address (default 127.0.0.1; ::1 works too); beyond loopback only with --allow-remote")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a bind address beyond loopback; the control API then requires a printed token")
+    serve.add_argument("--token-ttl", type=positive_int, default=None, metavar="SECONDS",
+                       help="session token lifetime (default: tokenTtlSeconds)")
+
+
+def env_arguments(commands: Any) -> None:
+    """`clerk-harness env`'s arguments."""
+    env = commands.add_parser("env", help="the Clerk environment variables for an app you start yourself, from a "
+                                          "running `clerk-harness serve`")
+    env.add_argument("--fake", default="http://127.0.0.1:8787", metavar="URL",
+                     help="the running fake's origin, as `serve` printed it (default http://127.0.0.1:8787)")
+    env.add_argument("--format", choices=["shell", "dotenv"], default="shell",
+                     help="shell: `export K='V'` lines for eval; dotenv: K=\"V\" lines for a .env file")
+
+
+def exec_arguments(commands: Any) -> None:
+    """`clerk-harness exec`'s arguments."""
+    run_cmd = commands.add_parser("exec", help="run a command with a fake Clerk backend and its environment until "
+                                               "the command exits (as `firebase emulators:exec` does)")
+    run_cmd.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
+    run_cmd.add_argument("--port", type=int, default=0, help="the fake's port (default: a free one)")
+    run_cmd.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command and its arguments")

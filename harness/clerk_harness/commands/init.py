@@ -14,7 +14,9 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from clerk_harness.commands.arguments import add_app_options
 from clerk_harness.commands.repo_shape import Installer, find_clerk_js_ask, find_installer
 from clerk_harness.config import CONFIG_NAME, SCHEMA_FILE, AppConfig, ClerkJsConfig
 from clerk_harness.errors import HarnessError
@@ -328,3 +330,18 @@ def cmd_init(args) -> int:
                          probe=args.probe, topology=args.app_topology, versions=tuple(args.clerk_js or ()),
                          force=args.force, pip_spec=args.pip_spec))
     return 0
+
+
+def init_arguments(commands: Any) -> None:
+    """`clerk-harness init`'s arguments."""
+    init = commands.add_parser("init", help="write the config, a pytest file, a CI workflow and .gitignore lines "
+                                            "that guard your app's Clerk session (in the current folder)")
+    add_app_options(init)
+    init.add_argument("--clerk-js", action="append", metavar="VERSION",
+                      help="a version the tests run on (repeatable; default: 6.0.0, which has the offline bug, and "
+                           "the newest pinned release)")
+    init.add_argument("--dir", default=".", metavar="DIR", help="the repo folder to write into (default: here)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+    init.add_argument("--pip-spec", metavar="SPEC",
+                      help="what the workflow installs with pip (default: this package at this version; a wheel "
+                           "URL or git URL works too)")

@@ -8,7 +8,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+from clerk_harness.choices import PROFILES, VISIBILITY_MODES
+from clerk_harness.commands.arguments import (
+    add_app_options,
+    add_browser_option,
+    add_instance_option,
+    add_remote_options,
+)
 from clerk_harness.commands.exits import EXIT_LOST, EXIT_SURVIVED
 from clerk_harness.commands.one_run import run_one
 from clerk_harness.commands.options import app_from_args, remote_from_args
@@ -92,3 +100,35 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
     print(f"report: {report} (open it in a browser: a timeline of each session)")
     return EXIT_LOST if any(outcome.verdict != expected for outcome, expected in runs) else EXIT_SURVIVED
 
+
+def repro_arguments(commands: Any) -> None:
+    """`clerk-harness repro`'s arguments."""
+    repro = commands.add_parser("repro", help="run one scenario on one clerk-js version; exit 0 survived, 1 lost, 2 error")
+    repro.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
+    repro.add_argument("--clerk-js", required=True, metavar="VERSION", help="exact version or `latest`")
+    repro.add_argument("--visibility", choices=VISIBILITY_MODES, help="override browser.visibility")
+    repro.add_argument("--profile", choices=PROFILES,
+                       help="browser profile (default: realistic; the others mimic a stock Playwright browser)")
+    add_browser_option(repro)
+    repro.add_argument("--headed", action="store_true", help="show the browser window")
+    repro.add_argument("--quiet", action="store_true", help="print the verdict line only")
+    repro.add_argument("--upstream", metavar="FILE",
+                       help="on a loss, write an issue body for clerk/javascript here (Markdown: versions, steps, "
+                            "expected and actual, the first loss with its stack, the requests around it)")
+    repro.add_argument("--json", action="store_true",
+                       help="print the run's result (verdict, expected, evidence, artifacts) as JSON instead")
+    repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
+    add_app_options(repro)
+    add_instance_option(repro)
+    add_remote_options(repro)
+    repro.add_argument("--artifacts", metavar="DIR",
+                       help="folder for result.json, timeline.json, journal.json, trace.zip, screenshot.png, "
+                            "report.html (default: artifacts/repro/SCENARIO-VERSION-TIME)")
+
+
+def demo_arguments(commands: Any) -> None:
+    """`clerk-harness demo`'s arguments."""
+    demo = commands.add_parser("demo", help="the main scenario on 6.0.0 and the newest pinned clerk-js")
+    demo.add_argument("--scenario", default="offline-reload")
+    add_browser_option(demo)
+    add_instance_option(demo)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
+from clerk_harness.commands.arguments import (
+    add_app_options,
+    add_browser_option,
+    add_instance_option,
+    add_output_options,
+    add_remote_options,
+    add_retry_option,
+    positive_int,
+    shard_arg,
+)
 from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST, EXIT_SURVIVED
 from clerk_harness.commands.options import app_from_args, remote_from_args
 from clerk_harness.config import HarnessConfig
@@ -129,3 +140,39 @@ def as_reported(result):
     label = (f"attempt {result.attempt}, run again: the {result.outcome.broke} broke" if result.retried
              else f"attempt {result.attempt} (a retry)")
     return replace(result.outcome, reasons=[label, *result.outcome.reasons])
+
+
+def run_arguments(commands: Any) -> None:
+    """`clerk-harness run`'s arguments."""
+    run = commands.add_parser("run", help="the scenario x version matrix with a verdict table; exit 1 on any "
+                                          "unexpected verdict, 2 on errors or inconclusive runs")
+    run.add_argument("--scenario", action="append", metavar="ID", help="scenario (repeatable; default: all)")
+    run.add_argument("--clerk-js", action="append", metavar="VERSION",
+                     help="version (repeatable; default: clerkJs.versions in playwright.config.json)")
+    run.add_argument("--releases", metavar="RANGE",
+                     help="add the newest release of each minor line in this npm range (e.g. '^6.0.0')")
+    run.add_argument("--every-minor", type=positive_int, default=1, metavar="N",
+                     help="with --releases: only every N-th minor line (e.g. 10 for a sweep over 5.x)")
+    add_browser_option(run, repeatable=True)
+    run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
+    run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
+    add_retry_option(run)
+    run.add_argument("--shard", type=shard_arg, metavar="I/N",
+                     help="run only the I-th of N parts of the matrix (a stable split; `merge` joins the parts)")
+    run.add_argument("--durations", metavar="RESULTS",
+                     help="with --shard: balance the parts by the durations in an earlier run's --json file")
+    add_output_options(run)
+    run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
+    add_app_options(run)
+    add_instance_option(run)
+    add_remote_options(run)
+
+
+def merge_arguments(commands: Any) -> None:
+    """`clerk-harness merge`'s arguments."""
+    merge = commands.add_parser("merge", help="join the --json files of `run --shard` parts into one grid, JSON, "
+                                              "JUnit, HTML report and Markdown summary; exit codes as `run`")
+    merge.add_argument("results", nargs="+", metavar="RESULTS", help="results files of `run --json`")
+    add_output_options(merge)
+    merge.add_argument("--summary", metavar="PATH",
+                       help="write the grid in Markdown here (e.g. \"$GITHUB_STEP_SUMMARY\"; appended to if it exists)")

@@ -8,7 +8,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from clerk_harness.commands.arguments import (
+    SURVEY_FROM,
+    add_browser_option,
+    add_instance_option,
+    add_retry_option,
+    positive_int,
+)
 from clerk_harness.commands.exits import EXIT_LOST, EXIT_SURVIVED
 from clerk_harness.commands.one_run import backend_for
 from clerk_harness.config import HarnessConfig
@@ -144,3 +152,40 @@ def cmd_versions(config: HarnessConfig, args: argparse.Namespace) -> int:
     print(types_note())
     return EXIT_SURVIVED
 
+
+def versions_arguments(commands: Any) -> None:
+    """`clerk-harness versions`'s arguments."""
+    versions = commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
+    versions.add_argument("--latest", action="store_true",
+                          help="print only the newest published version (for a CI plan step)")
+    versions.add_argument("--json", action="store_true", help="the same as JSON")
+
+
+def bisect_arguments(commands: Any) -> None:
+    """`clerk-harness bisect`'s arguments."""
+    bisect = commands.add_parser("bisect", help="find the first clerk-js release where a scenario's verdict flips")
+    bisect.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
+    bisect.add_argument("--good", required=True, metavar="VERSION", help="a version that keeps the session")
+    bisect.add_argument("--bad", required=True, metavar="VERSION", help="a version that loses it")
+    bisect.add_argument("--runs-per-step", type=positive_int, default=1,
+                        help="runs of each version; differing verdicts stop the bisect as flaky (default 1)")
+    add_browser_option(bisect)
+    add_instance_option(bisect)
+    add_retry_option(bisect)
+
+
+def survey_arguments(commands: Any) -> None:
+    """`clerk-harness survey`'s arguments."""
+    survey = commands.add_parser("survey", help="measure the releases a scenario loses on (both edges, confirmed) "
+                                                "and compare with the catalogue; exit 1 when they disagree")
+    survey.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
+    survey.add_argument("--from", dest="older", default=SURVEY_FROM, metavar="VERSION",
+                        help=f"oldest release to survey (default {SURVEY_FROM})")
+    survey.add_argument("--to", dest="newer", default="latest", metavar="VERSION",
+                        help="newest release to survey (default: latest)")
+    survey.add_argument("--confirm-runs", type=positive_int, default=2, metavar="N",
+                        help="extra runs on each side of each edge (default 2); a differing one stops the survey")
+    survey.add_argument("--json", metavar="PATH", help="write the survey (edges, every step) here")
+    add_browser_option(survey)
+    add_instance_option(survey)
+    add_retry_option(survey)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
+from clerk_harness.choices import ENGINES
 from clerk_harness.commands.exits import EXIT_SURVIVED
 from clerk_harness.config import HarnessConfig
 
@@ -47,3 +49,28 @@ def cmd_list(config: HarnessConfig, args: argparse.Namespace) -> int:
         print(f"{scenario.id:<22} {cells} {scenario.reference:<32} {scenario.title}")
     return EXIT_SURVIVED
 
+
+def setup_arguments(commands: Any) -> None:
+    """`clerk-harness setup`'s arguments."""
+    setup = commands.add_parser("setup", help="install a Chromium (if needed) and cache clerk-js bundles")
+    setup.add_argument("--clerk-js", action="append", metavar="VERSION",
+                       help="version to cache (repeatable; default: the config's versions)")
+    setup.add_argument("--browser", action="append", choices=ENGINES, metavar="ENGINE",
+                       help="the engine to make ready: chromium or firefox (as root, apt-get installs Debian's "
+                            "firefox-esr); repeatable (default: browser.engine)")
+
+
+def list_arguments(commands: Any) -> None:
+    """`clerk-harness list`'s arguments."""
+    listing = commands.add_parser("list", help="list the scenario catalogue")
+    listing.add_argument("--json", action="store_true", help="the catalogue as JSON: ids, titles, references, ranges")
+
+
+def browser_flags_arguments(commands: Any) -> None:
+    """`clerk-harness browser-flags`'s arguments."""
+    flags = commands.add_parser("browser-flags", help="the flags to start a remote Chromium with, so that it runs as the "
+                                                      "harness's own (shell-quoted; add --remote-debugging-port)")
+    flags.add_argument("--reach", action="append", metavar="ADDR", default=[],
+                       help="an address the browser must reach beyond loopback: the fake's --fake-host (repeatable)")
+    flags.add_argument("--format", choices=["shell", "lines", "json"], default="shell",
+                       help="shell: one quoted line (for eval); lines: one flag per line; json: a list")
