@@ -21,11 +21,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs read; at run time `__getattr__` loads each on first use
+    from clerk_harness.browser.cookie_timeline import CookieTimeline
     from clerk_harness.browser.warm import WarmBrowser
     from clerk_harness.config import HarnessConfig, load_config
     from clerk_harness.errors import HarnessError
     from clerk_harness.matrix.runner import run_scenario
-    from clerk_harness.oracle.cookie_timeline import CookieTimeline
     from clerk_harness.oracle.verdict import Outcome
     from clerk_harness.stories.scenarios import CATALOGUE, Scenario, expected_verdict, get_scenario, scenario
     from clerk_harness.stories.session import HarnessSession
@@ -39,7 +39,7 @@ _PUBLIC = {
     "get_scenario": "clerk_harness.stories.scenarios",
     "expected_verdict": "clerk_harness.stories.scenarios", "scenario": "clerk_harness.stories.scenarios",
     "Story": "clerk_harness.stories.story", "HarnessSession": "clerk_harness.stories.session",
-    "Outcome": "clerk_harness.oracle.verdict", "CookieTimeline": "clerk_harness.oracle.cookie_timeline",
+    "Outcome": "clerk_harness.oracle.verdict", "CookieTimeline": "clerk_harness.browser.cookie_timeline",
     "WarmBrowser": "clerk_harness.browser.warm",
 }
 __all__ = ["CATALOGUE", "CookieTimeline", "HarnessConfig", "HarnessError", "HarnessSession", "Outcome", "Scenario",

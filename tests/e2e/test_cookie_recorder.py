@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
+from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.browser.visibility import Visibility
 from clerk_harness.browser.warm import WarmBrowser
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
 
 pytestmark = pytest.mark.e2e
 

@@ -68,6 +68,11 @@ def test_the_fake_never_imports_the_harness_and_the_oracle_never_drives_a_browse
     for name in GRAPH:
         if name.startswith("clerk_harness.oracle"):
             assert not {d for d in GRAPH[name] if d.startswith(("clerk_harness.browser", "clerk_harness.stories"))}, name
+        if name.startswith("clerk_harness.oracle"):  # nor Playwright: the oracle reads records, pure
+            tree = ast.parse(modules()[name].read_text())
+            imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+            imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+            assert not {m for m in imported if m.split(".")[0] == "playwright"}, name
 
 
 def test_no_module_over_400_lines_and_no_folder_of_25_modules():

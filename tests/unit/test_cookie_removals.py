@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clerk_harness.oracle.cookie_timeline import CookieTimeline, is_removal
+from clerk_harness.browser.cookie_timeline import CookieTimeline
+from clerk_harness.oracle.cookie_events import is_removal
 
 PAST = "Thu, 01 Jan 1970 00:00:00 GMT"
 FUTURE = "Fri, 31 Dec 9999 23:59:59 GMT"

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from clerk_harness.oracle import evidence, verdict
-from clerk_harness.oracle.cookie_timeline import CookieEvent
+from clerk_harness.oracle.cookie_events import CookieEvent
 from clerk_harness.oracle.evidence import Attempt, StressProof, TokenWindow
 from clerk_harness.oracle.verdict import Observations, judge
 

@@ -4,7 +4,7 @@ command that reproduces it; a kept session writes nothing."""
 
 from __future__ import annotations
 
-from clerk_harness.oracle.cookie_timeline import CookieEvent
+from clerk_harness.oracle.cookie_events import CookieEvent
 from clerk_harness.oracle.evidence import StressProof
 from clerk_harness.oracle.verdict import Observations, Outcome
 from clerk_harness.reports.upstream import ScenarioFacts, upstream_issue

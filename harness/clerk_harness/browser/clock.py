@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import BrowserContext, Page
 
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
+from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness_fake.clock import ServerClock
 
 TIMER_WORKER = "clerk-timers"

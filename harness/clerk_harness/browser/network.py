@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Request
 
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
+from clerk_harness.browser.cookie_timeline import CookieTimeline
 
 
 def is_frontend_api(url: str) -> bool:

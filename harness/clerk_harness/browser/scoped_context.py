@@ -8,8 +8,7 @@ from typing import Any, cast
 
 from playwright.sync_api import BrowserContext
 
-from clerk_harness.browser import visibility
-from clerk_harness.oracle import cookie_timeline
+from clerk_harness.browser import cookie_timeline, visibility
 
 
 class StandingInstruments:

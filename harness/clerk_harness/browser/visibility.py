@@ -16,9 +16,9 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from clerk_harness.browser.cookie_timeline import CookieTimeline
+from clerk_harness.browser.page_binding import each, reporter_js
 from clerk_harness.errors import HarnessError
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
-from clerk_harness.oracle.page_binding import each, reporter_js
 
 BINDING = "__harnessPageEvent"
 FLUSH = "__harnessFlushPageEvents"

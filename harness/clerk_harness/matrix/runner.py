@@ -15,7 +15,7 @@ from clerk_harness.browser.launch import screencast_is_cheap
 from clerk_harness.browser.warm import WarmBrowser
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import ClerkJsFailed, HarnessError
-from clerk_harness.oracle.cookie_timeline import CookieEvent
+from clerk_harness.oracle.cookie_events import CookieEvent
 from clerk_harness.oracle.evidence import StressProof
 from clerk_harness.oracle.verdict import Observations, Outcome, Verdict, judge
 from clerk_harness.stories.scenarios import Scenario, get_scenario

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from clerk_harness.oracle.cookie_timeline import CookieEvent
+from clerk_harness.oracle.cookie_events import CookieEvent
 from clerk_harness.oracle.evidence import StressProof
 
 Verdict = Literal["survived", "lost", "inconclusive", "error"]

@@ -9,8 +9,8 @@ from typing import Any
 from playwright.sync_api import Page
 
 from clerk_harness.browser.clock import Clock
+from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
 
 START_GET_TOKEN = """(clearCache) => {
   window.__harnessToken = { done: false };

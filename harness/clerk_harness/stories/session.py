@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from playwright.sync_api import Playwright
 
 from clerk_harness.browser.clock import Clock, RealTimeClock, VirtualClock
+from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.browser.launch import assert_realistic_profile, read_profile
 from clerk_harness.browser.network import Network
 from clerk_harness.browser.session import BrowserSession
@@ -15,7 +16,6 @@ from clerk_harness.browser.visibility import Visibility
 from clerk_harness.browser.warm import WarmBrowser, lease_or_launch, with_real_focus
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError, InfrastructureBroke
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.stories.app_driver import ClerkApp
 from clerk_harness.stories.script_failures import ScriptFailures
 from clerk_harness.stories.sdk_app import SdkApp

@@ -13,8 +13,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from clerk_harness.browser import online_flip
 from clerk_harness.browser.clock import POLLER_PERIOD_S
+from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
-from clerk_harness.oracle.cookie_timeline import CookieTimeline
 from clerk_harness.oracle.evidence import StressProof, TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE, ProofKeeper
 from clerk_harness.oracle.verdict import Observations

@@ -1,26 +1,25 @@
-"""A faithful timeline of the `__session` cookie (and its suffixed twin) from three sources.
+"""The cookie recorder: a faithful timeline of the `__session` cookie (and its suffixed twin) from three sources.
 
 1. in-page: a wrapper around the `document.cookie` setter (raw string, value before/after, a short
    stack) and `cookieStore` change events, reported through an exposed binding;
 2. `Set-Cookie` headers on responses (the fake backend never sets `__session`; a real app might);
 3. a `context.cookies()` snapshot diff at each harness step: the ground truth.
 Events are stamped with harness time (seconds since the recorder started): in-page time is fake
-once the virtual clock is installed.
+once the virtual clock is installed. What an event is, and which cookie line removes its cookie, is the
+oracle's (`clerk_harness.oracle.cookie_events`); this module drives the browser to record them.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
-from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
 from playwright.sync_api import BrowserContext, Response
 
-from clerk_harness.oracle.page_binding import Handler, each, flush_pages, reporter_js
+from clerk_harness.browser.page_binding import Handler, each, flush_pages, reporter_js
+from clerk_harness.oracle.cookie_events import Action, CookieEvent, Source, is_removal, watched
 
-Source = Literal["document.cookie", "cookieStore", "set-cookie", "snapshot"]
-Action = Literal["write", "remove"]
 BINDING = "__harnessCookieEvent"
 FLUSH = "__harnessFlushCookieEvents"
 
@@ -74,56 +73,6 @@ INIT_SCRIPT = """
   }
 })();
 """ % {"reporter": reporter_js(BINDING, FLUSH)}
-
-
-def watched(name: str) -> bool:
-    return name == "__session" or name.startswith("__session_")
-
-
-@dataclass(frozen=True)
-class CookieEvent:
-    t: float  # harness seconds since the recorder started
-    source: Source
-    name: str
-    action: Action
-    value: str | None  # the cookie's value after the event (None when removed)
-    detail: str = ""  # raw cookie string, Set-Cookie line, or the JS stack of the write
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CookieEvent:
-        return cls(**data)
-
-    def describe(self) -> str:
-        what = "removed" if self.action == "remove" else f"written ({(self.value or '')[:16]}…)"
-        return f"t={self.t:7.3f}s {self.name} {what} via {self.source}" + (f" [{self.detail[:200]}]" if self.detail else "")
-
-
-def is_removal(cookie_line: str, *, now: float | None = None) -> bool:
-    """Whether a `document.cookie` assignment or a `Set-Cookie` line removes its cookie: an empty value,
-    `Max-Age` zero or negative, or an `Expires` in the past (the browser's cookie jar runs on real time)."""
-    pair, *attributes = cookie_line.split(";")
-    if "=" not in pair or pair.split("=", 1)[1].strip().strip('"') == "":
-        return True
-    for attribute in attributes:
-        key, _, value = attribute.strip().partition("=")
-        key, value = key.strip().lower(), value.strip()
-        if key == "max-age":
-            try:
-                if int(value) <= 0:
-                    return True
-            except ValueError:
-                pass  # an invalid Max-Age is ignored, as browsers do
-        elif key == "expires":
-            try:
-                expires = parsedate_to_datetime(value).timestamp()
-            except (TypeError, ValueError, IndexError):
-                continue
-            if expires <= (time.time() if now is None else now):
-                return True
-    return False
 
 
 @dataclass(repr=False)
