@@ -206,78 +206,95 @@ def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, arti
     `retry_errors` times; every attempt is in the results, the earlier ones marked `retried`.
     On KeyboardInterrupt the queue is dropped and the workers are ended at once (each browser's guard
     then ends it); MatrixInterrupted carries what finished."""
-    results: list[MatrixResult] = []
-    remote = config.browser.cdp_endpoints
-    endpoints: Queue[str] | None = None
-    if remote:
-        workers = max(1, min(len(remote), len(jobs)))
-        endpoints = multiprocessing.Queue()
-        for endpoint in remote[:workers]:
-            endpoints.put(endpoint)
-    else:
-        workers = max(1, min(workers, len(jobs), os.cpu_count() or 1))
-    order = {job: i for i, job in enumerate(jobs)}
+    workers, endpoints = _workers_for(config, jobs, workers)
     scratch = driver_scratch.make()
     # Written straight into its pipe (a Queue's feeder thread dies with a worker killed at once)
     started: SimpleQueue[tuple[int, Job | None]] = multiprocessing.SimpleQueue()
+    ledger = Ledger(jobs, retry_errors, on_result, started)
+    initargs = (config, artifacts, app, binding, endpoints, scratch, started)
     remaining = list(jobs)
-    attempts: dict[Job, int] = {}
-
-    def finish(result: MatrixResult) -> bool:
-        """Record a result; True when its job runs again (the infrastructure broke, retries are left)."""
-        result.attempt = attempts[result.job] = attempts.get(result.job, 0) + 1
-        result.retried = result.outcome.broke is not None and result.attempt <= retry_errors
-        results.append(result)
-        if on_result is not None:
-            on_result(len(final(results)), len(jobs), result)
-        return result.retried
-
-    def ordered() -> list[MatrixResult]:
-        return sorted(results, key=lambda r: (order[r.job], r.attempt))
-
-    running: dict[int, Job | None] = {}  # the job each worker process runs (None: between jobs)
-
-    def note_running() -> None:  # read as results come, so that the pipe never fills and blocks a worker
-        while not started.empty():
-            pid, job = started.get()
-            running[pid] = job
-
     try:
         while remaining:  # one pool; a new one for what is left when a worker process dies
-            pool = ProcessPoolExecutor(max_workers=min(workers, len(remaining)), initializer=_start_worker,
-                                       initargs=(config, artifacts, app, binding, endpoints, scratch, started))
-            try:
-                pending = {pool.submit(_run_job, job): job for job in remaining}
-                processes = _workers()  # all of the pool's: it starts them as the jobs are submitted
-                try:
-                    while pending:
-                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        note_running()
-                        # the results that came before a worker died count: take them before its error
-                        for future in sorted(done, key=lambda f: isinstance(f.exception(), BrokenProcessPool)):
-                            pending.pop(future)
-                            result = future.result()
-                            if finish(result):  # at the end of the queue: the moment that broke it has passed
-                                pending[pool.submit(_run_job, result.job)] = result.job
-                    remaining = []
-                except BrokenProcessPool:
-                    pool.shutdown(wait=True)  # its manager reaps the workers: their exit codes are settled
-                    note_running()
-                    remaining = _after_a_worker_died(remaining + [r.job for r in results if r.retried], results,
-                                                     processes, running, finish)
-            except KeyboardInterrupt:
-                processes = list(_workers().values())
-                pool.shutdown(wait=False, cancel_futures=True)
-                for process in processes:
-                    process.terminate()
-                for process in processes:
-                    process.join(timeout=10)
-                raise MatrixInterrupted(ordered()) from None
-            finally:
-                pool.shutdown()
+            remaining = _one_pool(remaining, min(workers, len(remaining)), initargs, ledger)
     finally:
         driver_scratch.remove(scratch)
-    return ordered()
+    return ledger.ordered()
+
+
+def _workers_for(config: HarnessConfig, jobs: list[Job], workers: int) -> tuple[int, Queue[str] | None]:
+    """How many worker processes, and the remote browsers they take one each (None: each launches its own)."""
+    remote = config.browser.cdp_endpoints
+    if not remote:
+        return max(1, min(workers, len(jobs), os.cpu_count() or 1)), None
+    workers = max(1, min(len(remote), len(jobs)))
+    endpoints: Queue[str] = multiprocessing.Queue()
+    for endpoint in remote[:workers]:
+        endpoints.put(endpoint)
+    return workers, endpoints
+
+
+class Ledger:
+    """The matrix's results as they come: every attempt, which run again, and which job each worker runs."""
+
+    def __init__(self, jobs: list[Job], retry_errors: int, on_result: Callable[[int, int, MatrixResult], None] | None,
+                 started: SimpleQueue[tuple[int, Job | None]]) -> None:
+        self.jobs, self.retry_errors, self.on_result, self.started = jobs, retry_errors, on_result, started
+        self.order = {job: i for i, job in enumerate(jobs)}
+        self.results: list[MatrixResult] = []
+        self.attempts: dict[Job, int] = {}
+        self.running: dict[int, Job | None] = {}  # the job each worker process runs (None: between jobs)
+
+    def finish(self, result: MatrixResult) -> bool:
+        """Record a result; True when its job runs again (the infrastructure broke, retries are left)."""
+        result.attempt = self.attempts[result.job] = self.attempts.get(result.job, 0) + 1
+        result.retried = result.outcome.broke is not None and result.attempt <= self.retry_errors
+        self.results.append(result)
+        if self.on_result is not None:
+            self.on_result(len(final(self.results)), len(self.jobs), result)
+        return result.retried
+
+    def ordered(self) -> list[MatrixResult]:
+        return sorted(self.results, key=lambda r: (self.order[r.job], r.attempt))
+
+    def note_running(self) -> None:
+        """Read as results come, so that the pipe never fills and blocks a worker."""
+        while not self.started.empty():
+            pid, job = self.started.get()
+            self.running[pid] = job
+
+
+def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], ledger: Ledger) -> list[Job]:
+    """Run `remaining` in one pool of worker processes; returns what is left to run when a worker died."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=initargs)
+    try:
+        pending = {pool.submit(_run_job, job): job for job in remaining}
+        processes = _workers()  # all of the pool's: it starts them as the jobs are submitted
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                ledger.note_running()
+                # the results that came before a worker died count: take them before its error
+                for future in sorted(done, key=lambda f: isinstance(f.exception(), BrokenProcessPool)):
+                    pending.pop(future)
+                    result = future.result()
+                    if ledger.finish(result):  # at the end of the queue: the moment that broke it has passed
+                        pending[pool.submit(_run_job, result.job)] = result.job
+            return []
+        except BrokenProcessPool:
+            pool.shutdown(wait=True)  # its manager reaps the workers: their exit codes are settled
+            ledger.note_running()
+            return _after_a_worker_died(remaining + [r.job for r in ledger.results if r.retried], ledger.results,
+                                        processes, ledger.running, ledger.finish)
+    except KeyboardInterrupt:
+        processes = list(_workers().values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+        raise MatrixInterrupted(ledger.ordered()) from None
+    finally:
+        pool.shutdown()
 
 
 def _workers() -> dict[int, BaseProcess]:

@@ -52,57 +52,17 @@ class HarnessSession:
         real time gets short-lived tokens and the warm browser's real-time companion, where no clock was
         ever installed."""
         assert backend.origin, "the fake backend must be listening"
-        backend.session_minter = config.session_minter if session_minter is None else session_minter
-        backend.partitioned_cookies = (config.partitioned_cookies if partitioned_cookies is None
-                                       else partitioned_cookies)
-        real_time = app is not None and app.clock_mode == "real"
-        if app is not None:
-            backend.settings.clerk_js_version = version
-            backend.tokens.ttl_seconds = APP_TOKEN_TTL_S if real_time else backend.settings.token_ttl_seconds
+        real_time = _model_the_instance(backend, config, version, app, session_minter, partitioned_cookies)
         if browsers is not None and real_time:
             browsers = browsers.for_real_time()
         if real_focus and not real_time:  # windows that take the focus from each other (see stories/focus.py)
             config = replace(config, browser=with_real_focus(config.browser))
             browsers = browsers.for_real_focus() if browsers is not None else None
-        topology = app.spec.topology if app is not None else ("production" if config.app.topology == "production"
-                                                              else "proxy")
-        if topology == "production" and config.browser.cdp_endpoints:
-            raise HarnessError("the production topology's hosts live on this machine's loopback: a remote browser "
-                               "(--cdp-endpoint) runs the built-in page in the proxy topology")
-        origin = backend.origin
-        if topology == "production":  # this run's app behind the app's host: yours, or the built-in page
-            origin = (backend.app_host_origin(app.port, app.direct_host) if app is not None
-                      else backend.app_host_origin())
-        if browsers is not None:  # where the warm browser can clear the fake's origin at the hand-back
-            browsers.blank_pages[backend.origin] = backend.origin + "/elsewhere"
+        topology, origin = _where(config, backend, backend.origin, app)
+        browser = _lease(playwright, config, backend.origin, browsers, version)
         try:
-            browser = lease_or_launch(playwright, config.browser, browsers).watch()
-        except Exception as error:  # a warm browser killed as it was leased: the next lease launches anew
-            if browsers is None or not browsers.lost_its_browser():
-                raise
-            raise InfrastructureBroke(f"{config.browser.engine.capitalize()} exited or was closed as the run began; "
-                                      f"the run says nothing about clerk-js {version}", "browser") from error
-        try:
-            context = browser.context
-            context.set_default_timeout(config.timeouts.action_ms)
-            timeline = CookieTimeline(context, quiet_prefixes=backend.never_setting_session_cookies(),
-                                      variants_may_stay=backend.partitioned_cookies).install()
-            visibility = Visibility(context, timeline, browser.visibility_mode, browser.page,
-                                    covers_from_page=browser.engine == "firefox").install()
-            network = Network(context, timeline)
-            clock = (RealTimeClock(context, backend.clock, timeline) if real_time
-                     else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
-            clock.install()
-            common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)
-            driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app,
-                                                                  scripts=ScriptFailures(context))
-            driver.open()
-            if config.browser.profile == "realistic":
-                profile = assert_realistic_profile(browser.page, browser.engine)
-            else:
-                profile = {**read_profile(browser.page), "unrealistic": config.browser.profile}
-            test_user = user or backend.create_user()
-            return cls(browser, backend, timeline, network, visibility, clock, driver, test_user, profile, topology)
+            return cls._instrumented(browser, config, backend, version, origin, topology, app=app, user=user,
+                                     instance=instance, real_time=real_time)
         except Exception as error:
             what = browser.what_broke() if browser.notice_breakage(str(error)) is not None else None
             browser.close()
@@ -114,6 +74,31 @@ class HarnessSession:
             browser.close()
             raise
 
+    @classmethod
+    def _instrumented(cls, browser: BrowserSession, config: HarnessConfig, backend: FakeClerk, version: str,
+                      origin: str, topology: str, *, app: RunningApp | None, user: TestUser | None, instance: str,
+                      real_time: bool) -> HarnessSession:
+        """The browser's instruments, the clock and the app's page, opened (not yet signed in)."""
+        context = browser.context
+        context.set_default_timeout(config.timeouts.action_ms)
+        timeline = CookieTimeline(context, quiet_prefixes=backend.never_setting_session_cookies(),
+                                  variants_may_stay=backend.partitioned_cookies).install()
+        visibility = Visibility(context, timeline, browser.visibility_mode, browser.page,
+                                covers_from_page=browser.engine == "firefox").install()
+        network = Network(context, timeline)
+        clock = (RealTimeClock(context, backend.clock, timeline) if real_time
+                 else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
+        clock.install()
+        common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)
+        driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app, scripts=ScriptFailures(context))
+        driver.open()
+        if config.browser.profile == "realistic":
+            profile = assert_realistic_profile(browser.page, browser.engine)
+        else:
+            profile = {**read_profile(browser.page), "unrealistic": config.browser.profile}
+        test_user = user or backend.create_user()
+        return cls(browser, backend, timeline, network, visibility, clock, driver, test_user, profile, topology)
+
     @property
     def page(self):
         return self.browser.page
@@ -123,3 +108,43 @@ class HarnessSession:
 
     def close(self) -> None:
         self.browser.close()
+
+
+def _model_the_instance(backend: FakeClerk, config: HarnessConfig, version: str, app: RunningApp | None,
+                        session_minter: bool | None, partitioned_cookies: bool | None) -> bool:
+    """The fake models this run's instance (and serves `version` to an app's SDK); True when the run is on
+    real time (an app whose clock the harness cannot move)."""
+    backend.session_minter = config.session_minter if session_minter is None else session_minter
+    backend.partitioned_cookies = config.partitioned_cookies if partitioned_cookies is None else partitioned_cookies
+    real_time = app is not None and app.clock_mode == "real"
+    if app is not None:
+        backend.settings.clerk_js_version = version
+        backend.tokens.ttl_seconds = APP_TOKEN_TTL_S if real_time else backend.settings.token_ttl_seconds
+    return real_time
+
+
+def _where(config: HarnessConfig, backend: FakeClerk, fake_origin: str, app: RunningApp | None) -> tuple[str, str]:
+    """The run's topology, and the origin its page opens."""
+    topology = app.spec.topology if app is not None else ("production" if config.app.topology == "production"
+                                                          else "proxy")
+    if topology == "production" and config.browser.cdp_endpoints:
+        raise HarnessError("the production topology's hosts live on this machine's loopback: a remote browser "
+                           "(--cdp-endpoint) runs the built-in page in the proxy topology")
+    if topology != "production":
+        return topology, fake_origin
+    # this run's app behind the app's host: yours, or the built-in page
+    return topology, backend.app_host_origin(app.port, app.direct_host) if app is not None else backend.app_host_origin()
+
+
+def _lease(playwright: Playwright, config: HarnessConfig, fake_origin: str, browsers: WarmBrowser | None,
+           version: str) -> BrowserSession:
+    """A browser for the run, watched for breakage: leased warm, or launched."""
+    if browsers is not None:  # where the warm browser can clear the fake's origin at the hand-back
+        browsers.blank_pages[fake_origin] = fake_origin + "/elsewhere"
+    try:
+        return lease_or_launch(playwright, config.browser, browsers).watch()
+    except Exception as error:  # a warm browser killed as it was leased: the next lease launches anew
+        if browsers is None or not browsers.lost_its_browser():
+            raise
+        raise InfrastructureBroke(f"{config.browser.engine.capitalize()} exited or was closed as the run began; "
+                                  f"the run says nothing about clerk-js {version}", "browser") from error
