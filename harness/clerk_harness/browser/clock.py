@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from playwright.sync_api import BrowserContext, Page
 
-from clerk_harness.browser.cookie_timeline import CookieTimeline
+from clerk_harness.oracle.run_log import RunLog
 from clerk_harness_fake.clock import ServerClock
 
 TIMER_WORKER = "clerk-timers"
@@ -48,7 +48,7 @@ REFUSE_TIMER_WORKER_SCRIPT = """
 class VirtualClock:
     context: BrowserContext
     server: ServerClock
-    timeline: CookieTimeline
+    log: RunLog
     poller: str = "virtual"  # or "real": clerk-js's session poller on its Web Worker, in real time
     advanced_s: float = 0.0
     mode: str = "virtual"
@@ -90,7 +90,7 @@ class VirtualClock:
             if until is not None and until():
                 break
         self.advanced_s += moved
-        self.timeline.mark(f"clock +{moved:g}s")
+        self.log.mark(f"clock +{moved:g}s")
         return moved
 
     def _fast_forward(self, ms: int) -> None:
@@ -109,7 +109,7 @@ class RealTimeClock:
 
     context: BrowserContext
     server: ServerClock
-    timeline: CookieTimeline
+    log: RunLog
     poller: str = "real"
     advanced_s: float = 0.0
     mode: str = "real"
@@ -134,7 +134,7 @@ class RealTimeClock:
             page.wait_for_timeout(self.POLL_S * 1000)  # sleep-ok: real time must pass; the story's condition is polled
         moved = time.monotonic() - started
         self.advanced_s += moved
-        self.timeline.mark(f"real time +{moved:.1f}s")
+        self.log.mark(f"real time +{moved:.1f}s")
         return moved
 
 

@@ -11,7 +11,6 @@ oracle's (`clerk_harness.oracle.cookie_events`); this module drives the browser 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from playwright.sync_api import BrowserContext, Response
 
 from clerk_harness.browser.page_binding import Handler, each, flush_pages, reporter_js
 from clerk_harness.oracle.cookie_events import Action, CookieEvent, Source, is_removal, watched
+from clerk_harness.oracle.run_log import RunLog
 
 BINDING = "__harnessCookieEvent"
 FLUSH = "__harnessFlushCookieEvents"
@@ -80,10 +80,8 @@ class CookieTimeline:
     """Records every change of the watched cookies on one browser context."""
 
     context: BrowserContext
-    started: float = field(default_factory=time.monotonic)
-    started_wall: float = field(default_factory=time.time)  # to place server-side events on this timeline
+    log: RunLog = field(default_factory=RunLog)  # the run's time and steps; each step takes a jar snapshot
     events: list[CookieEvent] = field(default_factory=list)
-    marks: list[tuple[float, str]] = field(default_factory=list)
     _known: dict[str, str] = field(default_factory=dict)
     # URLs whose responses never set a watched cookie (the fake's own API calls and bundle files): their
     # headers are not fetched, a round trip to the browser each.
@@ -101,21 +99,21 @@ class CookieTimeline:
         self.context.add_init_script(INIT_SCRIPT)
         self.context.on("response", self._on_response)
         self._known = self._current()
+        self.log.before_each_mark.append(self.catch_up)
         return self
 
     def now(self) -> float:
-        return round(time.monotonic() - self.started, 4)
+        return self.log.now()
 
     def flush(self) -> None:
         """Wait until every in-page report sent so far (this timeline's and those of `also_flush`, the
         other instruments reporting from the page) has been handled here."""
         flush_pages(self.context, {FLUSH: self._on_page_event, **self.also_flush})
 
-    def mark(self, label: str) -> None:
-        """A harness step ("offline", "reload", ...), also taking a ground-truth snapshot."""
+    def catch_up(self) -> None:
+        """Before each step of the run's log: the page's reports handled, and a ground-truth snapshot."""
         self.flush()
         self.snapshot()
-        self.marks.append((self.now(), label))
 
     def _current(self) -> dict[str, str]:
         return {c.get("name", ""): c.get("value", "") for c in self.context.cookies() if watched(c.get("name", ""))}
@@ -201,5 +199,5 @@ class CookieTimeline:
         """Events and harness steps in time order. Compact by default: `__session` itself, and not the
         `cookieStore` echo of each `document.cookie` write; `full=True` lists every source and twin."""
         shown = [e for e in self.events if full or (e.name == "__session" and e.source != "cookieStore")]
-        rows = [(e.t, e.describe()) for e in shown] + [(t, f"t={t:7.3f}s --- {label}") for t, label in self.marks]
+        rows = [(e.t, e.describe()) for e in shown] + [(t, f"t={t:7.3f}s --- {label}") for t, label in self.log.marks]
         return "\n".join(text for _, text in sorted(rows, key=lambda r: r[0]))

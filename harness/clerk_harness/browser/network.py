@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Request
 
-from clerk_harness.browser.cookie_timeline import CookieTimeline
+from clerk_harness.oracle.run_log import RunLog
 
 
 def is_frontend_api(url: str) -> bool:
@@ -37,7 +37,7 @@ class FailedRequest:
 @dataclass(repr=False)
 class Network:
     context: BrowserContext
-    timeline: CookieTimeline
+    log: RunLog
     is_offline: bool = False
     periods: list[tuple[float, float | None]] = field(default_factory=list)  # offline (start, end)
     failed: list[FailedRequest] = field(default_factory=list)
@@ -51,7 +51,7 @@ class Network:
         self.context.on("requestfailed", self._on_failed)
 
     def _on_failed(self, request: Request) -> None:
-        self.failed.append(FailedRequest(self.timeline.now(), request.method, request.url,
+        self.failed.append(FailedRequest(self.log.now(), request.method, request.url,
                                          request.failure or "", self.is_offline))
 
     def offline(self) -> None:
@@ -79,16 +79,16 @@ class Network:
         for listener in self.before_change:
             listener(True)
         self.is_offline = True  # for the proof: requests fail as if offline, whichever kind
-        self.periods.append((self.timeline.now(), None))
-        self.timeline.mark(label)
+        self.periods.append((self.log.now(), None))
+        self.log.mark(label)
 
     def _outage_ends(self, label: str) -> None:
         for listener in self.before_change:
             listener(False)
         self.is_offline = False
         if self.periods and self.periods[-1][1] is None:
-            self.periods[-1] = (self.periods[-1][0], self.timeline.now())
-        self.timeline.mark(label)
+            self.periods[-1] = (self.periods[-1][0], self.log.now())
+        self.log.mark(label)
 
     def failed_while_offline(self, url_part: str = "") -> list[FailedRequest]:
         return [f for f in self.failed if f.while_offline and url_part in f.url]

@@ -19,6 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.browser.page_binding import each, reporter_js
 from clerk_harness.errors import HarnessError
+from clerk_harness.oracle.run_log import RunLog
 
 BINDING = "__harnessPageEvent"
 FLUSH = "__harnessFlushPageEvents"
@@ -92,6 +93,11 @@ class Visibility:
     periods: list[tuple[float, float | None]] = field(default_factory=list)  # hidden (start, end)
     _cover: Page | None = None
 
+    @property
+    def log(self) -> RunLog:
+        """The run's time and steps (its marks)."""
+        return self.timeline.log
+
     def __repr__(self) -> str:
         return f"<Visibility {self.mode}, {len(self.events)} events>"
 
@@ -106,7 +112,7 @@ class Visibility:
     def _on_event(self, source: Any, event: dict[str, Any]) -> None:
         if self._cover is not None and isinstance(source, dict) and source.get("page") is self._cover:
             return  # the blank tab that covers the app page is no tab of the app
-        self.events.append(PageEvent(self.timeline.now(), event["type"], bool(event["trusted"]), event["state"]))
+        self.events.append(PageEvent(self.log.now(), event["type"], bool(event["trusted"]), event["state"]))
 
     @property
     def synthetic(self) -> bool:
@@ -156,9 +162,9 @@ class Visibility:
                 except PlaywrightTimeoutError:
                     raise HarnessError(f"a tab stayed visible {COVERED_WITHIN_MS} ms after another came to "
                                        f"the front ({behind.url})") from None
-        now = self.timeline.now()
+        now = self.log.now()
         if state == "hidden":
             self.periods.append((now, None))
         elif self.periods and self.periods[-1][1] is None:
             self.periods[-1] = (self.periods[-1][0], now)
-        self.timeline.mark(state + (" (synthetic)" if self.synthetic else ""))
+        self.log.mark(state + (" (synthetic)" if self.synthetic else ""))

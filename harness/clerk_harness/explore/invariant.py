@@ -33,7 +33,7 @@ class SessionGuard:
 
     def play(self, step: Step, number: int) -> None:
         """Run a story's `number`-th step, noting when it ends the session on purpose."""
-        self.story.timeline.mark(f"explore step {number}: {step.label}")
+        self.story.log.mark(f"explore step {number}: {step.label}")
         perform(self.story, step)
         if step.ends_the_session:
             self.session_ended(step.kind.replace("_", " "))
@@ -41,7 +41,7 @@ class SessionGuard:
     def session_ended(self, why: str) -> None:
         if self.ended is None:
             self.ended = why
-            self.story.timeline.mark(f"the session ended legitimately: {why}")
+            self.story.log.mark(f"the session ended legitimately: {why}")
 
     def violations(self) -> list[str]:
         """Why the session counts as lost now (empty while it holds, or once it ended legitimately)."""

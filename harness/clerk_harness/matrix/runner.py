@@ -99,7 +99,7 @@ class ScenarioRun:
             scenario.story(story)
             end = session.app.client_state()
             story.seen.user_at_end, story.seen.status_at_end = end.user_id, end.status
-            session.timeline.mark(f"end: Clerk.status {end.status}, Clerk.user {'set' if end.user_id else 'null'}")
+            session.log.mark(f"end: Clerk.status {end.status}, Clerk.user {'set' if end.user_id else 'null'}")
             removals = session.timeline.session_removals()
             proof = story.keeper.hand_over()
             verdict, reasons = judge(proof, removals, story.seen)
@@ -207,14 +207,14 @@ class HeldArtifacts:
 def chart_of(session: HarnessSession, journal: list[dict[str, Any]]) -> dict[str, Any]:
     """Everything the HTML report draws, on the harness timeline (seconds since the session started)."""
     timeline = session.timeline
-    end = timeline.now()
+    end = timeline.log.now()
     return {
         "end": end,
         "offline": [(s, e if e is not None else end) for s, e in session.network.periods],
         "hidden": [(s, e if e is not None else end) for s, e in session.visibility.periods],
         "cookie": [e.to_dict() for e in timeline.events if e.name == "__session"],
-        "marks": [{"t": t, "label": label} for t, label in timeline.marks],
-        "requests": [{**e, "t": round(e["at"] - timeline.started_wall, 4)} for e in journal],
+        "marks": [{"t": t, "label": label} for t, label in timeline.log.marks],
+        "requests": [{**e, "t": round(e["at"] - timeline.log.started_wall, 4)} for e in journal],
         "failed_in_browser": [{"t": f.t, "method": f.method, "url": f.url.split("?")[0], "failure": f.failure}
                               for f in session.network.failed],
         "visibility_events": [{"t": e.t, "type": e.type, "trusted": e.trusted, "state": e.state}

@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 from clerk_harness.browser.clock import Clock
 from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError
+from clerk_harness.oracle.run_log import RunLog
 
 START_GET_TOKEN = """(clearCache) => {
   window.__harnessToken = { done: false };
@@ -77,6 +78,11 @@ class ClerkApp:
     load_timeout_ms: int = 20_000
     instance: str = "live"
 
+    @property
+    def log(self) -> RunLog:
+        """The run's time and steps (its marks)."""
+        return self.timeline.log
+
     def __repr__(self) -> str:
         return f"<ClerkApp clerk-js {self.version} at {self.url}>"
 
@@ -113,7 +119,7 @@ class ClerkApp:
                 self.page.evaluate("window.__app.loaded")
         except Exception as error:
             raise ClerkJsFailed(f"clerk-js {self.version} did not load: {_first_line(error)}") from error
-        self.timeline.mark("clerk-js loaded")
+        self.log.mark("clerk-js loaded")
         return self.client_state()
 
     def client_state(self) -> ClientState:
@@ -137,7 +143,7 @@ class ClerkApp:
         error = self.page.evaluate(AWAIT_SIGN_IN)
         if error:
             raise ClerkJsFailed(f"clerk-js {self.version} could not sign in: {error}")
-        self.timeline.mark("signed in")
+        self.log.mark("signed in")
         return self.client_state()
 
     def sign_out(self) -> None:
@@ -152,7 +158,7 @@ class ClerkApp:
             except Exception as error:
                 if "context was destroyed" not in str(error) and "navigation" not in str(error):
                     raise
-        self.timeline.mark("signed out")
+        self.log.mark("signed out")
 
     def _start_sign_out(self) -> None:
         self._click("#sign-out")
@@ -181,11 +187,11 @@ class ClerkApp:
         result = self.page.evaluate("window.__harnessToken")
         if not result.get("done"):
             raise HarnessError(f"getToken() did not settle within {max_virtual_s:g} virtual seconds")
-        self.timeline.mark(f"getToken() -> {'token' if result['ok'] else result.get('error') or 'null'}")
+        self.log.mark(f"getToken() -> {'token' if result['ok'] else result.get('error') or 'null'}")
         return result
 
     def reload(self) -> ClientState:
-        self.timeline.mark("reload")
+        self.log.mark("reload")
         self.page.reload()
         return self.wait_loaded()
 
@@ -199,7 +205,7 @@ class ClerkApp:
             const body = await answer.json();
             return { status: answer.status, state: body.state, userId: body.user_id };
         }""")
-        self.timeline.mark(f"/api/me -> {raw['status']}")
+        self.log.mark(f"/api/me -> {raw['status']}")
         return ApiAnswer(raw["status"], raw["state"], raw["userId"])
 
 

@@ -50,11 +50,11 @@ def serve_pages_the_browser_may_keep(story: Story) -> None:
     """The built-in page is served as a single-page app's is (`no-cache`), and loaded again that way; a
     user's app serves its pages as it does."""
     if story.session.clock.mode != "virtual":
-        story.timeline.mark("the app serves its pages its own way (a page served no-store is never kept)")
+        story.log.mark("the app serves its pages its own way (a page served no-store is never kept)")
         return
     story.session.backend.app_pages_cacheable = True
     story.session.app.open()
-    story.timeline.mark("the app's page is one the browser may keep (Cache-Control: no-cache)")
+    story.log.mark("the app's page is one the browser may keep (Cache-Control: no-cache)")
 
 
 def leave_and_come_back(story: Story) -> None:
@@ -68,7 +68,7 @@ def leave_and_come_back(story: Story) -> None:
     left_at = session.clock.now()
     virtual = session.clock.mode == "virtual"  # the built-in page: its own origin serves the other page
     page.goto(f"{session.app.origin if virtual else session.backend.origin}/elsewhere")
-    story.timeline.mark("left the app for another page")
+    story.log.mark("left the app for another page")
     away = token.expires_at + (AWAY_AFTER_EXPIRY_S if virtual else AWAY_AFTER_EXPIRY_REAL_S) - session.clock.now()
     session.clock.advance(page, away, quiet_until=session.clock.now() + away)
     if virtual:
@@ -86,7 +86,7 @@ def leave_and_come_back(story: Story) -> None:
         session.app.wait_loaded()
     else:
         session.clock.follow_restored_page(page)
-    story.timeline.mark(f"back after {proof.away_s:g}s away: "
+    story.log.mark(f"back after {proof.away_s:g}s away: "
                         f"{'restored from the back-forward cache' if proof.restored_from_bfcache else 'loaded anew'}")
     session.clock.advance(page, LOOK_S)
 
@@ -107,7 +107,7 @@ def let_clerk_js_notice(story: Story) -> None:
     session.clock.advance(story.page, 2 * POLLER_PERIOD_S + 1, until=refreshed)
     proof.after_return = [f"{e.method} {e.path.split('/v1', 1)[-1]} -> {e.status}"
                           for e in journal.entries(since) if "/v1/" in e.path]
-    story.timeline.mark(f"a token request or touch after the return: {refreshed()}")
+    story.log.mark(f"a token request or touch after the return: {refreshed()}")
 
 
 def _watch_why_not_restored(page: Any) -> list[str]:

@@ -51,7 +51,7 @@ def work_in_another_window(story: Story, virtual_s: float) -> None:
     left = page.evaluate(FOCUS_STATE)
     proof.unfocused_while_visible = not left["focused"] and left["state"] == "visible"
     proof.focus_events = _trusted(left["events"])
-    story.timeline.mark(f"a second window in front: the first {left['state']}, focus {left['focused']}")
+    story.log.mark(f"a second window in front: the first {left['state']}, focus {left['focused']}")
     if left["focused"]:  # no real window focus here: the stress cannot happen, and the proof says so
         return
     journal = session.backend.journal
@@ -66,7 +66,7 @@ def work_in_another_window(story: Story, virtual_s: float) -> None:
     _settle(page, "document.hasFocus() && window.__harnessFocus.some(([type]) => type === 'focus')")
     back = page.evaluate(FOCUS_STATE)
     proof.focus_events += _trusted(still["events"] + back["events"])
-    story.timeline.mark(f"back in the first window: focus {back['focused']} "
+    story.log.mark(f"back in the first window: focus {back['focused']} "
                         f"({proof.token_requests_unfocused} token request(s) while it had none)")
 
 

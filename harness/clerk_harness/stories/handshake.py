@@ -38,7 +38,7 @@ def stay_away_for_an_hour(story: Story) -> None:
     if not cookies:
         raise HarnessError("sign in before leaving the app: there is no __session token to expire")
     page.goto(f"{session.backend.origin}/elsewhere")
-    story.timeline.mark("left the app for another page")
+    story.log.mark("left the app for another page")
     backend = session.backend
     sid = jwt.decode(cookies[0]["value"], options={"verify_signature": False})["sid"]
     left_at = session.clock.now() - AWAY_S
@@ -48,7 +48,7 @@ def stay_away_for_an_hour(story: Story) -> None:
                                         [{**_settable(cookie), "value": signed_in_at} for cookie in jar
                                          if cookie["name"].startswith("__client_uat")])
     expired_for = session.clock.now() - TokenWindow.of(kept).expires_at
-    story.timeline.mark(f"an hour away: __session holds this session's token of an hour ago (expired {expired_for:.0f}s)")
+    story.log.mark(f"an hour away: __session holds this session's token of an hour ago (expired {expired_for:.0f}s)")
     if expired_for <= CLOCK_SKEW_S:
         story.keeper.note_unmet("the token in __session had not expired beyond the SDKs' leeway when the user "
                                 "came back")

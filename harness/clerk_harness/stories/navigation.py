@@ -37,7 +37,7 @@ def let_the_token_expire_while_its_refresh_hangs(story: Story) -> None:
     story.inject("POST", TOKEN_ROUTE).hang()
     stale_at = TokenWindow.of(cookie).expires_at + CLOCK_SKEW_S + 1
     session.clock.advance(story.page, max(stale_at - session.clock.now(), 0))
-    story.timeline.mark("the token expired while its refresh hung at the Frontend API")
+    story.log.mark("the token expired while its refresh hung at the Frontend API")
 
 
 def follow_a_link_to_the_protected_page(story: Story) -> None:
@@ -73,7 +73,7 @@ def follow_a_link_to_the_protected_page(story: Story) -> None:
     landed = urlsplit(page.url)
     seen.navigation_landed = landed.path + (f"?{landed.query}" if landed.query else "")
     seen.navigation_target = path
-    story.timeline.mark(f"followed the link to {path}: landed on {seen.navigation_landed} "
+    story.log.mark(f"followed the link to {path}: landed on {seen.navigation_landed} "
                         f"({'; '.join(proof.navigation_requests) or 'no request seen'})")
 
 

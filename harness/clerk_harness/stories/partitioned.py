@@ -34,20 +34,20 @@ def reload_while_the_environment_is_late(story: Story) -> None:
     latch = story.inject("GET", ENVIRONMENT_ROUTE).hang()
     page = story.page
     page.reload(wait_until="commit")
-    story.timeline.mark("reload (the environment held)")
+    story.log.mark("reload (the environment held)")
     try:  # clerk-js writes the cookie from the client's answer, without the environment's
         page.wait_for_function("window.__harnessSessionWrites > 0", polling=50, timeout=WRITTEN_WITHIN_MS)
     except Exception:  # noqa: BLE001 - a release that waits for the environment first: no duplicate to see
         story.keeper.proof.unmet.append("clerk-js wrote no __session while the environment was held")
     held = session_cookies(session.browser.context.cookies())
-    story.timeline.mark(f"the environment still held: the jar holds {len(held)} __session ({', '.join(held)})")
+    story.log.mark(f"the environment still held: the jar holds {len(held)} __session ({', '.join(held)})")
     proof.partition_twins_seen = len(held) >= 2
     latch.release()
     story.clear_faults()
     session.app.wait_loaded()
     session.clock.advance(page, 5)  # one session poll: 6.26.0 has removed the pair by then, earlier ones write again
     held = session_cookies(session.browser.context.cookies())
-    story.timeline.mark(f"one poll after the environment answered: the jar holds {len(held)} __session "
+    story.log.mark(f"one poll after the environment answered: the jar holds {len(held)} __session "
                         f"({', '.join(held)})")
 
 

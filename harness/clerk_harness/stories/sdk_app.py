@@ -104,7 +104,7 @@ class SdkApp(ClerkApp):
         return tab
 
     def reload(self) -> ClientState:
-        self.timeline.mark("reload")
+        self.log.mark("reload")
         self._note(self._navigate(self.page.reload))
         return self.wait_loaded()
 
@@ -132,7 +132,7 @@ class SdkApp(ClerkApp):
     def _note(self, response: Response | None) -> None:
         answer = read_document(response)
         self.documents.append(answer)
-        self.timeline.mark(f"app document: {answer.describe()}")
+        self.log.mark(f"app document: {answer.describe()}")
         if self.running is not None and (answer.status == 0 or answer.status in GATEWAY_ERRORS):
             # A page the app did not serve: did it die? (An offline browser loads nothing either: no wait then.)
             # The HTTPS front answers 502 a moment before the app's guard notes its exit: wait for that.
@@ -161,7 +161,7 @@ class SdkApp(ClerkApp):
                     also = f" (failed scripts: {', '.join(f.url + ' ' + f.how for f in others)})" if others else ""
                     raise ClerkJsFailed(f"clerk-js {self.version} did not load in the app: "
                                         f"{_first_line(error)}{also}") from error
-        self.timeline.mark("clerk-js loaded")
+        self.log.mark("clerk-js loaded")
         return self.client_state()
 
     def sign_in(self, email: str, password: str) -> ClientState:
@@ -174,7 +174,7 @@ class SdkApp(ClerkApp):
                                         polling=20)
         except Exception as error:
             raise ClerkJsFailed(f"clerk-js {self.version} could not sign in in the app: {_first_line(error)}") from error
-        self.timeline.mark("signed in")
+        self.log.mark("signed in")
         return self.client_state()
 
     def _start_sign_out(self) -> None:
@@ -200,5 +200,5 @@ class SdkApp(ClerkApp):
         }""", self.running.probe_url())
         status = raw["status"] if raw["type"] != "opaqueredirect" else 302
         signed_in = 200 <= status < 300
-        self.timeline.mark(f"{self.running.spec.probe} -> {status}")
+        self.log.mark(f"{self.running.spec.probe} -> {status}")
         return ApiAnswer(status, "signed_in" if signed_in else "signed_out", None)

@@ -16,6 +16,7 @@ from clerk_harness.browser.visibility import Visibility
 from clerk_harness.browser.warm import WarmBrowser, lease_or_launch, with_real_focus
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError, InfrastructureBroke
+from clerk_harness.oracle.run_log import RunLog
 from clerk_harness.stories.app_driver import ClerkApp
 from clerk_harness.stories.script_failures import ScriptFailures
 from clerk_harness.stories.sdk_app import SdkApp
@@ -35,6 +36,11 @@ class HarnessSession:
     user: TestUser
     profile: dict = field(default_factory=dict)
     topology: str = "proxy"  # or "production": the Frontend API at the key's own host (https/front.py)
+
+    @property
+    def log(self) -> RunLog:
+        """The run's time and steps (its marks)."""
+        return self.timeline.log
 
     def __repr__(self) -> str:
         return f"<HarnessSession clerk-js {self.app.version} ({self.browser.visibility_mode} visibility)>"
@@ -81,13 +87,14 @@ class HarnessSession:
         """The browser's instruments, the clock and the app's page, opened (not yet signed in)."""
         context = browser.context
         context.set_default_timeout(config.timeouts.action_ms)
-        timeline = CookieTimeline(context, quiet_prefixes=backend.never_setting_session_cookies(),
+        log = RunLog()
+        timeline = CookieTimeline(context, log, quiet_prefixes=backend.never_setting_session_cookies(),
                                   variants_may_stay=backend.partitioned_cookies).install()
         visibility = Visibility(context, timeline, browser.visibility_mode, browser.page,
                                 covers_from_page=browser.engine == "firefox").install()
-        network = Network(context, timeline)
-        clock = (RealTimeClock(context, backend.clock, timeline) if real_time
-                 else VirtualClock(context, backend.clock, timeline, config.clerk_js.poller_clock))
+        network = Network(context, log)
+        clock = (RealTimeClock(context, backend.clock, log) if real_time
+                 else VirtualClock(context, backend.clock, log, config.clerk_js.poller_clock))
         clock.install()
         common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)
         driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app, scripts=ScriptFailures(context))

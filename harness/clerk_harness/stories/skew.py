@@ -31,7 +31,7 @@ def skew_the_page_clock(story: Story, seconds: float) -> None:
     seen = story.page.evaluate("Date.now() / 1000") - clock.now()
     proof = story.keeper.proof
     proof.clock_skew_s, proof.clock_skew_seen_s = seconds, round(seen, 3)
-    story.timeline.mark(f"page clock skewed {seconds:+g}s (the page reports {seen:+.1f}s)")
+    story.log.mark(f"page clock skewed {seconds:+g}s (the page reports {seen:+.1f}s)")
 
 
 def let_the_skewed_clock_run(story: Story, virtual_s: float) -> None:
@@ -51,7 +51,7 @@ def let_the_skewed_clock_run(story: Story, virtual_s: float) -> None:
     requests = [e for e in journal.entries(since) if TOKEN_ROUTE in e.path]
     seen.token_requests_skewed, seen.skewed_for_s = len(requests), round(session.clock.now() - started, 1)
     proof.token_requests_skewed = len(requests)
-    story.timeline.mark(f"{len(requests)} token request(s) in {seen.skewed_for_s:g}s of skewed clock")
+    story.log.mark(f"{len(requests)} token request(s) in {seen.skewed_for_s:g}s of skewed clock")
 
 
 def watch_for_expired_tokens(story: Story, virtual_s: float, into: str = "in", *, step_s: float = 1.0) -> None:
@@ -74,4 +74,4 @@ def watch_for_expired_tokens(story: Story, virtual_s: float, into: str = "in", *
         seen.expired_cookie = (f"__session held a token the server had expired {stale_for:.0f}s before "
                                f"({stale_at:.0f}s {into}; beyond the SDKs' {LEEWAY_S}s leeway): "
                                f"{seen.api_probe} answered {answer} then")
-        story.timeline.mark(seen.expired_cookie)
+        story.log.mark(seen.expired_cookie)

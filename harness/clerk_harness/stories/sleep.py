@@ -29,15 +29,15 @@ def sleep_and_wake(story: Story, hours: float) -> None:
     before = journal.last_seq
     night = hours * 3600  # one jump: the clock's quiet stretch, each due timer run once, at its end
     session.clock.advance(story.page, night, quiet_until=session.clock.now() + night)
-    story.timeline.mark(f"slept {hours:g} h")
+    story.log.mark(f"slept {hours:g} h")
     session.visibility.show()
     story.page.evaluate("window.dispatchEvent(new FocusEvent('focus'))")
-    story.timeline.mark("woke: the tab shown and focused")
+    story.log.mark("woke: the tab shown and focused")
     session.clock.advance(story.page, WAKE_WINDOW_S)
     burst = [f"{e.method} {_route(e.path)} -> {e.status}" for e in journal.entries(before) if "/v1/" in e.path]
     proof.slept_h = hours
     proof.wake_burst = burst
-    story.timeline.mark(f"the burst after waking: {len(burst)} request(s)")
+    story.log.mark(f"the burst after waking: {len(burst)} request(s)")
 
 
 def _route(path: str) -> str:

@@ -25,7 +25,7 @@ def touches_answer_with_older_tokens(story: Story, lag_s: float) -> None:
     story.keeper.proof.stale_since_seq = session.backend.journal.last_seq
     cookie = _session_cookie(story)
     story.keeper.proof.fresh_iat = TokenWindow.of(cookie).issued_at if cookie else None
-    story.timeline.mark(f"session touches now answer with tokens minted {lag_s:g}s ago")
+    story.log.mark(f"session touches now answer with tokens minted {lag_s:g}s ago")
 
 
 def let_the_session_be_touched(story: Story) -> None:
@@ -33,12 +33,12 @@ def let_the_session_be_touched(story: Story) -> None:
     has the app touch it (`Clerk.session.touch()`, as `setActive` does), and the proof says so."""
     journal, since = story.session.backend.journal, story.session.backend.journal.last_seq
     story.page.evaluate("window.dispatchEvent(new FocusEvent('focus'))")
-    story.timeline.mark("window focus (dispatched)")
+    story.log.mark("window focus (dispatched)")
     story.page.evaluate("() => new Promise(requestAnimationFrame)")  # the focus handler's request is on its way
     if not any(TOUCH_ROUTE in e.path for e in journal.entries(since)):
         story.keeper.note_trigger("Clerk.session.touch() (this release does not touch the session on focus)")
         story.page.evaluate("() => window.Clerk.session.touch()")
-        story.timeline.mark("the app touched the session")
+        story.log.mark("the app touched the session")
 
 
 def keep_the_tab_open(story: Story, virtual_s: float) -> None:
@@ -54,7 +54,7 @@ def keep_the_tab_open(story: Story, virtual_s: float) -> None:
                if event.value and event.value.count(".") == 2]
     if proof.fresh_iat is not None:
         proof.stale_token_written = any(iat < proof.fresh_iat for iat in written)
-        story.timeline.mark("__session " + ("was written with the older token" if proof.stale_token_written
+        story.log.mark("__session " + ("was written with the older token" if proof.stale_token_written
                                             else "kept the fresher token"))
     story.session.backend.touch_token_lag_s = 0.0
 

@@ -17,6 +17,7 @@ from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
 from clerk_harness.oracle.evidence import StressProof, TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE, ProofKeeper
+from clerk_harness.oracle.run_log import RunLog
 from clerk_harness.oracle.verdict import Observations
 from clerk_harness.stories.app_driver import ClerkApp
 from clerk_harness.stories.session import HarnessSession
@@ -40,13 +41,18 @@ class Story(StepsOfTheirOwn):
     other_tabs: list[ClerkApp] = field(default_factory=list)
     keeper: ProofKeeper = field(init=False)
 
+    @property
+    def log(self) -> RunLog:
+        """The run's time and steps (its marks)."""
+        return self.session.log
+
     def __repr__(self) -> str:
         return f"<Story clerk-js {self.session.app.version}, {len(self.timeline.events)} cookie events>"
 
     def __post_init__(self) -> None:
         session = self.session
         self.keeper = ProofKeeper(session.network, session.backend.journal, virtual_now=session.clock.now,
-                                  harness_now=session.timeline.now,
+                                  harness_now=session.log.now,
                                   session_cookie=lambda: session.timeline.snapshot().get("__session"),
                                   client_status=lambda: session.app.client_state().status).attach()
 
@@ -95,7 +101,7 @@ class Story(StepsOfTheirOwn):
         Dispatched from the page (untrusted) on purpose: on a real tab switch the order of `focus` and
         `visibilitychange` is random, and up to 6.21 a focus that comes first triggers nothing."""
         self.page.evaluate("window.dispatchEvent(new FocusEvent('focus'))")
-        self.timeline.mark("window focus (dispatched)")
+        self.log.mark("window focus (dispatched)")
 
     def reload(self) -> None:
         """Reload the app. If clerk-js then fails to load, that is what a user sees: noted, and judged."""
@@ -111,12 +117,12 @@ class Story(StepsOfTheirOwn):
             state = load()
         except ClerkJsFailed as failure:
             self.seen.load_failure_after_reload = str(failure).split(" did not load: ", 1)[-1]
-            self.timeline.mark(f"after {what} clerk-js failed to load: {self.seen.load_failure_after_reload}")
+            self.log.mark(f"after {what} clerk-js failed to load: {self.seen.load_failure_after_reload}")
             state = self.session.app.client_state()
         self.seen.server_auth_after_reload = self.session.app.server_auth()
         self.seen.user_after_reload = state.user_id
         self.seen.status_after_reload = state.status
-        self.timeline.mark(f"after {what}: server {self.seen.server_auth_after_reload}, "
+        self.log.mark(f"after {what}: server {self.seen.server_auth_after_reload}, "
                            f"Clerk.user {'set' if state.user_id else 'null'}")
 
     def call_the_api(self) -> int:
@@ -128,7 +134,7 @@ class Story(StepsOfTheirOwn):
         if not tab.client_state().user_id:
             raise HarnessError("the second tab did not load signed in")
         self.other_tabs.append(tab)
-        self.timeline.mark("second tab open")
+        self.log.mark("second tab open")
         return tab
 
     def bring_first_tab_to_front(self) -> None:
@@ -194,7 +200,7 @@ class Story(StepsOfTheirOwn):
                                     real_s=POLLER_WAIT_MS / 1000)
         if not happened() and self.session.clock.poller == "virtual":
             self._let_a_request_in_flight_land(event, is_token_request)
-        self.timeline.mark("up to two more session-poller periods")
+        self.log.mark("up to two more session-poller periods")
 
     def _let_a_request_in_flight_land(self, event: str, is_it: Callable[[Any], bool]) -> None:
         """A token request clerk-js made in the last clock steps may still be failing in the browser: on a
@@ -249,7 +255,7 @@ class Story(StepsOfTheirOwn):
         target = token.refresh_due_at + 2 * POLLER_PERIOD_S + 1
         self.session.clock.advance(self.page, max(target - self._now(), 1), until=refreshed,
                                    quiet_until=token.refresh_due_at - POLLER_PERIOD_S)
-        self.timeline.mark("the token came due")
+        self.log.mark("the token came due")
 
     def let_an_expired_token_be_replaced(self) -> None:
         """Online, a `__session` token that expired (a long outage) is clerk-js's to replace before the app
@@ -260,7 +266,7 @@ class Story(StepsOfTheirOwn):
 
         if not fresh():
             self.session.clock.advance(self.page, 2 * POLLER_PERIOD_S + 1, until=fresh)
-            self.timeline.mark("an expired token was clerk-js's to replace")
+            self.log.mark("an expired token was clerk-js's to replace")
 
     def settle(self, virtual_s: float = 20) -> None:
         """Let clerk-js's retry back-off (main-thread timers) run its course on the virtual clock."""
@@ -281,7 +287,7 @@ class Story(StepsOfTheirOwn):
         if settled():
             self.keeper.note_token_result(self.page.evaluate("window.__harnessToken"))
         else:
-            self.timeline.mark(f"getToken() still pending after {virtual_s:g} virtual seconds")
+            self.log.mark(f"getToken() still pending after {virtual_s:g} virtual seconds")
 
     def ask_for_a_token_while_it_fails(self) -> None:
         """The app calls `getToken()`; virtual time runs until one of its token requests has failed
@@ -303,7 +309,7 @@ class Story(StepsOfTheirOwn):
     def clear_faults(self) -> None:
         self.keeper.collect_fault_hits()
         self.session.backend.faults.clear()
-        self.timeline.mark("faults cleared")
+        self.log.mark("faults cleared")
 
     def wait_for_client_refetch(self, timeout_s: float = 6.5) -> bool:
         """#8004's tell: after a 4xx, old versions fetch `GET /v1/client` (and sign out if it fails).
@@ -320,7 +326,7 @@ class Story(StepsOfTheirOwn):
             virtual_s=timeout_s, real_s=timeout_s)
         self.seen.client_refetched_after_fault = refetched()
         self.keeper.collect_fault_hits()
-        self.timeline.mark(f"GET /v1/client after the fault: {self.seen.client_refetched_after_fault}")
+        self.log.mark(f"GET /v1/client after the fault: {self.seen.client_refetched_after_fault}")
         return self.seen.client_refetched_after_fault
 
     # --- the server changes its mind -----------------------------------------------------------------
@@ -329,13 +335,13 @@ class Story(StepsOfTheirOwn):
         assert session_id, "no session to revoke"
         self.session.backend.revoke_session(session_id)
         self.seen.signed_out_by_harness = True
-        self.timeline.mark("session revoked on the server")
+        self.log.mark("session revoked on the server")
 
     def wait_for_sign_out(self, timeout_s: float = 10) -> bool:
         try:
             self.page.wait_for_function("() => window.Clerk && !window.Clerk.user", polling=50,
                                         timeout=timeout_s * 1000)
-            self.timeline.mark("Clerk.user is null")
+            self.log.mark("Clerk.user is null")
             return True
         except PlaywrightTimeoutError:
             return False
@@ -345,7 +351,7 @@ class Story(StepsOfTheirOwn):
         """Install the page-level hook of `clerk_harness.browser.online_flip` (reloads the app before sign-in)."""
         self.session.browser.context.add_init_script(online_flip.INIT_SCRIPT)
         self.session.app.open()
-        self.timeline.mark("online-flip hook installed")
+        self.log.mark("online-flip hook installed")
 
     def let_a_token_request_hang_then_drop(self) -> None:
         """The app asks for a token; the server holds the request, then drops it: no answer ever comes."""
@@ -362,7 +368,7 @@ class Story(StepsOfTheirOwn):
         self.keeper.note_trigger("getToken() in flight, then a focus refresh joins it")
         self.session.app.start_get_token(clear_cache=True)
         held.wait_until_held(1, timeout=10)
-        self.timeline.mark("token request held at the server")
+        self.log.mark("token request held at the server")
 
     def fail_the_held_request_then_flip_online(self, held: Latch) -> None:
         """Offline, the held request fails; the browser counts as online from clerk-js's next check on."""
@@ -372,7 +378,7 @@ class Story(StepsOfTheirOwn):
         reads = self.seen.online_reads_during_flip = online_flip.disarm(self.page)
         if not (reads and reads[0] is False and True in reads):
             self.keeper.note_unmet(f"the online flip was not exercised (navigator.onLine answers {reads})")
-        self.timeline.mark(f"held request failed; onLine reads {self.seen.online_reads_during_flip}")
+        self.log.mark(f"held request failed; onLine reads {self.seen.online_reads_during_flip}")
 
     # --- what must hold ------------------------------------------------------------------------------
     def assert_signed_in(self, *, server_side: bool = True) -> None:
