@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from clerk_harness.config import load_config
-from clerk_harness.matrix import jobs
+from clerk_harness.matrix import worker
 from clerk_harness.matrix.jobs import Job, MatrixResult, final, run_matrix
 from clerk_harness.oracle.verdict import Outcome
 from clerk_harness.stories.scenarios import get_scenario
@@ -29,8 +29,8 @@ def scripted_workers(monkeypatch, tmp_path: Path):
     a job's first attempt leaves a mark in `tmp_path`, so its retry goes as planned."""
     def start(config, artifacts, app, binding, endpoints, scratch, started) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        jobs._worker.clear()
-        jobs._worker["started"] = started
+        worker._worker.clear()
+        worker._worker["started"] = started
 
     def play(job: Job) -> MatrixResult:
         mark = tmp_path / f"{job.version}-{job.repeat}"
@@ -48,8 +48,8 @@ def scripted_workers(monkeypatch, tmp_path: Path):
             outcome = Outcome(job.scenario, job.version, expected, [f"{expected} as scripted"], None)
         return MatrixResult(job, outcome, expected)
 
-    monkeypatch.setattr(jobs, "_start_worker", start)
-    monkeypatch.setattr(jobs, "_judged_run", play)
+    monkeypatch.setattr(worker, "start", start)
+    monkeypatch.setattr(worker, "_judged_run", play)
     return [BREAKS, DIES, INCONCLUSIVE, FINE]
 
 
