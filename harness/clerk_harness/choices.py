@@ -23,3 +23,8 @@ POLLER_CLOCKS: tuple[str, ...] = get_args(PollerClock)
 TOPOLOGIES: tuple[str, ...] = get_args(Topology)
 ARTIFACT_MODES: tuple[str, ...] = get_args(ArtifactMode)
 CDP_SCHEMES = ("http", "https", "ws", "wss")
+
+
+def is_cdp_endpoint(text: str) -> bool:
+    """A remote Chromium's DevTools endpoint, as `connect_over_cdp` takes it (http://host:9222, ws://...)."""
+    return text.split("://", 1)[0] in CDP_SCHEMES

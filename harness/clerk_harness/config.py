@@ -37,6 +37,7 @@ from clerk_harness.choices import (
     Profile,
     Topology,
     Visibility,
+    is_cdp_endpoint,
 )
 from clerk_harness.errors import HarnessError
 from clerk_harness.real_keys import is_real_clerk_key, refuse_real_clerk_keys
@@ -69,7 +70,7 @@ class Expected:
 
 def _endpoints(value: Any) -> Any:
     endpoints = [] if value is None else [value] if isinstance(value, str) else value
-    if isinstance(endpoints, (list, tuple)) and all(isinstance(v, str) and v.split("://", 1)[0] in CDP_SCHEMES for v in endpoints):
+    if isinstance(endpoints, (list, tuple)) and all(isinstance(v, str) and is_cdp_endpoint(v) for v in endpoints):
         return tuple(endpoints)
     raise ValueError("not a CDP endpoint")
 

@@ -19,11 +19,11 @@ def remote_from_args(args: argparse.Namespace, config: HarnessConfig):
     unless allowed; beyond loopback its control token is printed once)."""
     import socket
 
-    from clerk_harness.config import CDP_SCHEMES
+    from clerk_harness.choices import is_cdp_endpoint
     from clerk_harness_fake.server import Binding, RemoteBindRefused
 
     for endpoint in args.cdp_endpoint or []:
-        if endpoint.split("://", 1)[0] not in CDP_SCHEMES:
+        if not is_cdp_endpoint(endpoint):
             raise HarnessError(f"--cdp-endpoint {endpoint!r}: give a CDP endpoint such as http://127.0.0.1:9222")
     if args.cdp_endpoint:
         config.browser.cdp_endpoints = tuple(dict.fromkeys(args.cdp_endpoint))

@@ -46,8 +46,7 @@ def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeCle
     scenario.check_runnable(with_app=app is not None)
     run = ScenarioRun(playwright, config, backend, scenario, version, app)
     try:
-        judgement = run.blame_the_infrastructure(run.tell(browsers, traced=artifacts is not None and full_trace,
-                                                          tracing=artifacts is not None))
+        judgement = run.blame_the_infrastructure(run.tell(browsers, trace=artifacts is not None, full_trace=full_trace))
         outcome = run.outcome(judgement)
         if artifacts is not None:
             run.keep_artifacts(outcome, artifacts, hold)
@@ -81,7 +80,7 @@ class ScenarioRun:
         self.journal_start = backend.journal.last_seq
         self.session: HarnessSession | None = None
 
-    def tell(self, browsers: WarmBrowser | None, *, tracing: bool, traced: bool) -> Judgement:
+    def tell(self, browsers: WarmBrowser | None, *, trace: bool, full_trace: bool) -> Judgement:
         """Start the session, tell the story and judge it; whatever goes wrong is a Judgement too."""
         scenario, version, app = self.scenario, self.version, self.app
         story: Story | None = None
@@ -90,9 +89,9 @@ class ScenarioRun:
                 self.playwright, self.config, self.backend, version, instance=scenario.instance, app=app,
                 browsers=browsers, session_minter=scenario.session_minter,
                 partitioned_cookies=scenario.partitioned_cookies, real_focus=scenario.real_focus)
-            if tracing:
-                session.browser.context.tracing.start(screenshots=traced and screencast_is_cheap(session.browser),
-                                                      snapshots=traced, title=f"{scenario.id} {version}")
+            if trace:
+                session.browser.context.tracing.start(screenshots=full_trace and screencast_is_cheap(session.browser),
+                                                      snapshots=full_trace, title=f"{scenario.id} {version}")
             story = Story(session)
             if app is not None:
                 story.seen.api_probe = app.spec.probe
