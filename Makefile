@@ -60,6 +60,7 @@ test-tools:
 # ruff (lint) and pyright (types, over the three packages), configured in pyproject.toml.
 lint: setup-tests
 	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 	tools/pyright/node_modules/.bin/pyright
 
 # Lint and types first, then the docs, strictly: a broken link or a page missing from the nav fails the run.

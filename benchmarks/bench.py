@@ -68,21 +68,22 @@ def judged(value: float, target: float, *, at_least: bool = False, unit: str = "
 
 WHY = {
     "scenarios": "these stories do more in the browser than one page and one clock jump: a second tab's load "
-                 "and clerk-js boot (multi-tab), tab switches, minutes of virtual time stepped poll by poll "
-                 "(clock-*, sleep-wake), a trip through the back-forward cache",
+    "and clerk-js boot (multi-tab), tab switches, minutes of virtual time stepped poll by poll "
+    "(clock-*, sleep-wake), a trip through the back-forward cache",
     "firefox": "each call into the page is a WebDriver BiDi round trip (an evaluate 13 to 20 ms, a clock step "
-               "about 35 ms) and a story makes about 100 of them",
+    "about 35 ms) and a story makes about 100 of them",
     "suite": "the suite is CPU-bound on 2 cores (Chromium about half of the CPU, Python and Playwright's "
-             "drivers the rest); see the CPU line below",
+    "drivers the rest); see the CPU line below",
     "mint": "uvicorn and Starlette's per-request work on one core, measured beside this client",
     "cold": "importing FastAPI, uvicorn and cryptography is most of it",
     "ratio": "the harness's side is about 0.8 s of CPU a story on a machine whose speed drifts; the fixed "
-             "waits do not slow down with it",
+    "waits do not slow down with it",
 }
 
 
-def timed_runs(config: Any, scenarios: list[str], families: dict[str, str], repeat: int,
-               app_spec: Any = None) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], set[str]], int, str]:
+def timed_runs(
+    config: Any, scenarios: list[str], families: dict[str, str], repeat: int, app_spec: Any = None
+) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], set[str]], int, str]:
     """Each scenario on each release `repeat` times, one worker, warm: wall times and verdicts per cell,
     the browser launches, and the app's clock mode ("" for the built-in page)."""
     from clerk_harness.browser import driver_env
@@ -101,14 +102,17 @@ def timed_runs(config: Any, scenarios: list[str], families: dict[str, str], repe
             try:
                 browsers = WarmBrowser(playwright, config.browser)
                 for version in versions:  # a warm-up run per version: its bundle enters the browser's cache
-                    run_scenario(playwright, config, server.clerk, "offline-reload", version, browsers=browsers, app=app)
+                    run_scenario(
+                        playwright, config, server.clerk, "offline-reload", version, browsers=browsers, app=app
+                    )
                 for _ in range(repeat):
                     for scenario in scenarios:
                         for version in versions:
                             server.clerk.reset()
                             started = time.monotonic()
-                            outcome = run_scenario(playwright, config, server.clerk, scenario, version,
-                                                   browsers=browsers, app=app)
+                            outcome = run_scenario(
+                                playwright, config, server.clerk, scenario, version, browsers=browsers, app=app
+                            )
                             cells.setdefault((scenario, version), []).append(time.monotonic() - started)
                             verdicts.setdefault((scenario, version), set()).add(outcome.verdict)
                 launches = browsers.launches
@@ -121,8 +125,12 @@ def timed_runs(config: Any, scenarios: list[str], families: dict[str, str], repe
         playwright.stop()
 
 
-def print_cells(cells: dict[tuple[str, str], list[float]], verdicts: dict[tuple[str, str], set[str]],
-                families: dict[str, str], engine: str) -> list[str]:
+def print_cells(
+    cells: dict[tuple[str, str], list[float]],
+    verdicts: dict[tuple[str, str], set[str]],
+    families: dict[str, str],
+    engine: str,
+) -> list[str]:
     """The table of medians; returns the cells whose verdict was not the catalogue's."""
     scenarios = list(dict.fromkeys(scenario for scenario, _ in cells))
     print(f"{'scenario':<24} " + " ".join(f"{f:>12}" for f in families))
@@ -151,12 +159,15 @@ def bench_scenarios(repeat: int) -> None:
     print(f"\n## Per scenario run in Chromium: one worker, warm, median of {repeat} (s); L = lost, S = survived")
     unexpected = print_cells(cells, verdicts, FAMILIES, "chromium")
     print(f"{sum(len(v) for v in cells.values())} runs, {launches} Chromium launch(es)")
-    medians = {scenario: max(statistics.median(cells[(scenario, v)]) for v in FAMILIES.values())
-               for scenario, _ in cells}
+    medians = {
+        scenario: max(statistics.median(cells[(scenario, v)]) for v in FAMILIES.values()) for scenario, _ in cells
+    }
     slowest = max(medians, key=medians.__getitem__)
     over = sorted((s for s, m in medians.items() if m > 0.6), key=medians.__getitem__, reverse=True)
-    print(f"slowest scenario median: {slowest} {medians[slowest]:.2f} s (target: every one <= 0.6 s: "
-          f"{judged(medians[slowest], 0.6, why=WHY['scenarios'])}){'; over: ' + ', '.join(f'{s} {medians[s]:.2f}' for s in over) if over else ''}")
+    print(
+        f"slowest scenario median: {slowest} {medians[slowest]:.2f} s (target: every one <= 0.6 s: "
+        f"{judged(medians[slowest], 0.6, why=WHY['scenarios'])}){'; over: ' + ', '.join(f'{s} {medians[s]:.2f}' for s in over) if over else ''}"
+    )
     for line in unexpected:
         print(f"UNEXPECTED VERDICT {line}")
 
@@ -170,9 +181,13 @@ def bench_firefox(repeat: int) -> None:
     story_runs = [w for (scenario, _), walls in cells.items() if scenario in STORIES for w in walls]
     every_run = [w for walls in cells.values() for w in walls]
     measure = statistics.median(story_runs)
-    print(f"{len(every_run)} runs, {launches} Firefox launch(es); the whole catalogue's median run "
-          f"{statistics.median(every_run):.2f} s")
-    print(f"median run of {' and '.join(STORIES)}: {measure:.2f} s (target <= 1.5 s: {judged(measure, 1.5, why=WHY['firefox'])})")
+    print(
+        f"{len(every_run)} runs, {launches} Firefox launch(es); the whole catalogue's median run "
+        f"{statistics.median(every_run):.2f} s"
+    )
+    print(
+        f"median run of {' and '.join(STORIES)}: {measure:.2f} s (target <= 1.5 s: {judged(measure, 1.5, why=WHY['firefox'])})"
+    )
     for line in unexpected:
         print(f"UNEXPECTED VERDICT {line}")
 
@@ -215,8 +230,10 @@ def bench_suite() -> None:
     print(f"wall {wall:.1f} s (target <= 120 s: {judged(wall, 120, why=WHY['suite'])})")
     if busy is not None:
         cores = os.cpu_count() or 1
-        print(f"CPU: {busy:.0f} s of work, the machine {100 * busy / (wall * cores):.0f} % busy: on {cores} cores the "
-              f"work alone takes {busy / cores:.0f} s")
+        print(
+            f"CPU: {busy:.0f} s of work, the machine {100 * busy / (wall * cores):.0f} % busy: on {cores} cores the "
+            f"work alone takes {busy / cores:.0f} s"
+        )
 
 
 def machine_cpu_seconds() -> float | None:
@@ -258,20 +275,29 @@ def bench_mint(seconds: float = 2.0) -> None:
         count += 1
     in_process = count / (time.perf_counter() - started)
     # The fake in a process of its own (as `serve` runs it), so that this client does not share its GIL.
-    process = subprocess.Popen([sys.executable, "-m", "clerk_harness_fake"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clerk_harness_fake"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert process.stdout is not None
         origin = process.stdout.readline().split(" on ", 1)[1].split()[0]
         host, port = urllib.parse.urlsplit(origin).hostname, urllib.parse.urlsplit(origin).port
-        with urllib.request.urlopen(urllib.request.Request(origin + "/__harness/users", method="POST",
-                                    data=json.dumps({"email": "bench@example.test"}).encode(), headers={"content-type": "application/json"})) as made:
+        with urllib.request.urlopen(
+            urllib.request.Request(
+                origin + "/__harness/users",
+                method="POST",
+                data=json.dumps({"email": "bench@example.test"}).encode(),
+                headers={"content-type": "application/json"},
+            )
+        ) as made:
             user = json.loads(made.read())
         connection = http.client.HTTPConnection(host, port)
         connection.connect()
         connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         body = urllib.parse.urlencode({"identifier": user["email"], "password": user["password"]})
-        connection.request("POST", "/__clerk/v1/client/sign_ins", body,
-                           {"content-type": "application/x-www-form-urlencoded"})
+        connection.request(
+            "POST", "/__clerk/v1/client/sign_ins", body, {"content-type": "application/x-www-form-urlencoded"}
+        )
         answer = connection.getresponse()
         cookie = answer.getheader("set-cookie", "").split(";")[0]
         session_id = json.loads(answer.read())["response"]["created_session_id"]
@@ -288,11 +314,15 @@ def bench_mint(seconds: float = 2.0) -> None:
         process.terminate()
         process.wait()
     print("\n## Token mints per second, one core")
-    print(f"in process (RS256 sign): {in_process:,.0f}/s (target >= 1,000: {judged(in_process, 1000, at_least=True, unit='/s')})")
+    print(
+        f"in process (RS256 sign): {in_process:,.0f}/s (target >= 1,000: {judged(in_process, 1000, at_least=True, unit='/s')})"
+    )
     print(f"through POST /v1/client/sessions/:id/tokens over HTTP, one request at a time: {over_http:,.0f}/s")
-    print(f"  the fake's own CPU: {per_cpu_second:,.0f} answered per CPU-second, i.e. on one core "
-          f"(target >= 1,000: {judged(per_cpu_second, 1000, at_least=True, unit='/s', why=WHY['mint'])}); the rate above also waits "
-          f"on this client and the loopback round trip")
+    print(
+        f"  the fake's own CPU: {per_cpu_second:,.0f} answered per CPU-second, i.e. on one core "
+        f"(target >= 1,000: {judged(per_cpu_second, 1000, at_least=True, unit='/s', why=WHY['mint'])}); the rate above also waits "
+        f"on this client and the loopback round trip"
+    )
 
 
 def bench_cold(tries: int = 5) -> None:
@@ -302,8 +332,12 @@ def bench_cold(tries: int = 5) -> None:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         started = time.monotonic()
-        process = subprocess.Popen([sys.executable, "-m", "clerk_harness_fake", "--port", str(port)], cwd=ROOT,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "clerk_harness_fake", "--port", str(port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             while True:
                 try:
@@ -336,8 +370,10 @@ def bench_plugin(tries: int = 7) -> None:
                 walls[label].append(time.monotonic() - started)
     added = statistics.median(walls["with"]) - statistics.median(walls["without"])
     print(f"\n## The pytest plugin's cost to a run that uses none of it, median of {tries}")
-    print(f"{statistics.median(walls['with']):.2f} s with it, {statistics.median(walls['without']):.2f} s with "
-          f"-p no:clerk_harness: {added:+.2f} s (target <= 0.1 s: {judged(added, 0.1)})")
+    print(
+        f"{statistics.median(walls['with']):.2f} s with it, {statistics.median(walls['without']):.2f} s with "
+        f"-p no:clerk_harness: {added:+.2f} s (target <= 0.1 s: {judged(added, 0.1)})"
+    )
 
 
 def bench_ratio(repeat: int = 5) -> None:
@@ -364,8 +400,10 @@ def bench_ratio(repeat: int = 5) -> None:
     ratio = statistics.median(fixed) / statistics.median(harness)
     print("\n## Side by side: Clerk's offline-session-persistence checks (3), clerk-js 6.40.0")
     print(f"fixed waits, a fresh browser each: {statistics.median(fixed):.2f} s")
-    print(f"the harness (warm browser, virtual clock, event waits): {statistics.median(harness):.2f} s "
-          f"(median of {repeat}; each between {min(harness):.2f} and {max(harness):.2f} s)")
+    print(
+        f"the harness (warm browser, virtual clock, event waits): {statistics.median(harness):.2f} s "
+        f"(median of {repeat}; each between {min(harness):.2f} and {max(harness):.2f} s)"
+    )
     print(f"ratio {ratio:.2f}x (target >= 10x: {judged(ratio, 10, at_least=True, unit='x', why=WHY['ratio'])})")
 
 
@@ -381,9 +419,17 @@ def main() -> None:
     print(f"# clerk-session-harness benchmark, {os.cpu_count()} core(s)")
     for section in SECTIONS:  # the suite and the subprocesses first would disturb nothing; keep file order
         if section in chosen:
-            {"scenarios": lambda: bench_scenarios(args.repeat), "firefox": lambda: bench_firefox(args.repeat),
-             "app": lambda: bench_app(args.repeat), "suite": bench_suite, "bisect": bench_bisect,
-             "mint": bench_mint, "cold": bench_cold, "plugin": bench_plugin, "ratio": bench_ratio}[section]()
+            {
+                "scenarios": lambda: bench_scenarios(args.repeat),
+                "firefox": lambda: bench_firefox(args.repeat),
+                "app": lambda: bench_app(args.repeat),
+                "suite": bench_suite,
+                "bisect": bench_bisect,
+                "mint": bench_mint,
+                "cold": bench_cold,
+                "plugin": bench_plugin,
+                "ratio": bench_ratio,
+            }[section]()
 
 
 if __name__ == "__main__":

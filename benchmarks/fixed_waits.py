@@ -92,12 +92,16 @@ def _offline_then_reload(story: Story) -> None:
     assert story.ask_for_a_token()["ok"]
 
 
-HARNESS_STORIES: tuple[Callable[[Story], None], ...] = (_outage_then_recovery, _outage_then_reload,
-                                                         _offline_then_reload)
+HARNESS_STORIES: tuple[Callable[[Story], None], ...] = (
+    _outage_then_recovery,
+    _outage_then_reload,
+    _offline_then_reload,
+)
 
 
-def harness_checks(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
-                   browsers: WarmBrowser) -> None:
+def harness_checks(
+    playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str, browsers: WarmBrowser
+) -> None:
     for tell in HARNESS_STORIES:
         session = HarnessSession.start(playwright, config, backend, version, browsers=browsers)
         try:

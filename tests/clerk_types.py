@@ -68,7 +68,7 @@ NULL_ON_THE_WIRE: dict[str, dict[str, str]] = {
     },
     "SessionJSON": {
         "last_active_token": "a session that is no longer active has no token (clerk-js: `e.last_active_token ? "
-                             "new Token(...) : null`)",
+        "new Token(...) : null`)",
     },
 }
 
@@ -77,8 +77,9 @@ NULL_ON_THE_WIRE: dict[str, dict[str, str]] = {
 def schema() -> dict[str, Any]:
     """The generated schema, with NULL_ON_THE_WIRE's fields nullable."""
     if not SCHEMA.is_file():
-        raise FileNotFoundError(f"{SCHEMA} is missing: `make test` installs tools/clerk-types (npm ci) and "
-                                f"writes it (npm run schema)")
+        raise FileNotFoundError(
+            f"{SCHEMA} is missing: `make test` installs tools/clerk-types (npm ci) and writes it (npm run schema)"
+        )
     whole = json.loads(SCHEMA.read_text())
     for name, fields in NULL_ON_THE_WIRE.items():
         properties = whole["definitions"][name]["properties"]

@@ -47,8 +47,10 @@ def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_stor
     clerk_story.open_the_app_again()
     assert clerk_story.seen.server_auth_after_reload == "signed_in"
     assert "session-token-expired" in clerk_story.session.app.documents[-1].describe()  # the hour passed
-    assert any(entry.path.endswith("/handshake_payload") and entry.status == 200
-               for entry in clerk_story.session.backend.journal.entries(0))
+    assert any(
+        entry.path.endswith("/handshake_payload") and entry.status == 200
+        for entry in clerk_story.session.backend.journal.entries(0)
+    )
 
 
 @pytest.mark.clerk_js("6.23.0", "6.40.0")

@@ -44,16 +44,20 @@ def me(request: Request) -> JSONResponse:
 def page(request: Request) -> HTMLResponse:
     user = signed_in_user(request)
     said = f"signed in as {html.escape(user)}" if user else "signed out"
-    return HTMLResponse(f"""<!doctype html>
+    return HTMLResponse(
+        f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>FastAPI + Clerk</title></head>
-<body data-server-auth="{'signed_in' if user else 'signed_out'}">
+<body data-server-auth="{"signed_in" if user else "signed_out"}">
 <h1>FastAPI + Clerk</h1>
 <p>Server side: {said}</p>
 <script src="{CLERK_JS}" data-clerk-publishable-key="{PUBLISHABLE_KEY}" crossorigin="anonymous"></script>
 <script>window.Clerk.load();</script>
-</body></html>""", headers={"Cache-Control": "no-store"})
+</body></html>""",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8000")),
-                log_level="warning")
+    uvicorn.run(
+        app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8000")), log_level="warning"
+    )

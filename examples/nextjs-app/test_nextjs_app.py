@@ -7,9 +7,13 @@ import pytest
 
 from clerk_harness.stories.scenarios import get_scenario
 
-pytestmark = [pytest.mark.e2e, pytest.mark.nextjs,
-              pytest.mark.clerk_app("sh harness-start.sh", cwd=Path(__file__).parent, ready_timeout_s=180,
-                                    url="http://localhost:{port}/")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.nextjs,
+    pytest.mark.clerk_app(
+        "sh harness-start.sh", cwd=Path(__file__).parent, ready_timeout_s=180, url="http://localhost:{port}/"
+    ),
+]
 # `next start` listens on `localhost` (HOST): @clerk/nextjs's middleware rewrites each request to
 # http://localhost:PORT, which Next.js proxies to itself as another host when it listens on 127.0.0.1.
 

@@ -12,8 +12,12 @@ if TYPE_CHECKING:
     from clerk_harness_fake.settings import BackendSettings
 
 # Imported on first use, so that `python -m clerk_harness_fake` can start work before the web framework loads.
-_EXPORTS = {"create_app": "clerk_harness_fake.app", "FakeClerk": "clerk_harness_fake.backend",
-            "FakeClerkServer": "clerk_harness_fake.server", "BackendSettings": "clerk_harness_fake.settings"}
+_EXPORTS = {
+    "create_app": "clerk_harness_fake.app",
+    "FakeClerk": "clerk_harness_fake.backend",
+    "FakeClerkServer": "clerk_harness_fake.server",
+    "BackendSettings": "clerk_harness_fake.settings",
+}
 __all__ = ["BackendSettings", "FakeClerk", "FakeClerkServer", "create_app"]
 
 

@@ -22,11 +22,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m clerk_harness_fake", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote)")
     parser.add_argument("--port", type=int, default=0, help="port (0: a free one, printed)")
-    parser.add_argument("--allow-remote", action="store_true", help="bind beyond loopback; the control API then "
-                                                                     "requires the printed token")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="bind beyond loopback; the control API then requires the printed token",
+    )
     parser.add_argument("--clerk-js", default=BackendSettings.clerk_js_version, help="clerk-js version the app serves")
-    parser.add_argument("--clerk-js-cache", type=Path, default=BackendSettings.clerk_js_cache,
-                        help="the bundle cache (`clerk-harness setup` fills it)")
+    parser.add_argument(
+        "--clerk-js-cache",
+        type=Path,
+        default=BackendSettings.clerk_js_cache,
+        help="the bundle cache (`clerk-harness setup` fills it)",
+    )
     args = parser.parse_args()
     settings = BackendSettings(clerk_js_version=args.clerk_js, clerk_js_cache=args.clerk_js_cache)
     try:

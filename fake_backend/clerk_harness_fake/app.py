@@ -26,15 +26,17 @@ class ClerkShapedCORS(CORSMiddleware):
         return error_response(ClerkAPIError(400, "cors_preflight_refused", reason))
 
 
-def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_token: str | None = None,
-               any_host: bool = False) -> FastAPI:
+def create_app(
+    clerk: FakeClerk | BackendSettings | None = None, *, control_token: str | None = None, any_host: bool = False
+) -> FastAPI:
     """`control_token`: when set, every control API call must send it (`Authorization: Bearer ...`).
     `any_host`: answer any Host header (a fake bound to every address; see middleware.HostCheck)."""
     if not isinstance(clerk, FakeClerk):
         clerk = FakeClerk(clerk)
     # The docs page is served by the control API itself, with no asset from any CDN.
-    app = FastAPI(title="Fake Clerk backend", docs_url=None, redoc_url=None,
-                  openapi_url=f"{control.CONTROL_PREFIX}/openapi.json")
+    app = FastAPI(
+        title="Fake Clerk backend", docs_url=None, redoc_url=None, openapi_url=f"{control.CONTROL_PREFIX}/openapi.json"
+    )
     app.state.clerk = clerk
     app.state.control_token = control_token
     install_error_handlers(app)
@@ -50,8 +52,9 @@ def create_app(clerk: FakeClerk | BackendSettings | None = None, *, control_toke
     app.add_middleware(JournalRecorder, journal=clerk.journal)
     app.add_middleware(MethodOverride)
     # A user's app runs on another loopback port: its clerk-js calls the fake cross-origin, with cookies.
-    app.add_middleware(ClerkShapedCORS, allow_origin_regex=APP_ORIGIN, allow_credentials=True,
-                       allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(
+        ClerkShapedCORS, allow_origin_regex=APP_ORIGIN, allow_credentials=True, allow_methods=["*"], allow_headers=["*"]
+    )
     app.add_middleware(HostCheck, clerk=clerk, any_host=any_host)
     app.add_middleware(RequestLimits)
     return app

@@ -85,8 +85,9 @@ class FakeClerk:
     def drop_connection(self, client: tuple[str, int] | None) -> bool:
         return bool(self.connection_dropper and self.connection_dropper(client))
 
-    def wait_for_requests(self, method: str | None = None, path: str = "/**", *, count: int = 1, since: int = 0,
-                          timeout: float = 10.0) -> list[JournalEntry]:
+    def wait_for_requests(
+        self, method: str | None = None, path: str = "/**", *, count: int = 1, since: int = 0, timeout: float = 10.0
+    ) -> list[JournalEntry]:
         """Block until `count` journaled requests match (`path` as in fault rules: `*` = one segment)."""
         return self.journal.wait_for(self.request_matcher(method, path), count=count, since=since, timeout=timeout)
 
@@ -112,11 +113,16 @@ class FakeClerk:
         from clerk_harness_fake.settings import BAPI_PREFIX
 
         key = self.settings.publishable_key
-        return {"CLERK_PUBLISHABLE_KEY": key, "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": key,
-                "CLERK_SECRET_KEY": FAKE_SECRET_KEY, "CLERK_JWT_KEY": self.tokens.public_key_pem().strip(),
-                "CLERK_API_URL": api_origin + BAPI_PREFIX,
-                "CLERK_TELEMETRY_DISABLED": "1", "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
-                "NEXT_PUBLIC_CLERK_PREFETCH_UI": "false"}
+        return {
+            "CLERK_PUBLISHABLE_KEY": key,
+            "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": key,
+            "CLERK_SECRET_KEY": FAKE_SECRET_KEY,
+            "CLERK_JWT_KEY": self.tokens.public_key_pem().strip(),
+            "CLERK_API_URL": api_origin + BAPI_PREFIX,
+            "CLERK_TELEMETRY_DISABLED": "1",
+            "NEXT_PUBLIC_CLERK_TELEMETRY_DISABLED": "1",
+            "NEXT_PUBLIC_CLERK_PREFETCH_UI": "false",
+        }
 
     def production_sdk_env(self) -> dict[str, str]:
         """The production topology's environment: only the keys, the publishable one naming the Frontend API
@@ -135,16 +141,25 @@ class FakeClerk:
         assert self.origin, "the fake backend must be listening"
         origin = self.origin if host is None else self.origin.replace("//127.0.0.1:", f"//{host}:", 1)
         proxy = origin + FAPI_PREFIX
-        return {**self._sdk_keys(origin), "CLERK_PROXY_URL": proxy, "NEXT_PUBLIC_CLERK_PROXY_URL": proxy,
-                "NEXT_PUBLIC_CLERK_JS_URL": proxy + "/npm/@clerk/clerk-js@6/dist/clerk.browser.js"}
+        return {
+            **self._sdk_keys(origin),
+            "CLERK_PROXY_URL": proxy,
+            "NEXT_PUBLIC_CLERK_PROXY_URL": proxy,
+            "NEXT_PUBLIC_CLERK_JS_URL": proxy + "/npm/@clerk/clerk-js@6/dist/clerk.browser.js",
+        }
 
     def request_matcher(self, method: str | None, path: str) -> Callable[[JournalEntry], bool]:
         """Journal entries of `method` (None: any) whose path matches `path` as in fault rules."""
         regex = compile_pattern(path)
         return lambda e: (method is None or e.method == method.upper()) and bool(regex.match(e.path))
 
-    def create_user(self, email: str | None = None, password: str = DEFAULT_PASSWORD,
-                    first_name: str = "Ada", last_name: str = "Lovelace") -> TestUser:
+    def create_user(
+        self,
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        first_name: str = "Ada",
+        last_name: str = "Lovelace",
+    ) -> TestUser:
         """A user who can sign in with a password; without an email, a fresh unique one."""
         email = email or f"ada+{secrets.token_hex(4)}@example.test"
         user = self.state.add_user(email, password, first_name, last_name, self.clock.now_ms())
@@ -152,8 +167,9 @@ class FakeClerk:
 
     def mint_for(self, session: Session, *, oiat: int | None = None, issued_at: float | None = None) -> str:
         azp = self.app_origins[0] if self.app_origins else self.origin
-        return self.tokens.mint(session_id=session.id, user_id=session.user_id, authorized_party=azp, oiat=oiat,
-                                issued_at=issued_at)
+        return self.tokens.mint(
+            session_id=session.id, user_id=session.user_id, authorized_party=azp, oiat=oiat, issued_at=issued_at
+        )
 
     def verify(self, token: str | None) -> TokenCheck:
         return self.tokens.verify(token)

@@ -22,8 +22,12 @@ def require_secret_key(request: Request) -> None:
     """SDKs send `Authorization: Bearer <CLERK_SECRET_KEY>`: the one the harness handed to the app."""
     sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not secrets.compare_digest(sent.encode(), FAKE_SECRET_KEY.encode()):
-        raise ClerkAPIError(401, "authentication_invalid", "The Backend API needs `Authorization: Bearer <secret "
-                            "key>`, with the CLERK_SECRET_KEY the harness gave the app.")
+        raise ClerkAPIError(
+            401,
+            "authentication_invalid",
+            "The Backend API needs `Authorization: Bearer <secret "
+            "key>`, with the CLERK_SECRET_KEY the harness gave the app.",
+        )
 
 
 router = APIRouter(prefix=f"{BAPI_PREFIX}/v1")
@@ -63,5 +67,6 @@ async def not_in_the_fake(request: Request, rest: str) -> None:
     error = no_route(request, "Backend API route", router.routes)
     if error.status == 405:
         raise error
-    raise ClerkAPIError(501, "not_implemented_in_fake",
-                        f"The fake Backend API does not implement {request.method} /v1/{rest}.")
+    raise ClerkAPIError(
+        501, "not_implemented_in_fake", f"The fake Backend API does not implement {request.method} /v1/{rest}."
+    )

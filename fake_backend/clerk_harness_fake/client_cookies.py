@@ -28,17 +28,22 @@ def cookie_names(name: str, settings: BackendSettings, *, suffixed: bool = True)
     return names
 
 
-def client_uat_directives(client: Client | None, state: State, settings: BackendSettings, *,
-                          domain: str | None = None) -> list[str]:
+def client_uat_directives(
+    client: Client | None, state: State, settings: BackendSettings, *, domain: str | None = None
+) -> list[str]:
     value = client_uat(client, state)
     scope = f"; Domain={domain}" if domain else ""
-    return [f"{name}={value}; Path=/{scope}; Max-Age={YEAR_S}; SameSite=Lax"
-            for name in cookie_names("__client_uat", settings)]
+    return [
+        f"{name}={value}; Path=/{scope}; Max-Age={YEAR_S}; SameSite=Lax"
+        for name in cookie_names("__client_uat", settings)
+    ]
 
 
 def session_directives(token: str | None, settings: BackendSettings, *, suffixed: bool = True) -> list[str]:
     """Set `__session` to a fresh token, or clear it (no active session)."""
     if token is None:
         return [f"{name}=; Path=/; Max-Age=0; SameSite=Lax" for name in cookie_names("__session", settings)]
-    return [f"{name}={token}; Path=/; Max-Age={YEAR_S}; SameSite=Lax"
-            for name in cookie_names("__session", settings, suffixed=suffixed)]
+    return [
+        f"{name}={token}; Path=/; Max-Age={YEAR_S}; SameSite=Lax"
+        for name in cookie_names("__session", settings, suffixed=suffixed)
+    ]

@@ -29,6 +29,7 @@ class ServerClock:
             with self._lock:
                 if follower in self._followers:
                     self._followers.remove(follower)
+
         return stop
 
     def _tell(self, offset: float) -> None:

@@ -24,8 +24,11 @@ async def require_token(request: Request) -> None:
         return
     sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not secrets.compare_digest(sent.encode(), token.encode()):
-        raise ClerkAPIError(401, "authentication_invalid", "The control API needs the token printed at start "
-                            "(send `Authorization: Bearer TOKEN`).")
+        raise ClerkAPIError(
+            401,
+            "authentication_invalid",
+            "The control API needs the token printed at start (send `Authorization: Bearer TOKEN`).",
+        )
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
@@ -38,12 +41,17 @@ async def refuse_other_sites(request: Request) -> None:
     own = f"{request.url.scheme}://{request.headers.get('host', '')}"
     origin = request.headers.get("origin")
     if request.headers.get("sec-fetch-site") in ("cross-site", "same-site") or (origin is not None and origin != own):
-        raise ClerkAPIError(403, "origin_invalid", "The control API answers only to its own origin, and to "
-                            "clients that are no web page (curl, the harness, tests).")
+        raise ClerkAPIError(
+            403,
+            "origin_invalid",
+            "The control API answers only to its own origin, and to "
+            "clients that are no web page (curl, the harness, tests).",
+        )
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and content_type in FORM_TYPES:
-        raise ClerkAPIError(415, "unsupported_media_type", "Control API writes take application/json, or no "
-                            "body at all.")
+        raise ClerkAPIError(
+            415, "unsupported_media_type", "Control API writes take application/json, or no body at all."
+        )
 
 
 router = APIRouter(prefix=CONTROL_PREFIX, dependencies=[Depends(require_token), Depends(refuse_other_sites)])
@@ -61,13 +69,15 @@ async def docs(request: Request) -> HTMLResponse:
         if path.startswith(CONTROL_PREFIX) and "{rest" not in path:
             for method, operation in operations.items():
                 about = operation.get("description") or operation.get("summary") or ""
-                rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
-                            f"<td>{html.escape(about)}</td></tr>")
+                rows.append(
+                    f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
+                    f"<td>{html.escape(about)}</td></tr>"
+                )
     return HTMLResponse(f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fake Clerk: control API</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem}}td{{padding:.2rem .6rem;vertical-align:top}}</style>
 </head><body><h1>Control API</h1><p>The fake Frontend API lives below <code>/__clerk</code>; these routes drive it.
 The machine-readable schema: <a href="{CONTROL_PREFIX}/openapi.json">openapi.json</a>.</p>
-<table>{''.join(rows)}</table></body></html>""")
+<table>{"".join(rows)}</table></body></html>""")
 
 
 # Strict types: no bool for a number, no string for a status; text is printable (no NUL, CR or LF).
@@ -96,8 +106,11 @@ readiness = APIRouter(prefix=CONTROL_PREFIX, dependencies=[Depends(require_token
 @readiness.get("/health")
 async def health(request: Request) -> dict[str, Any]:
     clerk = clerk_of(request)
-    return {"ok": True, "clerk_js_version": clerk.settings.clerk_js_version,
-            "publishable_key": clerk.settings.publishable_key}
+    return {
+        "ok": True,
+        "clerk_js_version": clerk.settings.clerk_js_version,
+        "publishable_key": clerk.settings.publishable_key,
+    }
 
 
 @router.post("/users", status_code=201)
@@ -119,8 +132,12 @@ async def journal(request: Request, since: int = Query(0, ge=0)) -> dict[str, An
 async def sessions(request: Request) -> dict[str, Any]:
     clerk = clerk_of(request)
     with clerk.state.lock:
-        return {"sessions": [{"id": s.id, "user_id": s.user_id, "status": s.status, "client_id": s.client_id}
-                             for s in clerk.state.sessions.values()]}
+        return {
+            "sessions": [
+                {"id": s.id, "user_id": s.user_id, "status": s.status, "client_id": s.client_id}
+                for s in clerk.state.sessions.values()
+            ]
+        }
 
 
 @router.post("/sessions/{session_id}/revoke")
@@ -159,8 +176,12 @@ async def sdk_env(request: Request) -> dict[str, Any]:
 class NewFault(BaseModel):
     model_config = STRICT
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
-    path: str = Field(min_length=1, max_length=MAX_PATTERN, pattern=r"^/",
-                      description="below /__clerk, e.g. /v1/client/sessions/*/tokens")
+    path: str = Field(
+        min_length=1,
+        max_length=MAX_PATTERN,
+        pattern=r"^/",
+        description="below /__clerk, e.g. /v1/client/sessions/*/tokens",
+    )
     action: Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
     status: int | None = None
     code: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -230,15 +251,25 @@ async def release_fault(request: Request, rule_id: int, release: Release | None 
 
 
 @router.get("/journal/wait")
-async def wait_for_requests(request: Request, path: str = Query("/**", pattern=r"^/", max_length=MAX_PATTERN),
-                            method: str | None = Query(None, max_length=10), count: int = Query(1, ge=1, le=10_000),
-                            since: int = Query(0, ge=0), timeout: float = Query(10.0, gt=0, le=120)) -> dict[str, Any]:
+async def wait_for_requests(
+    request: Request,
+    path: str = Query("/**", pattern=r"^/", max_length=MAX_PATTERN),
+    method: str | None = Query(None, max_length=10),
+    count: int = Query(1, ge=1, le=10_000),
+    since: int = Query(0, ge=0),
+    timeout: float = Query(10.0, gt=0, le=120),
+) -> dict[str, Any]:
     """Wait until `count` FAPI requests matching `path` (`*` = one segment) have been answered. Waits on
     the event loop (any number of them leave the other routes answering) and ends when the client leaves."""
     clerk = clerk_of(request)
     try:
-        hits = await clerk.journal.wait_for_async(clerk.request_matcher(method, path), count=count, since=since,
-                                                  timeout=timeout, gone=lambda: until_disconnected(request.receive))
+        hits = await clerk.journal.wait_for_async(
+            clerk.request_matcher(method, path),
+            count=count,
+            since=since,
+            timeout=timeout,
+            gone=lambda: until_disconnected(request.receive),
+        )
     except TimeoutError as error:
         raise ClerkAPIError(408, "request_timeout", str(error)) from error
     except ValueError as error:

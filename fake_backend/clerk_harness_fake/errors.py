@@ -17,18 +17,37 @@ from clerk_harness_fake.settings import NO_STORE
 def no_route(request: Request, what: str, routes: list) -> ClerkAPIError:
     """For a router's catch-all route: 405 (with `Allow`) when one of `routes` has this path for other
     methods, else 404."""
-    allowed = sorted({method for route in routes
-                      if isinstance(route, Route) and route.methods and "{rest:path}" not in route.path
-                      and route.path_regex.match(request.url.path) for method in route.methods})
+    allowed = sorted(
+        {
+            method
+            for route in routes
+            if isinstance(route, Route)
+            and route.methods
+            and "{rest:path}" not in route.path
+            and route.path_regex.match(request.url.path)
+            for method in route.methods
+        }
+    )
     if allowed:
-        return ClerkAPIError(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}.",
-                             headers={"Allow": ", ".join(allowed)})
+        return ClerkAPIError(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed on {request.url.path}.",
+            headers={"Allow": ", ".join(allowed)},
+        )
     return ClerkAPIError(404, "resource_not_found", f"No {what} {request.url.path}.")
 
 
 class ClerkAPIError(Exception):
-    def __init__(self, status: int, code: str, message: str, long_message: str | None = None,
-                 meta: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        long_message: str | None = None,
+        meta: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -38,8 +57,9 @@ class ClerkAPIError(Exception):
         self.headers = headers or {}
 
 
-def error_body(code: str, message: str, long_message: str | None = None,
-               meta: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, long_message: str | None = None, meta: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "errors": [{"code": code, "message": message, "long_message": long_message or message, "meta": meta or {}}],
         "clerk_trace_id": secrets.token_hex(16),
@@ -48,8 +68,9 @@ def error_body(code: str, message: str, long_message: str | None = None,
 
 def error_response(error: ClerkAPIError) -> JSONResponse:
     headers = {**NO_STORE, **error.headers}
-    return JSONResponse(error_body(error.code, error.message, error.long_message, error.meta),
-                        status_code=error.status, headers=headers)
+    return JSONResponse(
+        error_body(error.code, error.message, error.long_message, error.meta), status_code=error.status, headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -78,8 +78,12 @@ async def environment(request: Request, response: Response) -> dict[str, Any]:
     """Production instances GET it; development ones (`pk_test_`) PATCH it: answer as each expects."""
     no_store(response)
     clerk = clerk_of(request)
-    return environment_json(clerk.settings, development=request.method == "PATCH", session_minter=clerk.session_minter,
-                            partitioned_cookies=clerk.partitioned_cookies)
+    return environment_json(
+        clerk.settings,
+        development=request.method == "PATCH",
+        session_minter=clerk.session_minter,
+        partitioned_cookies=clerk.partitioned_cookies,
+    )
 
 
 @router.post("/dev_browser")
@@ -97,8 +101,12 @@ async def get_client(request: Request, response: Response) -> dict[str, Any]:
 
 
 @router.get("/client/handshake")
-async def handshake(request: Request, redirect_url: Annotated[str, Query(min_length=1, max_length=4096)],
-              suffixed_cookies: bool = True, format: str = "nonce") -> RedirectResponse:
+async def handshake(
+    request: Request,
+    redirect_url: Annotated[str, Query(min_length=1, max_length=4096)],
+    suffixed_cookies: bool = True,
+    format: str = "nonce",
+) -> RedirectResponse:
     """Clerk's handshake for SDK servers: 307 back to `redirect_url` (an app under test, or this origin)
     with directives that set or clear `__session`/`__client_uat`: as a one-time `__clerk_handshake_nonce`
     (the SDK fetches them from the Backend API at CLERK_API_URL), or as a signed `__clerk_handshake` token.
@@ -111,16 +119,22 @@ async def handshake(request: Request, redirect_url: Annotated[str, Query(min_len
     clerk = clerk_of(request)
     origin = origin_of(redirect_url)
     if origin is None or not (origin in clerk.app_origins or re.fullmatch(APP_ORIGIN, origin)):
-        raise ClerkAPIError(400, "invalid_redirect_url", "redirect_url must be on an app under test (a loopback "
-                            "origin, or one the harness registered).", meta={"param_name": "redirect_url"})
+        raise ClerkAPIError(
+            400,
+            "invalid_redirect_url",
+            "redirect_url must be on an app under test (a loopback origin, or one the harness registered).",
+            meta={"param_name": "redirect_url"},
+        )
     client = current_client(request)
     session = None
     if client is not None and client.last_active_session_id:
         candidate = clerk.state.sessions.get(client.last_active_session_id)
         session = candidate if candidate is not None and candidate.status == "active" else None
     token = clerk.mint_for(session) if session is not None else None
-    directives = [*session_directives(token, clerk.settings, suffixed=suffixed_cookies),
-                  *client_uat_directives(client, clerk.state, clerk.settings)]
+    directives = [
+        *session_directives(token, clerk.settings, suffixed=suffixed_cookies),
+        *client_uat_directives(client, clerk.state, clerk.settings),
+    ]
     reason = request.query_params.get("__clerk_hs_reason", "")
     request.state.journal_note = f"handshake ({reason or 'no reason'}): {'signed in' if token else 'signed out'}"
     if format == "nonce" and (parent_domain(request) is None or clerk.handshake_nonce_always):
@@ -172,8 +186,9 @@ def parent_domain(request: Request) -> str | None:
 
 def set_client_cookie(response: Response, client: Client, request: Request) -> None:
     secure = front_host(request.headers) is not None  # over HTTPS: Secure, as Clerk's
-    response.set_cookie(CLIENT_COOKIE, client.id, httponly=True, samesite="lax", path="/", secure=secure,
-                        max_age=365 * 24 * 3600)
+    response.set_cookie(
+        CLIENT_COOKIE, client.id, httponly=True, samesite="lax", path="/", secure=secure, max_age=365 * 24 * 3600
+    )
 
 
 def set_client_uat(response: Response, clerk: FakeClerk, client: Client | None, request: Request) -> None:
@@ -185,23 +200,35 @@ def set_client_uat(response: Response, clerk: FakeClerk, client: Client | None, 
 
 
 @router.post("/client/sign_ins")
-async def sign_in(request: Request, response: Response,
-            identifier: Annotated[str, Form(min_length=1)],
-            password: Annotated[str | None, Form()] = None,
-            strategy: Annotated[str | None, Form()] = None) -> dict[str, Any]:
+async def sign_in(
+    request: Request,
+    response: Response,
+    identifier: Annotated[str, Form(min_length=1)],
+    password: Annotated[str | None, Form()] = None,
+    strategy: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
     clerk = clerk_of(request)
     if strategy not in (None, "password"):
-        raise ClerkAPIError(422, "strategy_for_user_invalid", f"The strategy {strategy!r} is not supported here.",
-                            meta={"param_name": "strategy"})
+        raise ClerkAPIError(
+            422,
+            "strategy_for_user_invalid",
+            f"The strategy {strategy!r} is not supported here.",
+            meta={"param_name": "strategy"},
+        )
     user = clerk.state.user_by_email(identifier)
     if user is None:
-        raise ClerkAPIError(422, "form_identifier_not_found", "Couldn't find your account.",
-                            meta={"param_name": "identifier"})
+        raise ClerkAPIError(
+            422, "form_identifier_not_found", "Couldn't find your account.", meta={"param_name": "identifier"}
+        )
     if password is None:
         raise ClerkAPIError(422, "form_param_missing", "Enter password.", meta={"param_name": "password"})
     if password != user.password:
-        raise ClerkAPIError(422, "form_password_incorrect", "Password is incorrect. Try again, or use another method.",
-                            meta={"param_name": "password"})
+        raise ClerkAPIError(
+            422,
+            "form_password_incorrect",
+            "Password is incorrect. Try again, or use another method.",
+            meta={"param_name": "password"},
+        )
     now = clerk.clock.now_ms()
     client = current_client(request) or clerk.state.new_client(now)
     session = clerk.state.start_session(client, user, now, clerk.settings.session_lifetime_seconds)
@@ -224,8 +251,10 @@ async def touch(request: Request, response: Response, session_id: str) -> dict[s
         request.state.journal_note = f"answered with a token minted {lag:g}s ago (touch_token_lag_s)"
         issued_at = clerk.clock.now() - lag
         mint = lambda s: clerk.mint_for(s, issued_at=issued_at)
-        return {"response": session_json(session, user, mint(session)),
-                "client": client_json(client, clerk.state, mint)}
+        return {
+            "response": session_json(session, user, mint(session)),
+            "client": client_json(client, clerk.state, mint),
+        }
     return {"response": session_json(session, user, clerk.mint_for(session)), "client": piggyback(clerk, client)}
 
 

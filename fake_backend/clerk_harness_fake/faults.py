@@ -22,9 +22,16 @@ from clerk_harness_fake.waiters import AsyncWaiters
 
 Action = Literal["error", "empty_token", "wrapped_token", "latency", "hang", "drop"]
 ERROR_STATUSES = (401, 403, 404, 422, 429, 500, 502, 503)
-ERROR_CODES = {401: "authentication_invalid", 403: "authorization_invalid", 404: "resource_not_found",
-               422: "form_param_format_invalid", 429: "too_many_requests", 500: "internal_clerk_error",
-               502: "bad_gateway", 503: "service_unavailable"}
+ERROR_CODES = {
+    401: "authentication_invalid",
+    403: "authorization_invalid",
+    404: "resource_not_found",
+    422: "form_param_format_invalid",
+    429: "too_many_requests",
+    500: "internal_clerk_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+}
 
 
 MAX_PATTERN = 512  # characters: longer patterns are refused before any regex work
@@ -46,13 +53,15 @@ class PathPattern:
     def match(self, path: str) -> bool:
         if path != self.prefix and not path.startswith(self.prefix + "/"):
             return False
-        segments = path[len(self.prefix):].split("/")[1:]
+        segments = path[len(self.prefix) :].split("/")[1:]
         if len(segments) > MAX_SEGMENTS:
             return False
         positions = self._closure({0})
         for segment in segments:
-            positions = self._closure({i + 1 for i in positions if i < len(self.parts) and self._takes(i, segment)}
-                                      | {i for i in positions if i < len(self.parts) and self.parts[i] == "**"})
+            positions = self._closure(
+                {i + 1 for i in positions if i < len(self.parts) and self._takes(i, segment)}
+                | {i for i in positions if i < len(self.parts) and self.parts[i] == "**"}
+            )
             if not positions:
                 return False
         return len(self.parts) in positions
@@ -80,7 +89,7 @@ def compile_pattern(pattern: str) -> PathPattern:
         raise ValueError(f"path pattern is {len(pattern)} characters long; at most {MAX_PATTERN}")
     prefix = BAPI_PREFIX if pattern.startswith(BAPI_PREFIX + "/") else FAPI_PREFIX
     if pattern.startswith(prefix + "/"):
-        pattern = pattern[len(prefix):]
+        pattern = pattern[len(prefix) :]
     parts: list[str] = []
     for part in pattern.split("/")[1:]:
         if not (part == "**" and parts and parts[-1] == "**"):
@@ -154,7 +163,12 @@ class FaultRule:
     def error(self, status: int, *, code: str | None = None, retry_after: int | None = None) -> FaultRule:
         if status not in ERROR_STATUSES:
             raise ValueError(f"status must be one of {ERROR_STATUSES}")
-        self.action, self.status, self.code, self.retry_after = "error", status, code or ERROR_CODES[status], retry_after
+        self.action, self.status, self.code, self.retry_after = (
+            "error",
+            status,
+            code or ERROR_CODES[status],
+            retry_after,
+        )
         return self
 
     def empty_token(self) -> FaultRule:
@@ -189,16 +203,28 @@ class FaultRule:
         return self.times is not None and self.hits >= self.times
 
     def describe(self) -> str:
-        what = {"error": f"{self.status} {self.code}" + (f" Retry-After {self.retry_after}" if self.retry_after else ""),
-                "latency": f"latency {self.delay_s:g}s", "hang": f"hang then {self.latch.then if self.latch else '?'}"}
+        what = {
+            "error": f"{self.status} {self.code}" + (f" Retry-After {self.retry_after}" if self.retry_after else ""),
+            "latency": f"latency {self.delay_s:g}s",
+            "hang": f"hang then {self.latch.then if self.latch else '?'}",
+        }
         return f"fault #{self.id} {what.get(self.action or '', self.action)}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "method": self.method, "path": self.pattern, "action": self.action,
-                "status": self.status, "code": self.code, "retry_after": self.retry_after,
-                "delay_s": self.delay_s, "times": self.times, "hits": self.hits,
-                "then": self.latch.then if self.latch else None,
-                "released": self.latch.released if self.latch else None}
+        return {
+            "id": self.id,
+            "method": self.method,
+            "path": self.pattern,
+            "action": self.action,
+            "status": self.status,
+            "code": self.code,
+            "retry_after": self.retry_after,
+            "delay_s": self.delay_s,
+            "times": self.times,
+            "hits": self.hits,
+            "then": self.latch.then if self.latch else None,
+            "released": self.latch.released if self.latch else None,
+        }
 
 
 class FaultBook:

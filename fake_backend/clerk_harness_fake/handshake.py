@@ -52,8 +52,11 @@ def redirect_back(redirect_url: str, nonce: str, *, parameter: str = "__clerk_ha
     """`redirect_url` with the handshake's answer added as `parameter` (any earlier handshake parameters
     dropped): a nonce, or in the token format (`__clerk_handshake`) the signed directives themselves."""
     parts = urlsplit(redirect_url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k not in ("__clerk_handshake", "__clerk_handshake_nonce")]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in ("__clerk_handshake", "__clerk_handshake_nonce")
+    ]
     query.append((parameter, nonce))
     return urlunsplit(parts._replace(query=urlencode(query)))
 

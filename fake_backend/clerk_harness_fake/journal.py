@@ -31,8 +31,9 @@ class JournalEntry:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def matches(self, method: str | None = None, path: str | re.Pattern[str] | None = None,
-                status: int | None = None) -> bool:
+    def matches(
+        self, method: str | None = None, path: str | re.Pattern[str] | None = None, status: int | None = None
+    ) -> bool:
         if method is not None and self.method != method.upper():
             return False
         if status is not None and self.status != status:
@@ -56,13 +57,31 @@ class RequestJournal:
     _last_seq: int = 0
     dropped: int = 0  # entries let go to keep the journal bounded
 
-    def record(self, *, method: str, path: str, query: dict[str, str], status: int,
-               started: float, note: str = "", fault_id: int | None = None) -> JournalEntry:
+    def record(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        status: int,
+        started: float,
+        note: str = "",
+        fault_id: int | None = None,
+    ) -> JournalEntry:
         query = {name[:MAX_QUERY_VALUE]: value[:MAX_QUERY_VALUE] for name, value in list(query.items())[:50]}
         with self._cond:
             self._last_seq += 1
-            entry = JournalEntry(self._last_seq, time.time(), method, path, query, status,
-                                 round((time.time() - started) * 1000, 2), note, fault_id)
+            entry = JournalEntry(
+                self._last_seq,
+                time.time(),
+                method,
+                path,
+                query,
+                status,
+                round((time.time() - started) * 1000, 2),
+                note,
+                fault_id,
+            )
             self._entries.append(entry)
             if len(self._entries) > MAX_ENTRIES:
                 excess = len(self._entries) - MAX_ENTRIES
@@ -86,16 +105,24 @@ class RequestJournal:
             self._entries.clear()
             self._last_seq, self.dropped = 0, 0
 
-    async def wait_for_async(self, predicate: Callable[[JournalEntry], bool], *, count: int = 1, since: int = 0,
-                             timeout: float = 10.0, gone: Callable[[], Awaitable[object]]) -> list[JournalEntry]:
+    async def wait_for_async(
+        self,
+        predicate: Callable[[JournalEntry], bool],
+        *,
+        count: int = 1,
+        since: int = 0,
+        timeout: float = 10.0,
+        gone: Callable[[], Awaitable[object]],
+    ) -> list[JournalEntry]:
         """As `wait_for`, on the event loop (no thread held); also gives up when `gone()` completes."""
         hits = lambda: [e for e in self.entries(since) if predicate(e)]
         if not await self._async_waiters.wait(lambda: len(hits()) >= count, timeout, gone):
             raise TimeoutError(f"waited {timeout:.1f}s for {count} matching request(s), saw {len(hits())}")
         return hits()
 
-    def wait_for(self, predicate: Callable[[JournalEntry], bool], *, count: int = 1, since: int = 0,
-                 timeout: float = 10.0) -> list[JournalEntry]:
+    def wait_for(
+        self, predicate: Callable[[JournalEntry], bool], *, count: int = 1, since: int = 0, timeout: float = 10.0
+    ) -> list[JournalEntry]:
         """Block until `count` entries after `since` satisfy `predicate`; raise TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         with self._cond:

@@ -40,7 +40,7 @@ def host_name(host: str) -> str:
     """The name in a Host header, without its port: `[::1]:8787` -> `::1`, `localhost:3000` -> `localhost`."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host
+        return host[1 : host.find("]")] if "]" in host else host
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
@@ -71,8 +71,13 @@ class HostCheck:
         if scope["type"] == "http" and not self.any_host:
             host = dict(scope.get("headers") or []).get(b"host")
             if host is not None and not self.allowed(host_name(host.decode("latin-1"))):
-                await error_response(ClerkAPIError(421, "host_invalid", "This fake Clerk backend answers only at "
-                                                   "the names the harness gave out (loopback)."))(scope, receive, send)
+                await error_response(
+                    ClerkAPIError(
+                        421,
+                        "host_invalid",
+                        "This fake Clerk backend answers only at the names the harness gave out (loopback).",
+                    )
+                )(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -88,20 +93,25 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         if len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) > MAX_TARGET:
-            await error_response(ClerkAPIError(414, "request_uri_too_long",
-                                               f"The request target exceeds {MAX_TARGET} bytes."))(scope, receive, send)
+            await error_response(
+                ClerkAPIError(414, "request_uri_too_long", f"The request target exceeds {MAX_TARGET} bytes.")
+            )(scope, receive, send)
             return
         if sum(len(name) + len(value) + 4 for name, value in scope.get("headers") or []) > MAX_HEADERS:
-            await error_response(ClerkAPIError(431, "request_header_fields_too_large",
-                                               f"The request headers exceed {MAX_HEADERS} bytes."))(scope, receive, send)
+            await error_response(
+                ClerkAPIError(
+                    431, "request_header_fields_too_large", f"The request headers exceed {MAX_HEADERS} bytes."
+                )
+            )(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
         body = b"" if not declared.isdigit() or int(declared) <= MAX_BODY else None
         if body is not None:
             body = await _read_body(receive, limit=MAX_BODY)
         if body is None:
-            await error_response(ClerkAPIError(413, "request_body_too_large",
-                                               f"The request body exceeds {MAX_BODY} bytes."))(scope, receive, send)
+            await error_response(
+                ClerkAPIError(413, "request_body_too_large", f"The request body exceeds {MAX_BODY} bytes.")
+            )(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -140,9 +150,15 @@ class JournalRecorder:
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             state = scope["state"]
             note = "; ".join(str(n) for n in (state.get("journal_note"), state.get("fault")) if n)
-            self.journal.record(method=scope["method"], path=scope["path"], query=query,
-                                status=state.get("journal_status", status), started=started, note=note,
-                                fault_id=state.get("fault_id"))
+            self.journal.record(
+                method=scope["method"],
+                path=scope["path"],
+                query=query,
+                status=state.get("journal_status", status),
+                started=started,
+                note=note,
+                fault_id=state.get("fault_id"),
+            )
 
         async def send_and_record(message: Message) -> None:
             # Recorded as the answer starts, so that whoever has seen any of it finds it in the journal.
@@ -224,7 +240,11 @@ class FaultInjector:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
         status = start.get("status", 200)
         try:
-            body = json.loads(raw or b"null") if 200 <= status < 300 and "json" in headers.get("content-type", "") else None
+            body = (
+                json.loads(raw or b"null")
+                if 200 <= status < 300 and "json" in headers.get("content-type", "")
+                else None
+            )
         except ValueError:
             body = None
         if body is None:  # a bundle, a page, a redirect or an error: there is no JSON answer to wrap
@@ -261,6 +281,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
+
     return replay
 
 

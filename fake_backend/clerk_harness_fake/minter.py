@@ -26,9 +26,14 @@ if TYPE_CHECKING:
     from clerk_harness_fake.backend import FakeClerk
     from clerk_harness_fake.state import Session
 
+
 def missing() -> ClerkAPIError:
-    return ClerkAPIError(422, "missing_expired_token", "Missing expired token",
-                         "The session token to refresh from is missing or not this session's.")
+    return ClerkAPIError(
+        422,
+        "missing_expired_token",
+        "Missing expired token",
+        "The session token to refresh from is missing or not this session's.",
+    )
 
 
 async def mint_from_body(clerk: FakeClerk, session: Session, request: Request) -> tuple[str, str]:

@@ -31,9 +31,16 @@ EMAIL_CODE_LIFETIME_MS = 10 * 60 * 1000  # an email code can be entered for 10 m
 
 # Clerk's default theme, as an instance whose dashboard theme was never changed sends it.
 DEFAULT_THEME: dict[str, Any] = {
-    "general": {"color": "#6c47ff", "background_color": "#ffffff", "font_family": "", "font_color": "#151515",
-                "label_font_weight": "600", "padding": "1em", "border_radius": "0.5em",
-                "box_shadow": "0 2px 8px rgba(0, 0, 0, 0.2)"},
+    "general": {
+        "color": "#6c47ff",
+        "background_color": "#ffffff",
+        "font_family": "",
+        "font_color": "#151515",
+        "label_font_weight": "600",
+        "padding": "1em",
+        "border_radius": "0.5em",
+        "box_shadow": "0 2px 8px rgba(0, 0, 0, 0.2)",
+    },
     "buttons": {"font_color": "#ffffff", "font_family": "", "font_weight": "600"},
     "accounts": {"background_color": "#ffffff"},
 }
@@ -43,5 +50,13 @@ def verification(strategy: str, at_ms: int) -> dict[str, Any]:
     """A verification that succeeded at `at_ms`, typed by its strategy: an email code's can be entered
     until it expires; a password's is checked at once and its `expire_at` is that moment."""
     expire_at = at_ms + EMAIL_CODE_LIFETIME_MS if strategy == "email_code" else at_ms
-    return {"object": f"verification_{strategy}", "id": new_id("ver"), "status": "verified", "strategy": strategy,
-            "attempts": 1, "expire_at": expire_at, "error": None, "verified_at_client": None}
+    return {
+        "object": f"verification_{strategy}",
+        "id": new_id("ver"),
+        "status": "verified",
+        "strategy": strategy,
+        "attempts": 1,
+        "expire_at": expire_at,
+        "error": None,
+        "verified_at_client": None,
+    }

@@ -56,19 +56,27 @@ def bundle_dir(clerk: FakeClerk, version: str) -> Path:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def app_page(request: Request, clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern),
-             instance: Literal["live", "test"] | None = None) -> HTMLResponse:
+async def app_page(
+    request: Request,
+    clerk_js: str | None = Query(None, pattern=VERSION_PATTERN.pattern),
+    instance: Literal["live", "test"] | None = None,
+) -> HTMLResponse:
     """`?clerk_js=V` picks the bundle; `?instance=test` a development instance (`pk_test_` key)."""
     clerk = clerk_of(request)
     version = clerk_js or clerk.settings.clerk_js_version
     if not (bundle_dir(clerk, version) / "clerk.browser.js").is_file():
-        raise ClerkAPIError(404, "clerk_js_not_cached",
-                            f"clerk-js {version} is not in the cache; run `clerk-harness setup --clerk-js {version}`.")
+        raise ClerkAPIError(
+            404,
+            "clerk_js_not_cached",
+            f"clerk-js {version} is not in the cache; run `clerk-harness setup --clerk-js {version}`.",
+        )
     check = check_request(request)
     page = PAGE.substitute(
         application_name=html.escape(clerk.settings.application_name),
-        server_auth=check.state, server_reason=html.escape(check.reason),
-        server_user_id=html.escape(check.user_id or ""), clerk_js_version=html.escape(version),
+        server_auth=check.state,
+        server_reason=html.escape(check.reason),
+        server_user_id=html.escape(check.user_id or ""),
+        clerk_js_version=html.escape(version),
         publishable_key=publishable_key(clerk.settings.frontend_api_host, instance=instance or clerk.settings.instance),
         # Opened through the HTTPS front (the production topology), clerk-js finds the Frontend API at the
         # key's own host, as in production; else behind the same-origin proxy.
@@ -80,8 +88,12 @@ async def app_page(request: Request, clerk_js: str | None = Query(None, pattern=
 @router.get("/api/me")
 async def me(request: Request) -> JSONResponse:
     check = check_request(request)
-    body: dict[str, Any] = {"state": check.state, "reason": check.reason,
-                            "user_id": check.user_id, "session_id": check.session_id}
+    body: dict[str, Any] = {
+        "state": check.state,
+        "reason": check.reason,
+        "user_id": check.user_id,
+        "session_id": check.session_id,
+    }
     return JSONResponse(body, status_code=200 if check.state == "signed_in" else 401, headers=NO_STORE)
 
 
@@ -99,8 +111,11 @@ def serve_bundle_file(clerk: FakeClerk, version: str, asset: str, *, cacheable: 
     path = (root / asset).resolve()
     if root not in path.parents or not path.is_file():
         raise ClerkAPIError(404, "resource_not_found", f"No file {asset!r} in clerk-js {version}.")
-    return FileResponse(path, media_type="text/javascript" if path.suffix in (".js", ".mjs") else None,
-                        headers=IMMUTABLE if cacheable else NO_STORE)
+    return FileResponse(
+        path,
+        media_type="text/javascript" if path.suffix in (".js", ".mjs") else None,
+        headers=IMMUTABLE if cacheable else NO_STORE,
+    )
 
 
 @router.get("/favicon.ico")
@@ -108,8 +123,10 @@ async def favicon() -> Response:
     return Response(status_code=204, headers=NO_STORE)
 
 
-ELSEWHERE = ("<!doctype html><html><head><title>Elsewhere</title></head>"
-             "<body><p>A page without Clerk, where the user spends a while before going back.</p></body></html>")
+ELSEWHERE = (
+    "<!doctype html><html><head><title>Elsewhere</title></head>"
+    "<body><p>A page without Clerk, where the user spends a while before going back.</p></body></html>"
+)
 
 
 @router.get("/elsewhere", response_class=HTMLResponse)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # What a dropped connection answers before it closes: a head every browser refuses (see _drop_connection).
 CORRUPT_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
 
+
 class _QuietDrops(logging.Filter):
     """A dropped connection (fault injection) ends its request without a response: not an error."""
 
@@ -48,8 +49,10 @@ def is_loopback(host: str) -> bool:
 
 def refuse_unless_allowed(host: str, allow_remote: bool) -> None:
     if not is_loopback(host) and not allow_remote:
-        raise RemoteBindRefused(f"{host} is not a loopback address: anyone who reaches it could drive the "
-                                "control API; allow it explicitly (--allow-remote), which then requires a token")
+        raise RemoteBindRefused(
+            f"{host} is not a loopback address: anyone who reaches it could drive the "
+            "control API; allow it explicitly (--allow-remote), which then requires a token"
+        )
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,9 @@ class Binding:
         return cls(host, allow_remote, None if is_loopback(host) else secrets.token_urlsafe(24))
 
     def server(self, settings: BackendSettings | None = None, port: int = 0) -> FakeClerkServer:
-        return FakeClerkServer(settings, host=self.host, port=port, allow_remote=self.allow_remote,
-                               control_token=self.control_token)
+        return FakeClerkServer(
+            settings, host=self.host, port=port, allow_remote=self.allow_remote, control_token=self.control_token
+        )
 
 
 class FakeClerkServer:
@@ -77,8 +81,16 @@ class FakeClerkServer:
     It binds to loopback (IPv4 or IPv6) unless `allow_remote=True`; then every control API call must
     carry `control_token` (a fresh random one, printed by `serve`) or it gets a Clerk-shaped 401."""
 
-    def __init__(self, settings: BackendSettings | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 allow_remote: bool = False, control_token: str | None = None, https_front: bool = False) -> None:
+    def __init__(
+        self,
+        settings: BackendSettings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        allow_remote: bool = False,
+        control_token: str | None = None,
+        https_front: bool = False,
+    ) -> None:
         refuse_unless_allowed(host, allow_remote)
         self.clerk = FakeClerk(settings)
         self.control_token = (control_token or secrets.token_urlsafe(24)) if not is_loopback(host) else None
@@ -96,8 +108,9 @@ class FakeClerkServer:
         if is_loopback(self.host):
             self.clerk.front_starter = self._front_for
         # Browsers reach the fake directly (no proxy headers to trust); httptools parses when installed.
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False,
-                                server_header=False)
+        config = uvicorn.Config(
+            self.app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False, server_header=False
+        )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         # The production topology: the Frontend API at the key's own host over HTTPS, and the app's host
@@ -113,8 +126,9 @@ class FakeClerkServer:
     def start(self) -> FakeClerkServer:
         started = threading.Event()
 
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
-                                        name="fake-clerk", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fake-clerk", daemon=True
+        )
         self._thread.start()
         # uvicorn sets `started` once it listens; wait on that flag through its own event loop hook.
         while not self._server.started:
@@ -134,8 +148,10 @@ class FakeClerkServer:
         """The HTTPS front of the production topology, started on first use (see https/front.py)."""
         if self.front is None:
             if not is_loopback(self.host):
-                raise RemoteBindRefused("the HTTPS front serves a browser on this machine: not with a fake beyond "
-                                        "loopback (use the proxy topology there)")
+                raise RemoteBindRefused(
+                    "the HTTPS front serves a browser on this machine: not with a fake beyond "
+                    "loopback (use the proxy topology there)"
+                )
             from clerk_harness_fake.https.certificate import process_certificate
             from clerk_harness_fake.https.front import HttpsFront, Upstream
 

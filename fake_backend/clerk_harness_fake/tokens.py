@@ -56,11 +56,21 @@ class TokenIssuer:
         """The SPKI PEM that SDK servers take as `CLERK_JWT_KEY` (networkless verification)."""
         from cryptography.hazmat.primitives import serialization
 
-        return self._private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        return (
+            self._private_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
-    def mint(self, *, session_id: str, user_id: str, authorized_party: str | None, oiat: int | None = None,
-             issued_at: float | None = None) -> str:
+    def mint(
+        self,
+        *,
+        session_id: str,
+        user_id: str,
+        authorized_party: str | None,
+        oiat: int | None = None,
+        issued_at: float | None = None,
+    ) -> str:
         """A session token; `oiat` (the Session Minter's header) says when its claims were read at the origin.
         `issued_at` (default: now) backdates it, as a token a browser kept from earlier."""
         now = int(self.clock.now() if issued_at is None else issued_at)
@@ -87,8 +97,12 @@ class TokenIssuer:
         """The handshake's token format: the cookie directives in a JWT signed with the instance's key,
         which SDK servers verify with `CLERK_JWT_KEY` (no call to the Backend API)."""
         now = int(self.clock.now())
-        return jwt.encode({"handshake": directives, "iat": now, "exp": now + 60}, self._private_key,
-                          algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
+        return jwt.encode(
+            {"handshake": directives, "iat": now, "exp": now + 60},
+            self._private_key,
+            algorithm="RS256",
+            headers={"kid": self.kid, "typ": "JWT"},
+        )
 
     def verify(self, token: str | None) -> TokenCheck:
         """Networkless verification, as an SSR app's middleware does it."""

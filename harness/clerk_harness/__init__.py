@@ -32,18 +32,37 @@ if TYPE_CHECKING:  # what type checkers and IDEs read; at run time `__getattr__`
     from clerk_harness.stories.story import Story
 
 _PUBLIC = {
-    "HarnessConfig": "clerk_harness.config", "load_config": "clerk_harness.config",
+    "HarnessConfig": "clerk_harness.config",
+    "load_config": "clerk_harness.config",
     "HarnessError": "clerk_harness.errors",
     "run_scenario": "clerk_harness.matrix.runner",
-    "CATALOGUE": "clerk_harness.stories.scenarios", "Scenario": "clerk_harness.stories.scenarios",
+    "CATALOGUE": "clerk_harness.stories.scenarios",
+    "Scenario": "clerk_harness.stories.scenarios",
     "get_scenario": "clerk_harness.stories.scenarios",
-    "expected_verdict": "clerk_harness.stories.scenarios", "scenario": "clerk_harness.stories.scenarios",
-    "Story": "clerk_harness.stories.story", "HarnessSession": "clerk_harness.stories.session",
-    "Outcome": "clerk_harness.oracle.verdict", "CookieTimeline": "clerk_harness.browser.cookie_timeline",
+    "expected_verdict": "clerk_harness.stories.scenarios",
+    "scenario": "clerk_harness.stories.scenarios",
+    "Story": "clerk_harness.stories.story",
+    "HarnessSession": "clerk_harness.stories.session",
+    "Outcome": "clerk_harness.oracle.verdict",
+    "CookieTimeline": "clerk_harness.browser.cookie_timeline",
     "WarmBrowser": "clerk_harness.browser.warm",
 }
-__all__ = ["CATALOGUE", "CookieTimeline", "HarnessConfig", "HarnessError", "HarnessSession", "Outcome", "Scenario",
-           "Story", "WarmBrowser", "expected_verdict", "get_scenario", "load_config", "run_scenario", "scenario"]
+__all__ = [
+    "CATALOGUE",
+    "CookieTimeline",
+    "HarnessConfig",
+    "HarnessError",
+    "HarnessSession",
+    "Outcome",
+    "Scenario",
+    "Story",
+    "WarmBrowser",
+    "expected_verdict",
+    "get_scenario",
+    "load_config",
+    "run_scenario",
+    "scenario",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -45,20 +45,47 @@ from clerk_harness.real_keys import is_real_clerk_key, refuse_real_clerk_keys
 if TYPE_CHECKING:
     from clerk_harness_fake.settings import BackendSettings
 
-__all__ = ["ARTIFACT_MODES", "CDP_SCHEMES", "ENGINES", "POLLER_CLOCKS", "PROFILES", "TOPOLOGIES", "VISIBILITY_MODES",
-           "AppConfig", "ArtifactsConfig", "BrowserConfig", "ClerkJsConfig", "HarnessConfig", "Timeouts",
-           "backend_settings", "find_config", "json_schema", "load_config"]
+__all__ = [
+    "ARTIFACT_MODES",
+    "CDP_SCHEMES",
+    "ENGINES",
+    "POLLER_CLOCKS",
+    "PROFILES",
+    "TOPOLOGIES",
+    "VISIBILITY_MODES",
+    "AppConfig",
+    "ArtifactsConfig",
+    "BrowserConfig",
+    "ClerkJsConfig",
+    "HarnessConfig",
+    "Timeouts",
+    "backend_settings",
+    "find_config",
+    "json_schema",
+    "load_config",
+]
 
 CONFIG_NAME = "playwright.config.json"
 SCHEMA_FILE = Path(__file__).with_name("config.schema.json")  # json_schema(), installed with the package
 ENV_CONFIG = "CLERK_HARNESS_CONFIG"
 REALISTIC_ARGS = ["--disable-blink-features=AutomationControlled"]
 # Chromium on a machine with no internet: keep it from reaching out (and failing) at every start.
-QUIET_ARGS = ["--no-first-run", "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--disable-quic", "--disable-gpu"]
+QUIET_ARGS = [
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-gpu",
+]
 
-MODEL = ConfigDict(alias_generator=to_camel, validate_by_name=True, validate_by_alias=True, extra="forbid",
-                   use_attribute_docstrings=True)
+MODEL = ConfigDict(
+    alias_generator=to_camel,
+    validate_by_name=True,
+    validate_by_alias=True,
+    extra="forbid",
+    use_attribute_docstrings=True,
+)
 
 
 @plain_dataclass(frozen=True)
@@ -78,12 +105,15 @@ def _endpoints(value: Any) -> Any:
 Text = Annotated[str, Field(min_length=1)]
 Texts = Annotated[list[Text], Expected("a list of strings")]
 FilePath = Annotated[Path, Expected("a path (relative to the config file)")]
-WindowSize = Annotated[tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]],
-                       Expected("[width, height] in pixels")]
-CdpEndpoints = Annotated[tuple[str, ...], BeforeValidator(_endpoints),
-                         Expected("null, a CDP endpoint (http://host:9222 or ws://...) or a list of them"),
-                         WithJsonSchema({"anyOf": [{"type": "null"}, {"type": "string"},
-                                                   {"type": "array", "items": {"type": "string"}}]})]
+WindowSize = Annotated[
+    tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]], Expected("[width, height] in pixels")
+]
+CdpEndpoints = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_endpoints),
+    Expected("null, a CDP endpoint (http://host:9222 or ws://...) or a list of them"),
+    WithJsonSchema({"anyOf": [{"type": "null"}, {"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+]
 
 
 @dataclass(config=MODEL)
@@ -235,21 +265,27 @@ def _words_for(annotation: Any) -> str:
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of `playwright.config.json` (editors complete and check the keys with it)."""
     schema = FILE.json_schema(by_alias=True)
-    schema["properties"] = {"$schema": {"type": "string", "description": "this schema (set by `clerk-harness init`)"},
-                            **{k: v for k, v in schema["properties"].items() if k not in RUNTIME_ONLY}}
+    schema["properties"] = {
+        "$schema": {"type": "string", "description": "this schema (set by `clerk-harness init`)"},
+        **{k: v for k, v in schema["properties"].items() if k not in RUNTIME_ONLY},
+    }
     schema["title"] = "clerk-harness: playwright.config.json"
     return schema
 
 
-def backend_settings(config: HarnessConfig, clerk_js_version: str | None = None,
-                     token_ttl_seconds: int | None = None) -> BackendSettings:
+def backend_settings(
+    config: HarnessConfig, clerk_js_version: str | None = None, token_ttl_seconds: int | None = None
+) -> BackendSettings:
     """The fake backend's settings for this configuration (the app defaults to the pinned newest clerk-js)."""
     from clerk_harness_fake.settings import BackendSettings
 
-    return BackendSettings(clerk_js_version=clerk_js_version or config.clerk_js.newest,
-                           clerk_js_cache=config.clerk_js.cache_dir,
-                           token_ttl_seconds=token_ttl_seconds or config.token_ttl_seconds,
-                           session_minter=config.session_minter, partitioned_cookies=config.partitioned_cookies)
+    return BackendSettings(
+        clerk_js_version=clerk_js_version or config.clerk_js.newest,
+        clerk_js_cache=config.clerk_js.cache_dir,
+        token_ttl_seconds=token_ttl_seconds or config.token_ttl_seconds,
+        session_minter=config.session_minter,
+        partitioned_cookies=config.partitioned_cookies,
+    )
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -310,8 +346,10 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
 
 def _unknown(dotted: str, value: Any) -> str:
     if isinstance(value, str) and is_real_clerk_key(value):
-        return (f"{dotted!r} holds a real Clerk key, but the harness never talks to Clerk (its fake backend issues "
-                "its own keys): remove it")
+        return (
+            f"{dotted!r} holds a real Clerk key, but the harness never talks to Clerk (its fake backend issues "
+            "its own keys): remove it"
+        )
     guess = difflib.get_close_matches(dotted, sorted(keys()) + sorted(sections()), n=1)
     hint = f"did you mean {guess[0]!r}?" if guess else "see docs/configuration.md"
     return f"unknown key {dotted!r} ({hint})"

@@ -10,8 +10,13 @@ from collections.abc import Mapping
 
 from clerk_harness.errors import HarnessError
 
-CLERK_KEY_VARIABLES = ("CLERK_SECRET_KEY", "CLERK_API_KEY", "CLERK_PUBLISHABLE_KEY",
-                       "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", "VITE_CLERK_PUBLISHABLE_KEY")
+CLERK_KEY_VARIABLES = (
+    "CLERK_SECRET_KEY",
+    "CLERK_API_KEY",
+    "CLERK_PUBLISHABLE_KEY",
+    "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
+    "VITE_CLERK_PUBLISHABLE_KEY",
+)
 REAL_LOOKING_KEY = re.compile(r"^(sk|pk)_(live|test)_[A-Za-z0-9+/=_-]{16,}$")
 
 
@@ -33,5 +38,7 @@ def is_real_clerk_key(value: str) -> bool:
 def refuse_real_clerk_keys(environ: Mapping[str, str] = os.environ) -> None:
     found = [name for name in CLERK_KEY_VARIABLES if is_real_clerk_key(environ.get(name, ""))]
     if found:
-        raise HarnessError(f"{', '.join(found)} holds a real Clerk key, but the harness never talks to Clerk (its fake "
-                           f"backend issues its own keys): unset it for this command")
+        raise HarnessError(
+            f"{', '.join(found)} holds a real Clerk key, but the harness never talks to Clerk (its fake "
+            f"backend issues its own keys): unset it for this command"
+        )

@@ -64,8 +64,13 @@ def test_a_tab_reports_its_window_focus_not_its_inputs(browsers, clerk_fake):
     lease = browsers.lease()
     try:
         timeline = CookieTimeline(lease.context).install()
-        visibility = Visibility(lease.context, timeline, lease.visibility_mode, lease.page,
-                                covers_from_page=browsers.config.engine == "firefox").install()
+        visibility = Visibility(
+            lease.context,
+            timeline,
+            lease.visibility_mode,
+            lease.page,
+            covers_from_page=browsers.config.engine == "firefox",
+        ).install()
         lease.page.goto(clerk_fake.origin + "/__harness/health")
         timeline.flush()
         loaded = len(visibility.events)  # Firefox's window hears its own focus as the page loads

@@ -36,14 +36,15 @@ CRASH = Scenario("renderer-crash", "The page's renderer dies mid-story", "issue 
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_a_crashed_page_is_that_runs_error_and_the_next_run_is_fine(playwright, clerk_config, clerk_fake,
-                                                                  clerk_js_version, clerk_warm_browser):
-    crashed = run_scenario(playwright, clerk_config, clerk_fake, CRASH, clerk_js_version,
-                           browsers=clerk_warm_browser)
+def test_a_crashed_page_is_that_runs_error_and_the_next_run_is_fine(
+    playwright, clerk_config, clerk_fake, clerk_js_version, clerk_warm_browser
+):
+    crashed = run_scenario(playwright, clerk_config, clerk_fake, CRASH, clerk_js_version, browsers=clerk_warm_browser)
     assert crashed.verdict == "error", crashed.reasons
     assert "the page crashed" in crashed.reasons[0] and "says nothing about clerk-js" in crashed.reasons[0]
-    after = run_scenario(playwright, clerk_config, clerk_fake, "offline-reload", clerk_js_version,
-                         browsers=clerk_warm_browser)
+    after = run_scenario(
+        playwright, clerk_config, clerk_fake, "offline-reload", clerk_js_version, browsers=clerk_warm_browser
+    )
     assert after.verdict == get_scenario("offline-reload").expected(clerk_js_version) == "survived", after.reasons
 
 
@@ -62,31 +63,60 @@ def descendants(pid: int) -> list[int]:
 
 def chromium_processes(pid: int, kind: str | None) -> list[int]:
     """The Chromium processes under `pid`: renderers (`kind="renderer"`) or browsers (`kind=None`)."""
+
     def is_one(args: list[str]) -> bool:  # a zygote's child rewrites its argv as one string: split it again
         words = " ".join(args).split()
         if not words or "chrom" not in Path(words[0]).name:
             return False
         types = [w.split("=", 1)[1] for w in words if w.startswith("--type=")]
         return types == [kind] if kind else not types
+
     return [p for p in descendants(pid) if is_one(cmdline(p))]
 
 
 def worker_processes(pid: int) -> list[int]:
-    return [p for p in children(pid) if "resource_tracker" not in " ".join(cmdline(p))
-            and any("clerk-harness" in arg for arg in cmdline(p))]
+    return [
+        p
+        for p in children(pid)
+        if "resource_tracker" not in " ".join(cmdline(p)) and any("clerk-harness" in arg for arg in cmdline(p))
+    ]
 
 
 def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.CompletedProcess:
     """`run` of 20 runs on 2 workers; after the 3rd result every renderer is killed, after the 8th one
     browser, after the 17th one worker process: SIGKILL each, as the kernel kills on a runner short of
     memory. (The worker dies late, so that the new pool starts only the one or two workers still needed.)"""
-    kills = {3: lambda pid: chromium_processes(pid, "renderer"), 8: lambda pid: chromium_processes(pid, None)[:1],
-             17: lambda pid: worker_processes(pid)[:1]}
-    run = subprocess.Popen([CLI, "run", "--scenario", "offline-aging", "--scenario", "signout-control",
-                            "--clerk-js", "6.0.0", "--clerk-js", "6.40.0",
-                            "--repeat", "5", "--workers", "2", "--json", str(results), *extra],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                           env={**os.environ, "TMPDIR": str(temp)})
+    kills = {
+        3: lambda pid: chromium_processes(pid, "renderer"),
+        8: lambda pid: chromium_processes(pid, None)[:1],
+        17: lambda pid: worker_processes(pid)[:1],
+    }
+    run = subprocess.Popen(
+        [
+            CLI,
+            "run",
+            "--scenario",
+            "offline-aging",
+            "--scenario",
+            "signout-control",
+            "--clerk-js",
+            "6.0.0",
+            "--clerk-js",
+            "6.40.0",
+            "--repeat",
+            "5",
+            "--workers",
+            "2",
+            "--json",
+            str(results),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
     killed: dict[int, list[int]] = {}
     try:
         assert run.stderr is not None
@@ -111,16 +141,20 @@ def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.Complet
 
 # What each run hit says first. A browser killed while its worker is between runs is found as the next run
 # leases it, and that run says so.
-BROKE = {"page": ("the page crashed (its renderer process died)",),
-         "browser": ("Chromium exited (signal 9) under the run", "Chromium exited or was closed as the run began"),
-         "worker": ("the worker process running it died (signal 9)",)}
+BROKE = {
+    "page": ("the page crashed (its renderer process died)",),
+    "browser": ("Chromium exited (signal 9) under the run", "Chromium exited or was closed as the run began"),
+    "worker": ("the worker process running it died (signal 9)",),
+}
 
 
-def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_the_runs_hit_as_errors(short_temp_dir, tmp_path):
+def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_the_runs_hit_as_errors(
+    short_temp_dir, tmp_path
+):
     run = break_a_matrix(short_temp_dir, tmp_path / "results.json")
     assert run.returncode == 2, run.stdout + run.stderr[-2000:]
     output = run.stdout + run.stderr
-    assert "Traceback" not in output, output[max(0, output.find("Traceback") - 300):][:4000]
+    assert "Traceback" not in output, output[max(0, output.find("Traceback") - 300) :][:4000]
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     assert len(results) == 20 and not any(r["retried"] for r in results)
     hit = [r for r in results if r["verdict"] == "error"]
@@ -143,7 +177,9 @@ def test_with_retry_errors_the_runs_hit_run_again_and_the_matrix_passes(short_te
     assert len(final) == 20 and all(r["as_expected"] for r in final)
     for r in retried:  # the attempt the infrastructure broke, then its retry
         assert r["verdict"] == "error" and r["broke"] in BROKE and r["attempt"] == 1
-        again = [f for f in final if (f["scenario"], f["version"], f["repeat"]) == (r["scenario"], r["version"], r["repeat"])]
+        again = [
+            f for f in final if (f["scenario"], f["version"], f["repeat"]) == (r["scenario"], r["version"], r["repeat"])
+        ]
         assert again and again[0]["attempt"] == 2
     assert run.stdout.count("run again") == len(retried), run.stdout
 
@@ -168,12 +204,18 @@ def test_an_app_that_dies_mid_run_is_an_error_naming_its_exit_and_last_line(tmp_
     wrapper.write_text(DIES_ON_THE_RELOAD)
     modules = ROOT / "examples" / "express-app" / "node_modules"
     app = f"NODE_PATH={modules} node {wrapper} {ROOT / 'tests' / 'e2e' / 'apps' / 'plain-page.js'}"
-    run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--app-cmd", app, "--artifacts",
-                          str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--app-cmd", app, "--artifacts", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2, run.stdout + run.stderr
     result = json.loads(next((tmp_path / "run").rglob("result.json")).read_text())
     assert result["verdict"] == "error" and result["broke"] == "app", result["reasons"]
-    assert result["reasons"][0].startswith("the app exited (code 134): FATAL ERROR: Reached heap limit"), result["reasons"]
+    assert result["reasons"][0].startswith("the app exited (code 134): FATAL ERROR: Reached heap limit"), result[
+        "reasons"
+    ]
 
 
 BROWSER_DIES = textwrap.dedent("""
@@ -211,17 +253,39 @@ BROWSER_DIES = textwrap.dedent("""
 
 def test_a_pytest_test_whose_browser_is_killed_fails_alone_with_the_reason(tmp_path, clerk_config):
     (tmp_path / "test_dies.py").write_text(BROWSER_DIES)
-    (tmp_path / "test_other.py").write_text(BROWSER_DIES.split("@pytest.mark")[0] + textwrap.dedent("""
+    (tmp_path / "test_other.py").write_text(
+        BROWSER_DIES.split("@pytest.mark")[0]
+        + textwrap.dedent("""
         @pytest.mark.clerk_js("6.0.0")
         def test_elsewhere(clerk_run_scenario):
             assert clerk_run_scenario("offline-reload").verdict == "lost"
-    """))
+    """)
+    )
     config = tmp_path / "playwright.config.json"
     config.write_text(json.dumps({"clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}))
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
-                           "-rA", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=180,
-                          env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
-                               "CLERK_HARNESS_CONFIG": str(config)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "2",
+            "--dist",
+            "loadfile",
+            "-rA",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
+            "CLERK_HARNESS_CONFIG": str(config),
+        },
+    )
     out = done.stdout
     assert "1 failed, 2 passed" in out, out[-3000:]
     assert "FAILED test_dies.py::test_1_its_browser_is_killed" in out
@@ -245,8 +309,11 @@ def test_explore_stops_with_one_line_when_its_browser_breaks(clerk_explore, monk
                 pass
 
     monkeypatch.setattr(SessionGuard, "play", crash_at_the_third_step)
-    with pytest.raises(HarnessError, match=r"^the page crashed \(its renderer process died\) in story \d+: the "
-                                           r"exploration stops \(the story says nothing about clerk-js 6.40.0\)"):
+    with pytest.raises(
+        HarnessError,
+        match=r"^the page crashed \(its renderer process died\) in story \d+: the "
+        r"exploration stops \(the story says nothing about clerk-js 6.40.0\)",
+    ):
         clerk_explore(runs=20, seed=1)
     assert len(plays) == 3, "the story after the crash, or a shrink of it, ran"
 
@@ -261,8 +328,10 @@ def test_a_chromium_killed_as_it_starts_is_the_runs_error(playwright, clerk_conf
     from clerk_harness.errors import HarnessError, InfrastructureBroke
 
     fake = tmp_path / "chromium"
-    fake.write_text("#!/bin/sh\necho 'DevTools listening on ws://127.0.0.1:9/devtools/browser/gone' >&2\n"
-                    + ("kill -9 $$\n" if dies else "exec sleep 30\n"))
+    fake.write_text(
+        "#!/bin/sh\necho 'DevTools listening on ws://127.0.0.1:9/devtools/browser/gone' >&2\n"
+        + ("kill -9 $$\n" if dies else "exec sleep 30\n")
+    )
     fake.chmod(0o755)
     config = replace(clerk_config.browser, executable_path=str(fake), visibility="real", cdp_endpoints=())
     with pytest.raises(HarnessError) as raised:

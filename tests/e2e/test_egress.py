@@ -53,18 +53,20 @@ def classify(trace: str) -> Egress:
 
 
 def test_classify_catches_what_leaves_and_what_does_not():
-    trace = "\n".join([
-        '1 connect(5<TCP:[11]>, {sa_family=AF_INET, sin_port=htons(8787), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
-        '2 connect(7<TCP:[12]>, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("93.184.216.34")}, 16) = -1',
-        '3 connect(9<UDPv6:[13]>, {sa_family=AF_INET6, sin6_port=htons(443), inet_pton(AF_INET6, "2001:4860:4860::8888",'
-        ' &sin6_addr), sin6_scope_id=0}, 28) = 0',
-        '3 sendto(9<UDPv6:[13]>, "x", 1, 0, NULL, 0) = 1',
-        '4 sendto(8<UDP:[14]>, "q", 1, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 1',
-        '5 connect(3<UNIX-STREAM:[15]>, {sa_family=AF_UNIX, sun_path="/run/dbus/system_bus_socket"}, 29) = -1',
-        # a DNS query on a connected UDP socket: strace shows the peer in the descriptor, not in the call
-        '6 sendmmsg(78<UDP:[192.0.2.2:47722->10.255.255.53:53]>, [{msg_hdr={msg_name=NULL, ...}}], 2, 0) = 2',
-        '7 sendto(9<UDPv6:[[::1]:5000->[::1]:53]>, "x", 1, 0, NULL, 0) = 1',
-    ])
+    trace = "\n".join(
+        [
+            '1 connect(5<TCP:[11]>, {sa_family=AF_INET, sin_port=htons(8787), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+            '2 connect(7<TCP:[12]>, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("93.184.216.34")}, 16) = -1',
+            '3 connect(9<UDPv6:[13]>, {sa_family=AF_INET6, sin6_port=htons(443), inet_pton(AF_INET6, "2001:4860:4860::8888",'
+            " &sin6_addr), sin6_scope_id=0}, 28) = 0",
+            '3 sendto(9<UDPv6:[13]>, "x", 1, 0, NULL, 0) = 1',
+            '4 sendto(8<UDP:[14]>, "q", 1, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.2")}, 16) = 1',
+            '5 connect(3<UNIX-STREAM:[15]>, {sa_family=AF_UNIX, sun_path="/run/dbus/system_bus_socket"}, 29) = -1',
+            # a DNS query on a connected UDP socket: strace shows the peer in the descriptor, not in the call
+            "6 sendmmsg(78<UDP:[192.0.2.2:47722->10.255.255.53:53]>, [{msg_hdr={msg_name=NULL, ...}}], 2, 0) = 2",
+            '7 sendto(9<UDPv6:[[::1]:5000->[::1]:53]>, "x", 1, 0, NULL, 0) = 1',
+        ]
+    )
     found = classify(trace)
     assert len(found.attempts) == 4 and len(found.probes) == 1 and found.loopback == 2
     assert "10.255.255.53:53" in found.attempts[3]
@@ -87,14 +89,45 @@ def test_a_run_against_an_unmodified_sdk_app_reaches_nothing_beyond_loopback(eng
     ClerkJsCache(clerk_config.clerk_js.cache_dir).ensure("6.0.0")
     log = tmp_path / "strace.txt"
     # --seccomp-bpf: only the traced calls stop the process (the same trace, in half the time).
-    run = subprocess.run(["strace", "--seccomp-bpf", "-f", "-qq", "-yy", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-e",
-                          "signal=none", "-o", str(log), CLI, "repro", "offline-reload", "--clerk-js", "6.0.0",
-                          "--quiet", "--browser", engine, "--artifacts", str(tmp_path / "run"), "--app-cmd", "node server.js",
-                          "--app-cwd", str(FASTIFY)], capture_output=True, text=True, timeout=180)
+    run = subprocess.run(
+        [
+            "strace",
+            "--seccomp-bpf",
+            "-f",
+            "-qq",
+            "-yy",
+            "-e",
+            "trace=connect,sendto,sendmsg,sendmmsg",
+            "-e",
+            "signal=none",
+            "-o",
+            str(log),
+            CLI,
+            "repro",
+            "offline-reload",
+            "--clerk-js",
+            "6.0.0",
+            "--quiet",
+            "--browser",
+            engine,
+            "--artifacts",
+            str(tmp_path / "run"),
+            "--app-cmd",
+            "node server.js",
+            "--app-cwd",
+            str(FASTIFY),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.stdout.strip().splitlines() == [run.stdout.strip()] and "LOST" in run.stdout  # --quiet: one line
-    handshakes = [e for e in json.loads((tmp_path / "run" / "journal.json").read_text())
-                  if e["path"].endswith("/v1/client/handshake")]
+    handshakes = [
+        e
+        for e in json.loads((tmp_path / "run" / "journal.json").read_text())
+        if e["path"].endswith("/v1/client/handshake")
+    ]
     # The SDK's handshake runs when the reload finds no session cookie. When clerk-js, back online, writes
     # a fresh one before the reload (a race a loaded machine wins now and then), the reload needs none.
     seen = json.loads((tmp_path / "run" / "result.json").read_text())["observations"]

@@ -22,20 +22,24 @@ CLI = str(Path(sys.executable).with_name("clerk-harness"))
 @pytest.mark.clerk_js("6.40.0")
 def test_explore_finds_no_loss_where_the_catalogue_expects_none(clerk_explore):
     result = clerk_explore(runs=8, seed=2)
-    assert result.finding is None, (f"a NEW finding on 6.40.0 (or a false alarm of the invariant): "
-                                    f"{result.finding.describe()}\n\n{result.finding.scenario_source()}")
+    assert result.finding is None, (
+        f"a NEW finding on 6.40.0 (or a false alarm of the invariant): "
+        f"{result.finding.describe()}\n\n{result.finding.scenario_source()}"
+    )
     assert result.coverage.runs >= 8 and result.coverage.not_carried_out == 0
     assert result.coverage.steps["go_offline"] > 0  # the budget reached the offline steps
 
 
-def test_a_minimal_story_replays_as_a_loss_only_where_the_bug_is(tmp_path, playwright, clerk_config, clerk_fake,
-                                                                 clerk_warm_browser):
+def test_a_minimal_story_replays_as_a_loss_only_where_the_bug_is(
+    tmp_path, playwright, clerk_config, clerk_fake, clerk_warm_browser
+):
     """`explore --replay` exits 1 with the loss on 6.0.0; the same story holds on 6.40.0."""
     finding = Finding("6.0.0", 1, [Step("go_offline"), Step("ask_for_a_token")], ["found by explore"])
     path = finding.write(tmp_path / "finding") / "finding.json"
     lost = subprocess.run([CLI, "explore", "--replay", str(path)], capture_output=True, text=True, timeout=120)
-    assert lost.returncode == 1 and "loses the session" in lost.stdout and "__session removed" in lost.stdout, \
+    assert lost.returncode == 1 and "loses the session" in lost.stdout and "__session removed" in lost.stdout, (
         lost.stdout + lost.stderr
+    )
     assert (tmp_path / "finding" / "replay-6.0.0" / "report.html").is_file()
     finding.version = "6.40.0"
     held = replay(playwright, clerk_config, clerk_fake, clerk_warm_browser, finding)
@@ -62,4 +66,5 @@ def test_explore_on_the_other_default_versions(clerk_js_version, clerk_explore):
     result = clerk_explore(runs=50, seed=3)
     found = result.finding
     assert (found is not None) == (clerk_js_version == "5.125.13"), (
-        found.describe() if found else result.coverage.render(faults=False))
+        found.describe() if found else result.coverage.render(faults=False)
+    )

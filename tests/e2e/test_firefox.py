@@ -39,6 +39,7 @@ def run_in_firefox(playwright, firefox_config, clerk_fake, warm_firefox):
         expected = get_scenario(scenario_id).expected(version, engine="firefox")
         assert outcome.verdict == expected, render(outcome, expected)
         return outcome
+
     return run
 
 
@@ -63,8 +64,9 @@ def test_a_real_sign_out_in_firefox_is_a_removal(run_in_firefox):
     assert outcome.removals, render(outcome)
 
 
-def test_the_realistic_profile_is_what_keeps_a_stock_firefox_from_misjudging(playwright, firefox_config, clerk_fake,
-                                                                              warm_firefox):
+def test_the_realistic_profile_is_what_keeps_a_stock_firefox_from_misjudging(
+    playwright, firefox_config, clerk_fake, warm_firefox
+):
     """Only the API is down; Firefox is online. Firefox says `navigator.webdriver = true` under remote control:
     with the realistic profile's getter clerk-js 6.0.0 keeps the session, without it clerk-js believes it
     is offline and loses it (the `webdriver` profile, on purpose). A profile is a context's in Firefox: both
@@ -96,4 +98,3 @@ def test_a_window_left_visible_without_the_focus_keeps_the_session_on_6_40_0(run
     assert proof.unfocused_while_visible and {"blur", "focus"} <= set(proof.focus_events), proof
     assert proof.token_requests_unfocused, proof
     assert outcome.observations.user_after_reload and outcome.observations.api_after_online in (None, 200)
-

@@ -73,15 +73,22 @@ def wait_for(condition, timeout: float):
     return condition()
 
 
-@pytest.mark.parametrize("how, delay_s", [("ctrl-c", 0.0), ("ctrl-c", 1.0), ("sigterm", 0.5),
-                                          ("sigkill", 0.0), ("sigkill", 1.0)])
+@pytest.mark.parametrize(
+    "how, delay_s", [("ctrl-c", 0.0), ("ctrl-c", 1.0), ("sigterm", 0.5), ("sigkill", 0.0), ("sigkill", 1.0)]
+)
 def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, clerk_js_bundle_610):
-    run = subprocess.Popen([CLI, "repro", "offline-visibility", "--clerk-js", "6.1.0", "--quiet",
-                            "--artifacts", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, start_new_session=True)
+    run = subprocess.Popen(
+        [CLI, "repro", "offline-visibility", "--clerk-js", "6.1.0", "--quiet", "--artifacts", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        guard = wait_for(lambda: next((p for p in children(run.pid) if "clerk_harness.browser.guard" in cmdline(p)), None),
-                         timeout=30)
+        guard = wait_for(
+            lambda: next((p for p in children(run.pid) if "clerk_harness.browser.guard" in cmdline(p)), None),
+            timeout=30,
+        )
         assert guard, "the repro never started its browser"
         profile = cmdline(guard)[3]
         time.sleep(delay_s)  # sleep-ok: the moment of the interrupt is what this test varies
@@ -92,9 +99,12 @@ def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, cler
     assert wait_for(lambda: not live_processes_using(profile), timeout=10), live_processes_using(profile)
     assert wait_for(lambda: not Path(profile).exists(), timeout=10), f"{profile} was left behind"
     # Its Playwright driver's temp folder: removed by the repro, or (SIGKILL) by the next command.
-    scratch = [folder for folder in Path(tempfile.gettempdir()).glob(driver_scratch.PREFIX + "*")
-               if (folder / driver_scratch.OWNER_FILE).is_file()
-               and (folder / driver_scratch.OWNER_FILE).read_text() == str(run.pid)]
+    scratch = [
+        folder
+        for folder in Path(tempfile.gettempdir()).glob(driver_scratch.PREFIX + "*")
+        if (folder / driver_scratch.OWNER_FILE).is_file()
+        and (folder / driver_scratch.OWNER_FILE).read_text() == str(run.pid)
+    ]
     if how == "sigkill":
         assert wait_for(lambda: not in_group(run.pid), timeout=10), in_group(run.pid)  # its driver too
         driver_scratch.remove_stale()
@@ -122,12 +132,18 @@ def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_
     SIGKILL: the workers die with the run (they used to live on, each with its driver), and so do their
     browsers; only the run's own scratch folder stays, for the next command to remove."""
     temp = short_temp_dir
-    run = subprocess.Popen([CLI, "run", "--scenario", "offline-visibility", "--clerk-js", "6.1.0", "--repeat", "6"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                           env={**os.environ, "TMPDIR": str(temp)})
+    run = subprocess.Popen(
+        [CLI, "run", "--scenario", "offline-visibility", "--clerk-js", "6.1.0", "--repeat", "6"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
     try:
-        assert wait_for(lambda: list(temp.glob(driver_scratch.PREFIX + "*/playwright-artifacts-*")), timeout=30), \
+        assert wait_for(lambda: list(temp.glob(driver_scratch.PREFIX + "*/playwright-artifacts-*")), timeout=30), (
             "no worker started its Playwright driver"
+        )
         if how == "ctrl-c":
             os.killpg(run.pid, signal.SIGINT)
         else:
@@ -139,7 +155,9 @@ def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_
     if how == "ctrl-c":
         assert run.returncode == 130 and "interrupted" in out + err, (run.returncode, (out + err)[-500:])
     assert wait_for(lambda: not in_group(run.pid), timeout=10), f"left running: {in_group(run.pid)}"
-    allowed = {"node-compile-cache"} | ({p.name for p in temp.glob(driver_scratch.PREFIX + "*")} if how == "sigkill" else set())
+    allowed = {"node-compile-cache"} | (
+        {p.name for p in temp.glob(driver_scratch.PREFIX + "*")} if how == "sigkill" else set()
+    )
     left = lambda: sorted(p.name for p in temp.iterdir() if p.name not in allowed)
     # A guard ends Chromium's group with 3 s of grace (SIGTERM, then SIGKILL) and 1 s more for its helpers
     # before it removes the profile; on a loaded machine (2 cores, two workers' browsers) once more than 10 s.
@@ -159,14 +177,35 @@ def test_an_interrupted_firefox_repro_leaves_nothing_behind(how, short_temp_dir,
     repro's end (Ctrl-C, SIGTERM) or its driver's (it sees the harness go, SIGKILL) ends the whole group
     and removes the profile; the driver's scratch folder is the next command's to remove after SIGKILL."""
     temp = short_temp_dir
-    run = subprocess.Popen([CLI, "repro", "offline-visibility", "--clerk-js", "6.1.0", "--quiet", "--browser",
-                            "firefox", "--artifacts", str(temp / "artifacts")], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, start_new_session=True,
-                           env={**os.environ, "TMPDIR": str(temp)})
+    run = subprocess.Popen(
+        [
+            CLI,
+            "repro",
+            "offline-visibility",
+            "--clerk-js",
+            "6.1.0",
+            "--quiet",
+            "--browser",
+            "firefox",
+            "--artifacts",
+            str(temp / "artifacts"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
 
     def firefox() -> int | None:
-        return next((pid for pid in all_processes() if "firefox" in Path((cmdline(pid) or [""])[0]).name
-                     and any(str(temp) in arg for arg in cmdline(pid))), None)
+        return next(
+            (
+                pid
+                for pid in all_processes()
+                if "firefox" in Path((cmdline(pid) or [""])[0]).name and any(str(temp) in arg for arg in cmdline(pid))
+            ),
+            None,
+        )
 
     try:
         main = wait_for(firefox, timeout=30)
@@ -194,8 +233,13 @@ def test_a_firefox_whose_driver_was_cut_off_ends_with_the_scratch_folder(short_t
     """Playwright's driver and its command killed outright (as when a call into Firefox hung and the run was
     ended) leave Firefox running on a profile inside the driver's scratch folder: the next command, which
     removes the orphaned folder, ends it. (In a process of its own: this test's worker has a driver already.)"""
-    started = subprocess.Popen([sys.executable, "-c", CUT_OFF_FIREFOX], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "TMPDIR": str(short_temp_dir)}, start_new_session=True)
+    started = subprocess.Popen(
+        [sys.executable, "-c", CUT_OFF_FIREFOX],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(short_temp_dir)},
+        start_new_session=True,
+    )
     try:
         scratch, firefox = started.stdout.readline().split()
         main = int(firefox)

@@ -7,6 +7,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
+
 @pytest.mark.clerk_js("6.1.0")
 def test_user_story_offline_reload(clerk_story, clerk_network, clerk_cookie):
     """What a user's own test looks like with the fixtures."""
@@ -49,15 +50,18 @@ def test_a_second_tab_opens_in_front_and_goes_to_the_background(clerk_story, cle
     assert clerk_story.page.evaluate("document.visibilityState") == "hidden"
     clerk_story.bring_first_tab_to_front()
     assert (clerk_story.page.evaluate("document.visibilityState"), second.evaluate("document.visibilityState")) == (
-        "visible", "hidden")
+        "visible",
+        "hidden",
+    )
     assert second.evaluate("!!window.Clerk.user"), "the second tab is signed in"
     hidden = [e for e in clerk_visibility.events if e.type == "visibilitychange" and e.state == "hidden"]
     assert len(hidden) == 2 and all(e.trusted for e in hidden), "\n".join(map(str, clerk_visibility.events))
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_synthetic_visibility_works_and_is_labelled(clerk_js_version, playwright, clerk_config, clerk_fake,
-                                                    clerk_js_bundle):
+def test_synthetic_visibility_works_and_is_labelled(
+    clerk_js_version, playwright, clerk_config, clerk_fake, clerk_js_bundle
+):
     from dataclasses import replace
 
     from clerk_harness.matrix.runner import run_scenario

@@ -31,8 +31,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXPRESS = ROOT / "examples" / "express-app"
 FASTAPI = ROOT / "examples" / "fastapi-app"
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".cache", "artifacts", "node_modules", "__pycache__", "build",
-                                    "*.egg-info", "tools", "examples", "tests", "benchmarks")
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".cache",
+    "artifacts",
+    "node_modules",
+    "__pycache__",
+    "build",
+    "*.egg-info",
+    "tools",
+    "examples",
+    "tests",
+    "benchmarks",
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -91,8 +103,23 @@ def wheel(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("wheel")
     source, wheels = base / "source", base / "wheels"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)  # setuptools builds in the source tree: not in ours
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "-w", str(wheels), str(source)], base, base_env())
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        base,
+        base_env(),
+    )
     return next(wheels.glob("clerk_session_harness-*.whl"))
 
 
@@ -100,11 +127,26 @@ def venv_inside(repo: Path, wheel: Path) -> None:
     env = base_env()
     run([sys.executable, "-m", "venv", "--without-pip", str(repo / ".venv")], repo, env)
     python = repo / ".venv" / "bin" / "python"
-    site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], repo,
-                    env).stdout.strip())
+    site = Path(
+        run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], repo, env).stdout.strip()
+    )
     (site / "reuse-installed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-         "--disable-pip-version-check", str(wheel)], repo, env)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        repo,
+        env,
+    )
 
 
 def shared_caches(folder: Path) -> None:
@@ -148,8 +190,9 @@ def pnpm_workspace(base: Path) -> UserRepo:
     (repo / "pnpm-workspace.yaml").write_text("packages:\n  - apps/*\n")
     (repo / "pnpm-lock.yaml").write_text("lockfileVersion: '9.0'\n")
     manifest = json.loads((EXPRESS / "package.json").read_text())
-    (web / "package.json").write_text(json.dumps({"name": "web", "type": "module",
-                                                  "dependencies": manifest["dependencies"]}, indent=2))
+    (web / "package.json").write_text(
+        json.dumps({"name": "web", "type": "module", "dependencies": manifest["dependencies"]}, indent=2)
+    )
     (web / "node_modules").symlink_to(EXPRESS / "node_modules")
     (web / "server.js").write_text(ESM_APP.replace("VERSION", "6.1.0"))
     shared_caches(web)
@@ -164,7 +207,9 @@ def user_repos(tmp_path_factory, wheel) -> dict[str, UserRepo]:
 
     base = tmp_path_factory.mktemp("own-repos")
     with ThreadPoolExecutor(3) as pool:
-        repos = list(pool.map(lambda make: prepare(make(base), wheel), (esm_express, fastapi_python_sdk, pnpm_workspace)))
+        repos = list(
+            pool.map(lambda make: prepare(make(base), wheel), (esm_express, fastapi_python_sdk, pnpm_workspace))
+        )
     return {repo.name: repo for repo in repos}
 
 
@@ -182,14 +227,25 @@ def prepare(repo: UserRepo, wheel: Path) -> UserRepo:
 def test_nothing_generic_is_installed_and_pypi_fixtures_still_imports(user_repos):
     repo = user_repos["esm-express"]
     python, env = repo.bin / "python", base_env()
-    site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], repo.root,
-                    env).stdout.strip())
+    site = Path(
+        run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], repo.root, env
+        ).stdout.strip()
+    )
     installed = {p.name for p in site.iterdir()}
     assert {"clerk_harness", "clerk_harness_fake", "clerk_harness_pytest"} <= installed
     assert not installed & {"harness", "fixtures", "fake_backend"}, installed
-    where = run([str(python), "-c", "import clerk_harness, clerk_harness_fake, clerk_harness_pytest.plugin; "
-                                    "from fixtures import Fixture; import fixtures; "
-                                    "print(clerk_harness.__file__); print(fixtures.__file__)"], repo.root, env).stdout
+    where = run(
+        [
+            str(python),
+            "-c",
+            "import clerk_harness, clerk_harness_fake, clerk_harness_pytest.plugin; "
+            "from fixtures import Fixture; import fixtures; "
+            "print(clerk_harness.__file__); print(fixtures.__file__)",
+        ],
+        repo.root,
+        env,
+    ).stdout
     ours, theirs = where.split()
     assert ours.startswith(str(site)), "the wheel's copy, not this checkout's, is the one imported"
     assert "clerk_harness" not in theirs and not theirs.startswith(str(ROOT / "fixtures"))
@@ -214,15 +270,34 @@ def test_the_readme_gives_true_verdicts_in_each_repo(user_repos):
         repo.pytest_cwd.mkdir(exist_ok=True)
         env = {**base_env(), "PATH": f"{repo.bin}{os.pathsep}{os.environ.get('PATH', '')}"}
         runs[repo.name] = subprocess.Popen(
-            [str(repo.bin / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-rA", "-k",
-             "offline-reload", "--clerk-artifacts", "always"], cwd=repo.pytest_cwd, env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            [
+                str(repo.bin / "python"),
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:xdist",
+                "-rA",
+                "-k",
+                "offline-reload",
+                "--clerk-artifacts",
+                "always",
+            ],
+            cwd=repo.pytest_cwd,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
     said = {name: process.communicate(timeout=300)[0] for name, process in runs.items()}
     for name, repo in user_repos.items():
         assert runs[name].returncode == 0, f"{name}:\n{said[name]}"
         passed = [line for line in said[name].splitlines() if line.startswith("PASSED")]
         assert len(passed) == 2 and "4 deselected" in said[name], said[name]
-        results = [json.loads(path.read_text()) for path in (repo.folder / "artifacts" / "pytest").glob("*/*/result.json")]
+        results = [
+            json.loads(path.read_text()) for path in (repo.folder / "artifacts" / "pytest").glob("*/*/result.json")
+        ]
         verdicts = {(r["scenario"], r["version"]): r["verdict"] for r in results}
         assert verdicts == {("offline-reload", "6.0.0"): "lost", ("offline-reload", repo.asks_for): "survived"}, name
         for result in results:  # each run drove the user's app, on the virtual clock, in the production topology

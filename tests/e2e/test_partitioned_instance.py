@@ -24,12 +24,18 @@ def run_partitioned(playwright, clerk_config, clerk_fake, clerk_warm_browser):
         outcome = run_scenario(playwright, config, clerk_fake, scenario_id, version, browsers=clerk_warm_browser)
         assert clerk_fake.partitioned_cookies
         return outcome
+
     return run
 
 
-@pytest.mark.parametrize("scenario_id, version, verdict", [("offline-reload", "6.0.0", "lost"),
-                                                           ("offline-reload", "6.40.0", "survived"),
-                                                           ("signout-control", "6.40.0", "lost")])
+@pytest.mark.parametrize(
+    "scenario_id, version, verdict",
+    [
+        ("offline-reload", "6.0.0", "lost"),
+        ("offline-reload", "6.40.0", "survived"),
+        ("signout-control", "6.40.0", "lost"),
+    ],
+)
 def test_the_catalogue_holds_on_a_partitioned_instance(run_partitioned, scenario_id, version, verdict):
     outcome = run_partitioned(scenario_id, version)
     assert outcome.verdict == verdict, render(outcome)

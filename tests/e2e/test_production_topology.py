@@ -24,13 +24,16 @@ def production(clerk_config):
 
 @pytest.mark.clerk_js("6.0.0", "6.40.0")
 @pytest.mark.parametrize("scenario_id", ["offline-reload", "api-down"])
-def test_the_built_in_page_in_the_production_topology(scenario_id, clerk_js_bundle, playwright, production,
-                                                      clerk_fake, clerk_warm_browser):
-    outcome = run_scenario(playwright, production, clerk_fake, scenario_id, clerk_js_bundle.version,
-                           browsers=clerk_warm_browser)
+def test_the_built_in_page_in_the_production_topology(
+    scenario_id, clerk_js_bundle, playwright, production, clerk_fake, clerk_warm_browser
+):
+    outcome = run_scenario(
+        playwright, production, clerk_fake, scenario_id, clerk_js_bundle.version, browsers=clerk_warm_browser
+    )
     assert outcome.topology == "production", render(outcome)
     assert_known_verdict(scenario_id, clerk_js_bundle.version, outcome)
     assert [e for e in outcome.journal if e["path"].startswith("/__clerk/v1/")], "clerk-js reached the FAPI"
-    assert outcome.proof is not None and "https://clerk.harness.test:" in outcome.proof.describe(), \
+    assert outcome.proof is not None and "https://clerk.harness.test:" in outcome.proof.describe(), (
         "the failed refresh went to the Frontend API at the key's own host"
+    )
     assert not outcome.removals or "https://app.harness.test:" in outcome.removals[0].describe()  # the page's write

@@ -39,9 +39,23 @@ def test_a_proxy_app_in_the_production_topology_is_told_in_seconds(tmp_path, cle
     app = tmp_path / "app.py"
     app.write_text(PROXY_STYLE_APP)
     started = time.monotonic()
-    run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--json", "--artifacts",
-                          str(tmp_path / "run"), "--app-cmd", f"{sys.executable} {app}"],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            CLI,
+            "repro",
+            "offline-reload",
+            "--clerk-js",
+            "6.1.0",
+            "--json",
+            "--artifacts",
+            str(tmp_path / "run"),
+            "--app-cmd",
+            f"{sys.executable} {app}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     took = time.monotonic() - started
     said = run.stdout + run.stderr
     assert run.returncode == 2, said

@@ -14,7 +14,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-A_USERS_TEST = '''
+A_USERS_TEST = """
 import pytest
 
 @pytest.mark.clerk_js("6.40.0")
@@ -23,14 +23,19 @@ def test_the_app_opens(clerk_session, clerk_config):
 
 def test_the_engine_is_the_one_asked_for(clerk_config):
     assert clerk_config.browser.engine == "{engine}"
-'''
+"""
 
 
 def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q", *args],
-                          cwd=folder, env={**env, "CLERK_HARNESS_CONFIG": str(Path.cwd() / "playwright.config.json")},
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q", *args],
+        cwd=folder,
+        env={**env, "CLERK_HARNESS_CONFIG": str(Path.cwd() / "playwright.config.json")},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_browser_selects_the_engine(tmp_path):
@@ -49,12 +54,15 @@ def test_tracing_screenshot_and_output(tmp_path):
     assert len(kept) == 1, list(output.iterdir())
     assert (kept[0] / "screenshot.png").is_file()
     with zipfile.ZipFile(kept[0] / "trace.zip") as trace:
-        events = "".join(trace.read(name).decode(errors="ignore") for name in trace.namelist() if name.endswith(".trace"))
+        events = "".join(
+            trace.read(name).decode(errors="ignore") for name in trace.namelist() if name.endswith(".trace")
+        )
     assert '"frame-snapshot"' in events, "--tracing on keeps DOM snapshots, as pytest-playwright's full trace does"
 
 
-@pytest.mark.parametrize("browsers, says", [(["webkit"], "--browser webkit"),
-                                             (["chromium", "firefox"], "one engine per pytest run")])
+@pytest.mark.parametrize(
+    "browsers, says", [(["webkit"], "--browser webkit"), (["chromium", "firefox"], "one engine per pytest run")]
+)
 def test_a_browser_the_fixtures_cannot_drive_stops_the_run(tmp_path, browsers, says):
     (tmp_path / "test_users.py").write_text(A_USERS_TEST.format(engine="chromium"))
     done = pytest_in(tmp_path, *[arg for b in browsers for arg in ("--browser", b)])

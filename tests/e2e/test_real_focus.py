@@ -20,10 +20,12 @@ from clerk_harness.stories.scenarios import get_scenario
 pytestmark = pytest.mark.e2e
 
 
-def test_a_window_left_visible_without_the_focus_keeps_the_session_in_chromium(playwright, clerk_config, clerk_fake,
-                                                                                 clerk_warm_browser):
-    outcome = run_scenario(playwright, clerk_config, clerk_fake, "focus-multi-tab", "6.40.0",
-                           browsers=clerk_warm_browser)
+def test_a_window_left_visible_without_the_focus_keeps_the_session_in_chromium(
+    playwright, clerk_config, clerk_fake, clerk_warm_browser
+):
+    outcome = run_scenario(
+        playwright, clerk_config, clerk_fake, "focus-multi-tab", "6.40.0", browsers=clerk_warm_browser
+    )
     assert outcome.verdict == get_scenario("focus-multi-tab").expected("6.40.0") == "survived", render(outcome)
     proof = outcome.proof
     assert proof is not None and proof.proven and proof.kind == "focus", render(outcome)
@@ -31,8 +33,9 @@ def test_a_window_left_visible_without_the_focus_keeps_the_session_in_chromium(p
     assert proof.token_requests_unfocused and outcome.observations.user_after_reload
 
 
-def test_in_headless_chromium_the_two_windows_story_proves_nothing(playwright, clerk_config, clerk_fake,
-                                                                   clerk_warm_browser):
+def test_in_headless_chromium_the_two_windows_story_proves_nothing(
+    playwright, clerk_config, clerk_fake, clerk_warm_browser
+):
     """The same story in the headless warm browser: both windows keep the focus, the first never stood
     visible without it, and the run is inconclusive, never `survived`."""
     headless = replace(get_scenario("focus-multi-tab"), real_focus=False)

@@ -31,7 +31,10 @@ from clerk_harness.config import HarnessConfig
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(Path(sys.executable).with_name("clerk-harness"))
-SCENARIOS, VERSIONS = ("offline-aging", "signout-control"), ("6.0.0", "6.1.0")  # the quickest stories: this is about sharding
+SCENARIOS, VERSIONS = (
+    ("offline-aging", "signout-control"),
+    ("6.0.0", "6.1.0"),
+)  # the quickest stories: this is about sharding
 MATRIX = [*(a for s in SCENARIOS for a in ("--scenario", s)), *(a for v in VERSIONS for a in ("--clerk-js", v))]
 
 
@@ -43,14 +46,14 @@ def grid(stdout: str) -> list[str]:
     """The verdict table `run` and `merge` print (header and one row per scenario)."""
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("scenario "))
-    return [line.rstrip() for line in lines[start:start + 1 + len(SCENARIOS)]]
+    return [line.rstrip() for line in lines[start : start + 1 + len(SCENARIOS)]]
 
 
 def verdicts(path: Path) -> dict[tuple[str, str], str]:
     return {(r["scenario"], r["version"]): r["verdict"] for r in json.loads(path.read_text())["results"]}
 
 
-PLUGIN_TESTS = '''
+PLUGIN_TESTS = """
 import pytest
 
 @pytest.mark.clerk_js("6.1.0")
@@ -65,7 +68,7 @@ def test_a_story_that_fails(clerk_story, clerk_network, clerk_cookie):
 @pytest.mark.clerk_js("6.1.0")
 def test_a_scenario_that_fails(clerk_run_scenario):
     assert clerk_run_scenario("offline-reload").verdict == "lost"  # 6.1.0 keeps the cookie: fails on purpose
-'''
+"""
 
 
 def test_pytest_junitxml_gets_the_same_properties_through_the_plugin(tmp_path, clerk_config):
@@ -73,21 +76,44 @@ def test_pytest_junitxml_gets_the_same_properties_through_the_plugin(tmp_path, c
     (tmp_path / "test_user.py").write_text(PLUGIN_TESTS)
     junit = tmp_path / "junit.xml"
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_user.py"),
-                           "--junitxml", str(junit), "--rootdir", str(tmp_path)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=180,
-                          env={**__import__("os").environ, "CLERK_HARNESS_CONFIG": str(root / "playwright.config.json")})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(tmp_path / "test_user.py"),
+            "--junitxml",
+            str(junit),
+            "--rootdir",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**__import__("os").environ, "CLERK_HARNESS_CONFIG": str(root / "playwright.config.json")},
+    )
     assert done.returncode == 1, done.stdout + done.stderr  # the second and third tests fail, on purpose
     cases = {case.get("name"): case for case in ET.parse(junit).iter("testcase")}
-    passed = {p.get("name"): p.get("value") for p in cases["test_a_real_sign_out_is_reported[clerk-js-6.1.0]"].iter("property")}
+    passed = {
+        p.get("name"): p.get("value")
+        for p in cases["test_a_real_sign_out_is_reported[clerk-js-6.1.0]"].iter("property")
+    }
     assert passed["scenario"] == "signout-control" and passed["verdict"] == "lost" and passed["clerk-js"] == "6.1.0"
     assert not any(name.startswith("artifact:") for name in passed)  # removed after a pass: not named
-    failed = [(p.get("name"), p.get("value")) for p in cases["test_a_story_that_fails[clerk-js-6.1.0]"].iter("property")]
+    failed = [
+        (p.get("name"), p.get("value")) for p in cases["test_a_story_that_fails[clerk-js-6.1.0]"].iter("property")
+    ]
     paths = {name: value for name, value in failed if name.startswith("artifact:")}
     assert ("clerk-js", "6.1.0") in failed and set(paths) == {"artifact:trace", "artifact:timeline", "artifact:journal"}
     assert all(Path(path).is_file() for path in paths.values())
     # A scenario's artifacts wait for the test's outcome: written for the failed one, never for the passed one.
-    scenario = {p.get("name"): p.get("value") for p in cases["test_a_scenario_that_fails[clerk-js-6.1.0]"].iter("property")}
+    scenario = {
+        p.get("name"): p.get("value") for p in cases["test_a_scenario_that_fails[clerk-js-6.1.0]"].iter("property")
+    }
     kept = {name: path for name, path in scenario.items() if name.startswith("artifact:")}
     assert {"artifact:trace", "artifact:report", "artifact:screenshot", "artifact:result"} <= set(kept), scenario
     assert all(Path(path).is_file() for path in kept.values()), kept
@@ -111,11 +137,18 @@ def this_machines_address() -> str | None:
 def start_remote_chromium(config: HarnessConfig, reach: list[str]) -> tuple[subprocess.Popen, str, str]:
     """Chromium as a user would start it for the harness: its flags, a loopback DevTools port."""
     profile = tempfile.mkdtemp(prefix="remote-chromium-")
-    command = [find_chromium(config.browser), *remote_browser_flags(config.browser, reach=reach),
-               "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", f"--user-data-dir={profile}",
-               *(["--no-sandbox"] if os.geteuid() == 0 else []), "about:blank"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+    command = [
+        find_chromium(config.browser),
+        *remote_browser_flags(config.browser, reach=reach),
+        "--remote-debugging-address=127.0.0.1",
+        "--remote-debugging-port=0",
+        f"--user-data-dir={profile}",
+        *(["--no-sandbox"] if os.geteuid() == 0 else []),
+        "about:blank",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     assert process.stderr is not None
     for line in process.stderr:  # Chromium prints its DevTools address once it listens
         if line.startswith("DevTools listening on "):
@@ -145,8 +178,16 @@ def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remo
     """The reference is the matrix unsharded, through the remote browser; the shards run on local
     browsers, each its own. Their merge prints the reference's grid: sharding loses or repeats no job, and
     the remote browser gives the local verdicts (6.0.0 loses the cookie there too)."""
-    whole = harness("run", *MATRIX, "--cdp-endpoint", remote_chromium, "--json", str(tmp_path / "whole.json"),
-                    "--junit", str(tmp_path / "whole.xml"))
+    whole = harness(
+        "run",
+        *MATRIX,
+        "--cdp-endpoint",
+        remote_chromium,
+        "--json",
+        str(tmp_path / "whole.json"),
+        "--junit",
+        str(tmp_path / "whole.xml"),
+    )
     assert whole.returncode == 0, whole.stdout + whole.stderr
     assert "1 remote browser(s)" in whole.stderr
     assert grid(whole.stdout)[1].split() == ["offline-aging", "lost", "survived"]  # real verdicts, not a blank grid
@@ -155,11 +196,28 @@ def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remo
     shards = [tmp_path / f"shard-{index}.json" for index in (1, 2, 3)]
     temp = Path(tempfile.mkdtemp(prefix="ch-"))  # the shards' temp dir (short, for Chromium's socket path):
     request.addfinalizer(lambda: shutil.rmtree(temp, ignore_errors=True))  # nothing of theirs may stay there
-    running = [subprocess.Popen([CLI, "run", *MATRIX, "--workers", "1", "--shard", f"{index}/3", "--durations",
-                                 str(tmp_path / "whole.json"), "--json", str(path)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env={**os.environ, "TMPDIR": str(temp)})
-               for index, path in zip((1, 2, 3), shards)]
+    running = [
+        subprocess.Popen(
+            [
+                CLI,
+                "run",
+                *MATRIX,
+                "--workers",
+                "1",
+                "--shard",
+                f"{index}/3",
+                "--durations",
+                str(tmp_path / "whole.json"),
+                "--json",
+                str(path),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "TMPDIR": str(temp)},
+        )
+        for index, path in zip((1, 2, 3), shards)
+    ]
     for part in running:  # the three shards run at once, as on three runners
         output, _ = part.communicate(timeout=180)
         assert part.returncode == 0, output
@@ -169,8 +227,9 @@ def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remo
     local = {job: verdict for path in shards for job, verdict in verdicts(path).items()}
     assert local == verdicts(tmp_path / "whole.json")  # the remote browser's verdicts are the local ones
 
-    merged = harness("merge", *map(str, shards), "--junit", str(tmp_path / "merged.xml"),
-                     "--summary", str(tmp_path / "summary.md"))
+    merged = harness(
+        "merge", *map(str, shards), "--junit", str(tmp_path / "merged.xml"), "--summary", str(tmp_path / "summary.md")
+    )
     assert merged.returncode == 0, merged.stdout + merged.stderr
     assert grid(merged.stdout) == grid(whole.stdout)
     for junit in (tmp_path / "whole.xml", tmp_path / "merged.xml"):
@@ -182,13 +241,32 @@ def test_three_local_shards_merge_into_the_grid_of_one_remote_run(tmp_path, remo
 
 def test_visibility_events_stay_trusted_in_a_remote_browser(tmp_path, remote_chromium, clerk_config):
     config = tmp_path / "playwright.config.json"
-    config.write_text(json.dumps({"browser": {"cdpEndpoint": remote_chromium},
-                                  "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}))
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                           "tests/e2e/test_mission.py::test_real_visibility_changes_are_trusted"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=180,
-                          env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
-                               "CLERK_HARNESS_CONFIG": str(config)})  # not an xdist worker of the outer run
+    config.write_text(
+        json.dumps(
+            {"browser": {"cdpEndpoint": remote_chromium}, "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}
+        )
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "tests/e2e/test_mission.py::test_real_visibility_changes_are_trusted",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
+            "CLERK_HARNESS_CONFIG": str(config),
+        },
+    )  # not an xdist worker of the outer run
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
 
 
@@ -196,15 +274,35 @@ def test_a_fake_beyond_loopback_needs_the_flag_and_then_a_token(tmp_path, clerk_
     address = this_machines_address()
     if address is None:
         pytest.skip("this machine has no address beyond loopback")
-    refused = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--fake-host", address],
-                             capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--fake-host", address],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "--allow-remote" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     process, endpoint, profile = start_remote_chromium(clerk_config, reach=[address])
     try:
-        run = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--cdp-endpoint",
-                              endpoint, "--fake-host", address, "--allow-remote", "--artifacts", str(tmp_path)],
-                             capture_output=True, text=True, timeout=180)
+        run = subprocess.run(
+            [
+                CLI,
+                "repro",
+                "offline-reload",
+                "--clerk-js",
+                "6.0.0",
+                "--cdp-endpoint",
+                endpoint,
+                "--fake-host",
+                address,
+                "--allow-remote",
+                "--artifacts",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
     finally:
         stop(process, profile)
     assert run.returncode == 1, run.stdout + run.stderr  # 6.0.0 loses the cookie, through the remote browser

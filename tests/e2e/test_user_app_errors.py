@@ -29,8 +29,23 @@ SENDS_TO_CLERK = textwrap.dedent("""
 
 
 def repro(tmp_path, app_cmd: str) -> subprocess.CompletedProcess:
-    return subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--quiet", "--artifacts",
-                           str(tmp_path / "run"), "--app-cmd", app_cmd], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            CLI,
+            "repro",
+            "offline-reload",
+            "--clerk-js",
+            "6.1.0",
+            "--quiet",
+            "--artifacts",
+            str(tmp_path / "run"),
+            "--app-cmd",
+            app_cmd,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_an_app_that_exits_at_once_is_one_line_with_its_output(tmp_path, clerk_config):

@@ -70,8 +70,12 @@ def test_nothing_of_one_run_reaches_the_next(warm, clerk_fake):
     clerk_warm_browser = warm
     first = clerk_warm_browser.lease()
     try:
-        first.context.route("**/left-sw.js", lambda route: route.fulfill(
-            body="self.addEventListener('fetch', () => {});", content_type="text/javascript"))
+        first.context.route(
+            "**/left-sw.js",
+            lambda route: route.fulfill(
+                body="self.addEventListener('fetch', () => {});", content_type="text/javascript"
+            ),
+        )
         first.page.goto(clerk_fake.origin + "/__harness/health")
         with_worker = warm.config.engine == "chromium"
         assert first.page.evaluate(LEAVE_STATE_BEHIND, with_worker)
@@ -92,8 +96,14 @@ def test_nothing_of_one_run_reaches_the_next(warm, clerk_fake):
         assert second.page.url == "about:blank" and all(is_spare_cover(page) for page in others), others
         assert len(others) <= 1, others
         second.page.goto(clerk_fake.origin + "/__harness/health")
-        assert second.page.evaluate(WHAT_IS_LEFT) == {"cookie": "", "local": None, "session": None,
-                                                      "databases": [], "caches": [], "workers": 0}
+        assert second.page.evaluate(WHAT_IS_LEFT) == {
+            "cookie": "",
+            "local": None,
+            "session": None,
+            "databases": [],
+            "caches": [],
+            "workers": 0,
+        }
         assert second.page.evaluate("navigator.onLine")
         assert second.context.cookies() == []
         journal_mark = clerk_fake.journal.last_seq
@@ -114,8 +124,13 @@ def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(warm, clerk
         lease = clerk_warm_browser.lease()
         try:
             timeline = CookieTimeline(lease.context).install()
-            visibility = Visibility(lease.context, timeline, lease.visibility_mode, lease.page,
-                                    covers_from_page=warm.config.engine == "firefox").install()
+            visibility = Visibility(
+                lease.context,
+                timeline,
+                lease.visibility_mode,
+                lease.page,
+                covers_from_page=warm.config.engine == "firefox",
+            ).install()
             lease.page.goto(clerk_fake.origin + "/__harness/health")
             visibility.hide()
             visibility.show()
@@ -123,7 +138,9 @@ def test_a_later_run_still_gets_trusted_visibility_and_the_fake_time(warm, clerk
             assert {("hidden", True), ("visible", True)} <= changes, (run, visibility.events)
             assert any(e.type == "blur" and e.trusted for e in visibility.events), run
             # The recorders' scripts stay installed between runs; their reports go to this run's only.
-            assert all(len(before.events) == count for before, count in earlier), "a later run reported to an earlier one"
+            assert all(len(before.events) == count for before, count in earlier), (
+                "a later run reported to an earlier one"
+            )
             earlier.append((visibility, len(visibility.events)))
         finally:
             lease.close()

@@ -42,7 +42,9 @@ def user(clerk: FakeClerk) -> TestUser:
 @pytest.fixture
 def signed_in(http: TestClient, user: TestUser) -> str:
     """Sign in like clerk-js does; return the session id."""
-    answer = http.post("/__clerk/v1/client/sign_ins?__clerk_api_version=2025-11-10&_clerk_js_version=6.1.0",
-                       data={"identifier": user.email, "password": user.password, "strategy": "password"})
+    answer = http.post(
+        "/__clerk/v1/client/sign_ins?__clerk_api_version=2025-11-10&_clerk_js_version=6.1.0",
+        data={"identifier": user.email, "password": user.password, "strategy": "password"},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()["response"]["created_session_id"]

@@ -9,7 +9,7 @@ def test_page_without_cookie_is_signed_out(http):
     answer = http.get("/")
     assert answer.status_code == 200
     assert 'data-server-auth="signed_out"' in answer.text
-    assert "data-clerk-publishable-key=\"pk_live_" in answer.text
+    assert 'data-clerk-publishable-key="pk_live_' in answer.text
     assert 'data-clerk-proxy-url="/__clerk"' in answer.text
     assert answer.headers["cache-control"] == "no-store"
 

@@ -8,9 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = {"clerk_harness": ROOT / "harness" / "clerk_harness",
-            "clerk_harness_fake": ROOT / "fake_backend" / "clerk_harness_fake",
-            "clerk_harness_pytest": ROOT / "fixtures" / "clerk_harness_pytest"}
+PACKAGES = {
+    "clerk_harness": ROOT / "harness" / "clerk_harness",
+    "clerk_harness_fake": ROOT / "fake_backend" / "clerk_harness_fake",
+    "clerk_harness_pytest": ROOT / "fixtures" / "clerk_harness_pytest",
+}
 
 
 @lru_cache(maxsize=1)  # read once: `_is_package` asks for it in the search's inner loop (3.4 s of globbing)
@@ -67,7 +69,9 @@ def test_the_fake_never_imports_the_harness_and_the_oracle_never_drives_a_browse
     assert not {d for deps in fake.values() for d in deps if not d.startswith("clerk_harness_fake")}
     for name in GRAPH:
         if name.startswith("clerk_harness.oracle"):
-            assert not {d for d in GRAPH[name] if d.startswith(("clerk_harness.browser", "clerk_harness.stories"))}, name
+            assert not {d for d in GRAPH[name] if d.startswith(("clerk_harness.browser", "clerk_harness.stories"))}, (
+                name
+            )
         if name.startswith("clerk_harness.oracle"):  # nor Playwright: the oracle reads records, pure
             tree = ast.parse(modules()[name].read_text())
             imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
@@ -86,8 +90,11 @@ def test_no_module_over_400_lines_and_no_folder_of_25_modules():
 
 
 def calls_named(path: Path, names: set[str]) -> list[str]:
-    return [f"{path.name}:{node.lineno}" for node in ast.walk(ast.parse(path.read_text()))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names]
+    return [
+        f"{path.name}:{node.lineno}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names
+    ]
 
 
 def test_no_exec_or_eval_in_the_packages():
@@ -128,9 +135,16 @@ def private_reads(path: Path, ours: set[str]) -> list[str]:
         name = None
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
             name = node.attr
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
-              and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
-              and node.args[1].value.startswith("_") and not node.args[1].value.startswith("__")):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr")
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and node.args[1].value.startswith("_")
+            and not node.args[1].value.startswith("__")
+        ):
             name = node.args[1].value
         if name and name not in ours and name not in DOCUMENTED_UNDERSCORED:
             found.append(f"{path.name}:{node.lineno} {name}")

@@ -19,6 +19,8 @@ def test_one_switch_holds_the_no_egress_and_the_lean_features():
 
 
 def test_a_users_own_disabled_features_join_the_harness_ones():
-    names = disabled(harness_flags(BrowserConfig(args=["--disable-features=BackForwardCache,Translate", "--mute-audio"])))
+    names = disabled(
+        harness_flags(BrowserConfig(args=["--disable-features=BackForwardCache,Translate", "--mute-audio"]))
+    )
     assert "BackForwardCache" in names and set(NO_EGRESS_FEATURES) <= set(names) and names.count("Translate") == 1
     assert with_disabled_features(["--mute-audio"], "A") == ["--mute-audio", "--disable-features=A"]

@@ -14,7 +14,7 @@ import pytest
 
 from clerk_harness.browser.launch import PROFILE_PREFIX, remove_stale_profiles
 
-FAKE_BROWSER = ["sh", "-c", "sleep 300 & echo $! > \"$0/helper.pid\"; echo ready > \"$0/ready\"; wait"]
+FAKE_BROWSER = ["sh", "-c", 'sleep 300 & echo $! > "$0/helper.pid"; echo ready > "$0/ready"; wait']
 
 
 def alive(pid: int) -> bool:
@@ -35,8 +35,17 @@ def wait_for(condition, timeout: float = 10.0) -> bool:
 
 
 def start_guard(profile: Path, **popen) -> subprocess.Popen:
-    command = [sys.executable, "-m", "clerk_harness.browser.guard", str(profile), "--", FAKE_BROWSER[0], FAKE_BROWSER[1],
-               FAKE_BROWSER[2], str(profile)]
+    command = [
+        sys.executable,
+        "-m",
+        "clerk_harness.browser.guard",
+        str(profile),
+        "--",
+        FAKE_BROWSER[0],
+        FAKE_BROWSER[1],
+        FAKE_BROWSER[2],
+        str(profile),
+    ]
     guard = subprocess.Popen(command, stdin=subprocess.PIPE, start_new_session=True, **popen)
     assert wait_for(lambda: (profile / "ready").exists())
     return guard
@@ -68,12 +77,19 @@ def test_a_signal_to_the_guard_cleans_up(profile, sig):
 
 def test_the_harness_killed_with_sigkill_leaves_nothing(profile):
     """A stand-in harness starts the guard and is then killed: the pipe closes, the guard cleans up."""
-    harness = subprocess.Popen([sys.executable, "-c", f"""
+    harness = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
 import subprocess, sys, time
 subprocess.Popen([sys.executable, "-m", "clerk_harness.browser.guard", {str(profile)!r}, "--", *{FAKE_BROWSER!r}, {str(profile)!r}],
                  stdin=subprocess.PIPE, start_new_session=True)
 time.sleep(300)  # sleep-ok: a harness busy with a run, until it is killed
-"""], cwd=Path(__file__).resolve().parents[2])
+""",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert wait_for(lambda: (profile / "ready").exists())
     helper = int((profile / "helper.pid").read_text())
     harness.kill()
@@ -97,9 +113,20 @@ def test_stale_profiles_of_dead_guards_are_removed(tmp_path, monkeypatch):
 def test_a_child_that_exits_by_itself_keeps_its_folder_until_the_harness_lets_go(tmp_path):
     folder = tmp_path / f"{PROFILE_PREFIX}crashed"
     folder.mkdir()
-    guard = subprocess.Popen([sys.executable, "-m", "clerk_harness.browser.guard", str(folder), "--", "sh", "-c",
-                              f"echo last words > {folder}/app.log; exit 3"], stdin=subprocess.PIPE,
-                             start_new_session=True)
+    guard = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "clerk_harness.browser.guard",
+            str(folder),
+            "--",
+            "sh",
+            "-c",
+            f"echo last words > {folder}/app.log; exit 3",
+        ],
+        stdin=subprocess.PIPE,
+        start_new_session=True,
+    )
     assert wait_for(lambda: (folder / "guarded-child-exit-code").exists())
     assert (folder / "guarded-child-exit-code").read_text() == "3" and guard.poll() is None
     assert (folder / "app.log").read_text().strip() == "last words"

@@ -24,11 +24,20 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-@pytest.mark.parametrize("argv", [
-    ("repro",), ("repro", "offline-reload"), ("frobnicate",), ("run", "--workers", "0"),
-    ("run", "--repeat", "x"), ("repro", "offline-reload", "--clerk-js", "6.1.0", "--profile", "chrome"),
-    ("survey",), ("survey", "offline-reload", "--confirm-runs", "0"), ("run", "--every-minor", "0"),
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("repro",),
+        ("repro", "offline-reload"),
+        ("frobnicate",),
+        ("run", "--workers", "0"),
+        ("run", "--repeat", "x"),
+        ("repro", "offline-reload", "--clerk-js", "6.1.0", "--profile", "chrome"),
+        ("survey",),
+        ("survey", "offline-reload", "--confirm-runs", "0"),
+        ("run", "--every-minor", "0"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(capsys, argv):
     code, _, err = run(capsys, *argv)
     assert code == 2
@@ -48,10 +57,21 @@ def test_unpublished_version_is_one_clear_line(capsys):
 def test_missing_browser_is_one_clear_line(tmp_path, clerk_config):
     """As a user runs it, in a process of its own: the check asks the command's Playwright driver."""
     config = tmp_path / "playwright.config.json"
-    config.write_text(json.dumps({"browser": {"executablePath": "/nowhere/chromium"},
-                                  "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}))
-    done = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0"], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "CLERK_HARNESS_CONFIG": str(config)})
+    config.write_text(
+        json.dumps(
+            {
+                "browser": {"executablePath": "/nowhere/chromium"},
+                "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)},
+            }
+        )
+    )
+    done = subprocess.run(
+        [CLI, "repro", "offline-reload", "--clerk-js", "6.1.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CLERK_HARNESS_CONFIG": str(config)},
+    )
     assert done.returncode == 2 and "/nowhere/chromium" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
@@ -102,8 +122,14 @@ def test_version_names_the_harness_and_playwright(capsys):
     assert code == 0 and out.startswith("clerk-harness 0.") and "Playwright 1." in out
 
 
-@pytest.mark.parametrize("argv, near", [(("reproo", "x"), "'repro'"), (("repro", "ofline-reload", "--clerk-js", "6.1.0"),
-                                                                     "'offline-reload'"), (("lsit",), "'list'")])
+@pytest.mark.parametrize(
+    "argv, near",
+    [
+        (("reproo", "x"), "'repro'"),
+        (("repro", "ofline-reload", "--clerk-js", "6.1.0"), "'offline-reload'"),
+        (("lsit",), "'list'"),
+    ],
+)
 def test_a_misspelt_command_or_scenario_gets_did_you_mean(capsys, argv, near):
     code, _, err = run(capsys, *argv)
     assert code == 2 and f"did you mean {near}?" in err and len(err.strip().splitlines()) == 1
@@ -133,4 +159,3 @@ def test_versions_as_json(capsys, monkeypatch):
     assert code == 0 and seen["latest"] == "6.40.0" and "cached" in seen and seen["pinned_newest"]
     code, out, _ = run(capsys, "versions", "--latest", "--json")
     assert json.loads(out) == {"latest": "6.40.0"}
-

@@ -34,34 +34,49 @@ def test_an_empty_file_gives_the_defaults(tmp_path):
 
 
 def test_values_are_read(tmp_path):
-    config = load_config(write(tmp_path, {
-        "browser": {"headless": False, "windowSize": [800, 600], "slowMo": 50, "profile": "rtt0",
-                    "executablePath": "/opt/chromium"},
-        "clerkJs": {"versions": ["6.1.0"], "cacheDir": "bundles"}, "tokenTtlSeconds": 30,
-        "artifacts": {"keep": "always"}}))
+    config = load_config(
+        write(
+            tmp_path,
+            {
+                "browser": {
+                    "headless": False,
+                    "windowSize": [800, 600],
+                    "slowMo": 50,
+                    "profile": "rtt0",
+                    "executablePath": "/opt/chromium",
+                },
+                "clerkJs": {"versions": ["6.1.0"], "cacheDir": "bundles"},
+                "tokenTtlSeconds": 30,
+                "artifacts": {"keep": "always"},
+            },
+        )
+    )
     assert (config.browser.headless, config.browser.window_size, config.browser.slow_mo_ms) == (False, (800, 600), 50)
     assert config.browser.profile == "rtt0" and config.browser.executable_path == "/opt/chromium"
     assert config.clerk_js.versions == ["6.1.0"] and config.clerk_js.cache_dir == tmp_path / "bundles"
     assert config.token_ttl_seconds == 30 and config.artifacts.keep == "always"
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"browser": {"name": "chromium"}}, "unknown key 'browser.name'"),
-    ({"browser": {"headles": True}}, "did you mean 'browser.headless'"),
-    ({"tokenTTL": 60}, "unknown key 'tokenTTL'"),
-    ({"clerkjs": {}}, "did you mean 'clerkJs'"),
-    ({"browser": []}, "browser must be a JSON object"),
-    ({"browser": {"headless": "false"}}, "browser.headless must be true or false"),
-    ({"browser": {"visibility": "fake"}}, "browser.visibility must be one of 'real', 'synthetic'"),
-    ({"browser": {"profile": "stock"}}, "browser.profile must be one of"),
-    ({"browser": {"windowSize": [1280]}}, r"browser.windowSize must be \[width, height\]"),
-    ({"browser": {"args": "--headless"}}, "browser.args must be a list of strings"),
-    ({"clerkJs": {"versions": [6.1]}}, "clerkJs.versions must be a list of strings"),
-    ({"tokenTtlSeconds": 20}, "tokenTtlSeconds must be a whole number of at least 21"),
-    ({"tokenTtlSeconds": True}, "tokenTtlSeconds must be a whole number"),
-    ({"timeouts": {"loadMs": "20s"}}, "timeouts.loadMs must be a whole number"),
-    ({"artifacts": {"keep": "sometimes"}}, "artifacts.keep must be one of 'on-failure', 'always', 'never'"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"browser": {"name": "chromium"}}, "unknown key 'browser.name'"),
+        ({"browser": {"headles": True}}, "did you mean 'browser.headless'"),
+        ({"tokenTTL": 60}, "unknown key 'tokenTTL'"),
+        ({"clerkjs": {}}, "did you mean 'clerkJs'"),
+        ({"browser": []}, "browser must be a JSON object"),
+        ({"browser": {"headless": "false"}}, "browser.headless must be true or false"),
+        ({"browser": {"visibility": "fake"}}, "browser.visibility must be one of 'real', 'synthetic'"),
+        ({"browser": {"profile": "stock"}}, "browser.profile must be one of"),
+        ({"browser": {"windowSize": [1280]}}, r"browser.windowSize must be \[width, height\]"),
+        ({"browser": {"args": "--headless"}}, "browser.args must be a list of strings"),
+        ({"clerkJs": {"versions": [6.1]}}, "clerkJs.versions must be a list of strings"),
+        ({"tokenTtlSeconds": 20}, "tokenTtlSeconds must be a whole number of at least 21"),
+        ({"tokenTtlSeconds": True}, "tokenTtlSeconds must be a whole number"),
+        ({"timeouts": {"loadMs": "20s"}}, "timeouts.loadMs must be a whole number"),
+        ({"artifacts": {"keep": "sometimes"}}, "artifacts.keep must be one of 'on-failure', 'always', 'never'"),
+    ],
+)
 def test_a_wrong_key_or_value_is_one_line_naming_it(tmp_path, data, message):
     with pytest.raises(HarnessError, match=message) as caught:
         load_config(write(tmp_path, data))
@@ -86,8 +101,9 @@ REAL_SECRET = "sk_live_" + "Ab3dE6gH9jK2mN5pQ8sT1vW4"
 REAL_PUBLISHABLE = "pk_test_" + "Y2xlcmsuZXhhbXBsZS5jb20k"  # clerk.example.com$
 
 
-@pytest.mark.parametrize("name, value", [("CLERK_SECRET_KEY", REAL_SECRET),
-                                         ("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", REAL_PUBLISHABLE)])
+@pytest.mark.parametrize(
+    "name, value", [("CLERK_SECRET_KEY", REAL_SECRET), ("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", REAL_PUBLISHABLE)]
+)
 def test_a_real_clerk_key_in_the_environment_is_refused(tmp_path, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(HarnessError, match=f"{name} holds a real Clerk key, but the harness never talks to Clerk"):
@@ -118,17 +134,25 @@ def test_the_schema_takes_the_shipped_file_and_refuses_what_the_loader_refuses(t
 
     validator = jsonschema.Draft202012Validator(json_schema())
     assert list(validator.iter_errors(json.loads((ROOT / "playwright.config.json").read_text()))) == []
-    for data in ({"browser": {"headless": "false"}}, {"browser": {"headles": True}}, {"tokenTtlSeconds": 20},
-                 {"artifacts": {"keep": "sometimes"}}, {"browser": {"windowSize": [1280]}}):
+    for data in (
+        {"browser": {"headless": "false"}},
+        {"browser": {"headles": True}},
+        {"tokenTtlSeconds": 20},
+        {"artifacts": {"keep": "sometimes"}},
+        {"browser": {"windowSize": [1280]}},
+    ):
         assert list(validator.iter_errors(data)), data
         with pytest.raises(HarnessError):
             load_config(write(tmp_path, data))
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"browser": {"slow_mo_ms": 5}}, "unknown key 'browser.slow_mo_ms'"),  # the code's spelling is not the file's
-    ({"root": "/"}, "unknown key 'root'"),  # set from where the file is, never by it
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"browser": {"slow_mo_ms": 5}}, "unknown key 'browser.slow_mo_ms'"),  # the code's spelling is not the file's
+        ({"root": "/"}, "unknown key 'root'"),  # set from where the file is, never by it
+    ],
+)
 def test_each_key_has_one_spelling_in_the_file(tmp_path, data, message):
     with pytest.raises(HarnessError, match=message):
         load_config(write(tmp_path, data))

@@ -11,20 +11,23 @@ PAST = "Thu, 01 Jan 1970 00:00:00 GMT"
 FUTURE = "Fri, 31 Dec 9999 23:59:59 GMT"
 
 
-@pytest.mark.parametrize("line, removes", [
-    ("__session=eyJ.a.b; path=/", False),
-    (f"__session=eyJ.a.b; expires={FUTURE}; path=/", False),
-    ("__session=eyJ.a.b; Max-Age=60", False),
-    ("__session=; path=/", True),
-    ('__session=""; path=/', True),
-    ("__session", True),
-    (f"__session=eyJ.a.b; expires={PAST}; path=/", True),
-    (f"__session=eyJ.a.b; Expires={PAST}", True),
-    ("__session=eyJ.a.b; max-age=0", True),
-    ("__session=eyJ.a.b; Max-Age=-1; path=/", True),
-    ("__session=eyJ.a.b; max-age=soon", False),  # invalid Max-Age is ignored by browsers
-    ("__session=eyJ.a.b; expires=not a date", False),
-])
+@pytest.mark.parametrize(
+    "line, removes",
+    [
+        ("__session=eyJ.a.b; path=/", False),
+        (f"__session=eyJ.a.b; expires={FUTURE}; path=/", False),
+        ("__session=eyJ.a.b; Max-Age=60", False),
+        ("__session=; path=/", True),
+        ('__session=""; path=/', True),
+        ("__session", True),
+        (f"__session=eyJ.a.b; expires={PAST}; path=/", True),
+        (f"__session=eyJ.a.b; Expires={PAST}", True),
+        ("__session=eyJ.a.b; max-age=0", True),
+        ("__session=eyJ.a.b; Max-Age=-1; path=/", True),
+        ("__session=eyJ.a.b; max-age=soon", False),  # invalid Max-Age is ignored by browsers
+        ("__session=eyJ.a.b; expires=not a date", False),
+    ],
+)
 def test_is_removal(line, removes):
     assert is_removal(line) is removes
 
@@ -57,16 +60,26 @@ def timeline() -> CookieTimeline:
 
 
 def page_write(raw: str, after: str | None, name: str = "__session") -> dict:
-    return {"source": "document.cookie", "name": name, "raw": raw, "before": "old", "after": after,
-            "stack": "at setCookie (clerk.browser.js:1:2)", "url": "http://127.0.0.1:1/"}
+    return {
+        "source": "document.cookie",
+        "name": name,
+        "raw": raw,
+        "before": "old",
+        "after": after,
+        "stack": "at setCookie (clerk.browser.js:1:2)",
+        "url": "http://127.0.0.1:1/",
+    }
 
 
-@pytest.mark.parametrize("raw, after", [
-    ("__session=; path=/", None),  # the browser dropped it
-    (f"__session=eyJ.a.b; expires={PAST}; path=/", None),
-    ("__session=; path=/", ""),  # written empty, still listed
-    ("__session=eyJ.a.b; max-age=0", "eyJ.a.b"),  # read back before the jar noticed
-])
+@pytest.mark.parametrize(
+    "raw, after",
+    [
+        ("__session=; path=/", None),  # the browser dropped it
+        (f"__session=eyJ.a.b; expires={PAST}; path=/", None),
+        ("__session=; path=/", ""),  # written empty, still listed
+        ("__session=eyJ.a.b; max-age=0", "eyJ.a.b"),  # read back before the jar noticed
+    ],
+)
 def test_document_cookie_removals(timeline, raw, after):
     timeline._on_page_event(None, page_write(raw, after))
     assert [e.source for e in timeline.session_removals()] == ["document.cookie"]
@@ -84,7 +97,9 @@ def test_cookie_store_delete_is_a_removal(timeline):
     assert [(e.source, e.action) for e in timeline.events] == [("cookieStore", "remove"), ("cookieStore", "write")]
 
 
-@pytest.mark.parametrize("line", ["__session=; Path=/", f"__session=x; Expires={PAST}; Path=/", "__session=x; Max-Age=0"])
+@pytest.mark.parametrize(
+    "line", ["__session=; Path=/", f"__session=x; Expires={PAST}; Path=/", "__session=x; Max-Age=0"]
+)
 def test_set_cookie_removals(timeline, line):
     timeline._on_response(FakeResponse("other=1", line))  # type: ignore[arg-type]
     assert [(e.source, e.name) for e in timeline.session_removals()] == [("set-cookie", "__session")]

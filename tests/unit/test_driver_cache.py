@@ -12,8 +12,7 @@ import pytest
 
 from clerk_harness.browser import driver_cache
 
-START_THE_DRIVER = ("from clerk_harness.browser import driver_env\n"
-                    "driver_env.start_playwright().stop()")
+START_THE_DRIVER = "from clerk_harness.browser import driver_env\ndriver_env.start_playwright().stop()"
 
 
 @pytest.fixture
@@ -35,8 +34,13 @@ def test_a_users_own_setting_wins(clean_env, users_own):
 
 
 def test_playwrights_driver_fills_it(clean_env, tmp_path):
-    done = subprocess.run([sys.executable, "-c", START_THE_DRIVER], env={**os.environ, "TMPDIR": str(tmp_path)},
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", START_THE_DRIVER],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     cached = [path for path in (tmp_path / "node-compile-cache").rglob("*") if path.is_file()]
     assert cached, "Playwright's driver wrote nothing to the compile cache"

@@ -27,8 +27,14 @@ def test_the_preload_loads_below_an_esm_apps_package_json(tmp_path, suffix, load
     script = tmp_path / ".venv" / "lib" / f"firefox_driver_patch{suffix}"
     script.parent.mkdir(parents=True)
     shutil.copy(firefox_driver_patch.script_path(), script)
-    done = subprocess.run([NODE, "-e", "0", "run-driver"], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "NODE_OPTIONS": f'--require "{script}"'}, timeout=30)
+    done = subprocess.run(
+        [NODE, "-e", "0", "run-driver"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NODE_OPTIONS": f'--require "{script}"'},
+        timeout=30,
+    )
     assert (done.returncode == 0) is loads, done.stderr
     assert firefox_driver_patch.script_path().suffix == ".cjs"
 
@@ -50,8 +56,13 @@ print(json.dumps({"same": before == during == dict(os.environ), "driver": driver
 def test_the_driver_gets_the_settings_and_os_environ_does_not():
     """In a process of its own: a sync Playwright cannot start beside another one's event loop."""
     env = {**os.environ, "NODE_OPTIONS": "--max-old-space-size=512"}
-    done = subprocess.run([sys.executable, "-c", DRIVER_CHECK, str(Path(__file__).parent)], env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER_CHECK, str(Path(__file__).parent)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["same"], "os.environ changed around the driver's start"
@@ -86,9 +97,11 @@ def _driver_environ() -> dict[str, str]:
 
 
 def test_a_driver_that_cannot_start_is_one_line_with_nodes_words(tmp_path):
-    code = ("from clerk_harness.browser import driver_env\n"
-            "try:\n    driver_env.start_playwright()\n"
-            "except driver_env.DriverDidNotStart as error:\n    print(error)")
+    code = (
+        "from clerk_harness.browser import driver_env\n"
+        "try:\n    driver_env.start_playwright()\n"
+        "except driver_env.DriverDidNotStart as error:\n    print(error)"
+    )
     env = {**os.environ, "NODE_OPTIONS": f"--require {tmp_path / 'missing.cjs'}"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     message = done.stdout.strip()
@@ -130,8 +143,14 @@ def test_the_pytest_plugin_leaves_os_environ_unchanged(tmp_path):
     (tmp_path / "test_users_own.py").write_text(PLUGIN_RUN)
     env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "NODE_COMPILE_CACHE")}
     env["PATH"] = f"{Path(NODE).parent}{os.pathsep}{env.get('PATH', '')}"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q",
-                           str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-q", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
 
@@ -153,7 +172,12 @@ def test_an_error_playwright_logs_is_one_line_not_a_traceback():
     done = subprocess.run([sys.executable, "-c", LOGGED_ERROR], capture_output=True, text=True, timeout=30)
     assert done.stderr.splitlines() == [
         '[playwright] Error occurred in event listener: RuntimeError: Cannot find object to "__dispose__": page@1 '
-        '(at <string>:6)']
-    control = subprocess.run([sys.executable, "-c", LOGGED_ERROR.replace("driver_log.one_line_errors()", "")],
-                             capture_output=True, text=True, timeout=30)
+        "(at <string>:6)"
+    ]
+    control = subprocess.run(
+        [sys.executable, "-c", LOGGED_ERROR.replace("driver_log.one_line_errors()", "")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert "Traceback" in control.stderr

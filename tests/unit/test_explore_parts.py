@@ -17,8 +17,10 @@ STORY = [Step("go_offline"), Step("let_the_token_age"), Step("fault", ("token", 
 
 def test_every_step_is_code_of_the_story_vocabulary():
     assert Step("go_offline").code == "story.go_offline()"
-    assert Step("fault", ("token", "429", "once")).code == \
-        'story.inject("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)'
+    assert (
+        Step("fault", ("token", "429", "once")).code
+        == 'story.inject("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)'
+    )
     assert Step("fault", ("client", "500", "until-cleared")).code == 'story.inject("GET", "/v1/client").error(500)'
     assert ("client", "empty-token") not in FAULTS  # only the token route answers with a token
     with pytest.raises(ValueError):
@@ -48,9 +50,14 @@ def test_the_written_scenario_is_valid_python_that_tells_the_story(tmp_path):
     compile(source, "scenario.py", "exec")
     assert '@scenario("explored-6.0.0-seed7"' in source and "def explored_6_0_0_seed7(story: Story)" in source
     body = [line.strip() for line in source.splitlines()[3:]]
-    assert body == ["story.sign_in()", "story.go_offline()", "story.let_token_age_past_refresh()",
-                    'story.inject("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)',
-                    "story.let_an_expired_token_be_replaced()", "story.reload()"]
+    assert body == [
+        "story.sign_in()",
+        "story.go_offline()",
+        "story.let_token_age_past_refresh()",
+        'story.inject("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)',
+        "story.let_an_expired_token_be_replaced()",
+        "story.reload()",
+    ]
 
 
 def test_a_story_holding_a_known_finding_is_recognised():
@@ -63,8 +70,11 @@ def test_a_finding_is_known_by_its_cause_whatever_sets_it_off():
     offline = [Step("go_offline"), Step("ask_for_a_token")]
     assert cause(offline) == [Step("go_offline")]
     assert _contains(cause([Step("reload"), Step("go_offline"), Step("let_the_token_age")]), cause(offline))
-    rate_limited = [Step("fault", ("token", "429", "until-cleared")), Step("fault", ("client", "500", "once")),
-                    Step("let_the_token_come_due")]
+    rate_limited = [
+        Step("fault", ("token", "429", "until-cleared")),
+        Step("fault", ("client", "500", "once")),
+        Step("let_the_token_come_due"),
+    ]
     assert cause(rate_limited) == [Step("fault", ("token", "429", "once")), Step("fault", ("client", "500", "once"))]
     assert not _contains(cause(rate_limited), cause(offline))
     assert cause([Step("reload")]) == [Step("reload")]  # no cause: the story itself
@@ -82,9 +92,15 @@ def test_coverage_says_what_was_tried():
     assert "fault" not in text.split("step kinds", 1)[1]
 
 
-@pytest.mark.parametrize("argv", [["explore"], ["explore", "--clerk-js", "6.0.0", "--runs", "0"],
-                                  ["explore", "--clerk-js", "6.0.0", "--runs", "5", "--minutes", "1"],
-                                  ["explore", "--replay", "/nowhere/finding.json"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explore"],
+        ["explore", "--clerk-js", "6.0.0", "--runs", "0"],
+        ["explore", "--clerk-js", "6.0.0", "--runs", "5", "--minutes", "1"],
+        ["explore", "--replay", "/nowhere/finding.json"],
+    ],
+)
 def test_bad_explore_arguments_are_one_line_and_exit_2(capsys, argv):
     try:
         code = main(argv)
@@ -101,8 +117,12 @@ def test_a_known_cause_that_loses_the_session_another_way_is_a_finding_of_its_ow
 
     known_family = [Step("fault", ("client", "429", "once")), Step("reload")]
     known = [(known_family, "reload_without_user")]
-    other_family = [Step("fault", ("client", "429", "once")), Step("fault", ("token", "slow", "once")),
-                    Step("reload"), Step("call_the_api")]
+    other_family = [
+        Step("fault", ("client", "429", "once")),
+        Step("fault", ("token", "slow", "once")),
+        Step("reload"),
+        Step("call_the_api"),
+    ]
     assert is_known(other_family, "reload_without_user", known)
     assert not is_known(other_family, "api_refused", known)
     assert not is_known([Step("reload")], "reload_without_user", known)

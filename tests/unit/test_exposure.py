@@ -35,8 +35,12 @@ def guarded(tmp_path):
 
 @pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"}, {"authorization": "s3cret"}])
 def test_without_the_token_the_control_api_answers_401(guarded, headers):
-    for method, path in [("GET", "/__harness/health"), ("POST", "/__harness/reset"), ("GET", "/__harness/docs"),
-                         ("POST", "/__harness/clock/advance")]:
+    for method, path in [
+        ("GET", "/__harness/health"),
+        ("POST", "/__harness/reset"),
+        ("GET", "/__harness/docs"),
+        ("POST", "/__harness/clock/advance"),
+    ]:
         answer = guarded.request(method, path, headers=headers)
         assert answer.status_code == 401 and answer.json()["errors"][0]["code"] == "authentication_invalid"
 
@@ -69,11 +73,14 @@ def test_a_page_that_rebinds_its_own_name_to_loopback_is_refused(served):
         assert httpx.get(served.origin + "/__harness/health", headers={"host": host}).status_code == 200, host
 
 
-@pytest.mark.parametrize("method, path, kwargs", [
-    ("POST", "/__harness/reset", {"data": {"x": "1"}}),  # a cross-site <form> post needs no preflight
-    ("POST", "/__harness/sessions/sess_x/revoke", {"content": b"", "headers": {"content-type": "text/plain"}}),
-    ("GET", "/__harness/journal", {}),  # a cross-origin read: the journal holds session tokens
-])
+@pytest.mark.parametrize(
+    "method, path, kwargs",
+    [
+        ("POST", "/__harness/reset", {"data": {"x": "1"}}),  # a cross-site <form> post needs no preflight
+        ("POST", "/__harness/sessions/sess_x/revoke", {"content": b"", "headers": {"content-type": "text/plain"}}),
+        ("GET", "/__harness/journal", {}),  # a cross-origin read: the journal holds session tokens
+    ],
+)
 def test_a_page_of_another_origin_can_neither_drive_nor_read_the_control_api(served, method, path, kwargs):
     headers = {**kwargs.pop("headers", {}), "origin": "http://evil.test"}
     answer = httpx.request(method, served.origin + path, headers=headers, **kwargs)

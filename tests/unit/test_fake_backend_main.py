@@ -22,7 +22,8 @@ def test_it_prints_its_origin_and_answers():
 
 
 def test_beyond_loopback_it_needs_to_be_told_and_says_so_in_one_line():
-    done = subprocess.run([sys.executable, "-m", "clerk_harness_fake", "--host", "0.0.0.0"], capture_output=True,
-                          text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "clerk_harness_fake", "--host", "0.0.0.0"], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "allow" in done.stderr, done.stderr

@@ -35,8 +35,10 @@ def test_client_without_cookie_is_null(http):
 
 
 def test_sign_in_creates_a_session_with_a_token(http, user, clerk):
-    answer = http.post("/__clerk/v1/client/sign_ins", data={"identifier": user.email, "password": user.password,
-                                                            "strategy": "password"})
+    answer = http.post(
+        "/__clerk/v1/client/sign_ins",
+        data={"identifier": user.email, "password": user.password, "strategy": "password"},
+    )
     body = answer.json()
     assert body["response"]["status"] == "complete"
     sid = body["response"]["created_session_id"]
@@ -66,9 +68,15 @@ def test_unknown_identifier_is_a_clerk_422(http):
 
 def test_malformed_sign_in_is_4xx_not_500(http):
     assert_clerk_error(http.post("/__clerk/v1/client/sign_ins", data={}), 422, "form_param_missing")
-    assert_clerk_error(http.post("/__clerk/v1/client/sign_ins", content=b"\xff\xfe",
-                                 headers={"content-type": "application/x-www-form-urlencoded"}), 422,
-                       "form_param_missing")
+    assert_clerk_error(
+        http.post(
+            "/__clerk/v1/client/sign_ins",
+            content=b"\xff\xfe",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        ),
+        422,
+        "form_param_missing",
+    )
 
 
 def test_token_route_answers_a_bare_token(http, signed_in):
@@ -116,8 +124,7 @@ def test_a_lagging_touch_answers_with_older_tokens_and_says_so(http, signed_in, 
     clerk.touch_token_lag_s = 43
     body = http.post(f"/__clerk/v1/client/sessions/{signed_in}/touch").json()
     now = clerk.clock.now()
-    tokens = [body["response"]["last_active_token"]["jwt"],
-              body["client"]["sessions"][0]["last_active_token"]["jwt"]]
+    tokens = [body["response"]["last_active_token"]["jwt"], body["client"]["sessions"][0]["last_active_token"]["jwt"]]
     assert all(abs(iat(token) - (now - 43)) < 2 for token in tokens)
     assert clerk.journal.entries(0)[-1].note == "answered with a token minted 43s ago (touch_token_lag_s)"
     clerk.reset()
@@ -131,8 +138,11 @@ def test_end_and_remove(http, signed_in, clerk):
 
 
 def test_unknown_route_is_404_never_401(http):
-    for method, path in [("GET", "/__clerk/v1/organizations"), ("POST", "/__clerk/v1/client/whatever"),
-                         ("GET", "/__clerk/nothing")]:
+    for method, path in [
+        ("GET", "/__clerk/v1/organizations"),
+        ("POST", "/__clerk/v1/client/whatever"),
+        ("GET", "/__clerk/nothing"),
+    ]:
         assert_clerk_error(http.request(method, path), 404, "resource_not_found")
 
 
@@ -152,8 +162,14 @@ def test_journal_records_effective_method_and_status(http, signed_in, clerk):
 def test_malformed_inputs_never_500(http, signed_in):
     attempts = [
         ("POST", "/__clerk/v1/client/sign_ins", {"json": {"identifier": "x"}}),
-        ("POST", "/__clerk/v1/client/sign_ins", {"content": b"identifier=%ff%fe&password=", "headers":
-                                                  {"content-type": "application/x-www-form-urlencoded"}}),
+        (
+            "POST",
+            "/__clerk/v1/client/sign_ins",
+            {
+                "content": b"identifier=%ff%fe&password=",
+                "headers": {"content-type": "application/x-www-form-urlencoded"},
+            },
+        ),
         ("POST", "/__clerk/v1/client/sessions/%00/tokens", {}),
         ("POST", "/__clerk/v1/client/sessions?_method=BOGUS", {}),
         ("GET", "/?clerk_js=1.2.3&instance=prod", {}),

@@ -25,7 +25,9 @@ def test_pattern_star_is_one_segment():
 
 @pytest.mark.parametrize("status", [401, 403, 422, 429, 500, 502, 503])
 def test_error_fault_is_clerk_shaped(http, signed_in, clerk, status):
-    clerk.faults.on("POST", "/v1/client/sessions/*/tokens", times=1).error(status, retry_after=3 if status == 429 else None)
+    clerk.faults.on("POST", "/v1/client/sessions/*/tokens", times=1).error(
+        status, retry_after=3 if status == 429 else None
+    )
     answer = http.post(TOKENS.format(sid=signed_in))
     assert answer.status_code == status
     assert answer.json()["errors"][0]["code"]
@@ -65,8 +67,17 @@ def test_method_filter_uses_the_effective_method(http, signed_in, clerk):
 
 
 def test_control_api_faults(http, signed_in, clerk):
-    created = http.post("/__harness/faults", json={"method": "POST", "path": "/v1/client/sessions/*/tokens",
-                                                   "action": "error", "status": 429, "retry_after": 1, "times": 1})
+    created = http.post(
+        "/__harness/faults",
+        json={
+            "method": "POST",
+            "path": "/v1/client/sessions/*/tokens",
+            "action": "error",
+            "status": 429,
+            "retry_after": 1,
+            "times": 1,
+        },
+    )
     assert created.status_code == 201, created.text
     assert http.get("/__harness/faults").json()["unmet"] == [created.json()["id"]]
     assert http.post(TOKENS.format(sid=signed_in)).status_code == 429

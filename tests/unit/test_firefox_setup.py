@@ -26,7 +26,8 @@ def test_the_driver_workaround_matches_the_installed_playwright():
     assert found == firefox_driver_patch.SENDS_IN_DRIVER, (
         f"Playwright {firefox_driver_patch.playwright_version()}'s driver holds {found} of the "
         f"{firefox_driver_patch.SENDS_IN_DRIVER} sends the Firefox workaround changes: update "
-        f"harness/clerk_harness/browser/firefox_driver_patch.py")
+        f"harness/clerk_harness/browser/firefox_driver_patch.py"
+    )
     firefox_driver_patch.check()
 
 
@@ -42,9 +43,11 @@ def test_the_script_changes_only_the_drivers_bundle_in_the_driver_process(tmp_pa
     assert f"'{firefox_driver_patch.SENT}'" in script and f"'{firefox_driver_patch.MAY_FAIL}'" in script
     bundle = tmp_path / "lib" / "coreBundle.js"
     bundle.parent.mkdir()
-    bundle.write_text(f'module.exports = (s) => s{firefox_driver_patch.SENT}, {{}});')
-    probe = ("const s = { send: () => 'send', sendMayFail: () => 'sendMayFail' };"
-             f"console.log(require({json.dumps(str(bundle))})(s));")
+    bundle.write_text(f"module.exports = (s) => s{firefox_driver_patch.SENT}, {{}});")
+    probe = (
+        "const s = { send: () => 'send', sendMayFail: () => 'sendMayFail' };"
+        f"console.log(require({json.dumps(str(bundle))})(s));"
+    )
     node = Path(firefox_driver_patch.driver_bundle()).parents[2] / "node"
     env = {**os.environ, "NODE_OPTIONS": f'--require "{firefox_driver_patch.script_path()}"'}
     as_driver = subprocess.run([str(node), "-e", probe, "run-driver"], capture_output=True, text=True, env=env)
@@ -74,11 +77,17 @@ def test_a_missing_firefox_is_one_line_that_says_how_to_get_one(monkeypatch):
 def test_root_installs_firefox_esr_with_apt_get(monkeypatch):
     commands = []
     installed = lambda: any("firefox-esr" in command for command in commands)
-    on_path = {"apt-get": lambda: "/usr/bin/apt-get", "firefox-esr": lambda: "/usr/bin/firefox-esr" if installed() else None}
+    on_path = {
+        "apt-get": lambda: "/usr/bin/apt-get",
+        "firefox-esr": lambda: "/usr/bin/firefox-esr" if installed() else None,
+    }
     monkeypatch.setattr(firefox.shutil, "which", lambda name: on_path.get(name, lambda: None)())
     monkeypatch.setattr(harness_setup.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(harness_setup.subprocess, "run",
-                        lambda cmd, **kw: commands.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""))
+    monkeypatch.setattr(
+        harness_setup.subprocess,
+        "run",
+        lambda cmd, **kw: commands.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""),
+    )
     monkeypatch.setattr(firefox, "check_firefox", lambda path: "153.8.0")
     config = HarnessConfig()
     config.browser.engine = "firefox"
@@ -86,10 +95,13 @@ def test_root_installs_firefox_esr_with_apt_get(monkeypatch):
     assert commands[-1] == ["apt-get", "install", "-y", "-qq", "firefox-esr"]
 
 
-@pytest.mark.parametrize("said, error", [
-    ("Mozilla Firefox 115.9.1esr", "Firefox 115.9.1 at .* is too old"),
-    ("", "is not a Firefox"),
-])
+@pytest.mark.parametrize(
+    "said, error",
+    [
+        ("Mozilla Firefox 115.9.1esr", "Firefox 115.9.1 at .* is too old"),
+        ("", "is not a Firefox"),
+    ],
+)
 def test_an_old_or_strange_firefox_is_one_line(tmp_path, said, error):
     fake = tmp_path / "firefox"
     fake.write_text(f"#!/bin/sh\necho '{said}'\n")
@@ -100,11 +112,21 @@ def test_an_old_or_strange_firefox_is_one_line(tmp_path, said, error):
 
 def test_a_configured_firefox_that_is_not_there_exits_2_with_one_line(tmp_path, clerk_config):
     config = tmp_path / "playwright.config.json"
-    config.write_text(json.dumps({"browser": {"firefoxExecutablePath": "/nowhere/firefox"},
-                                  "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)}}))
-    done = subprocess.run([CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--browser", "firefox"],
-                          capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "CLERK_HARNESS_CONFIG": str(config)})
+    config.write_text(
+        json.dumps(
+            {
+                "browser": {"firefoxExecutablePath": "/nowhere/firefox"},
+                "clerkJs": {"cacheDir": str(clerk_config.clerk_js.cache_dir)},
+            }
+        )
+    )
+    done = subprocess.run(
+        [CLI, "repro", "offline-reload", "--clerk-js", "6.1.0", "--browser", "firefox"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CLERK_HARNESS_CONFIG": str(config)},
+    )
     assert done.returncode == 2 and "/nowhere/firefox" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 

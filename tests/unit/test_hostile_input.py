@@ -61,8 +61,12 @@ CORPUS = [
     ("GET", "/", {"content": BIG.encode()}, 413),
     ("GET", "/nothing-here", {}, 404),
     ("DELETE", "/api/me", {}, 405),
-    ("OPTIONS", "/__clerk/v1/client", {"headers": {"origin": "http://evil.test", "access-control-request-method": "POST"}},
-     400),
+    (
+        "OPTIONS",
+        "/__clerk/v1/client",
+        {"headers": {"origin": "http://evil.test", "access-control-request-method": "POST"}},
+        400,
+    ),
     # --- inputs that once ended in a 500 (issue 25): a NUL in a bundle path, a redirect_url Python's URL
     # parser rejects or that is no ASCII origin ---
     ("GET", "/__clerk/npm/@clerk/clerk-js@6/dist/%00", {}, 404),
@@ -106,9 +110,13 @@ CORPUS = [
     # --- loose types, once taken (issue 25) ---
     ("POST", "/__harness/clock/advance", {"json": {"seconds": True}}, 422),
     ("POST", "/__harness/faults", {"json": {"path": "/v1/client", "action": "error", "status": "500"}}, 422),
-    ("POST", "/__harness/faults", {"json": {"path": "/v1/client", "action": "drop", "times": 10 ** 30}}, 422),
-    ("POST", "/__harness/faults", {"json": {"path": "/v1/client", "action": "error", "status": 500,
-                                            "code": "a\r\nSet-Cookie: x=1"}}, 422),
+    ("POST", "/__harness/faults", {"json": {"path": "/v1/client", "action": "drop", "times": 10**30}}, 422),
+    (
+        "POST",
+        "/__harness/faults",
+        {"json": {"path": "/v1/client", "action": "error", "status": 500, "code": "a\r\nSet-Cookie: x=1"}},
+        422,
+    ),
     ("POST", "/__harness/users", {"json": {"email": "a\u0000b@example.test"}}, 422),
     ("GET", "/__harness/health", {"headers": {"content-length": "999999999"}}, 413),
     ("DELETE", "/__harness/health", {}, 405),
@@ -133,8 +141,7 @@ def shared_http(tmp_path_factory) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.mark.parametrize("method, path, kwargs, status", CORPUS,
-                         ids=[f"{m} {p[:60]}" for m, p, _, _ in CORPUS])
+@pytest.mark.parametrize("method, path, kwargs, status", CORPUS, ids=[f"{m} {p[:60]}" for m, p, _, _ in CORPUS])
 def test_hostile_input_gets_a_clerk_shaped_4xx(shared_http, method, path, kwargs, status):
     answer = shared_http.request(method, path, **kwargs)
     assert 400 <= answer.status_code < 500, (answer.status_code, answer.text[:300])
@@ -180,8 +187,9 @@ def test_a_wrapped_token_fault_on_a_route_without_json_is_skipped_and_noted(http
     http.post("/__harness/faults", json={"path": "/**", "action": "wrapped_token"})
     bundle = http.get("/__clerk/npm/@clerk/clerk-js@6/dist/clerk.browser.js")
     assert bundle.status_code in (200, 404) and "Traceback" not in bundle.text
-    shake = http.get("/__clerk/v1/client/handshake", params={"redirect_url": "http://127.0.0.1:9/"},
-                     follow_redirects=False)
+    shake = http.get(
+        "/__clerk/v1/client/handshake", params={"redirect_url": "http://127.0.0.1:9/"}, follow_redirects=False
+    )
     assert shake.status_code == 307 and shake.headers["location"].startswith("http://127.0.0.1:9/")
     notes = [e["note"] for e in http.get("/__harness/journal").json()["entries"] if "handshake" in e["path"]]
     assert any("wrapped_token skipped" in note for note in notes), notes
@@ -203,8 +211,10 @@ def test_the_app_api_answers_a_forged_session_with_401(http, cookie):
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(parts=st.lists(st.sampled_from(["**", "*", "a", "v1"]), min_size=1, max_size=120),
-       depth=st.integers(min_value=0, max_value=80))
+@given(
+    parts=st.lists(st.sampled_from(["**", "*", "a", "v1"]), min_size=1, max_size=120),
+    depth=st.integers(min_value=0, max_value=80),
+)
 def test_matching_a_pattern_takes_linear_time_whatever_its_stars(parts, depth):
     """Each `**` was a backtracking regex group: nine in a row took 1.25 s on a 20-segment path, on the
     event loop. Matching now walks the segments once per pattern position."""

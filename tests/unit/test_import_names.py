@@ -17,10 +17,13 @@ OLD_IMPORT = re.compile(rf"^\s*(from|import)\s+({'|'.join(FOLDER_NAMES)})(\.|\s|
 
 
 def test_no_module_imports_a_folder_name():
-    offenders = [f"{path.relative_to(ROOT)}: {match.group(0).strip()}"
-                 for folder in (*FOLDER_NAMES, "tests", "examples", "benchmarks")
-                 for path in sorted((ROOT / folder).rglob("*.py")) if "node_modules" not in path.parts
-                 for match in OLD_IMPORT.finditer(path.read_text())]
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match.group(0).strip()}"
+        for folder in (*FOLDER_NAMES, "tests", "examples", "benchmarks")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if "node_modules" not in path.parts
+        for match in OLD_IMPORT.finditer(path.read_text())
+    ]
     assert offenders == []
 
 
@@ -28,8 +31,11 @@ def test_each_import_name_is_a_folder_of_that_name_in_a_design_folder():
     """The wheel's packages are the design card's folders, each holding one package under its import name:
     what an IDE or a type checker reads in the tree is what Python imports."""
     wheel = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
-    assert wheel["packages"] == ["harness/clerk_harness", "fake_backend/clerk_harness_fake",
-                                 "fixtures/clerk_harness_pytest"]
+    assert wheel["packages"] == [
+        "harness/clerk_harness",
+        "fake_backend/clerk_harness_fake",
+        "fixtures/clerk_harness_pytest",
+    ]
     for root in FOLDER_NAMES:
         inside = sorted(p.name for p in (ROOT / root).iterdir() if p.name != "__pycache__")
         assert len(inside) == 1 and inside[0].startswith("clerk_harness"), (root, inside)
@@ -54,9 +60,17 @@ def test_loading_the_pytest_plugin_imports_nothing_heavy():
     import subprocess
     import sys
 
-    heavy = ("fastapi", "starlette", "uvicorn", "clerk_harness_fake.app", "clerk_harness.stories.session",
-             "clerk_harness.stories.story", "clerk_harness.matrix.runner", "hypothesis", "pydantic")
-    code = ("import sys, clerk_harness_pytest.plugin; "
-            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    heavy = (
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "clerk_harness_fake.app",
+        "clerk_harness.stories.session",
+        "clerk_harness.stories.story",
+        "clerk_harness.matrix.runner",
+        "hypothesis",
+        "pydantic",
+    )
+    code = f"import sys, clerk_harness_pytest.plugin; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == ""

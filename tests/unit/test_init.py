@@ -18,8 +18,26 @@ FILES = ("playwright.config.json", "tests/test_clerk_session.py", ".github/workf
 def test_init_writes_the_scaffold_for_an_app(tmp_path, capsys):
     (tmp_path / "web").mkdir()
     (tmp_path / "web" / "package-lock.json").write_text("{}")
-    assert main(["init", "--dir", str(tmp_path), "--app-cmd", "node server.js", "--app-cwd", "web",
-                 "--probe", "/api/whoami", "--clerk-js", "6.0.0", "--clerk-js", "6.41.0"]) == 0
+    assert (
+        main(
+            [
+                "init",
+                "--dir",
+                str(tmp_path),
+                "--app-cmd",
+                "node server.js",
+                "--app-cwd",
+                "web",
+                "--probe",
+                "/api/whoami",
+                "--clerk-js",
+                "6.0.0",
+                "--clerk-js",
+                "6.41.0",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert [line for line in out.splitlines() if line.startswith("wrote ")] == [f"wrote {f}" for f in FILES]
     assert "added .cache/, artifacts/ to .gitignore" in out
@@ -76,13 +94,16 @@ def exit_code(argv: list[str]) -> int:
         return int(exited.code)
 
 
-@pytest.mark.parametrize("flags, says", [
-    (["--probe", "/me"], "--app-topology go with --app-cmd"),
-    (["--app-cmd", "node s.js", "--probe", "me"], "give a path on your app"),
-    (["--app-cmd", "node s.js", "--app-url", "localhost:3000"], "give a URL"),
-    (["--app-cmd", "node s.js", "--app-cwd", "nowhere"], "--app-cwd nowhere: no such folder"),
-    (["--frobnicate"], "unrecognized arguments: --frobnicate"),
-])
+@pytest.mark.parametrize(
+    "flags, says",
+    [
+        (["--probe", "/me"], "--app-topology go with --app-cmd"),
+        (["--app-cmd", "node s.js", "--probe", "me"], "give a path on your app"),
+        (["--app-cmd", "node s.js", "--app-url", "localhost:3000"], "give a URL"),
+        (["--app-cmd", "node s.js", "--app-cwd", "nowhere"], "--app-cwd nowhere: no such folder"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    ],
+)
 def test_bad_flags_exit_2_with_one_line(tmp_path, capsys, flags, says):
     assert exit_code(["init", "--dir", str(tmp_path), *flags]) == 2
     err = capsys.readouterr().err.strip()
@@ -120,21 +141,65 @@ def releases(monkeypatch):
     return known
 
 
-@pytest.mark.parametrize("shape, files, app_cwd, manager, install, where, asks", [
-    ("npm, a script URL in an ESM app", {"package.json": '{"type": "module"}', "package-lock.json": "{}",
-     "app.js": "const src = `${proxy}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`;"}, None, "npm", "npm ci", None,
-     "6"),
-    ("pnpm workspace, the app in apps/web", {"package.json": '{"packageManager": "pnpm@9.15.0"}',
-     "pnpm-lock.yaml": "lockfileVersion: '9.0'\n", "apps/web/package.json": '{"dependencies": {"@clerk/clerk-js": "^6.3.0"}}',
-     "apps/web/server.js": ""}, "apps/web", "pnpm", "pnpm install --frozen-lockfile", None, "^6.3.0"),
-    ("yarn berry", {"package.json": "{}", "yarn.lock": "", ".yarnrc.yml": "",
-     "src/page.tsx": '<ClerkProvider clerkJSVersion="6.12.1">'}, None, "yarn", "yarn install --immutable", None, "6.12.1"),
-    ("a Python app, no npm at all", {"requirements.txt": "fastapi\nclerk-backend-api\n",
-     "templates/index.html": '<script src="https://{{ host }}/npm/@clerk/clerk-js@latest/dist/clerk.browser.js">'},
-     None, "python", "python -m pip install -r requirements.txt", None, "latest"),
-])
-def test_init_fits_the_repo_it_finds(tmp_path, capsys, releases, shape, files, app_cwd, manager, install, where,
-                                     asks):
+@pytest.mark.parametrize(
+    "shape, files, app_cwd, manager, install, where, asks",
+    [
+        (
+            "npm, a script URL in an ESM app",
+            {
+                "package.json": '{"type": "module"}',
+                "package-lock.json": "{}",
+                "app.js": "const src = `${proxy}/npm/@clerk/clerk-js@6/dist/clerk.browser.js`;",
+            },
+            None,
+            "npm",
+            "npm ci",
+            None,
+            "6",
+        ),
+        (
+            "pnpm workspace, the app in apps/web",
+            {
+                "package.json": '{"packageManager": "pnpm@9.15.0"}',
+                "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+                "apps/web/package.json": '{"dependencies": {"@clerk/clerk-js": "^6.3.0"}}',
+                "apps/web/server.js": "",
+            },
+            "apps/web",
+            "pnpm",
+            "pnpm install --frozen-lockfile",
+            None,
+            "^6.3.0",
+        ),
+        (
+            "yarn berry",
+            {
+                "package.json": "{}",
+                "yarn.lock": "",
+                ".yarnrc.yml": "",
+                "src/page.tsx": '<ClerkProvider clerkJSVersion="6.12.1">',
+            },
+            None,
+            "yarn",
+            "yarn install --immutable",
+            None,
+            "6.12.1",
+        ),
+        (
+            "a Python app, no npm at all",
+            {
+                "requirements.txt": "fastapi\nclerk-backend-api\n",
+                "templates/index.html": '<script src="https://{{ host }}/npm/@clerk/clerk-js@latest/dist/clerk.browser.js">',
+            },
+            None,
+            "python",
+            "python -m pip install -r requirements.txt",
+            None,
+            "latest",
+        ),
+    ],
+)
+def test_init_fits_the_repo_it_finds(tmp_path, capsys, releases, shape, files, app_cwd, manager, install, where, asks):
     _write(tmp_path, files)
     cwd = ["--app-cwd", app_cwd] if app_cwd else []
     assert main(["init", "--dir", str(tmp_path), "--app-cmd", "node server.js", *cwd]) == 0, shape
@@ -193,9 +258,16 @@ def test_expected_verdict_takes_latest_and_ranges(monkeypatch):
 def test_init_in_a_workspaces_app_folder_puts_the_workflow_at_the_root(tmp_path, capsys, releases):
     """A pnpm workspace, init run in apps/web: the config and tests there, the workflow at the repo's root,
     running in apps/web by default and installing at the root, where the lock file is."""
-    _write(tmp_path, {"package.json": '{"private": true}', "pnpm-workspace.yaml": "packages:\n  - apps/*\n",
-                      "pnpm-lock.yaml": "lockfileVersion: '9.0'\n", "apps/web/package.json": '{"type": "module"}',
-                      "apps/web/server.js": "const s = 'https://x/npm/@clerk/clerk-js@6/dist/clerk.browser.js';"})
+    _write(
+        tmp_path,
+        {
+            "package.json": '{"private": true}',
+            "pnpm-workspace.yaml": "packages:\n  - apps/*\n",
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+            "apps/web/package.json": '{"type": "module"}',
+            "apps/web/server.js": "const s = 'https://x/npm/@clerk/clerk-js@6/dist/clerk.browser.js';",
+        },
+    )
     web = tmp_path / "apps" / "web"
     assert main(["init", "--dir", str(web), "--app-cmd", "node server.js"]) == 0
     out = capsys.readouterr().out
@@ -216,10 +288,15 @@ def test_init_in_a_workspaces_app_folder_puts_the_workflow_at_the_root(tmp_path,
 def test_an_sdk_app_asks_for_the_major_its_sdk_was_built_with(tmp_path, capsys, releases):
     """A Next.js app names no clerk-js anywhere: its SDK loads `@clerk/clerk-js@<major>` of the release its
     @clerk/shared was built with (`versionSelector`)."""
-    _write(tmp_path, {"package.json": '{"dependencies": {"@clerk/nextjs": "^7.0.0"}}', "package-lock.json": "{}",
-                      "app/page.js": "export default function Page() { return null; }",
-                      "node_modules/@clerk/shared/dist/versionSelector.mjs":
-                          'const versionSelector = (clerkJSVersion, packageVersion = "6.39.2") => {};'})
+    _write(
+        tmp_path,
+        {
+            "package.json": '{"dependencies": {"@clerk/nextjs": "^7.0.0"}}',
+            "package-lock.json": "{}",
+            "app/page.js": "export default function Page() { return null; }",
+            "node_modules/@clerk/shared/dist/versionSelector.mjs": 'const versionSelector = (clerkJSVersion, packageVersion = "6.39.2") => {};',
+        },
+    )
     assert main(["init", "--dir", str(tmp_path), "--app-cmd", "npm start"]) == 0
     out = capsys.readouterr().out
     assert "the app asks for clerk-js 6 (@clerk/nextjs, built with clerk-js 6.39.2): testing 6.40.0" in out

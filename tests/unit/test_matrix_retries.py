@@ -27,6 +27,7 @@ FINE = Job("offline-reload", "6.0.0", 0)
 def scripted_workers(monkeypatch, tmp_path: Path):
     """Worker processes (forked, so they run these scripts) that start nothing and play each job's part;
     a job's first attempt leaves a mark in `tmp_path`, so its retry goes as planned."""
+
     def start(config, artifacts, app, binding, endpoints, scratch, started) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         worker._worker.clear()
@@ -40,8 +41,9 @@ def scripted_workers(monkeypatch, tmp_path: Path):
         if job == DIES and first:
             os.kill(os.getpid(), signal.SIGKILL)
         if job == BREAKS and first:
-            outcome = Outcome(job.scenario, job.version, "error", ["the page crashed (its renderer process died)"],
-                              None, broke="page")
+            outcome = Outcome(
+                job.scenario, job.version, "error", ["the page crashed (its renderer process died)"], None, broke="page"
+            )
         elif job == INCONCLUSIVE:
             outcome = Outcome(job.scenario, job.version, "inconclusive", ["no refresh was due"], None)
         else:
@@ -59,19 +61,33 @@ def attempts(results: list[MatrixResult]) -> list[tuple[Job, int, str, bool]]:
 
 def test_without_retries_the_runs_hit_are_errors_that_say_what_broke(scripted_workers):
     results = run_matrix(load_config(), scripted_workers, workers=1)  # one at a time: the script is exact
-    assert attempts(results) == [(BREAKS, 1, "error", False), (DIES, 1, "error", False),
-                                 (INCONCLUSIVE, 1, "inconclusive", False), (FINE, 1, "lost", False)]
+    assert attempts(results) == [
+        (BREAKS, 1, "error", False),
+        (DIES, 1, "error", False),
+        (INCONCLUSIVE, 1, "inconclusive", False),
+        (FINE, 1, "lost", False),
+    ]
     died = results[1].outcome
     assert died.broke == "worker" and died.reasons == ["the worker process running it died (signal 9)"]
 
 
 def test_with_retry_errors_the_runs_hit_run_again_and_every_attempt_is_kept(scripted_workers):
     progress = []
-    results = run_matrix(load_config(), scripted_workers, workers=1, retry_errors=1,
-                         on_result=lambda done, total, r: progress.append((done, total, r.retried)))
-    assert attempts(results) == [(BREAKS, 1, "error", True), (BREAKS, 2, "survived", False),
-                                 (DIES, 1, "error", True), (DIES, 2, "survived", False),
-                                 (INCONCLUSIVE, 1, "inconclusive", False), (FINE, 1, "lost", False)]
+    results = run_matrix(
+        load_config(),
+        scripted_workers,
+        workers=1,
+        retry_errors=1,
+        on_result=lambda done, total, r: progress.append((done, total, r.retried)),
+    )
+    assert attempts(results) == [
+        (BREAKS, 1, "error", True),
+        (BREAKS, 2, "survived", False),
+        (DIES, 1, "error", True),
+        (DIES, 2, "survived", False),
+        (INCONCLUSIVE, 1, "inconclusive", False),
+        (FINE, 1, "lost", False),
+    ]
     assert [r.outcome.broke for r in results if r.retried] == ["page", "worker"]
     assert [r.job for r in final(results)] == scripted_workers
     assert progress[-1] == (4, 4, False) and sum(retried for *_, retried in progress) == 2  # a retry counts once

@@ -43,12 +43,25 @@ class World:
     status: str = "ready"
 
     def keeper(self) -> ProofKeeper:
-        return ProofKeeper(self.network, self.journal, virtual_now=lambda: self.now, harness_now=lambda: 1.5,
-                           session_cookie=lambda: self.cookie, client_status=lambda: self.status).attach()
+        return ProofKeeper(
+            self.network,
+            self.journal,
+            virtual_now=lambda: self.now,
+            harness_now=lambda: 1.5,
+            session_cookie=lambda: self.cookie,
+            client_status=lambda: self.status,
+        ).attach()
 
     def request(self, path: str, status: int, fault_id: int | None = None) -> None:
-        self.journal.record(method="POST", path=path, query={}, status=status, started=time.time(),
-                            note=f"fault #{fault_id}" if fault_id else "", fault_id=fault_id)
+        self.journal.record(
+            method="POST",
+            path=path,
+            query={},
+            status=status,
+            started=time.time(),
+            note=f"fault #{fault_id}" if fault_id else "",
+            fault_id=fault_id,
+        )
 
 
 TOKENS = "/__clerk/v1/client/sessions/sess_1/tokens"
@@ -60,8 +73,9 @@ def test_an_offline_episode_with_a_failed_refresh_is_proven():
     world.network.failed.append(Failed(0.5, "POST", "http://x" + TOKENS, "before"))  # not in this outage
     world.now = 1010
     world.network.go(True)
-    world.network.failed.append(Failed(1.2, "POST", "http://x" + TOKENS + "?_clerk_js_version=6.0.0",
-                                       "net::ERR_INTERNET_DISCONNECTED"))
+    world.network.failed.append(
+        Failed(1.2, "POST", "http://x" + TOKENS + "?_clerk_js_version=6.0.0", "net::ERR_INTERNET_DISCONNECTED")
+    )
     assert keeper.failed_token_requests() == 1
     world.now = 1045
     world.network.go(False)
@@ -106,8 +120,14 @@ def test_fault_hits_come_from_the_typed_fault_id_not_the_note():
     world.request(TOKENS, 200)  # before any fault: not counted
     keeper.note_fault("POST /v1/client/sessions/*/tokens x1")
     world.request(TOKENS, 429, fault_id=1)
-    world.journal.record(method="GET", path="/__clerk/v1/client", query={}, status=200, started=time.time(),
-                         note="looks like fault #2 but is not")
+    world.journal.record(
+        method="GET",
+        path="/__clerk/v1/client",
+        query={},
+        status=200,
+        started=time.time(),
+        note="looks like fault #2 but is not",
+    )
     assert keeper.fault_was_hit()
     proof = keeper.hand_over()
     assert proof.fault_hits == [f"POST {TOKENS} -> 429 (fault #1)"] and proof.proven

@@ -16,7 +16,9 @@ BAPI = {"authorization": f"Bearer {FAKE_SECRET_KEY}"}
 
 def uat_cookies(answer) -> dict[str, str]:
     lines = answer.headers.get_list("set-cookie")
-    return {line.split("=", 1)[0]: line.split("=", 1)[1].split(";")[0] for line in lines if line.startswith("__client_uat")}
+    return {
+        line.split("=", 1)[0]: line.split("=", 1)[1].split(";")[0] for line in lines if line.startswith("__client_uat")
+    }
 
 
 def test_client_uat_is_set_on_answers_about_the_client(http, user, clerk):
@@ -31,9 +33,17 @@ def test_client_uat_is_set_on_answers_about_the_client(http, user, clerk):
 
 
 def handshake(http, redirect_url: str = APP + "/dashboard?x=1"):
-    return http.get("/__clerk/v1/client/handshake", params={
-        "redirect_url": redirect_url, "format": "nonce", "suffixed_cookies": "true",
-        "__clerk_hs_reason": "session-token-expired", "__clerk_api_version": "2025-11-10"}, follow_redirects=False)
+    return http.get(
+        "/__clerk/v1/client/handshake",
+        params={
+            "redirect_url": redirect_url,
+            "format": "nonce",
+            "suffixed_cookies": "true",
+            "__clerk_hs_reason": "session-token-expired",
+            "__clerk_api_version": "2025-11-10",
+        },
+        follow_redirects=False,
+    )
 
 
 def test_a_handshake_for_a_signed_in_client_hands_over_a_fresh_session(http, signed_in, clerk):
@@ -44,8 +54,9 @@ def test_a_handshake_for_a_signed_in_client_hands_over_a_fresh_session(http, sig
     assert f"{location.scheme}://{location.netloc}{location.path}" == APP + "/dashboard"
     query = parse_qs(location.query)
     assert query["x"] == ["1"]
-    payload = http.get("/__clerk_api/v1/clients/handshake_payload", params={"nonce": query["__clerk_handshake_nonce"][0]},
-                       headers=BAPI)
+    payload = http.get(
+        "/__clerk_api/v1/clients/handshake_payload", params={"nonce": query["__clerk_handshake_nonce"][0]}, headers=BAPI
+    )
     directives = payload.json()["directives"]
     names = [d.split("=", 1)[0] for d in directives]
     suffix = cookie_suffix(clerk.settings.publishable_key)
@@ -53,8 +64,9 @@ def test_a_handshake_for_a_signed_in_client_hands_over_a_fresh_session(http, sig
     token = directives[0].split("=", 1)[1].split(";")[0]
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["sid"] == signed_in and claims["azp"] == APP and clerk.verify(token).state == "signed_in"
-    again = http.get("/__clerk_api/v1/clients/handshake_payload", params={"nonce": query["__clerk_handshake_nonce"][0]},
-                     headers=BAPI)
+    again = http.get(
+        "/__clerk_api/v1/clients/handshake_payload", params={"nonce": query["__clerk_handshake_nonce"][0]}, headers=BAPI
+    )
     assert again.status_code == 404  # one-time
     assert "handshake (session-token-expired): signed in" in clerk.journal.entries()[-3].note
 
@@ -63,14 +75,21 @@ def test_a_handshake_without_a_session_clears_the_cookies(http, clerk):
     clerk.app_origins.append(APP)
     nonce = parse_qs(urlsplit(handshake(http).headers["location"]).query)["__clerk_handshake_nonce"][0]
     directives = http.get("/__clerk_api/v1/clients/handshake_payload", params={"nonce": nonce}, headers=BAPI).json()
-    assert [d for d in directives["directives"] if d.startswith("__session=")] == ["__session=; Path=/; Max-Age=0; SameSite=Lax"]
+    assert [d for d in directives["directives"] if d.startswith("__session=")] == [
+        "__session=; Path=/; Max-Age=0; SameSite=Lax"
+    ]
     assert any(d.startswith("__client_uat=0;") for d in directives["directives"])
 
 
 def test_a_handshake_never_redirects_elsewhere(http, clerk):
     clerk.app_origins.append(APP)
-    for url in ("https://evil.example/", "javascript:alert(1)", "/relative", "http://10.0.0.1:6666/",
-                "http://127.0.0.1.evil.example:80/"):
+    for url in (
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/relative",
+        "http://10.0.0.1:6666/",
+        "http://127.0.0.1.evil.example:80/",
+    ):
         answer = handshake(http, url)
         assert answer.status_code == 400 and answer.json()["errors"][0]["code"] == "invalid_redirect_url"
 
@@ -119,8 +138,12 @@ def test_at_the_keys_own_host_a_handshake_answers_with_a_nonce_only_when_told(ht
     at_the_keys_host = {"host": FAPI_HOST, "x-forwarded-proto": "https"}
 
     def answer() -> dict[str, list[str]]:
-        redirect = http.get("/__clerk/v1/client/handshake", params={"redirect_url": APP + "/", "format": "nonce"},
-                            headers=at_the_keys_host, follow_redirects=False)
+        redirect = http.get(
+            "/__clerk/v1/client/handshake",
+            params={"redirect_url": APP + "/", "format": "nonce"},
+            headers=at_the_keys_host,
+            follow_redirects=False,
+        )
         return parse_qs(urlsplit(redirect.headers["location"]).query)
 
     assert "__clerk_handshake" in answer()  # the signed token, which every SDK verifies without a network

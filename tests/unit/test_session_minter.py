@@ -38,7 +38,9 @@ def test_it_mints_from_the_body_token_and_carries_oiat_forward(http, signed_in, 
     first = http.post(TOKENS.format(sid=sid), data={"token": seed, "organizationId": ""})
     assert first.status_code == 200, first.text
     minted = first.json()["jwt"]
-    assert oiat(minted) == seeded_at and jwt.decode(minted, options={"verify_signature": False})["iat"] == seeded_at + 30
+    assert (
+        oiat(minted) == seeded_at and jwt.decode(minted, options={"verify_signature": False})["iat"] == seeded_at + 30
+    )
     minter.clock.advance(90)  # the seed has expired: the minter still mints from it
     second = http.post(TOKENS.format(sid=sid), data={"token": minted}).json()["jwt"]
     assert oiat(second) == seeded_at

@@ -31,8 +31,11 @@ def test_root_installs_chromium_with_apt_get(monkeypatch):
     monkeypatch.setattr(harness_setup, "find_chromium", find)
     monkeypatch.setattr(harness_setup.os, "geteuid", lambda: 0)
     monkeypatch.setattr(harness_setup.shutil, "which", lambda name: "/usr/bin/apt-get")
-    monkeypatch.setattr(harness_setup.subprocess, "run",
-                        lambda cmd, **kw: commands.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""))
+    monkeypatch.setattr(
+        harness_setup.subprocess,
+        "run",
+        lambda cmd, **kw: commands.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""),
+    )
     assert harness_setup.ensure_browser(HarnessConfig(), progress=lambda _: None) == "/usr/bin/chromium"
     assert commands == [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]]
 

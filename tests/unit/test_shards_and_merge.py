@@ -22,9 +22,16 @@ VERSIONS = ["5.125.13", "6.0.0", "6.1.0", "6.40.0"]
 
 def result(job: Job, verdict: str | None = None, seconds: float = 0.5) -> MatrixResult:
     expected = get_scenario(job.scenario).expected(job.version)
-    outcome = Outcome(job.scenario, job.version, verdict or expected, [f"because {verdict or expected}"], None,
-                      duration_s=seconds, artifacts={"trace": f"/runs/{job.scenario}-{job.version}/trace.zip"},
-                      engine=job.engine)
+    outcome = Outcome(
+        job.scenario,
+        job.version,
+        verdict or expected,
+        [f"because {verdict or expected}"],
+        None,
+        duration_s=seconds,
+        artifacts={"trace": f"/runs/{job.scenario}-{job.version}/trace.zip"},
+        engine=job.engine,
+    )
     return MatrixResult(job, outcome, expected)
 
 
@@ -55,7 +62,9 @@ def test_recorded_durations_balance_the_shards():
     assert max(loads) - min(loads) <= 6.0  # within one job of each other
     assert [sum(j.scenario == "multi-tab" for j in part) for part in parts] in ([2, 1, 1], [1, 2, 1], [1, 1, 2])
     # a pair never measured is estimated from its scenario on other versions
-    assert split(jobs + [Job("multi-tab", "6.41.0")], 3, slow) != split(jobs + [Job("offline-reload", "6.41.0")], 3, slow)
+    assert split(jobs + [Job("multi-tab", "6.41.0")], 3, slow) != split(
+        jobs + [Job("offline-reload", "6.41.0")], 3, slow
+    )
     durations = recorded_durations([result(Job("multi-tab", "6.0.0"), seconds=s) for s in (1.0, 2.0, 9.0)])
     assert durations == {("multi-tab", "6.0.0", "chromium"): 2.0}
 
@@ -68,13 +77,19 @@ def test_each_engine_is_its_own_part_of_the_matrix_and_keeps_it_through_a_merge(
 
     matrix = ResultSet([], ["offline-reload"], ["6.0.0", "6.1.0"], engines=["chromium", "firefox"])
     jobs = matrix.planned()
-    assert [(j.version, j.engine) for j in jobs] == [("6.0.0", "chromium"), ("6.1.0", "chromium"),
-                                                     ("6.0.0", "firefox"), ("6.1.0", "firefox")]
+    assert [(j.version, j.engine) for j in jobs] == [
+        ("6.0.0", "chromium"),
+        ("6.1.0", "chromium"),
+        ("6.0.0", "firefox"),
+        ("6.1.0", "firefox"),
+    ]
     paths = write_shards(tmp_path, matrix, 2, {})
     merged = merge_results(paths)
     assert merged.engines == ["chromium", "firefox"] and not merged.missing()
-    assert {(r.job.engine, r.outcome.engine) for r in merged.results} == {("chromium", "chromium"),
-                                                                            ("firefox", "firefox")}
+    assert {(r.job.engine, r.outcome.engine) for r in merged.results} == {
+        ("chromium", "chromium"),
+        ("firefox", "firefox"),
+    }
     grids = verdict_tables(merged.ordered(), merged.scenarios, merged.versions, merged.engines)
     assert grids.startswith("chromium:\n") and "\n\nfirefox:\n" in grids
     names = {case_name(r) for r in merged.results}
@@ -94,8 +109,14 @@ def write_shards(tmp_path, matrix: ResultSet, count: int, verdicts: dict[Job, st
     paths = []
     for shard in range(1, count + 1):
         part = Shard(shard, count).pick(matrix.planned())
-        done = ResultSet([result(job, verdicts.get(job)) for job in part], matrix.scenarios, matrix.versions,
-                         matrix.repeat, matrix.aliases, engines=matrix.engines)
+        done = ResultSet(
+            [result(job, verdicts.get(job)) for job in part],
+            matrix.scenarios,
+            matrix.versions,
+            matrix.repeat,
+            matrix.aliases,
+            engines=matrix.engines,
+        )
         paths.append(done.write(tmp_path / f"shard-{shard}.json", f"{shard}/{count}"))
     return paths
 
@@ -109,8 +130,20 @@ def test_merge_gives_the_grid_of_one_unsharded_run(tmp_path, capsys):
     grid = verdict_table(merged.ordered(), merged.scenarios, merged.versions)
     assert grid == verdict_table(whole.results, whole.scenarios, whole.versions)
     out_json, junit, report, summary = (tmp_path / name for name in ("all.json", "all.xml", "all.html", "summary.md"))
-    code = main(["merge", *map(str, paths), "--json", str(out_json), "--junit", str(junit), "--report", str(report),
-                 "--summary", str(summary)])
+    code = main(
+        [
+            "merge",
+            *map(str, paths),
+            "--json",
+            str(out_json),
+            "--junit",
+            str(junit),
+            "--report",
+            str(report),
+            "--summary",
+            str(summary),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and grid in out
     assert len(json.loads(out_json.read_text())["results"]) == len(matrix.planned())
@@ -123,20 +156,28 @@ def test_merge_gives_the_grid_of_one_unsharded_run(tmp_path, capsys):
 def test_junit_names_each_run_and_says_why_it_failed(tmp_path):
     from clerk_harness.matrix.junit import write_junit
 
-    runs = [result(Job("offline-reload", "6.0.0")), result(Job("offline-reload", "6.1.0"), "lost"),
-            result(Job("offline-reload", "6.1.0", 1), "inconclusive")]
+    runs = [
+        result(Job("offline-reload", "6.0.0")),
+        result(Job("offline-reload", "6.1.0"), "lost"),
+        result(Job("offline-reload", "6.1.0", 1), "inconclusive"),
+    ]
     path = write_junit(tmp_path / "junit.xml", runs)
     suite = next(iter(JUnitXml.fromfile(str(path))))
     cases = {case.name: case for case in suite}
-    assert set(cases) == {"offline-reload[clerk-js 6.0.0, chromium]", "offline-reload[clerk-js 6.1.0, chromium]",
-                          "offline-reload[clerk-js 6.1.0, chromium] (run 2)"}
+    assert set(cases) == {
+        "offline-reload[clerk-js 6.0.0, chromium]",
+        "offline-reload[clerk-js 6.1.0, chromium]",
+        "offline-reload[clerk-js 6.1.0, chromium] (run 2)",
+    }
     assert suite.tests == 3 and suite.failures == 1 and suite.errors == 1
     assert cases["offline-reload[clerk-js 6.0.0, chromium]"].is_passed
     failure = cases["offline-reload[clerk-js 6.1.0, chromium]"].result[0]
     assert isinstance(failure, Failure) and "lost, expected survived" in failure.message
     assert "because lost" in failure.text
     assert isinstance(cases["offline-reload[clerk-js 6.1.0, chromium] (run 2)"].result[0], Error)
-    case = ET.parse(path).find(".//testcase[@name='offline-reload[clerk-js 6.0.0, chromium]']")  # properties as pytest writes them
+    case = ET.parse(path).find(
+        ".//testcase[@name='offline-reload[clerk-js 6.0.0, chromium]']"
+    )  # properties as pytest writes them
     properties = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert properties["verdict"] == "lost" and properties["clerk-js"] == "6.0.0"
     assert properties["artifact:trace"] == "/runs/offline-reload-6.0.0/trace.zip"
@@ -182,8 +223,11 @@ def test_a_retried_run_keeps_both_attempts_and_its_verdict_is_the_last_ones(tmp_
     again.attempt = 2
     matrix.results = [result(jobs[0]), broken, again]
     path = matrix.write(tmp_path / "results.json")
-    assert [(r["verdict"], r["attempt"], r["retried"]) for r in json.loads(path.read_text())["results"]] == \
-        [("lost", 1, False), ("error", 1, True), ("survived", 2, False)]
+    assert [(r["verdict"], r["attempt"], r["retried"]) for r in json.loads(path.read_text())["results"]] == [
+        ("lost", 1, False),
+        ("error", 1, True),
+        ("survived", 2, False),
+    ]
     assert main(["merge", str(path), "--junit", str(tmp_path / "j.xml"), "--summary", str(tmp_path / "s.md")]) == 0
     out = capsys.readouterr().out
     assert "ERROR" not in verdict_table(matrix.results, ["offline-reload"], ["6.0.0", "6.40.0"])
@@ -202,8 +246,13 @@ def test_merge_of_independent_runs_is_the_union_of_their_matrices(tmp_path, caps
     firefox = ResultSet([], ["offline-reload"], ["6.0.0", "6.1.0"], repeat=1, engines=["firefox"])
     paths = []
     for name, matrix in (("chromium", chromium), ("firefox", firefox)):
-        done = ResultSet([result(job) for job in matrix.planned()], matrix.scenarios, matrix.versions, matrix.repeat,
-                         engines=matrix.engines)
+        done = ResultSet(
+            [result(job) for job in matrix.planned()],
+            matrix.scenarios,
+            matrix.versions,
+            matrix.repeat,
+            engines=matrix.engines,
+        )
         paths.append(done.write(tmp_path / f"{name}.json"))
     merged = merge_results(paths)
     assert merged.missing() == [] and len(merged.planned()) == 6 + 2

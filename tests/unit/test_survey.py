@@ -22,6 +22,7 @@ def truth(lost_range: str, flaky: str | None = None, broken: str | None = None):
         if version == flaky and calls.count(version) > 1:
             verdict = "survived" if verdict == "lost" else "lost"
         return Outcome("s", version, verdict, [verdict], None)
+
     return run, calls
 
 
@@ -29,8 +30,10 @@ def test_a_bug_that_came_and_went_is_measured_at_both_edges():
     run, calls = truth(">=5.60.0 <6.1.0")
     result = survey(run, "rate-limit-signout", RELEASES, "<6.1.0")
     assert result.measured == ">=5.60.0 <6.1.0"
-    assert [(e.kind, e.first, e.last_before) for e in result.edges] == [("came", "5.60.0", "5.57.0"),
-                                                                       ("went", "6.1.0", "6.0.0")]
+    assert [(e.kind, e.first, e.last_before) for e in result.edges] == [
+        ("came", "5.60.0", "5.57.0"),
+        ("went", "6.1.0", "6.0.0"),
+    ]
     assert not result.agrees and result.disagreements()[0] == "5.0.0" and "5.57.0" in result.disagreements()
     for edge in result.edges:  # each side of each edge ran 1 + 2 more times
         assert calls.count(edge.first) == 3 and calls.count(edge.last_before) == 3
@@ -109,7 +112,10 @@ def test_a_range_measured_in_another_engine_is_that_engines_expectation_and_list
     base = scenarios.get_scenario("offline-reload")
     differs = replace(base, lost_on_by_engine=(("firefox", "<6.3.0"),))
     assert differs.expected("6.1.0", engine="chromium") == "survived"
-    assert differs.expected("6.1.0", engine="firefox") == "lost" and differs.expected("6.3.0", engine="firefox") == "survived"
+    assert (
+        differs.expected("6.1.0", engine="firefox") == "lost"
+        and differs.expected("6.3.0", engine="firefox") == "survived"
+    )
     monkeypatch.setitem(scenarios.CATALOGUE, "offline-reload", differs)
     assert main(["list"]) == 0
     header, row = capsys.readouterr().out.splitlines()[:2]

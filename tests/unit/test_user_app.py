@@ -112,12 +112,15 @@ ModuleNotFoundError: No module named 'flask'
 """
 
 
-@pytest.mark.parametrize("output, why", [
-    (NODE_MISSING_MODULE, "Error: Cannot find module 'express'"),
-    (PYTHON_TRACEBACK, "ModuleNotFoundError: No module named 'flask'"),
-    ("listening\nbye\n", "bye"),
-    ("", "no output"),
-])
+@pytest.mark.parametrize(
+    "output, why",
+    [
+        (NODE_MISSING_MODULE, "Error: Cannot find module 'express'"),
+        (PYTHON_TRACEBACK, "ModuleNotFoundError: No module named 'flask'"),
+        ("listening\nbye\n", "bye"),
+        ("", "no output"),
+    ],
+)
 def test_the_line_that_says_why_an_app_exited(tmp_path, server, output, why):
     """Node prints the cause above a stack, a `code:` block and its version line."""
     (tmp_path / "out.txt").write_text(output)
@@ -142,8 +145,11 @@ def test_a_missing_folder_is_one_line(tmp_path, server):
 
 def test_a_real_node_app_missing_its_modules_names_the_module_and_the_folder(tmp_path, server):
     (tmp_path / "server.js").write_text("require('express');\n")
-    with pytest.raises(HarnessError, match=rf"'node server.js' exited \(code 1\) before answering, in {tmp_path}: "
-                                           r"Error: Cannot find module 'express'$"):
+    with pytest.raises(
+        HarnessError,
+        match=rf"'node server.js' exited \(code 1\) before answering, in {tmp_path}: "
+        r"Error: Cannot find module 'express'$",
+    ):
         start_app(AppSpec("node server.js", cwd=tmp_path), server)
 
 
@@ -175,7 +181,9 @@ def test_the_apps_clock_follows_the_fakes(tmp_path, server):
     from clerk_harness.stories.app_clock import find_libfaketime
 
     if find_libfaketime() is None:
-        pytest.fail("libfaketime is not installed: `clerk-harness setup` installs it as root (apt-get install faketime)")
+        pytest.fail(
+            "libfaketime is not installed: `clerk-harness setup` installs it as root (apt-get install faketime)"
+        )
     app = start_app(stand_in(tmp_path, clock="virtual"), server)
     try:
         assert app.clock_mode == "virtual"
@@ -189,8 +197,7 @@ def test_the_apps_clock_follows_the_fakes(tmp_path, server):
     server.clerk.clock.advance(10)  # a stopped app's clock file is gone: the fake's clock no longer writes it
 
 
-def test_an_app_on_real_time_gets_no_preload_and_virtual_without_libfaketime_is_one_line(tmp_path, server,
-                                                                                           monkeypatch):
+def test_an_app_on_real_time_gets_no_preload_and_virtual_without_libfaketime_is_one_line(tmp_path, server, monkeypatch):
     monkeypatch.delenv("LD_PRELOAD", raising=False)
     app = start_app(stand_in(tmp_path, clock="real"), server)
     app.stop()

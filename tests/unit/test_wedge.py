@@ -40,9 +40,12 @@ def test_many_held_requests_and_waits_leave_every_route_answering(server):
     try:
         latch.wait_until_held(HELD, timeout=10)
         with httpx.Client(base_url=server.origin, timeout=5) as client:
-            for call in (lambda: client.get("/__harness/health"), lambda: client.get("/__clerk/v1/environment"),
-                         lambda: client.get("/__harness/faults"), lambda: client.post("/__harness/users", json={
-                             "email": "grace@example.test"})):
+            for call in (
+                lambda: client.get("/__harness/health"),
+                lambda: client.get("/__clerk/v1/environment"),
+                lambda: client.get("/__harness/faults"),
+                lambda: client.post("/__harness/users", json={"email": "grace@example.test"}),
+            ):
                 seconds, answer = timed(call)
                 assert answer.status_code < 300 and seconds < 1.0, (answer.status_code, seconds)
             seconds, answer = timed(lambda: client.post("/__harness/faults/1/release"))

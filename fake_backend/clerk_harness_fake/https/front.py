@@ -207,7 +207,7 @@ class UpgradedRedirects:
         for index, line in enumerate(lines):
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"location" and value.strip().startswith(self._plain + b"/"):
-                lines[index] = name + b": https" + value.strip()[len(b"http"):]
+                lines[index] = name + b": https" + value.strip()[len(b"http") :]
         return b"\r\n".join(lines)
 
 
@@ -236,8 +236,14 @@ async def _pipe(reader: asyncio.StreamReader | UpgradedRedirects, writer: asynci
 
 
 async def _answer(writer: asyncio.StreamWriter, status: bytes, body: bytes, extra: bytes = b"") -> None:
-    writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: text/plain\r\nConnection: close\r\n" + extra +
-                 b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    writer.write(
+        b"HTTP/1.1 "
+        + status
+        + b"\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+        + extra
+        + b"Content-Length: %d\r\n\r\n" % len(body)
+        + body
+    )
     try:
         await writer.drain()
     finally:

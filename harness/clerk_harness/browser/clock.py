@@ -72,8 +72,15 @@ class VirtualClock:
     def now(self) -> float:
         return self.server.now()
 
-    def advance(self, page: Page, seconds: float, *, step_s: float = 1.0,
-                until: Callable[[], bool] | None = None, quiet_until: float | None = None) -> float:
+    def advance(
+        self,
+        page: Page,
+        seconds: float,
+        *,
+        step_s: float = 1.0,
+        until: Callable[[], bool] | None = None,
+        quiet_until: float | None = None,
+    ) -> float:
         """Move virtual time forward by up to `seconds`; stop early once `until()` holds. Returns seconds moved.
 
         Up to `quiet_until` (a virtual time before which nothing but clerk-js's 5 s poller is due, and its
@@ -127,8 +134,15 @@ class RealTimeClock:
     def now(self) -> float:
         return self.server.now()
 
-    def advance(self, page: Page, seconds: float, *, step_s: float = 1.0,
-                until: Callable[[], bool] | None = None, quiet_until: float | None = None) -> float:
+    def advance(
+        self,
+        page: Page,
+        seconds: float,
+        *,
+        step_s: float = 1.0,
+        until: Callable[[], bool] | None = None,
+        quiet_until: float | None = None,
+    ) -> float:
         started = time.monotonic()
         while time.monotonic() - started < seconds and not (until is not None and until()):
             page.wait_for_timeout(self.POLL_S * 1000)  # sleep-ok: real time must pass; the story's condition is polled

@@ -132,12 +132,18 @@ class CookieTimeline:
             removal = event["after"] is None or is_removal(event["raw"])
             attributes = ";".join(event["raw"].split(";")[1:]).strip()  # the value itself is shown apart
             detail = f"{attributes} @ {event['stack']}"
-            self._add("document.cookie", event["name"], "remove" if removal else "write",
-                      None if removal else event["after"], detail)
+            self._add(
+                "document.cookie",
+                event["name"],
+                "remove" if removal else "write",
+                None if removal else event["after"],
+                detail,
+            )
         else:
             removal = event["raw"] == "deleted"
-            self._add("cookieStore", event["name"], "remove" if removal else "write",
-                      None if removal else event["after"])
+            self._add(
+                "cookieStore", event["name"], "remove" if removal else "write", None if removal else event["after"]
+            )
 
     def _on_response(self, response: Response) -> None:
         if any(response.url.startswith(prefix) for prefix in self.quiet_prefixes):
@@ -150,8 +156,13 @@ class CookieTimeline:
             name = line.split("=", 1)[0].strip()
             if watched(name):
                 removal = is_removal(line)
-                self._add("set-cookie", name, "remove" if removal else "write",
-                          None if removal else line.split(";")[0].split("=", 1)[1], f"{response.url}: {line[:120]}")
+                self._add(
+                    "set-cookie",
+                    name,
+                    "remove" if removal else "write",
+                    None if removal else line.split(";")[0].split("=", 1)[1],
+                    f"{response.url}: {line[:120]}",
+                )
 
     def snapshot(self) -> dict[str, str]:
         """Diff `context.cookies()` against the last snapshot; record any change as ground truth."""

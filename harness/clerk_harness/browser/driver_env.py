@@ -79,9 +79,12 @@ def start_playwright(temp_dir: str | None = None) -> Playwright:
 class DriverDidNotStart(HarnessError):
     def __init__(self, node_said: str) -> None:
         users = os.environ.get("NODE_OPTIONS", "")
-        hint = (f"check your NODE_OPTIONS ({users!r}), which Playwright's driver inherits" if users else
-                "reinstall Playwright (pip install --force-reinstall playwright) and check that `python -m "
-                "playwright --version` works")
+        hint = (
+            f"check your NODE_OPTIONS ({users!r}), which Playwright's driver inherits"
+            if users
+            else "reinstall Playwright (pip install --force-reinstall playwright) and check that `python -m "
+            "playwright --version` works"
+        )
         super().__init__(f"Playwright's driver (Node.js) did not start: {node_said}; {hint}")
 
 

@@ -34,8 +34,10 @@ from clerk_harness.errors import HarnessError
 
 SYSTEM_FIREFOXES = ("firefox-esr", "firefox")
 OLDEST_MAJOR = 153  # the oldest Firefox measured to take every BiDi command the harness's Playwright sends
-HOW_TO_GET_ONE = ("no Firefox found: run `clerk-harness setup --browser firefox` as root (apt-get install "
-                  "firefox-esr), or set browser.firefoxExecutablePath in playwright.config.json")
+HOW_TO_GET_ONE = (
+    "no Firefox found: run `clerk-harness setup --browser firefox` as root (apt-get install "
+    "firefox-esr), or set browser.firefoxExecutablePath in playwright.config.json"
+)
 PROXY_NOWHERE = ("127.0.0.1", 9)  # nothing listens there: a request that would leave the machine fails at once
 
 HIDE_WEBDRIVER_SCRIPT = """
@@ -48,7 +50,9 @@ def find_firefox(config: BrowserConfig) -> str:
     if config.firefox_executable_path:
         path = Path(config.firefox_executable_path).expanduser()
         if not path.is_file():
-            raise HarnessError(f"browser.firefoxExecutablePath {str(path)!r} does not exist; fix playwright.config.json")
+            raise HarnessError(
+                f"browser.firefoxExecutablePath {str(path)!r} does not exist; fix playwright.config.json"
+            )
         return str(path)
     for name in SYSTEM_FIREFOXES:
         found = shutil.which(name)
@@ -72,8 +76,10 @@ def check_firefox(executable: str) -> str:
     """Its version, when it is new enough and the driver workaround still matches; else one line."""
     version = firefox_version(executable)
     if int(version.split(".")[0]) < OLDEST_MAJOR:
-        raise HarnessError(f"Firefox {version} at {executable} is too old: the harness drives Firefox {OLDEST_MAJOR} "
-                           f"or newer over WebDriver BiDi (apt-get install firefox-esr)")
+        raise HarnessError(
+            f"Firefox {version} at {executable} is too old: the harness drives Firefox {OLDEST_MAJOR} "
+            f"or newer over WebDriver BiDi (apt-get install firefox-esr)"
+        )
     firefox_driver_patch.check()
     return version
 
@@ -87,8 +93,10 @@ def firefox_prefs(*, production_hosts: bool = True) -> dict[str, str | float | b
     local = ["localhost", "127.0.0.1", "[::1]", *([FAPI_HOST, APP_HOST] if production_hosts else [])]
     prefs: dict[str, str | float | bool] = {
         "network.proxy.type": 1,
-        "network.proxy.http": nowhere, "network.proxy.http_port": port,
-        "network.proxy.ssl": nowhere, "network.proxy.ssl_port": port,
+        "network.proxy.http": nowhere,
+        "network.proxy.http_port": port,
+        "network.proxy.ssl": nowhere,
+        "network.proxy.ssl_port": port,
         "network.proxy.no_proxies_on": ", ".join(local),
         "network.proxy.allow_hijacking_localhost": False,
         "network.trr.mode": 5,  # no DNS over HTTPS
@@ -126,8 +134,10 @@ def firefox_prefs(*, production_hosts: bool = True) -> dict[str, str | float | b
 
 def check_profile(config: BrowserConfig) -> None:
     if config.profile == "rtt0":
-        raise HarnessError("the rtt0 profile mimics navigator.connection.rtt = 0, and Firefox has no "
-                           "navigator.connection: use it with --browser chromium")
+        raise HarnessError(
+            "the rtt0 profile mimics navigator.connection.rtt = 0, and Firefox has no "
+            "navigator.connection: use it with --browser chromium"
+        )
 
 
 def launch_firefox(playwright: Playwright, config: BrowserConfig) -> tuple[Browser, str]:
@@ -138,9 +148,13 @@ def launch_firefox(playwright: Playwright, config: BrowserConfig) -> tuple[Brows
     executable = find_firefox(config)
     version = check_firefox(executable)
     try:
-        browser = playwright.firefox.launch(channel="moz-firefox", executable_path=executable,
-                                            headless=config.headless, slow_mo=config.slow_mo_ms,
-                                            firefox_user_prefs=firefox_prefs())
+        browser = playwright.firefox.launch(
+            channel="moz-firefox",
+            executable_path=executable,
+            headless=config.headless,
+            slow_mo=config.slow_mo_ms,
+            firefox_user_prefs=firefox_prefs(),
+        )
     except Exception as error:  # noqa: BLE001 - whatever stops the launch is one line, with Firefox's reason
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise HarnessError(f"cannot launch Firefox {version} at {executable}: {reason}") from None

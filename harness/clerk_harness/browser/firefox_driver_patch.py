@@ -55,10 +55,12 @@ def check() -> None:
     """One line, naming the Playwright version, when the driver no longer matches the workaround."""
     found = sends_found()
     if found != SENDS_IN_DRIVER:
-        raise HarnessError(f"Firefox needs a workaround in Playwright's driver that no longer matches Playwright "
-                           f"{playwright_version()} ({found} of {SENDS_IN_DRIVER} `{COMMAND}` sends found in "
-                           f"{driver_bundle()}): use Playwright 1.65 (pip install 'playwright==1.65.*') or update "
-                           f"harness/clerk_harness/browser/firefox_driver_patch.py")
+        raise HarnessError(
+            f"Firefox needs a workaround in Playwright's driver that no longer matches Playwright "
+            f"{playwright_version()} ({found} of {SENDS_IN_DRIVER} `{COMMAND}` sends found in "
+            f"{driver_bundle()}): use Playwright 1.65 (pip install 'playwright==1.65.*') or update "
+            f"harness/clerk_harness/browser/firefox_driver_patch.py"
+        )
 
 
 def script_path() -> Path:

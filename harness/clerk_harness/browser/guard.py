@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
 CHILD_EXIT_FILE = "guarded-child-exit-code"
@@ -68,10 +69,14 @@ def stop_group(process: subprocess.Popen, grace_s: float = STOP_GRACE_S) -> None
             continue
 
 
-def spawn(folder: str, command: list[str], **popen: object) -> subprocess.Popen:
+def spawn(folder: str, command: list[str], **popen: Any) -> subprocess.Popen:
     """Start `command` under a guard that owns `folder` (the harness's side; `release` ends it)."""
-    return subprocess.Popen([sys.executable, "-m", "clerk_harness.browser.guard", folder, "--", *command],
-                            stdin=subprocess.PIPE, start_new_session=True, **popen)  # type: ignore[arg-type]
+    return subprocess.Popen(
+        [sys.executable, "-m", "clerk_harness.browser.guard", folder, "--", *command],
+        stdin=subprocess.PIPE,
+        start_new_session=True,
+        **popen,
+    )
 
 
 def release(guard: subprocess.Popen) -> None:
@@ -103,8 +108,7 @@ def main(argv: list[str]) -> int:
     # unhandled KeyboardInterrupt that would leave the folder behind.
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, stop)
-    chromium = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=die_with_parent)
+    chromium = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
     started.append(chromium)
     if stopping.is_set():  # asked to stop while the child was starting
         threading.Thread(target=stop_group, args=(chromium,), daemon=True).start()

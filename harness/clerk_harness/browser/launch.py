@@ -30,8 +30,10 @@ from clerk_harness.config import BrowserConfig
 from clerk_harness.errors import HarnessError, InfrastructureBroke
 
 SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-HOW_TO_GET_ONE = ("no Chromium found: set browser.executablePath in playwright.config.json, "
-                  "run `playwright install chromium`, or `apt-get install chromium`")
+HOW_TO_GET_ONE = (
+    "no Chromium found: set browser.executablePath in playwright.config.json, "
+    "run `playwright install chromium`, or `apt-get install chromium`"
+)
 
 
 def playwright_browsers_may_exist() -> bool:
@@ -93,19 +95,36 @@ def find_chromium(config: BrowserConfig, playwright: Playwright | None = None) -
 
 # Zero egress by construction: no host name resolves except localhost, every non-loopback HTTP(S)
 # connection goes to a proxy that is not there, and the background services that phone home are off.
-NO_EGRESS_FEATURES = ("OptimizationHints", "MediaRouter", "DialMediaRouteProvider", "Translate",
-                      "AutofillServerCommunication", "NetworkTimeServiceQuerying",
-                      "CertificateTransparencyComponentUpdater")
+NO_EGRESS_FEATURES = (
+    "OptimizationHints",
+    "MediaRouter",
+    "DialMediaRouteProvider",
+    "Translate",
+    "AutofillServerCommunication",
+    "NetworkTimeServiceQuerying",
+    "CertificateTransparencyComponentUpdater",
+)
 # Chromium preloads its omnibox popups as two WebUI pages in a renderer of their own at every start, even
 # headless: 0.7 of the 1.2 s of CPU a launch took. No run ever opens the omnibox.
 LEAN_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
-NO_EGRESS_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
-                  "--proxy-server=http://127.0.0.1:9",  # loopback itself is never proxied
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-domain-reliability", "--disable-client-side-phishing-detection",
-                  "--disable-default-apps", "--disable-extensions", "--no-pings", "--disable-breakpad",
-                  "--metrics-recording-only", "--no-service-autorun", "--password-store=basic",
-                  "--webrtc-ip-handling-policy=disable_non_proxied_udp", "--force-webrtc-ip-handling-policy"]
+NO_EGRESS_ARGS = [
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
+    "--proxy-server=http://127.0.0.1:9",  # loopback itself is never proxied
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-pings",
+    "--disable-breakpad",
+    "--metrics-recording-only",
+    "--no-service-autorun",
+    "--password-store=basic",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--force-webrtc-ip-handling-policy",
+]
 DISABLE_FEATURES = "--disable-features="
 
 
@@ -113,7 +132,7 @@ def with_disabled_features(args: list[str], *features: str) -> list[str]:
     """`args` with one `--disable-features` switch that holds `features` and those of any such switch in
     `args` (Chromium reads only the last one: a second switch would undo the first)."""
     listed = [arg for arg in args if arg.startswith(DISABLE_FEATURES)]
-    names = list(features) + [name for arg in listed for name in arg[len(DISABLE_FEATURES):].split(",") if name]
+    names = list(features) + [name for arg in listed for name in arg[len(DISABLE_FEATURES) :].split(",") if name]
     return [arg for arg in args if arg not in listed] + [DISABLE_FEATURES + ",".join(dict.fromkeys(names))]
 
 
@@ -133,9 +152,11 @@ def production_hosts_args() -> list[str]:
     from clerk_harness_fake.https.certificate import process_certificate
     from clerk_harness_fake.settings import APP_HOST, FAPI_HOST
 
-    return [f"MAP {FAPI_HOST} 127.0.0.1, MAP {APP_HOST} 127.0.0.1",
-            f"--ignore-certificate-errors-spki-list={process_certificate().spki_sha256}",
-            f"{FAPI_HOST};{APP_HOST}"]
+    return [
+        f"MAP {FAPI_HOST} 127.0.0.1, MAP {APP_HOST} 127.0.0.1",
+        f"--ignore-certificate-errors-spki-list={process_certificate().spki_sha256}",
+        f"{FAPI_HOST};{APP_HOST}",
+    ]
 
 
 def no_egress_args(reach: list[str] | tuple[str, ...] = (), *, production_hosts: bool = False) -> list[str]:
@@ -156,8 +177,9 @@ def no_egress_args(reach: list[str] | tuple[str, ...] = (), *, production_hosts:
     return flags
 
 
-def harness_flags(config: BrowserConfig, reach: list[str] | tuple[str, ...] = (), *,
-                  production_hosts: bool = False) -> list[str]:
+def harness_flags(
+    config: BrowserConfig, reach: list[str] | tuple[str, ...] = (), *, production_hosts: bool = False
+) -> list[str]:
     """The flags every Chromium of the harness runs with: no egress (except to the addresses it must
     `reach`, a fake beyond loopback, and the production topology's hosts on loopback), the window,
     headless or not, and the configured (profiled) args."""
@@ -177,8 +199,12 @@ def remote_browser_flags(config: BrowserConfig, reach: list[str] | tuple[str, ..
 
 def _chromium_command(executable: str, config: BrowserConfig, profile: str) -> list[str]:
     """DevTools listens on a free loopback port only; the sandbox is off only where it cannot run (root)."""
-    command = [executable, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-               f"--user-data-dir={profile}"]
+    command = [
+        executable,
+        "--remote-debugging-address=127.0.0.1",
+        "--remote-debugging-port=0",
+        f"--user-data-dir={profile}",
+    ]
     if os.geteuid() == 0:
         command.append("--no-sandbox")
     return [*on_a_display(config), *command, *harness_flags(config, production_hosts=True), "about:blank"]
@@ -190,8 +216,10 @@ def on_a_display(config: BrowserConfig) -> list[str]:
     if config.headless or os.environ.get("DISPLAY"):
         return []
     if shutil.which("xvfb-run") is None:
-        raise HarnessError("a headed browser here needs a display: install Debian's xvfb (apt-get install xvfb, "
-                           "or `clerk-harness setup` as root), or set DISPLAY")
+        raise HarnessError(
+            "a headed browser here needs a display: install Debian's xvfb (apt-get install xvfb, "
+            "or `clerk-harness setup` as root), or set DISPLAY"
+        )
     return ["xvfb-run", "--auto-servernum", "--server-args=-screen 0 1920x1080x24 -nolisten tcp"]
 
 
@@ -200,15 +228,17 @@ def remove_stale_profiles() -> int:
     return owned_folders.remove_orphans(PROFILE_PREFIX, GUARD_PID_FILE)
 
 
-def _start_chromium(executable: str, config: BrowserConfig,
-                    timeout_s: float) -> tuple[subprocess.Popen, str, str, deque]:
+def _start_chromium(
+    executable: str, config: BrowserConfig, timeout_s: float
+) -> tuple[subprocess.Popen, str, str, deque]:
     remove_stale_profiles()
     profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
     command = _chromium_command(executable, config, profile)
     # xvfb-run keeps its authority file in a temp folder of its own: inside the profile, removed with it
     env = {**os.environ, "TMPDIR": profile} if command[0] == "xvfb-run" else None
-    process = browser_guard.spawn(profile, command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                  env=env)
+    process = browser_guard.spawn(
+        profile, command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    )
     owned_folders.mark(profile, GUARD_PID_FILE, process.pid)
     endpoints: queue.Queue[str | None] = queue.Queue()
     log: deque = deque(maxlen=50)
@@ -286,18 +316,29 @@ def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: 
             browser_guard.release(process)
             shutil.rmtree(profile, ignore_errors=True)
             if isinstance(error, Exception) and code is not None:  # killed as it started: the run's error
-                raise InfrastructureBroke(f"Chromium exited ({browser_guard.exit_status(code)}) under the run, as "
-                                          f"it started", "browser") from error
+                raise InfrastructureBroke(
+                    f"Chromium exited ({browser_guard.exit_status(code)}) under the run, as it started", "browser"
+                ) from error
             if isinstance(error, Exception):
                 raise HarnessError(f"cannot connect to Chromium over CDP: {error}") from error
             raise
-        session = BrowserSession(browser, context, page, "real", executable, process, profile, log,
-                                 exit_file=str(Path(profile, browser_guard.CHILD_EXIT_FILE)))
+        session = BrowserSession(
+            browser,
+            context,
+            page,
+            "real",
+            executable,
+            process,
+            profile,
+            log,
+            exit_file=str(Path(profile, browser_guard.CHILD_EXIT_FILE)),
+        )
     else:
         try:
             args = with_harness_features([*no_egress_args(production_hosts=True), *config.args])
-            browser = playwright.chromium.launch(executable_path=executable, headless=config.headless, args=args,
-                                                 slow_mo=config.slow_mo_ms)
+            browser = playwright.chromium.launch(
+                executable_path=executable, headless=config.headless, args=args, slow_mo=config.slow_mo_ms
+            )
         except Exception as error:
             raise HarnessError(f"cannot launch Chromium at {executable}: {error}") from error
         width, height = config.window_size
@@ -333,12 +374,17 @@ def assert_realistic_profile(page: Page, engine: str = "chromium") -> dict:
     (Firefox has no `navigator.connection`: clerk-js's rtt check then passes, as it does for a Firefox user.)"""
     profile = read_profile(page)
     if profile["webdriver"]:
-        raise HarnessError("navigator.webdriver is true: launch Chromium with "
-                           "--disable-blink-features=AutomationControlled (see browser.args)" if engine == "chromium"
-                           else "navigator.webdriver is true on Firefox: the realistic profile's init script did not "
-                                "run (clerk_harness.browser.firefox)")
+        raise HarnessError(
+            "navigator.webdriver is true: launch Chromium with "
+            "--disable-blink-features=AutomationControlled (see browser.args)"
+            if engine == "chromium"
+            else "navigator.webdriver is true on Firefox: the realistic profile's init script did not "
+            "run (clerk_harness.browser.firefox)"
+        )
     has_rtt = engine == "chromium" or profile["rtt"] is not None
     if not profile["onLine"] or (has_rtt and not profile["rtt"]):
-        raise HarnessError(f"the browser does not look online to clerk-js (onLine={profile['onLine']}, "
-                           f"rtt={profile['rtt']}): clerk-js <= 6.0.0 would think it is offline")
+        raise HarnessError(
+            f"the browser does not look online to clerk-js (onLine={profile['onLine']}, "
+            f"rtt={profile['rtt']}): clerk-js <= 6.0.0 would think it is offline"
+        )
     return profile

@@ -51,8 +51,9 @@ class Network:
         self.context.on("requestfailed", self._on_failed)
 
     def _on_failed(self, request: Request) -> None:
-        self.failed.append(FailedRequest(self.log.now(), request.method, request.url,
-                                         request.failure or "", self.is_offline))
+        self.failed.append(
+            FailedRequest(self.log.now(), request.method, request.url, request.failure or "", self.is_offline)
+        )
 
     def offline(self) -> None:
         """Cut the whole context off: every page and worker sees `onLine == false`, fetches fail."""
@@ -92,5 +93,3 @@ class Network:
 
     def failed_while_offline(self, url_part: str = "") -> list[FailedRequest]:
         return [f for f in self.failed if f.while_offline and url_part in f.url]
-
-

@@ -47,9 +47,11 @@ def reporter_js(binding: str, flush: str) -> str:
 
 def each(handler: Handler) -> BatchHandler:
     """The binding's callback: hands each report of a batch to `handler`, in the page's order."""
+
     def unpack(source: Any, payloads: list[dict[str, Any]]) -> None:
         for payload in payloads:
             handler(source, payload)
+
     return unpack
 
 

@@ -20,25 +20,33 @@ def check_cdp_endpoint(endpoint: str, timeout_s: float = 5) -> None:
     try:
         socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s).close()
     except OSError as error:
-        raise HarnessError(f"no Chromium answers at {endpoint} ({error.strerror or error}); start it with "
-                           f"--remote-debugging-port and the flags of `clerk-harness browser-flags`") from None
+        raise HarnessError(
+            f"no Chromium answers at {endpoint} ({error.strerror or error}); start it with "
+            f"--remote-debugging-port and the flags of `clerk-harness browser-flags`"
+        ) from None
 
 
-def connect_remote(playwright: Playwright, config: BrowserConfig, endpoint: str, *,
-                   timeout_s: float = 30) -> BrowserSession:
+def connect_remote(
+    playwright: Playwright, config: BrowserConfig, endpoint: str, *, timeout_s: float = 30
+) -> BrowserSession:
     """A Chromium that runs elsewhere, driven over CDP: its default context (real visibility) or, with
     synthetic visibility, a new context in it. Closing the session cleans what the run left and
     disconnects; the remote browser keeps running for the next run."""
     if config.profile == "webdriver":
-        raise HarnessError("the webdriver profile needs launch flags; a remote Chromium is launched by you: start it "
-                           "with --enable-automation instead")
+        raise HarnessError(
+            "the webdriver profile needs launch flags; a remote Chromium is launched by you: start it "
+            "with --enable-automation instead"
+        )
     try:
-        browser = playwright.chromium.connect_over_cdp(endpoint, no_defaults=config.visibility == "real",
-                                                       slow_mo=config.slow_mo_ms, timeout=timeout_s * 1000)
+        browser = playwright.chromium.connect_over_cdp(
+            endpoint, no_defaults=config.visibility == "real", slow_mo=config.slow_mo_ms, timeout=timeout_s * 1000
+        )
     except Exception as error:  # noqa: BLE001 - whatever stops the connection is one line, with its reason
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise HarnessError(f"cannot reach the Chromium at {endpoint} over CDP ({reason}); start it with "
-                           f"--remote-debugging-port (see `clerk-harness browser-flags`)") from None
+        raise HarnessError(
+            f"cannot reach the Chromium at {endpoint} over CDP ({reason}); start it with "
+            f"--remote-debugging-port (see `clerk-harness browser-flags`)"
+        ) from None
     try:
         if config.visibility == "real":
             context = browser.contexts[0]
@@ -75,4 +83,3 @@ def _hand_back_remote(session: BrowserSession) -> None:
         pass
     finally:
         session.browser.close()  # over CDP this disconnects; the remote Chromium keeps running
-

@@ -39,6 +39,7 @@ class BrowserSession:
     def watch(self) -> BrowserSession:
         """Note it when a page of the run crashes or the browser goes away: the run is then an error of the
         harness's browser, never an observation about clerk-js."""
+
         def crashed(_page: Page) -> None:
             self._note("page")
 
@@ -63,8 +64,11 @@ class BrowserSession:
         """The first thing that broke ("page" or "browser") is the one the run reports."""
         if self.breakage is None:
             self.broke = part
-            self.breakage = ("the page crashed (its renderer process died)" if part == "page"
-                           else f"{self.engine.capitalize()} exited or was closed under the run")
+            self.breakage = (
+                "the page crashed (its renderer process died)"
+                if part == "page"
+                else f"{self.engine.capitalize()} exited or was closed under the run"
+            )
 
     def notice_breakage(self, error: str | None = None) -> str | None:
         """After a run: one round trip to the page delivers what Playwright's driver already knows (a crash, a

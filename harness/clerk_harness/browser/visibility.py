@@ -157,11 +157,13 @@ class Visibility:
                 behind.evaluate("window.__harnessSetVisibility('hidden')")
             elif behind.evaluate("document.visibilityState") != "hidden":
                 try:  # the browser tells each tab on its own: this one may hear of it a moment later
-                    behind.wait_for_function("document.visibilityState === 'hidden'", polling=50,
-                                             timeout=COVERED_WITHIN_MS)
+                    behind.wait_for_function(
+                        "document.visibilityState === 'hidden'", polling=50, timeout=COVERED_WITHIN_MS
+                    )
                 except PlaywrightTimeoutError:
-                    raise HarnessError(f"a tab stayed visible {COVERED_WITHIN_MS} ms after another came to "
-                                       f"the front ({behind.url})") from None
+                    raise HarnessError(
+                        f"a tab stayed visible {COVERED_WITHIN_MS} ms after another came to the front ({behind.url})"
+                    ) from None
         now = self.log.now()
         if state == "hidden":
             self.periods.append((now, None))

@@ -101,9 +101,15 @@ class WarmBrowser:
         page = _app_tab(context)
         if launched:  # a new browser's first tab has no focus until it is brought to the front (a user's tab has)
             page.bring_to_front()
-        return BrowserSession(self._session.browser, scoped(context, self._standing), page,
-                              self._session.visibility_mode, self._session.executable, _release=self._give_back,
-                              exit_file=self._session.exit_file)
+        return BrowserSession(
+            self._session.browser,
+            scoped(context, self._standing),
+            page,
+            self._session.visibility_mode,
+            self._session.executable,
+            _release=self._give_back,
+            exit_file=self._session.exit_file,
+        )
 
     def for_real_time(self) -> WarmBrowser:
         """A second warm browser of the same configuration, for runs on real time (a user's app): no run
@@ -190,8 +196,15 @@ class WarmBrowser:
             # background gets no trusted focus (a restore from the back-forward cache brings one).
             page.bring_to_front()
         root._front = warm
-        return BrowserSession(session.browser, scoped(context, warm.standing), page, session.visibility_mode,
-                              session.executable, _release=self._give_back, engine=session.engine)
+        return BrowserSession(
+            session.browser,
+            scoped(context, warm.standing),
+            page,
+            session.visibility_mode,
+            session.executable,
+            _release=self._give_back,
+            engine=session.engine,
+        )
 
     def _retire_context(self, profile: str) -> None:
         warm = self._contexts.pop(profile)
@@ -281,9 +294,12 @@ def _note_origin(origins: set[str], request: Request) -> None:
         origins.add(f"{parts.scheme}://{parts.netloc}")
 
 
-def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[str], blank_pages: dict[str, str]) -> None:
+def _clear_origins_from_page(
+    context: BrowserContext, page: Page, origins: set[str], blank_pages: dict[str, str]
+) -> None:
     """Clear every storage of each origin from a page of it without scripts: one the harness serves (the
     fake's), else one it answers itself from the route (routing costs the context its HTTP cache meanwhile)."""
+
     def blank(route: Route) -> None:
         route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>clearing</title>")
 
@@ -318,6 +334,10 @@ def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: War
     the run's own (a test that changes the profile or visibility mode gets what it asked for)."""
     if browsers is not None and browsers.config == config:
         return browsers.lease()
-    if browsers is not None and config.engine == "firefox" and replace(browsers.config, profile=config.profile) == config:
+    if (
+        browsers is not None
+        and config.engine == "firefox"
+        and replace(browsers.config, profile=config.profile) == config
+    ):
         return browsers.lease(config.profile)
     return launch_session(playwright, config)

@@ -44,15 +44,23 @@ def run_explore(config: HarnessConfig, args: argparse.Namespace) -> int:
     else:
         raise HarnessError("explore needs --clerk-js VERSION (or --replay FINDING.json)")
     version = ensure_versions(config, [spec], progress=lambda _: None)[0]
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 31)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     spec = app_from_args(args, config)
     with playwright_with_browser(config) as playwright:
         with FakeClerkServer(backend_settings(config, version)) as server:
             return _explore_with(playwright, config, server, version, seed, spec, finding_to_replay, args)
 
 
-def _explore_with(playwright, config: HarnessConfig, server, version: str, seed: int, spec, finding_to_replay,
-                  args: argparse.Namespace) -> int:
+def _explore_with(
+    playwright,
+    config: HarnessConfig,
+    server,
+    version: str,
+    seed: int,
+    spec,
+    finding_to_replay,
+    args: argparse.Namespace,
+) -> int:
     """Explore (or replay a finding) with one warm browser and, when given, the user's app."""
     from clerk_harness.browser.warm import WarmBrowser
     from clerk_harness.explore.budget import explore_for
@@ -67,37 +75,63 @@ def _explore_with(playwright, config: HarnessConfig, server, version: str, seed:
             return _replay(playwright, config, server.clerk, browsers, finding_to_replay, version, args, app)
         runs = None if args.minutes else (args.runs or DEFAULT_RUNS)
         budget = f"{args.minutes:g} minute(s)" if args.minutes else f"{runs} stories"
-        say(f"clerk-js {version}{f' in your app ({spec.command})' if spec else ''}, seed {seed}, {budget}, "
+        say(
+            f"clerk-js {version}{f' in your app ({spec.command})' if spec else ''}, seed {seed}, {budget}, "
             f"up to {args.steps} steps a story"
             + (", faults on every Frontend API route" if args.faults else " (add --faults for fault steps)")
-            + (f", without {', '.join(args.skip)}" if args.skip else ""))
+            + (f", without {', '.join(args.skip)}" if args.skip else "")
+        )
         database = None if args.seed is not None else config.root / ".cache" / "explore" / version
-        explorer = Explorer(playwright, config, server.clerk, version, browsers, faults=args.faults,
-                            steps=args.steps, database=database, skip=tuple(args.skip), app=app, progress=say)
-        found = explore_for(explorer, runs=runs, minutes=args.minutes, first_seed=seed,
-                            keep_going=args.keep_going)
+        explorer = Explorer(
+            playwright,
+            config,
+            server.clerk,
+            version,
+            browsers,
+            faults=args.faults,
+            steps=args.steps,
+            database=database,
+            skip=tuple(args.skip),
+            app=app,
+            progress=say,
+        )
+        found = explore_for(explorer, runs=runs, minutes=args.minutes, first_seed=seed, keep_going=args.keep_going)
         coverage = explorer.coverage
         print(f"explored clerk-js {version} (seed {seed}):\n{coverage.render(args.faults)}")
         if coverage.runs and coverage.not_carried_out >= coverage.runs:
-            raise HarnessError(f"no story could be carried out ({coverage.not_carried_out} discarded): see the "
-                               f"[explore] lines above")
+            raise HarnessError(
+                f"no story could be carried out ({coverage.not_carried_out} discarded): see the [explore] lines above"
+            )
         if not found:
             print(f"no session loss found in {coverage.runs} stories")
             return 0
         for number, exploration in enumerate(found, start=1):
             assert exploration.minimal is not None
-            finding = Finding(version, exploration.seed, exploration.minimal, exploration.reasons, args.faults,
-                              coverage.first_loss_at if number == 1 else None)
-            folder = Path(args.artifacts) / finding.slug if args.artifacts else (
-                config.artifacts.dir / "explore" / finding.slug)
+            finding = Finding(
+                version,
+                exploration.seed,
+                exploration.minimal,
+                exploration.reasons,
+                args.faults,
+                coverage.first_loss_at if number == 1 else None,
+            )
+            folder = (
+                Path(args.artifacts) / finding.slug
+                if args.artifacts
+                else (config.artifacts.dir / "explore" / finding.slug)
+            )
             confirm(playwright, config, server.clerk, browsers, finding, folder, app=app)
-            print(f"\nfinding {number} of {len(found)}"
-                  + (f", after {coverage.first_loss_at} stories" if finding.found_after else "")
-                  + f": {finding.describe()}")
+            print(
+                f"\nfinding {number} of {len(found)}"
+                + (f", after {coverage.first_loss_at} stories" if finding.found_after else "")
+                + f": {finding.describe()}"
+            )
             if exploration.flaky:
                 print(f"note: Hypothesis saw this story fail and then pass ({exploration.flaky})")
-            print(f"\nas a scenario (paste it into harness/clerk_harness/stories/scenarios.py, and set lost_on):\n\n"
-                  f"{finding.scenario_source()}")
+            print(
+                f"\nas a scenario (paste it into harness/clerk_harness/stories/scenarios.py, and set lost_on):\n\n"
+                f"{finding.scenario_source()}"
+            )
             print(f"replay it: {finding.replay_command()}")
             print(f"artifacts: {folder} (report.html, trace.zip, timeline, journal, finding.json, scenario.py)")
         return 1
@@ -107,16 +141,19 @@ def _explore_with(playwright, config: HarnessConfig, server, version: str, seed:
         browsers.close()
 
 
-def _replay(playwright, config: HarnessConfig, backend, browsers, finding, version: str,
-            args: argparse.Namespace, app=None) -> int:
+def _replay(
+    playwright, config: HarnessConfig, backend, browsers, finding, version: str, args: argparse.Namespace, app=None
+) -> int:
     from clerk_harness.explore.findings import replay
 
     finding.version = version
     folder = Path(args.artifacts) if args.artifacts else finding.folder or config.artifacts.dir / "explore"
     outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder / f"replay-{version}", app=app)
     said = {"lost": "LOST: the story loses the session", "error": "ERROR: the replay could not be carried out"}
-    print(f"{finding.slug} replayed on clerk-js {version} ({outcome.duration_s:.1f}s): "
-          f"{said.get(outcome.verdict, 'the session held')}")
+    print(
+        f"{finding.slug} replayed on clerk-js {version} ({outcome.duration_s:.1f}s): "
+        f"{said.get(outcome.verdict, 'the session held')}"
+    )
     for reason in outcome.reasons if outcome.verdict in said else []:
         print(f"  - {reason}")
     print(f"artifacts: {folder / f'replay-{version}'}")
@@ -125,23 +162,43 @@ def _replay(playwright, config: HarnessConfig, backend, browsers, finding, versi
 
 def explore_arguments(commands: Any) -> None:
     """`clerk-harness explore`'s arguments."""
-    explore = commands.add_parser("explore", help="search for session losses no scenario names (Hypothesis stateful "
-                                                  "testing); exit 1 found one, 0 none, 2 error")
+    explore = commands.add_parser(
+        "explore",
+        help="search for session losses no scenario names (Hypothesis stateful "
+        "testing); exit 1 found one, 0 none, 2 error",
+    )
     explore.add_argument("--clerk-js", metavar="VERSION", help="exact version or `latest`")
     budget = explore.add_mutually_exclusive_group()
     budget.add_argument("--runs", type=positive_int, metavar="N", help="stories to try (default 50)")
     budget.add_argument("--minutes", type=positive_float, metavar="M", help="try stories for this long instead")
-    explore.add_argument("--seed", type=int, metavar="S", help="draw the same stories again (default: a random seed, "
-                                                                "printed; without --seed failures are remembered)")
-    explore.add_argument("--faults", action="store_true",
-                         help="add fault steps: every Frontend API route answering 401, 429, 5xx, slowly, dropped, "
-                              "or with an empty or wrapped token")
-    explore.add_argument("--skip", action="append", default=[], metavar="STEP",
-                         help="leave a step out of the stories (repeatable), e.g. go_offline to look only at API "
-                              "faults with the browser online")
-    explore.add_argument("--keep-going", action="store_true",
-                         help="after a finding, go on looking for different ones until the budget is spent")
-    explore.add_argument("--steps", type=positive_int, default=8, metavar="N", help="steps per story at most (default 8)")
+    explore.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="draw the same stories again (default: a random seed, printed; without --seed failures are remembered)",
+    )
+    explore.add_argument(
+        "--faults",
+        action="store_true",
+        help="add fault steps: every Frontend API route answering 401, 429, 5xx, slowly, dropped, "
+        "or with an empty or wrapped token",
+    )
+    explore.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="leave a step out of the stories (repeatable), e.g. go_offline to look only at API "
+        "faults with the browser online",
+    )
+    explore.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="after a finding, go on looking for different ones until the budget is spent",
+    )
+    explore.add_argument(
+        "--steps", type=positive_int, default=8, metavar="N", help="steps per story at most (default 8)"
+    )
     add_browser_option(explore)
     add_instance_option(explore)
     explore.add_argument("--replay", metavar="FINDING", help="run a finding.json of an earlier exploration again")

@@ -27,16 +27,24 @@ def cmd_serve(config: HarnessConfig, args: argparse.Namespace) -> int:
     except RemoteBindRefused as error:
         raise HarnessError(str(error)) from None
     except OSError as error:
-        hint = "try --port 0" if error.errno == errno.EADDRINUSE else "give an address of this machine, e.g. 127.0.0.1 or ::1"
+        hint = (
+            "try --port 0"
+            if error.errno == errno.EADDRINUSE
+            else "give an address of this machine, e.g. 127.0.0.1 or ::1"
+        )
         raise HarnessError(f"cannot listen on {args.host}:{args.port}: {error.strerror}; {hint}") from None
     user = server.clerk.create_user("ada@example.test")
     origin = server.origin
     auth = ""
     if server.control_token:
         auth = f" -H 'authorization: Bearer {server.control_token}'"
-        print(f"WARNING: listening on {args.host}, beyond loopback: the control API needs this token\n"
-              f"  Authorization: Bearer {server.control_token}\n", flush=True)
-    print(f"""Fake Clerk backend with clerk-js {version}
+        print(
+            f"WARNING: listening on {args.host}, beyond loopback: the control API needs this token\n"
+            f"  Authorization: Bearer {server.control_token}\n",
+            flush=True,
+        )
+    print(
+        f"""Fake Clerk backend with clerk-js {version}
 
   app          {origin}/            (other versions: {origin}/?clerk_js=VERSION once cached;
                                       a development instance: add &instance=test)
@@ -48,7 +56,9 @@ Inject faults while you use the app, for example:
        -d '{{"method": "POST", "path": "/v1/client/sessions/*/tokens", "action": "error", "status": 429, "times": 1}}'
   curl{auth} {origin}/__harness/journal                  # every request the fake answered
   curl -X DELETE{auth} {origin}/__harness/faults         # clear faults
-In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. Ctrl-C stops.""", flush=True)
+In Chrome DevTools, Network > Offline reproduces the offline scenarios by hand. Ctrl-C stops.""",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -67,8 +77,10 @@ def cmd_env(args: argparse.Namespace) -> int:
         with urllib.request.urlopen(url, timeout=5) as answer:
             env = json.load(answer)["env"]
     except (urllib.error.URLError, OSError, ValueError, KeyError) as error:
-        raise HarnessError(f"no fake Clerk backend answered at {args.fake} ({error}); start one with "
-                           f"`clerk-harness serve`, or use `clerk-harness exec -- CMD`") from None
+        raise HarnessError(
+            f"no fake Clerk backend answered at {args.fake} ({error}); start one with "
+            f"`clerk-harness serve`, or use `clerk-harness exec -- CMD`"
+        ) from None
     for name, value in env.items():
         print(f"export {name}={shlex.quote(value)}" if args.format == "shell" else f"{name}={json.dumps(value)}")
     return EXIT_SURVIVED
@@ -86,8 +98,12 @@ def cmd_exec(config: HarnessConfig, args: argparse.Namespace) -> int:
     version = ensure_versions(config, [args.clerk_js or config.clerk_js.newest], progress=lambda _: None)[0]
     with backend_for(config, version, args.port) as server:
         user = server.clerk.create_user("ada@example.test")
-        print(f"[clerk-harness] fake Clerk backend at {server.origin} (clerk-js {version}); sign in as {user.email} / "
-              f"{user.password}", file=sys.stderr, flush=True)
+        print(
+            f"[clerk-harness] fake Clerk backend at {server.origin} (clerk-js {version}); sign in as {user.email} / "
+            f"{user.password}",
+            file=sys.stderr,
+            flush=True,
+        )
         child = subprocess.Popen(argv, env={**os.environ, **server.clerk.sdk_env()})
         try:
             return child.wait()
@@ -102,28 +118,52 @@ def serve_arguments(commands: Any) -> None:
     serve = commands.add_parser("serve", help="the fake backend and the app page for a human with a real browser")
     serve.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
     serve.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="bind address (default 127.0.0.1; ::1 works too); beyond loopback only with --allow-remote")
-    serve.add_argument("--allow-remote", action="store_true",
-                       help="allow a bind address beyond loopback; the control API then requires a printed token")
-    serve.add_argument("--token-ttl", type=positive_int, default=None, metavar="SECONDS",
-                       help="session token lifetime (default: tokenTtlSeconds)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="bind address (default 127.0.0.1; ::1 works too); beyond loopback only with --allow-remote",
+    )
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a bind address beyond loopback; the control API then requires a printed token",
+    )
+    serve.add_argument(
+        "--token-ttl",
+        type=positive_int,
+        default=None,
+        metavar="SECONDS",
+        help="session token lifetime (default: tokenTtlSeconds)",
+    )
 
 
 def env_arguments(commands: Any) -> None:
     """`clerk-harness env`'s arguments."""
-    env = commands.add_parser("env", help="the Clerk environment variables for an app you start yourself, from a "
-                                          "running `clerk-harness serve`")
-    env.add_argument("--fake", default="http://127.0.0.1:8787", metavar="URL",
-                     help="the running fake's origin, as `serve` printed it (default http://127.0.0.1:8787)")
-    env.add_argument("--format", choices=["shell", "dotenv"], default="shell",
-                     help="shell: `export K='V'` lines for eval; dotenv: K=\"V\" lines for a .env file")
+    env = commands.add_parser(
+        "env",
+        help="the Clerk environment variables for an app you start yourself, from a running `clerk-harness serve`",
+    )
+    env.add_argument(
+        "--fake",
+        default="http://127.0.0.1:8787",
+        metavar="URL",
+        help="the running fake's origin, as `serve` printed it (default http://127.0.0.1:8787)",
+    )
+    env.add_argument(
+        "--format",
+        choices=["shell", "dotenv"],
+        default="shell",
+        help="shell: `export K='V'` lines for eval; dotenv: K=\"V\" lines for a .env file",
+    )
 
 
 def exec_arguments(commands: Any) -> None:
     """`clerk-harness exec`'s arguments."""
-    run_cmd = commands.add_parser("exec", help="run a command with a fake Clerk backend and its environment until "
-                                               "the command exits (as `firebase emulators:exec` does)")
+    run_cmd = commands.add_parser(
+        "exec",
+        help="run a command with a fake Clerk backend and its environment until "
+        "the command exits (as `firebase emulators:exec` does)",
+    )
     run_cmd.add_argument("--clerk-js", default=None, metavar="VERSION", help="default: clerkJs.newest")
     run_cmd.add_argument("--port", type=int, default=0, help="the fake's port (default: a free one)")
     run_cmd.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command and its arguments")

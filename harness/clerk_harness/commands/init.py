@@ -45,8 +45,14 @@ class InitOptions:
 
 
 NODE_LTS = "24"  # the Node.js the workflow sets up: the active LTS line
-ACTIONS = {"checkout": "actions/checkout@v6", "python": "actions/setup-python@v6", "node": "actions/setup-node@v6",
-           "pnpm": "pnpm/action-setup@v4", "cache": "actions/cache@v5", "upload": "actions/upload-artifact@v6"}
+ACTIONS = {
+    "checkout": "actions/checkout@v6",
+    "python": "actions/setup-python@v6",
+    "node": "actions/setup-node@v6",
+    "pnpm": "pnpm/action-setup@v4",
+    "cache": "actions/cache@v5",
+    "upload": "actions/upload-artifact@v6",
+}
 
 
 def default_versions() -> tuple[str, ...]:
@@ -84,8 +90,10 @@ def versions_for(options: InitOptions, say: Callable[[str], None]) -> tuple[str,
     try:
         release = resolve_release(ask.spec)
     except HarnessError as error:
-        say(f"the app asks for clerk-js {ask.spec} ({ask.where}), which could not be resolved ({error}): "
-            f"testing {ClerkJsConfig().newest} instead")
+        say(
+            f"the app asks for clerk-js {ask.spec} ({ask.where}), which could not be resolved ({error}): "
+            f"testing {ClerkJsConfig().newest} instead"
+        )
         return default_versions()
     say(f"the app asks for clerk-js {ask.spec} ({ask.where}): testing {release} beside {BUG_VERSION}")
     return tuple(dict.fromkeys((BUG_VERSION, release)))
@@ -94,8 +102,9 @@ def versions_for(options: InitOptions, say: Callable[[str], None]) -> tuple[str,
 def check_options(options: InitOptions) -> None:
     """One line for each way the flags can be wrong; nothing is written before these pass."""
     if options.app_cmd is None and (options.app_cwd or options.app_url or options.probe or options.topology):
-        raise HarnessError("--app-cwd, --app-url, --probe and --app-topology go with --app-cmd (the command that "
-                           "starts your app)")
+        raise HarnessError(
+            "--app-cwd, --app-url, --probe and --app-topology go with --app-cmd (the command that starts your app)"
+        )
     if options.probe is not None and not options.probe.startswith("/"):
         raise HarnessError(f"--probe {options.probe!r}: give a path on your app, such as /api/me")
     if options.app_url is not None and not options.app_url.startswith(("http://", "https://")):
@@ -131,8 +140,11 @@ def config_text(options: InitOptions, versions: tuple[str, ...]) -> str:
 
 
 def test_text(options: InitOptions) -> str:
-    target = "your app (the `app` section of playwright.config.json)" if options.app_cmd else \
-        "the harness's built-in page (give `clerk-harness init --app-cmd CMD` to test your app)"
+    target = (
+        "your app (the `app` section of playwright.config.json)"
+        if options.app_cmd
+        else "the harness's built-in page (give `clerk-harness init --app-cmd CMD` to test your app)"
+    )
     scenarios = ", ".join(f'"{s}"' for s in options.scenarios)
     return f'''"""Clerk session guards, written by `clerk-harness init`; edit freely.
 
@@ -174,10 +186,14 @@ def workflow_text(options: InitOptions, installer: Installer, root: Path | None 
     root = root or options.folder.resolve()
     here = options.folder.resolve().relative_to(root).as_posix() if options.folder.resolve() != root else ""
     prefix = here + "/" if here else ""  # actions' paths are relative to the repo's root, not working-directory
-    defaults = f"""    defaults:
+    defaults = (
+        f"""    defaults:
       run:
         working-directory: {here}
-""" if here else ""
+"""
+        if here
+        else ""
+    )
     return f"""# Written by `clerk-harness init`: guards this app's Clerk session on every push and pull request, and every
 # night on npm's newest clerk-js release too, so a session-loss bug that comes back shows up here.
 name: clerk-session
@@ -248,9 +264,13 @@ def _app_steps(options: InitOptions, installer: Installer, root: Path, moved: bo
           {pinned}
 """
     if installer.uses_node:
-        cache = f"""
+        cache = (
+            f"""
           cache: {installer.manager}
-          cache-dependency-path: {prefix}{installer.lock}""" if installer.lock and installer.manager != "yarn" else ""
+          cache-dependency-path: {prefix}{installer.lock}"""
+            if installer.lock and installer.manager != "yarn"
+            else ""
+        )
         steps += f"""      - uses: {ACTIONS["node"]}
         with:
           node-version: "{NODE_LTS}"{cache}
@@ -259,9 +279,12 @@ def _app_steps(options: InitOptions, installer: Installer, root: Path, moved: bo
         steps += """      - name: Yarn, as the repo pins it (corepack)
         run: corepack enable
 """
-    return steps + f"""      - name: Install the app's dependencies ({installer.manager}){directory}
+    return (
+        steps
+        + f"""      - name: Install the app's dependencies ({installer.manager}){directory}
         run: {installer.command}
 """
+    )
 
 
 def planned_files(options: InitOptions, say: Callable[[str], None] = print) -> dict[Path, str]:
@@ -273,8 +296,11 @@ def planned_files(options: InitOptions, say: Callable[[str], None] = print) -> d
     if installer.command:
         say(f"the app installs with {installer.manager}: the workflow runs `{installer.command}`")
     workflow = Path(os.path.relpath(root / WORKFLOW_FILE, options.folder.resolve()))
-    return {Path(CONFIG_NAME): config_text(options, versions_for(options, say)), TEST_FILE: test_text(options),
-            workflow: workflow_text(options, installer, root)}
+    return {
+        Path(CONFIG_NAME): config_text(options, versions_for(options, say)),
+        TEST_FILE: test_text(options),
+        workflow: workflow_text(options, installer, root),
+    }
 
 
 def run_init(options: InitOptions, say: Callable[[str], None] = print) -> list[Path]:
@@ -286,8 +312,9 @@ def run_init(options: InitOptions, say: Callable[[str], None] = print) -> list[P
     if existing and not options.force:
         names = ", ".join(path.as_posix() for path in existing)
         verb = "exists" if len(existing) == 1 else "exist"
-        raise HarnessError(f"{names} already {verb} in {options.folder.resolve()}; nothing was written (--force "
-                           f"overwrites)")
+        raise HarnessError(
+            f"{names} already {verb} in {options.folder.resolve()}; nothing was written (--force overwrites)"
+        )
     _check_writable(options.folder, files)
     written = []
     try:
@@ -320,28 +347,50 @@ def _add_to_gitignore(path: Path) -> list[str]:
     missing = [entry for entry in IGNORED if entry.rstrip("/") not in present]
     if missing:
         prefix = "" if not text or text.endswith("\n") else "\n"
-        path.write_text(text + prefix + "# clerk-harness: clerk-js bundles and run artifacts\n" + "\n".join(missing) + "\n")
+        path.write_text(
+            text + prefix + "# clerk-harness: clerk-js bundles and run artifacts\n" + "\n".join(missing) + "\n"
+        )
     return missing
 
 
 def cmd_init(args) -> int:
     """`clerk-harness init`: the options from the command line, then `run_init`."""
-    run_init(InitOptions(Path(args.dir), app_cmd=args.app_cmd, app_cwd=args.app_cwd, app_url=args.app_url,
-                         probe=args.probe, topology=args.app_topology, versions=tuple(args.clerk_js or ()),
-                         force=args.force, pip_spec=args.pip_spec))
+    run_init(
+        InitOptions(
+            Path(args.dir),
+            app_cmd=args.app_cmd,
+            app_cwd=args.app_cwd,
+            app_url=args.app_url,
+            probe=args.probe,
+            topology=args.app_topology,
+            versions=tuple(args.clerk_js or ()),
+            force=args.force,
+            pip_spec=args.pip_spec,
+        )
+    )
     return 0
 
 
 def init_arguments(commands: Any) -> None:
     """`clerk-harness init`'s arguments."""
-    init = commands.add_parser("init", help="write the config, a pytest file, a CI workflow and .gitignore lines "
-                                            "that guard your app's Clerk session (in the current folder)")
+    init = commands.add_parser(
+        "init",
+        help="write the config, a pytest file, a CI workflow and .gitignore lines "
+        "that guard your app's Clerk session (in the current folder)",
+    )
     add_app_options(init)
-    init.add_argument("--clerk-js", action="append", metavar="VERSION",
-                      help="a version the tests run on (repeatable; default: 6.0.0, which has the offline bug, and "
-                           "the newest pinned release)")
+    init.add_argument(
+        "--clerk-js",
+        action="append",
+        metavar="VERSION",
+        help="a version the tests run on (repeatable; default: 6.0.0, which has the offline bug, and "
+        "the newest pinned release)",
+    )
     init.add_argument("--dir", default=".", metavar="DIR", help="the repo folder to write into (default: here)")
     init.add_argument("--force", action="store_true", help="overwrite files that exist")
-    init.add_argument("--pip-spec", metavar="SPEC",
-                      help="what the workflow installs with pip (default: this package at this version; a wheel "
-                           "URL or git URL works too)")
+    init.add_argument(
+        "--pip-spec",
+        metavar="SPEC",
+        help="what the workflow installs with pip (default: this package at this version; a wheel "
+        "URL or git URL works too)",
+    )

@@ -22,9 +22,14 @@ def backend_for(config: HarnessConfig, version: str, port: int = 0, binding=None
         yield server
 
 
-def run_one(config: HarnessConfig, scenario_id: str, spec: str,
-            artifacts: Path | Callable[[str, str], Path] | None = None, app: AppSpec | None = None,
-            binding=None):
+def run_one(
+    config: HarnessConfig,
+    scenario_id: str,
+    spec: str,
+    artifacts: Path | Callable[[str, str], Path] | None = None,
+    app: AppSpec | None = None,
+    binding=None,
+):
     from clerk_harness.matrix.runner import run_scenario
     from clerk_harness.releases.setup import ensure_versions, playwright_with_browser
     from clerk_harness.stories.scenarios import get_scenario
@@ -43,6 +48,6 @@ def run_one(config: HarnessConfig, scenario_id: str, spec: str,
             server = stack.enter_context(backend_for(config, version, binding=binding))
         running = starting.until_ready(server) if starting is not None else None
         folder = artifacts(scenario.id, version) if callable(artifacts) else artifacts
-        return scenario, run_scenario(playwright, config, server.clerk, scenario.id, version, artifacts=folder,
-                                      app=running)
-
+        return scenario, run_scenario(
+            playwright, config, server.clerk, scenario.id, version, artifacts=folder, app=running
+        )

@@ -28,8 +28,10 @@ def remote_from_args(args: argparse.Namespace, config: HarnessConfig):
     if args.cdp_endpoint:
         config.browser.cdp_endpoints = tuple(dict.fromkeys(args.cdp_endpoint))
     if config.browser.cdp_endpoints and (args.app_cmd or config.app.command):
-        raise HarnessError("a remote browser (--cdp-endpoint) with your own app (--app-cmd) is not supported: run your "
-                           "app's scenarios with a local browser")
+        raise HarnessError(
+            "a remote browser (--cdp-endpoint) with your own app (--app-cmd) is not supported: run your "
+            "app's scenarios with a local browser"
+        )
     try:
         binding = Binding.of(args.fake_host, args.allow_remote)
         family = socket.AF_INET6 if ":" in binding.host else socket.AF_INET
@@ -38,11 +40,17 @@ def remote_from_args(args: argparse.Namespace, config: HarnessConfig):
     except RemoteBindRefused as error:
         raise HarnessError(str(error)) from None
     except OSError as error:
-        raise HarnessError(f"--fake-host {args.fake_host}: cannot listen there ({error.strerror}); give an address "
-                           f"of this machine that the browser can reach") from None
+        raise HarnessError(
+            f"--fake-host {args.fake_host}: cannot listen there ({error.strerror}); give an address "
+            f"of this machine that the browser can reach"
+        ) from None
     if binding.control_token:
-        print(f"WARNING: the fake backend listens on {binding.host}, beyond loopback: its control API needs\n"
-              f"  Authorization: Bearer {binding.control_token}", file=sys.stderr, flush=True)
+        print(
+            f"WARNING: the fake backend listens on {binding.host}, beyond loopback: its control API needs\n"
+            f"  Authorization: Bearer {binding.control_token}",
+            file=sys.stderr,
+            flush=True,
+        )
     return binding
 
 
@@ -51,12 +59,21 @@ def app_from_args(args: argparse.Namespace, config: HarnessConfig) -> AppSpec | 
     from clerk_harness.stories.user_app import app_spec
 
     clock, protected_page = getattr(args, "app_clock", None), getattr(args, "protected_page", None)
-    spec = app_spec(config.app, command=args.app_cmd, cwd=args.app_cwd, url=args.app_url, probe=args.probe,
-                    topology=args.app_topology, clock=clock, protected_page=protected_page)
+    spec = app_spec(
+        config.app,
+        command=args.app_cmd,
+        cwd=args.app_cwd,
+        url=args.app_url,
+        probe=args.probe,
+        topology=args.app_topology,
+        clock=clock,
+        protected_page=protected_page,
+    )
     if spec is None and (args.app_cwd or args.app_url or args.probe or clock or protected_page):
-        raise HarnessError("--app-cwd, --app-url, --probe, --app-clock and --protected-page go with --app-cmd (the "
-                           "command that starts your app)")
+        raise HarnessError(
+            "--app-cwd, --app-url, --probe, --app-clock and --protected-page go with --app-cmd (the "
+            "command that starts your app)"
+        )
     if spec is None and args.app_topology:  # the built-in page in that topology
         config.app.topology = args.app_topology
     return spec
-

@@ -14,11 +14,20 @@ from clerk_harness.commands.exits import EXIT_ERROR
 # command -> (module of clerk_harness.commands, its handler); the handler takes (config, args), or only args
 # where the command needs no config (`init` writes it; `env` asks a running fake)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "setup": ("setup", "cmd_setup"), "repro": ("repro", "cmd_repro"), "init": ("init", "cmd_init"),
-    "demo": ("repro", "cmd_demo"), "list": ("setup", "cmd_list"), "serve": ("fake", "cmd_serve"),
-    "versions": ("searches", "cmd_versions"), "browser-flags": ("setup", "cmd_browser_flags"),
-    "env": ("fake", "cmd_env"), "exec": ("fake", "cmd_exec"), "bisect": ("searches", "cmd_bisect"),
-    "run": ("run", "cmd_run"), "merge": ("run", "cmd_merge"), "explore": ("explore", "run_explore"),
+    "setup": ("setup", "cmd_setup"),
+    "repro": ("repro", "cmd_repro"),
+    "init": ("init", "cmd_init"),
+    "demo": ("repro", "cmd_demo"),
+    "list": ("setup", "cmd_list"),
+    "serve": ("fake", "cmd_serve"),
+    "versions": ("searches", "cmd_versions"),
+    "browser-flags": ("setup", "cmd_browser_flags"),
+    "env": ("fake", "cmd_env"),
+    "exec": ("fake", "cmd_exec"),
+    "bisect": ("searches", "cmd_bisect"),
+    "run": ("run", "cmd_run"),
+    "merge": ("run", "cmd_merge"),
+    "explore": ("explore", "run_explore"),
     "survey": ("searches", "cmd_survey"),
 }
 
@@ -50,13 +59,17 @@ def version_line() -> str:
             return version(package)
         except PackageNotFoundError:
             return "not installed"
+
     return f"clerk-harness {of('clerk-session-harness')} (Playwright {of('playwright')})"
 
 
 def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog="clerk-harness", description="Reproduce Clerk session-loss bugs in a real browser.",
-                            epilog="exit codes: 0 survived (or done), 1 lost (or an unexpected verdict), 2 an error, "
-                                   "bad input or an inconclusive run, 130 interrupted")
+    parser = ArgumentParser(
+        prog="clerk-harness",
+        description="Reproduce Clerk session-loss bugs in a real browser.",
+        epilog="exit codes: 0 survived (or done), 1 lost (or an unexpected verdict), 2 an error, "
+        "bad input or an inconclusive run, 130 interrupted",
+    )
     parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     for name, (module, _handler) in COMMANDS.items():

@@ -11,19 +11,65 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-LOCK_FILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("package-lock.json", "npm"),
-              ("npm-shrinkwrap.json", "npm"))
+LOCK_FILES = (
+    ("pnpm-lock.yaml", "pnpm"),
+    ("yarn.lock", "yarn"),
+    ("package-lock.json", "npm"),
+    ("npm-shrinkwrap.json", "npm"),
+)
 PYTHON_FILES = ("pyproject.toml", "requirements.txt", "Pipfile", "uv.lock", "poetry.lock")
-SKIPPED_FOLDERS = {"node_modules", ".git", ".venv", "venv", ".cache", "artifacts", "dist", "build", ".next",
-                   "__pycache__", ".tox", "coverage", ".turbo"}
-SOURCE_SUFFIXES = {".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx", ".jsx", ".html", ".htm", ".py", ".vue",
-                   ".svelte", ".astro", ".ejs", ".hbs", ".jinja", ".j2", ".erb"}
+SKIPPED_FOLDERS = {
+    "node_modules",
+    ".git",
+    ".venv",
+    "venv",
+    ".cache",
+    "artifacts",
+    "dist",
+    "build",
+    ".next",
+    "__pycache__",
+    ".tox",
+    "coverage",
+    ".turbo",
+}
+SOURCE_SUFFIXES = {
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".ts",
+    ".mts",
+    ".cts",
+    ".tsx",
+    ".jsx",
+    ".html",
+    ".htm",
+    ".py",
+    ".vue",
+    ".svelte",
+    ".astro",
+    ".ejs",
+    ".hbs",
+    ".jinja",
+    ".j2",
+    ".erb",
+}
 MOST_FILES_READ = 3000
 LARGEST_FILE = 512 * 1024
 SCRIPT_URL = re.compile(r"@clerk/clerk-js@([0-9A-Za-z^~<>=.*|-]+)/")
 BUILT_WITH = re.compile(r"""packageVersion\s*=\s*["'](\d+\.\d+\.\d+)["']""")
-BROWSER_SDKS = ("@clerk/nextjs", "@clerk/clerk-react", "@clerk/react", "@clerk/vue", "@clerk/astro", "@clerk/remix",
-                "@clerk/react-router", "@clerk/tanstack-react-start", "@clerk/nuxt", "@clerk/chrome-extension")
+BROWSER_SDKS = (
+    "@clerk/nextjs",
+    "@clerk/clerk-react",
+    "@clerk/react",
+    "@clerk/vue",
+    "@clerk/astro",
+    "@clerk/remix",
+    "@clerk/react-router",
+    "@clerk/tanstack-react-start",
+    "@clerk/nuxt",
+    "@clerk/chrome-extension",
+)
 PIN = re.compile(r"""clerkJ[Ss]Version\s*[:=]\s*["'`]([^"'`$]+)["'`]""")
 
 
@@ -53,8 +99,9 @@ def find_installer(app_dir: Path, repo: Path) -> Installer:
     for folder in folders:
         for name, manager in LOCK_FILES:
             if (folder / name).is_file():
-                return Installer(manager, folder, _install_command(manager, folder), name,
-                                 _names_its_manager(folder, manager))
+                return Installer(
+                    manager, folder, _install_command(manager, folder), name, _names_its_manager(folder, manager)
+                )
     for folder in folders:
         if (folder / "package.json").is_file():
             return Installer("npm", folder, "npm install")

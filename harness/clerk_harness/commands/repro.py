@@ -41,8 +41,9 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
         return config.artifacts.dir / "repro" / f"{scenario_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}"
 
     binding = remote_from_args(args, config)
-    scenario, outcome = run_one(config, args.scenario, args.clerk_js, artifacts=folder,
-                                app=app_from_args(args, config), binding=binding)
+    scenario, outcome = run_one(
+        config, args.scenario, args.clerk_js, artifacts=folder, app=app_from_args(args, config), binding=binding
+    )
     try:
         if config.browser.profile != "realistic":
             print(f"(unrealistic browser profile {config.browser.profile!r}: clerk-js may judge connectivity wrongly)")
@@ -58,8 +59,10 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
             return outcome.exit_code
         print(render(outcome, expected))
         if outcome.artifacts.get("report"):
-            print(f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html, trace.zip: "
-                  f"`playwright show-trace {outcome.artifacts.get('trace', 'trace.zip')}`)")
+            print(
+                f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html, trace.zip: "
+                f"`playwright show-trace {outcome.artifacts.get('trace', 'trace.zip')}`)"
+            )
     except BrokenPipeError:  # `... | head`: the reader left early; the exit code still tells the verdict
         sys.stdout = None  # type: ignore[assignment]
     return outcome.exit_code
@@ -73,9 +76,15 @@ def write_upstream(path: Path, scenario, outcome) -> None:
     if outcome.verdict != "lost":
         print(f"(the session was not lost ({outcome.verdict}): no upstream report written to {path})", file=sys.stderr)
         return
-    facts = ScenarioFacts(scenario.title, scenario.reference, scenario.range_for(outcome.engine),
-                          scenario.instance == "test", bool(scenario.session_minter), tuple(steps_of(scenario)),
-                          scenario.needs_app)
+    facts = ScenarioFacts(
+        scenario.title,
+        scenario.reference,
+        scenario.range_for(outcome.engine),
+        scenario.instance == "test",
+        bool(scenario.session_minter),
+        tuple(steps_of(scenario)),
+        scenario.needs_app,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(upstream_issue(outcome, facts))
     print(f"upstream report: {path}", file=sys.stderr)
@@ -84,8 +93,11 @@ def write_upstream(path: Path, scenario, outcome) -> None:
 def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.reports.text import ENGINE_NAMES, headline
 
-    print(f"Scenario {args.scenario} on clerk-js {', '.join(config.clerk_js.demo_versions)} "
-          f"(a real {ENGINE_NAMES[config.browser.engine]}, the real clerk-js bundle, the fake Clerk backend)", flush=True)
+    print(
+        f"Scenario {args.scenario} on clerk-js {', '.join(config.clerk_js.demo_versions)} "
+        f"(a real {ENGINE_NAMES[config.browser.engine]}, the real clerk-js bundle, the fake Clerk backend)",
+        flush=True,
+    )
     from clerk_harness.reports.html import write_report
 
     runs = []
@@ -103,27 +115,41 @@ def cmd_demo(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 def repro_arguments(commands: Any) -> None:
     """`clerk-harness repro`'s arguments."""
-    repro = commands.add_parser("repro", help="run one scenario on one clerk-js version; exit 0 survived, 1 lost, 2 error")
+    repro = commands.add_parser(
+        "repro", help="run one scenario on one clerk-js version; exit 0 survived, 1 lost, 2 error"
+    )
     repro.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
     repro.add_argument("--clerk-js", required=True, metavar="VERSION", help="exact version or `latest`")
     repro.add_argument("--visibility", choices=VISIBILITY_MODES, help="override browser.visibility")
-    repro.add_argument("--profile", choices=PROFILES,
-                       help="browser profile (default: realistic; the others mimic a stock Playwright browser)")
+    repro.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="browser profile (default: realistic; the others mimic a stock Playwright browser)",
+    )
     add_browser_option(repro)
     repro.add_argument("--headed", action="store_true", help="show the browser window")
     repro.add_argument("--quiet", action="store_true", help="print the verdict line only")
-    repro.add_argument("--upstream", metavar="FILE",
-                       help="on a loss, write an issue body for clerk/javascript here (Markdown: versions, steps, "
-                            "expected and actual, the first loss with its stack, the requests around it)")
-    repro.add_argument("--json", action="store_true",
-                       help="print the run's result (verdict, expected, evidence, artifacts) as JSON instead")
+    repro.add_argument(
+        "--upstream",
+        metavar="FILE",
+        help="on a loss, write an issue body for clerk/javascript here (Markdown: versions, steps, "
+        "expected and actual, the first loss with its stack, the requests around it)",
+    )
+    repro.add_argument(
+        "--json",
+        action="store_true",
+        help="print the run's result (verdict, expected, evidence, artifacts) as JSON instead",
+    )
     repro.add_argument("--slow-mo", type=float, default=None, metavar="MS", help="slow each browser action down")
     add_app_options(repro)
     add_instance_option(repro)
     add_remote_options(repro)
-    repro.add_argument("--artifacts", metavar="DIR",
-                       help="folder for result.json, timeline.json, journal.json, trace.zip, screenshot.png, "
-                            "report.html (default: artifacts/repro/SCENARIO-VERSION-TIME)")
+    repro.add_argument(
+        "--artifacts",
+        metavar="DIR",
+        help="folder for result.json, timeline.json, journal.json, trace.zip, screenshot.png, "
+        "report.html (default: artifacts/repro/SCENARIO-VERSION-TIME)",
+    )
 
 
 def demo_arguments(commands: Any) -> None:

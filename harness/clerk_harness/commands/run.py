@@ -35,8 +35,11 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
         raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
     durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
     app = app_from_args(args, config)
-    chosen = [get_scenario(s) for s in args.scenario] if args.scenario else \
-        [s for s in CATALOGUE.values() if app is not None or not s.needs_app]  # the default: what can run here
+    chosen = (
+        [get_scenario(s) for s in args.scenario]
+        if args.scenario
+        else [s for s in CATALOGUE.values() if app is not None or not s.needs_app]
+    )  # the default: what can run here
     for scenario in chosen:
         scenario.check_runnable(with_app=app is not None)
     scenarios = [scenario.id for scenario in chosen]
@@ -48,7 +51,9 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.releases.published import sample_minor_lines
 
     sampled = sample_minor_lines(args.releases, args.every_minor) if args.releases else []
-    wanted: list[str] = list(dict.fromkeys([*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled]))
+    wanted: list[str] = list(
+        dict.fromkeys([*(args.clerk_js or ([] if sampled else config.clerk_js.versions)), *sampled])
+    )
     versions = ensure_versions(config, wanted)
     aliases = {spec: version for spec, version in zip(wanted, versions) if spec != version}
     matrix = ResultSet([], scenarios, list(dict.fromkeys(versions)), args.repeat, aliases, engines=engines)
@@ -56,25 +61,54 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     shard = str(args.shard) if args.shard else None
     if args.shard:
         jobs = args.shard.pick(jobs, durations)
-    print(f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(matrix.versions)} version(s) x {args.repeat}"
-          + (f" x {len(engines)} engines ({', '.join(engines)})" if len(engines) > 1 else
-             f" in {engines[0]}" if engines != ["chromium"] else "")
-          + (f", shard {shard} of {len(matrix.planned())}" if shard else "")
-          + (f", {len(config.browser.cdp_endpoints)} remote browser(s)" if config.browser.cdp_endpoints
-             else f", {args.workers} worker(s)"),
-          file=sys.stderr, flush=True)
+    print(
+        f"{len(jobs)} run(s): {len(scenarios)} scenario(s) x {len(matrix.versions)} version(s) x {args.repeat}"
+        + (
+            f" x {len(engines)} engines ({', '.join(engines)})"
+            if len(engines) > 1
+            else f" in {engines[0]}"
+            if engines != ["chromium"]
+            else ""
+        )
+        + (f", shard {shard} of {len(matrix.planned())}" if shard else "")
+        + (
+            f", {len(config.browser.cdp_endpoints)} remote browser(s)"
+            if config.browser.cdp_endpoints
+            else f", {args.workers} worker(s)"
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
     try:
-        matrix.results = run_matrix(config, jobs, workers=args.workers, on_result=print_progress,
-                                    artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
-                                    app=app, binding=binding,
-                                    retry_errors=args.retry_errors) if jobs else []
+        matrix.results = (
+            run_matrix(
+                config,
+                jobs,
+                workers=args.workers,
+                on_result=print_progress,
+                artifacts=Path(args.artifacts).resolve() if args.artifacts else None,
+                app=app,
+                binding=binding,
+                retry_errors=args.retry_errors,
+            )
+            if jobs
+            else []
+        )
         interrupted = False
     except MatrixInterrupted as stop:
         matrix.results, interrupted = stop.results, True
-        print(f"interrupted: {len(matrix.results)} of {len(jobs)} run(s) finished; the table and files below hold "
-              f"only those", flush=True)
-    code = report_results(matrix, args, shard=shard, title=f"clerk-harness run: {len(scenarios)} scenario(s) x "
-                          f"{len(matrix.versions)} version(s)" + (f", shard {shard}" if shard else ""))
+        print(
+            f"interrupted: {len(matrix.results)} of {len(jobs)} run(s) finished; the table and files below hold "
+            f"only those",
+            flush=True,
+        )
+    code = report_results(
+        matrix,
+        args,
+        shard=shard,
+        title=f"clerk-harness run: {len(scenarios)} scenario(s) x "
+        f"{len(matrix.versions)} version(s)" + (f", shard {shard}" if shard else ""),
+    )
     return EXIT_INTERRUPTED if interrupted else code
 
 
@@ -83,8 +117,12 @@ def cmd_merge(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     merged = merge_results([Path(p) for p in args.results])
     missing = merged.missing()
-    code = report_results(merged, args, title=f"clerk-harness: {len(merged.scenarios)} scenario(s) x "
-                          f"{len(merged.versions)} version(s), {len(args.results)} results file(s) merged")
+    code = report_results(
+        merged,
+        args,
+        title=f"clerk-harness: {len(merged.scenarios)} scenario(s) x "
+        f"{len(merged.versions)} version(s), {len(args.results)} results file(s) merged",
+    )
     if args.summary:
         from clerk_harness.matrix.summary import render_summary
 
@@ -92,8 +130,11 @@ def cmd_merge(config: HarnessConfig, args: argparse.Namespace) -> int:
             summary.write(render_summary(merged, Path(args.report).name if args.report else None))
         print(f"summary: {args.summary}")
     if missing:
-        print(f"! {len(missing)} job(s) of the matrix are in no results file (a shard that did not finish?): "
-              + ", ".join(j.describe() for j in missing[:10]) + (" ..." if len(missing) > 10 else ""))
+        print(
+            f"! {len(missing)} job(s) of the matrix are in no results file (a shard that did not finish?): "
+            + ", ".join(j.describe() for j in missing[:10])
+            + (" ..." if len(missing) > 10 else "")
+        )
         return EXIT_ERROR
     return code
 
@@ -120,15 +161,15 @@ def report_results(matrix, args: argparse.Namespace, *, title: str, shard: str |
         write_report(Path(args.report), [(as_reported(r), r.expected) for r in results], title=title)
         print(f"report: {args.report}")
     for r in matrix.retried():
-        print(f"~ {r.job.describe()}: the {r.outcome.broke} broke (attempt {r.attempt}), run again: "
-              f"{'; '.join(r.outcome.reasons)}")
+        print(
+            f"~ {r.job.describe()}: the {r.outcome.broke} broke (attempt {r.attempt}), run again: "
+            f"{'; '.join(r.outcome.reasons)}"
+        )
     broken = [r for r in matrix.final() if r.outcome.verdict in ("error", "inconclusive")]
     unexpected = [r for r in matrix.final() if not r.as_expected and r not in broken]
     for r in broken + unexpected:
-        print(f"! {r.job.describe()}: {r.outcome.verdict} (expected {r.expected}): "
-              f"{'; '.join(r.outcome.reasons)}")
+        print(f"! {r.job.describe()}: {r.outcome.verdict} (expected {r.expected}): {'; '.join(r.outcome.reasons)}")
     return EXIT_ERROR if broken else (EXIT_LOST if unexpected else EXIT_SURVIVED)
-
 
 
 def as_reported(result):
@@ -137,30 +178,55 @@ def as_reported(result):
 
     if not result.retried and result.attempt == 1:
         return result.outcome
-    label = (f"attempt {result.attempt}, run again: the {result.outcome.broke} broke" if result.retried
-             else f"attempt {result.attempt} (a retry)")
+    label = (
+        f"attempt {result.attempt}, run again: the {result.outcome.broke} broke"
+        if result.retried
+        else f"attempt {result.attempt} (a retry)"
+    )
     return replace(result.outcome, reasons=[label, *result.outcome.reasons])
 
 
 def run_arguments(commands: Any) -> None:
     """`clerk-harness run`'s arguments."""
-    run = commands.add_parser("run", help="the scenario x version matrix with a verdict table; exit 1 on any "
-                                          "unexpected verdict, 2 on errors or inconclusive runs")
+    run = commands.add_parser(
+        "run",
+        help="the scenario x version matrix with a verdict table; exit 1 on any "
+        "unexpected verdict, 2 on errors or inconclusive runs",
+    )
     run.add_argument("--scenario", action="append", metavar="ID", help="scenario (repeatable; default: all)")
-    run.add_argument("--clerk-js", action="append", metavar="VERSION",
-                     help="version (repeatable; default: clerkJs.versions in playwright.config.json)")
-    run.add_argument("--releases", metavar="RANGE",
-                     help="add the newest release of each minor line in this npm range (e.g. '^6.0.0')")
-    run.add_argument("--every-minor", type=positive_int, default=1, metavar="N",
-                     help="with --releases: only every N-th minor line (e.g. 10 for a sweep over 5.x)")
+    run.add_argument(
+        "--clerk-js",
+        action="append",
+        metavar="VERSION",
+        help="version (repeatable; default: clerkJs.versions in playwright.config.json)",
+    )
+    run.add_argument(
+        "--releases",
+        metavar="RANGE",
+        help="add the newest release of each minor line in this npm range (e.g. '^6.0.0')",
+    )
+    run.add_argument(
+        "--every-minor",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="with --releases: only every N-th minor line (e.g. 10 for a sweep over 5.x)",
+    )
     add_browser_option(run, repeatable=True)
     run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
     run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
     add_retry_option(run)
-    run.add_argument("--shard", type=shard_arg, metavar="I/N",
-                     help="run only the I-th of N parts of the matrix (a stable split; `merge` joins the parts)")
-    run.add_argument("--durations", metavar="RESULTS",
-                     help="with --shard: balance the parts by the durations in an earlier run's --json file")
+    run.add_argument(
+        "--shard",
+        type=shard_arg,
+        metavar="I/N",
+        help="run only the I-th of N parts of the matrix (a stable split; `merge` joins the parts)",
+    )
+    run.add_argument(
+        "--durations",
+        metavar="RESULTS",
+        help="with --shard: balance the parts by the durations in an earlier run's --json file",
+    )
     add_output_options(run)
     run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
     add_app_options(run)
@@ -170,9 +236,15 @@ def run_arguments(commands: Any) -> None:
 
 def merge_arguments(commands: Any) -> None:
     """`clerk-harness merge`'s arguments."""
-    merge = commands.add_parser("merge", help="join the --json files of `run --shard` parts into one grid, JSON, "
-                                              "JUnit, HTML report and Markdown summary; exit codes as `run`")
+    merge = commands.add_parser(
+        "merge",
+        help="join the --json files of `run --shard` parts into one grid, JSON, "
+        "JUnit, HTML report and Markdown summary; exit codes as `run`",
+    )
     merge.add_argument("results", nargs="+", metavar="RESULTS", help="results files of `run --json`")
     add_output_options(merge)
-    merge.add_argument("--summary", metavar="PATH",
-                       help="write the grid in Markdown here (e.g. \"$GITHUB_STEP_SUMMARY\"; appended to if it exists)")
+    merge.add_argument(
+        "--summary",
+        metavar="PATH",
+        help='write the grid in Markdown here (e.g. "$GITHUB_STEP_SUMMARY"; appended to if it exists)',
+    )

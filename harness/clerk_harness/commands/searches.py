@@ -40,13 +40,19 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
     scenario, good, bad, releases = release_span(args.scenario, args.good, args.bad)
     printer = StepPrinter()
     with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
-        print(f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
-              f"(about {len(releases).bit_length() + 1} runs)", flush=True)
-        result = bisect(run, good, bad, runs_per_step=args.runs_per_step, progress=printer,
-                        retry_errors=args.retry_errors)
+        print(
+            f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
+            f"(about {len(releases).bit_length() + 1} runs)",
+            flush=True,
+        )
+        result = bisect(
+            run, good, bad, runs_per_step=args.runs_per_step, progress=printer, retry_errors=args.retry_errors
+        )
     change = "keeps the session" if result.newer_verdict == "survived" else "loses the session"
-    print(f"first release that {change}: {result.first_flipped} (last before it: {result.last_before}); "
-          f"{result.runs} run(s) over {result.candidates} release(s)")
+    print(
+        f"first release that {change}: {result.first_flipped} (last before it: {result.last_before}); "
+        f"{result.runs} run(s) over {result.candidates} release(s)"
+    )
     return EXIT_SURVIVED
 
 
@@ -67,6 +73,7 @@ def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
             cache.ensure(version)
             server.clerk.reset()
             return run_scenario(playwright, config, server.clerk, scenario_id, version, browsers=browsers)
+
         try:
             yield run
         finally:
@@ -103,23 +110,40 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     printer = StepPrinter()
     with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
         engine = config.browser.engine
-        print(f"surveying {scenario.id} in {engine} over {len(releases)} release(s) from {releases[0]} to "
-              f"{releases[-1]}; each edge confirmed with {args.confirm_runs} more run(s) on both sides", flush=True)
-        result = survey(run, scenario.id, releases, scenario.range_for(engine), confirm_runs=args.confirm_runs,
-                        retry_errors=args.retry_errors,
-                        progress=printer, engine=engine)
-    print(f"measured:  {result.measured or 'none'}  (the releases that lose; {result.runs} run(s), "
-          f"{time.monotonic() - started:.0f}s)")
+        print(
+            f"surveying {scenario.id} in {engine} over {len(releases)} release(s) from {releases[0]} to "
+            f"{releases[-1]}; each edge confirmed with {args.confirm_runs} more run(s) on both sides",
+            flush=True,
+        )
+        result = survey(
+            run,
+            scenario.id,
+            releases,
+            scenario.range_for(engine),
+            confirm_runs=args.confirm_runs,
+            retry_errors=args.retry_errors,
+            progress=printer,
+            engine=engine,
+        )
+    print(
+        f"measured:  {result.measured or 'none'}  (the releases that lose; {result.runs} run(s), "
+        f"{time.monotonic() - started:.0f}s)"
+    )
     for edge in result.edges:
         print(f"  {edge.describe()}; confirmed {1 + args.confirm_runs}x on each side")
     print(f"catalogue: {result.catalogue or 'none'}")
     disagreements = result.disagreements()
     if disagreements:
         shown = ", ".join(disagreements[:6]) + (" ..." if len(disagreements) > 6 else "")
-        where = (f"lost_on=\"{result.measured}\"" if engine == "chromium"
-                 else f"lost_on_by_engine={{\"{engine}\": \"{result.measured}\"}}")
-        print(f"DISAGREE on {len(disagreements)} of {len(releases)} surveyed release(s): {shown}; "
-              f"set {where} for {scenario.id} in the catalogue")
+        where = (
+            f'lost_on="{result.measured}"'
+            if engine == "chromium"
+            else f'lost_on_by_engine={{"{engine}": "{result.measured}"}}'
+        )
+        print(
+            f"DISAGREE on {len(disagreements)} of {len(releases)} surveyed release(s): {shown}; "
+            f"set {where} for {scenario.id} in the catalogue"
+        )
     else:
         print(f"agree on all {len(releases)} surveyed release(s)")
     if args.json:
@@ -140,9 +164,18 @@ def cmd_versions(config: HarnessConfig, args: argparse.Namespace) -> int:
     if as_json:
         from clerk_harness_fake.modelled_instance import TYPES_CHECKED
 
-        print(json.dumps({"cache_dir": str(config.clerk_js.cache_dir), "cached": cached,
-                          "pinned_newest": config.clerk_js.newest, "latest": resolve_version("latest"),
-                          "types_checked": TYPES_CHECKED}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "cache_dir": str(config.clerk_js.cache_dir),
+                    "cached": cached,
+                    "pinned_newest": config.clerk_js.newest,
+                    "latest": resolve_version("latest"),
+                    "types_checked": TYPES_CHECKED,
+                },
+                indent=2,
+            )
+        )
         return EXIT_SURVIVED
     print(f"cached in {config.clerk_js.cache_dir}: {', '.join(cached) or 'none'}")
     print(f"pinned newest (clerkJs.newest): {config.clerk_js.newest}")
@@ -156,8 +189,9 @@ def cmd_versions(config: HarnessConfig, args: argparse.Namespace) -> int:
 def versions_arguments(commands: Any) -> None:
     """`clerk-harness versions`'s arguments."""
     versions = commands.add_parser("versions", help="the cached clerk-js versions and the newest published one")
-    versions.add_argument("--latest", action="store_true",
-                          help="print only the newest published version (for a CI plan step)")
+    versions.add_argument(
+        "--latest", action="store_true", help="print only the newest published version (for a CI plan step)"
+    )
     versions.add_argument("--json", action="store_true", help="the same as JSON")
 
 
@@ -167,8 +201,12 @@ def bisect_arguments(commands: Any) -> None:
     bisect.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
     bisect.add_argument("--good", required=True, metavar="VERSION", help="a version that keeps the session")
     bisect.add_argument("--bad", required=True, metavar="VERSION", help="a version that loses it")
-    bisect.add_argument("--runs-per-step", type=positive_int, default=1,
-                        help="runs of each version; differing verdicts stop the bisect as flaky (default 1)")
+    bisect.add_argument(
+        "--runs-per-step",
+        type=positive_int,
+        default=1,
+        help="runs of each version; differing verdicts stop the bisect as flaky (default 1)",
+    )
     add_browser_option(bisect)
     add_instance_option(bisect)
     add_retry_option(bisect)
@@ -176,15 +214,29 @@ def bisect_arguments(commands: Any) -> None:
 
 def survey_arguments(commands: Any) -> None:
     """`clerk-harness survey`'s arguments."""
-    survey = commands.add_parser("survey", help="measure the releases a scenario loses on (both edges, confirmed) "
-                                                "and compare with the catalogue; exit 1 when they disagree")
+    survey = commands.add_parser(
+        "survey",
+        help="measure the releases a scenario loses on (both edges, confirmed) "
+        "and compare with the catalogue; exit 1 when they disagree",
+    )
     survey.add_argument("scenario", help="scenario id (see `clerk-harness list`)")
-    survey.add_argument("--from", dest="older", default=SURVEY_FROM, metavar="VERSION",
-                        help=f"oldest release to survey (default {SURVEY_FROM})")
-    survey.add_argument("--to", dest="newer", default="latest", metavar="VERSION",
-                        help="newest release to survey (default: latest)")
-    survey.add_argument("--confirm-runs", type=positive_int, default=2, metavar="N",
-                        help="extra runs on each side of each edge (default 2); a differing one stops the survey")
+    survey.add_argument(
+        "--from",
+        dest="older",
+        default=SURVEY_FROM,
+        metavar="VERSION",
+        help=f"oldest release to survey (default {SURVEY_FROM})",
+    )
+    survey.add_argument(
+        "--to", dest="newer", default="latest", metavar="VERSION", help="newest release to survey (default: latest)"
+    )
+    survey.add_argument(
+        "--confirm-runs",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="extra runs on each side of each edge (default 2); a differing one stops the survey",
+    )
     survey.add_argument("--json", metavar="PATH", help="write the survey (edges, every step) here")
     add_browser_option(survey)
     add_instance_option(survey)

@@ -26,8 +26,11 @@ def cmd_browser_flags(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.browser.launch import remote_browser_flags
 
     flags = remote_browser_flags(config.browser, reach=args.reach)
-    print({"shell": lambda: shlex.join(flags), "lines": lambda: "\n".join(flags),
-           "json": lambda: json.dumps(flags)}[args.format]())
+    print(
+        {"shell": lambda: shlex.join(flags), "lines": lambda: "\n".join(flags), "json": lambda: json.dumps(flags)}[
+            args.format
+        ]()
+    )
     return EXIT_SURVIVED
 
 
@@ -37,9 +40,22 @@ def cmd_list(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     ranges = {s.id: [s.range_for(engine) or "none" for engine in ENGINES] for s in CATALOGUE.values()}
     if getattr(args, "json", False):
-        print(json.dumps([{"id": s.id, "title": s.title, "reference": s.reference, "instance": s.instance,
-                           "lost_on": dict(zip(ENGINES, ranges[s.id])), "needs_app": s.needs_app}
-                          for s in CATALOGUE.values()], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": s.id,
+                        "title": s.title,
+                        "reference": s.reference,
+                        "instance": s.instance,
+                        "lost_on": dict(zip(ENGINES, ranges[s.id])),
+                        "needs_app": s.needs_app,
+                    }
+                    for s in CATALOGUE.values()
+                ],
+                indent=2,
+            )
+        )
         return EXIT_SURVIVED
     width = max(len(r) for row in [*ranges.values(), [f"LOST ON ({engine})" for engine in ENGINES]] for r in row)
     heads = " ".join(f"{f'LOST ON ({engine})':<{width}}" for engine in ENGINES)
@@ -53,11 +69,20 @@ def cmd_list(config: HarnessConfig, args: argparse.Namespace) -> int:
 def setup_arguments(commands: Any) -> None:
     """`clerk-harness setup`'s arguments."""
     setup = commands.add_parser("setup", help="install a Chromium (if needed) and cache clerk-js bundles")
-    setup.add_argument("--clerk-js", action="append", metavar="VERSION",
-                       help="version to cache (repeatable; default: the config's versions)")
-    setup.add_argument("--browser", action="append", choices=ENGINES, metavar="ENGINE",
-                       help="the engine to make ready: chromium or firefox (as root, apt-get installs Debian's "
-                            "firefox-esr); repeatable (default: browser.engine)")
+    setup.add_argument(
+        "--clerk-js",
+        action="append",
+        metavar="VERSION",
+        help="version to cache (repeatable; default: the config's versions)",
+    )
+    setup.add_argument(
+        "--browser",
+        action="append",
+        choices=ENGINES,
+        metavar="ENGINE",
+        help="the engine to make ready: chromium or firefox (as root, apt-get installs Debian's "
+        "firefox-esr); repeatable (default: browser.engine)",
+    )
 
 
 def list_arguments(commands: Any) -> None:
@@ -68,9 +93,21 @@ def list_arguments(commands: Any) -> None:
 
 def browser_flags_arguments(commands: Any) -> None:
     """`clerk-harness browser-flags`'s arguments."""
-    flags = commands.add_parser("browser-flags", help="the flags to start a remote Chromium with, so that it runs as the "
-                                                      "harness's own (shell-quoted; add --remote-debugging-port)")
-    flags.add_argument("--reach", action="append", metavar="ADDR", default=[],
-                       help="an address the browser must reach beyond loopback: the fake's --fake-host (repeatable)")
-    flags.add_argument("--format", choices=["shell", "lines", "json"], default="shell",
-                       help="shell: one quoted line (for eval); lines: one flag per line; json: a list")
+    flags = commands.add_parser(
+        "browser-flags",
+        help="the flags to start a remote Chromium with, so that it runs as the "
+        "harness's own (shell-quoted; add --remote-debugging-port)",
+    )
+    flags.add_argument(
+        "--reach",
+        action="append",
+        metavar="ADDR",
+        default=[],
+        help="an address the browser must reach beyond loopback: the fake's --fake-host (repeatable)",
+    )
+    flags.add_argument(
+        "--format",
+        choices=["shell", "lines", "json"],
+        default="shell",
+        help="shell: one quoted line (for eval); lines: one flag per line; json: a list",
+    )

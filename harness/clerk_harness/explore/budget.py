@@ -8,8 +8,15 @@ import time
 from clerk_harness.explore.search import Exploration, Explorer
 
 
-def explore_for(explorer: Explorer, *, runs: int | None, minutes: float | None, first_seed: int,
-                keep_going: bool = False, batch: int = 25) -> list[Exploration]:
+def explore_for(
+    explorer: Explorer,
+    *,
+    runs: int | None,
+    minutes: float | None,
+    first_seed: int,
+    keep_going: bool = False,
+    batch: int = 25,
+) -> list[Exploration]:
     """`runs` stories, or batches of `batch` stories until `minutes` have passed (seeds first_seed,
     first_seed + 1, ...). Stops at the first finding unless `keep_going`: then each finding becomes known
     (a losing story that holds its cause, see `cause`, and loses the session the same way, is discarded)

@@ -47,10 +47,15 @@ class Finding:
     def scenario_source(self) -> str:
         """The story as a catalogue scenario (clerk_harness.stories.scenarios): set `lost_on` to the range you measure."""
         name = re.sub(r"\W", "_", self.slug.replace("-", "_"))
-        title = f"Found by clerk-harness explore on clerk-js {self.version} (seed {self.seed}): {'; '.join(self.reasons)}"
-        lines = [f"@scenario({json.dumps(self.slug)}, {json.dumps(title[:200])},",
-                 f'          "clerk-harness explore", lost_on="{self.version}")',
-                 f"def {name}(story: Story) -> None:", "    story.sign_in()"]
+        title = (
+            f"Found by clerk-harness explore on clerk-js {self.version} (seed {self.seed}): {'; '.join(self.reasons)}"
+        )
+        lines = [
+            f"@scenario({json.dumps(self.slug)}, title={json.dumps(title[:200])},",
+            f'          reference="clerk-harness explore", lost_on="{self.version}")',
+            f"def {name}(story: Story) -> None:",
+            "    story.sign_in()",
+        ]
         lines += [f"    {line}" for step in self.steps for line in step.code.splitlines()]
         return "\n".join(lines) + "\n"
 
@@ -59,9 +64,16 @@ class Finding:
         return f"clerk-harness explore --clerk-js {self.version} --replay {where}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "version": self.version, "seed": self.seed, "faults": self.faults,
-                "reasons": self.reasons, "found_after": self.found_after, "replays": self.replays,
-                "steps": [step.to_dict() for step in self.steps]}
+        return {
+            "format": FORMAT,
+            "version": self.version,
+            "seed": self.seed,
+            "faults": self.faults,
+            "reasons": self.reasons,
+            "found_after": self.found_after,
+            "replays": self.replays,
+            "steps": [step.to_dict() for step in self.steps],
+        }
 
     @classmethod
     def read(cls, path: Path) -> Finding:
@@ -69,9 +81,15 @@ class Finding:
             data = json.loads(path.read_text())
             if data.get("format") != FORMAT:
                 raise ValueError(f"not {FORMAT}")
-            return cls(str(data["version"]), int(data["seed"]), [Step.from_dict(s) for s in data["steps"]],
-                       list(data.get("reasons", [])), bool(data.get("faults")), data.get("found_after"),
-                       folder=path.resolve().parent)
+            return cls(
+                str(data["version"]),
+                int(data["seed"]),
+                [Step.from_dict(s) for s in data["steps"]],
+                list(data.get("reasons", [])),
+                bool(data.get("faults")),
+                data.get("found_after"),
+                folder=path.resolve().parent,
+            )
         except FileNotFoundError:
             raise HarnessError(f"{path}: no such finding (explore writes finding.json next to its report)") from None
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -86,14 +104,24 @@ class Finding:
 
     def describe(self) -> str:
         story = "\n".join(f"  {n}. {step.label}" for n, step in enumerate(self.steps, start=1))
-        replayed = (f"replayed {len(self.replays)} time(s): {', '.join(self.replays)}"
-                    + (" (deterministic)" if self.reproduced else " (NOT reproduced every time)"))
-        return (f"session loss on clerk-js {self.version} (seed {self.seed}), minimal story of {len(self.steps)} "
-                f"step(s) after sign-in:\n{story}\nwhy: {'; '.join(self.reasons)}\n{replayed}")
+        replayed = f"replayed {len(self.replays)} time(s): {', '.join(self.replays)}" + (
+            " (deterministic)" if self.reproduced else " (NOT reproduced every time)"
+        )
+        return (
+            f"session loss on clerk-js {self.version} (seed {self.seed}), minimal story of {len(self.steps)} "
+            f"step(s) after sign-in:\n{story}\nwhy: {'; '.join(self.reasons)}\n{replayed}"
+        )
 
 
-def replay(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, browsers: WarmBrowser | None,
-           finding: Finding, artifacts: Path | None = None, app: RunningApp | None = None) -> Outcome:
+def replay(
+    playwright: Playwright,
+    config: HarnessConfig,
+    backend: FakeClerk,
+    browsers: WarmBrowser | None,
+    finding: Finding,
+    artifacts: Path | None = None,
+    app: RunningApp | None = None,
+) -> Outcome:
     """Run the finding's story once, judged by the oracle; it stops at the first step that breaks the
     invariant, as the exploration did (so the end state shows the loss)."""
     from clerk_harness.matrix.runner import run_scenario
@@ -106,24 +134,46 @@ def replay(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, br
             if guard.violations():
                 return
 
-    scenario = Scenario(finding.slug, f"explored story, seed {finding.seed}", "clerk-harness explore",
-                        lost_on=finding.version, story=story)
+    scenario = Scenario(
+        finding.slug,
+        f"explored story, seed {finding.seed}",
+        "clerk-harness explore",
+        lost_on=finding.version,
+        story=story,
+    )
     backend.reset()
-    return run_scenario(playwright, config, backend, scenario, finding.version, artifacts=artifacts,
-                        browsers=browsers, full_trace=False, app=app)
+    return run_scenario(
+        playwright,
+        config,
+        backend,
+        scenario,
+        finding.version,
+        artifacts=artifacts,
+        browsers=browsers,
+        full_trace=False,
+        app=app,
+    )
 
 
 CONFIRMING_REPLAYS = 2
 
 
-def confirm(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, browsers: WarmBrowser | None,
-            finding: Finding, folder: Path, replays: int = CONFIRMING_REPLAYS, app: RunningApp | None = None) -> Finding:
+def confirm(
+    playwright: Playwright,
+    config: HarnessConfig,
+    backend: FakeClerk,
+    browsers: WarmBrowser | None,
+    finding: Finding,
+    folder: Path,
+    replays: int = CONFIRMING_REPLAYS,
+    app: RunningApp | None = None,
+) -> Finding:
     """Replay the minimal story (the first replay keeps its artifacts in `folder`) and write the finding
     there: finding.json, scenario.py, and the replay's report, trace, timeline and journal."""
     for number in range(replays):
-        outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder if number == 0 else None,
-                         app=app)
+        outcome = replay(
+            playwright, config, backend, browsers, finding, artifacts=folder if number == 0 else None, app=app
+        )
         finding.replays.append(outcome.verdict)
     finding.write(folder)
     return finding
-

@@ -48,8 +48,9 @@ class SessionGuard:
         story = self.story
         since, self.checked_up_to = self.checked_up_to, story.session.backend.journal.last_seq
         if self.ended is None:
-            refused = [e for e in story.session.backend.journal.entries(self.journal_start)
-                       if e.faulted and e.status == 401]
+            refused = [
+                e for e in story.session.backend.journal.entries(self.journal_start) if e.faulted and e.status == 401
+            ]
             if refused:
                 self.session_ended(f"the fake answered {refused[0].method} {refused[0].path} with 401")
         if self.ended is not None:
@@ -72,8 +73,9 @@ class SessionGuard:
     def _the_api_failed_or_fails(self, since: int) -> bool:
         """A fault answered a request since the last check, or one still stands."""
         backend = self.story.session.backend
-        return (any(entry.faulted for entry in backend.journal.entries(since))
-                or any(rule.action is not None and not rule.exhausted for rule in backend.faults.rules()))
+        return any(entry.faulted for entry in backend.journal.entries(since)) or any(
+            rule.action is not None and not rule.exhausted for rule in backend.faults.rules()
+        )
 
     def _forget_what_was_excused(self, excused: tuple) -> None:
         """An answer the app got while the Frontend API failed is judged once, under that failure: a later

@@ -30,7 +30,6 @@ class Run:
         return self.guard.ended is not None
 
 
-
 def _live(run: Run) -> bool:
     return not run.ended
 
@@ -39,12 +38,14 @@ def _set(**changes: Any) -> Callable[[Run], None]:
     def after(run: Run) -> None:
         for name, value in changes.items():
             setattr(run, name, value)
+
     return after
 
 
 def _one_more(name: str) -> Callable[[Run], None]:
     def after(run: Run) -> None:
         setattr(run, name, getattr(run, name) + 1)
+
     return after
 
 
@@ -73,17 +74,14 @@ NEXT: dict[str, Order] = {
     "ask_for_a_token": Order(lambda run, faults: _live(run) and (not run.offline or not run.aged)),
     "reload": Order(lambda run, faults: not run.offline and _live(run)),
     "call_the_api": Order(lambda run, faults: not run.offline and _live(run)),
-    "open_a_second_tab": Order(lambda run, faults: not run.offline and _live(run) and run.tabs == 0,
-                               _one_more("tabs")),
+    "open_a_second_tab": Order(lambda run, faults: not run.offline and _live(run) and run.tabs == 0, _one_more("tabs")),
     "sign_out": Order(lambda run, faults: not run.offline and _live(run) and run.faults == 0),
     "revoke_the_session": Order(lambda run, faults: not run.offline and _live(run)),
     "clear_faults": Order(lambda run, faults: run.faults > 0, _set(faults=0)),
     "hang_then_drop": Order(lambda run, faults: faults and not run.offline and _live(run) and run.faults == 0),
     "the_api_misbehaves": Order(lambda run, faults: faults and not run.offline and _live(run), _set(faults=1)),
-    "fault_on_another_route": Order(lambda run, faults: faults and _live(run),
-                                    _one_more("faults")),
-    "an_api_outage": Order(lambda run, faults: faults and _live(run),
-                           _one_more("faults")),
+    "fault_on_another_route": Order(lambda run, faults: faults and _live(run), _one_more("faults")),
+    "an_api_outage": Order(lambda run, faults: faults and _live(run), _one_more("faults")),
 }
 RULES = tuple(NEXT)
 WITH_ARGUMENTS = ("the_api_misbehaves", "fault_on_another_route", "an_api_outage")  # drawn by hand-made rules

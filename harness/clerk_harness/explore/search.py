@@ -72,16 +72,20 @@ class Coverage:
     def render(self, faults: bool) -> str:
         kinds = self.step_kinds(faults)
         covered = [k for k in kinds if self.steps[k]]
-        lines = [f"{self.runs} stories, {sum(self.steps.values())} steps (longest {self.longest}), "
-                 f"{self.losses} broke the invariant"
-                 + (f" ({self.known_losses} more as a finding already made)" if self.known_losses else "")
-                 + f", {self.not_carried_out} discarded (a step could not be "
-                 f"carried out), {sum(self.legit_ends.values())} ended the session on purpose",
-                 f"step kinds {len(covered)}/{len(kinds)}: " + ", ".join(f"{k} {self.steps[k]}" for k in kinds)]
+        lines = [
+            f"{self.runs} stories, {sum(self.steps.values())} steps (longest {self.longest}), "
+            f"{self.losses} broke the invariant"
+            + (f" ({self.known_losses} more as a finding already made)" if self.known_losses else "")
+            + f", {self.not_carried_out} discarded (a step could not be "
+            f"carried out), {sum(self.legit_ends.values())} ended the session on purpose",
+            f"step kinds {len(covered)}/{len(kinds)}: " + ", ".join(f"{k} {self.steps[k]}" for k in kinds),
+        ]
         if faults:
-            lines.append(f"faults {len(self.faults_injected)}/{len(FAULTS) + len(OUTAGE_STATUSES)} kinds injected, "
-                         f"{sum(self.faults_hit.values())} answered requests: "
-                         + ", ".join(f"{route} {answer} {n}" for (route, answer), n in sorted(self.faults_injected.items())))
+            lines.append(
+                f"faults {len(self.faults_injected)}/{len(FAULTS) + len(OUTAGE_STATUSES)} kinds injected, "
+                f"{sum(self.faults_hit.values())} answered requests: "
+                + ", ".join(f"{route} {answer} {n}" for (route, answer), n in sorted(self.faults_injected.items()))
+            )
         return "\n".join(lines)
 
 
@@ -102,10 +106,21 @@ class ExplorationStopped(BaseException):
 
 
 class Explorer:
-    def __init__(self, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
-                 browsers: WarmBrowser, *, faults: bool = False, steps: int = 8, database: Path | None = None,
-                 skip: tuple[str, ...] = (), app: RunningApp | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        playwright: Playwright,
+        config: HarnessConfig,
+        backend: FakeClerk,
+        version: str,
+        browsers: WarmBrowser,
+        *,
+        faults: bool = False,
+        steps: int = 8,
+        database: Path | None = None,
+        skip: tuple[str, ...] = (),
+        app: RunningApp | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         unknown = [name for name in skip if name not in NEXT]
         if unknown:
             raise HarnessError(f"--skip {unknown[0]!r}: not a step; the steps are {', '.join(RULES)}")
@@ -121,8 +136,9 @@ class Explorer:
     # --- one story ---------------------------------------------------------------------------------
     def begin(self) -> Run:
         self.backend.reset()
-        session = HarnessSession.start(self.playwright, self.config, self.backend, self.version, app=self.app,
-                                       browsers=self.browsers)
+        session = HarnessSession.start(
+            self.playwright, self.config, self.backend, self.version, app=self.app, browsers=self.browsers
+        )
         try:
             story = Story(session)
             story.sign_in()
@@ -149,10 +165,12 @@ class Explorer:
         self.coverage.runs += 1
         self.coverage.longest = max(self.coverage.longest, len(run.steps))
         outcome = f"LOSS: {'; '.join(run.violation)}" if run.violation else "held"
-        self.progress(f"story {self.coverage.runs}: {len(run.steps)} step(s) [{', '.join(s.label for s in run.steps)}] "
-                      f"{outcome} | losses {self.coverage.losses} | step kinds "
-                      f"{sum(1 for k in self.coverage.step_kinds(self.faults) if self.coverage.steps[k])}/"
-                      f"{len(self.coverage.step_kinds(self.faults))}")
+        self.progress(
+            f"story {self.coverage.runs}: {len(run.steps)} step(s) [{', '.join(s.label for s in run.steps)}] "
+            f"{outcome} | losses {self.coverage.losses} | step kinds "
+            f"{sum(1 for k in self.coverage.step_kinds(self.faults) if self.coverage.steps[k])}/"
+            f"{len(self.coverage.step_kinds(self.faults))}"
+        )
 
     def step(self, run: Run, step: Step) -> None:
         run.steps.append(step)
@@ -203,29 +221,42 @@ class Explorer:
         database = DirectoryBasedExampleDatabase(str(self.database)) if self.database else None
         phases = [Phase.explicit, *([Phase.reuse] if database else []), Phase.generate, Phase.shrink]
         every_check = cast("list[HealthCheck]", list(HealthCheck))  # iterating skips the deprecated ones
-        options = settings(max_examples=runs, stateful_step_count=self.steps, deadline=None, database=database,
-                           phases=phases, suppress_health_check=every_check, report_multiple_bugs=False,
-                           print_blob=False, verbosity=Verbosity.quiet)
+        options = settings(
+            max_examples=runs,
+            stateful_step_count=self.steps,
+            deadline=None,
+            database=database,
+            phases=phases,
+            suppress_health_check=every_check,
+            report_multiple_bugs=False,
+            print_blob=False,
+            verbosity=Verbosity.quiet,
+        )
         try:
             run_state_machine_as_test(seed(seed_value)(machine_for(self)), settings=options)
         except SessionLost:
             assert self.last is not None  # Hypothesis ran the minimal story last, to report it
-            found.minimal, found.reasons, found.symptom = list(self.last.steps), list(self.last.violation), self.last.symptom
+            found.minimal, found.reasons, found.symptom = (
+                list(self.last.steps),
+                list(self.last.violation),
+                self.last.symptom,
+            )
         except Flaky as error:
             found.flaky = str(error).splitlines()[0]
             if self.last is not None and self.last.violation:
                 found.minimal, found.reasons = list(self.last.steps), list(self.last.violation)
                 found.symptom = self.last.symptom
         except ExplorationStopped as stopped:  # the state machine's teardown has ended the story's session
-            raise HarnessError(f"{stopped} in story {self.coverage.runs + 1}: the exploration stops (the story says "
-                               f"nothing about clerk-js {self.version}); {self.coverage.runs} story(ies) ran before") from None
+            raise HarnessError(
+                f"{stopped} in story {self.coverage.runs + 1}: the exploration stops (the story says "
+                f"nothing about clerk-js {self.version}); {self.coverage.runs} story(ies) ran before"
+            ) from None
         return found
-
-
 
 
 def machine_for(explorer: Explorer) -> type[RuleBasedStateMachine]:
     """The stories as a Hypothesis state machine whose steps drive `explorer`'s browser session."""
+
     def when(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
         return precondition(lambda self: name not in explorer.skip and NEXT[name].when(self.run, explorer.faults))
 
@@ -244,8 +275,11 @@ def machine_for(explorer: Explorer) -> type[RuleBasedStateMachine]:
         # in one step (so that combinations across them, as #8004's 429 then a failing client refetch, come
         # up often); the other routes one at a time; an outage of them all.
         if explorer.faults and "the_api_misbehaves" not in explorer.skip:
-            @initialize(answers=st.tuples(st.sampled_from(TOKEN_ANSWERS), st.sampled_from(CLIENT_ANSWERS)),
-                        times=st.sampled_from(TIMES))
+
+            @initialize(
+                answers=st.tuples(st.sampled_from(TOKEN_ANSWERS), st.sampled_from(CLIENT_ANSWERS)),
+                times=st.sampled_from(TIMES),
+            )
             def the_api_starts_out(self, answers: tuple[str, str], times: str) -> None:
                 """With faults, every story begins as the token comes due with the API in a state of its own
                 (fine, or failing in some way on the token route and GET /v1/client)."""
@@ -253,15 +287,21 @@ def machine_for(explorer: Explorer) -> type[RuleBasedStateMachine]:
                 self.run.faults = 0 if answers == (FINE, FINE) else 1  # a story may begin with the API fine
 
         @when("the_api_misbehaves")
-        @rule(answers=st.tuples(st.sampled_from(TOKEN_ANSWERS), st.sampled_from(CLIENT_ANSWERS)).filter(
-            lambda answers: answers != (FINE, FINE)), times=st.sampled_from(TIMES))
+        @rule(
+            answers=st.tuples(st.sampled_from(TOKEN_ANSWERS), st.sampled_from(CLIENT_ANSWERS)).filter(
+                lambda answers: answers != (FINE, FINE)
+            ),
+            times=st.sampled_from(TIMES),
+        )
         def the_api_misbehaves(self, answers: tuple[str, str], times: str) -> None:
             self._do("api_misbehaves", *answers, times)
             NEXT["the_api_misbehaves"].after(self.run)  # the step's faults replace those that stood
 
         @when("fault_on_another_route")
-        @rule(fault=st.sampled_from([(r, a) for r, a in FAULTS if r not in ("token", "client")]),
-              times=st.sampled_from(TIMES))
+        @rule(
+            fault=st.sampled_from([(r, a) for r, a in FAULTS if r not in ("token", "client")]),
+            times=st.sampled_from(TIMES),
+        )
         def fault_on_another_route(self, fault: tuple[str, str], times: str) -> None:
             self._do("fault", *fault, times)
             NEXT["fault_on_another_route"].after(self.run)
@@ -286,5 +326,6 @@ def _plain_step(kind: str, order: Order) -> Callable[..., None]:
     def step(self: Any) -> None:
         self._do(kind)
         order.after(self.run)
+
     step.__name__ = step.__qualname__ = kind
     return step

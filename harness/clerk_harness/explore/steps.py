@@ -62,8 +62,9 @@ ANSWERS: dict[str, Call] = {  # how a faulted request is answered: the FaultRule
     "dropped": call(FaultRule.drop),
 }
 TOKEN_ONLY = ("empty-token", "wrapped-token")
-FAULTS: tuple[tuple[str, str], ...] = tuple((route, answer) for route in ROUTES for answer in ANSWERS
-                                           if answer not in TOKEN_ONLY or route == "token")
+FAULTS: tuple[tuple[str, str], ...] = tuple(
+    (route, answer) for route in ROUTES for answer in ANSWERS if answer not in TOKEN_ONLY or route == "token"
+)
 OUTAGE_STATUSES = ("500", "503")  # every Frontend API route at once, as in an incident
 FINE = "fine"
 TOKEN_ANSWERS = (FINE, *(a for r, a in FAULTS if r == "token"))
@@ -98,8 +99,12 @@ class Step:
     def __post_init__(self) -> None:
         if self.kind == "api_misbehaves":
             token, client, times = (*self.args, "", "", "")[:3]
-            if (len(self.args) != 3 or token not in TOKEN_ANSWERS or client not in CLIENT_ANSWERS
-                    or times not in ("once", "until-cleared")):
+            if (
+                len(self.args) != 3
+                or token not in TOKEN_ANSWERS
+                or client not in CLIENT_ANSWERS
+                or times not in ("once", "until-cleared")
+            ):
                 raise ValueError(f"not an api_misbehaves step of the vocabulary: {self.args!r}")
         elif self.kind == "fault":
             route, answer, times = (*self.args, "", "", "")[:3]
@@ -112,9 +117,15 @@ class Step:
     def lines(self) -> tuple[Line, ...]:
         if self.kind == "api_misbehaves":  # the API's new state (it replaces the faults that stood): the token
             token, client, times = self.args  # route and GET /v1/client each answer their way as the token comes due
-            return ((call(Story.clear_faults),),
-                    *(_inject(route, answer, times) for route, answer in (("token", token), ("client", client))
-                      if answer != FINE), (call(Story.let_the_token_come_due),))
+            return (
+                (call(Story.clear_faults),),
+                *(
+                    _inject(route, answer, times)
+                    for route, answer in (("token", token), ("client", client))
+                    if answer != FINE
+                ),
+                (call(Story.let_the_token_come_due),),
+            )
         if self.kind == "fault":
             return (_inject(*self.args),)
         return MOVES[self.kind]

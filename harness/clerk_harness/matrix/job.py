@@ -19,8 +19,11 @@ class Job:
 
     def where(self) -> str:
         """`6.0.0`, with the engine when it is not the default and the run when repeated."""
-        return (self.version + (f" in {self.engine}" if self.engine != "chromium" else "")
-                + (f" (run {self.repeat + 1})" if self.repeat else ""))
+        return (
+            self.version
+            + (f" in {self.engine}" if self.engine != "chromium" else "")
+            + (f" (run {self.repeat + 1})" if self.repeat else "")
+        )
 
     def describe(self) -> str:
         """`offline-reload @ 6.0.0 in firefox (run 2)`."""
@@ -42,16 +45,28 @@ class MatrixResult:
     def to_dict(self) -> dict[str, Any]:
         data = self.outcome.to_dict()
         proof = self.outcome.proof.describe() if self.outcome.proof else ""
-        data.update({"expected": self.expected, "as_expected": self.as_expected, "repeat": self.job.repeat,
-                     "attempt": self.attempt, "retried": self.retried,
-                     "evidence_summary": "; ".join([*self.outcome.reasons, *proof.splitlines()])})
+        data.update(
+            {
+                "expected": self.expected,
+                "as_expected": self.as_expected,
+                "repeat": self.job.repeat,
+                "attempt": self.attempt,
+                "retried": self.retried,
+                "evidence_summary": "; ".join([*self.outcome.reasons, *proof.splitlines()]),
+            }
+        )
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MatrixResult:
         outcome = Outcome.from_dict(data)
-        return cls(Job(outcome.scenario, outcome.version, int(data.get("repeat", 0)), outcome.engine), outcome,
-                   data["expected"], int(data.get("attempt", 1)), bool(data.get("retried", False)))
+        return cls(
+            Job(outcome.scenario, outcome.version, int(data.get("repeat", 0)), outcome.engine),
+            outcome,
+            data["expected"],
+            int(data.get("attempt", 1)),
+            bool(data.get("retried", False)),
+        )
 
 
 def final(results: list[MatrixResult]) -> list[MatrixResult]:

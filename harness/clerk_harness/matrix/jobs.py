@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from clerk_harness.stories.user_app import AppSpec
     from clerk_harness_fake.server import Binding
 
+
 class MatrixInterrupted(Exception):
     """Ctrl-C or SIGTERM stopped the matrix; `results` holds the runs that finished."""
 
@@ -35,10 +36,17 @@ class MatrixInterrupted(Exception):
         self.results = results
 
 
-def run_matrix(config: HarnessConfig, jobs: list[Job], *, workers: int = 2, artifacts: Path | None = None,
-               on_result: Callable[[int, int, MatrixResult], None] | None = None,
-               app: AppSpec | None = None, binding: Binding | None = None,
-               retry_errors: int = 0) -> list[MatrixResult]:
+def run_matrix(
+    config: HarnessConfig,
+    jobs: list[Job],
+    *,
+    workers: int = 2,
+    artifacts: Path | None = None,
+    on_result: Callable[[int, int, MatrixResult], None] | None = None,
+    app: AppSpec | None = None,
+    binding: Binding | None = None,
+    retry_errors: int = 0,
+) -> list[MatrixResult]:
     """Each worker process owns one fake backend and one Playwright; results arrive as they finish.
     With remote browsers (`browser.cdpEndpoint`) there is one worker per browser.
 
@@ -76,8 +84,13 @@ def _workers_for(config: HarnessConfig, jobs: list[Job], workers: int) -> tuple[
 class Ledger:
     """The matrix's results as they come: every attempt, which run again, and which job each worker runs."""
 
-    def __init__(self, jobs: list[Job], retry_errors: int, on_result: Callable[[int, int, MatrixResult], None] | None,
-                 started: SimpleQueue[tuple[int, Job | None]]) -> None:
+    def __init__(
+        self,
+        jobs: list[Job],
+        retry_errors: int,
+        on_result: Callable[[int, int, MatrixResult], None] | None,
+        started: SimpleQueue[tuple[int, Job | None]],
+    ) -> None:
         self.jobs, self.retry_errors, self.on_result, self.started = jobs, retry_errors, on_result, started
         self.order = {job: i for i, job in enumerate(jobs)}
         self.results: list[MatrixResult] = []
@@ -123,8 +136,13 @@ def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], led
         except BrokenProcessPool:
             pool.shutdown(wait=True)  # its manager reaps the workers: their exit codes are settled
             ledger.note_running()
-            return _after_a_worker_died(remaining + [r.job for r in ledger.results if r.retried], ledger.results,
-                                        processes, ledger.running, ledger.finish)
+            return _after_a_worker_died(
+                remaining + [r.job for r in ledger.results if r.retried],
+                ledger.results,
+                processes,
+                ledger.running,
+                ledger.finish,
+            )
     except KeyboardInterrupt:
         processes = list(_workers().values())
         pool.shutdown(wait=False, cancel_futures=True)
@@ -143,8 +161,13 @@ def _workers() -> dict[int, BaseProcess]:
     return {p.pid: p for p in multiprocessing.active_children() if p.pid is not None}
 
 
-def _after_a_worker_died(submitted: list[Job], results: list[MatrixResult], processes: dict[int, Any],
-                         running: dict[int, Job | None], finish: Callable[[MatrixResult], bool]) -> list[Job]:
+def _after_a_worker_died(
+    submitted: list[Job],
+    results: list[MatrixResult],
+    processes: dict[int, Any],
+    running: dict[int, Job | None],
+    finish: Callable[[MatrixResult], bool],
+) -> list[Job]:
     """A worker process died (killed, out of memory): its job is an error that says so (run again under
     `--retry-errors`); the jobs the pool ended with it (SIGTERM), and those not started, run again in a
     new pool. Returns those."""
@@ -162,8 +185,16 @@ def _after_a_worker_died(submitted: list[Job], results: list[MatrixResult], proc
         if job is None or job in settled or code in (None, 0, -signal.SIGTERM):
             continue
         how = browser_guard.exit_status(code)
-        outcome = Outcome(job.scenario, job.version, "error", [f"the worker process running it died ({how})"],
-                          None, engine=job.engine, error=f"worker process {pid} died ({how})", broke="worker")
+        outcome = Outcome(
+            job.scenario,
+            job.version,
+            "error",
+            [f"the worker process running it died ({how})"],
+            None,
+            engine=job.engine,
+            error=f"worker process {pid} died ({how})",
+            broke="worker",
+        )
         if not finish(MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, engine=job.engine))):
             settled.add(job)
         else:
@@ -172,8 +203,9 @@ def _after_a_worker_died(submitted: list[Job], results: list[MatrixResult], proc
     left = list(dict.fromkeys(job for job in [*submitted, *again] if job not in settled))
     if not hit and len(left) == len(set(submitted)):  # no job ran and none died: the workers cannot start at all
         for job in left:
-            outcome = Outcome(job.scenario, job.version, "error", ["no worker process could start"], None,
-                              engine=job.engine)
+            outcome = Outcome(
+                job.scenario, job.version, "error", ["no worker process could start"], None, engine=job.engine
+            )
             finish(MatrixResult(job, outcome, "survived"))
         return []
     return left
@@ -182,13 +214,14 @@ def _after_a_worker_died(submitted: list[Job], results: list[MatrixResult], proc
 CELL = {"survived": "survived", "lost": "lost", "inconclusive": "INCONCLUSIVE", "error": "ERROR"}
 
 
-def verdict_tables(results: list[MatrixResult], scenarios: list[str], versions: list[str],
-                   engines: list[str]) -> str:
+def verdict_tables(results: list[MatrixResult], scenarios: list[str], versions: list[str], engines: list[str]) -> str:
     """One grid per engine, each headed by its engine; one engine alone (Chromium) has no heading."""
     if engines == ["chromium"]:
         return verdict_table(results, scenarios, versions)
-    return "\n\n".join(f"{engine}:\n" + verdict_table([r for r in results if r.job.engine == engine], scenarios,
-                                                       versions) for engine in engines)
+    return "\n\n".join(
+        f"{engine}:\n" + verdict_table([r for r in results if r.job.engine == engine], scenarios, versions)
+        for engine in engines
+    )
 
 
 def verdict_table(results: list[MatrixResult], scenarios: list[str], versions: list[str]) -> str:
@@ -225,6 +258,8 @@ def print_progress(done: int, total: int, result: MatrixResult) -> None:
         status = f"the {result.outcome.broke} broke: running it again (attempt {result.attempt + 1})"
     elif result.attempt > 1:
         status += f" (attempt {result.attempt})"
-    line = (f"[{'#' * filled}{'.' * (width - filled)}] {done:>3}/{total} {result.job.describe()}: "
-            f"{result.outcome.verdict} {status} ({result.outcome.duration_s:.1f}s)")
+    line = (
+        f"[{'#' * filled}{'.' * (width - filled)}] {done:>3}/{total} {result.job.describe()}: "
+        f"{result.outcome.verdict} {status} ({result.outcome.duration_s:.1f}s)"
+    )
     print(line, file=sys.stderr, flush=True)

@@ -29,30 +29,66 @@ def junit_tree(results: list[MatrixResult], suite: str = "clerk-harness") -> ET.
     failures = sum(1 for r in results if not r.as_expected and r.outcome.verdict not in BROKEN)
     errors = sum(1 for r in results if r.outcome.verdict in BROKEN)
     total = sum(r.outcome.duration_s for r in results)
-    root = ET.Element("testsuites", name=suite, tests=str(len(results)), failures=str(failures),
-                      errors=str(errors), time=f"{total:.3f}")
-    element = ET.SubElement(root, "testsuite", name=suite, tests=str(len(results)), failures=str(failures),
-                            errors=str(errors), skipped="0", time=f"{total:.3f}")
+    root = ET.Element(
+        "testsuites",
+        name=suite,
+        tests=str(len(results)),
+        failures=str(failures),
+        errors=str(errors),
+        time=f"{total:.3f}",
+    )
+    element = ET.SubElement(
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(results)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped="0",
+        time=f"{total:.3f}",
+    )
     for result in results:
         outcome = result.outcome
-        case = ET.SubElement(element, "testcase", classname=f"{suite}.{outcome.scenario}", name=case_name(result),
-                             time=f"{outcome.duration_s:.3f}")
+        case = ET.SubElement(
+            element,
+            "testcase",
+            classname=f"{suite}.{outcome.scenario}",
+            name=case_name(result),
+            time=f"{outcome.duration_s:.3f}",
+        )
         properties = ET.SubElement(case, "properties")
-        for name, value in [("scenario", outcome.scenario), ("clerk-js", outcome.version), ("browser", outcome.engine),
-                            ("verdict", outcome.verdict), ("expected", result.expected),
-                            *([("attempts", result.attempt)] if result.attempt > 1 else []),
-                            *((f"artifact:{k}", v) for k, v in sorted(outcome.artifacts.items()))]:
+        for name, value in [
+            ("scenario", outcome.scenario),
+            ("clerk-js", outcome.version),
+            ("browser", outcome.engine),
+            ("verdict", outcome.verdict),
+            ("expected", result.expected),
+            *([("attempts", result.attempt)] if result.attempt > 1 else []),
+            *((f"artifact:{k}", v) for k, v in sorted(outcome.artifacts.items())),
+        ]:
             ET.SubElement(properties, "property", name=name, value=str(value))
-        text = "\n".join([f"verdict {outcome.verdict}, expected {result.expected}", *outcome.reasons,
-                          *(f"attempt {r.attempt} was run again: {'; '.join(r.outcome.reasons)}"
-                            for r in earlier.get(result.job, [])),
-                          *([outcome.error.strip()] if outcome.error and outcome.verdict == "error" else [])])
+        text = "\n".join(
+            [
+                f"verdict {outcome.verdict}, expected {result.expected}",
+                *outcome.reasons,
+                *(
+                    f"attempt {r.attempt} was run again: {'; '.join(r.outcome.reasons)}"
+                    for r in earlier.get(result.job, [])
+                ),
+                *([outcome.error.strip()] if outcome.error and outcome.verdict == "error" else []),
+            ]
+        )
         if outcome.verdict in BROKEN:
-            ET.SubElement(case, "error", message=f"{outcome.verdict}: {'; '.join(outcome.reasons)[:500]}",
-                          type=outcome.verdict).text = text
+            ET.SubElement(
+                case, "error", message=f"{outcome.verdict}: {'; '.join(outcome.reasons)[:500]}", type=outcome.verdict
+            ).text = text
         elif not result.as_expected:
-            ET.SubElement(case, "failure", message=f"{outcome.verdict}, expected {result.expected}: "
-                          f"{'; '.join(outcome.reasons)[:500]}", type="unexpected-verdict").text = text
+            ET.SubElement(
+                case,
+                "failure",
+                message=f"{outcome.verdict}, expected {result.expected}: {'; '.join(outcome.reasons)[:500]}",
+                type="unexpected-verdict",
+            ).text = text
         else:
             ET.SubElement(case, "system-out").text = text
     ET.indent(root)

@@ -32,8 +32,13 @@ class ResultSet:
         """Every job of the whole matrix, in `run`'s order."""
         if self.plan is not None:
             return self.plan
-        return [Job(s, v, r, e) for e in self.engines for r in range(self.repeat) for s in self.scenarios
-                for v in self.versions]
+        return [
+            Job(s, v, r, e)
+            for e in self.engines
+            for r in range(self.repeat)
+            for s in self.scenarios
+            for v in self.versions
+        ]
 
     def missing(self) -> list[Job]:
         done = {r.job for r in self.results}
@@ -53,8 +58,16 @@ class ResultSet:
         return [r for r in self.ordered() if r.retried]
 
     def to_dict(self, shard: str | None = None) -> dict[str, Any]:
-        return {"format": FORMAT, "scenarios": self.scenarios, "versions": self.versions, "repeat": self.repeat,
-                "engines": self.engines, "aliases": self.aliases, "shard": shard, "results": [r.to_dict() for r in self.ordered()]}
+        return {
+            "format": FORMAT,
+            "scenarios": self.scenarios,
+            "versions": self.versions,
+            "repeat": self.repeat,
+            "engines": self.engines,
+            "aliases": self.aliases,
+            "shard": shard,
+            "results": [r.to_dict() for r in self.ordered()],
+        }
 
     def write(self, path: Path, shard: str | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,8 +96,15 @@ def read_results(path: Path) -> ResultSet:
     repeat = int(data.get("repeat") or max([r.job.repeat + 1 for r in results], default=1))
     engines = data.get("engines") or list(dict.fromkeys(r.job.engine for r in results)) or ["chromium"]
     shard = data.get("shard")
-    return ResultSet(results, list(scenarios), list(versions), repeat, dict(data.get("aliases") or {}),
-                     [shard] if shard else [], list(engines))
+    return ResultSet(
+        results,
+        list(scenarios),
+        list(versions),
+        repeat,
+        dict(data.get("aliases") or {}),
+        [shard] if shard else [],
+        list(engines),
+    )
 
 
 def merge_results(paths: list[Path]) -> ResultSet:
@@ -100,16 +120,19 @@ def merge_results(paths: list[Path]) -> ResultSet:
         plan.update(dict.fromkeys(part.planned()))
         for result in final(part.results):
             if result.job in seen:
-                raise HarnessError(f"{_name(result.job)} is in both {seen[result.job]} and {path}: give each "
-                                   f"shard's file once")
+                raise HarnessError(
+                    f"{_name(result.job)} is in both {seen[result.job]} and {path}: give each shard's file once"
+                )
             seen[result.job] = path
         if merged is None:
             merged = part
             continue
         for spec, version in part.aliases.items():
             if merged.aliases.setdefault(spec, version) != version:
-                raise HarnessError(f"the shards resolved {spec!r} differently ({merged.aliases[spec]} and {version} "
-                                   f"in {path}): resolve it once and give every shard the exact version")
+                raise HarnessError(
+                    f"the shards resolved {spec!r} differently ({merged.aliases[spec]} and {version} "
+                    f"in {path}): resolve it once and give every shard the exact version"
+                )
         merged.results += part.results
         merged.scenarios += [s for s in part.scenarios if s not in merged.scenarios]
         merged.versions += [v for v in part.versions if v not in merged.versions]

@@ -26,10 +26,19 @@ from clerk_harness.stories.user_app import RunningApp
 from clerk_harness_fake.backend import FakeClerk
 
 
-def run_scenario(playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario_id: str | Scenario,
-                 version: str, *, artifacts: Path | None = None, app: RunningApp | None = None,
-                 browsers: WarmBrowser | None = None, full_trace: bool = True,
-                 hold: list[HeldArtifacts] | None = None) -> Outcome:
+def run_scenario(
+    playwright: Playwright,
+    config: HarnessConfig,
+    backend: FakeClerk,
+    scenario_id: str | Scenario,
+    version: str,
+    *,
+    artifacts: Path | None = None,
+    app: RunningApp | None = None,
+    browsers: WarmBrowser | None = None,
+    full_trace: bool = True,
+    hold: list[HeldArtifacts] | None = None,
+) -> Outcome:
     """Never raises for a scenario's failure: errors become an Outcome with verdict "error".
 
     `scenario_id` names a catalogue scenario, or is a Scenario of its own (an explored story's replay).
@@ -72,10 +81,23 @@ class ScenarioRun:
     """One scenario on one release, in named steps: tell the story, blame the infrastructure where it
     broke, build the Outcome, keep the artifacts, close."""
 
-    def __init__(self, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, scenario: Scenario,
-                 version: str, app: RunningApp | None) -> None:
+    def __init__(
+        self,
+        playwright: Playwright,
+        config: HarnessConfig,
+        backend: FakeClerk,
+        scenario: Scenario,
+        version: str,
+        app: RunningApp | None,
+    ) -> None:
         self.playwright, self.config, self.backend, self.scenario, self.version, self.app = (
-            playwright, config, backend, scenario, version, app)
+            playwright,
+            config,
+            backend,
+            scenario,
+            version,
+            app,
+        )
         self.started = time.monotonic()
         self.journal_start = backend.journal.last_seq
         self.session: HarnessSession | None = None
@@ -86,12 +108,23 @@ class ScenarioRun:
         story: Story | None = None
         try:
             session = self.session = HarnessSession.start(
-                self.playwright, self.config, self.backend, version, instance=scenario.instance, app=app,
-                browsers=browsers, session_minter=scenario.session_minter,
-                partitioned_cookies=scenario.partitioned_cookies, real_focus=scenario.real_focus)
+                self.playwright,
+                self.config,
+                self.backend,
+                version,
+                instance=scenario.instance,
+                app=app,
+                browsers=browsers,
+                session_minter=scenario.session_minter,
+                partitioned_cookies=scenario.partitioned_cookies,
+                real_focus=scenario.real_focus,
+            )
             if trace:
-                session.browser.context.tracing.start(screenshots=full_trace and screencast_is_cheap(session.browser),
-                                                      snapshots=full_trace, title=f"{scenario.id} {version}")
+                session.browser.context.tracing.start(
+                    screenshots=full_trace and screencast_is_cheap(session.browser),
+                    snapshots=full_trace,
+                    title=f"{scenario.id} {version}",
+                )
             story = Story(session)
             if app is not None:
                 story.seen.api_probe = app.spec.probe
@@ -104,8 +137,12 @@ class ScenarioRun:
             verdict, reasons = judge(proof, removals, story.seen)
             return Judgement(verdict, reasons, proof, removals, story.seen)
         except ClerkJsFailed as error:  # the version under test broke before its story could be judged
-            return Judgement("inconclusive", [str(error)], story.keeper.hand_over() if story is not None else None,
-                             observations=story.seen if story is not None else Observations())
+            return Judgement(
+                "inconclusive",
+                [str(error)],
+                story.keeper.hand_over() if story is not None else None,
+                observations=story.seen if story is not None else Observations(),
+            )
         except HarnessError as error:  # InfrastructureBroke: the browser or its page died as the session started
             return Judgement("error", [str(error)], error=str(error), broke=getattr(error, "broke", None))
         except Exception as error:  # noqa: BLE001 - report, never crash a matrix
@@ -115,13 +152,20 @@ class ScenarioRun:
     def blame_the_infrastructure(self, judgement: Judgement) -> Judgement:
         """A run whose browser, page or app broke under it says nothing about clerk-js: an `error` naming it."""
         failed = judgement.verdict in ("error", "inconclusive")
-        broke, what = _what_broke(self.session, self.app,
-                                  (judgement.error or " ".join(judgement.reasons)) if failed else None)
+        broke, what = _what_broke(
+            self.session, self.app, (judgement.error or " ".join(judgement.reasons)) if failed else None
+        )
         if broke is None or (judgement.broke is not None and broke != "app"):  # an app that died caused the rest
             return judgement
         why = f"{what}; the run says nothing about clerk-js {self.version}"
-        return Judgement("error", [why, *judgement.reasons], judgement.proof, observations=judgement.observations,
-                         error=judgement.error or why, broke=broke)
+        return Judgement(
+            "error",
+            [why, *judgement.reasons],
+            judgement.proof,
+            observations=judgement.observations,
+            error=judgement.error or why,
+            broke=broke,
+        )
 
     def outcome(self, judgement: Judgement) -> Outcome:
         """The Outcome, built once from the judgement and what the run recorded."""
@@ -132,13 +176,33 @@ class ScenarioRun:
             observations.handshakes = [r for d in session.app.documents for r in d.handshakes]
         journal = [e.to_dict() for e in self.backend.journal.entries(self.journal_start)]
         on_app = {"app": app.spec.command, "clock_mode": app.clock_mode, "topology": app.spec.topology} if app else {}
-        recorded = {"timeline": session.timeline.render(), "visibility_mode": session.browser.visibility_mode,
-                    "chart": chart_of(session, journal), "topology": session.topology} if session is not None else {}
-        return Outcome(self.scenario.id, self.version, judgement.verdict, judgement.reasons, judgement.proof,
-                       judgement.removals, observations, error=judgement.error, broke=judgement.broke,
-                       duration_s=time.monotonic() - self.started, profile=config.browser.profile,
-                       engine=config.browser.engine, session_minter=self.backend.session_minter, journal=journal,
-                       **{**recorded, **on_app})
+        recorded = (
+            {
+                "timeline": session.timeline.render(),
+                "visibility_mode": session.browser.visibility_mode,
+                "chart": chart_of(session, journal),
+                "topology": session.topology,
+            }
+            if session is not None
+            else {}
+        )
+        return Outcome(
+            self.scenario.id,
+            self.version,
+            judgement.verdict,
+            judgement.reasons,
+            judgement.proof,
+            judgement.removals,
+            observations,
+            error=judgement.error,
+            broke=judgement.broke,
+            duration_s=time.monotonic() - self.started,
+            profile=config.browser.profile,
+            engine=config.browser.engine,
+            session_minter=self.backend.session_minter,
+            journal=journal,
+            **{**recorded, **on_app},
+        )
 
     def keep_artifacts(self, outcome: Outcome, folder: Path, hold: list[HeldArtifacts] | None) -> None:
         """Write the artifacts now, or (with `hold`) keep the browser leased until they are decided on."""
@@ -159,8 +223,7 @@ class ScenarioRun:
             self.session = None
 
 
-def _what_broke(session: HarnessSession | None, app: RunningApp | None,
-                error: str | None) -> tuple[str | None, str]:
+def _what_broke(session: HarnessSession | None, app: RunningApp | None, error: str | None) -> tuple[str | None, str]:
     """Which part of the infrastructure broke under the run ("app", "page", "browser"), and a line naming it."""
     if app is not None and app.exit_code() is not None:
         return "app", app.how_it_exited()
@@ -181,8 +244,12 @@ class HeldArtifacts:
     full_timeline: str | None
 
     def paths(self) -> dict[str, str]:
-        names = {"screenshot": "screenshot.png", "trace": "trace.zip", "report": "report.html",
-                 **{name: f"{name}.json" for name in ("result", "timeline", "journal")}}
+        names = {
+            "screenshot": "screenshot.png",
+            "trace": "trace.zip",
+            "report": "report.html",
+            **{name: f"{name}.json" for name in ("result", "timeline", "journal")},
+        }
         return {name: str(self.folder / file) for name, file in names.items()}
 
     def settle(self, keep: bool) -> None:
@@ -214,10 +281,13 @@ def chart_of(session: HarnessSession, journal: list[dict[str, Any]]) -> dict[str
         "cookie": [e.to_dict() for e in timeline.events if e.name == "__session"],
         "marks": [{"t": t, "label": label} for t, label in timeline.log.marks],
         "requests": [{**e, "t": round(e["at"] - timeline.log.started_wall, 4)} for e in journal],
-        "failed_in_browser": [{"t": f.t, "method": f.method, "url": f.url.split("?")[0], "failure": f.failure}
-                              for f in session.network.failed],
-        "visibility_events": [{"t": e.t, "type": e.type, "trusted": e.trusted, "state": e.state}
-                              for e in session.visibility.events],
+        "failed_in_browser": [
+            {"t": f.t, "method": f.method, "url": f.url.split("?")[0], "failure": f.failure}
+            for f in session.network.failed
+        ],
+        "visibility_events": [
+            {"t": e.t, "type": e.type, "trusted": e.trusted, "state": e.state} for e in session.visibility.events
+        ],
     }
 
 
@@ -244,4 +314,6 @@ def _write_results(outcome: Outcome, folder: Path, expected: str) -> None:
     (folder / "timeline.json").write_text(json.dumps(outcome.chart, indent=2))
     (folder / "journal.json").write_text(json.dumps(outcome.journal, indent=2))
     (folder / "result.json").write_text(json.dumps({**outcome.to_dict(), "expected": expected}, indent=2))
-    write_report(folder / "report.html", [(outcome, expected)], title=f"{outcome.scenario} on clerk-js {outcome.version}")
+    write_report(
+        folder / "report.html", [(outcome, expected)], title=f"{outcome.scenario} on clerk-js {outcome.version}"
+    )

@@ -50,8 +50,9 @@ def estimate(job: Job, durations: Durations) -> float:
     engine's runs; else of any run; else 1."""
     if (job.scenario, job.version, job.engine) in durations:
         return durations[(job.scenario, job.version, job.engine)]
-    same_scenario = [d for (scenario, _, engine), d in durations.items()
-                     if scenario == job.scenario and engine == job.engine]
+    same_scenario = [
+        d for (scenario, _, engine), d in durations.items() if scenario == job.scenario and engine == job.engine
+    ]
     same_engine = [d for (_, _, engine), d in durations.items() if engine == job.engine]
     pool = same_scenario or same_engine or list(durations.values())
     return statistics.median(pool) if pool else 1.0

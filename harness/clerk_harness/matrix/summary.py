@@ -20,24 +20,35 @@ def newest(versions: list[str]) -> str | None:
 def headline(results: ResultSet) -> str:
     top = newest(results.versions)
     tag = " (npm latest)" if top is not None and results.aliases.get("latest") == top else ""
-    unexpected = [r for r in results.final() if not r.as_expected and r.outcome.verdict not in ("error", "inconclusive")]
-    changed = list({(r.job.scenario, r.job.engine, r.outcome.verdict, r.expected): r for r in unexpected
-                    if r.job.version == top}.values())  # one line per scenario and engine, however many repeats
+    unexpected = [
+        r for r in results.final() if not r.as_expected and r.outcome.verdict not in ("error", "inconclusive")
+    ]
+    changed = list(
+        {
+            (r.job.scenario, r.job.engine, r.outcome.verdict, r.expected): r for r in unexpected if r.job.version == top
+        }.values()
+    )  # one line per scenario and engine, however many repeats
     broken = [r for r in results.final() if r.outcome.verdict in ("error", "inconclusive")]
     missing = results.missing()
     if changed:
-        pairs = ", ".join(f"`{r.job.scenario}`{_in(r.job.engine)} {r.outcome.verdict} (expected {r.expected})"
-                          for r in changed)
+        pairs = ", ".join(
+            f"`{r.job.scenario}`{_in(r.job.engine)} {r.outcome.verdict} (expected {r.expected})" for r in changed
+        )
         return f"**clerk-js {top}{tag} changed {len(changed)} verdict(s)**: {pairs}"
     if unexpected:
-        pairs = ", ".join(f"`{r.job.scenario}` @ {r.job.version}{_in(r.job.engine)} {r.outcome.verdict}"
-                          for r in unexpected)
+        pairs = ", ".join(
+            f"`{r.job.scenario}` @ {r.job.version}{_in(r.job.engine)} {r.outcome.verdict}" for r in unexpected
+        )
         return f"**{len(unexpected)} unexpected verdict(s)** on older releases: {pairs}"
     if broken or missing:
-        return (f"**{len(broken)} run(s) without a verdict** (error or inconclusive) and {len(missing)} missing; "
-                f"every verdict given was as expected")
-    return (f"All {len(results.final())} verdicts as expected on {len(results.versions)} clerk-js release(s); "
-            f"newest: {top}{tag}")
+        return (
+            f"**{len(broken)} run(s) without a verdict** (error or inconclusive) and {len(missing)} missing; "
+            f"every verdict given was as expected"
+        )
+    return (
+        f"All {len(results.final())} verdicts as expected on {len(results.versions)} clerk-js release(s); "
+        f"newest: {top}{tag}"
+    )
 
 
 def render_summary(results: ResultSet, report_name: str | None = None) -> str:
@@ -59,18 +70,27 @@ def render_summary(results: ResultSet, report_name: str | None = None) -> str:
     lines += ["", f"{len(results.results)} run(s){shards}{again}, {total:.0f} s of browser time."]
     if retried:
         lines += ["", "Runs the infrastructure broke (run again):", ""]
-        lines += [f"- `{r.job.scenario}` @ {r.job.where()}, attempt {r.attempt}: {'; '.join(r.outcome.reasons)}"
-                  for r in retried]
+        lines += [
+            f"- `{r.job.scenario}` @ {r.job.where()}, attempt {r.attempt}: {'; '.join(r.outcome.reasons)}"
+            for r in retried
+        ]
     problems = [r for r in results.final() if not r.as_expected]
     if problems:
         lines += ["", "Runs that did not go as expected:", ""]
-        lines += [f"- `{r.job.scenario}` @ {r.job.where()}: "
-                  f"{r.outcome.verdict} (expected {r.expected}): "
-                  f"{'; '.join(r.outcome.reasons)}" for r in problems]
+        lines += [
+            f"- `{r.job.scenario}` @ {r.job.where()}: "
+            f"{r.outcome.verdict} (expected {r.expected}): "
+            f"{'; '.join(r.outcome.reasons)}"
+            for r in problems
+        ]
     missing = results.missing()
     if missing:
-        lines += ["", f"{len(missing)} job(s) of the matrix are in no results file: "
-                  + ", ".join(f"`{j.scenario}` @ {j.where()}" for j in missing[:20]) + (" ..." if len(missing) > 20 else "")]
+        lines += [
+            "",
+            f"{len(missing)} job(s) of the matrix are in no results file: "
+            + ", ".join(f"`{j.scenario}` @ {j.where()}" for j in missing[:20])
+            + (" ..." if len(missing) > 20 else ""),
+        ]
     if report_name:
         lines += ["", f"Every run's timeline and evidence: `{report_name}` in the uploaded artifact."]
     return "\n".join(lines) + "\n"

@@ -22,9 +22,15 @@ if TYPE_CHECKING:
 _worker: dict[str, Any] = {}
 
 
-def start(config: HarnessConfig, artifacts: Path | None, app: AppSpec | None,
-                  binding: Binding | None, endpoints: Queue[str] | None, scratch: str,
-                  started: SimpleQueue[tuple[int, Job | None]] | None = None) -> None:
+def start(
+    config: HarnessConfig,
+    artifacts: Path | None,
+    app: AppSpec | None,
+    binding: Binding | None,
+    endpoints: Queue[str] | None,
+    scratch: str,
+    started: SimpleQueue[tuple[int, Job | None]] | None = None,
+) -> None:
     import signal
     from dataclasses import replace
 
@@ -62,8 +68,12 @@ def start(config: HarnessConfig, artifacts: Path | None, app: AppSpec | None,
 def _stop_worker() -> None:
     """The worker's browser, app, Playwright and fake backend, in that order; each one's failure is left
     to its guard (a browser's or an app's guard ends it when the worker is gone)."""
-    for name, stop in (("browsers", lambda x: [warm.close() for warm in x.values()]), ("app", lambda x: x.stop()),
-                       ("playwright", lambda x: x.stop()), ("server", lambda x: x.stop())):
+    for name, stop in (
+        ("browsers", lambda x: [warm.close() for warm in x.values()]),
+        ("app", lambda x: x.stop()),
+        ("playwright", lambda x: x.stop()),
+        ("server", lambda x: x.stop()),
+    ):
         held = _worker.pop(name, None)
         if held is not None:
             try:
@@ -99,10 +109,19 @@ def _judged_run(job: Job) -> MatrixResult:
     while folder is not None and (folder.parent / f"{folder.name}{_suffix(attempt)}").exists():  # a retry
         attempt += 1
     folder = folder.parent / f"{folder.name}{_suffix(attempt)}" if folder is not None else None
-    outcome = run_scenario(_worker["playwright"], config, backend, job.scenario, job.version, artifacts=folder,
-                           app=_worker.get("app"), browsers=_warm_browser(job.engine, config))
-    return MatrixResult(job, outcome,
-                        get_scenario(job.scenario).expected(job.version, config.browser.profile, job.engine))
+    outcome = run_scenario(
+        _worker["playwright"],
+        config,
+        backend,
+        job.scenario,
+        job.version,
+        artifacts=folder,
+        app=_worker.get("app"),
+        browsers=_warm_browser(job.engine, config),
+    )
+    return MatrixResult(
+        job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile, job.engine)
+    )
 
 
 def _suffix(attempt: int) -> str:

@@ -34,7 +34,9 @@ class CookieEvent:
 
     def describe(self) -> str:
         what = "removed" if self.action == "remove" else f"written ({(self.value or '')[:16]}…)"
-        return f"t={self.t:7.3f}s {self.name} {what} via {self.source}" + (f" [{self.detail[:200]}]" if self.detail else "")
+        return f"t={self.t:7.3f}s {self.name} {what} via {self.source}" + (
+            f" [{self.detail[:200]}]" if self.detail else ""
+        )
 
 
 def is_removal(cookie_line: str, *, now: float | None = None) -> bool:

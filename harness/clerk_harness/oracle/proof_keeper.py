@@ -92,8 +92,9 @@ class ProofKeeper:
         return any(e.faulted for e in self.faulted_entries())
 
     def collect_fault_hits(self) -> None:
-        self.proof.fault_hits = [f"{e.method} {e.path} -> {e.status} ({e.note})"
-                                 for e in self.faulted_entries() if e.faulted]
+        self.proof.fault_hits = [
+            f"{e.method} {e.path} -> {e.status} ({e.note})" for e in self.faulted_entries() if e.faulted
+        ]
 
     def hand_over(self) -> StressProof:
         if self.proof.faults_injected:
@@ -119,14 +120,18 @@ class ProofKeeper:
     def _outage_ends(self) -> None:
         if self.client_status() == "degraded":
             self.proof.attempts.append(Attempt(self.harness_now(), "status-degraded", "Clerk.status == degraded"))
-        failed: list[FailedRequestLike] = self.network.failed_while_offline(TOKEN_ROUTE)[self._failed_before:]
+        failed: list[FailedRequestLike] = self.network.failed_while_offline(TOKEN_ROUTE)[self._failed_before :]
         for request in failed:
-            self.proof.attempts.append(Attempt(request.t, "failed-request",
-                                               f"{request.method} {request.url.split('?')[0]} ({request.failure})"))
+            self.proof.attempts.append(
+                Attempt(
+                    request.t, "failed-request", f"{request.method} {request.url.split('?')[0]} ({request.failure})"
+                )
+            )
         self.proof.attempts.sort(key=lambda a: a.t)
         entries = self.journal.entries(self._offline_journal_mark)
         self.proof.successful_refreshes_while_offline = sum(
-            1 for e in entries if TOKEN_ROUTE in e.path and e.status == 200)
+            1 for e in entries if TOKEN_ROUTE in e.path and e.status == 200
+        )
         self.proof.back_online_at = self.virtual_now()
 
     def _require_cookie(self) -> str:

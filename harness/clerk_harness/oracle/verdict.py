@@ -73,11 +73,19 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "scenario": self.scenario, "version": self.version, "verdict": self.verdict,
-            "reasons": self.reasons, "duration_s": round(self.duration_s, 3),
-            "visibility_mode": self.visibility_mode, "profile": self.profile, "engine": self.engine, "error": self.error,
+            "scenario": self.scenario,
+            "version": self.version,
+            "verdict": self.verdict,
+            "reasons": self.reasons,
+            "duration_s": round(self.duration_s, 3),
+            "visibility_mode": self.visibility_mode,
+            "profile": self.profile,
+            "engine": self.engine,
+            "error": self.error,
             "broke": self.broke,
-            "clock_mode": self.clock_mode, "app": self.app, "topology": self.topology,
+            "clock_mode": self.clock_mode,
+            "app": self.app,
+            "topology": self.topology,
             "session_minter": self.session_minter,
             "proof": self.proof.to_dict() if self.proof else None,
             "removals": [r.to_dict() for r in self.removals],
@@ -93,17 +101,28 @@ class Outcome:
         """The inverse of `to_dict`: a results file read back (`clerk-harness merge`) reports as the run did."""
         known = set(Observations.__dataclass_fields__)
         return cls(
-            scenario=data["scenario"], version=data["version"], verdict=data["verdict"],
+            scenario=data["scenario"],
+            version=data["version"],
+            verdict=data["verdict"],
             reasons=list(data.get("reasons", [])),
             proof=StressProof.from_dict(data["proof"]) if data.get("proof") else None,
             removals=[CookieEvent.from_dict(r) for r in data.get("removals", [])],
             observations=Observations(**{k: v for k, v in (data.get("observations") or {}).items() if k in known}),
-            visibility_mode=data.get("visibility_mode", "real"), duration_s=float(data.get("duration_s", 0.0)),
-            timeline=data.get("timeline", ""), journal=list(data.get("journal", [])), error=data.get("error"),
-            broke=data.get("broke"), profile=data.get("profile", "realistic"), engine=data.get("engine", "chromium"), clock_mode=data.get("clock_mode", "virtual"),
-            app=data.get("app"), topology=data.get("topology", "proxy"), chart=dict(data.get("chart") or {}),
+            visibility_mode=data.get("visibility_mode", "real"),
+            duration_s=float(data.get("duration_s", 0.0)),
+            timeline=data.get("timeline", ""),
+            journal=list(data.get("journal", [])),
+            error=data.get("error"),
+            broke=data.get("broke"),
+            profile=data.get("profile", "realistic"),
+            engine=data.get("engine", "chromium"),
+            clock_mode=data.get("clock_mode", "virtual"),
+            app=data.get("app"),
+            topology=data.get("topology", "proxy"),
+            chart=dict(data.get("chart") or {}),
             session_minter=bool(data.get("session_minter", False)),
-            artifacts=dict(data.get("artifacts") or {}))
+            artifacts=dict(data.get("artifacts") or {}),
+        )
 
 
 # --- the oracle: each way a session can be lost is one small rule ------------------------------------
@@ -173,20 +192,31 @@ def token_request_storm(removals: list[CookieEvent], seen: Observations) -> str 
         return None
     per_minute = seen.token_requests_skewed * 60 / seen.skewed_for_s
     if per_minute > STORM_PER_MINUTE:
-        return (f"a token request storm: {seen.token_requests_skewed} token requests in {seen.skewed_for_s:g}s "
-                f"({per_minute:.0f} a minute; a healthy tab asks about once)")
+        return (
+            f"a token request storm: {seen.token_requests_skewed} token requests in {seen.skewed_for_s:g}s "
+            f"({per_minute:.0f} a minute; a healthy tab asks about once)"
+        )
     return None
 
 
-LOSS_RULES: tuple[LossRule, ...] = (cookie_removed, api_refused, reload_rendered_signed_out, reload_without_user,
-                                    user_gone_at_end, other_tab_signed_out, expired_token_in_cookie,
-                                    token_request_storm, navigation_sent_elsewhere)
+LOSS_RULES: tuple[LossRule, ...] = (
+    cookie_removed,
+    api_refused,
+    reload_rendered_signed_out,
+    reload_without_user,
+    user_gone_at_end,
+    other_tab_signed_out,
+    expired_token_in_cookie,
+    token_request_storm,
+    navigation_sent_elsewhere,
+)
 BLIND_ORACLE = "the scenario ended the session but the oracle saw no loss: the oracle is blind"
 SURVIVED = "no removal of __session at any moment; the server accepted the session throughout"
 
 
-def judge(proof: StressProof, removals: list[CookieEvent], seen: Observations,
-          rules: tuple[LossRule, ...] = LOSS_RULES) -> tuple[Verdict, list[str]]:
+def judge(
+    proof: StressProof, removals: list[CookieEvent], seen: Observations, rules: tuple[LossRule, ...] = LOSS_RULES
+) -> tuple[Verdict, list[str]]:
     """Lost if any loss rule fires: the cookie was removed at any moment, or the server or the client saw
     the user signed out. Survival counts only when the stress is proven: otherwise the run is
     inconclusive, never a pass. A scenario that ended the session itself must be judged lost."""

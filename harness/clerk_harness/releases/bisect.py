@@ -40,9 +40,14 @@ class Measurer:
     """Runs a version (`runs_per_step` times), records the step, and refuses to guess: a step whose runs
     disagree, or that is neither survived nor lost, stops the search with a HarnessError."""
 
-    def __init__(self, run: Runner, runs_per_step: int = 1,
-                 progress: Callable[[Step, str], None] | None = None, what: str = "the bisect",
-                 retry_errors: int = 0) -> None:
+    def __init__(
+        self,
+        run: Runner,
+        runs_per_step: int = 1,
+        progress: Callable[[Step, str], None] | None = None,
+        what: str = "the bisect",
+        retry_errors: int = 0,
+    ) -> None:
         self.run, self.runs_per_step, self.progress, self.what = run, runs_per_step, progress, what
         self.retry_errors = retry_errors  # a run the infrastructure broke runs again up to this many times
         self.retried: list[Outcome] = []  # the attempts that broke and were run again
@@ -68,16 +73,22 @@ class Measurer:
             self.progress(step, why)
         seen = set(verdicts) | ({self.known[version]} if version in self.known else set())
         if len(seen) > 1:
-            raise HarnessError(f"clerk-js {version} gave different verdicts across runs "
-                               f"({', '.join(sorted(seen))}): flaky, so {self.what} stops instead of guessing")
+            raise HarnessError(
+                f"clerk-js {version} gave different verdicts across runs "
+                f"({', '.join(sorted(seen))}): flaky, so {self.what} stops instead of guessing"
+            )
         broken = next((o for o in outcomes if o.broke is not None), None)
         if broken is not None:  # the infrastructure, not clerk-js: no step of the search may rest on it
-            raise HarnessError(f"clerk-js {version}: {broken.reasons[0]}; {self.what} stops (`--retry-errors N` "
-                               f"runs such a step again)")
+            raise HarnessError(
+                f"clerk-js {version}: {broken.reasons[0]}; {self.what} stops (`--retry-errors N` "
+                f"runs such a step again)"
+            )
         if step.verdict not in ("survived", "lost"):
             reason = "; ".join(outcomes[0].reasons)[:300]
-            raise HarnessError(f"clerk-js {version} was {step.verdict} ({reason}): {self.what} stops instead of "
-                               f"guessing (see `clerk-harness repro SCENARIO --clerk-js {version}`)")
+            raise HarnessError(
+                f"clerk-js {version} was {step.verdict} ({reason}): {self.what} stops instead of "
+                f"guessing (see `clerk-harness repro SCENARIO --clerk-js {version}`)"
+            )
         self.known[version] = step.verdict
         return step.verdict
 
@@ -103,9 +114,16 @@ def first_flip(measure: Measurer, releases: list[str], lo: int, hi: int) -> int:
     return hi
 
 
-def bisect(run: Runner, good: str, bad: str, *, runs_per_step: int = 1,
-           available: list[str] | None = None, progress: Callable[[Step, str], None] | None = None,
-           retry_errors: int = 0) -> BisectResult:
+def bisect(
+    run: Runner,
+    good: str,
+    bad: str,
+    *,
+    runs_per_step: int = 1,
+    available: list[str] | None = None,
+    progress: Callable[[Step, str], None] | None = None,
+    retry_errors: int = 0,
+) -> BisectResult:
     """`good` must survive and `bad` must lose; returns the first release on the other side of the older end.
 
     A step that is inconclusive, errors, or gives different verdicts across its runs stops the bisect."""
@@ -119,7 +137,9 @@ def bisect(run: Runner, good: str, bad: str, *, runs_per_step: int = 1,
     for end, verdict in ((older, older_verdict), (newer, newer_verdict)):
         if verdict != expected[end]:
             label = "good" if expected[end] == "survived" else "bad"
-            raise HarnessError(f"the {label} end clerk-js {end} {verdict} (a {label} version should "
-                               f"{'survive' if label == 'good' else 'lose the session'}); nothing to bisect")
+            raise HarnessError(
+                f"the {label} end clerk-js {end} {verdict} (a {label} version should "
+                f"{'survive' if label == 'good' else 'lose the session'}); nothing to bisect"
+            )
     hi = first_flip(measure, releases, 0, len(releases) - 1)
     return BisectResult(releases[hi], releases[hi - 1], older_verdict, newer_verdict, len(releases), measure.steps)

@@ -90,8 +90,10 @@ def types_note() -> str:
     newest = json.loads(out) if out.startswith('"') else out
     line = f"Clerk's types ({TYPES_PACKAGE}): the fake answers as {TYPES_CHECKED} declares; npm latest {newest}"
     if newest != TYPES_CHECKED and _newer(newest, TYPES_CHECKED):
-        line += ("  <- newer than the fake knows: pin it in tools/clerk-types (npm install) and run "
-                 "tests/unit/test_fidelity.py, which names each field the fake does not send")
+        line += (
+            "  <- newer than the fake knows: pin it in tools/clerk-types (npm install) and run "
+            "tests/unit/test_fidelity.py, which names each field the fake does not send"
+        )
     return line
 
 

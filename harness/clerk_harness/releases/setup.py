@@ -157,8 +157,13 @@ def ensure_display(progress: Progress = _say) -> str | None:
     return found
 
 
-def run_setup(config: HarnessConfig, versions: list[str] | None = None, progress: Progress = _say, *,
-              engines: list[str] | None = None) -> None:
+def run_setup(
+    config: HarnessConfig,
+    versions: list[str] | None = None,
+    progress: Progress = _say,
+    *,
+    engines: list[str] | None = None,
+) -> None:
     for engine in dict.fromkeys(engines or [config.browser.engine]):
         ensure_browser(with_engine(config, engine), progress)
     ensure_versions(config, versions, progress)

@@ -62,30 +62,51 @@ class SurveyResult:
         return sum(len(s.verdicts) for s in self.steps)
 
     def to_dict(self) -> dict:
-        return {"scenario": self.scenario, "engine": self.engine, "from": self.releases[0], "to": self.releases[-1],
-                "releases": len(self.releases), "measured": self.measured or "none",
-                "catalogue": self.catalogue or "none", "agrees": self.agrees,
-                "disagreements": self.disagreements(), "edges": [e.__dict__ for e in self.edges],
-                "runs": self.runs, "steps": [{"version": s.version, "verdicts": s.verdicts} for s in self.steps]}
+        return {
+            "scenario": self.scenario,
+            "engine": self.engine,
+            "from": self.releases[0],
+            "to": self.releases[-1],
+            "releases": len(self.releases),
+            "measured": self.measured or "none",
+            "catalogue": self.catalogue or "none",
+            "agrees": self.agrees,
+            "disagreements": self.disagreements(),
+            "edges": [e.__dict__ for e in self.edges],
+            "runs": self.runs,
+            "steps": [{"version": s.version, "verdicts": s.verdicts} for s in self.steps],
+        }
 
 
 def in_range(spec: str, version: str) -> bool:
     return bool(spec) and semantic_version.NpmSpec(spec).match(semantic_version.Version(version))
 
 
-def survey(run: Runner, scenario: str, releases: list[str], catalogue: str, *, confirm_runs: int = 2,
-           progress: Callable[[Step, str], None] | None = None, engine: str = "chromium",
-           retry_errors: int = 0) -> SurveyResult:
+def survey(
+    run: Runner,
+    scenario: str,
+    releases: list[str],
+    catalogue: str,
+    *,
+    confirm_runs: int = 2,
+    progress: Callable[[Step, str], None] | None = None,
+    engine: str = "chromium",
+    retry_errors: int = 0,
+) -> SurveyResult:
     """Find the losing run of releases in `releases` (oldest first) and confirm its edges."""
     if len(releases) < 2:
         raise HarnessError("a survey needs at least two releases; widen --from/--to")
     measure = Measurer(run, progress=progress, what="the survey", retry_errors=retry_errors)
     oldest, newest = 0, len(releases) - 1
     ends = {measure(releases[oldest], "oldest"), measure(releases[newest], "newest")}
-    lost_at = _find_a_loss(measure, releases, catalogue) if ends == {"survived"} else (
-        oldest if measure.known[releases[oldest]] == "lost" else newest)
-    result = SurveyResult(scenario, releases, catalogue, None, None, lost_at is not None, steps=measure.steps,
-                          engine=engine)
+    lost_at = (
+        _find_a_loss(measure, releases, catalogue)
+        if ends == {"survived"}
+        else (oldest if measure.known[releases[oldest]] == "lost" else newest)
+    )
+    result = SurveyResult(
+        scenario, releases, catalogue, None, None, lost_at is not None, steps=measure.steps, engine=engine
+    )
     if lost_at is None:
         return result
     if ends == {"lost"}:
@@ -109,8 +130,10 @@ def _check_no_hole(measure: Measurer, releases: list[str]) -> None:
     of one unbroken losing run, and the survey stops rather than report a wrong range."""
     for index in _samples(len(releases)):
         if measure.verdict(releases[index], "sampling for a release that keeps the session") == "survived":
-            raise HarnessError(f"clerk-js {releases[index]} keeps the session between two losing ends: the losing "
-                               f"releases are not one unbroken run; survey narrower spans with --from/--to")
+            raise HarnessError(
+                f"clerk-js {releases[index]} keeps the session between two losing ends: the losing "
+                f"releases are not one unbroken run; survey narrower spans with --from/--to"
+            )
 
 
 def _samples(count: int) -> list[int]:
@@ -120,7 +143,7 @@ def _samples(count: int) -> list[int]:
 def _find_a_loss(measure: Measurer, releases: list[str], catalogue: str) -> int | None:
     """Both ends survive: probe where the catalogue expects a loss, then evenly spaced releases."""
     predicted = [i for i, v in enumerate(releases) if in_range(catalogue, v)]
-    probes = {i: "the catalogue expects a loss" for i in (predicted[-1:] + predicted[len(predicted) // 2:][:1])}
+    probes = {i: "the catalogue expects a loss" for i in (predicted[-1:] + predicted[len(predicted) // 2 :][:1])}
     for index in _samples(len(releases)):
         probes.setdefault(index, "sampling for a loss")
     for index, why in probes.items():

@@ -29,13 +29,19 @@ def observed(outcome: Outcome) -> str:
     if seen.server_auth_after_reload is not None:
         parts.append(f"reloaded page rendered {seen.server_auth_after_reload}")
     if seen.status_after_reload is not None:
-        parts.append(f"after reload Clerk.status {seen.status_after_reload}, "
-                     f"Clerk.user {'set' if seen.user_after_reload else 'null'}")
+        parts.append(
+            f"after reload Clerk.status {seen.status_after_reload}, "
+            f"Clerk.user {'set' if seen.user_after_reload else 'null'}"
+        )
     if seen.handshakes:
-        parts.append(f"the app ran {len(seen.handshakes)} handshake(s) ({', '.join(seen.handshakes)}): a page load "
-                     f"repaired by a handshake still counts as a loss if the cookie was removed")
+        parts.append(
+            f"the app ran {len(seen.handshakes)} handshake(s) ({', '.join(seen.handshakes)}): a page load "
+            f"repaired by a handshake still counts as a loss if the cookie was removed"
+        )
     if seen.status_at_end is not None:
-        parts.append(f"at the end Clerk.status {seen.status_at_end}, Clerk.user {'set' if seen.user_at_end else 'null'}")
+        parts.append(
+            f"at the end Clerk.status {seen.status_at_end}, Clerk.user {'set' if seen.user_at_end else 'null'}"
+        )
     return "; ".join(parts) or "nothing"
 
 
@@ -45,14 +51,20 @@ def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool
     if outcome.removals:
         first = outcome.removals[0]
         parts.append(f"  first removal: {first.describe()}")
-    if outcome.proof is not None and (outcome.proof.attempts or outcome.proof.explicit_trigger
-                                      or outcome.proof.clock_skew_s is not None or outcome.proof.slept_h is not None):
+    if outcome.proof is not None and (
+        outcome.proof.attempts
+        or outcome.proof.explicit_trigger
+        or outcome.proof.clock_skew_s is not None
+        or outcome.proof.slept_h is not None
+    ):
         parts.append("  stress:")
         parts += [f"    {line}" for line in outcome.proof.describe().splitlines()]
     if outcome.verdict in ("survived", "lost"):
-        parts.append(f"  seen: {observed(outcome)} (browser: {outcome.engine}, visibility: {outcome.visibility_mode}, "
-                     f"clock: {outcome.clock_mode}, topology: {outcome.topology}"
-                     f"{', Session Minter on' if outcome.session_minter else ''})")
+        parts.append(
+            f"  seen: {observed(outcome)} (browser: {outcome.engine}, visibility: {outcome.visibility_mode}, "
+            f"clock: {outcome.clock_mode}, topology: {outcome.topology}"
+            f"{', Session Minter on' if outcome.session_minter else ''})"
+        )
     if outcome.app:
         parts.append(f"  the app under test: {outcome.app}")
         parts += [f"    page load: {document}" for document in outcome.observations.app_documents]

@@ -29,13 +29,16 @@ class ScenarioFacts:
     minter_forced: bool  # the scenario runs on a Session Minter instance whatever the setting
     steps: tuple[str, ...]
     app_sdk: bool = False  # the loss is the app's SDK server's: clerk-js's release plays no part
+
+
 def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
     """The Markdown body of an issue for a lost run."""
     engine = ENGINES.get(outcome.engine, outcome.engine)
     minter = "on" if outcome.session_minter else "off"
     instance = "development (`pk_test_`)" if scenario.development else "production (`pk_live_`)"
-    flags = (" --session-minter" if outcome.session_minter and not scenario.minter_forced else "") + \
-        (f" --browser {outcome.engine}" if outcome.engine != "chromium" else "")
+    flags = (" --session-minter" if outcome.session_minter and not scenario.minter_forced else "") + (
+        f" --browser {outcome.engine}" if outcome.engine != "chromium" else ""
+    )
     app = f" --app-cmd {shlex.quote(outcome.app)}" if scenario.app_sdk and outcome.app else ""  # in the app's folder
     lines = [
         f"# {scenario.title}: the session is lost on @clerk/clerk-js {outcome.version}",
@@ -43,9 +46,12 @@ def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
         "## Versions and settings",
         "",
         f"- `@clerk/clerk-js` {outcome.version}, the unmodified bundle from npm, in {engine}",
-        (f"- The app: `{outcome.app}`, whose Clerk SDK server loses the session; clerk-js's release plays no part"
-         if scenario.app_sdk else f"- Releases that lose: {_range(scenario.lost_on)} "
-         f"(measured over every published release with clerk-session-harness's `survey`)"),
+        (
+            f"- The app: `{outcome.app}`, whose Clerk SDK server loses the session; clerk-js's release plays no part"
+            if scenario.app_sdk
+            else f"- Releases that lose: {_range(scenario.lost_on)} "
+            f"(measured over every published release with clerk-session-harness's `survey`)"
+        ),
         f"- Instance: {instance}, Session Minter {minter}; related: {scenario.reference}",
         "",
         "## Steps to reproduce",
@@ -65,9 +71,17 @@ def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
     lines += _requests(outcome.journal)
     if outcome.proof is not None and outcome.proof.describe():
         lines += ["## What the run proved happened", "", "```", outcome.proof.describe(), "```", ""]
-    lines += ["## Reproduce it", "", "With no Clerk account and no network (a fake Frontend API, a real browser):", "",
-              "```", "pip install clerk-session-harness && clerk-harness setup",
-              f"clerk-harness repro {outcome.scenario} --clerk-js {outcome.version}{flags}{app}", "```", ""]
+    lines += [
+        "## Reproduce it",
+        "",
+        "With no Clerk account and no network (a fake Frontend API, a real browser):",
+        "",
+        "```",
+        "pip install clerk-session-harness && clerk-harness setup",
+        f"clerk-harness repro {outcome.scenario} --clerk-js {outcome.version}{flags}{app}",
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -80,8 +94,9 @@ def _first_loss(outcome: Outcome) -> list[str]:
         first = outcome.removals[0]
         return ["## The first removal of the cookie", "", "```", first.describe(), "```", ""]
     seen = outcome.observations
-    said = seen.expired_cookie or (f"{seen.token_requests_skewed} token requests in {seen.skewed_for_s} s"
-                                   if seen.token_requests_skewed else None)
+    said = seen.expired_cookie or (
+        f"{seen.token_requests_skewed} token requests in {seen.skewed_for_s} s" if seen.token_requests_skewed else None
+    )
     if not said:
         return []
     writes = [line.strip() for line in outcome.timeline.splitlines() if "__session written" in line and " @ " in line]
@@ -101,6 +116,9 @@ def _requests(journal: list[dict[str, Any]]) -> list[str]:
     for e in shown:
         path = re.sub(r"sess_\w+", "sess_…", e["path"].split("/v1", 1)[-1])
         rows.append(f"| {e['seq']} | `{e['method']} /v1{path}` | {e['status']} | {e.get('note') or ''} |")
-    head = f"## The Frontend API's answers (the last {len(shown)} of {len(fapi)})" if len(fapi) > len(shown) \
+    head = (
+        f"## The Frontend API's answers (the last {len(shown)} of {len(fapi)})"
+        if len(fapi) > len(shown)
         else "## The Frontend API's answers"
+    )
     return [head, "", *rows, ""]

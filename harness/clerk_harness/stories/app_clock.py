@@ -18,8 +18,11 @@ from pathlib import Path
 from clerk_harness.errors import HarnessError
 
 LIBRARY_ENV = "CLERK_HARNESS_LIBFAKETIME"  # a libfaketime.so.1 elsewhere
-LIBRARY_GLOBS = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1",
-                 "/usr/local/lib/faketime/libfaketime.so.1")
+LIBRARY_GLOBS = (
+    "/usr/lib/*/faketime/libfaketime.so.1",
+    "/usr/lib/faketime/libfaketime.so.1",
+    "/usr/local/lib/faketime/libfaketime.so.1",
+)
 CLOCK_MODES = ("auto", "virtual", "real")
 INSTALL_HINT = "apt-get install faketime (or `clerk-harness setup` as root)"
 
@@ -64,8 +67,13 @@ class AppClock:
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """The app's environment: libfaketime preloaded, reading the offset file on every clock call."""
         preload = " ".join(filter(None, (str(self.library), base.get("LD_PRELOAD"))))
-        return {**base, "LD_PRELOAD": preload, "FAKETIME_TIMESTAMP_FILE": str(self.path), "FAKETIME_NO_CACHE": "1",
-                "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+        return {
+            **base,
+            "LD_PRELOAD": preload,
+            "FAKETIME_TIMESTAMP_FILE": str(self.path),
+            "FAKETIME_NO_CACHE": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        }
 
     def set_offset(self, offset_s: float) -> None:
         """Written whole (a rename), so a read never sees half a number."""

@@ -44,8 +44,10 @@ CENTRE = """(selector) => { const box = document.querySelector(selector).getBoun
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 }; }"""
 
 # Signed out for good: clerk-js holds no user and has removed its cookie (6.40.0 drops the user first).
-SIGNED_OUT = ("() => window.Clerk && window.Clerk.loaded && !window.Clerk.user"
-              " && !document.cookie.split('; ').some((c) => c.startsWith('__session='))")
+SIGNED_OUT = (
+    "() => window.Clerk && window.Clerk.loaded && !window.Clerk.user"
+    " && !document.cookie.split('; ').some((c) => c.startsWith('__session='))"
+)
 
 CLIENT_STATE = """() => ({
   status: window.Clerk ? (window.Clerk.status || (window.Clerk.loaded ? "ready" : "loading")) : "missing",

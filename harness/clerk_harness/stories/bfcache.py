@@ -72,12 +72,15 @@ def leave_and_come_back(story: Story) -> None:
     away = token.expires_at + (AWAY_AFTER_EXPIRY_S if virtual else AWAY_AFTER_EXPIRY_REAL_S) - session.clock.now()
     session.clock.advance(page, away, quiet_until=session.clock.now() + away)
     if virtual:
-        page.evaluate("([key, ms]) => localStorage.setItem(key, String(ms))",
-                      [CLOCK_ON_RETURN, int(session.clock.now() * 1000)])
+        page.evaluate(
+            "([key, ms]) => localStorage.setItem(key, String(ms))", [CLOCK_ON_RETURN, int(session.clock.now() * 1000)]
+        )
     not_restored = _watch_why_not_restored(page)
     proof.returned_seq = session.backend.journal.last_seq
     page.evaluate("setTimeout(() => history.back())")  # Back (Playwright's go_back waits forever in Firefox)
-    page.wait_for_function("location.pathname !== '/elsewhere' && document.readyState === 'complete'", polling=100, timeout=10_000)
+    page.wait_for_function(
+        "location.pathname !== '/elsewhere' && document.readyState === 'complete'", polling=100, timeout=10_000
+    )
     proof.away_s = round(session.clock.now() - left_at, 1)
     proof.token_expired_while_away = session.clock.now() > token.expires_at
     proof.restored_from_bfcache = bool(page.evaluate("(window.__harnessPageshows || []).includes(true)"))
@@ -86,8 +89,10 @@ def leave_and_come_back(story: Story) -> None:
         session.app.wait_loaded()
     else:
         session.clock.follow_restored_page(page)
-    story.log.mark(f"back after {proof.away_s:g}s away: "
-                        f"{'restored from the back-forward cache' if proof.restored_from_bfcache else 'loaded anew'}")
+    story.log.mark(
+        f"back after {proof.away_s:g}s away: "
+        f"{'restored from the back-forward cache' if proof.restored_from_bfcache else 'loaded anew'}"
+    )
     session.clock.advance(page, LOOK_S)
 
 
@@ -105,8 +110,9 @@ def let_clerk_js_notice(story: Story) -> None:
         return any(TOKEN_ROUTE in entry.path or entry.path.endswith("/touch") for entry in journal.entries(since))
 
     session.clock.advance(story.page, 2 * POLLER_PERIOD_S + 1, until=refreshed)
-    proof.after_return = [f"{e.method} {e.path.split('/v1', 1)[-1]} -> {e.status}"
-                          for e in journal.entries(since) if "/v1/" in e.path]
+    proof.after_return = [
+        f"{e.method} {e.path.split('/v1', 1)[-1]} -> {e.status}" for e in journal.entries(since) if "/v1/" in e.path
+    ]
     story.log.mark(f"a token request or touch after the return: {refreshed()}")
 
 
@@ -118,7 +124,8 @@ def _watch_why_not_restored(page: Any) -> list[str]:
         cdp.send("Page.enable")
     except Exception:  # noqa: BLE001 - not a Chromium: the proof says only that the page was loaded anew
         return reasons
-    cdp.on("Page.backForwardCacheNotUsed",
-           lambda event: reasons.extend(item["reason"] for item in event.get("notRestoredExplanations", [])))
+    cdp.on(
+        "Page.backForwardCacheNotUsed",
+        lambda event: reasons.extend(item["reason"] for item in event.get("notRestoredExplanations", [])),
+    )
     return reasons
-

@@ -66,8 +66,10 @@ def work_in_another_window(story: Story, virtual_s: float) -> None:
     _settle(page, "document.hasFocus() && window.__harnessFocus.some(([type]) => type === 'focus')")
     back = page.evaluate(FOCUS_STATE)
     proof.focus_events += _trusted(still["events"] + back["events"])
-    story.log.mark(f"back in the first window: focus {back['focused']} "
-                        f"({proof.token_requests_unfocused} token request(s) while it had none)")
+    story.log.mark(
+        f"back in the first window: focus {back['focused']} "
+        f"({proof.token_requests_unfocused} token request(s) while it had none)"
+    )
 
 
 def _settle(page: Any, condition: str) -> None:

@@ -44,20 +44,25 @@ def stay_away_for_an_hour(story: Story) -> None:
     left_at = session.clock.now() - AWAY_S
     kept = backend.mint_for(backend.state.sessions[sid], issued_at=left_at)
     signed_in_at = str(int(left_at) - 1)  # `__client_uat`: the sign-in came before the token the jar kept
-    session.browser.context.add_cookies([{**_settable(cookie), "value": kept} for cookie in cookies] +
-                                        [{**_settable(cookie), "value": signed_in_at} for cookie in jar
-                                         if cookie["name"].startswith("__client_uat")])
+    session.browser.context.add_cookies(
+        [{**_settable(cookie), "value": kept} for cookie in cookies]
+        + [{**_settable(cookie), "value": signed_in_at} for cookie in jar if cookie["name"].startswith("__client_uat")]
+    )
     expired_for = session.clock.now() - TokenWindow.of(kept).expires_at
     story.log.mark(f"an hour away: __session holds this session's token of an hour ago (expired {expired_for:.0f}s)")
     if expired_for <= CLOCK_SKEW_S:
-        story.keeper.note_unmet("the token in __session had not expired beyond the SDKs' leeway when the user "
-                                "came back")
+        story.keeper.note_unmet(
+            "the token in __session had not expired beyond the SDKs' leeway when the user came back"
+        )
 
 
 def _settable(cookie: dict) -> dict:
     """A cookie from `context.cookies()` as `add_cookies` takes it."""
-    return {key: cookie[key] for key in ("name", "domain", "path", "expires", "httpOnly", "secure", "sameSite")
-            if key in cookie}
+    return {
+        key: cookie[key]
+        for key in ("name", "domain", "path", "expires", "httpOnly", "secure", "sameSite")
+        if key in cookie
+    }
 
 
 def backend_api_fails_handshake_payloads(story: Story, status: int) -> None:

@@ -54,15 +54,20 @@ def follow_a_link_to_the_protected_page(story: Story) -> None:
     requests: list[Request] = []
 
     def note(request: Request) -> None:
-        if request.resource_type == "document" or "rsc" in request.headers or "next-router-state-tree" in request.headers:
+        if (
+            request.resource_type == "document"
+            or "rsc" in request.headers
+            or "next-router-state-tree" in request.headers
+        ):
             requests.append(request)
 
     page.on("request", note)
     try:
         link = page.locator(f'a[href="{path}"]').first
         if not link.count():
-            raise HarnessError(f"the app's page has no link to {path} (app.protectedPage): the story follows a "
-                               f"client-side link there")
+            raise HarnessError(
+                f"the app's page has no link to {path} (app.protectedPage): the story follows a client-side link there"
+            )
         link.click()
         page.wait_for_url(lambda url: url != start, timeout=NAVIGATION_WAIT_MS)
         page.wait_for_load_state()
@@ -73,8 +78,10 @@ def follow_a_link_to_the_protected_page(story: Story) -> None:
     landed = urlsplit(page.url)
     seen.navigation_landed = landed.path + (f"?{landed.query}" if landed.query else "")
     seen.navigation_target = path
-    story.log.mark(f"followed the link to {path}: landed on {seen.navigation_landed} "
-                        f"({'; '.join(proof.navigation_requests) or 'no request seen'})")
+    story.log.mark(
+        f"followed the link to {path}: landed on {seen.navigation_landed} "
+        f"({'; '.join(proof.navigation_requests) or 'no request seen'})"
+    )
 
 
 def _describe(request: Request) -> str:

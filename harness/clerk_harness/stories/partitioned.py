@@ -47,12 +47,14 @@ def reload_while_the_environment_is_late(story: Story) -> None:
     session.app.wait_loaded()
     session.clock.advance(page, 5)  # one session poll: 6.26.0 has removed the pair by then, earlier ones write again
     held = session_cookies(session.browser.context.cookies())
-    story.log.mark(f"one poll after the environment answered: the jar holds {len(held)} __session "
-                        f"({', '.join(held)})")
+    story.log.mark(f"one poll after the environment answered: the jar holds {len(held)} __session ({', '.join(held)})")
 
 
 def session_cookies(cookies: list[dict[str, Any]]) -> list[str]:
     """The `__session` cookies in the jar, each said by its kind: `partitioned` (Playwright names its
     partition in `partitionKey`), else its SameSite."""
-    return [("partitioned" if cookie.get("partitionKey") else f"SameSite={cookie.get('sameSite')}")
-            for cookie in cookies if cookie["name"] == "__session"]
+    return [
+        ("partitioned" if cookie.get("partitionKey") else f"SameSite={cookie.get('sameSite')}")
+        for cookie in cookies
+        if cookie["name"] == "__session"
+    ]

@@ -23,19 +23,19 @@ STEP_WORDS = {
     "clear_faults": "The Frontend API recovers.",
     "serve_pages_the_browser_may_keep": "The app's page is served as a single-page app's is (`Cache-Control: no-cache`).",
     "leave_and_come_back": "Go to another page until the session token has expired, then press Back (the page "
-                           "is restored from the back-forward cache).",
+    "is restored from the back-forward cache).",
     "let_clerk_js_notice": "Wait up to two session polls (10 s).",
     "stay_away_for_an_hour": "Go to another page for an hour (the session token expires).",
     "backend_api_fails_handshake_payloads": "The Backend API answers the SDK's handshake-payload fetch with {0}.",
     "open_the_app_again": "Open the app again (a new page load: the app's SDK runs a handshake).",
     "let_the_token_expire_while_its_refresh_hangs": "The tab wakes with its session token expired; clerk-js asks "
-                                                    "for a new one, and the Frontend API is slow to answer.",
+    "for a new one, and the Frontend API is slow to answer.",
     "follow_a_link_to_the_protected_page": "Before that answer lands, click the app's link to a page only "
-                                           "signed-in users may see (a client-side navigation).",
+    "signed-in users may see (a client-side navigation).",
     "touches_answer_with_older_tokens": "From now on the Frontend API answers a session touch from a copy of the "
-                                        "session that lags behind: with tokens minted {0} s earlier.",
+    "session that lags behind: with tokens minted {0} s earlier.",
     "let_the_session_be_touched": "Focus the tab: clerk-js touches the session (where a release does not on "
-                                  "focus, the app calls `Clerk.session.touch()`).",
+    "focus, the app calls `Clerk.session.touch()`).",
     "keep_the_tab_open": "Keep the tab open for {0} s.",
     "let_the_token_come_due": "Leave the tab open until clerk-js refreshes the session token.",
     "sleep_and_wake": "Close the laptop's lid for {0} hours, then open it (the tab hidden, then shown and focused).",
@@ -46,9 +46,9 @@ STEP_WORDS = {
     "ask_for_a_token": "The app calls `Clerk.session.getToken()` after clearing the token cache.",
     "open_a_second_tab": "Open the app in a second tab.",
     "reload_while_the_environment_is_late": "Reload the page while `GET /v1/environment` is slow to answer (it "
-                                            "answers once clerk-js has written `__session`); wait one session poll.",
+    "answers once clerk-js has written `__session`); wait one session poll.",
     "work_in_another_window": "Open the app in a second window beside the first and work there for {0} s (the "
-                              "first window stays visible, without the focus), then click back into the first.",
+    "first window stays visible, without the focus), then click back into the first.",
 }
 
 
@@ -86,7 +86,9 @@ def _say(name: str, args: str, chained: str = "", chained_args: str = "") -> str
         return f"The Frontend API answers `{method} {path}` {said}" + (f" `{code}`" if code else "") + f", {how}."
     if name == "skew_the_page_clock":
         seconds = float(args)
-        return f"The computer's clock runs {abs(seconds):g} s {'fast' if seconds > 0 else 'slow'} (against the server's)."
+        return (
+            f"The computer's clock runs {abs(seconds):g} s {'fast' if seconds > 0 else 'slow'} (against the server's)."
+        )
     words = STEP_WORDS.get(name)
     if words is None:
         return name.replace("_", " ").capitalize() + (f" ({args})" if args else "") + "."

@@ -2,62 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-import semantic_version
-
 from clerk_harness.errors import HarnessError
+from clerk_harness.stories.scenario import CATALOGUE, Scenario, scenario
 from clerk_harness.stories.story import Story
 
-
-@dataclass(frozen=True)
-class Scenario:
-    id: str
-    title: str
-    reference: str
-    lost_on: str  # npm semver range of clerk-js versions known to lose the session here ("" = none)
-    story: Callable[[Story], None]
-    instance: str = "live"  # "test": a development instance (pk_test_ key)
-    lost_on_unrealistic: str | None = None  # the range under the webdriver/rtt0 profiles, when it differs
-    # the range in another engine, where it was measured to differ from Chromium's: {"firefox": "<6.1.0"}
-    lost_on_by_engine: tuple[tuple[str, str], ...] = ()
-    session_minter: bool | None = None  # True/False: the instance the story needs; None: the run's setting
-    needs_app: bool = False  # the story needs a user's app with a Clerk SDK server (the built-in page has none)
-    partitioned_cookies: bool | None = None  # True/False: the instance the story needs; None: the run's setting
-    real_focus: bool = False  # windows that take the focus from each other: Chromium runs headed (stories/focus.py)
-
-    def check_runnable(self, *, with_app: bool) -> None:
-        """A scenario that needs a user's app (an SDK server) cannot run on the built-in page: say so."""
-        if self.needs_app and not with_app:
-            raise HarnessError(f"{self.id} needs your app with a Clerk SDK server (the built-in page has none): "
-                               f"give --app-cmd, or app.command in playwright.config.json")
-
-    def range_for(self, engine: str = "chromium") -> str:
-        return dict(self.lost_on_by_engine).get(engine, self.lost_on)
-
-    def expected(self, version: str, profile: str = "realistic", engine: str = "chromium") -> str:
-        spec = (self.range_for(engine) if profile == "realistic" or self.lost_on_unrealistic is None
-                else self.lost_on_unrealistic)
-        if not spec:
-            return "survived"
-        return "lost" if semantic_version.NpmSpec(spec).match(semantic_version.Version(version)) else "survived"
-
-
-CATALOGUE: dict[str, Scenario] = {}
-
-
-def scenario(id: str, title: str, reference: str, lost_on: str, instance: str = "live",
-             lost_on_unrealistic: str | None = None, lost_on_by_engine: dict[str, str] | None = None,
-             session_minter: bool | None = None, needs_app: bool = False, partitioned_cookies: bool | None = None,
-             real_focus: bool = False) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
-    """Register a story in the catalogue under `id`, with the versions known to lose in it."""
-    def register(story: Callable[[Story], None]) -> Callable[[Story], None]:
-        CATALOGUE[id] = Scenario(id, title, reference, lost_on, story, instance, lost_on_unrealistic,
-                                 tuple(sorted((lost_on_by_engine or {}).items())), session_minter, needs_app,
-                                 partitioned_cookies, real_focus)
-        return story
-    return register
+__all__ = ["CATALOGUE", "Scenario", "expected_verdict", "get_scenario", "scenario"]
 
 
 def expected_verdict(scenario_id: str, version: str, *, engine: str = "chromium", profile: str = "realistic") -> str:
@@ -76,13 +25,14 @@ def get_scenario(id: str) -> Scenario:
 
         near = difflib.get_close_matches(id, list(CATALOGUE), n=1, cutoff=0.6)
         hint = f"did you mean {near[0]!r}? " if near else ""
-        raise HarnessError(f"unknown scenario {id!r}; {hint}known: {', '.join(sorted(CATALOGUE))} (see `clerk-harness "
-                           f"list`)") from None
+        raise HarnessError(
+            f"unknown scenario {id!r}; {hint}known: {', '.join(sorted(CATALOGUE))} (see `clerk-harness list`)"
+        ) from None
 
 
-@scenario("offline-reload", "Offline while the token ages past its refresh point, then back online and reload",
-          "clerk/javascript#7912", lost_on="<6.1.0")
+@scenario("offline-reload", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def offline_reload(story: Story) -> None:
+    """Offline while the token ages past its refresh point, then back online and reload."""
     story.sign_in()
     story.go_offline()
     story.let_token_age_past_refresh()
@@ -91,9 +41,9 @@ def offline_reload(story: Story) -> None:
     story.reload()
 
 
-@scenario("offline-gettoken", "Offline, the app calls clearCache() + getToken(), back online and reload",
-          "clerk/javascript#7912", lost_on="<6.1.0")
+@scenario("offline-gettoken", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def offline_gettoken(story: Story) -> None:
+    """Offline, the app calls clearCache() + getToken(), back online and reload."""
     story.sign_in()
     story.go_offline()
     story.ask_for_a_token()
@@ -102,9 +52,9 @@ def offline_gettoken(story: Story) -> None:
     story.reload()
 
 
-@scenario("offline-visibility", "Offline, the refresh fails, the tab is hidden and shown (offline, then online)",
-          "clerk/javascript#7912", lost_on="<6.1.0")
+@scenario("offline-visibility", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def offline_visibility(story: Story) -> None:
+    """Offline, the refresh fails, the tab is hidden and shown (offline, then online)."""
     story.sign_in()
     story.go_offline()
     story.let_token_age_past_refresh()
@@ -115,37 +65,39 @@ def offline_visibility(story: Story) -> None:
     story.reload()
 
 
-@scenario("clock-slow", "The user's clock runs 30 s slow: the tab stays open for three minutes and calls its API",
-          "clerk/javascript#7317", lost_on=">=6.24.0")
+@scenario("clock-slow", reference="clerk/javascript#7317", lost_on=">=6.24.0")
 def clock_slow(story: Story) -> None:
+    """The user's clock runs 30 s slow: the tab stays open for three minutes and calls its API."""
     story.sign_in()
     story.skew_the_page_clock(-30)
     story.let_the_skewed_clock_run(180)
     story.call_the_api()
 
 
-@scenario("clock-fast", "The user's clock runs 60 s fast: the tab stays open for 40 s",
-          "clerk/javascript#7317", lost_on=">=6.0.0")
+@scenario("clock-fast", reference="clerk/javascript#7317", lost_on=">=6.0.0")
 def clock_fast(story: Story) -> None:
+    """The user's clock runs 60 s fast: the tab stays open for 40 s."""
     story.sign_in()
     story.skew_the_page_clock(60)
     story.let_the_skewed_clock_run(40)
     story.call_the_api()
 
 
-@scenario("sleep-wake", "The laptop sleeps 8 hours with the tab open, wakes, calls the API and reloads",
-          "clerk/javascript#8303", lost_on="")
+@scenario("sleep-wake", reference="clerk/javascript#8303", lost_on="")
 def sleep_wake(story: Story) -> None:
+    """The laptop sleeps 8 hours with the tab open, wakes, calls the API and reloads."""
     story.sign_in()
     story.sleep_and_wake(8)
     story.call_the_api()
     story.reload()
 
 
-@scenario("bfcache-restore", "The user leaves the app until the token has expired and comes back with Back: the "
-          "page, restored from the back-forward cache, calls its API a second later", "clerk/javascript#8923",
-          lost_on=">=5.16.0 <6.21.1", lost_on_by_engine={"firefox": ""})
+@scenario(
+    "bfcache-restore", reference="clerk/javascript#8923", lost_on=">=5.16.0 <6.21.1", lost_on_by_engine={"firefox": ""}
+)
 def bfcache_restore(story: Story) -> None:
+    """The user leaves the app until the token has expired and comes back with Back: the page, restored from the
+    back-forward cache, calls its API a second later."""
     story.serve_pages_the_browser_may_keep()
     story.sign_in()
     story.leave_and_come_back()
@@ -153,10 +105,10 @@ def bfcache_restore(story: Story) -> None:
     story.let_clerk_js_notice()
 
 
-@scenario("handshake-payload-down", "Your app's SDK server: the user comes back an hour later by a new page load; "
-          "the handshake's payload fetch from the Backend API answers 503 (the loss is the SDK's, on any "
-          "clerk-js)", "clerk/javascript#9114", lost_on="*", needs_app=True)
+@scenario("handshake-payload-down", reference="clerk/javascript#9114", lost_on="*", needs_app=True)
 def handshake_payload_down(story: Story) -> None:
+    """Your app's SDK server: the user comes back an hour later by a new page load; the handshake's payload
+    fetch from the Backend API answers 503 (the loss is the SDK's, on any clerk-js)."""
     story.sign_in()
     story.stay_away_for_an_hour()
     story.backend_api_fails_handshake_payloads(503)
@@ -165,11 +117,11 @@ def handshake_payload_down(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("next-soft-navigation", "Your Next.js app: the tab wakes with its token expired and the user follows a "
-          "link to a protected page before clerk-js's refresh lands; the middleware takes the client-side navigation "
-          "for a signed-out visitor's (the loss is the SDK's, on any clerk-js)", "clerk/javascript#9285", lost_on="*",
-          needs_app=True)
+@scenario("next-soft-navigation", reference="clerk/javascript#9285", lost_on="*", needs_app=True)
 def next_soft_navigation(story: Story) -> None:
+    """Your Next.js app: the tab wakes with its token expired and the user follows a link to a protected page
+    before clerk-js's refresh lands; the middleware takes the client-side navigation for a signed-out visitor's
+    (the loss is the SDK's, on any clerk-js)."""
     story.sign_in()
     story.let_the_token_expire_while_its_refresh_hangs()
     story.follow_a_link_to_the_protected_page()
@@ -177,10 +129,10 @@ def next_soft_navigation(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("minter-stale-token", "Session Minter on: right after a refresh the tab is focused, and the session's "
-          "touch is answered from a lagging copy with the previous token (43 s older); the tab stays open a minute",
-          "clerk/javascript#9284", lost_on="<6.0.0", session_minter=True)
+@scenario("minter-stale-token", reference="clerk/javascript#9284", lost_on="<6.0.0", session_minter=True)
 def minter_stale_token(story: Story) -> None:
+    """Session Minter on: right after a refresh the tab is focused, and the session's touch is answered from a
+    lagging copy with the previous token (43 s older); the tab stays open a minute."""
     story.sign_in()
     story.let_the_token_come_due()
     story.touches_answer_with_older_tokens(43)
@@ -189,17 +141,18 @@ def minter_stale_token(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("signout-control", "Negative control: the user signs out; the oracle must report the loss",
-          "harness self-check", lost_on="*")
+@scenario("signout-control", reference="harness self-check", lost_on="*")
 def signout_control(story: Story) -> None:
+    """Negative control: the user signs out; the oracle must report the loss."""
     story.sign_in()
     story.sign_out()
     story.call_the_api()
 
 
-@scenario("offline-aging", "Offline while the token ages past its refresh point, no test-side trigger at all; "
-          "back online, the API is called", "clerk/javascript#7912", lost_on="<6.1.0")
+@scenario("offline-aging", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def offline_aging(story: Story) -> None:
+    """Offline while the token ages past its refresh point, no test-side trigger at all; back online, the API is
+    called."""
     story.sign_in()
     story.go_offline()
     story.let_token_age_past_refresh()
@@ -207,9 +160,9 @@ def offline_aging(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("reload-fapi-down", "After an offline episode, reload while GET /v1/client answers 503",
-          "clerk/javascript#7912", lost_on="<6.1.0")
+@scenario("reload-fapi-down", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def reload_fapi_down(story: Story) -> None:
+    """After an offline episode, reload while GET /v1/client answers 503."""
     story.sign_in()
     story.go_offline()
     story.let_token_age_past_refresh()
@@ -220,9 +173,9 @@ def reload_fapi_down(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("reload-rate-limited", "Reload while GET /v1/client answers one 429 (a rate-limit blip): found by "
-          "explore on 6.40.0", "clerk/javascript#8004", lost_on="*")
+@scenario("reload-rate-limited", reference="clerk/javascript#8004", lost_on="*")
 def reload_rate_limited(story: Story) -> None:
+    """Reload while GET /v1/client answers one 429 (a rate-limit blip): found by explore on 6.40.0."""
     story.sign_in()
     story.inject("GET", "/v1/client", times=1).error(429, retry_after=1)
     story.reload()
@@ -230,9 +183,9 @@ def reload_rate_limited(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("empty-token", "Online, the token route answers 200 without a jwt when the refresh comes due",
-          "clerk/javascript#7912", lost_on="<6.1.0")
+@scenario("empty-token", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def empty_token(story: Story) -> None:
+    """Online, the token route answers 200 without a jwt when the refresh comes due."""
     story.sign_in()
     story.inject("POST", "/v1/client/sessions/*/tokens").empty_token()
     story.let_token_age_online_until_fault()
@@ -241,9 +194,9 @@ def empty_token(story: Story) -> None:
     story.reload()
 
 
-@scenario("rate-limit-signout", "A 429 on the token route, then GET /v1/client answers 500",
-          "clerk/javascript#8004", lost_on=">=5.59.0 <6.1.0")
+@scenario("rate-limit-signout", reference="clerk/javascript#8004", lost_on=">=5.59.0 <6.1.0")
 def rate_limit_signout(story: Story) -> None:
+    """A 429 on the token route, then GET /v1/client answers 500."""
     story.sign_in()
     story.inject("POST", "/v1/client/sessions/*/tokens", times=1).error(429, retry_after=1)
     story.inject("GET", "/v1/client").error(500)
@@ -269,35 +222,37 @@ def unauthenticated_then_client_fails(story: Story, token_status: int, token_cod
     story.call_the_api()
 
 
-@scenario("minter-outage", "Session Minter on: the token route answers 422 missing_expired_token, then "
-          "GET /v1/client answers 500", "clerk/javascript#6678", lost_on=">=5.59.0 <6.0.0 || >=6.3.3", session_minter=True)
+@scenario("minter-outage", reference="clerk/javascript#6678", lost_on=">=5.59.0 <6.0.0 || >=6.3.3", session_minter=True)
 def minter_outage(story: Story) -> None:
+    """Session Minter on: the token route answers 422 missing_expired_token, then GET /v1/client answers 500."""
     unauthenticated_then_client_fails(story, 422, "missing_expired_token", 500)
 
 
-@scenario("minter-outage-403", "Session Minter on: 422 missing_expired_token, then GET /v1/client answers 403",
-          "clerk/javascript#8108", lost_on=">=5.52.1 <6.0.0 || >=6.3.3", session_minter=True)
+@scenario(
+    "minter-outage-403", reference="clerk/javascript#8108", lost_on=">=5.52.1 <6.0.0 || >=6.3.3", session_minter=True
+)
 def minter_outage_403(story: Story) -> None:
+    """Session Minter on: 422 missing_expired_token, then GET /v1/client answers 403."""
     unauthenticated_then_client_fails(story, 422, "missing_expired_token", 403)
 
 
-@scenario("minter-outage-503", "Control: Session Minter on, 422 missing_expired_token, then GET /v1/client "
-          "answers 503 (not one of the two statuses that sign out)", "clerk/javascript#6678", lost_on="",
-          session_minter=True)
+@scenario("minter-outage-503", reference="clerk/javascript#6678", lost_on="", session_minter=True)
 def minter_outage_503(story: Story) -> None:
+    """Control: Session Minter on, 422 missing_expired_token, then GET /v1/client answers 503 (not one of the
+    two statuses that sign out)."""
     unauthenticated_then_client_fails(story, 422, "missing_expired_token", 503)
 
 
-@scenario("expired-token-retry", "Session Minter off: 422 missing_expired_token, then GET /v1/client answers 500 "
-          "(clerk-js retries with the expired token)", "clerk/javascript#6678", lost_on=">=5.59.0 <5.117.0",
-          session_minter=False)
+@scenario("expired-token-retry", reference="clerk/javascript#6678", lost_on=">=5.59.0 <5.117.0", session_minter=False)
 def expired_token_retry(story: Story) -> None:
+    """Session Minter off: 422 missing_expired_token, then GET /v1/client answers 500 (clerk-js retries with the
+    expired token)."""
     unauthenticated_then_client_fails(story, 422, "missing_expired_token", 500)
 
 
-@scenario("multi-tab", "Two tabs, one in the background; an offline refresh; both tabs stay signed in",
-          "clerk/javascript#7912", lost_on="<6.1.0")
+@scenario("multi-tab", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def multi_tab(story: Story) -> None:
+    """Two tabs, one in the background; an offline refresh; both tabs stay signed in."""
     story.sign_in()
     story.open_a_second_tab()
     story.bring_first_tab_to_front()
@@ -309,29 +264,29 @@ def multi_tab(story: Story) -> None:
     story.reload()
 
 
-@scenario("focus-multi-tab", "Two windows of the app side by side: the user works in the second for two "
-          "minutes while the first stays visible without the focus, then clicks back into the first, which calls "
-          "its API and reloads", "clerk/javascript#9215, #8921", lost_on="", real_focus=True)
+@scenario("focus-multi-tab", reference="clerk/javascript#9215, #8921", lost_on="", real_focus=True)
 def focus_multi_tab(story: Story) -> None:
+    """Two windows of the app side by side: the user works in the second for two minutes while the first stays
+    visible without the focus, then clicks back into the first, which calls its API and reloads."""
     story.sign_in()
     story.work_in_another_window(120)
     story.call_the_api()
     story.reload()
 
 
-@scenario("partitioned-late", "An instance with partitioned cookies: the page reloads while the environment answers "
-          "late, so clerk-js writes __session before it knows and the jar holds two; then the API is called and the "
-          "page reloads", "clerk/javascript#9286", lost_on="", partitioned_cookies=True)
+@scenario("partitioned-late", reference="clerk/javascript#9286", lost_on="", partitioned_cookies=True)
 def partitioned_late(story: Story) -> None:
+    """An instance with partitioned cookies: the page reloads while the environment answers late, so clerk-js
+    writes __session before it knows and the jar holds two; then the API is called and the page reloads."""
     story.sign_in()
     story.reload_while_the_environment_is_late()
     story.call_the_api()
     story.reload()
 
 
-@scenario("revoked-control", "Negative control: the server revokes the session; clerk-js gets 401 and signs out",
-          "harness self-check", lost_on="*")
+@scenario("revoked-control", reference="harness self-check", lost_on="*")
 def revoked_control(story: Story) -> None:
+    """Negative control: the server revokes the session; clerk-js gets 401 and signs out."""
     story.sign_in()
     story.revoke_the_session()
     story.session.app.page.evaluate("window.Clerk.session.clearCache()")
@@ -340,15 +295,15 @@ def revoked_control(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("dev-instance", "offline-reload on a development instance (pk_test_ key)",
-          "clerk/javascript#7912", lost_on="<6.1.0", instance="test")
+@scenario("dev-instance", reference="clerk/javascript#7912", lost_on="<6.1.0", instance="test")
 def dev_instance(story: Story) -> None:
+    """offline-reload on a development instance (pk_test_ key)."""
     offline_reload(story)
 
 
-@scenario("api-down", "Only the Frontend API is unreachable (the browser stays online) when the app asks for a token",
-          "clerk/javascript#7912", lost_on="", lost_on_unrealistic="<6.1.0")
+@scenario("api-down", reference="clerk/javascript#7912", lost_on="", lost_on_unrealistic="<6.1.0")
 def api_down(story: Story) -> None:
+    """Only the Frontend API is unreachable (the browser stays online) when the app asks for a token."""
     story.sign_in()
     story.api_goes_down()
     story.ask_for_a_token_while_it_fails()
@@ -358,13 +313,14 @@ def api_down(story: Story) -> None:
     story.reload()
 
 
-@scenario("offline-online-race", "A token request in flight fails offline; the browser is online again when a "
-          "concurrent focus refresh checks, and writes the empty result", "clerk/javascript#7912 (review)",
-          lost_on="<6.3.2")
+@scenario("offline-online-race", reference="clerk/javascript#7912 (review)", lost_on="<6.3.2")
 def offline_online_race(story: Story) -> None:
-    """Deterministic: the request is held at the fake backend (a latch), the browser goes offline, the
-    request is dropped, and a page-level hook (clerk_harness.browser.online_flip) pins the return of connectivity
-    between clerk-js's two `navigator.onLine` checks."""
+    """A token request in flight fails offline; the browser is online again when a concurrent focus refresh
+    checks, and writes the empty result.
+
+    Deterministic: the request is held at the fake backend (a latch), the browser goes offline, the
+        request is dropped, and a page-level hook (clerk_harness.browser.online_flip) pins the return of connectivity
+        between clerk-js's two `navigator.onLine` checks."""
     story.prepare_online_flip()
     story.sign_in()
     held = story.hold_the_next_token_request()

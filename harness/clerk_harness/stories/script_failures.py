@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Request, Response
 
-PROXY_HINT = ("the page loads clerk-js from a proxy URL (CLERK_PROXY_URL), which the production topology does not "
-              "set: run with --app-topology proxy (app.topology \"proxy\" in playwright.config.json)")
+PROXY_HINT = (
+    "the page loads clerk-js from a proxy URL (CLERK_PROXY_URL), which the production topology does not "
+    'set: run with --app-topology proxy (app.topology "proxy" in playwright.config.json)'
+)
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,14 @@ SIGN_IN = """async ([identifier, password]) => {
 
 LOAD_SLICE_MS = 250  # how often the wait for clerk-js looks at the failed script requests
 GATEWAY_ERRORS = (502, 503, 504)  # what the HTTPS front answers for an app it cannot reach
-CUT_OFF = ("ERR_EMPTY_RESPONSE", "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "NS_ERROR_NET_RESET",
-           "NS_ERROR_NET_EMPTY_RESPONSE", "NS_ERROR_NET_INTERRUPT")  # the app cut the page load off
+CUT_OFF = (
+    "ERR_EMPTY_RESPONSE",
+    "ERR_CONNECTION_RESET",
+    "ERR_CONNECTION_CLOSED",
+    "NS_ERROR_NET_RESET",
+    "NS_ERROR_NET_EMPTY_RESPONSE",
+    "NS_ERROR_NET_INTERRUPT",
+)  # the app cut the page load off
 MARKUP_AUTH = "() => document.querySelector('[data-server-auth]')?.getAttribute('data-server-auth') ?? null"
 
 
@@ -65,11 +71,15 @@ def read_document(response: Response | None) -> DocumentAnswer:
     while request.redirected_from is not None:
         request = request.redirected_from
         hops.append(request.url)
-    reasons = tuple(parse_qs(urlsplit(url).query).get("__clerk_hs_reason", ["?"])[0]
-                    for url in reversed(hops) if "/v1/client/handshake" in urlsplit(url).path)
+    reasons = tuple(
+        parse_qs(urlsplit(url).query).get("__clerk_hs_reason", ["?"])[0]
+        for url in reversed(hops)
+        if "/v1/client/handshake" in urlsplit(url).path
+    )
     headers = response.headers
-    return DocumentAnswer(response.status, headers.get("x-clerk-auth-status"), headers.get("x-clerk-auth-reason"),
-                          reasons)
+    return DocumentAnswer(
+        response.status, headers.get("x-clerk-auth-status"), headers.get("x-clerk-auth-reason"), reasons
+    )
 
 
 @dataclass(repr=False)
@@ -87,8 +97,17 @@ class SdkApp(ClerkApp):
         return self.running.url
 
     def on(self, page) -> SdkApp:
-        return SdkApp(page, self.origin, self.version, self.timeline, self.clock, self.load_timeout_ms,
-                      self.instance, running=self.running, scripts=self.scripts)
+        return SdkApp(
+            page,
+            self.origin,
+            self.version,
+            self.timeline,
+            self.clock,
+            self.load_timeout_ms,
+            self.instance,
+            running=self.running,
+            scripts=self.scripts,
+        )
 
     def open(self) -> ClientState:
         self._note(self._navigate(lambda: self.page.goto(self.url)))
@@ -117,16 +136,19 @@ class SdkApp(ClerkApp):
             return go()
         except Exception as error:
             if "ERR_NAME_NOT_RESOLVED" in str(error) or "ERR_PROXY_CONNECTION_FAILED" in str(error):
-                raise HarnessError(f"the app sent the browser beyond loopback ({_first_line(error)}): not to the "
-                                   f"fake's Frontend API, which is at the publishable key's own host (production "
-                                   f"topology) or at CLERK_PROXY_URL (proxy topology); does it take its Clerk "
-                                   f"settings from the environment the harness gives it?") from None
+                raise HarnessError(
+                    f"the app sent the browser beyond loopback ({_first_line(error)}): not to the "
+                    f"fake's Frontend API, which is at the publishable key's own host (production "
+                    f"topology) or at CLERK_PROXY_URL (proxy topology); does it take its Clerk "
+                    f"settings from the environment the harness gives it?"
+                ) from None
             if self.running is not None and any(cut in str(error) for cut in CUT_OFF):
                 # the app died while it answered (or as the browser reached it): say so, not the browser's words
                 code = self.running.exited_within(0.5)
                 if code is not None:
-                    raise InfrastructureBroke(f"{self.running.how_it_exited()}; the run says nothing about clerk-js "
-                                              f"{self.version}", "app") from None
+                    raise InfrastructureBroke(
+                        f"{self.running.how_it_exited()}; the run says nothing about clerk-js {self.version}", "app"
+                    ) from None
             raise
 
     def _note(self, response: Response | None) -> None:
@@ -138,8 +160,9 @@ class SdkApp(ClerkApp):
             # The HTTPS front answers 502 a moment before the app's guard notes its exit: wait for that.
             code = self.running.exited_within(0.5) if answer.status in GATEWAY_ERRORS else self.running.exit_code()
             if code is not None:  # stop now rather than wait out clerk-js's load timeout on a dead app
-                raise InfrastructureBroke(f"{self.running.how_it_exited()}; the run says nothing about clerk-js "
-                                          f"{self.version}", "app")
+                raise InfrastructureBroke(
+                    f"{self.running.how_it_exited()}; the run says nothing about clerk-js {self.version}", "app"
+                )
 
     def wait_loaded(self) -> ClientState:
         """Until clerk-js says it loaded; a failed request for clerk-js's script ends the wait at once."""
@@ -147,20 +170,25 @@ class SdkApp(ClerkApp):
         while True:
             remaining_ms = (deadline - time.monotonic()) * 1000
             try:
-                self.page.wait_for_function("() => window.Clerk && window.Clerk.loaded", polling=50,
-                                            timeout=max(1.0, min(LOAD_SLICE_MS, remaining_ms)))
+                self.page.wait_for_function(
+                    "() => window.Clerk && window.Clerk.loaded",
+                    polling=50,
+                    timeout=max(1.0, min(LOAD_SLICE_MS, remaining_ms)),
+                )
                 break
             except Exception as error:
                 failed = self.scripts.clerk_js() if self.scripts is not None else None
                 if failed is not None:
                     topology = self.running.spec.topology if self.running is not None else "proxy"
-                    raise ClerkJsFailed(f"clerk-js {self.version} did not load in the app: {failed.describe()}; "
-                                        f"{failed.hint(topology)}") from None
+                    raise ClerkJsFailed(
+                        f"clerk-js {self.version} did not load in the app: {failed.describe()}; {failed.hint(topology)}"
+                    ) from None
                 if remaining_ms <= LOAD_SLICE_MS or "Timeout" not in str(error):
                     others = self.scripts.failures if self.scripts is not None else []
                     also = f" (failed scripts: {', '.join(f.url + ' ' + f.how for f in others)})" if others else ""
-                    raise ClerkJsFailed(f"clerk-js {self.version} did not load in the app: "
-                                        f"{_first_line(error)}{also}") from error
+                    raise ClerkJsFailed(
+                        f"clerk-js {self.version} did not load in the app: {_first_line(error)}{also}"
+                    ) from error
         self.log.mark("clerk-js loaded")
         return self.client_state()
 
@@ -170,10 +198,11 @@ class SdkApp(ClerkApp):
             raise HarnessError(f"clerk-js {self.version} is {state.status!r} after load in the app, not ready")
         try:
             self.page.evaluate(SIGN_IN, [email, password])
-            self.page.wait_for_function("() => window.Clerk.user && document.cookie.includes('__session=')",
-                                        polling=20)
+            self.page.wait_for_function("() => window.Clerk.user && document.cookie.includes('__session=')", polling=20)
         except Exception as error:
-            raise ClerkJsFailed(f"clerk-js {self.version} could not sign in in the app: {_first_line(error)}") from error
+            raise ClerkJsFailed(
+                f"clerk-js {self.version} could not sign in in the app: {_first_line(error)}"
+            ) from error
         self.log.mark("signed in")
         return self.client_state()
 
@@ -194,10 +223,13 @@ class SdkApp(ClerkApp):
     def call_api(self) -> ApiAnswer:
         """The app's probe route: 2xx is signed in; 401/403 or a redirect is signed out."""
         assert self.running is not None
-        raw = self.page.evaluate("""async (probe) => {
+        raw = self.page.evaluate(
+            """async (probe) => {
             const answer = await fetch(probe, { credentials: 'include', redirect: 'manual' });
             return { status: answer.status, type: answer.type };
-        }""", self.running.probe_url())
+        }""",
+            self.running.probe_url(),
+        )
         status = raw["status"] if raw["type"] != "opaqueredirect" else 302
         signed_in = 200 <= status < 300
         self.log.mark(f"{self.running.spec.probe} -> {status}")

@@ -46,11 +46,21 @@ class HarnessSession:
         return f"<HarnessSession clerk-js {self.app.version} ({self.browser.visibility_mode} visibility)>"
 
     @classmethod
-    def start(cls, playwright: Playwright, config: HarnessConfig, backend: FakeClerk, version: str,
-              *, user: TestUser | None = None, instance: str = "live",
-              app: RunningApp | None = None, browsers: WarmBrowser | None = None,
-              session_minter: bool | None = None, partitioned_cookies: bool | None = None,
-              real_focus: bool = False) -> HarnessSession:
+    def start(
+        cls,
+        playwright: Playwright,
+        config: HarnessConfig,
+        backend: FakeClerk,
+        version: str,
+        *,
+        user: TestUser | None = None,
+        instance: str = "live",
+        app: RunningApp | None = None,
+        browsers: WarmBrowser | None = None,
+        session_minter: bool | None = None,
+        partitioned_cookies: bool | None = None,
+        real_focus: bool = False,
+    ) -> HarnessSession:
         """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
         With `app` (a user's running app), the fake serves `version` at the npm path SDKs load clerk-js from.
@@ -67,34 +77,64 @@ class HarnessSession:
         topology, origin = _where(config, backend, backend.origin, app)
         browser = _lease(playwright, config, backend.origin, browsers, version)
         try:
-            return cls._instrumented(browser, config, backend, version, origin, topology, app=app, user=user,
-                                     instance=instance, real_time=real_time)
+            return cls._instrumented(
+                browser,
+                config,
+                backend,
+                version,
+                origin,
+                topology,
+                app=app,
+                user=user,
+                instance=instance,
+                real_time=real_time,
+            )
         except Exception as error:
             what = browser.what_broke() if browser.notice_breakage(str(error)) is not None else None
             browser.close()
             if what is not None:  # the browser or its page died as the session started: not clerk-js
-                raise InfrastructureBroke(f"{what}; the run says nothing about clerk-js {version}",
-                                          browser.broke or "browser") from error
+                raise InfrastructureBroke(
+                    f"{what}; the run says nothing about clerk-js {version}", browser.broke or "browser"
+                ) from error
             raise
         except BaseException:
             browser.close()
             raise
 
     @classmethod
-    def _instrumented(cls, browser: BrowserSession, config: HarnessConfig, backend: FakeClerk, version: str,
-                      origin: str, topology: str, *, app: RunningApp | None, user: TestUser | None, instance: str,
-                      real_time: bool) -> HarnessSession:
+    def _instrumented(
+        cls,
+        browser: BrowserSession,
+        config: HarnessConfig,
+        backend: FakeClerk,
+        version: str,
+        origin: str,
+        topology: str,
+        *,
+        app: RunningApp | None,
+        user: TestUser | None,
+        instance: str,
+        real_time: bool,
+    ) -> HarnessSession:
         """The browser's instruments, the clock and the app's page, opened (not yet signed in)."""
         context = browser.context
         context.set_default_timeout(config.timeouts.action_ms)
         log = RunLog()
-        timeline = CookieTimeline(context, log, quiet_prefixes=backend.never_setting_session_cookies(),
-                                  variants_may_stay=backend.partitioned_cookies).install()
-        visibility = Visibility(context, timeline, browser.visibility_mode, browser.page,
-                                covers_from_page=browser.engine == "firefox").install()
+        timeline = CookieTimeline(
+            context,
+            log,
+            quiet_prefixes=backend.never_setting_session_cookies(),
+            variants_may_stay=backend.partitioned_cookies,
+        ).install()
+        visibility = Visibility(
+            context, timeline, browser.visibility_mode, browser.page, covers_from_page=browser.engine == "firefox"
+        ).install()
         network = Network(context, log)
-        clock = (RealTimeClock(context, backend.clock, log) if real_time
-                 else VirtualClock(context, backend.clock, log, config.clerk_js.poller_clock))
+        clock = (
+            RealTimeClock(context, backend.clock, log)
+            if real_time
+            else VirtualClock(context, backend.clock, log, config.clerk_js.poller_clock)
+        )
         clock.install()
         common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)
         driver = ClerkApp(*common) if app is None else SdkApp(*common, running=app, scripts=ScriptFailures(context))
@@ -117,8 +157,14 @@ class HarnessSession:
         self.browser.close()
 
 
-def _model_the_instance(backend: FakeClerk, config: HarnessConfig, version: str, app: RunningApp | None,
-                        session_minter: bool | None, partitioned_cookies: bool | None) -> bool:
+def _model_the_instance(
+    backend: FakeClerk,
+    config: HarnessConfig,
+    version: str,
+    app: RunningApp | None,
+    session_minter: bool | None,
+    partitioned_cookies: bool | None,
+) -> bool:
     """The fake models this run's instance (and serves `version` to an app's SDK); True when the run is on
     real time (an app whose clock the harness cannot move)."""
     backend.session_minter = config.session_minter if session_minter is None else session_minter
@@ -132,19 +178,25 @@ def _model_the_instance(backend: FakeClerk, config: HarnessConfig, version: str,
 
 def _where(config: HarnessConfig, backend: FakeClerk, fake_origin: str, app: RunningApp | None) -> tuple[str, str]:
     """The run's topology, and the origin its page opens."""
-    topology = app.spec.topology if app is not None else ("production" if config.app.topology == "production"
-                                                          else "proxy")
+    topology = (
+        app.spec.topology if app is not None else ("production" if config.app.topology == "production" else "proxy")
+    )
     if topology == "production" and config.browser.cdp_endpoints:
-        raise HarnessError("the production topology's hosts live on this machine's loopback: a remote browser "
-                           "(--cdp-endpoint) runs the built-in page in the proxy topology")
+        raise HarnessError(
+            "the production topology's hosts live on this machine's loopback: a remote browser "
+            "(--cdp-endpoint) runs the built-in page in the proxy topology"
+        )
     if topology != "production":
         return topology, fake_origin
     # this run's app behind the app's host: yours, or the built-in page
-    return topology, backend.app_host_origin(app.port, app.direct_host) if app is not None else backend.app_host_origin()
+    return topology, backend.app_host_origin(
+        app.port, app.direct_host
+    ) if app is not None else backend.app_host_origin()
 
 
-def _lease(playwright: Playwright, config: HarnessConfig, fake_origin: str, browsers: WarmBrowser | None,
-           version: str) -> BrowserSession:
+def _lease(
+    playwright: Playwright, config: HarnessConfig, fake_origin: str, browsers: WarmBrowser | None, version: str
+) -> BrowserSession:
     """A browser for the run, watched for breakage: leased warm, or launched."""
     if browsers is not None:  # where the warm browser can clear the fake's origin at the hand-back
         browsers.blank_pages[fake_origin] = fake_origin + "/elsewhere"
@@ -153,5 +205,8 @@ def _lease(playwright: Playwright, config: HarnessConfig, fake_origin: str, brow
     except Exception as error:  # a warm browser killed as it was leased: the next lease launches anew
         if browsers is None or not browsers.lost_its_browser():
             raise
-        raise InfrastructureBroke(f"{config.browser.engine.capitalize()} exited or was closed as the run began; "
-                                  f"the run says nothing about clerk-js {version}", "browser") from error
+        raise InfrastructureBroke(
+            f"{config.browser.engine.capitalize()} exited or was closed as the run began; "
+            f"the run says nothing about clerk-js {version}",
+            "browser",
+        ) from error

@@ -25,8 +25,10 @@ def skew_the_page_clock(story: Story, seconds: float) -> None:
     """The page's clock now runs `seconds` ahead of the server's (behind, when negative)."""
     clock = story.session.clock
     if clock.mode != "virtual":
-        raise HarnessError("a clock-skew story needs the virtual clock: the built-in page, or your app with libfaketime "
-                           "(apt-get install faketime; app.clock)")
+        raise HarnessError(
+            "a clock-skew story needs the virtual clock: the built-in page, or your app with libfaketime "
+            "(apt-get install faketime; app.clock)"
+        )
     story.page.context.clock.set_system_time(clock.now() + seconds)
     seen = story.page.evaluate("Date.now() / 1000") - clock.now()
     proof = story.keeper.proof
@@ -62,8 +64,9 @@ def watch_for_expired_tokens(story: Story, virtual_s: float, into: str = "in", *
     started = session.clock.now()
     stale_for, stale_at, answer = 0.0, 0.0, None
     while session.clock.now() - started < virtual_s - 1e-9:
-        session.clock.advance(story.page, min(SAMPLE_EVERY_S, virtual_s - (session.clock.now() - started)),
-                              step_s=step_s)
+        session.clock.advance(
+            story.page, min(SAMPLE_EVERY_S, virtual_s - (session.clock.now() - started)), step_s=step_s
+        )
         cookie = next((c["value"] for c in session.browser.context.cookies() if c["name"] == "__session"), None)
         stale = session.clock.now() - TokenWindow.of(cookie).expires_at if cookie else 0.0
         if stale > LEEWAY_S and stale > stale_for:
@@ -71,7 +74,9 @@ def watch_for_expired_tokens(story: Story, virtual_s: float, into: str = "in", *
             if answer is None:
                 answer = session.app.call_api().status
     if stale_for:
-        seen.expired_cookie = (f"__session held a token the server had expired {stale_for:.0f}s before "
-                               f"({stale_at:.0f}s {into}; beyond the SDKs' {LEEWAY_S}s leeway): "
-                               f"{seen.api_probe} answered {answer} then")
+        seen.expired_cookie = (
+            f"__session held a token the server had expired {stale_for:.0f}s before "
+            f"({stale_at:.0f}s {into}; beyond the SDKs' {LEEWAY_S}s leeway): "
+            f"{seen.api_probe} answered {answer} then"
+        )
         story.log.mark(seen.expired_cookie)

@@ -22,8 +22,10 @@ def sleep_and_wake(story: Story, hours: float) -> None:
     then one session poll passes."""
     session, proof = story.session, story.keeper.proof
     if session.clock.mode != "virtual":
-        raise HarnessError("a sleep-and-wake story needs the virtual clock: the built-in page, or your app with "
-                           "libfaketime (apt-get install faketime; app.clock)")
+        raise HarnessError(
+            "a sleep-and-wake story needs the virtual clock: the built-in page, or your app with "
+            "libfaketime (apt-get install faketime; app.clock)"
+        )
     session.visibility.hide()
     journal = session.backend.journal
     before = journal.last_seq

@@ -47,15 +47,23 @@ def keep_the_tab_open(story: Story, virtual_s: float) -> None:
     proof, journal = story.keeper.proof, story.session.backend.journal
     watch_for_expired_tokens(story, virtual_s, "after the touch", step_s=SAMPLE_EVERY_S)
     since = proof.stale_since_seq or 0
-    proof.stale_touches = [f"{e.method} /touch -> {e.status}" for e in journal.entries(since)
-                           if TOUCH_ROUTE in e.path and "minted" in (e.note or "")]
+    proof.stale_touches = [
+        f"{e.method} /touch -> {e.status}"
+        for e in journal.entries(since)
+        if TOUCH_ROUTE in e.path and "minted" in (e.note or "")
+    ]
     story.timeline.snapshot()
-    written = [TokenWindow.of(event.value).issued_at for event in story.timeline.writes("__session")
-               if event.value and event.value.count(".") == 2]
+    written = [
+        TokenWindow.of(event.value).issued_at
+        for event in story.timeline.writes("__session")
+        if event.value and event.value.count(".") == 2
+    ]
     if proof.fresh_iat is not None:
         proof.stale_token_written = any(iat < proof.fresh_iat for iat in written)
-        story.log.mark("__session " + ("was written with the older token" if proof.stale_token_written
-                                            else "kept the fresher token"))
+        story.log.mark(
+            "__session "
+            + ("was written with the older token" if proof.stale_token_written else "kept the fresher token")
+        )
     story.session.backend.touch_token_lag_s = 0.0
 
 

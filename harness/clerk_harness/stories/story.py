@@ -11,7 +11,6 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from clerk_harness.browser import online_flip
 from clerk_harness.browser.clock import POLLER_PERIOD_S
 from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.errors import ClerkJsFailed, HarnessError, InconclusiveRun
@@ -22,14 +21,16 @@ from clerk_harness.oracle.verdict import Observations
 from clerk_harness.stories.app_driver import ClerkApp
 from clerk_harness.stories.session import HarnessSession
 from clerk_harness.stories.story_steps import StepsOfTheirOwn
-from clerk_harness_fake.faults import FaultRule, Latch
+from clerk_harness_fake.faults import FaultRule
 
 SAFETY_MARGIN_S = 12  # come back online this long before the last good token expires
 # A poller tick waited for offline ends this long before it: the run's own real time (about a second, more
 # on a loaded machine) also passes on a clock that flows, and the token must still be good when back.
 LAST_GOOD_S = 3
 POLLER_WAIT_MS = 12_000  # two real-time ticks of the poller on its Web Worker, plus slack (as on the virtual clock)
-IN_FLIGHT_WAIT_MS = 2_000  # for a request the page already made to fail in the browser (see Story._let_a_request_in_flight_land)
+IN_FLIGHT_WAIT_MS = (
+    2_000  # for a request the page already made to fail in the browser (see Story._let_a_request_in_flight_land)
+)
 
 
 @dataclass(repr=False)
@@ -51,10 +52,14 @@ class Story(StepsOfTheirOwn):
 
     def __post_init__(self) -> None:
         session = self.session
-        self.keeper = ProofKeeper(session.network, session.backend.journal, virtual_now=session.clock.now,
-                                  harness_now=session.log.now,
-                                  session_cookie=lambda: session.timeline.snapshot().get("__session"),
-                                  client_status=lambda: session.app.client_state().status).attach()
+        self.keeper = ProofKeeper(
+            session.network,
+            session.backend.journal,
+            virtual_now=session.clock.now,
+            harness_now=session.log.now,
+            session_cookie=lambda: session.timeline.snapshot().get("__session"),
+            client_status=lambda: session.app.client_state().status,
+        ).attach()
 
     @property
     def proof(self) -> StressProof:
@@ -122,8 +127,10 @@ class Story(StepsOfTheirOwn):
         self.seen.server_auth_after_reload = self.session.app.server_auth()
         self.seen.user_after_reload = state.user_id
         self.seen.status_after_reload = state.status
-        self.log.mark(f"after {what}: server {self.seen.server_auth_after_reload}, "
-                           f"Clerk.user {'set' if state.user_id else 'null'}")
+        self.log.mark(
+            f"after {what}: server {self.seen.server_auth_after_reload}, "
+            f"Clerk.user {'set' if state.user_id else 'null'}"
+        )
 
     def call_the_api(self) -> int:
         self.seen.api_after_online = self.session.app.call_api().status
@@ -156,8 +163,12 @@ class Story(StepsOfTheirOwn):
         if self.session.clock.mode == "real":
             self._age_in_real_time(due)
             return
-        self.session.clock.advance(self.page, latest - self._now(), until=lambda: self._now() >= due and failed() > 0,
-                                   quiet_until=token.refresh_due_at - POLLER_PERIOD_S)
+        self.session.clock.advance(
+            self.page,
+            latest - self._now(),
+            until=lambda: self._now() >= due and failed() > 0,
+            quiet_until=token.refresh_due_at - POLLER_PERIOD_S,
+        )
         if failed() == 0:
             self._wait_for_poller_tick("requestfailed", lambda: failed() > 0, until=token.expires_at - LAST_GOOD_S)
 
@@ -170,12 +181,14 @@ class Story(StepsOfTheirOwn):
         assert token is not None
         self.session.clock.advance(self.page, due - self._now(), until=lambda: failed() > 0)
         if failed() == 0:
-            self.keeper.note_trigger("real time: the refresh point passed with no attempt, so the app asked "
-                                     "for a token (getToken)")
+            self.keeper.note_trigger(
+                "real time: the refresh point passed with no attempt, so the app asked for a token (getToken)"
+            )
             self.session.app.start_get_token(clear_cache=True)
             settled = lambda: bool(self.page.evaluate("window.__harnessToken.done"))
-            self.session.clock.advance(self.page, token.expires_at - 3 - self._now(),
-                                       until=lambda: failed() > 0 or settled())
+            self.session.clock.advance(
+                self.page, token.expires_at - 3 - self._now(), until=lambda: failed() > 0 or settled()
+            )
             if settled():
                 self.keeper.note_token_result(self.page.evaluate("window.__harnessToken"))
 
@@ -189,6 +202,7 @@ class Story(StepsOfTheirOwn):
         """5.x refreshes only on its session poller, once the cached token has less than about 15 s left
         (its cache's leeway plus one poll), which may fall after the story's stopping point: let up to two
         more poller periods pass for its token request (on 5.59.0 one period was, rarely, not enough)."""
+
         def is_token_request(item) -> bool:
             request = item.request if event == "response" else item
             return TOKEN_ROUTE in request.url
@@ -196,8 +210,9 @@ class Story(StepsOfTheirOwn):
         virtual_s = 2 * POLLER_PERIOD_S + 1  # never past `until` (a virtual time), when given
         if until is not None:
             virtual_s = max(0.0, min(virtual_s, until - self._now()))
-        self._through_a_poller_tick(happened, event, is_token_request, virtual_s=virtual_s,
-                                    real_s=POLLER_WAIT_MS / 1000)
+        self._through_a_poller_tick(
+            happened, event, is_token_request, virtual_s=virtual_s, real_s=POLLER_WAIT_MS / 1000
+        )
         if not happened() and self.session.clock.poller == "virtual":
             self._let_a_request_in_flight_land(event, is_token_request)
         self.log.mark("up to two more session-poller periods")
@@ -212,8 +227,9 @@ class Story(StepsOfTheirOwn):
         except PlaywrightTimeoutError:
             pass
 
-    def _through_a_poller_tick(self, happened: Callable[[], bool], event: str, is_it: Callable[[Any], bool], *,
-                               virtual_s: float, real_s: float) -> None:
+    def _through_a_poller_tick(
+        self, happened: Callable[[], bool], event: str, is_it: Callable[[Any], bool], *, virtual_s: float, real_s: float
+    ) -> None:
         """Let clerk-js's session poller tick until `happened()`: stepping the virtual clock up to
         `virtual_s`, or (`pollerClock: real`, its Web Worker timers) waiting up to `real_s` of real time
         for the browser event `event` that `is_it`. Nothing happening is the proof's to report."""
@@ -231,9 +247,12 @@ class Story(StepsOfTheirOwn):
         """Online, virtual time passes the refresh point; stop once a refresh was answered by a fault."""
         token = self.keeper.note_token()
         hit = self.keeper.fault_was_hit
-        self.session.clock.advance(self.page, token.expires_at - SAFETY_MARGIN_S - self._now(),
-                                   until=lambda: self._now() >= token.refresh_due_at + 1 and hit(),
-                                   quiet_until=token.refresh_due_at - POLLER_PERIOD_S)
+        self.session.clock.advance(
+            self.page,
+            token.expires_at - SAFETY_MARGIN_S - self._now(),
+            until=lambda: self._now() >= token.refresh_due_at + 1 and hit(),
+            quiet_until=token.refresh_due_at - POLLER_PERIOD_S,
+        )
         if not hit():  # 5.x: only its session poller (worker timers, real time) refreshes
             self._wait_for_poller_tick("response", hit)
         self.keeper.collect_fault_hits()
@@ -249,17 +268,18 @@ class Story(StepsOfTheirOwn):
         since = journal.last_seq
 
         def refreshed() -> bool:  # 5.x refreshes up to two poller periods after the 6.x refresh point
-            return self._now() >= token.refresh_due_at and any(
-                TOKEN_ROUTE in e.path for e in journal.entries(since))
+            return self._now() >= token.refresh_due_at and any(TOKEN_ROUTE in e.path for e in journal.entries(since))
 
         target = token.refresh_due_at + 2 * POLLER_PERIOD_S + 1
-        self.session.clock.advance(self.page, max(target - self._now(), 1), until=refreshed,
-                                   quiet_until=token.refresh_due_at - POLLER_PERIOD_S)
+        self.session.clock.advance(
+            self.page, max(target - self._now(), 1), until=refreshed, quiet_until=token.refresh_due_at - POLLER_PERIOD_S
+        )
         self.log.mark("the token came due")
 
     def let_an_expired_token_be_replaced(self) -> None:
         """Online, a `__session` token that expired (a long outage) is clerk-js's to replace before the app
         judges it: up to two session-poller periods of virtual time, ended as soon as it is fresh."""
+
         def fresh() -> bool:
             cookie = self.timeline.snapshot().get("__session")
             return cookie is None or TokenWindow.of(cookie).expires_at > self._now()
@@ -315,15 +335,21 @@ class Story(StepsOfTheirOwn):
         """#8004's tell: after a 4xx, old versions fetch `GET /v1/client` (and sign out if it fails).
         Waits past the next session-poller tick (virtual or real time, see `pollerClock`), ended early by
         the request."""
+
         def refetched() -> bool:
             entries = self.keeper.faulted_entries()
             first_fault = next((e.seq for e in entries if e.faulted), None)
             return first_fault is not None and any(
-                e.seq > first_fault and e.method == "GET" and e.path.endswith("/v1/client") for e in entries)
+                e.seq > first_fault and e.method == "GET" and e.path.endswith("/v1/client") for e in entries
+            )
 
         self._through_a_poller_tick(
-            refetched, "response", lambda r: r.request.method == "GET" and urlparse(r.url).path.endswith("/v1/client"),
-            virtual_s=timeout_s, real_s=timeout_s)
+            refetched,
+            "response",
+            lambda r: r.request.method == "GET" and urlparse(r.url).path.endswith("/v1/client"),
+            virtual_s=timeout_s,
+            real_s=timeout_s,
+        )
         self.seen.client_refetched_after_fault = refetched()
         self.keeper.collect_fault_hits()
         self.log.mark(f"GET /v1/client after the fault: {self.seen.client_refetched_after_fault}")
@@ -339,46 +365,13 @@ class Story(StepsOfTheirOwn):
 
     def wait_for_sign_out(self, timeout_s: float = 10) -> bool:
         try:
-            self.page.wait_for_function("() => window.Clerk && !window.Clerk.user", polling=50,
-                                        timeout=timeout_s * 1000)
+            self.page.wait_for_function(
+                "() => window.Clerk && !window.Clerk.user", polling=50, timeout=timeout_s * 1000
+            )
             self.log.mark("Clerk.user is null")
             return True
         except PlaywrightTimeoutError:
             return False
-
-    # --- the residual race of #7912 (see clerk_harness.browser.online_flip) -------------------------------------
-    def prepare_online_flip(self) -> None:
-        """Install the page-level hook of `clerk_harness.browser.online_flip` (reloads the app before sign-in)."""
-        self.session.browser.context.add_init_script(online_flip.INIT_SCRIPT)
-        self.session.app.open()
-        self.log.mark("online-flip hook installed")
-
-    def let_a_token_request_hang_then_drop(self) -> None:
-        """The app asks for a token; the server holds the request, then drops it: no answer ever comes."""
-        held = self.hold_the_next_token_request()
-        self.ask_for_a_token_in_background(held)
-        held.release(then="drop")
-        self.settle(5)
-
-    def hold_the_next_token_request(self) -> Latch:
-        return self.inject("POST", "/v1/client/sessions/*/tokens", times=1).hang(then="drop")
-
-    def ask_for_a_token_in_background(self, held: Latch) -> None:
-        """The app calls `getToken()` (cache cleared); its request is held at the server."""
-        self.keeper.note_trigger("getToken() in flight, then a focus refresh joins it")
-        self.session.app.start_get_token(clear_cache=True)
-        held.wait_until_held(1, timeout=10)
-        self.log.mark("token request held at the server")
-
-    def fail_the_held_request_then_flip_online(self, held: Latch) -> None:
-        """Offline, the held request fails; the browser counts as online from clerk-js's next check on."""
-        online_flip.arm(self.page)
-        held.release(then="drop")
-        self.session.clock.advance(self.page, 1, step_s=0.05, until=lambda: self.keeper.failed_token_requests() > 0)
-        reads = self.seen.online_reads_during_flip = online_flip.disarm(self.page)
-        if not (reads and reads[0] is False and True in reads):
-            self.keeper.note_unmet(f"the online flip was not exercised (navigator.onLine answers {reads})")
-        self.log.mark(f"held request failed; onLine reads {self.seen.online_reads_during_flip}")
 
     # --- what must hold ------------------------------------------------------------------------------
     def assert_signed_in(self, *, server_side: bool = True) -> None:
@@ -389,4 +382,5 @@ class Story(StepsOfTheirOwn):
             assert answer.status == 200, f"/api/me answered {answer.status} ({answer.state})\n{self.timeline.render()}"
             if self.seen.server_auth_after_reload is not None:
                 assert self.seen.server_auth_after_reload == "signed_in", (
-                    f"the reloaded page was rendered {self.seen.server_auth_after_reload}\n{self.timeline.render()}")
+                    f"the reloaded page was rendered {self.seen.server_auth_after_reload}\n{self.timeline.render()}"
+                )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from clerk_harness.stories import bfcache, focus, handshake, navigation, partitioned, skew, sleep, stale
+from clerk_harness.stories import bfcache, focus, handshake, navigation, partitioned, race, skew, sleep, stale
 from clerk_harness.stories.story_parts import StoryParts
+from clerk_harness_fake.faults import Latch
 
 
 class StepsOfTheirOwn:
@@ -62,3 +63,19 @@ class StepsOfTheirOwn:
 
     def keep_the_tab_open(self: StoryParts, virtual_s: float = 60) -> None:
         stale.keep_the_tab_open(self, virtual_s)
+
+    # --- the residual race of #7912 (see clerk_harness.stories.race) -----------------------------------------
+    def prepare_online_flip(self: StoryParts) -> None:
+        race.prepare_online_flip(self)
+
+    def let_a_token_request_hang_then_drop(self: StoryParts) -> None:
+        race.let_a_token_request_hang_then_drop(self)
+
+    def hold_the_next_token_request(self: StoryParts) -> Latch:
+        return race.hold_the_next_token_request(self)
+
+    def ask_for_a_token_in_background(self: StoryParts, held: Latch) -> None:
+        race.ask_for_a_token_in_background(self, held)
+
+    def fail_the_held_request_then_flip_online(self: StoryParts, held: Latch) -> None:
+        race.fail_the_held_request_then_flip_online(self, held)

@@ -56,10 +56,18 @@ class AppSpec:
     clock: str = APP_DEFAULTS.clock  # "auto": the virtual clock where libfaketime is installed, else "real"
 
 
-def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | None = None, url: str | None = None,
-             probe: str | None = None, ready_timeout_s: float | None = None,
-             topology: str | None = None, protected_page: str | None = None,
-             clock: str | None = None) -> AppSpec | None:
+def app_spec(
+    app: AppConfig,
+    *,
+    command: str | None = None,
+    cwd: str | Path | None = None,
+    url: str | None = None,
+    probe: str | None = None,
+    ready_timeout_s: float | None = None,
+    topology: str | None = None,
+    protected_page: str | None = None,
+    clock: str | None = None,
+) -> AppSpec | None:
     """What was given (CLI flags, a pytest marker) over the config's `app` section; None when neither
     names a command (the built-in page is under test)."""
     given = command is not None  # a command given here (flags, a marker) runs where it was given, unless `cwd`
@@ -70,9 +78,16 @@ def app_spec(app: AppConfig, *, command: str | None = None, cwd: str | Path | No
     topology = "production" if topology == "auto" else topology  # a user's app: as in production
     if topology not in TOPOLOGIES:
         raise HarnessError(f"topology {topology!r}: choose one of {', '.join(TOPOLOGIES)}")
-    return AppSpec(command, Path(cwd) if cwd else (None if given else app.cwd), url or app.url, probe or app.probe,
-                   ready_timeout_s or app.ready_timeout_ms / 1000, topology,
-                   protected_page or app.protected_page, clock or app.clock)
+    return AppSpec(
+        command,
+        Path(cwd) if cwd else (None if given else app.cwd),
+        url or app.url,
+        probe or app.probe,
+        ready_timeout_s or app.ready_timeout_ms / 1000,
+        topology,
+        protected_page or app.protected_page,
+        clock or app.clock,
+    )
 
 
 def free_port() -> int:
@@ -217,8 +232,9 @@ def spawn_app(spec: AppSpec, server: FakeClerkServer) -> RunningApp:
         if clock is not None:
             env = clock.env(env)
         with open(log_path, "wb") as log:
-            guard = browser_guard.spawn(scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT,
-                                        cwd=cwd, env=env)
+            guard = browser_guard.spawn(
+                scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env
+            )
     except BaseException:  # no guard owns the folder yet
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -231,18 +247,21 @@ def _wait_until_answering(app: RunningApp) -> None:
         exited = app.exit_code()
         if exited is not None:
             where = app.spec.cwd.resolve() if app.spec.cwd else Path.cwd()
-            raise HarnessError(f"the app command {app.spec.command!r} exited (code {exited}) before answering, in "
-                               f"{where}: {app.why_it_exited()}")
+            raise HarnessError(
+                f"the app command {app.spec.command!r} exited (code {exited}) before answering, in "
+                f"{where}: {app.why_it_exited()}"
+            )
         try:
-            urllib.request.build_opener(_NoRedirect).open(app.direct_request(app.direct_url),
-                                                          timeout=5).close()
+            urllib.request.build_opener(_NoRedirect).open(app.direct_request(app.direct_url), timeout=5).close()
             return
         except urllib.error.HTTPError:
             return  # it answers (an error page or a redirect, e.g. a handshake, is an answer)
         except (urllib.error.URLError, OSError):
             time.sleep(0.025)  # sleep-ok: a starting server has no readiness event; its port is polled
-    raise HarnessError(f"the app did not answer at {app.direct_url} within {app.spec.ready_timeout_s:g}s "
-                       f"(last output: {app.last_output(3)})")
+    raise HarnessError(
+        f"the app did not answer at {app.direct_url} within {app.spec.ready_timeout_s:g}s "
+        f"(last output: {app.last_output(3)})"
+    )
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -260,5 +279,7 @@ def _check_it_uses_the_fake(app: RunningApp) -> None:
     except (urllib.error.URLError, OSError) as error:
         raise HarnessError(f"the app's probe {app.direct_probe_url()} did not answer: {error}") from None
     if 200 <= status < 300:
-        raise HarnessError(f"the app's probe {app.direct_probe_url()} answered {status} without any cookie: it does not "
-                           f"check Clerk's session, or does not use the fake (see `clerk-harness env`)")
+        raise HarnessError(
+            f"the app's probe {app.direct_probe_url()} answered {status} without any cookie: it does not "
+            f"check Clerk's session, or does not use the fake (see `clerk-harness env`)"
+        )
