@@ -100,7 +100,7 @@ class WarmBrowser:
             page.close()
         page = _app_tab(context)
         if launched:  # a new browser's first tab has no focus until it is brought to the front (a user's tab has)
-            page.bring_to_front()
+            _bring_to_front_and_focus(page)
         return BrowserSession(
             self._session.browser,
             scoped(context, self._standing),
@@ -341,3 +341,10 @@ def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: War
     ):
         return browsers.lease(config.profile)
     return launch_session(playwright, config)
+
+
+def _bring_to_front_and_focus(page: Page) -> None:
+    """Chromium gives the page the focus a moment after `bring_to_front` returns (later on a busy machine):
+    wait for it, so the first run of a browser starts focused as the others do."""
+    page.bring_to_front()
+    page.wait_for_function("document.hasFocus()", polling=20, timeout=5_000)
