@@ -66,7 +66,7 @@ lint: setup-tests
 # Lint and types first, then the docs, strictly: a broken link or a page missing from the nav fails the run.
 test: setup-tests test-tools lint
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
-	$(BIN)/pytest -n $(WORKERS) --dist worksteal
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal --durations=15
 
 bench: setup-tests
 	$(BIN)/python benchmarks/bench.py
