@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from clerk_harness.browser.cookie_timeline import CookieTimeline
+from clerk_harness.browser.page_binding import CLEARING_PATH
 from clerk_harness.browser.visibility import Visibility, is_spare_cover
 from clerk_harness.browser.warm import WarmBrowser
 
@@ -52,18 +53,13 @@ def warm_firefox(playwright, clerk_config):
     browsers.close()
 
 
-@pytest.fixture(params=["chromium", "firefox", "firefox-fake-page"])
+@pytest.fixture(params=["chromium", "firefox"])
 def warm(request, clerk_fake):
     """The plugin's warm Chromium, or a warm Firefox, which clears an origin's storage from a page the
-    harness answers itself, or from the fake's own page when it knows it (as every run's session tells it)."""
+    harness answers itself."""
     if request.param == "chromium":
-        yield request.getfixturevalue("clerk_warm_browser")
-        return
-    browsers = request.getfixturevalue("warm_firefox")
-    if request.param == "firefox-fake-page":
-        browsers.blank_pages[clerk_fake.origin] = clerk_fake.origin + "/elsewhere"
-    yield browsers
-    browsers.blank_pages.clear()
+        return request.getfixturevalue("clerk_warm_browser")
+    return request.getfixturevalue("warm_firefox")
 
 
 def test_nothing_of_one_run_reaches_the_next(warm, clerk_fake):
@@ -93,7 +89,8 @@ def test_nothing_of_one_run_reaches_the_next(warm, clerk_fake):
     try:
         # the listener's tab is gone; only a blank cover tab that hid an earlier run's page may stay
         others = [page for page in second.context.pages if page is not second.page]
-        assert second.page.url == "about:blank" and all(is_spare_cover(page) for page in others), others
+        blank = "about:blank" if warm.config.engine == "chromium" else clerk_fake.origin + CLEARING_PATH
+        assert second.page.url == blank and all(is_spare_cover(page) for page in others), others
         assert len(others) <= 1, others
         second.page.goto(clerk_fake.origin + "/__harness/health")
         assert second.page.evaluate(WHAT_IS_LEFT) == {
@@ -113,6 +110,29 @@ def test_nothing_of_one_run_reaches_the_next(warm, clerk_fake):
         clerk_fake.journal.wait_for(lambda e: e.query.get("heard") == "nothing", since=journal_mark)
         heard = [e.query.get("heard") for e in clerk_fake.journal.entries(journal_mark)]
         assert heard == ["nothing"], heard
+    finally:
+        second.close()
+
+
+def test_the_hand_back_reports_to_no_run(warm_firefox, clerk_fake):
+    """A warm Firefox clears cookies with its tab on the clearing page, whose scripts see the removals: the
+    next run's timeline must not get them (it once recorded `__session` removed as it began)."""
+    first = warm_firefox.lease()
+    try:
+        timeline = CookieTimeline(first.context).install()
+        first.page.goto(clerk_fake.origin + "/__harness/health")
+        first.page.evaluate("document.cookie = '__session=left; path=/'")
+        timeline.flush()
+        assert [e.action for e in timeline.events if e.name == "__session"], timeline.events  # it listens
+    finally:
+        first.close()
+    second = warm_firefox.lease()
+    try:
+        later = CookieTimeline(second.context).install()
+        assert second.page.url == clerk_fake.origin + CLEARING_PATH
+        second.page.goto(clerk_fake.origin + "/__harness/health")
+        later.flush()
+        assert later.events == [], later.events
     finally:
         second.close()
 

@@ -5,13 +5,18 @@ that every report sent so far has been handled (no event is read "late" or out o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext
 
 Handler = Callable[[Any, dict[str, Any]], None]  # what the binding calls: (source, payload)
 BatchHandler = Callable[[Any, list[dict[str, Any]]], None]  # (source, the payloads the page sent at once)
+# The page a warm Firefox clears an origin's storage from at the hand-back (answered by the harness, never
+# by the origin). The tab stays there until the next run: what its scripts see is no run's to report.
+CLEARING_PATH = "/__clerk-harness-clearing-storage"
 
 
 def reporter_js(binding: str, flush: str) -> str:
@@ -26,7 +31,9 @@ def reporter_js(binding: str, flush: str) -> str:
     return """
   const pending = new Set();
   let kept = null, batch = null;
+  const clearing = location.pathname === %(clearing)s;
   const report = (payload) => {
+    if (clearing) return;
     if (kept) { kept.push(payload); return; }
     if (batch) { batch.push(payload); return; }
     batch = [payload];
@@ -42,7 +49,7 @@ def reporter_js(binding: str, flush: str) -> str:
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) { pending.clear(); kept = kept || []; }
   }, true);
-""" % {"binding": binding, "flush": flush}
+""" % {"binding": binding, "flush": flush, "clearing": json.dumps(CLEARING_PATH)}
 
 
 def each(handler: Handler) -> BatchHandler:
@@ -58,11 +65,11 @@ def each(handler: Handler) -> BatchHandler:
 def flush_pages(context: BrowserContext, flushes: dict[str, Handler]) -> None:
     """Await the flush functions in every page of the context (one round trip per page), and hand what a
     restored page kept to each flush's handler. A blank page (the tab that covers the app page, a tab not
-    yet navigated) has nothing to say about the app's cookies or visibility: it is not asked."""
+    yet navigated, the page a warm Firefox cleared storage from) has nothing to say about the app's cookies or visibility: it is not asked."""
     names = list(flushes)
     calls = ", ".join(f"window.{name} ? window.{name}() : []" for name in names)
     for page in context.pages:
-        if page.url == "about:blank":
+        if page.url == "about:blank" or urlsplit(page.url).path == CLEARING_PATH:
             continue
         try:
             kept = page.evaluate(f"() => Promise.all([{calls}])")

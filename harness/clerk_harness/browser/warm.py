@@ -32,6 +32,7 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Re
 
 from clerk_harness.browser import visibility
 from clerk_harness.browser.launch import launch_session
+from clerk_harness.browser.page_binding import CLEARING_PATH
 from clerk_harness.browser.scoped_context import ScopedContext, StandingInstruments, scoped
 from clerk_harness.browser.session import BrowserSession
 from clerk_harness.config import BrowserConfig
@@ -45,7 +46,6 @@ CLEAR_ORIGIN_SCRIPT = """async () => {
   try { for (const key of await caches.keys()) await caches.delete(key); } catch (e) {}
   try { for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister(); } catch (e) {}
 }"""
-CLEARING_PATH = "/__clerk-harness-clearing-storage"  # answered by the harness itself, never by the origin
 
 
 @dataclass
@@ -69,8 +69,6 @@ class WarmBrowser:
         self._shares = shares  # Firefox: the warm browser whose Firefox this one's contexts live in
         self._contexts: dict[str, WarmContext] = {}  # Firefox: by profile
         self._front: WarmContext | None = None  # Firefox: the context whose window is in front
-        # Firefox: a page without scripts of an origin, served by the harness (the fake's), to clear it from
-        self.blank_pages: dict[str, str] = shares.blank_pages if shares is not None else {}
         self._session: BrowserSession | None = None
         self._runs = 0
         self._origins: set[str] = set()
@@ -264,14 +262,15 @@ class WarmBrowser:
         for page in others:
             if page is not spare:
                 page.close()
-        try:  # the only page-scoped storage: the app's origin in this tab (clerk-js itself uses none)
-            keep.evaluate("() => { try { sessionStorage.clear(); } catch (e) {} }")
-        except Exception:  # noqa: BLE001 - a crashed or navigating page: start the next run on a new one
-            keep.close()
-            keep = context.new_page()
-        if warm is not None:
-            _clear_origins_from_page(context, keep, warm.origins, self.blank_pages)
-        keep.goto("about:blank")
+        if warm is None:
+            try:  # the only page-scoped storage: the app's origin in this tab (clerk-js itself uses none)
+                keep.evaluate("() => { try { sessionStorage.clear(); } catch (e) {} }")
+            except Exception:  # noqa: BLE001 - a crashed or navigating page: start the next run on a new one
+                keep.close()
+                keep = context.new_page()
+            keep.goto("about:blank")
+        elif not _clear_origins_from_page(context, keep, warm.origins):
+            keep.goto("about:blank")  # nothing to clear: the tab still shows the run's last page
         context.clear_cookies()
         if warm is None:
             cdp = self._cdp_of(keep)
@@ -294,28 +293,26 @@ def _note_origin(origins: set[str], request: Request) -> None:
         origins.add(f"{parts.scheme}://{parts.netloc}")
 
 
-def _clear_origins_from_page(
-    context: BrowserContext, page: Page, origins: set[str], blank_pages: dict[str, str]
-) -> None:
-    """Clear every storage of each origin from a page of it without scripts: one the harness serves (the
-    fake's), else one it answers itself from the route (routing costs the context its HTTP cache meanwhile)."""
+def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[str]) -> bool:
+    """Clear every storage of each origin (sessionStorage too: the tab's) from a page of it that the harness
+    answers itself, with no script of the app's (the route costs the context its HTTP cache meanwhile, not
+    after). The tab stays on the last such page: its reports are dropped (`page_binding.CLEARING_PATH`), so
+    the clearing, and the cookies' after it, reach no run. Says whether there was an origin to clear."""
 
     def blank(route: Route) -> None:
         route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>clearing</title>")
 
+    cleared = bool(origins)
     for origin in sorted(origins):
-        url = blank_pages.get(origin)
-        answered = url is None
-        if url is None:
-            url = origin + CLEARING_PATH
-            context.route(url, blank)
+        url = origin + CLEARING_PATH
+        context.route(url, blank)
         try:
             page.goto(url)
             page.evaluate(CLEAR_ORIGIN_SCRIPT)
         finally:
-            if answered:
-                context.unroute(url, blank)
+            context.unroute(url, blank)
     origins.clear()
+    return cleared
 
 
 def with_real_focus(config: BrowserConfig) -> BrowserConfig:

@@ -198,8 +198,6 @@ def _lease(
     playwright: Playwright, config: HarnessConfig, fake_origin: str, browsers: WarmBrowser | None, version: str
 ) -> BrowserSession:
     """A browser for the run, watched for breakage: leased warm, or launched."""
-    if browsers is not None:  # where the warm browser can clear the fake's origin at the hand-back
-        browsers.blank_pages[fake_origin] = fake_origin + "/elsewhere"
     try:
         return lease_or_launch(playwright, config.browser, browsers).watch()
     except Exception as error:  # a warm browser killed as it was leased: the next lease launches anew
