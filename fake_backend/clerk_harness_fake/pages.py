@@ -133,3 +133,13 @@ ELSEWHERE = (
 async def elsewhere() -> HTMLResponse:
     """Where a story's user goes when they leave the app for a while (see clerk_harness.stories.bfcache)."""
     return HTMLResponse(ELSEWHERE, headers=NO_STORE)
+
+
+# The harness's warm Firefox clears this origin's storage from here at a run's hand-back: a page that runs
+# no script of the app's (clerk_harness.browser.page_binding has the same path; a unit test compares them).
+CLEARING_PATH = "/__clerk-harness-clearing-storage"
+
+
+@router.get(CLEARING_PATH, response_class=HTMLResponse)
+async def clearing() -> HTMLResponse:
+    return HTMLResponse("<!doctype html><title>clearing</title>", headers=NO_STORE)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import httpx
 import pytest
 
 from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.browser.page_binding import CLEARING_PATH
 from clerk_harness.browser.visibility import Visibility, is_spare_cover
 from clerk_harness.browser.warm import WarmBrowser
+from clerk_harness_fake import pages
 
 pytestmark = pytest.mark.e2e
 
@@ -53,13 +55,25 @@ def warm_firefox(playwright, clerk_config):
     browsers.close()
 
 
-@pytest.fixture(params=["chromium", "firefox"])
+@pytest.fixture(params=["chromium", "firefox", "firefox-fake-page"])
 def warm(request, clerk_fake):
-    """The plugin's warm Chromium, or a warm Firefox, which clears an origin's storage from a page the
-    harness answers itself."""
+    """The plugin's warm Chromium, or a warm Firefox, which clears an origin's storage from a clearing page
+    the harness answers itself, or that the fake serves when the harness knows it does (as every run's
+    session tells it)."""
     if request.param == "chromium":
-        return request.getfixturevalue("clerk_warm_browser")
-    return request.getfixturevalue("warm_firefox")
+        yield request.getfixturevalue("clerk_warm_browser")
+        return
+    browsers = request.getfixturevalue("warm_firefox")
+    if request.param == "firefox-fake-page":
+        browsers.answer_clearing.add(clerk_fake.origin)
+    yield browsers
+    browsers.answer_clearing.clear()
+
+
+def test_the_fake_serves_the_clearing_page_the_harness_goes_to(clerk_fake):
+    assert CLEARING_PATH == pages.CLEARING_PATH
+    answer = httpx.get(clerk_fake.origin + CLEARING_PATH)
+    assert answer.status_code == 200 and "<script" not in answer.text
 
 
 def test_nothing_of_one_run_reaches_the_next(warm, clerk_fake):

@@ -68,6 +68,9 @@ class WarmBrowser:
         self.launches = 0
         self._shares = shares  # Firefox: the warm browser whose Firefox this one's contexts live in
         self._contexts: dict[str, WarmContext] = {}  # Firefox: by profile
+        # Firefox: the origins that answer CLEARING_PATH themselves (the fake's); the harness answers it for
+        # the others, through a route (two BiDi calls a run).
+        self.answer_clearing: set[str] = shares.answer_clearing if shares is not None else set()
         self._front: WarmContext | None = None  # Firefox: the context whose window is in front
         self._session: BrowserSession | None = None
         self._runs = 0
@@ -269,7 +272,7 @@ class WarmBrowser:
                 keep.close()
                 keep = context.new_page()
             keep.goto("about:blank")
-        elif not _clear_origins_from_page(context, keep, warm.origins):
+        elif not _clear_origins_from_page(context, keep, warm.origins, self.answer_clearing):
             keep.goto("about:blank")  # nothing to clear: the tab still shows the run's last page
         context.clear_cookies()
         if warm is None:
@@ -293,11 +296,12 @@ def _note_origin(origins: set[str], request: Request) -> None:
         origins.add(f"{parts.scheme}://{parts.netloc}")
 
 
-def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[str]) -> bool:
-    """Clear every storage of each origin (sessionStorage too: the tab's) from a page of it that the harness
-    answers itself, with no script of the app's (the route costs the context its HTTP cache meanwhile, not
-    after). The tab stays on the last such page: its reports are dropped (`page_binding.CLEARING_PATH`), so
-    the clearing, and the cookies' after it, reach no run. Says whether there was an origin to clear."""
+def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[str], answer: set[str]) -> bool:
+    """Clear every storage of each origin (sessionStorage too: the tab's) from its clearing page, which runs no
+    script of the app's: served by the origin when it is in `answer` (the fake's), else answered by the
+    harness through a route (which costs the context its HTTP cache meanwhile, not after). The tab stays on
+    the last such page: its reports are dropped (`page_binding.CLEARING_PATH`), so the clearing, and the
+    cookies' after it, reach no run. Says whether there was an origin to clear."""
 
     def blank(route: Route) -> None:
         route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>clearing</title>")
@@ -305,12 +309,15 @@ def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[s
     cleared = bool(origins)
     for origin in sorted(origins):
         url = origin + CLEARING_PATH
-        context.route(url, blank)
+        routed = origin not in answer
+        if routed:
+            context.route(url, blank)
         try:
             page.goto(url)
             page.evaluate(CLEAR_ORIGIN_SCRIPT)
         finally:
-            context.unroute(url, blank)
+            if routed:
+                context.unroute(url, blank)
     origins.clear()
     return cleared
 

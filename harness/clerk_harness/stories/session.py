@@ -198,6 +198,8 @@ def _lease(
     playwright: Playwright, config: HarnessConfig, fake_origin: str, browsers: WarmBrowser | None, version: str
 ) -> BrowserSession:
     """A browser for the run, watched for breakage: leased warm, or launched."""
+    if browsers is not None:  # the fake serves the page a warm Firefox clears its origin from
+        browsers.answer_clearing.add(fake_origin)
     try:
         return lease_or_launch(playwright, config.browser, browsers).watch()
     except Exception as error:  # a warm browser killed as it was leased: the next lease launches anew
