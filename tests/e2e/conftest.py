@@ -5,9 +5,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from clerk_harness.browser.warm import WarmBrowser
+from clerk_harness.config import HarnessConfig
 
 
 @pytest.fixture
@@ -16,3 +20,17 @@ def short_temp_dir() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="ch-"))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def firefox_config(clerk_config: HarnessConfig) -> HarnessConfig:
+    return replace(clerk_config, browser=replace(clerk_config.browser, engine="firefox"))
+
+
+@pytest.fixture(scope="session")
+def warm_firefox(playwright, firefox_config: HarnessConfig) -> Iterator[WarmBrowser]:
+    """One warm Firefox per test process, as `clerk_warm_browser` is one warm Chromium: a launch costs
+    seconds, and the modules that drive Firefox take turns in it."""
+    browsers = WarmBrowser(playwright, firefox_config.browser)
+    yield browsers
+    browsers.close()

@@ -5,13 +5,10 @@ turn of the page travel together and arrive in the page's order."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.browser.visibility import Visibility
-from clerk_harness.browser.warm import WarmBrowser
 
 pytestmark = pytest.mark.e2e
 
@@ -33,12 +30,10 @@ WRITE_THEN_DELETE_FROM_THE_STORE = """async () => {
 }"""
 
 
-@pytest.fixture(scope="module", params=["chromium", "firefox"])
-def browsers(request, playwright, clerk_config):
-    config = replace(clerk_config, browser=replace(clerk_config.browser, engine=request.param))
-    warm = WarmBrowser(playwright, config.browser)
-    yield warm
-    warm.close()
+@pytest.fixture(params=["chromium", "firefox"])
+def browsers(request):
+    """The test process's warm Chromium (the plugin's) or warm Firefox."""
+    return request.getfixturevalue("clerk_warm_browser" if request.param == "chromium" else "warm_firefox")
 
 
 def test_each_change_is_recorded_once_by_whoever_saw_it_first(browsers, clerk_fake):

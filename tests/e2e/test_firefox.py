@@ -11,24 +11,11 @@ from dataclasses import replace
 
 import pytest
 
-from clerk_harness.browser.warm import WarmBrowser
 from clerk_harness.matrix.runner import run_scenario
 from clerk_harness.reports.text import render
 from clerk_harness.stories.scenarios import get_scenario
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def firefox_config(clerk_config):
-    return replace(clerk_config, browser=replace(clerk_config.browser, engine="firefox"))
-
-
-@pytest.fixture(scope="module")
-def warm_firefox(playwright, firefox_config):
-    browsers = WarmBrowser(playwright, firefox_config.browser)
-    yield browsers
-    browsers.close()
 
 
 @pytest.fixture

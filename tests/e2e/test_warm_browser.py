@@ -4,8 +4,6 @@ visibility and a clock on the fake's time."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import httpx
 import pytest
 
@@ -48,13 +46,6 @@ LISTEN_ON_CHANNEL = """() => { const channel = new BroadcastChannel("left");
   channel.onmessage = () => fetch("/api/me?heard=leftover"); window.__channel = channel; }"""
 
 
-@pytest.fixture(scope="module")
-def warm_firefox(playwright, clerk_config):
-    browsers = WarmBrowser(playwright, replace(clerk_config.browser, engine="firefox"))
-    yield browsers
-    browsers.close()
-
-
 @pytest.fixture(params=["chromium", "firefox", "firefox-fake-page"])
 def warm(request, clerk_fake):
     """The plugin's warm Chromium, or a warm Firefox, which clears an origin's storage from a clearing page
@@ -64,10 +55,13 @@ def warm(request, clerk_fake):
         yield request.getfixturevalue("clerk_warm_browser")
         return
     browsers = request.getfixturevalue("warm_firefox")
+    known = set(browsers.answer_clearing)  # what earlier runs in this process told it
+    browsers.answer_clearing.clear()
     if request.param == "firefox-fake-page":
         browsers.answer_clearing.add(clerk_fake.origin)
     yield browsers
     browsers.answer_clearing.clear()
+    browsers.answer_clearing.update(known)
 
 
 def test_the_fake_serves_the_clearing_page_the_harness_goes_to(clerk_fake):
