@@ -4,13 +4,17 @@ visibility and a clock on the fake's time."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import httpx
 import pytest
 
+from clerk_harness.browser.clock import RealTimeClock, VirtualClock
 from clerk_harness.browser.cookie_timeline import CookieTimeline
 from clerk_harness.browser.page_binding import CLEARING_PATH
 from clerk_harness.browser.visibility import Visibility, is_spare_cover
 from clerk_harness.browser.warm import WarmBrowser
+from clerk_harness.oracle.run_log import RunLog
 from clerk_harness_fake import pages
 
 pytestmark = pytest.mark.e2e
@@ -215,3 +219,25 @@ def test_a_new_browsers_first_tab_has_the_focus(playwright, clerk_config):
     finally:
         browsers.close()
     assert browsers.launches == 1
+
+
+TIMER_WORKER = """() => { const url = URL.createObjectURL(new Blob([""], { type: "text/javascript" }));
+  try { new Worker(url, { name: "clerk-timers" }).terminate(); return "made"; }
+  catch (e) { return e.name; } }"""
+
+
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+def test_clerk_js_gets_its_timer_worker_exactly_on_real_time(engine, request, clerk_fake):
+    """The refusal of clerk-js's timer worker stays installed in a warm browser: a later run on real time
+    (the poller's, or an app's) still gets its worker, and a virtual run after it is refused again."""
+    warm = request.getfixturevalue("clerk_warm_browser" if engine == "chromium" else "warm_firefox")
+    made = []
+    for clock in (VirtualClock, partial(VirtualClock, poller="real"), RealTimeClock, VirtualClock):
+        lease = warm.lease()
+        try:
+            clock(lease.context, clerk_fake.clock, RunLog()).install()
+            lease.page.goto(clerk_fake.origin + "/__harness/health")
+            made.append(lease.page.evaluate(TIMER_WORKER))
+        finally:
+            lease.close()
+    assert made == ["SecurityError", "made", "made", "SecurityError"], made

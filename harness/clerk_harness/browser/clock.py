@@ -33,7 +33,7 @@ REFUSE_TIMER_WORKER_SCRIPT = """
   if (!NativeWorker || NativeWorker.__harnessRefusesTimers) return;
   const Worker = function Worker(url, options) {
     if (!new.target) return NativeWorker(url, options);
-    if (options && options.name === "%(name)s")
+    if (options && options.name === "%(name)s" && !window.__harnessTimersOnWorker)
       throw new DOMException("the harness runs clerk-js's timers on the page clock", "SecurityError");
     return Reflect.construct(NativeWorker, [url, options], new.target);
   };
@@ -42,6 +42,9 @@ REFUSE_TIMER_WORKER_SCRIPT = """
   window.Worker = Worker;
 })();
 """ % {"name": TIMER_WORKER}
+# A run whose clerk-js timers run on their worker (the poller in real time, or an app on real time) says so
+# in its pages: a warm browser keeps the refusal above installed between runs (see scoped_context).
+ALLOW_TIMER_WORKER_SCRIPT = "window.__harnessTimersOnWorker = true;"
 
 
 @dataclass(repr=False)
@@ -65,8 +68,9 @@ class VirtualClock:
 
     def install(self) -> None:
         """Before the first navigation: the page clock starts at the server's time and flows naturally."""
-        if self.poller == "virtual":
-            self.context.add_init_script(REFUSE_TIMER_WORKER_SCRIPT)
+        self.context.add_init_script(REFUSE_TIMER_WORKER_SCRIPT)
+        if self.poller != "virtual":
+            self.context.add_init_script(ALLOW_TIMER_WORKER_SCRIPT)
         self.context.clock.install(time=self.server.now())
 
     def now(self) -> float:
@@ -126,7 +130,8 @@ class RealTimeClock:
         return f"<RealTimeClock waited {self.advanced_s:.1f}s>"
 
     def install(self) -> None:
-        """Nothing to install: pages keep the real clock."""
+        """Pages keep the real clock, and clerk-js its timer worker."""
+        self.context.add_init_script(ALLOW_TIMER_WORKER_SCRIPT)
 
     def follow_restored_page(self, page: Page) -> None:
         """A restored page reads the real clock: nothing to do."""

@@ -8,16 +8,17 @@ from typing import Any, cast
 
 from playwright.sync_api import BrowserContext
 
-from clerk_harness.browser import cookie_timeline, visibility
+from clerk_harness.browser import clock, cookie_timeline, visibility
 
 
 class StandingInstruments:
-    """The harness's own page instruments (the cookie recorder's and the visibility recorder's script and
-    binding) stay installed in a warm browser from its first run on: each is the same code every run and
-    only reports, and each binding forwards to the handler of the run that holds the lease (none between
-    runs: a report then is dropped). Adding and removing them every run cost about 25 ms a run."""
+    """The harness's own page instruments stay installed in a warm browser from its first run on: the cookie
+    recorder's and the visibility recorder's script and binding, and the clock's refusal of clerk-js's timer
+    worker (which a run on real time lifts in its own pages). Each is the same code every run; each binding
+    forwards to the handler of the run that holds the lease (none between runs: a report then is dropped).
+    Adding and removing them every run cost about 25 ms a run (Firefox: about 50 ms for the refusal alone)."""
 
-    SCRIPTS = frozenset({cookie_timeline.INIT_SCRIPT, visibility.EVENTS_SCRIPT})
+    SCRIPTS = frozenset({cookie_timeline.INIT_SCRIPT, visibility.EVENTS_SCRIPT, clock.REFUSE_TIMER_WORKER_SCRIPT})
     BINDINGS = frozenset({cookie_timeline.BINDING, visibility.BINDING})
 
     def __init__(self, context: BrowserContext) -> None:
