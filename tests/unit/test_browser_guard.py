@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from clerk_harness.browser.guard import GUARD_PID_FILE
 from clerk_harness.browser.launch import PROFILE_PREFIX, remove_stale_profiles
 
 FAKE_BROWSER = ["sh", "-c", 'sleep 300 & echo $! > "$0/helper.pid"; echo ready > "$0/ready"; wait']
@@ -56,6 +57,18 @@ def profile(tmp_path) -> Path:
     folder = tmp_path / f"{PROFILE_PREFIX}test"
     folder.mkdir()
     return folder
+
+
+def test_the_guard_makes_and_marks_a_profile_the_harness_only_named(tmp_path):
+    """The harness names the profile and the guard makes it: a harness ended before its guard started
+    leaves no folder (a `run` worker ended at launch once left one), and the folder is marked as the guard's."""
+    profile = tmp_path / f"{PROFILE_PREFIX}named"
+    guard = start_guard(profile)
+    assert (profile / GUARD_PID_FILE).read_text() == str(guard.pid)
+    assert profile.stat().st_mode & 0o777 == 0o700
+    guard.stdin.close()
+    guard.wait(timeout=10)
+    assert wait_for(lambda: not profile.exists())
 
 
 def test_closing_stdin_ends_the_group_and_removes_the_profile(profile):

@@ -25,6 +25,7 @@ from typing import Any
 
 PR_SET_PDEATHSIG = 1
 CHILD_EXIT_FILE = "guarded-child-exit-code"
+GUARD_PID_FILE = "guard.pid"  # marks the folder as its guard's (see clerk_harness.browser.owned_folders)
 STOP_GRACE_S = 3.0
 
 
@@ -108,6 +109,10 @@ def main(argv: list[str]) -> int:
     # unhandled KeyboardInterrupt that would leave the folder behind.
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, stop)
+    # The guard makes its folder (unless the harness did) and marks it as its own: a harness ended before
+    # the guard started leaves no folder, and a folder whose guard was killed is removed by the next run.
+    os.makedirs(profile, mode=0o700, exist_ok=True)
+    Path(profile, GUARD_PID_FILE).write_text(str(os.getpid()))
     chromium = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
     started.append(chromium)
     if stopping.is_set():  # asked to stop while the child was starting

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import queue
+import secrets
 import shutil
 import subprocess
 import sys
@@ -142,7 +143,7 @@ def with_harness_features(args: list[str]) -> list[str]:
 
 
 PROFILE_PREFIX = "clerk-harness-profile-"
-GUARD_PID_FILE = "guard.pid"  # marks the profile as its guard's (see clerk_harness.browser.owned_folders)
+GUARD_PID_FILE = browser_guard.GUARD_PID_FILE
 
 
 def production_hosts_args() -> list[str]:
@@ -232,14 +233,14 @@ def _start_chromium(
     executable: str, config: BrowserConfig, timeout_s: float
 ) -> tuple[subprocess.Popen, str, str, deque]:
     remove_stale_profiles()
-    profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
+    # Named here, made by the guard (see guard.main): a worker ended between the two leaves no folder behind.
+    profile = os.path.join(tempfile.gettempdir(), PROFILE_PREFIX + secrets.token_hex(6))
     command = _chromium_command(executable, config, profile)
     # xvfb-run keeps its authority file in a temp folder of its own: inside the profile, removed with it
     env = {**os.environ, "TMPDIR": profile} if command[0] == "xvfb-run" else None
     process = browser_guard.spawn(
         profile, command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
     )
-    owned_folders.mark(profile, GUARD_PID_FILE, process.pid)
     endpoints: queue.Queue[str | None] = queue.Queue()
     log: deque = deque(maxlen=50)
 
