@@ -18,7 +18,15 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from clerk_harness_fake.backend import FakeClerk
 from clerk_harness_fake.errors import ClerkAPIError
 from clerk_harness_fake.https.front import front_host
-from clerk_harness_fake.settings import APP_HOST, FAPI_PREFIX, NO_STORE, cookie_suffix, publishable_key
+from clerk_harness_fake.settings import (
+    APP_HOST,
+    CLEARING_PAGE,
+    CLEARING_PATH,
+    FAPI_PREFIX,
+    NO_STORE,
+    cookie_suffix,
+    publishable_key,
+)
 from clerk_harness_fake.tokens import TokenCheck
 
 router = APIRouter()
@@ -135,11 +143,6 @@ async def elsewhere() -> HTMLResponse:
     return HTMLResponse(ELSEWHERE, headers=NO_STORE)
 
 
-# The harness's warm Firefox clears this origin's storage from here at a run's hand-back: a page that runs
-# no script of the app's (clerk_harness.browser.page_binding has the same path; a unit test compares them).
-CLEARING_PATH = "/__clerk-harness-clearing-storage"
-
-
 @router.get(CLEARING_PATH, response_class=HTMLResponse)
 async def clearing() -> HTMLResponse:
-    return HTMLResponse("<!doctype html><title>clearing</title>", headers=NO_STORE)
+    return HTMLResponse(CLEARING_PAGE, headers=NO_STORE)

@@ -11,6 +11,10 @@ FAPI_PREFIX = "/__clerk"
 BAPI_PREFIX = "/__clerk_api"  # the Backend API subset that SDK servers call (CLERK_API_URL)
 CONTROL_PREFIX = "/__harness"
 NO_STORE = {"Cache-Control": "no-store"}  # every answer but the versioned bundles
+# The page a warm Firefox clears an origin's storage from at a run's hand-back: it runs no script of the
+# app's. The fake serves it for its own origin; the harness answers it (a route) for any other.
+CLEARING_PATH = "/__clerk-harness-clearing-storage"
+CLEARING_PAGE = "<!doctype html><title>clearing</title>"
 # The production topology's made-up hosts (see https/front.py): siblings, as `clerk.example.com` and
 # `example.com` are. `.test` is reserved (RFC 2606): no real host can ever be named so.
 HARNESS_DOMAIN = "harness.test"

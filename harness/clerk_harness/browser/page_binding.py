@@ -12,11 +12,10 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext
 
+from clerk_harness_fake.settings import CLEARING_PATH  # its reports are no run's: see warm.py
+
 Handler = Callable[[Any, dict[str, Any]], None]  # what the binding calls: (source, payload)
 BatchHandler = Callable[[Any, list[dict[str, Any]]], None]  # (source, the payloads the page sent at once)
-# The page a warm Firefox clears an origin's storage from at the hand-back (answered by the harness, never
-# by the origin). The tab stays there until the next run: what its scripts see is no run's to report.
-CLEARING_PATH = "/__clerk-harness-clearing-storage"
 
 
 def reporter_js(binding: str, flush: str) -> str:

@@ -32,10 +32,10 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Re
 
 from clerk_harness.browser import visibility
 from clerk_harness.browser.launch import launch_session
-from clerk_harness.browser.page_binding import CLEARING_PATH
 from clerk_harness.browser.scoped_context import ScopedContext, StandingInstruments, scoped
 from clerk_harness.browser.session import BrowserSession
 from clerk_harness.config import BrowserConfig
+from clerk_harness_fake.settings import CLEARING_PAGE, CLEARING_PATH
 
 CLEAR_ORIGIN_SCRIPT = """async () => {
   try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}
@@ -300,11 +300,11 @@ def _clear_origins_from_page(context: BrowserContext, page: Page, origins: set[s
     """Clear every storage of each origin (sessionStorage too: the tab's) from its clearing page, which runs no
     script of the app's: served by the origin when it is in `answer` (the fake's), else answered by the
     harness through a route (which costs the context its HTTP cache meanwhile, not after). The tab stays on
-    the last such page: its reports are dropped (`page_binding.CLEARING_PATH`), so the clearing, and the
+    the last such page: its reports are dropped (`page_binding.flush_pages`, `reporter_js`), so the clearing, and the
     cookies' after it, reach no run. Says whether there was an origin to clear."""
 
     def blank(route: Route) -> None:
-        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>clearing</title>")
+        route.fulfill(status=200, content_type="text/html", body=CLEARING_PAGE)
 
     cleared = bool(origins)
     for origin in sorted(origins):
