@@ -43,6 +43,7 @@ $(CLERK_TYPES_SCHEMA): tools/clerk-types/node_modules/.package-lock.json tools/c
 EXTRA_TEST_RELEASES := 5.116.0
 setup-tests: setup $(call npm_stamps,$(TEST_NPM_FOLDERS)) $(CLERK_TYPES_SCHEMA)
 	$(BIN)/clerk-harness setup --browser firefox
+	$(BIN)/clerk-harness setup --browser webkit
 	$(BIN)/clerk-harness setup $(addprefix --clerk-js ,$(EXTRA_TEST_RELEASES))
 
 setup-all: setup-tests $(call npm_stamps,$(OPT_IN_NPM_FOLDERS))

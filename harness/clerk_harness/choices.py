@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Engine = Literal["chromium", "firefox"]  # the browser engines a run can drive (Firefox: clerk_harness.browser.firefox)
+Engine = Literal[
+    "chromium", "firefox", "webkit"
+]  # the engines a run can drive (clerk_harness.browser.firefox, .webkit)
 Visibility = Literal["real", "synthetic"]
 # "realistic": navigator.webdriver false and a real rtt, as a user's browser. The other two reproduce a
 # stock Playwright test on purpose: clerk-js <= 6.0.0 then believes it is offline even when online.

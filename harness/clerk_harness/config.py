@@ -119,7 +119,7 @@ CdpEndpoints = Annotated[
 @dataclass(config=MODEL)
 class BrowserConfig:
     engine: Engine = "chromium"
-    """`chromium`, or `firefox` (a stock Firefox ESR over WebDriver BiDi; `--browser` overrides it)"""
+    """`chromium`, `firefox` (a stock Firefox ESR over WebDriver BiDi) or `webkit` (WebKitGTK, Linux); `--browser` overrides it"""
     executable_path: Text | None = None
     """a Chromium to use; null = Playwright's own if installed, else `chromium` on PATH"""
     firefox_executable_path: Text | None = None

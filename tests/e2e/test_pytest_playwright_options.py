@@ -1,6 +1,6 @@
 """pytest-playwright's own options work with the Clerk fixtures as they do there: `--browser firefox` drives
-Firefox, `--tracing on` keeps a full trace (DOM snapshots), `--screenshot on` a screenshot, `--output` says
-where; a `--browser` they cannot drive stops the run with one line."""
+Firefox (and `--browser webkit` WebKit), `--tracing on` keeps a full trace (DOM snapshots), `--screenshot on` a screenshot, `--output` says
+where; two engines in one run stop it with one line."""
 
 from __future__ import annotations
 
@@ -38,10 +38,12 @@ def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_browser_selects_the_engine(tmp_path):
-    """The engine the fixtures launch is the config's (the Firefox tests drive it); no browser starts here."""
-    (tmp_path / "test_users.py").write_text(A_USERS_TEST.format(engine="firefox"))
-    done = pytest_in(tmp_path, "--browser", "firefox", "-k", "engine")
+@pytest.mark.parametrize("engine", ["firefox", "webkit"])
+def test_browser_selects_the_engine(tmp_path, engine):
+    """The engine the fixtures launch is the config's (the Firefox and WebKit tests drive it); no browser
+    starts here."""
+    (tmp_path / "test_users.py").write_text(A_USERS_TEST.format(engine=engine))
+    done = pytest_in(tmp_path, "--browser", engine, "-k", "engine")
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
 
 
@@ -60,11 +62,8 @@ def test_tracing_screenshot_and_output(tmp_path):
     assert '"frame-snapshot"' in events, "--tracing on keeps DOM snapshots, as pytest-playwright's full trace does"
 
 
-@pytest.mark.parametrize(
-    "browsers, says", [(["webkit"], "--browser webkit"), (["chromium", "firefox"], "one engine per pytest run")]
-)
-def test_a_browser_the_fixtures_cannot_drive_stops_the_run(tmp_path, browsers, says):
+def test_two_engines_in_one_run_stop_it(tmp_path):
     (tmp_path / "test_users.py").write_text(A_USERS_TEST.format(engine="chromium"))
-    done = pytest_in(tmp_path, *[arg for b in browsers for arg in ("--browser", b)])
+    done = pytest_in(tmp_path, "--browser", "chromium", "--browser", "firefox")
     assert done.returncode == 4, done.stdout + done.stderr  # pytest's usage error
-    assert says in done.stderr
+    assert "one engine per pytest run" in done.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from clerk_harness.browser.guard import GUARD_PID_FILE
-from clerk_harness.browser.launch import PROFILE_PREFIX, remove_stale_profiles
+from clerk_harness.browser.owned_folders import PROFILE_PREFIX, remove_stale_profiles
 
 FAKE_BROWSER = ["sh", "-c", 'sleep 300 & echo $! > "$0/helper.pid"; echo ready > "$0/ready"; wait']
 

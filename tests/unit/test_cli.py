@@ -147,7 +147,9 @@ def test_list_as_json_has_every_scenario_with_its_range_per_engine(capsys):
     listed = json.loads(out)
     assert code == 0 and [s["id"] for s in listed] == list(CATALOGUE)
     reload = next(s for s in listed if s["id"] == "offline-reload")
-    assert reload["lost_on"] == {"chromium": "<6.1.0", "firefox": "<6.1.0"}
+    assert reload["lost_on"] == {"chromium": "<6.1.0", "firefox": "<6.1.0", "webkit": "<6.1.0"}
+    unmeasured = [s["id"] for s in listed if s["lost_on"]["webkit"] == "unmeasured"]
+    assert all(not CATALOGUE[s].measured_in("webkit") for s in unmeasured)
 
 
 def test_versions_as_json(capsys, monkeypatch):

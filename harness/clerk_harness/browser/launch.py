@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import os
 import queue
-import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from collections import deque
 from dataclasses import replace
@@ -142,10 +140,6 @@ def with_harness_features(args: list[str]) -> list[str]:
     return with_disabled_features(args, *NO_EGRESS_FEATURES, *LEAN_FEATURES)
 
 
-PROFILE_PREFIX = "clerk-harness-profile-"
-GUARD_PID_FILE = browser_guard.GUARD_PID_FILE
-
-
 def production_hosts_args() -> list[str]:
     """A local Chromium reaches the production topology's made-up hosts (the Frontend API at the key's
     host, the app beside it) on loopback, and trusts exactly the certificate the fakes of this process
@@ -224,17 +218,12 @@ def on_a_display(config: BrowserConfig) -> list[str]:
     return ["xvfb-run", "--auto-servernum", "--server-args=-screen 0 1920x1080x24 -nolisten tcp"]
 
 
-def remove_stale_profiles() -> int:
-    """Profile folders whose guard is gone (it was killed with SIGKILL): remove them. Returns how many."""
-    return owned_folders.remove_orphans(PROFILE_PREFIX, GUARD_PID_FILE)
-
-
 def _start_chromium(
     executable: str, config: BrowserConfig, timeout_s: float
 ) -> tuple[subprocess.Popen, str, str, deque]:
-    remove_stale_profiles()
+    owned_folders.remove_stale_profiles()
     # Named here, made by the guard (see guard.main): a worker ended between the two leaves no folder behind.
-    profile = os.path.join(tempfile.gettempdir(), PROFILE_PREFIX + secrets.token_hex(6))
+    profile = owned_folders.new_profile_name()
     command = _chromium_command(executable, config, profile)
     # xvfb-run keeps its authority file in a temp folder of its own: inside the profile, removed with it
     env = {**os.environ, "TMPDIR": profile} if command[0] == "xvfb-run" else None
@@ -297,6 +286,10 @@ def launch_firefox_session(playwright: Playwright, config: BrowserConfig) -> Bro
 def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: float = 30) -> BrowserSession:
     if config.engine == "firefox":
         return launch_firefox_session(playwright, config)
+    if config.engine == "webkit":
+        from clerk_harness.browser.webkit.launch import launch_webkit_session
+
+        return launch_webkit_session(config)
     if config.cdp_endpoints:
         from clerk_harness.browser.remote import connect_remote
 
@@ -379,6 +372,8 @@ def assert_realistic_profile(page: Page, engine: str = "chromium") -> dict:
             "navigator.webdriver is true: launch Chromium with "
             "--disable-blink-features=AutomationControlled (see browser.args)"
             if engine == "chromium"
+            else "navigator.webdriver is true on WebKit: it is driven through WebKitGTK's API, never WebDriver"
+            if engine == "webkit"
             else "navigator.webdriver is true on Firefox: the realistic profile's init script did not "
             "run (clerk_harness.browser.firefox)"
         )

@@ -9,10 +9,25 @@ names it) is ended before the folder is removed."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import tempfile
 from pathlib import Path
+
+from clerk_harness.browser.guard import GUARD_PID_FILE
+
+PROFILE_PREFIX = "clerk-harness-profile-"  # a browser's folder, owned by its guard (clerk_harness.browser.guard)
+
+
+def new_profile_name() -> str:
+    """A path for a browser's folder, which its guard makes (a folder named, not made, is nobody's to remove)."""
+    return os.path.join(tempfile.gettempdir(), PROFILE_PREFIX + secrets.token_hex(6))
+
+
+def remove_stale_profiles() -> int:
+    """Browser folders whose guard is gone (it was killed with SIGKILL): remove them. Returns how many."""
+    return remove_orphans(PROFILE_PREFIX, GUARD_PID_FILE)
 
 
 def mark(folder: str, marker: str, owner: int) -> None:

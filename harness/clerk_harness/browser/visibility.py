@@ -89,6 +89,8 @@ class Visibility:
     # Firefox: a page from `context.new_page()` opens in a window of its own and hides nothing; a page the
     # app page opens is a tab of its window, and hides it (see clerk_harness.browser.firefox).
     covers_from_page: bool = False
+    # WebKit: no tab covers another (WebKitGTK has windows, no tabs); the app page's window is minimised.
+    minimizes: bool = False
     events: list[PageEvent] = field(default_factory=list)
     periods: list[tuple[float, float | None]] = field(default_factory=list)  # hidden (start, end)
     _cover: Page | None = None
@@ -147,6 +149,8 @@ class Visibility:
             page.evaluate(f"window.__harnessSetVisibility('{state}')")
         elif state == "visible":
             page.bring_to_front()
+        elif self.minimizes:
+            page.minimize()  # type: ignore[attr-defined]  # clerk_harness.browser.webkit.pages.WebKitPage
         else:
             if self._cover is None or self._cover.is_closed():
                 self._cover = self._open_cover(page)

@@ -90,6 +90,9 @@ class WarmBrowser:
         Firefox: the warm context of the profile, cleaned the same way."""
         if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
             return self._lease_firefox(profile or self.config.profile)
+        if self.config.engine == "webkit":  # a WebKit of the run's own (clerk_harness.browser.webkit)
+            self.launches += 1
+            return launch_session(self.playwright, self.config)
         launched = self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected()
         if launched:
             self._replace()  # a browser killed between runs is replaced too, not handed out

@@ -26,7 +26,7 @@ def add_browser_option(parser: argparse.ArgumentParser, *, repeatable: bool = Fa
             action="append",
             choices=ENGINES,
             metavar="ENGINE",
-            help="browser engine: chromium or firefox (experimental); repeatable: one grid column "
+            help="browser engine: chromium, firefox or webkit (Linux, WebKitGTK); repeatable: one grid column "
             "set per engine (default: browser.engine)",
         )
     else:
@@ -34,7 +34,7 @@ def add_browser_option(parser: argparse.ArgumentParser, *, repeatable: bool = Fa
             "--browser",
             choices=ENGINES,
             metavar="ENGINE",
-            help="browser engine: chromium or firefox (experimental; default: browser.engine)",
+            help="browser engine: chromium, firefox or webkit (Linux, WebKitGTK; default: browser.engine)",
         )
 
 

@@ -59,10 +59,9 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
             return outcome.exit_code
         print(render(outcome, expected))
         if outcome.artifacts.get("report"):
-            print(
-                f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html, trace.zip: "
-                f"`playwright show-trace {outcome.artifacts.get('trace', 'trace.zip')}`)"
-            )
+            trace = outcome.artifacts.get("trace")
+            shown = f", trace.zip: `playwright show-trace {trace}`" if trace else ""
+            print(f"artifacts: {Path(outcome.artifacts['report']).parent} (report.html{shown})")
     except BrokenPipeError:  # `... | head`: the reader left early; the exit code still tells the verdict
         sys.stdout = None  # type: ignore[assignment]
     return outcome.exit_code

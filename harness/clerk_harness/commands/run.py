@@ -35,17 +35,16 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
         raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
     durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
     app = app_from_args(args, config)
+    engines = list(dict.fromkeys(args.browser or [config.browser.engine]))
+    runnable = lambda s: (app is not None or not s.needs_app) and any(e not in dict(s.not_in) for e in engines)
     chosen = (
-        [get_scenario(s) for s in args.scenario]
-        if args.scenario
-        else [s for s in CATALOGUE.values() if app is not None or not s.needs_app]
-    )  # the default: what can run here
+        [get_scenario(s) for s in args.scenario] if args.scenario else [s for s in CATALOGUE.values() if runnable(s)]
+    )  # the default: what can run here (in at least one of the engines; the others' runs say why not)
     for scenario in chosen:
-        scenario.check_runnable(with_app=app is not None)
+        scenario.check_runnable(with_app=app is not None, engines=engines)
     scenarios = [scenario.id for scenario in chosen]
     from clerk_harness.releases.setup import with_engine
 
-    engines = list(dict.fromkeys(args.browser or [config.browser.engine]))
     for engine in engines:
         ensure_browser(with_engine(config, engine), progress=lambda _: None)
     from clerk_harness.releases.published import sample_minor_lines

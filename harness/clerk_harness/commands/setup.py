@@ -38,7 +38,10 @@ def cmd_list(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.config import ENGINES
     from clerk_harness.stories.scenarios import CATALOGUE
 
-    ranges = {s.id: [s.range_for(engine) or "none" for engine in ENGINES] for s in CATALOGUE.values()}
+    ranges = {
+        s.id: [(s.range_for(engine) or "none") if s.measured_in(engine) else "unmeasured" for engine in ENGINES]
+        for s in CATALOGUE.values()
+    }
     if getattr(args, "json", False):
         print(
             json.dumps(
@@ -80,8 +83,8 @@ def setup_arguments(commands: Any) -> None:
         action="append",
         choices=ENGINES,
         metavar="ENGINE",
-        help="the engine to make ready: chromium or firefox (as root, apt-get installs Debian's "
-        "firefox-esr); repeatable (default: browser.engine)",
+        help="the engine to make ready: chromium, firefox or webkit (as root, apt-get installs Debian's "
+        "firefox-esr, or WebKitGTK and xvfb); repeatable (default: browser.engine)",
     )
 
 

@@ -52,7 +52,7 @@ def run_scenario(
     Outcome already names the paths, and a HeldArtifacts is appended whose `settle(keep)` writes or
     discards them and hands the browser back (pytest's "on-failure" keeps them only for a failed test)."""
     scenario = scenario_id if isinstance(scenario_id, Scenario) else get_scenario(scenario_id)
-    scenario.check_runnable(with_app=app is not None)
+    scenario.check_runnable(with_app=app is not None, engines=[config.browser.engine])
     run = ScenarioRun(playwright, config, backend, scenario, version, app)
     try:
         judgement = run.blame_the_infrastructure(run.tell(browsers, trace=artifacts is not None, full_trace=full_trace))
@@ -300,7 +300,8 @@ def _keep_artifacts(session: HarnessSession, outcome: Outcome, folder: Path) -> 
         pass
     try:
         session.browser.context.tracing.stop(path=str(folder / "trace.zip"))
-        outcome.artifacts["trace"] = str(folder / "trace.zip")
+        if (folder / "trace.zip").exists():  # WebKit keeps none
+            outcome.artifacts["trace"] = str(folder / "trace.zip")
     except Exception:  # noqa: BLE001 - tracing never started (the session failed early)
         pass
 

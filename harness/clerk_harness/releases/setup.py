@@ -57,12 +57,31 @@ def ensure_firefox(config: HarnessConfig, progress: Progress = _say) -> str:
     return path
 
 
+def ensure_webkit(progress: Progress = _say) -> str:
+    """WebKitGTK for the system's python3, a virtual display and `ip` (clerk_harness.browser.webkit); as root,
+    apt-get installs Debian's packages. Linux only."""
+    from clerk_harness.browser.webkit import launch as webkit
+
+    if webkit.missing() and os.geteuid() == 0 and shutil.which("apt-get") is not None:
+        progress("installing Debian's WebKitGTK and xvfb with apt-get (about a minute, once)")
+        _apt_get_install(webkit.PACKAGES[0], progress, *webkit.PACKAGES[1:])
+    version = webkit.check_webkit()
+    progress(f"browser: WebKitGTK {version} (Safari's engine, through its own API, in a network namespace)")
+    return f"WebKitGTK {version}"
+
+
 def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright: Playwright | None = None) -> str:
     """The configured engine's browser: for Firefox see `ensure_firefox`. The configured Chromium, else Playwright's, else a system one; as root, apt-get installs Debian's.
     With remote browsers (`browser.cdpEndpoint`) nothing is needed here. A caller that has started
     Playwright passes it: asking Playwright where its own browser is otherwise starts its driver (0.35 s)."""
     if config.browser.engine == "firefox":
         return ensure_firefox(config, progress)
+    if config.browser.engine == "webkit":
+        if config.browser.cdp_endpoints:
+            raise HarnessError(
+                "a remote browser (--cdp-endpoint) is a Chromium: run WebKit here, without --cdp-endpoint"
+            )
+        return ensure_webkit(progress)
     if config.browser.cdp_endpoints:
         from clerk_harness.browser.remote import check_cdp_endpoint
 

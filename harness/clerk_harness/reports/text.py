@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clerk_harness.oracle.verdict import Outcome
 
-ENGINE_NAMES = {"chromium": "Chromium", "firefox": "Firefox"}
+ENGINE_NAMES = {"chromium": "Chromium", "firefox": "Firefox", "webkit": "WebKit"}
 SYMBOL = {"survived": "SURVIVED", "lost": "LOST", "inconclusive": "INCONCLUSIVE", "error": "ERROR"}
 
 

@@ -49,6 +49,12 @@ SIGNED_OUT = (
     " && !document.cookie.split('; ').some((c) => c.startsWith('__session='))"
 )
 
+CALL_API = """async () => {
+  const answer = await fetch('/api/me', { credentials: 'include' });
+  const body = await answer.json();
+  return { status: answer.status, state: body.state, userId: body.user_id };
+}"""
+
 CLIENT_STATE = """() => ({
   status: window.Clerk ? (window.Clerk.status || (window.Clerk.loaded ? "ready" : "loading")) : "missing",
   userId: window.Clerk && window.Clerk.user ? window.Clerk.user.id : null,
@@ -202,11 +208,16 @@ class ClerkApp:
         return self.page.evaluate("document.body.dataset.serverAuth") or "unknown"
 
     def call_api(self) -> ApiAnswer:
-        raw = self.page.evaluate("""async () => {
-            const answer = await fetch('/api/me', { credentials: 'include' });
-            const body = await answer.json();
-            return { status: answer.status, state: body.state, userId: body.user_id };
-        }""")
+        try:
+            raw = self.page.evaluate(CALL_API)
+        except Exception as error:
+            if "navigation" not in str(error):
+                raise
+            # The page was leaving (6.x's redirect after sign-out can start after clerk-js removed its cookie,
+            # in WebKit): ask the page it went to.
+            self.page.wait_for_load_state()
+            self.wait_loaded()
+            raw = self.page.evaluate(CALL_API)
         self.log.mark(f"/api/me -> {raw['status']}")
         return ApiAnswer(raw["status"], raw["state"], raw["userId"])
 

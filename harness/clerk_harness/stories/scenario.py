@@ -6,7 +6,7 @@ The catalogue (`stories/scenarios.py`) registers each story with the `scenario` 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import semantic_version
@@ -30,9 +30,14 @@ class Scenario:
     needs_app: bool = False  # the story needs a user's app with a Clerk SDK server (the built-in page has none)
     partitioned_cookies: bool | None = None  # True/False: the instance the story needs; None: the run's setting
     real_focus: bool = False  # windows that take the focus from each other: Chromium runs headed (stories/focus.py)
+    not_in: tuple[tuple[str, str], ...] = ()  # engines the story cannot run in yet, each with the reason
 
-    def check_runnable(self, *, with_app: bool) -> None:
-        """A scenario that needs a user's app (an SDK server) cannot run on the built-in page: say so."""
+    def check_runnable(self, *, with_app: bool, engines: Sequence[str] = ("chromium",)) -> None:
+        """A scenario that needs a user's app (an SDK server) cannot run on the built-in page, nor one in none
+        of `engines` (those it cannot run in yet): say so. (In several engines, the others' runs say why.)"""
+        reasons = [f"{engine}: {dict(self.not_in)[engine]}" for engine in engines if engine in dict(self.not_in)]
+        if len(reasons) == len(engines):
+            raise HarnessError(f"{self.id} does not run in {', '.join(engines)} yet ({'; '.join(reasons)})")
         if self.needs_app and not with_app:
             raise HarnessError(
                 f"{self.id} needs your app with a Clerk SDK server (the built-in page has none): "
@@ -40,7 +45,13 @@ class Scenario:
             )
 
     def range_for(self, engine: str = "chromium") -> str:
+        """The range measured in `engine`; where it was never measured (WebKit, for most scenarios), Chromium's,
+        as the best guess (`measured_in` tells which)."""
         return dict(self.lost_on_by_engine).get(engine, self.lost_on)
+
+    def measured_in(self, engine: str) -> bool:
+        """Chromium's and Firefox's ranges are measured for every scenario; WebKit's where the catalogue says."""
+        return engine in MEASURED_EVERYWHERE or engine in dict(self.lost_on_by_engine)
 
     def expected(self, version: str, profile: str = "realistic", engine: str = "chromium") -> str:
         spec = (
@@ -53,6 +64,7 @@ class Scenario:
         return "lost" if semantic_version.NpmSpec(spec).match(semantic_version.Version(version)) else "survived"
 
 
+MEASURED_EVERYWHERE = ("chromium", "firefox")  # the engines every scenario's range was surveyed in
 CATALOGUE: dict[str, Scenario] = {}
 
 
@@ -68,6 +80,7 @@ def scenario(
     needs_app: bool = False,
     partitioned_cookies: bool | None = None,
     real_focus: bool = False,
+    not_in: dict[str, str] | None = None,
 ) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
     """Register a story in the catalogue under `id`, with the versions known to lose in it.
 
@@ -88,6 +101,7 @@ def scenario(
             needs_app,
             partitioned_cookies,
             real_focus,
+            tuple(sorted((not_in or {}).items())),
         )
         return story
 

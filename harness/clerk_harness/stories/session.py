@@ -127,7 +127,12 @@ class HarnessSession:
             variants_may_stay=backend.partitioned_cookies,
         ).install()
         visibility = Visibility(
-            context, timeline, browser.visibility_mode, browser.page, covers_from_page=browser.engine == "firefox"
+            context,
+            timeline,
+            browser.visibility_mode,
+            browser.page,
+            covers_from_page=browser.engine == "firefox",
+            minimizes=browser.engine == "webkit",
         ).install()
         network = Network(context, log)
         clock = (
@@ -181,6 +186,8 @@ def _where(config: HarnessConfig, backend: FakeClerk, fake_origin: str, app: Run
     topology = (
         app.spec.topology if app is not None else ("production" if config.app.topology == "production" else "proxy")
     )
+    if topology == "production" and config.browser.engine == "webkit":
+        raise HarnessError("the production topology does not run in WebKit yet: use the proxy topology")
     if topology == "production" and config.browser.cdp_endpoints:
         raise HarnessError(
             "the production topology's hosts live on this machine's loopback: a remote browser "

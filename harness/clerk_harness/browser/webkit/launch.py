@@ -1,0 +1,135 @@
+"""Finding and starting the WebKit browser (program.py): Debian's WebKitGTK, on a virtual display, under the
+harness's guard, which ends it (its display and helpers with it) and removes its folder with the run."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections import deque
+from functools import lru_cache
+from pathlib import Path
+
+from clerk_harness.browser import guard as browser_guard
+from clerk_harness.browser import owned_folders
+from clerk_harness.browser.session import BrowserSession
+from clerk_harness.browser.webkit.connection import Connection
+from clerk_harness.browser.webkit.pages import WebKitBrowser
+from clerk_harness.config import BrowserConfig
+from clerk_harness.errors import HarnessError
+
+PYTHON = "/usr/bin/python3"  # the system's: its PyGObject reaches WebKitGTK (the harness's venv has none)
+PROGRAM = Path(__file__).with_name("program.py")
+PACKAGES = ("gir1.2-webkit2-4.1", "python3-gi", "xvfb", "xauth", "iproute2")
+HOW_TO_GET_IT = (
+    "WebKit runs need Debian's WebKitGTK and a virtual display (Linux only): "
+    f"`clerk-harness setup --browser webkit` as root, or `apt-get install {' '.join(PACKAGES)}`"
+)
+PROBE = (
+    "import gi; gi.require_version('Gtk', '3.0'); gi.require_version('WebKit2', '4.1');"
+    " from gi.repository import WebKit2;"
+    " print(f'{WebKit2.get_major_version()}.{WebKit2.get_minor_version()}.{WebKit2.get_micro_version()}')"
+)
+
+
+@lru_cache(maxsize=1)
+def webkit_version() -> str | None:
+    """WebKitGTK's version as the system's Python reaches it; None where it cannot."""
+    if not os.access(PYTHON, os.X_OK):
+        return None
+    result = subprocess.run([PYTHON, "-c", PROBE], capture_output=True, text=True, timeout=60)
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def missing() -> list[str]:
+    """What a WebKit run needs and this machine lacks (empty when it can run)."""
+    lacking = []
+    if webkit_version() is None:
+        lacking.append("WebKitGTK 4.1 for the system's python3 (gir1.2-webkit2-4.1, python3-gi)")
+    if shutil.which("xvfb-run") is None:
+        lacking.append("a virtual display (xvfb, xauth)")
+    if shutil.which("ip") is None:
+        lacking.append("ip (iproute2)")
+    return lacking
+
+
+def check_webkit() -> str:
+    """WebKitGTK's version, or one line saying what to install."""
+    lacking = missing()
+    if lacking:
+        webkit_version.cache_clear()
+        raise HarnessError(f"{HOW_TO_GET_IT} (missing: {'; '.join(lacking)})")
+    return webkit_version() or ""
+
+
+def launch_webkit_session(config: BrowserConfig, *, timeout_s: float = 30) -> BrowserSession:
+    """A WebKit of the run's own, with one context and its first page."""
+    version = check_webkit()
+    owned_folders.remove_stale_profiles()
+    folder = owned_folders.new_profile_name()
+    width, height = config.window_size
+    command = [
+        "xvfb-run",
+        "--auto-servernum",
+        f"--server-args=-screen 0 {width}x{height}x24 -nolisten tcp",
+        PYTHON,
+        str(PROGRAM),
+        os.path.join(folder, "control.sock"),
+    ]
+    # xvfb-run keeps its authority file in a temp folder of its own: inside the guarded folder, removed with it
+    env = {**os.environ, "TMPDIR": folder, "NO_AT_BRIDGE": "1", "GDK_BACKEND": "x11"}
+    guard = browser_guard.spawn(folder, command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        connection = _connect(guard, folder, timeout_s)
+        browser = WebKitBrowser(connection, version)
+        context = browser.new_context()
+        page = context.new_page()
+    except BaseException:
+        browser_guard.release(guard)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return BrowserSession(
+        browser,  # type: ignore[arg-type]  # Playwright's shape (clerk_harness.browser.webkit.pages)
+        context,  # type: ignore[arg-type]
+        page,  # type: ignore[arg-type]
+        config.visibility,
+        f"WebKitGTK {version}",
+        _guard=guard,
+        _profile_dir=folder,
+        engine="webkit",
+        exit_file=os.path.join(folder, browser_guard.CHILD_EXIT_FILE),
+    )
+
+
+def _connect(guard: subprocess.Popen, folder: str, timeout_s: float) -> Connection:
+    """Wait for the program's "listening" (on its stderr), then connect to its socket."""
+    lines: queue.Queue[str | None] = queue.Queue()
+    log: deque[str] = deque(maxlen=20)
+
+    def read_stderr() -> None:
+        assert guard.stderr is not None
+        for line in guard.stderr:
+            log.append(line.rstrip())
+            if line.strip() == "listening":
+                lines.put("listening")
+        lines.put(None)
+
+    threading.Thread(target=read_stderr, name="webkit-stderr", daemon=True).start()
+    exit_file = Path(folder, browser_guard.CHILD_EXIT_FILE)
+    deadline = time.monotonic() + timeout_s
+    ready = None
+    while ready is None and time.monotonic() < deadline and not exit_file.exists():
+        try:  # the guard writes the exit file if the program ends before it listens
+            ready = lines.get(timeout=0.1)
+        except queue.Empty:
+            continue
+    if ready is None:
+        tail = " | ".join(list(log)[-3:]) or "no output"
+        raise HarnessError(f"WebKit did not start: {tail}")
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(os.path.join(folder, "control.sock"))
+    return Connection(client)

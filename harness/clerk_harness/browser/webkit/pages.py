@@ -1,0 +1,303 @@
+"""WebKit's browser, contexts and pages in the shape of Playwright's sync API: the part of it the harness's
+instruments and stories call (evaluate, init scripts, bindings, the whole jar, offline, the clock, windows),
+so that they drive WebKit as they drive Chromium and Firefox. What WebKit cannot do here says so when asked
+(`route`: the fake's own faults stand in for it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from clerk_harness.browser.webkit.clock import WebKitClock
+from clerk_harness.browser.webkit.connection import Connection
+
+# The trusted `offline` and `online` events come about 3 s after the route changes (WebKit's network
+# monitor): a page is told within this.
+NETWORK_EVENT_WITHIN_S = 15.0
+
+# Polls `predicate` on the page's real timers (the virtual clock, when installed, keeps them as builtins).
+WAIT_FOR = """async (argument) => {
+  const builtins = (globalThis.__pwClock && globalThis.__pwClock.builtins) || globalThis;
+  const sleep = () => new Promise((resolve) => builtins.setTimeout.call(globalThis, resolve, %(polling)d));
+  const predicate = () => { let value = (%(expression)s
+  ); if (typeof value === "function") value = value(argument); return value; };
+  for (;;) { const value = await predicate(); if (value) return value; await sleep(); }
+}"""
+
+NETWORK_STATE = """(offline) => navigator.onLine === !offline || new Promise((resolve) =>
+  window.addEventListener(offline ? "offline" : "online", () => resolve(true), { once: true }))"""
+
+
+class Emitter:
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Callable[..., None]]] = {}
+
+    def on(self, event: str, handler: Callable[..., None]) -> None:
+        self._handlers.setdefault(event, []).append(handler)
+
+    def remove_listener(self, event: str, handler: Callable[..., None]) -> None:
+        handlers = self._handlers.get(event, [])
+        if handler in handlers:
+            handlers.remove(handler)
+
+    def emit(self, event: str, *args: Any) -> None:
+        for handler in list(self._handlers.get(event, [])):
+            handler(*args)
+
+
+class Keyboard:
+    def __init__(self, page: WebKitPage) -> None:
+        self._page = page
+
+    def insert_text(self, text: str) -> None:
+        self._page._call("insert_text", text=text)
+
+
+class Mouse:
+    def __init__(self, page: WebKitPage) -> None:
+        self._page = page
+
+    def click(self, x: float, y: float) -> None:
+        self._page._call("click", x=x, y=y)
+
+
+class WebKitPage(Emitter):
+    def __init__(self, context: WebKitContext, number: int) -> None:
+        super().__init__()
+        self.context = context
+        self.number = number
+        self.url = "about:blank"
+        self._closed = False
+        self.keyboard = Keyboard(self)
+        self.mouse = Mouse(self)
+
+    def __repr__(self) -> str:
+        return f"<WebKitPage {self.number} {self.url}>"
+
+    def _call(self, op: str, *, timeout_s: float | None = None, **params: Any) -> Any:
+        return self.context.connection.call(
+            op, page=self.number, timeout_s=timeout_s or self.context.default_timeout_s, **params
+        )
+
+    def is_closed(self) -> bool:
+        return self._closed
+
+    def evaluate(self, expression: str, arg: Any = None) -> Any:
+        return self._call("evaluate", expression=expression, arg=arg)
+
+    def wait_for_function(
+        self, expression: str, *, arg: Any = None, polling: float | str = 100, timeout: float | None = None
+    ) -> Any:
+        interval = 16 if polling == "raf" else int(polling)
+        timeout_s = (timeout or self.context.default_timeout_s * 1000) / 1000
+        script = WAIT_FOR % {"expression": expression, "polling": interval}
+        try:
+            return self._call("evaluate", expression=script, arg=arg, timeout_s=timeout_s)
+        except PlaywrightTimeoutError:
+            raise PlaywrightTimeoutError(f"Page.wait_for_function: Timeout {timeout_s * 1000:.0f}ms exceeded") from None
+
+    def wait_for_load_state(self, state: str = "load", timeout: float | None = None) -> None:
+        """The navigation under way, if any, has loaded (WebKit's own `is-loading`)."""
+        self.url = self._call("wait_for_load", timeout_s=(timeout / 1000) if timeout else None) or self.url
+
+    def wait_for_timeout(self, timeout_ms: float) -> None:
+        self.evaluate("(ms) => new Promise((resolve) => setTimeout(resolve, ms))", timeout_ms)  # sleep-ok: asked for
+
+    def goto(self, url: str, *, timeout: float | None = None, **_: Any) -> None:
+        self.context.connection.call("forward", port=_port(url))
+        self.url = self._call("goto", url=url, timeout_s=(timeout / 1000) if timeout else None) or url
+
+    def reload(self, *, timeout: float | None = None, **_: Any) -> None:
+        self.url = self._call("reload", timeout_s=(timeout / 1000) if timeout else None) or self.url
+
+    def bring_to_front(self) -> None:
+        self._call("bring_to_front")
+
+    def minimize(self) -> None:
+        """The window leaves the screen: WebKit makes the page hidden (a trusted `visibilitychange`)."""
+        self._call("minimize")
+
+    def set_default_timeout(self, timeout_ms: float) -> None:
+        self.context.default_timeout_s = timeout_ms / 1000
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            if self.context.connection.connected:
+                self._call("close_page")
+            self.context._forget(self)
+            self.emit("close", self)
+
+
+class NoTracing:
+    """WebKit keeps no Playwright trace: a run's artifacts there are its timeline, journal and report."""
+
+    def start(self, **_: Any) -> None:
+        pass
+
+    def stop(self, **_: Any) -> None:
+        pass
+
+
+class WebKitContext(Emitter):
+    def __init__(self, browser: WebKitBrowser, number: int) -> None:
+        super().__init__()
+        self.browser = browser
+        self.connection: Connection = browser.connection
+        self.number = number
+        self.default_timeout_s = 30.0
+        self.pages: list[WebKitPage] = []
+        self._bindings: dict[str, Callable[..., Any]] = {}
+        self._offline = False
+        self.clock = WebKitClock(self)
+        self.tracing = NoTracing()
+        self.connection.listeners.append(self._on_event)
+
+    def __repr__(self) -> str:
+        return f"<WebKitContext {self.number}, {len(self.pages)} page(s)>"
+
+    def _call(self, op: str, **params: Any) -> Any:
+        return self.connection.call(op, context=self.number, timeout_s=self.default_timeout_s, **params)
+
+    def _page(self, number: int) -> WebKitPage | None:
+        return next((page for page in self.pages if page.number == number), None)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "page" and event.get("context") == self.number:
+            page = WebKitPage(self, event["page"])
+            self.pages.append(page)
+            self.emit("page", page)
+            return
+        page = self._page(event.get("page", -1))
+        if kind == "binding" and event.get("context") == self.number:
+            handler = self._bindings.get(event["name"])
+            if handler is not None:
+                handler({"context": self, "page": page}, *event["args"])
+        elif page is None:
+            return
+        elif kind == "url":
+            page.url = event["url"]
+        elif kind == "requestfailed":
+            self.emit("requestfailed", FailedRequest(event["method"], event["url"], event["failure"]))
+        elif kind == "crash":
+            page.emit("crash", page)
+
+    def _forget(self, page: WebKitPage) -> None:
+        if page in self.pages:
+            self.pages.remove(page)
+
+    def new_page(self) -> WebKitPage:
+        page = WebKitPage(self, self.connection.call("new_page", context=self.number))
+        self.pages.append(page)
+        self.emit("page", page)
+        return page
+
+    @contextmanager
+    def expect_page(self, timeout: float | None = None) -> Iterator[PageOpened]:
+        """As Playwright's: the page that the block makes the app open (`window.open`)."""
+        opened = PageOpened()
+        self.on("page", opened.take)
+        try:
+            yield opened
+            if opened.page is None:  # the event comes with the next message: one round trip brings it
+                self.connection.call("version", timeout_s=(timeout or 30_000) / 1000)
+        finally:
+            self.remove_listener("page", opened.take)
+        if opened.page is None:
+            raise PlaywrightTimeoutError("BrowserContext.expect_page: no page was opened")
+
+    def add_init_script(self, script: str | None = None, **_: Any) -> None:
+        self._call("add_init_script", source=script)
+
+    def expose_binding(self, name: str, callback: Callable[..., Any]) -> None:
+        self._bindings[name] = callback
+        self._call("expose_binding", name=name)
+
+    def cookies(self, urls: Any = None) -> list[dict[str, Any]]:
+        return self._call("cookies")
+
+    def clear_cookies(self, **_: Any) -> None:
+        self._call("clear_cookies")
+
+    def set_default_timeout(self, timeout_ms: float) -> None:
+        self.default_timeout_s = timeout_ms / 1000
+
+    def set_offline(self, offline: bool) -> None:
+        """Real offline: the namespace's route goes (program.py), and each page hears the trusted event."""
+        self.connection.call("set_offline", offline=offline)
+        self._offline = offline
+        for page in list(self.pages):
+            if not page.is_closed() and page.url.startswith("http"):
+                page._call("evaluate", expression=NETWORK_STATE, arg=offline, timeout_s=NETWORK_EVENT_WITHIN_S)
+
+    def route(self, *_: Any, **__: Any) -> None:
+        raise PlaywrightError(
+            "WebKit runs have no request routing: a Frontend API outage in WebKit comes from the fake's faults"
+        )
+
+    unroute = route
+
+    def close(self) -> None:
+        for page in list(self.pages):
+            page._closed = True
+        self.pages.clear()
+        if self.connection.connected:
+            if self._offline:
+                self.connection.call("set_offline", offline=False)
+            self._call("close_context")
+        if self._on_event in self.connection.listeners:
+            self.connection.listeners.remove(self._on_event)
+
+
+class WebKitBrowser(Emitter):
+    def __init__(self, connection: Connection, version: str) -> None:
+        super().__init__()
+        self.connection = connection
+        self.version = version
+        self.contexts: list[WebKitContext] = []
+        connection.on_disconnect.append(lambda: self.emit("disconnected", self))
+
+    def is_connected(self) -> bool:
+        self.connection.pump()
+        return self.connection.connected
+
+    def new_context(self) -> WebKitContext:
+        context = WebKitContext(self, self.connection.call("new_context"))
+        self.contexts.append(context)
+        return context
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class PageOpened:
+    def __init__(self) -> None:
+        self.page: WebKitPage | None = None
+
+    def take(self, page: WebKitPage) -> None:
+        if self.page is None:
+            self.page = page
+
+    @property
+    def value(self) -> WebKitPage:
+        assert self.page is not None
+        return self.page
+
+
+class FailedRequest:
+    """As Playwright's `Request` of a `requestfailed` event: what the network module records."""
+
+    def __init__(self, method: str, url: str, failure: str) -> None:
+        self.method, self.url, self.failure = method, url, failure
+
+
+def _port(url: str) -> int:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)

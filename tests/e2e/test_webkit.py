@@ -1,0 +1,127 @@
+"""The mission on the third engine: WebKit, Safari's engine (Debian's WebKitGTK, driven through its own API).
+
+What must hold is what holds in Chromium: 6.0.0 loses `__session` offline and 6.40.0 keeps it, with the same
+evidence (a removal seen in the page with its stack, or the refresh that really failed), the app page really
+hidden (its window off the screen, trusted events), and a real sign-out reported as a removal. Offline is
+real in WebKit (a network namespace loses its route), so each offline run waits about 3 s for the trusted
+`offline` event and 3 s for `online`: the runs go through `run`, in parallel workers, which also covers the
+engine axis of its JSON and JUnit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from clerk_harness.browser import driver_scratch
+from tests.e2e.test_egress import classify
+from tests.e2e.test_interrupts import children, cmdline, in_group, interrupt, wait_for
+
+pytestmark = pytest.mark.e2e
+CLI = str(Path(sys.executable).with_name("clerk-harness"))
+EXPECTED = {
+    ("offline-reload", "6.0.0"): "lost",
+    ("offline-reload", "6.40.0"): "survived",
+    ("offline-visibility", "6.0.0"): "lost",
+    ("offline-visibility", "6.40.0"): "survived",
+    ("signout-control", "6.40.0"): "lost",
+}
+
+
+def test_6_0_0_loses_the_cookie_offline_in_webkit_and_6_40_0_keeps_it(tmp_path, clerk_config):
+    results, junit = tmp_path / "results.json", tmp_path / "junit.xml"
+    run = subprocess.run(
+        [CLI, "run", "--browser", "webkit", "--workers", str(len(EXPECTED))]
+        + [arg for scenario in dict.fromkeys(s for s, _ in EXPECTED) for arg in ("--scenario", scenario)]
+        + ["--clerk-js", "6.0.0", "--clerk-js", "6.40.0", "--json", str(results), "--junit", str(junit)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode in (0, 1), run.stdout[-2000:] + run.stderr[-2000:]
+    outcomes = {(r["scenario"], r["version"]): r for r in json.loads(results.read_text())["results"]}
+    for key, verdict in EXPECTED.items():
+        outcome = outcomes[key]
+        assert outcome["engine"] == "webkit" and outcome["profile"] == "realistic", outcome
+        assert outcome["verdict"] == verdict, (key, outcome["reasons"], outcome["timeline"])
+        if verdict == "lost":  # the removal itself, seen in the page with clerk-js's stack, and in the jar
+            assert "__session removed" in outcome["timeline"], outcome["timeline"]
+            assert "via document.cookie" in outcome["timeline"] and "clerk.browser.js" in outcome["timeline"]
+        if key[0].startswith("offline"):  # the refresh really went out and failed, offline for real
+            attempts = outcome["proof"]["attempts"]
+            assert any(a["kind"] == "failed-request" and "/tokens" in a["detail"] for a in attempts), attempts
+            assert "--- offline" in outcome["timeline"] and "--- online" in outcome["timeline"]
+        if key[0] == "offline-visibility":  # the window left the screen: no override said so
+            assert "--- hidden\n" in outcome["timeline"] and "(synthetic)" not in outcome["timeline"]
+    cases = ElementTree.parse(junit).getroot().iter("testcase")
+    assert sum("webkit" in case.get("name", "") + case.get("classname", "") for case in cases) >= len(EXPECTED)
+
+
+def test_a_webkit_repro_prints_the_removal_with_its_stack_and_reaches_nothing_beyond_loopback(tmp_path):
+    """The issue's own sentence, under strace when there is one: WebKit's processes live in a network
+    namespace whose only way out is the harness's forwarder to this machine's loopback."""
+    command = [CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--browser", "webkit"]
+    log = tmp_path / "strace.txt"
+    traced = ["strace", "--seccomp-bpf", "-f", "-qq", "-yy", "-e", "trace=connect,sendto,sendmsg,sendmmsg"]
+    traced += ["-e", "signal=none", "-o", str(log)]
+    strace = subprocess.run(["which", "strace"], capture_output=True).returncode == 0
+    run = subprocess.run(
+        (traced if strace else []) + command + ["--artifacts", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    first = run.stdout.splitlines()[0]
+    assert first.startswith("offline-reload on clerk-js 6.0.0 in WebKit: LOST"), run.stdout
+    removal = next(line for line in run.stdout.splitlines() if "first removal" in line)
+    assert "via document.cookie" in removal and "clerk.browser.js" in removal, removal
+    if strace:
+        found = classify(log.read_text(errors="replace"))
+        assert found.loopback > 0, "the trace saw no loopback traffic: it was blind"
+        assert found.attempts == [], "\n".join(found.attempts[:10])
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigkill"])
+def test_an_interrupted_webkit_repro_leaves_nothing_behind(how, short_temp_dir):
+    """WebKit, its display (Xvfb) and its helpers live in the guard's child's process group: whatever ends
+    the repro ends them all, and the guard removes the folder (the socket, the display's authority)."""
+    run = subprocess.Popen(
+        [CLI, "repro", "offline-visibility", "--clerk-js", "6.40.0", "--quiet", "--browser", "webkit"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(short_temp_dir)},
+    )
+    try:
+        guard = wait_for(
+            lambda: next((p for p in children(run.pid) if "clerk_harness.browser.guard" in cmdline(p)), None),
+            timeout=30,
+        )
+        assert guard, "the repro never started its browser"
+        folder = cmdline(guard)[3]
+        webkit = wait_for(lambda: children(guard), timeout=30)
+        assert webkit, "the guard never started WebKit"
+        assert wait_for(lambda: Path(folder, "control.sock").exists(), timeout=30), "WebKit never listened"
+        group = webkit[0]  # the guard starts it in a process group of its own
+        if how == "ctrl-c":
+            interrupt(run, how, timeout=30)
+        else:
+            os.kill(run.pid, signal.SIGKILL)
+            run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert wait_for(lambda: not in_group(group), timeout=15), f"left running: {in_group(group)}"
+    assert wait_for(lambda: not Path(folder).exists(), timeout=15), f"{folder} was left behind"
+    # after SIGKILL, the scratch folder of the repro's Playwright driver is the next command's to remove
+    kept = (driver_scratch.PREFIX, "node-compile-cache") if how == "sigkill" else ("node-compile-cache",)
+    left = lambda: [p.name for p in short_temp_dir.iterdir() if not p.name.startswith(kept)]
+    assert wait_for(lambda: not left(), timeout=15), left()
