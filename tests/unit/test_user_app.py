@@ -178,7 +178,7 @@ def app_time(app) -> float:
 def test_the_apps_clock_follows_the_fakes(tmp_path, server):
     """libfaketime in the app's processes: its `time.time()` moves with each advance of the fake's clock,
     and a reset brings it back (the app is shared by the runs of a test process)."""
-    from clerk_harness.stories.app_clock import find_libfaketime
+    from clerk_harness.faketime import find_libfaketime
 
     if find_libfaketime() is None:
         pytest.fail(

@@ -131,9 +131,12 @@ def test_the_nightly_plans_once_and_every_shard_runs_its_part_of_the_same_matrix
         "--artifacts",
         "results/runs-2",
     ]
-    assert "chromium firefox" in nightly()["env"]["BROWSERS"]  # both engines every night
+    assert "chromium firefox webkit" in nightly()["env"]["BROWSERS"]  # the three engines every night
     firefox = step("shard", "Firefox")
     assert firefox["run"] == ".venv/bin/clerk-harness setup --browser firefox"
+    webkit = step("shard", "WebKit")
+    assert webkit["if"] == "contains(env.BROWSERS, 'webkit')"
+    assert webkit["run"].rstrip().endswith(".venv/bin/clerk-harness setup --browser webkit")
     (stand_in / "durations.json").write_text("{}")  # the last nightly's results: the split is balanced by them
     (stand_in / "calls.txt").unlink()
     calls = run_step(script, stand_in, SHARD="2/3", LATEST="6.41.0", VERSIONS="6.0.0", REPEAT="1", BROWSERS="chromium")

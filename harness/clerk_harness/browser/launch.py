@@ -283,13 +283,16 @@ def launch_firefox_session(playwright: Playwright, config: BrowserConfig) -> Bro
     return BrowserSession(browser, context, page, config.visibility, executable, engine="firefox")
 
 
-def launch_session(playwright: Playwright, config: BrowserConfig, *, timeout_s: float = 30) -> BrowserSession:
+def launch_session(
+    playwright: Playwright, config: BrowserConfig, *, timeout_s: float = 30, movable_clock: bool = False
+) -> BrowserSession:
+    """A browser of the run's own. `movable_clock`: WebKit's own wall clock can be moved (a story that asks)."""
     if config.engine == "firefox":
         return launch_firefox_session(playwright, config)
     if config.engine == "webkit":
         from clerk_harness.browser.webkit.launch import launch_webkit_session
 
-        return launch_webkit_session(config)
+        return launch_webkit_session(config, movable_clock=movable_clock)
     if config.cdp_endpoints:
         from clerk_harness.browser.remote import connect_remote
 

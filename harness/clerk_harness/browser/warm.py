@@ -85,14 +85,14 @@ class WarmBrowser:
         state = f"{self._runs} run(s) on the current browser" if self._session else "no browser"
         return f"<WarmBrowser {state}, {self.launches} launch(es)>"
 
-    def lease(self, profile: str | None = None) -> BrowserSession:
+    def lease(self, profile: str | None = None, *, movable_clock: bool = False) -> BrowserSession:
         """The default context with its one tab (blank), for one run; its `close()` cleans up and hands it back.
         Firefox: the warm context of the profile, cleaned the same way."""
         if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
             return self._lease_firefox(profile or self.config.profile)
         if self.config.engine == "webkit":  # a WebKit of the run's own (clerk_harness.browser.webkit)
             self.launches += 1
-            return launch_session(self.playwright, self.config)
+            return launch_session(self.playwright, self.config, movable_clock=movable_clock)
         launched = self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected()
         if launched:
             self._replace()  # a browser killed between runs is replaced too, not handed out
@@ -336,18 +336,20 @@ def _app_tab(context: BrowserContext) -> Page:
     return next((page for page in context.pages if not visibility.is_spare_cover(page)), None) or context.new_page()
 
 
-def lease_or_launch(playwright: Playwright, config: BrowserConfig, browsers: WarmBrowser | None) -> BrowserSession:
+def lease_or_launch(
+    playwright: Playwright, config: BrowserConfig, browsers: WarmBrowser | None, *, movable_clock: bool = False
+) -> BrowserSession:
     """A leased warm session when there is a warm browser of this very configuration, else a browser of
     the run's own (a test that changes the profile or visibility mode gets what it asked for)."""
     if browsers is not None and browsers.config == config:
-        return browsers.lease()
+        return browsers.lease(movable_clock=movable_clock)
     if (
         browsers is not None
         and config.engine == "firefox"
         and replace(browsers.config, profile=config.profile) == config
     ):
         return browsers.lease(config.profile)
-    return launch_session(playwright, config)
+    return launch_session(playwright, config, movable_clock=movable_clock)
 
 
 def _bring_to_front_and_focus(page: Page) -> None:

@@ -34,14 +34,18 @@ def cmd_browser_flags(config: HarnessConfig, args: argparse.Namespace) -> int:
     return EXIT_SURVIVED
 
 
+def _range_cell(scenario: Any, engine: str) -> str:
+    """The range `list` shows: measured, `unmeasured`, or `n/a` where the story does not run (yet)."""
+    if engine in dict(scenario.not_in):
+        return "n/a"
+    return (scenario.range_for(engine) or "none") if scenario.measured_in(engine) else "unmeasured"
+
+
 def cmd_list(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.config import ENGINES
     from clerk_harness.stories.scenarios import CATALOGUE
 
-    ranges = {
-        s.id: [(s.range_for(engine) or "none") if s.measured_in(engine) else "unmeasured" for engine in ENGINES]
-        for s in CATALOGUE.values()
-    }
+    ranges = {s.id: [_range_cell(s, engine) for engine in ENGINES] for s in CATALOGUE.values()}
     if getattr(args, "json", False):
         print(
             json.dumps(

@@ -118,6 +118,7 @@ class ScenarioRun:
                 session_minter=scenario.session_minter,
                 partitioned_cookies=scenario.partitioned_cookies,
                 real_focus=scenario.real_focus,
+                browser_clock=scenario.browser_clock,
             )
             if trace:
                 session.browser.context.tracing.start(

@@ -229,6 +229,23 @@ def touch_answered_stale(proof: StressRecord) -> str | None:
 
 STALE_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, touch_answered_stale)
 
+TRACKING_CAP_DAYS = 7  # WebKit's cap on a script-written cookie's lifetime under tracking prevention
+
+
+def session_cookie_capped(proof: StressRecord) -> str | None:
+    if proof.session_cookie_days is None or proof.session_cookie_days > TRACKING_CAP_DAYS + 0.01:
+        return f"the jar kept __session {proof.session_cookie_days} d: tracking prevention capped nothing"
+    return None
+
+
+def away_beyond_the_cap(proof: StressRecord) -> str | None:
+    if proof.away_days is None or proof.session_cookie_days is None or proof.away_days <= proof.session_cookie_days:
+        return f"the user came back after {proof.away_days} d, before __session ran out"
+    return None
+
+
+TRACKING_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, session_cookie_capped, away_beyond_the_cap)
+
 CHECKS_BY_KIND: dict[str, tuple[ProofCheck, ...]] = {
     "offline": OFFLINE_CHECKS,
     "fault": FAULT_CHECKS,
@@ -239,6 +256,7 @@ CHECKS_BY_KIND: dict[str, tuple[ProofCheck, ...]] = {
     "focus": FOCUS_CHECKS,
     "partitioned": PARTITIONED_CHECKS,
     "stale": STALE_CHECKS,
+    "tracking": TRACKING_CHECKS,
 }
 
 

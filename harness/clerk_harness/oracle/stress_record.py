@@ -58,6 +58,9 @@ class StressRecord:
     token_requests_skewed: int | None = None  # token requests the fake answered while the skewed clock ran
     # Sleep and wake (see clerk_harness.stories.sleep):
     slept_h: float | None = None  # hours the machine slept
+    session_cookie_days: float | None = None  # tracking prevention: how long the jar kept the script-written __session
+    client_uat_days: float | None = None  # ... and __client_uat
+    away_days: float | None = None  # ... and how long the user stayed away (every clock moved)
     wake_burst: list[str] = field(default_factory=list)  # the Frontend API requests in the seconds after waking
     # The back-forward cache (see clerk_harness.stories.bfcache):
     restored_from_bfcache: bool | None = None  # `pageshow` with `persisted` in the page the user came back to
@@ -100,6 +103,8 @@ class StressRecord:
             return "clock"
         if self.slept_h is not None and self.offline_since is None:
             return "sleep"
+        if self.session_cookie_days is not None and self.offline_since is None:
+            return "tracking"
         if self.away_s is not None and self.offline_since is None:
             return "bfcache"
         return "fault" if self.faults_injected and self.offline_since is None else "offline"
@@ -148,6 +153,12 @@ class StressRecord:
         if self.slept_h is not None:
             lines.append(
                 f"slept {self.slept_h:g} h; woke to {len(self.wake_burst)} request(s): " + ", ".join(self.wake_burst)
+            )
+        if self.session_cookie_days is not None:
+            lines.append(
+                f"tracking prevention on: the jar kept __session {self.session_cookie_days:g} d (clerk-js asked for "
+                f"a year), __client_uat {self.client_uat_days if self.client_uat_days is not None else 'none'} d; "
+                f"the user stayed away {self.away_days:g} d"
             )
         if self.away_s is not None:
             lines.append(

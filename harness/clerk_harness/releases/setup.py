@@ -138,9 +138,9 @@ def with_engine(config: HarnessConfig, engine: str) -> HarnessConfig:
 
 
 def ensure_app_clock(progress: Progress = _say) -> str | None:
-    """libfaketime, which puts a user's app on the harness's virtual clock (stories/app_clock.py); as root,
+    """libfaketime, which puts a user's app on the harness's virtual clock (clerk_harness.faketime); as root,
     apt-get installs Debian's. Without it, runs against an app use real time: one line says so."""
-    from clerk_harness.stories.app_clock import INSTALL_HINT, find_libfaketime
+    from clerk_harness.faketime import INSTALL_HINT, find_libfaketime
 
     library = find_libfaketime()
     if library is None and os.geteuid() == 0 and shutil.which("apt-get") is not None:

@@ -51,14 +51,10 @@ def render(outcome: Outcome, expected: str | None = None, *, with_timeline: bool
     if outcome.removals:
         first = outcome.removals[0]
         parts.append(f"  first removal: {first.describe()}")
-    if outcome.proof is not None and (
-        outcome.proof.attempts
-        or outcome.proof.explicit_trigger
-        or outcome.proof.clock_skew_s is not None
-        or outcome.proof.slept_h is not None
-    ):
+    stress = outcome.proof.describe() if outcome.proof is not None else ""
+    if stress:
         parts.append("  stress:")
-        parts += [f"    {line}" for line in outcome.proof.describe().splitlines()]
+        parts += [f"    {line}" for line in stress.splitlines()]
     if outcome.verdict in ("survived", "lost"):
         parts.append(
             f"  seen: {observed(outcome)} (browser: {outcome.engine}, visibility: {outcome.visibility_mode}, "

@@ -31,6 +31,7 @@ class Scenario:
     partitioned_cookies: bool | None = None  # True/False: the instance the story needs; None: the run's setting
     real_focus: bool = False  # windows that take the focus from each other: Chromium runs headed (stories/focus.py)
     not_in: tuple[tuple[str, str], ...] = ()  # engines the story cannot run in yet, each with the reason
+    browser_clock: bool = False  # the story moves the browser's own wall clock (WebKit under libfaketime)
 
     def check_runnable(self, *, with_app: bool, engines: Sequence[str] = ("chromium",)) -> None:
         """A scenario that needs a user's app (an SDK server) cannot run on the built-in page, nor one in none
@@ -81,6 +82,7 @@ def scenario(
     partitioned_cookies: bool | None = None,
     real_focus: bool = False,
     not_in: dict[str, str] | None = None,
+    browser_clock: bool = False,
 ) -> Callable[[Callable[[Story], None]], Callable[[Story], None]]:
     """Register a story in the catalogue under `id`, with the versions known to lose in it.
 
@@ -102,6 +104,7 @@ def scenario(
             partitioned_cookies,
             real_focus,
             tuple(sorted((not_in or {}).items())),
+            browser_clock,
         )
         return story
 

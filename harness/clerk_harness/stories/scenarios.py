@@ -41,7 +41,9 @@ def offline_reload(story: Story) -> None:
     story.reload()
 
 
-@scenario("offline-gettoken", reference="clerk/javascript#7912", lost_on="<6.1.0")
+@scenario(
+    "offline-gettoken", reference="clerk/javascript#7912", lost_on="<6.1.0", lost_on_by_engine={"webkit": "<6.1.0"}
+)
 def offline_gettoken(story: Story) -> None:
     """Offline, the app calls clearCache() + getToken(), back online and reload."""
     story.sign_in()
@@ -76,7 +78,7 @@ def clock_slow(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("clock-fast", reference="clerk/javascript#7317", lost_on=">=6.0.0")
+@scenario("clock-fast", reference="clerk/javascript#7317", lost_on=">=6.0.0", lost_on_by_engine={"webkit": ">=6.0.0"})
 def clock_fast(story: Story) -> None:
     """The user's clock runs 60 s fast: the tab stays open for 40 s."""
     story.sign_in()
@@ -242,7 +244,13 @@ def minter_outage_403(story: Story) -> None:
     unauthenticated_then_client_fails(story, 422, "missing_expired_token", 403)
 
 
-@scenario("minter-outage-503", reference="clerk/javascript#6678", lost_on="", session_minter=True)
+@scenario(
+    "minter-outage-503",
+    reference="clerk/javascript#6678",
+    lost_on="",
+    session_minter=True,
+    lost_on_by_engine={"webkit": ""},
+)
 def minter_outage_503(story: Story) -> None:
     """Control: Session Minter on, 422 missing_expired_token, then GET /v1/client answers 503 (not one of the
     two statuses that sign out)."""
@@ -300,6 +308,26 @@ def partitioned_late(story: Story) -> None:
     story.reload_while_the_environment_is_late()
     story.call_the_api()
     story.reload()
+
+
+@scenario(
+    "itp-week-away",
+    reference="clerk/javascript#7623",
+    lost_on="*",
+    not_in={
+        "chromium": "tracking prevention is WebKit's (Safari's): run it with --browser webkit",
+        "firefox": "tracking prevention is WebKit's (Safari's): run it with --browser webkit",
+    },
+    browser_clock=True,
+)
+def itp_week_away(story: Story) -> None:
+    """Safari's tracking prevention is on: the user signs in, leaves the app for eight days, opens it again and
+    calls its API."""
+    story.turn_on_tracking_prevention()
+    story.sign_in()
+    story.stay_away_for_days(8)
+    story.open_the_app_again()
+    story.call_the_api()
 
 
 @scenario("revoked-control", reference="harness self-check", lost_on="*")

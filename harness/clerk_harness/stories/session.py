@@ -60,11 +60,12 @@ class HarnessSession:
         session_minter: bool | None = None,
         partitioned_cookies: bool | None = None,
         real_focus: bool = False,
+        browser_clock: bool = False,
     ) -> HarnessSession:
         """Launch (or lease from `browsers`), instrument, install the clock and open the app (not yet signed in).
 
         With `app` (a user's running app), the fake serves `version` at the npm path SDKs load clerk-js from.
-        An app on the virtual clock (libfaketime: see app_clock.py) is driven as the built-in page is; one on
+        An app on the virtual clock (libfaketime: see clerk_harness.faketime) is driven as the built-in page is; one on
         real time gets short-lived tokens and the warm browser's real-time companion, where no clock was
         ever installed."""
         assert backend.origin, "the fake backend must be listening"
@@ -75,7 +76,7 @@ class HarnessSession:
             config = replace(config, browser=with_real_focus(config.browser))
             browsers = browsers.for_real_focus() if browsers is not None else None
         topology, origin = _where(config, backend, backend.origin, app)
-        browser = _lease(playwright, config, backend.origin, browsers, version)
+        browser = _lease(playwright, config, backend.origin, browsers, version, movable_clock=browser_clock)
         try:
             return cls._instrumented(
                 browser,
@@ -202,13 +203,19 @@ def _where(config: HarnessConfig, backend: FakeClerk, fake_origin: str, app: Run
 
 
 def _lease(
-    playwright: Playwright, config: HarnessConfig, fake_origin: str, browsers: WarmBrowser | None, version: str
+    playwright: Playwright,
+    config: HarnessConfig,
+    fake_origin: str,
+    browsers: WarmBrowser | None,
+    version: str,
+    *,
+    movable_clock: bool = False,
 ) -> BrowserSession:
     """A browser for the run, watched for breakage: leased warm, or launched."""
     if browsers is not None:  # the fake serves the page a warm Firefox clears its origin from
         browsers.answer_clearing.add(fake_origin)
     try:
-        return lease_or_launch(playwright, config.browser, browsers).watch()
+        return lease_or_launch(playwright, config.browser, browsers, movable_clock=movable_clock).watch()
     except Exception as error:  # a warm browser killed as it was leased: the next lease launches anew
         if browsers is None or not browsers.lost_its_browser():
             raise

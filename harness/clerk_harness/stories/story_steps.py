@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clerk_harness.stories import bfcache, focus, handshake, navigation, partitioned, race, skew, sleep, stale
+from clerk_harness.stories import bfcache, focus, handshake, navigation, partitioned, race, skew, sleep, stale, tracking
 from clerk_harness.stories.story_parts import StoryParts
 from clerk_harness_fake.faults import Latch
 
@@ -21,6 +21,13 @@ class StepsOfTheirOwn:
     def sleep_and_wake(self: StoryParts, hours: float) -> None:
         """The laptop's lid closes for `hours`, then opens (see clerk_harness.stories.sleep)."""
         sleep.sleep_and_wake(self, hours)
+
+    # --- Safari's tracking prevention (see clerk_harness.stories.tracking) ------------------------------------
+    def turn_on_tracking_prevention(self: StoryParts) -> None:
+        tracking.turn_on_tracking_prevention(self)
+
+    def stay_away_for_days(self: StoryParts, days: float) -> None:
+        tracking.stay_away_for_days(self, days)
 
     # --- real window focus (see clerk_harness.stories.focus) -------------------------------------------------
     def work_in_another_window(self: StoryParts, virtual_s: float) -> None:

@@ -27,7 +27,7 @@ from clerk_harness.browser import guard as browser_guard
 from clerk_harness.browser.guard import CHILD_EXIT_FILE
 from clerk_harness.config import TOPOLOGIES, AppConfig
 from clerk_harness.errors import HarnessError
-from clerk_harness.stories.app_clock import AppClock, app_clock_mode
+from clerk_harness.faketime import ProcessClock, app_clock_mode
 
 if TYPE_CHECKING:
     from clerk_harness_fake import FakeClerkServer
@@ -105,7 +105,7 @@ class RunningApp:
     _guard: subprocess.Popen
     _log_path: Path
     _scratch: str
-    clock: AppClock | None = None  # the app on the harness's virtual clock (libfaketime); None: real time
+    clock: ProcessClock | None = None  # the app on the harness's virtual clock (libfaketime); None: real time
     _unfollow: Callable[[], None] = field(default=lambda: None, repr=False)
 
     @property
@@ -228,7 +228,7 @@ def spawn_app(spec: AppSpec, server: FakeClerkServer) -> RunningApp:
     env = {**os.environ, **clerk_env, "PORT": str(port), "HOST": host}
     command = spec.command.replace("{port}", str(port))
     try:
-        clock = AppClock.in_folder(scratch) if virtual else None
+        clock = ProcessClock.in_folder(scratch) if virtual else None
         if clock is not None:
             env = clock.env(env)
         with open(log_path, "wb") as log:

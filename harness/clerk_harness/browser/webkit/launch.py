@@ -21,6 +21,7 @@ from clerk_harness.browser.webkit.connection import Connection
 from clerk_harness.browser.webkit.pages import WebKitBrowser
 from clerk_harness.config import BrowserConfig
 from clerk_harness.errors import HarnessError
+from clerk_harness.faketime import ProcessClock, find_libfaketime
 
 PYTHON = "/usr/bin/python3"  # the system's: its PyGObject reaches WebKitGTK (the harness's venv has none)
 PROGRAM = Path(__file__).with_name("program.py")
@@ -66,16 +67,21 @@ def check_webkit() -> str:
     return webkit_version() or ""
 
 
-def launch_webkit_session(config: BrowserConfig, *, timeout_s: float = 30) -> BrowserSession:
-    """A WebKit of the run's own, with one context and its first page."""
+def launch_webkit_session(
+    config: BrowserConfig, *, timeout_s: float = 30, movable_clock: bool = False
+) -> BrowserSession:
+    """A WebKit of the run's own, with one context and its first page; with `movable_clock`, WebKit's own
+    wall clock can be moved (`WebKitContext.move_browser_clock`: libfaketime, about 0.3 s a run)."""
     version = check_webkit()
     owned_folders.remove_stale_profiles()
     folder = owned_folders.new_profile_name()
     width, height = config.window_size
+    clock = _movable_clock(folder) if movable_clock else None
     command = [
         "xvfb-run",
         "--auto-servernum",
         f"--server-args=-screen 0 {width}x{height}x24 -nolisten tcp",
+        *(["env", *(f"{key}={value}" for key, value in clock.env({}).items())] if clock else []),
         PYTHON,
         str(PROGRAM),
         os.path.join(folder, "control.sock"),
@@ -86,7 +92,7 @@ def launch_webkit_session(config: BrowserConfig, *, timeout_s: float = 30) -> Br
     try:
         connection = _connect(guard, folder, timeout_s)
         browser = WebKitBrowser(connection, version)
-        context = browser.new_context()
+        context = browser.new_context(data=os.path.join(folder, "data"), clock=clock)
         page = context.new_page()
     except BaseException:
         browser_guard.release(guard)
@@ -103,6 +109,14 @@ def launch_webkit_session(config: BrowserConfig, *, timeout_s: float = 30) -> Br
         engine="webkit",
         exit_file=os.path.join(folder, browser_guard.CHILD_EXIT_FILE),
     )
+
+
+def _movable_clock(folder: str) -> ProcessClock | None:
+    """WebKit's own wall clock, movable from outside (libfaketime, when installed; its offset file in the
+    run's folder): cookie expiry is the network process's business, on that clock. Monotonic clocks stay
+    real. The file is written once the folder is there; until then the clock is the real one."""
+    library = find_libfaketime()
+    return None if library is None else ProcessClock(library, Path(folder) / "faketime-offset")
 
 
 def _connect(guard: subprocess.Popen, folder: str, timeout_s: float) -> Connection:

@@ -14,6 +14,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from clerk_harness.browser.webkit.clock import WebKitClock
 from clerk_harness.browser.webkit.connection import Connection
+from clerk_harness.errors import HarnessError
+from clerk_harness.faketime import INSTALL_HINT, ProcessClock
 
 # The trusted `offline` and `online` events come about 3 s after the route changes (WebKit's network
 # monitor): a page is told within this.
@@ -144,9 +146,10 @@ class NoTracing:
 
 
 class WebKitContext(Emitter):
-    def __init__(self, browser: WebKitBrowser, number: int) -> None:
+    def __init__(self, browser: WebKitBrowser, number: int, process_clock: ProcessClock | None = None) -> None:
         super().__init__()
         self.browser = browser
+        self.process_clock = process_clock
         self.connection: Connection = browser.connection
         self.number = number
         self.default_timeout_s = 30.0
@@ -235,6 +238,16 @@ class WebKitContext(Emitter):
             if not page.is_closed() and page.url.startswith("http"):
                 page._call("evaluate", expression=NETWORK_STATE, arg=offline, timeout_s=NETWORK_EVENT_WITHIN_S)
 
+    def set_tracking_prevention(self, enabled: bool) -> None:
+        """WebKit's Intelligent Tracking Prevention, on as in Safari by default (it needs a context with data)."""
+        self._call("set_tracking_prevention", enabled=enabled)
+
+    def move_browser_clock(self, offset_s: float) -> None:
+        """WebKit's own wall clock runs `offset_s` ahead of the real one (its jar expires cookies by it)."""
+        if self.process_clock is None:
+            raise HarnessError(f"moving WebKit's own clock needs libfaketime, which is not installed: {INSTALL_HINT}")
+        self.process_clock.set_offset(offset_s)
+
     def route(self, *_: Any, **__: Any) -> None:
         raise PlaywrightError(
             "WebKit runs have no request routing: a Frontend API outage in WebKit comes from the fake's faults"
@@ -266,8 +279,10 @@ class WebKitBrowser(Emitter):
         self.connection.pump()
         return self.connection.connected
 
-    def new_context(self) -> WebKitContext:
-        context = WebKitContext(self, self.connection.call("new_context"))
+    def new_context(self, *, data: str | None = None, clock: ProcessClock | None = None) -> WebKitContext:
+        """A context of its own: ephemeral, or keeping its data in the folder `data` (where WebKit's tracking
+        prevention keeps its state); `clock` moves WebKit's own wall clock (libfaketime), when there is one."""
+        context = WebKitContext(self, self.connection.call("new_context", data=data), clock)
         self.contexts.append(context)
         return context
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import sys
 from typing import Any
 
@@ -65,8 +66,14 @@ class Browser:
         return self.next_id
 
     # --- contexts and pages ---------------------------------------------------------------------------
-    def new_context(self, rid: object) -> None:
-        context = WebKit2.WebContext.new_ephemeral()
+    def new_context(self, rid: object, data: str | None = None) -> None:
+        """An ephemeral context; or one that keeps its data in the folder `data` (WebKit's tracking prevention
+        keeps its state there)."""
+        if data is None:
+            context = WebKit2.WebContext.new_ephemeral()
+        else:
+            manager = WebKit2.WebsiteDataManager(base_data_directory=data, base_cache_directory=data + "/cache")
+            context = WebKit2.WebContext(website_data_manager=manager)
         context.get_website_data_manager().set_itp_enabled(False)
         number = self._new_id()
         self.contexts[number] = (context, WebKit2.UserContentManager())
@@ -298,6 +305,11 @@ class Browser:
         data = self.contexts[context][0].get_website_data_manager()
         data.clear(WebKit2.WebsiteDataTypes.COOKIES, 0, None, lambda *_: self.reply(rid))
 
+    def set_tracking_prevention(self, rid: object, context: int, enabled: bool) -> None:
+        """WebKit's Intelligent Tracking Prevention, as Safari has it on by default."""
+        self.contexts[context][0].get_website_data_manager().set_itp_enabled(enabled)
+        self.reply(rid)
+
     def forward(self, rid: object, port: int) -> None:
         forwarder.forward(port)
         self.reply(rid)
@@ -351,7 +363,16 @@ def main(path: str) -> None:
     (a user namespace is entered by a process of one thread only)."""
     global forwarder, Gdk, GLib, Gtk, WebKit2
     forwarder = Forwarder(start_connector())
-    enter_namespace()
+    try:
+        enter_namespace()
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(
+            f"WebKit needs a network namespace of its own and cannot make one ({error}): run as root, or allow "
+            "user namespaces (Ubuntu: sysctl kernel.apparmor_restrict_unprivileged_userns=0)",
+            file=sys.stderr,
+            flush=True,
+        )
+        raise SystemExit(2) from None
     import gi
 
     gi.require_version("Gtk", "3.0")

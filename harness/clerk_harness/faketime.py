@@ -1,4 +1,5 @@
-"""A user's app on the harness's virtual clock, through libfaketime.
+"""A process's wall clock, moved from outside through libfaketime: a user's app on the harness's virtual
+clock, and WebKit's own clock (the jar's cookie expiry) for a story that moves it.
 
 An SDK server checks each token's `iat`/`exp` against its own clock. Left on real time, runs against an
 app need short-lived tokens and real waiting. With Debian's libfaketime preloaded into the app's
@@ -49,14 +50,14 @@ def app_clock_mode(wanted: str) -> str:
 
 
 @dataclass(frozen=True)
-class AppClock:
+class ProcessClock:
     """The offset file the app's libfaketime reads; `set_offset` moves the app's clock."""
 
     library: Path
     path: Path
 
     @classmethod
-    def in_folder(cls, folder: str | Path) -> AppClock:
+    def in_folder(cls, folder: str | Path) -> ProcessClock:
         library = find_libfaketime()
         if library is None:
             raise HarnessError(f"libfaketime is not installed: {INSTALL_HINT}")
