@@ -24,6 +24,7 @@ from tests.e2e.test_egress import classify
 from tests.e2e.test_interrupts import children, cmdline, in_group, interrupt, wait_for
 
 pytestmark = pytest.mark.e2e
+EXPRESS = Path(__file__).resolve().parents[2] / "examples" / "express-app"
 CLI = str(Path(sys.executable).with_name("clerk-harness"))
 EXPECTED = {
     ("offline-reload", "6.0.0"): "lost",
@@ -70,10 +71,14 @@ def test_6_0_0_loses_the_cookie_offline_in_webkit_and_6_40_0_keeps_it(tmp_path, 
     assert sum("webkit" in case.get("name", "") + case.get("classname", "") for case in cases) >= len(EXPECTED)
 
 
-def test_a_webkit_repro_prints_the_removal_with_its_stack_and_reaches_nothing_beyond_loopback(tmp_path):
-    """The issue's own sentence, under strace when there is one: WebKit's processes live in a network
-    namespace whose only way out is the harness's forwarder to this machine's loopback."""
-    command = [CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--browser", "webkit"]
+def test_a_webkit_repro_against_an_sdk_app_prints_the_removal_with_its_stack_and_reaches_nothing_beyond_loopback(
+    tmp_path,
+):
+    """An unmodified @clerk/express app (on the virtual clock, in the proxy topology), under strace when there
+    is one: WebKit's processes live in a network namespace whose only way out is the harness's forwarder to
+    this machine's loopback, to the app's port and the fake's."""
+    command = [CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--browser", "webkit", "--app-topology", "proxy"]
+    command += ["--app-cmd", "node server.js", "--app-cwd", str(EXPRESS)]
     log = tmp_path / "strace.txt"
     traced = ["strace", "--seccomp-bpf", "-f", "-qq", "-yy", "-e", "trace=connect,sendto,sendmsg,sendmmsg"]
     traced += ["-e", "signal=none", "-o", str(log)]
@@ -89,6 +94,7 @@ def test_a_webkit_repro_prints_the_removal_with_its_stack_and_reaches_nothing_be
     assert first.startswith("offline-reload on clerk-js 6.0.0 in WebKit: LOST"), run.stdout
     removal = next(line for line in run.stdout.splitlines() if "first removal" in line)
     assert "via document.cookie" in removal and "clerk.browser.js" in removal, removal
+    assert "the app under test: node server.js" in run.stdout, run.stdout
     if strace:
         found = classify(log.read_text(errors="replace"))
         assert found.loopback > 0, "the trace saw no loopback traffic: it was blind"

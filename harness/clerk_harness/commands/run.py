@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clerk_harness.commands.arguments import (
     add_app_options,
@@ -21,6 +21,9 @@ from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST
 from clerk_harness.commands.options import app_from_args, remote_from_args
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from clerk_harness.matrix.results import ResultSet
 
 
 def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
@@ -69,6 +72,7 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
             if engines != ["chromium"]
             else ""
         )
+        + (f" ({left_out} left out: not in that engine yet)" if (left_out := _left_out(matrix)) else "")
         + (f", shard {shard} of {len(matrix.planned())}" if shard else "")
         + (
             f", {len(config.browser.cdp_endpoints)} remote browser(s)"
@@ -247,3 +251,8 @@ def merge_arguments(commands: Any) -> None:
         metavar="PATH",
         help='write the grid in Markdown here (e.g. "$GITHUB_STEP_SUMMARY"; appended to if it exists)',
     )
+
+
+def _left_out(matrix: ResultSet) -> int:
+    """The grid's cells of a scenario in an engine it does not run in yet (`-` in the tables)."""
+    return len(matrix.scenarios) * len(matrix.versions) * matrix.repeat * len(matrix.engines) - len(matrix.planned())

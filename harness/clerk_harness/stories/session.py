@@ -120,6 +120,8 @@ class HarnessSession:
         """The browser's instruments, the clock and the app's page, opened (not yet signed in)."""
         context = browser.context
         context.set_default_timeout(config.timeouts.action_ms)
+        if browser.engine == "webkit":  # its network namespace's way out: the fake's port and the app's
+            context.reach(backend.origin, origin)  # type: ignore[attr-defined]  # a WebKitContext
         log = RunLog()
         timeline = CookieTimeline(
             context,
@@ -188,7 +190,9 @@ def _where(config: HarnessConfig, backend: FakeClerk, fake_origin: str, app: Run
         app.spec.topology if app is not None else ("production" if config.app.topology == "production" else "proxy")
     )
     if topology == "production" and config.browser.engine == "webkit":
-        raise HarnessError("the production topology does not run in WebKit yet: use the proxy topology")
+        raise HarnessError(
+            "the production topology does not run in WebKit yet: run with --app-topology proxy (app.topology)"
+        )
     if topology == "production" and config.browser.cdp_endpoints:
         raise HarnessError(
             "the production topology's hosts live on this machine's loopback: a remote browser "

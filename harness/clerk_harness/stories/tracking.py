@@ -17,9 +17,11 @@ from __future__ import annotations
 import time
 
 from clerk_harness.errors import HarnessError
+from clerk_harness.oracle.evidence import TRACKING_CAP_DAYS
 from clerk_harness.stories.story_parts import StoryParts as Story
 
 DAY_S = 86400
+PROBE = "__harness_tracking_probe"  # no cookie of clerk-js's: the cookie recorder does not watch it
 
 
 def turn_on_tracking_prevention(story: Story) -> None:
@@ -28,7 +30,21 @@ def turn_on_tracking_prevention(story: Story) -> None:
     if browser.engine != "webkit":
         raise HarnessError("tracking prevention is WebKit's (Safari's): run this story with --browser webkit")
     browser.context.set_tracking_prevention(True)  # type: ignore[attr-defined]  # a WebKitContext
+    _wait_until_it_caps(story)
     story.log.mark("tracking prevention on")
+
+
+def _wait_until_it_caps(story: Story, attempts: int = 50) -> None:
+    """The switch reaches WebKit's network process on its own channel, which a cookie the page writes may
+    overtake: a probe cookie, written with a year's expiry, is written again until the jar caps it."""
+    page, context = story.page, story.session.browser.context
+    for _ in range(attempts):
+        page.evaluate(f"document.cookie = '{PROBE}=1; path=/; max-age=31536000'")
+        probe = next((c for c in context.cookies() if c["name"] == PROBE), None)
+        if probe is not None and (probe["expires"] - time.time()) / DAY_S <= TRACKING_CAP_DAYS + 0.01:
+            page.evaluate(f"document.cookie = '{PROBE}=; path=/; max-age=0'")
+            return
+    raise HarnessError(f"tracking prevention did not cap a script-written cookie after {attempts} tries")
 
 
 def stay_away_for_days(story: Story, days: float) -> None:

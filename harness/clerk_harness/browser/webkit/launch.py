@@ -81,7 +81,7 @@ def launch_webkit_session(
         "xvfb-run",
         "--auto-servernum",
         f"--server-args=-screen 0 {width}x{height}x24 -nolisten tcp",
-        *(["env", *(f"{key}={value}" for key, value in clock.env({}).items())] if clock else []),
+        *(["env", *(f"{key}={value}" for key, value in _network_process_only(clock).items())] if clock else []),
         PYTHON,
         str(PROGRAM),
         os.path.join(folder, "control.sock"),
@@ -117,6 +117,13 @@ def _movable_clock(folder: str) -> ProcessClock | None:
     real. The file is written once the folder is there; until then the clock is the real one."""
     library = find_libfaketime()
     return None if library is None else ProcessClock(library, Path(folder) / "faketime-offset")
+
+
+def _network_process_only(clock: ProcessClock) -> dict[str, str]:
+    """libfaketime's environment, faking the clock of WebKit's network process alone (its jar expires
+    cookies): the page's own clock stays the virtual clock's, whose replay in each new document reads the
+    web process's real time."""
+    return {**clock.env({}), "FAKETIME_ONLY_CMDS": "WebKitNetworkProcess"}
 
 
 def _connect(guard: subprocess.Popen, folder: str, timeout_s: float) -> Connection:

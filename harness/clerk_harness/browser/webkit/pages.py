@@ -107,10 +107,15 @@ class WebKitPage(Emitter):
         self.url = self._call("wait_for_load", timeout_s=(timeout / 1000) if timeout else None) or self.url
 
     def wait_for_timeout(self, timeout_ms: float) -> None:
-        self.evaluate("(ms) => new Promise((resolve) => setTimeout(resolve, ms))", timeout_ms)  # sleep-ok: asked for
+        """Real time passes (the page's real timers, which the virtual clock keeps as builtins)."""
+        self.evaluate(  # sleep-ok: the caller asks for real time to pass
+            "(ms) => new Promise((resolve) => ((globalThis.__pwClock && globalThis.__pwClock.builtins) || globalThis)"
+            ".setTimeout.call(globalThis, resolve, ms))",
+            timeout_ms,
+        )
 
     def goto(self, url: str, *, timeout: float | None = None, **_: Any) -> None:
-        self.context.connection.call("forward", port=_port(url))
+        self.context.reach(url)
         self.url = self._call("goto", url=url, timeout_s=(timeout / 1000) if timeout else None) or url
 
     def reload(self, *, timeout: float | None = None, **_: Any) -> None:
@@ -186,7 +191,10 @@ class WebKitContext(Emitter):
         elif kind == "url":
             page.url = event["url"]
         elif kind == "requestfailed":
-            self.emit("requestfailed", FailedRequest(event["method"], event["url"], event["failure"]))
+            self.emit("requestfailed", Request(event["method"], event["url"], event["resource_type"], event["failure"]))
+        elif kind == "response":
+            request = Request(event["method"], event["url"], event["resource_type"])
+            self.emit("response", Response(request, event["status"]))
         elif kind == "crash":
             page.emit("crash", page)
 
@@ -237,6 +245,12 @@ class WebKitContext(Emitter):
         for page in list(self.pages):
             if not page.is_closed() and page.url.startswith("http"):
                 page._call("evaluate", expression=NETWORK_STATE, arg=offline, timeout_s=NETWORK_EVENT_WITHIN_S)
+
+    def reach(self, *origins: str) -> None:
+        """WebKit can reach these origins' ports on this machine's loopback (its namespace's way out)."""
+        for origin in origins:
+            if origin.startswith(("http://", "https://")):
+                self.connection.call("forward", port=_port(origin))
 
     def set_tracking_prevention(self, enabled: bool) -> None:
         """WebKit's Intelligent Tracking Prevention, on as in Safari by default (it needs a context with data)."""
@@ -304,11 +318,21 @@ class PageOpened:
         return self.page
 
 
-class FailedRequest:
-    """As Playwright's `Request` of a `requestfailed` event: what the network module records."""
+class Request:
+    """As Playwright's `Request`, for `requestfailed` and `response` events: what the instruments read."""
 
-    def __init__(self, method: str, url: str, failure: str) -> None:
-        self.method, self.url, self.failure = method, url, failure
+    def __init__(self, method: str, url: str, resource_type: str, failure: str | None = None) -> None:
+        self.method, self.url, self.resource_type, self.failure = method, url, resource_type, failure
+
+
+class Response:
+    """As Playwright's `Response` of an error status (WebKitGTK hides `Set-Cookie`: the jar shows its cookies)."""
+
+    def __init__(self, request: Request, status: int) -> None:
+        self.request, self.url, self.status = request, request.url, status
+
+    def header_values(self, _name: str) -> list[str]:
+        return []
 
 
 def _port(url: str) -> int:

@@ -156,12 +156,23 @@ class Browser:
         return False
 
     def _resource(self, view: WebKit2.WebView, resource: WebKit2.WebResource, request: object, page: int) -> None:
+        """A request's failure, and an error status, reach the harness (WebKitGTK hides `Set-Cookie` headers)."""
         method, url = request.get_http_method() or "GET", request.get_uri()
+        kind = (
+            "document" if resource == view.get_main_resource() else "script" if ".js" in url.split("?")[0] else "fetch"
+        )
+        about = {"page": page, "method": method, "url": url, "resource_type": kind}
 
         def failed(_resource: object, error: GLib.Error) -> None:
-            self.send({"event": "requestfailed", "page": page, "method": method, "url": url, "failure": error.message})
+            self.send({"event": "requestfailed", **about, "failure": error.message})
+
+        def finished(finished_resource: WebKit2.WebResource) -> None:
+            response = finished_resource.get_response()
+            if response is not None and response.get_status_code() >= 400:
+                self.send({"event": "response", **about, "status": response.get_status_code()})
 
         resource.connect("failed", failed)
+        resource.connect("finished", finished)
 
     def goto(self, rid: object, page: int, url: str) -> None:
         self.loads[page].append(rid)
