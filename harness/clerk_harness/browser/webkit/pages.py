@@ -252,6 +252,11 @@ class WebKitContext(Emitter):
             if origin.startswith(("http://", "https://")):
                 self.connection.call("forward", port=_port(origin))
 
+    def wait_for_network_idle(self, within_ms: int = 1000) -> None:
+        """The context's requests under way have been answered (or failed); a request still open after
+        `within_ms` is held on purpose (a story's hanging fault), and the wait ends."""
+        self._call("wait_for_network_idle", within_ms=within_ms)
+
     def set_tracking_prevention(self, enabled: bool) -> None:
         """WebKit's Intelligent Tracking Prevention, on as in Safari by default (it needs a context with data)."""
         self._call("set_tracking_prevention", enabled=enabled)

@@ -1,0 +1,355 @@
+"""The WebKit browser's operations (see program.py, which runs them): what the harness asks of WebKitGTK's
+API, one method each, and the events it hands back. Imported by program.py once inside the network
+namespace; standard library and `gi` only, under the system's Python."""
+
+# It runs under the system's Python, whose `gi` the venv's type checker cannot see: WebKitGTK's names are unknown to it.
+# pyright: reportMissingImports=false, reportAttributeAccessIssue=false, reportInvalidTypeForm=false
+from __future__ import annotations
+
+import json
+import socket
+
+import gi
+
+gi.require_version("Gtk", "3.0")
+gi.require_version("Gdk", "3.0")
+gi.require_version("WebKit2", "4.1")
+from gi.repository import Gdk, GLib, Gtk, WebKit2  # noqa: E402
+from network_namespace import Forwarder  # noqa: E402 - beside this file
+
+WINDOW_SIZE = (1280, 800)
+DESTROYED = "Execution context was destroyed, most likely because of a navigation"
+
+
+class Browser:
+    def __init__(self, client: socket.socket, forwarder: Forwarder) -> None:
+        self.client = client
+        self.forwarder = forwarder
+        self.out = client.makefile("w", encoding="utf-8")
+        self.contexts: dict[int, tuple[WebKit2.WebContext, WebKit2.UserContentManager]] = {}
+        self.views: dict[int, WebKit2.WebView] = {}
+        self.windows: dict[int, Gtk.Window] = {}
+        self.context_of: dict[int, int] = {}
+        self.loads: dict[int, list] = {}  # page -> the ids of goto/reload requests waiting for the load
+        self.evaluations: dict[int, set] = {}  # page -> ids of evaluations a navigation would end
+        self.navigations: dict[int, int] = {}  # page -> how many navigations it has started
+        self.opening: set[int] = set()  # pages a page opened, whose first load has not finished yet
+        self.in_flight: dict[int, dict[int, str]] = {}  # context -> its loads under way (a number each -> URL)
+        self.idle_waits: dict[int, list] = {}  # context -> the requests waiting for its loads to end
+        self.next_id = 0
+
+    def send(self, message: dict) -> None:
+        self.out.write(json.dumps(message) + "\n")
+        self.out.flush()
+
+    def reply(self, rid: object, result: object = None) -> None:
+        self.send({"id": rid, "result": result})
+
+    def fail(self, rid: object, error: str) -> None:
+        self.send({"id": rid, "error": error})
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    # --- contexts and pages ---------------------------------------------------------------------------
+    def new_context(self, rid: object, data: str | None = None) -> None:
+        """An ephemeral context; or one that keeps its data in the folder `data` (WebKit's tracking prevention
+        keeps its state there)."""
+        if data is None:
+            context = WebKit2.WebContext.new_ephemeral()
+        else:
+            manager = WebKit2.WebsiteDataManager(base_data_directory=data, base_cache_directory=data + "/cache")
+            context = WebKit2.WebContext(website_data_manager=manager)
+        context.get_website_data_manager().set_itp_enabled(False)
+        number = self._new_id()
+        self.contexts[number] = (context, WebKit2.UserContentManager())
+        self.reply(rid, number)
+
+    def new_page(self, rid: object, context: int) -> None:
+        web_context, manager = self.contexts[context]
+        view = WebKit2.WebView(web_context=web_context, user_content_manager=manager)
+        self.reply(rid, self._adopt(view, context))
+
+    def _adopt(self, view: WebKit2.WebView, context: int) -> int:
+        settings = view.get_settings()
+        settings.set_hardware_acceleration_policy(WebKit2.HardwareAccelerationPolicy.NEVER)
+        settings.set_javascript_can_open_windows_automatically(True)
+        page = self._new_id()
+        window = Gtk.Window()
+        window.set_default_size(*WINDOW_SIZE)
+        window.add(view)
+        window.show_all()
+        self.views[page], self.windows[page], self.context_of[page] = view, window, context
+        self.loads[page], self.evaluations[page], self.navigations[page] = [], set(), 0
+        view.connect("load-changed", self._load_changed, page)
+        view.connect("load-failed", self._load_failed, page)
+        view.connect("resource-load-started", self._resource, page)
+        view.connect("web-process-terminated", lambda _view, reason: self.send({"event": "crash", "page": page}))
+        view.connect("create", self._create, page)
+        view.connect("decide-policy", self._deciding, page)
+        return page
+
+    def _create(self, view: WebKit2.WebView, _action: object, opener: int) -> WebKit2.WebView:
+        """A page opens a window (`window.open`): a new page of the same context, in front, as Safari opens a
+        tab in front of the page that opened it."""
+        child = WebKit2.WebView(related_view=view, user_content_manager=view.get_user_content_manager())
+        page = self._adopt(child, self.context_of[opener])
+        self.opening.add(page)
+        self._to_front(page)
+        self.send({"event": "page", "page": page, "context": self.context_of[opener], "opener": opener})
+        return child
+
+    def close_page(self, rid: object, page: int) -> None:
+        window = self.windows.pop(page, None)
+        view = self.views.pop(page, None)
+        for waiting in self.loads.pop(page, []):
+            self.fail(waiting, "the page was closed")
+        if view is not None:
+            view.try_close()
+        if window is not None:
+            window.destroy()
+        self.reply(rid)
+
+    def close_context(self, rid: object, context: int) -> None:
+        for page in [p for p, c in self.context_of.items() if c == context and p in self.views]:
+            self.close_page(None, page)
+        self.contexts.pop(context, None)
+        self.reply(rid)
+
+    # --- loads ----------------------------------------------------------------------------------------
+    def _load_changed(self, view: WebKit2.WebView, event: WebKit2.LoadEvent, page: int) -> None:
+        if event == WebKit2.LoadEvent.COMMITTED:
+            for waiting in self.evaluations.get(page, set()):
+                self.fail(waiting, DESTROYED)
+            self.evaluations[page] = set()
+            self.send({"event": "url", "page": page, "url": view.get_uri()})
+        if event == WebKit2.LoadEvent.FINISHED:
+            self.opening.discard(page)
+            for waiting in self.loads.get(page, []):
+                self.reply(waiting, view.get_uri())
+            self.loads[page] = []
+
+    def _deciding(self, _view: WebKit2.WebView, _decision: object, kind: WebKit2.PolicyDecisionType, page: int) -> bool:
+        """A navigation of the page is about to start: counted before the page's loads are stopped for it."""
+        if kind == WebKit2.PolicyDecisionType.NAVIGATION_ACTION:
+            self.navigations[page] += 1
+        return False  # WebKit decides as it would
+
+    def _load_failed(self, view: WebKit2.WebView, _event: object, uri: str, error: GLib.Error, page: int) -> bool:
+        for waiting in self.loads.get(page, []):
+            self.fail(waiting, f"net::{error.message} at {uri}")
+        self.loads[page] = []
+        return False
+
+    def _resource(self, view: WebKit2.WebView, resource: WebKit2.WebResource, request: object, page: int) -> None:
+        """A request's failure, and an error status, reach the harness (WebKitGTK hides `Set-Cookie` headers)."""
+        method, url = request.get_http_method() or "GET", request.get_uri()
+        kind = (
+            "document" if resource == view.get_main_resource() else "script" if ".js" in url.split("?")[0] else "fetch"
+        )
+        about = {"page": page, "method": method, "url": url, "resource_type": kind}
+        context = self.context_of[page]
+        loading, key = self.in_flight.setdefault(context, {}), self._new_id()  # a resource's wrapper may change
+        loading[key] = url
+
+        def failed(_resource: object, error: GLib.Error) -> None:
+            self.send({"event": "requestfailed", **about, "failure": error.message})
+
+        def finished(finished_resource: WebKit2.WebResource) -> None:  # after a failure too
+            response = finished_resource.get_response()
+            if response is not None and response.get_status_code() >= 400:
+                self.send({"event": "response", **about, "status": response.get_status_code()})
+            loading.pop(key, None)
+            if not loading:
+                for waiting in self.idle_waits.pop(context, []):
+                    self.reply(waiting)
+
+        resource.connect("failed", failed)
+        resource.connect("finished", finished)
+
+    def wait_for_network_idle(self, rid: object, context: int, within_ms: int) -> None:
+        """Replies once the context's loads under way have ended, or after `within_ms` (a load held on purpose,
+        as a story's hanging fault, is still under way then)."""
+        if not self.in_flight.get(context):
+            self.reply(rid)
+            return
+        self.idle_waits.setdefault(context, []).append(rid)
+
+        def give_up() -> bool:
+            waiting = self.idle_waits.get(context, [])
+            if rid in waiting:
+                waiting.remove(rid)
+                self.reply(rid, sorted(self.in_flight.get(context, {}).values()))
+            return False
+
+        GLib.timeout_add(within_ms, give_up)
+
+    def goto(self, rid: object, page: int, url: str) -> None:
+        self.loads[page].append(rid)
+        self.views[page].load_uri(url)
+
+    def reload(self, rid: object, page: int) -> None:
+        self.loads[page].append(rid)
+        self.views[page].reload()
+
+    def wait_for_load(self, rid: object, page: int) -> None:
+        """Replies once the page's navigation under way (if any) has loaded."""
+        if self.views[page].is_loading() or page in self.opening:
+            self.loads[page].append(rid)
+        else:
+            self.reply(rid, self.views[page].get_uri())
+
+    # --- script ---------------------------------------------------------------------------------------
+    def add_init_script(self, rid: object, context: int, source: str) -> None:
+        manager = self.contexts[context][1]
+        manager.add_script(
+            WebKit2.UserScript(
+                source,
+                WebKit2.UserContentInjectedFrames.ALL_FRAMES,
+                WebKit2.UserScriptInjectionTime.START,
+                None,
+                None,
+            )
+        )
+        self.reply(rid)
+
+    def expose_binding(self, rid: object, context: int, name: str) -> None:
+        """`window[name](...args)` posts its arguments here; they reach the harness as an event, in order
+        with the replies (a flush the harness awaits comes after every report sent before it)."""
+        manager = self.contexts[context][1]
+
+        def received(_manager: object, value: WebKit2.JavascriptResult) -> None:
+            self.send(
+                {
+                    "event": "binding",
+                    "context": context,
+                    "name": name,
+                    "args": json.loads(value.get_js_value().to_string()),
+                }
+            )
+
+        manager.connect(f"script-message-received::{name}", received)
+        manager.register_script_message_handler(name)
+        self.add_init_script(
+            None,
+            context,
+            f"window.{name} = (...args) => {{ window.webkit.messageHandlers.{name}.postMessage(JSON.stringify(args));"
+            " return Promise.resolve(); };",
+        )
+        self.reply(rid)
+
+    def evaluate(self, rid: object, page: int, expression: str, arg: object) -> None:
+        """As Playwright's `evaluate`: an expression, or a function called with `arg`; a promise is awaited."""
+        body = (
+            f"let value = ({expression}\n);"
+            " if (typeof value === 'function') value = value(JSON.parse(argument));"
+            " value = await value; return JSON.stringify(value === undefined ? null : value);"
+        )
+        arguments = GLib.Variant("a{sv}", {"argument": GLib.Variant("s", json.dumps(arg))})
+        self.evaluations[page].add(rid)
+        navigations = self.navigations[page]
+
+        def done(view: WebKit2.WebView, result: object) -> None:
+            if rid not in self.evaluations.get(page, set()):
+                return  # a navigation already ended it
+            self.evaluations[page].discard(rid)
+            try:
+                value = view.call_async_javascript_function_finish(result)
+                self.reply(rid, json.loads(value.to_string()))
+            except GLib.Error as error:  # the page is leaving: what failed, failed because of it
+                leaving = view.is_loading() or self.navigations.get(page) != navigations
+                self.fail(rid, DESTROYED if leaving else error.message)
+
+        self.views[page].call_async_javascript_function(body, -1, arguments, None, None, None, done)
+
+    # --- input, windows, cookies, network -------------------------------------------------------------
+    def insert_text(self, rid: object, page: int, text: str) -> None:
+        self.views[page].execute_editing_command_with_argument("InsertText", text)
+        self.reply(rid)
+
+    def click(self, rid: object, page: int, x: float, y: float) -> None:
+        """A trusted click: a button press and release on the view's window, as the display would send."""
+        view = self.views[page]
+        pointer = Gdk.Display.get_default().get_default_seat().get_pointer()
+        for kind in (Gdk.EventType.BUTTON_PRESS, Gdk.EventType.BUTTON_RELEASE):
+            event = Gdk.Event.new(kind)
+            event.button.window = view.get_window()
+            event.button.send_event = True
+            event.button.x, event.button.y = float(x), float(y)
+            event.button.button = 1
+            event.button.time = Gtk.get_current_event_time()
+            event.set_device(pointer)
+            Gtk.main_do_event(event)
+        self.reply(rid)
+
+    def minimize(self, rid: object, page: int) -> None:
+        """The window leaves the screen (unmapped): WebKit reports its page hidden and unfocused."""
+        self.windows[page].hide()
+        self.reply(rid)
+
+    def bring_to_front(self, rid: object, page: int) -> None:
+        self._to_front(page)
+        self.reply(rid)
+
+    def _to_front(self, page: int) -> None:
+        """The context's pages are the tabs of one window: the one in front is shown, the others are hidden."""
+        self.windows[page].show_all()
+        self.windows[page].present()
+        for other, window in self.windows.items():
+            if other != page and self.context_of[other] == self.context_of[page]:
+                window.hide()
+
+    def cookies(self, rid: object, context: int) -> None:
+        manager = self.contexts[context][0].get_website_data_manager().get_cookie_manager()
+
+        def done(manager: WebKit2.CookieManager, result: object) -> None:
+            jar = manager.get_all_cookies_finish(result)
+            self.reply(
+                rid,
+                [
+                    {
+                        "name": c.get_name(),
+                        "value": c.get_value(),
+                        "domain": c.get_domain(),
+                        "path": c.get_path(),
+                        "expires": c.get_expires().to_unix() if c.get_expires() else -1,
+                        "httpOnly": c.get_http_only(),
+                        "secure": c.get_secure(),
+                    }
+                    for c in jar
+                ],
+            )
+
+        manager.get_all_cookies(None, done)
+
+    def clear_cookies(self, rid: object, context: int) -> None:
+        data = self.contexts[context][0].get_website_data_manager()
+        data.clear(WebKit2.WebsiteDataTypes.COOKIES, 0, None, lambda *_: self.reply(rid))
+
+    def set_tracking_prevention(self, rid: object, context: int, enabled: bool) -> None:
+        """WebKit's Intelligent Tracking Prevention, as Safari has it on by default."""
+        self.contexts[context][0].get_website_data_manager().set_itp_enabled(enabled)
+        self.reply(rid)
+
+    def forward(self, rid: object, port: int) -> None:
+        self.forwarder.forward(port)
+        self.reply(rid)
+
+    def set_offline(self, rid: object, offline: bool) -> None:
+        self.forwarder.set_offline(offline)
+        self.reply(rid)
+
+    def version(self, rid: object) -> None:
+        self.reply(rid, f"{WebKit2.get_major_version()}.{WebKit2.get_minor_version()}.{WebKit2.get_micro_version()}")
+
+    def handle(self, request: dict) -> None:
+        rid, op = request.pop("id", None), request.pop("op")
+        handler = getattr(self, op, None)
+        if op.startswith("_") or handler is None:
+            self.fail(rid, f"unknown operation {op!r}")
+            return
+        try:
+            handler(rid, **request)
+        except Exception as error:  # noqa: BLE001 - told to the harness, which raises it
+            self.fail(rid, f"{type(error).__name__}: {error}")
