@@ -25,7 +25,7 @@ from clerk_harness.faketime import ProcessClock, find_libfaketime
 
 PYTHON = "/usr/bin/python3"  # the system's: its PyGObject reaches WebKitGTK (the harness's venv has none)
 PROGRAM = Path(__file__).with_name("program.py")
-PACKAGES = ("gir1.2-webkit2-4.1", "python3-gi", "xvfb", "xauth", "iproute2")
+PACKAGES = ("gir1.2-webkit2-4.1", "python3-gi", "xvfb", "iproute2")
 HOW_TO_GET_IT = (
     "WebKit runs need Debian's WebKitGTK and a virtual display (Linux only): "
     f"`clerk-harness setup --browser webkit` as root, or `apt-get install {' '.join(PACKAGES)}`"
@@ -51,8 +51,8 @@ def missing() -> list[str]:
     lacking = []
     if webkit_version() is None:
         lacking.append("WebKitGTK 4.1 for the system's python3 (gir1.2-webkit2-4.1, python3-gi)")
-    if shutil.which("xvfb-run") is None:
-        lacking.append("a virtual display (xvfb, xauth)")
+    if shutil.which("Xvfb") is None:
+        lacking.append("a virtual display (xvfb)")
     if shutil.which("ip") is None:
         lacking.append("ip (iproute2)")
     return lacking
@@ -78,15 +78,13 @@ def launch_webkit_session(
     width, height = config.window_size
     clock = _movable_clock(folder) if movable_clock else None
     command = [
-        "xvfb-run",
-        "--auto-servernum",
-        f"--server-args=-screen 0 {width}x{height}x24 -nolisten tcp",
         *(["env", *(f"{key}={value}" for key, value in _network_process_only(clock).items())] if clock else []),
         PYTHON,
         str(PROGRAM),
         os.path.join(folder, "control.sock"),
+        f"{width}x{height}",  # its virtual display's (program.py starts one of its own)
     ]
-    # xvfb-run keeps its authority file in a temp folder of its own: inside the guarded folder, removed with it
+    # its temp files go in the guarded folder, removed with it; no accessibility bus; X11 (its own Xvfb)
     env = {**os.environ, "TMPDIR": folder, "NO_AT_BRIDGE": "1", "GDK_BACKEND": "x11"}
     guard = browser_guard.spawn(folder, command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     try:

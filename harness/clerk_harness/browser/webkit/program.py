@@ -1,6 +1,6 @@
 """The WebKit browser the harness drives: Debian's WebKitGTK, through its own API, in a network namespace.
 
-    /usr/bin/python3 program.py SOCKET
+    /usr/bin/python3 program.py SOCKET [WIDTHxHEIGHT]
 
 It runs under the system's Python, whose PyGObject reaches WebKitGTK (`gir1.2-webkit2-4.1`), never under
 the harness's venv: standard library and `gi` only. It listens on the Unix socket SOCKET for one client,
@@ -19,6 +19,7 @@ harness names, and offline is real there (network_namespace.py, beside this file
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -53,7 +54,27 @@ def serve(path: str, forwarder: Forwarder) -> None:
     Gtk.main()
 
 
-def main(path: str) -> None:
+def start_display(size: str) -> subprocess.Popen:
+    """A virtual display of this browser's own (Xvfb picks a free number itself and says which: two browsers
+    started at once never race for one), in the namespace, ended with the browser's process group."""
+    read, write = os.pipe()
+    display = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as said:
+        number = said.readline().strip()
+    if not number:
+        raise SystemExit(f"the virtual display (Xvfb) did not start (exit code {display.wait()})")
+    os.environ["DISPLAY"] = f":{number}"
+    return display
+
+
+def main(path: str, size: str) -> None:
     """The forwarder's connector is forked and the namespace entered before any thread or library starts
     (a user namespace is entered by a process of one thread only)."""
     forwarder = Forwarder(start_connector())
@@ -67,8 +88,12 @@ def main(path: str) -> None:
             flush=True,
         )
         raise SystemExit(2) from None
-    serve(path, forwarder)
+    display = start_display(size)
+    try:
+        serve(path, forwarder)
+    finally:
+        display.terminate()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "1280x800")
