@@ -33,6 +33,7 @@ EXPECTED = {
     ("offline-visibility", "6.40.0"): "survived",
     ("signout-control", "6.40.0"): "lost",
     ("itp-week-away", "6.40.0"): "lost",
+    ("api-down", "6.0.0"): "survived",  # only the Frontend API fails, the browser stays online
 }
 
 
@@ -55,10 +56,13 @@ def test_6_0_0_loses_the_cookie_offline_in_webkit_and_6_40_0_keeps_it(tmp_path, 
         if verdict == "lost" and key[0] != "itp-week-away":  # the removal, seen in the page with clerk-js's stack
             assert "__session removed" in outcome["timeline"], outcome["timeline"]
             assert "via document.cookie" in outcome["timeline"] and "clerk.browser.js" in outcome["timeline"]
-        if key[0].startswith("offline"):  # the refresh really went out and failed, offline for real
+        if key[0].startswith("offline") or key[0] == "api-down":  # the refresh really went out and failed
             attempts = outcome["proof"]["attempts"]
             assert any(a["kind"] == "failed-request" and "/tokens" in a["detail"] for a in attempts), attempts
+        if key[0].startswith("offline"):  # offline for real, and back
             assert "--- offline" in outcome["timeline"] and "--- online" in outcome["timeline"]
+        if key[0] == "api-down":  # the browser stayed online while the Frontend API's requests failed
+            assert "--- FAPI down (connections cut; navigator.onLine stays true)" in outcome["timeline"]
         if key[0] == "itp-week-away":  # the jar capped the script-written cookie, and the user came back later
             proof = outcome["proof"]
             assert proof["kind"] == "tracking" and not proof["problems"], proof

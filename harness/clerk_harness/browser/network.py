@@ -65,14 +65,25 @@ class Network:
         self.context.set_offline(False)
 
     def api_down(self, matches: Callable[[str], bool] = is_frontend_api) -> None:
-        """The Frontend API fails (requests aborted) while the browser believes it is online."""
+        """The Frontend API fails (requests aborted) while the browser believes it is online. WebKit has no
+        routes: its forwarder fails the Frontend API's requests there (the proxy topology's, by path)."""
+        if hasattr(self.context, "block"):
+            from clerk_harness_fake.settings import FAPI_PREFIX
+
+            self._outage_starts("FAPI down (connections cut; navigator.onLine stays true)")
+            self.context.block(FAPI_PREFIX + "/")  # type: ignore[attr-defined]  # a WebKitContext
+            self.api_down_matcher = matches
+            return
         self._outage_starts("FAPI down (route abort; navigator.onLine stays true)")
         self.context.route(matches, lambda route: route.abort("internetdisconnected"))
         self.api_down_matcher = matches
 
     def api_up(self) -> None:
         self._outage_ends("FAPI up")
-        if self.api_down_matcher:
+        if self.api_down_matcher and hasattr(self.context, "block"):
+            self.context.block(None)  # type: ignore[attr-defined]  # a WebKitContext
+            self.api_down_matcher = None
+        elif self.api_down_matcher:
             self.context.unroute(self.api_down_matcher)
             self.api_down_matcher = None
 

@@ -30,7 +30,7 @@ def get_scenario(id: str) -> Scenario:
         ) from None
 
 
-@scenario("offline-reload", reference="clerk/javascript#7912", lost_on="<6.1.0", lost_on_by_engine={"webkit": "<6.1.0"})
+@scenario("offline-reload", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def offline_reload(story: Story) -> None:
     """Offline while the token ages past its refresh point, then back online and reload."""
     story.sign_in()
@@ -41,9 +41,7 @@ def offline_reload(story: Story) -> None:
     story.reload()
 
 
-@scenario(
-    "offline-gettoken", reference="clerk/javascript#7912", lost_on="<6.1.0", lost_on_by_engine={"webkit": "<6.1.0"}
-)
+@scenario("offline-gettoken", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def offline_gettoken(story: Story) -> None:
     """Offline, the app calls clearCache() + getToken(), back online and reload."""
     story.sign_in()
@@ -54,9 +52,7 @@ def offline_gettoken(story: Story) -> None:
     story.reload()
 
 
-@scenario(
-    "offline-visibility", reference="clerk/javascript#7912", lost_on="<6.1.0", lost_on_by_engine={"webkit": "<6.1.0"}
-)
+@scenario("offline-visibility", reference="clerk/javascript#7912", lost_on="<6.1.0")
 def offline_visibility(story: Story) -> None:
     """Offline, the refresh fails, the tab is hidden and shown (offline, then online)."""
     story.sign_in()
@@ -78,7 +74,7 @@ def clock_slow(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario("clock-fast", reference="clerk/javascript#7317", lost_on=">=6.0.0", lost_on_by_engine={"webkit": ">=6.0.0"})
+@scenario("clock-fast", reference="clerk/javascript#7317", lost_on=">=6.0.0")
 def clock_fast(story: Story) -> None:
     """The user's clock runs 60 s fast: the tab stays open for 40 s."""
     story.sign_in()
@@ -249,7 +245,6 @@ def minter_outage_403(story: Story) -> None:
     reference="clerk/javascript#6678",
     lost_on="",
     session_minter=True,
-    lost_on_by_engine={"webkit": ""},
 )
 def minter_outage_503(story: Story) -> None:
     """Control: Session Minter on, 422 missing_expired_token, then GET /v1/client answers 503 (not one of the
@@ -352,7 +347,6 @@ def dev_instance(story: Story) -> None:
     reference="clerk/javascript#7912",
     lost_on="",
     lost_on_unrealistic="<6.1.0",
-    not_in={"webkit": "it aborts the Frontend API's requests with a route, and WebKit runs have no routing"},
 )
 def api_down(story: Story) -> None:
     """Only the Frontend API is unreachable (the browser stays online) when the app asks for a token."""

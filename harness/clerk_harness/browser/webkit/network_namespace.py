@@ -64,6 +64,7 @@ class Forwarder:
         self.offline = False
         self.open: set[tuple[socket.socket, socket.socket]] = set()
         self.ports: set[int] = set()
+        self.blocked: bytes | None = None  # a path prefix whose requests fail (the connection is cut)
 
     def forward(self, port: int) -> None:
         if port in self.ports:
@@ -90,12 +91,16 @@ class Forwarder:
                 continue
             pair = (client, server)
             self.open.add(pair)
-            for source, sink in (pair, pair[::-1]):
-                threading.Thread(target=self._pump, args=(source, sink, pair), daemon=True).start()
+            for source, sink, requests in ((client, server, True), (server, client, False)):
+                threading.Thread(target=self._pump, args=(source, sink, pair, requests), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket, pair: tuple[socket.socket, socket.socket]) -> None:
+    def _pump(
+        self, source: socket.socket, sink: socket.socket, pair: tuple[socket.socket, socket.socket], requests: bool
+    ) -> None:
         try:
             while data := source.recv(65536):
+                if requests and self.blocked is not None and self._is_blocked(data):
+                    break  # the request fails as a cut connection does, before the server sees it
                 sink.sendall(data)
         except OSError:
             pass
@@ -108,6 +113,15 @@ class Forwarder:
             except OSError:
                 pass
         self.open.discard(pair)
+
+    def _is_blocked(self, data: bytes) -> bool:
+        """WebKit writes a request's head in one piece, at the start of a read: `METHOD /path HTTP/1.1`."""
+        parts = data.split(b" ", 2)
+        return len(parts) == 3 and parts[1].startswith(self.blocked or b"\0") and parts[0].isupper()
+
+    def block(self, prefix: str | None) -> None:
+        """Requests for paths under `prefix` fail from now on (None: none do), while the network stays up."""
+        self.blocked = prefix.encode() if prefix else None
 
     def set_offline(self, offline: bool) -> None:
         if offline == self.offline:

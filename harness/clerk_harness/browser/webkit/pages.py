@@ -267,10 +267,14 @@ class WebKitContext(Emitter):
             raise HarnessError(f"moving WebKit's own clock needs libfaketime, which is not installed: {INSTALL_HINT}")
         self.process_clock.set_offset(offset_s)
 
+    def block(self, path_prefix: str | None) -> None:
+        """Requests for paths under `path_prefix` fail as on a network that loses them (the forwarder cuts
+        their connection), while WebKit stays online; None: none do. WebKit has no request routing: `api_down`
+        uses this."""
+        self.connection.call("block", prefix=path_prefix)
+
     def route(self, *_: Any, **__: Any) -> None:
-        raise PlaywrightError(
-            "WebKit runs have no request routing: a Frontend API outage in WebKit comes from the fake's faults"
-        )
+        raise PlaywrightError("WebKit runs have no request routing (the forwarder fails requests: `block`)")
 
     unroute = route
 
@@ -281,6 +285,7 @@ class WebKitContext(Emitter):
         if self.connection.connected:
             if self._offline:
                 self.connection.call("set_offline", offline=False)
+            self.connection.call("block", prefix=None)
             self._call("close_context")
         if self._on_event in self.connection.listeners:
             self.connection.listeners.remove(self._on_event)

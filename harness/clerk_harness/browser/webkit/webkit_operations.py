@@ -332,6 +332,12 @@ class Browser:
         self.contexts[context][0].get_website_data_manager().set_itp_enabled(enabled)
         self.reply(rid)
 
+    def block(self, rid: object, prefix: str | None) -> None:
+        """Requests for paths under `prefix` fail, as on a network that loses them, while WebKit stays online
+        (None: none do). A request's failure reaches the harness as any other does."""
+        self.forwarder.block(prefix)
+        self.reply(rid)
+
     def forward(self, rid: object, port: int) -> None:
         self.forwarder.forward(port)
         self.reply(rid)

@@ -1,0 +1,32 @@
+"""The catalogue's scenarios surveyed in an engine beyond Chromium and Firefox (whose ranges are surveyed for
+every scenario): `Scenario.measured_in` reads it, and `clerk-harness list` shows `unmeasured` elsewhere."""
+
+from __future__ import annotations
+
+# Surveyed in WebKit over every release from 5.0.0 to 6.40.0 (2026-12-07, `survey --browser webkit`, each
+# edge confirmed three times on each side; two-part ranges span by span): the same ranges as Chromium's.
+SURVEYED: dict[str, frozenset[str]] = {
+    "webkit": frozenset(
+        {
+            "offline-reload",
+            "offline-gettoken",
+            "offline-visibility",
+            "clock-fast",
+            "sleep-wake",
+            "minter-stale-token",
+            "signout-control",
+            "offline-aging",
+            "reload-fapi-down",
+            "reload-rate-limited",
+            "empty-token",
+            "rate-limit-signout",
+            "minter-outage",
+            "minter-outage-403",
+            "minter-outage-503",
+            "expired-token-retry",
+            "itp-week-away",
+            "revoked-control",
+            "multi-tab",
+        }
+    )
+}
