@@ -27,6 +27,9 @@ SURVEYED: dict[str, frozenset[str]] = {
             "itp-week-away",
             "revoked-control",
             "multi-tab",
+            "dev-instance",
+            "clock-slow",
+            "api-down",
         }
     )
 }
