@@ -15,11 +15,13 @@ import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from clerk_harness.browser import driver_scratch
+from clerk_harness.browser.webkit.warm import WarmWebKit
 from tests.e2e.test_egress import classify
 from tests.e2e.test_interrupts import children, cmdline, in_group, interrupt, wait_for
 
@@ -142,3 +144,41 @@ def test_an_interrupted_webkit_repro_leaves_nothing_behind(how, short_temp_dir):
     kept = (driver_scratch.PREFIX, "node-compile-cache") if how == "sigkill" else ("node-compile-cache",)
     left = lambda: [p.name for p in short_temp_dir.iterdir() if not p.name.startswith(kept)]
     assert wait_for(lambda: not left(), timeout=15), left()
+
+
+LEAVE_STATE_BEHIND = """async () => {
+  document.cookie = "left=over; path=/";
+  localStorage.setItem("left", "over");
+  sessionStorage.setItem("left", "over");
+  await new Promise((resolve) => { indexedDB.open("left").onsuccess = resolve; });
+}"""
+WHAT_IS_LEFT = """async () => ({
+  cookie: document.cookie,
+  local: localStorage.getItem("left"),
+  session: sessionStorage.getItem("left"),
+  databases: (await indexedDB.databases()).map((d) => d.name),
+})"""
+
+
+def test_runs_take_turns_in_a_warm_webkit_and_nothing_of_one_reaches_the_next(clerk_fake, clerk_config):
+    """Each run gets a context of its own in one WebKit; a run that leaves the network changed (here the
+    Frontend API's requests cut) retires the browser, whose network monitor the next run would inherit."""
+    warm = WarmWebKit(replace(clerk_config.browser, engine="webkit"))
+    health = clerk_fake.origin + "/__harness/health"
+    try:
+        first = warm.lease()
+        first.page.goto(health)
+        first.page.evaluate(LEAVE_STATE_BEHIND)
+        assert first.page.evaluate(WHAT_IS_LEFT)["databases"] == ["left"]
+        first.close()
+        second = warm.lease()
+        second.page.goto(health)
+        assert second.page.evaluate(WHAT_IS_LEFT) == {"cookie": "", "local": None, "session": None, "databases": []}
+        assert second.context.cookies() == [] and second.page.evaluate("navigator.onLine")
+        assert warm.launches == 1, warm
+        second.context.block("/__clerk/")  # type: ignore[attr-defined]
+        second.close()
+        warm.lease().close()
+        assert warm.launches == 2, warm
+    finally:
+        warm.close()

@@ -36,6 +36,11 @@ class BrowserSession:
     exit_file: str | None = None  # where the browser's guard writes its exit status (a Chromium it started)
     _unwatch: list[Callable[[], None]] = field(default_factory=list)
 
+    @property
+    def folder(self) -> str | None:
+        """The browser's own folder (its profile), which its guard removes."""
+        return self._profile_dir
+
     def watch(self) -> BrowserSession:
         """Note it when a page of the run crashes or the browser goes away: the run is then an error of the
         harness's browser, never an observation about clerk-js."""

@@ -26,6 +26,7 @@ A context is replaced after `browser.reuse` runs; a real-time run's contexts are
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Request, Route
@@ -36,6 +37,9 @@ from clerk_harness.browser.scoped_context import ScopedContext, StandingInstrume
 from clerk_harness.browser.session import BrowserSession
 from clerk_harness.config import BrowserConfig
 from clerk_harness_fake.settings import CLEARING_PAGE, CLEARING_PATH
+
+if TYPE_CHECKING:
+    from clerk_harness.browser.webkit.warm import WarmWebKit
 
 CLEAR_ORIGIN_SCRIPT = """async () => {
   try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}
@@ -80,6 +84,7 @@ class WarmBrowser:
         self._real_time: WarmBrowser | None = None
         self._real_focus: WarmBrowser | None = None
         self._crashed: set[Page] = set()  # pages of the warm context whose renderer died
+        self._webkit: WarmWebKit | None = None  # WebKit: its runs take turns in contexts of their own
 
     def __repr__(self) -> str:
         state = f"{self._runs} run(s) on the current browser" if self._session else "no browser"
@@ -90,9 +95,8 @@ class WarmBrowser:
         Firefox: the warm context of the profile, cleaned the same way."""
         if self.config.engine == "firefox":  # a Firefox profile is its context's: any profile may lease
             return self._lease_firefox(profile or self.config.profile)
-        if self.config.engine == "webkit":  # a WebKit of the run's own (clerk_harness.browser.webkit)
-            self.launches += 1
-            return launch_session(self.playwright, self.config, movable_clock=movable_clock)
+        if self.config.engine == "webkit":  # a context of its own in a warm WebKit (clerk_harness.browser.webkit)
+            return self._webkit_browser().lease(movable_clock=movable_clock)
         launched = self._session is None or self._runs >= self.config.reuse or not self._session.browser.is_connected()
         if launched:
             self._replace()  # a browser killed between runs is replaced too, not handed out
@@ -137,11 +141,20 @@ class WarmBrowser:
 
     def lost_its_browser(self) -> bool:
         """Its browser went away (killed, crashed); the next lease launches a new one."""
+        if self._webkit is not None:
+            return self._webkit.lost_its_browser()
         return self._session is not None and not self._session.browser.is_connected()
+
+    def _webkit_browser(self) -> WarmWebKit:
+        if self._webkit is None:
+            from clerk_harness.browser.webkit.warm import WarmWebKit
+
+            self._webkit = WarmWebKit(self.config)
+        return self._webkit
 
     def close(self) -> None:
         """End the browser, and the real-time and real-focus ones (each guard removes its profile folder)."""
-        for companion in (self._real_time, self._real_focus):
+        for companion in (self._real_time, self._real_focus, self._webkit):
             if companion is not None:
                 companion.close()
         for profile in list(self._contexts):

@@ -18,7 +18,7 @@ from clerk_harness.stories.story_parts import StoryParts as Story
 from clerk_harness_fake.tokens import CLOCK_SKEW_S
 
 SAMPLE_EVERY_S = 5  # how often the story reads `__session` while the skewed clock runs (one poller period)
-SLOW_CLOCK_STEP_S = 2.0  # the clock's step under a slow skew: at most half a poller period
+CLOCK_STEP_S = 1.0  # the clock's step under a skew (see let_the_skewed_clock_run)
 LEEWAY_S = CLOCK_SKEW_S  # what Clerk's backend SDKs accept past `exp` (5 s): staler is refused
 
 
@@ -46,10 +46,10 @@ def let_the_skewed_clock_run(story: Story, virtual_s: float) -> None:
         raise HarnessError("skew the page clock before letting it run")
     journal = session.backend.journal
     since, started = journal.last_seq, session.clock.now()
-    # A fast clock's storm is a token request on each poll tick (1.5 s apart in a focused tab): one-second
-    # steps count them all. A slow clock's stale window lasts 10 s or more: steps of half a poller period see
-    # it (with a whole period a step, a refresh due inside one fired late, and 5.0.0 to 5.52.0 looked lost).
-    step_s = 1.0 if proof.clock_skew_s > 0 else SLOW_CLOCK_STEP_S
+    # One-second steps: a fast clock's storm is a token request on each poll tick (1.5 s apart in a focused
+    # tab), and under a slow clock 5.0.0 to 5.52.0 refresh about when the token expires, so a refresh due
+    # inside a longer step fires late enough to look like a loss (five-second steps: always; two: now and then).
+    step_s = CLOCK_STEP_S
     watch_for_expired_tokens(story, virtual_s, "into the skew", step_s=step_s)
     requests = [e for e in journal.entries(since) if TOKEN_ROUTE in e.path]
     seen.token_requests_skewed, seen.skewed_for_s = len(requests), round(session.clock.now() - started, 1)

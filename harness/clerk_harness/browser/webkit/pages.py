@@ -161,6 +161,7 @@ class WebKitContext(Emitter):
         self.pages: list[WebKitPage] = []
         self._bindings: dict[str, Callable[..., Any]] = {}
         self._offline = False
+        self._blocked = False
         self.clock = WebKitClock(self)
         self.tracing = NoTracing()
         self.connection.listeners.append(self._on_event)
@@ -272,6 +273,12 @@ class WebKitContext(Emitter):
         their connection), while WebKit stays online; None: none do. WebKit has no request routing: `api_down`
         uses this."""
         self.connection.call("block", prefix=path_prefix)
+        self._blocked = path_prefix is not None
+
+    @property
+    def network_changed(self) -> bool:
+        """The run left the network changed: offline, or the Frontend API's requests cut."""
+        return self._offline or self._blocked
 
     def route(self, *_: Any, **__: Any) -> None:
         raise PlaywrightError("WebKit runs have no request routing (the forwarder fails requests: `block`)")
