@@ -1,7 +1,7 @@
 """WebKit's browser, contexts and pages in the shape of Playwright's sync API: the part of it the harness's
 instruments and stories call (evaluate, init scripts, bindings, the whole jar, offline, the clock, windows),
 so that they drive WebKit as they drive Chromium and Firefox. What WebKit cannot do here says so when asked
-(`route`: the fake's own faults stand in for it)."""
+(`route`: the forwarder's `block` stands in for it where the harness needs it, the Frontend API's outage)."""
 
 from __future__ import annotations
 
