@@ -40,7 +40,7 @@ $(CLERK_TYPES_SCHEMA): tools/clerk-types/node_modules/.package-lock.json tools/c
 
 # The default test run covers Firefox too (Debian's firefox-esr, installed with apt-get when root), and
 # releases that only some scenarios' ranges need (tests/e2e/test_catalogue.py, TODAY).
-EXTRA_TEST_RELEASES := 5.116.0
+EXTRA_TEST_RELEASES := 5.116.0 5.44.1
 setup-tests: setup $(call npm_stamps,$(TEST_NPM_FOLDERS)) $(CLERK_TYPES_SCHEMA)
 	$(BIN)/clerk-harness setup --browser firefox
 	$(BIN)/clerk-harness setup --browser webkit

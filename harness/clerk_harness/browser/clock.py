@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, Request
 
 from clerk_harness.oracle.run_log import RunLog
 from clerk_harness_fake.clock import ServerClock
 
 TIMER_WORKER = "clerk-timers"
+SETTLE_WITHIN_S = 1.0  # how long a step waits for the requests its timers sent
 POLLER_PERIOD_S = 5  # clerk-js's session poller
 REFUSE_TIMER_WORKER_SCRIPT = """
 (() => {
@@ -56,6 +57,8 @@ class VirtualClock:
     advanced_s: float = 0.0
     mode: str = "virtual"
     restored: Page | None = None  # a page restored from the back-forward cache, driven directly (see below)
+    settles_requests: bool = False  # each step ends once the requests its timers sent were answered (Chromium)
+    _pending: set = field(default_factory=set)
 
     def __repr__(self) -> str:
         return f"<VirtualClock advanced {self.advanced_s:g}s, poller {self.poller}>"
@@ -72,6 +75,10 @@ class VirtualClock:
         if self.poller != "virtual":
             self.context.add_init_script(ALLOW_TIMER_WORKER_SCRIPT)
         self.context.clock.install(time=self.server.now())
+        if self.settles_requests:
+            self.context.on("request", self._sent)
+            self.context.on("requestfinished", self._ended)
+            self.context.on("requestfailed", self._ended)
 
     def now(self) -> float:
         return self.server.now()
@@ -95,7 +102,7 @@ class VirtualClock:
             quiet_left = quiet_until - self.now() if quiet_until is not None else 0.0
             step = quiet_left if quiet_left > step_s else step_s
             step = min(step, seconds - moved)
-            self._fast_forward(int(step * 1000))  # a round trip: it returns once the timers ran
+            self._fast_forward(int(step * 1000), page)  # a round trip: it returns once the timers ran
             self.server.advance(step)
             moved += step
             if until is not None and until():
@@ -104,7 +111,31 @@ class VirtualClock:
         self.log.mark(f"clock +{moved:g}s")
         return moved
 
-    def _fast_forward(self, ms: int) -> None:
+    def _fast_forward(self, ms: int, page: Page) -> None:
+        before = set(self._pending)
+        self._forward(ms)
+        if self.settles_requests:
+            self._settle(page, before)
+
+    def _sent(self, request: Request) -> None:  # Playwright wraps a handler: a set's own method is none it takes
+        self._pending.add(request)
+
+    def _ended(self, request: Request) -> None:
+        self._pending.discard(request)
+
+    def _settle(self, page: Page, before: set) -> None:
+        """The requests the step's timers sent have been answered (or failed), or 1 s has passed (one held
+        on purpose): a step is seconds of the page's time, and a request to loopback takes milliseconds, so
+        a token refresh must not land a step late. Playwright hands over a request's events during a call."""
+        deadline = time.monotonic() + SETTLE_WITHIN_S
+        try:
+            page.evaluate("0")  # the step's request events arrive meanwhile
+        except Exception:  # noqa: BLE001 - the page is navigating: its requests are the navigation's
+            return
+        while self._pending - before and time.monotonic() < deadline:
+            page.wait_for_timeout(5)  # sleep-ok: the shortest call that lets Playwright deliver the events
+
+    def _forward(self, ms: int) -> None:
         if self.restored is None:
             self.context.clock.fast_forward(ms)
         else:

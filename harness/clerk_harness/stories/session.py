@@ -141,7 +141,9 @@ class HarnessSession:
         clock = (
             RealTimeClock(context, backend.clock, log)
             if real_time
-            else VirtualClock(context, backend.clock, log, config.clerk_js.poller_clock)
+            else VirtualClock(
+                context, backend.clock, log, config.clerk_js.poller_clock, settles_requests=browser.engine == "chromium"
+            )
         )
         clock.install()
         common = (browser.page, origin, version, timeline, clock, config.timeouts.load_ms, instance)
