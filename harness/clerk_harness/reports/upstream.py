@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from clerk_harness.oracle.verdict import Outcome
+from clerk_harness.reports.text import ENGINE_NAMES
 
-ENGINES = {"chromium": "Chromium", "firefox": "Firefox"}
 REQUESTS_SHOWN = 12
 
 
@@ -33,7 +33,7 @@ class ScenarioFacts:
 
 def upstream_issue(outcome: Outcome, scenario: ScenarioFacts) -> str:
     """The Markdown body of an issue for a lost run."""
-    engine = ENGINES.get(outcome.engine, outcome.engine)
+    engine = ENGINE_NAMES.get(outcome.engine, outcome.engine)
     minter = "on" if outcome.session_minter else "off"
     instance = "development (`pk_test_`)" if scenario.development else "production (`pk_live_`)"
     flags = (" --session-minter" if outcome.session_minter and not scenario.minter_forced else "") + (

@@ -106,9 +106,9 @@ class WebKitPage(Emitter):
         """The navigation under way, if any, has loaded (WebKit's own `is-loading`)."""
         self.url = self._call("wait_for_load", timeout_s=(timeout / 1000) if timeout else None) or self.url
 
-    def wait_for_timeout(self, timeout_ms: float) -> None:
+    def wait_for_timeout(self, timeout_ms: float) -> None:  # sleep-ok: Playwright's call, for real time to pass
         """Real time passes (the page's real timers, which the virtual clock keeps as builtins)."""
-        self.evaluate(  # sleep-ok: the caller asks for real time to pass
+        self.evaluate(
             "(ms) => new Promise((resolve) => ((globalThis.__pwClock && globalThis.__pwClock.builtins) || globalThis)"
             ".setTimeout.call(globalThis, resolve, ms))",
             timeout_ms,

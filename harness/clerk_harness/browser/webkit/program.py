@@ -70,6 +70,8 @@ def start_display(size: str) -> subprocess.Popen:
         number = said.readline().strip()
     if not number:
         raise SystemExit(f"the virtual display (Xvfb) did not start (exit code {display.wait()})")
+    # This is the browser's own process, never a user's: WebKit's helper processes find the display here.
+    # (GTK's `--display` alone was tried: a helper then exits on SIGTRAP for want of one.)
     os.environ["DISPLAY"] = f":{number}"
     return display
 
