@@ -91,3 +91,14 @@ def test_with_retry_errors_the_runs_hit_run_again_and_every_attempt_is_kept(scri
     assert [r.outcome.broke for r in results if r.retried] == ["page", "worker"]
     assert [r.job for r in final(results)] == scripted_workers
     assert progress[-1] == (4, 4, False) and sum(retried for *_, retried in progress) == 2  # a retry counts once
+
+
+def test_a_matrix_takes_a_worker_per_core_and_three_per_core_in_webkit_alone(monkeypatch):
+    """Runs keep a core busy, except WebKit's, which mostly wait for its network monitor."""
+    from clerk_harness.matrix.jobs import most_workers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    webkit = [Job("offline-reload", "6.0.0", engine="webkit")]
+    assert most_workers(webkit) == 6
+    assert most_workers(webkit + [Job("offline-reload", "6.0.0")]) == 2
+    assert most_workers([Job("offline-reload", "6.0.0", engine="firefox")]) == 2

@@ -217,7 +217,13 @@ def run_arguments(commands: Any) -> None:
     )
     add_browser_option(run, repeatable=True)
     run.add_argument("--repeat", type=positive_int, default=1, help="runs of each pair (to spot flaky verdicts)")
-    run.add_argument("--workers", type=positive_int, default=2, help="parallel browser sessions (default 2)")
+    run.add_argument(
+        "--workers",
+        type=positive_int,
+        default=2,
+        help="parallel browser sessions (default 2; at most one per core, three per core when every run is in "
+        "WebKit, whose runs mostly wait)",
+    )
     add_retry_option(run)
     run.add_argument(
         "--shard",

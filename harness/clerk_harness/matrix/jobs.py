@@ -73,12 +73,22 @@ def _workers_for(config: HarnessConfig, jobs: list[Job], workers: int) -> tuple[
     """How many worker processes, and the remote browsers they take one each (None: each launches its own)."""
     remote = config.browser.cdp_endpoints
     if not remote:
-        return max(1, min(workers, len(jobs), os.cpu_count() or 1)), None
+        return max(1, min(workers, len(jobs), most_workers(jobs))), None
     workers = max(1, min(len(remote), len(jobs)))
     endpoints: Queue[str] = multiprocessing.Queue()
     for endpoint in remote[:workers]:
         endpoints.put(endpoint)
     return workers, endpoints
+
+
+def most_workers(jobs: list[Job]) -> int:
+    """One worker per core: a run keeps a core busy. WebKit's runs mostly wait (an offline run waits about 6 of
+    its 7 s for WebKit's network monitor), so a matrix of WebKit alone takes up to three per core."""
+    cores = os.cpu_count() or 1
+    return cores * WEBKIT_WORKERS_PER_CORE if jobs and all(job.engine == "webkit" for job in jobs) else cores
+
+
+WEBKIT_WORKERS_PER_CORE = 3
 
 
 class Ledger:

@@ -6,8 +6,8 @@ cross-origin iframe, or holds the active context; a tab in the background has no
 a window left visible beside the one the user works in. Playwright's own Chromium keeps every page
 focused, and headless Chromium gives every window the focus (it has no window manager): the story runs
 in a headed Chromium (under Xvfb where there is no display: `WarmBrowser.for_real_focus`), whose windows
-take the focus from each other as Firefox's do even headless. A second window in front takes it, and the
-first stays visible with `document.hasFocus()` false.
+take the focus from each other as Firefox's do even headless, and WebKit's do on its own display. A second
+window in front takes it, and the first stays visible with `document.hasFocus()` false.
 
 The proof is what the first window says of itself: visible without the focus, with a trusted `blur`; a
 token request while it had none; and a trusted `focus` when the user comes back to it.
@@ -82,9 +82,12 @@ def _settle(page: Any, condition: str) -> None:
 
 
 def _new_window(browser: Any) -> Any:
-    """A page in a window of its own: Firefox opens each new page so; Chromium opens a tab unless asked."""
+    """A page in a window of its own: Firefox opens each new page so; Chromium opens a tab unless asked, and so
+    does the harness's WebKit (a page of its own window, beside the first, on WebKit's display)."""
     if browser.engine == "firefox":
         return browser.context.new_page()
+    if browser.engine == "webkit":
+        return browser.context.new_page(own_window=True)
     cdp = browser.browser.new_browser_cdp_session()
     try:
         with browser.context.expect_page() as opened:

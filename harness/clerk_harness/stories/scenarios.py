@@ -97,7 +97,6 @@ def sleep_wake(story: Story) -> None:
     reference="clerk/javascript#8923",
     lost_on=">=5.16.0 <6.21.1",
     lost_on_by_engine={"firefox": ""},
-    not_in={"webkit": "the back-forward cache's restore is not driven in WebKitGTK yet"},
 )
 def bfcache_restore(story: Story) -> None:
     """The user leaves the app until the token has expired and comes back with Back: the page, restored from the
@@ -278,7 +277,6 @@ def multi_tab(story: Story) -> None:
     reference="clerk/javascript#9215, #8921",
     lost_on="",
     real_focus=True,
-    not_in={"webkit": "windows that take the focus from each other are not driven in WebKitGTK yet"},
 )
 def focus_multi_tab(story: Story) -> None:
     """Two windows of the app side by side: the user works in the second for two minutes while the first stays
@@ -363,7 +361,6 @@ def api_down(story: Story) -> None:
     "offline-online-race",
     reference="clerk/javascript#7912 (review)",
     lost_on="<6.3.2",
-    not_in={"webkit": "its flip online needs navigator.onLine to change at once; WebKit's comes about 3 s later"},
 )
 def offline_online_race(story: Story) -> None:
     """A token request in flight fails offline; the browser is online again when a concurrent focus refresh

@@ -30,6 +30,9 @@ SURVEYED: dict[str, frozenset[str]] = {
             "dev-instance",
             "clock-slow",
             "api-down",
+            "bfcache-restore",
+            "focus-multi-tab",
+            "offline-online-race",
         }
     )
 }

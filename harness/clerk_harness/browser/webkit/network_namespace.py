@@ -5,8 +5,9 @@ The program enters a network namespace of its own (as root, or as the root of a 
 WebKit starts, so WebKit reaches nothing but this namespace's loopback. There the forwarder carries the
 ports the harness names to the same ports on the machine's loopback, through a child forked before
 entering (a socket crosses namespaces as a file descriptor). Offline deletes the namespace's default route
-(on `lo`): WebKit's network monitor then says offline, while the forwarder closes open connections and
-refuses new ones at once."""
+(on `lo`): WebKit's network monitor then says offline, while the forwarder refuses new connections and
+closes the idle ones at once. A request already under way fails when its answer comes, or when the server
+drops it (a story's held request fails then, as in Chromium): no answer crosses while offline."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ class Forwarder:
         self.lock = threading.Lock()
         self.offline = False
         self.open: set[tuple[socket.socket, socket.socket]] = set()
+        self.awaiting: set[tuple[socket.socket, socket.socket]] = set()  # a request sent, its answer not yet
         self.ports: set[int] = set()
         self.blocked: bytes | None = None  # a path prefix whose requests fail (the connection is cut)
 
@@ -99,8 +101,11 @@ class Forwarder:
     ) -> None:
         try:
             while data := source.recv(65536):
+                if self.offline:
+                    break  # nothing crosses while offline: the request, or the answer, fails as a cut one
                 if requests and self.blocked is not None and self._is_blocked(data):
                     break  # the request fails as a cut connection does, before the server sees it
+                (self.awaiting.add if requests else self.awaiting.discard)(pair)
                 sink.sendall(data)
         except OSError:
             pass
@@ -113,6 +118,7 @@ class Forwarder:
             except OSError:
                 pass
         self.open.discard(pair)
+        self.awaiting.discard(pair)
 
     def _is_blocked(self, data: bytes) -> bool:
         """WebKit writes a request's head in one piece, at the start of a read: `METHOD /path HTTP/1.1`."""
@@ -124,12 +130,16 @@ class Forwarder:
         self.blocked = prefix.encode() if prefix else None
 
     def set_offline(self, offline: bool) -> None:
+        """The namespace's route goes (WebKit's network monitor says offline) and so does the way out."""
         if offline == self.offline:
             return
+        self.cut_off(offline)
+        ip("route", "del", "default") if offline else ip("route", "add", "default", "dev", "lo")
+
+    def cut_off(self, offline: bool) -> None:
+        """Offline: new connections are refused and idle ones closed; a request under way stays open until
+        its answer comes (which fails it) or the server drops it."""
         self.offline = offline
         if offline:
-            for pair in list(self.open):
+            for pair in list(self.open - self.awaiting):
                 self._cut(pair)
-            ip("route", "del", "default")
-        else:
-            ip("route", "add", "default", "dev", "lo")

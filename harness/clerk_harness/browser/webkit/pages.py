@@ -5,6 +5,7 @@ so that they drive WebKit as they drive Chromium and Firefox. What WebKit cannot
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +17,8 @@ from clerk_harness.browser.webkit.clock import WebKitClock
 from clerk_harness.browser.webkit.connection import Connection
 from clerk_harness.errors import HarnessError
 from clerk_harness.faketime import INSTALL_HINT, ProcessClock
+
+NAVIGATED = "Execution context was destroyed"  # what the program answers when a navigation ends an evaluation
 
 # The trusted `offline` and `online` events come about 3 s after the route changes (WebKit's network
 # monitor): a page is told within this.
@@ -94,13 +97,22 @@ class WebKitPage(Emitter):
     def wait_for_function(
         self, expression: str, *, arg: Any = None, polling: float | str = 100, timeout: float | None = None
     ) -> Any:
+        """As Playwright's: the condition is polled in the page, and again in the next document when a
+        navigation (Back, a reload) replaces the one it was polled in."""
         interval = 16 if polling == "raf" else int(polling)
         timeout_s = (timeout or self.context.default_timeout_s * 1000) / 1000
         script = WAIT_FOR % {"expression": expression, "polling": interval}
-        try:
-            return self._call("evaluate", expression=script, arg=arg, timeout_s=timeout_s)
-        except PlaywrightTimeoutError:
-            raise PlaywrightTimeoutError(f"Page.wait_for_function: Timeout {timeout_s * 1000:.0f}ms exceeded") from None
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return self._call("evaluate", expression=script, arg=arg, timeout_s=deadline - time.monotonic())
+            except PlaywrightTimeoutError:
+                raise PlaywrightTimeoutError(
+                    f"Page.wait_for_function: Timeout {timeout_s * 1000:.0f}ms exceeded"
+                ) from None
+            except PlaywrightError as error:
+                if NAVIGATED not in str(error) or time.monotonic() >= deadline:
+                    raise
 
     def wait_for_load_state(self, state: str = "load", timeout: float | None = None) -> None:
         """The navigation under way, if any, has loaded (WebKit's own `is-loading`)."""
@@ -203,8 +215,10 @@ class WebKitContext(Emitter):
         if page in self.pages:
             self.pages.remove(page)
 
-    def new_page(self) -> WebKitPage:
-        page = WebKitPage(self, self.connection.call("new_page", context=self.number))
+    def new_page(self, *, own_window: bool = False) -> WebKitPage:
+        """A tab of the context's window (bringing one to the front hides the others); `own_window`: a window
+        beside it, which takes the display's focus from the other when it comes to the front."""
+        page = WebKitPage(self, self.connection.call("new_page", context=self.number, own_window=own_window))
         self.pages.append(page)
         self.emit("page", page)
         return page

@@ -30,6 +30,7 @@ class Browser:
         self.views: dict[int, WebKit2.WebView] = {}
         self.windows: dict[int, Gtk.Window] = {}
         self.context_of: dict[int, int] = {}
+        self.window_of: dict[int, int] = {}  # page -> the window it is a tab of (tabs of one window hide each other)
         self.loads: dict[int, list] = {}  # page -> the ids of goto/reload requests waiting for the load
         self.evaluations: dict[int, set] = {}  # page -> ids of evaluations a navigation would end
         self.navigations: dict[int, int] = {}  # page -> how many navigations it has started
@@ -66,21 +67,24 @@ class Browser:
         self.contexts[number] = (context, WebKit2.UserContentManager())
         self.reply(rid, number)
 
-    def new_page(self, rid: object, context: int) -> None:
+    def new_page(self, rid: object, context: int, own_window: bool = False) -> None:
+        """A tab of the context's window; or, `own_window`, a window of its own beside it, which the
+        display gives the focus when it comes to the front (the other window stays on the screen)."""
         web_context, manager = self.contexts[context]
         view = WebKit2.WebView(web_context=web_context, user_content_manager=manager)
-        self.reply(rid, self._adopt(view, context))
+        self.reply(rid, self._adopt(view, context, window=self._new_id() if own_window else -context))
 
-    def _adopt(self, view: WebKit2.WebView, context: int) -> int:
+    def _adopt(self, view: WebKit2.WebView, context: int, window: int) -> int:
         settings = view.get_settings()
         settings.set_hardware_acceleration_policy(WebKit2.HardwareAccelerationPolicy.NEVER)
         settings.set_javascript_can_open_windows_automatically(True)
         page = self._new_id()
-        window = Gtk.Window()
-        window.set_default_size(*WINDOW_SIZE)
-        window.add(view)
-        window.show_all()
-        self.views[page], self.windows[page], self.context_of[page] = view, window, context
+        gtk_window = Gtk.Window()
+        gtk_window.set_default_size(*WINDOW_SIZE)
+        gtk_window.add(view)
+        gtk_window.show_all()
+        self.views[page], self.windows[page], self.context_of[page] = view, gtk_window, context
+        self.window_of[page] = window
         self.loads[page], self.evaluations[page], self.navigations[page] = [], set(), 0
         view.connect("load-changed", self._load_changed, page)
         view.connect("load-failed", self._load_failed, page)
@@ -94,7 +98,7 @@ class Browser:
         """A page opens a window (`window.open`): a new page of the same context, in front, as Safari opens a
         tab in front of the page that opened it."""
         child = WebKit2.WebView(related_view=view, user_content_manager=view.get_user_content_manager())
-        page = self._adopt(child, self.context_of[opener])
+        page = self._adopt(child, self.context_of[opener], window=self.window_of[opener])
         self.opening.add(page)
         self._to_front(page)
         self.send({"event": "page", "page": page, "context": self.context_of[opener], "opener": opener})
@@ -103,6 +107,7 @@ class Browser:
     def close_page(self, rid: object, page: int) -> None:
         window = self.windows.pop(page, None)
         view = self.views.pop(page, None)
+        self.window_of.pop(page, None)
         for waiting in self.loads.pop(page, []):
             self.fail(waiting, "the page was closed")
         if view is not None:
@@ -293,11 +298,12 @@ class Browser:
         self.reply(rid)
 
     def _to_front(self, page: int) -> None:
-        """The context's pages are the tabs of one window: the one in front is shown, the others are hidden."""
+        """The tabs of a window: the one in front is shown (and its window gets the display's focus), the
+        others are hidden."""
         self.windows[page].show_all()
         self.windows[page].present()
         for other, window in self.windows.items():
-            if other != page and self.context_of[other] == self.context_of[page]:
+            if other != page and self.window_of[other] == self.window_of[page]:
                 window.hide()
 
     def cookies(self, rid: object, context: int) -> None:
