@@ -99,10 +99,11 @@ def test_6_0_0_loses_the_cookie_offline_in_webkit_and_6_40_0_keeps_it(tmp_path, 
 def test_a_webkit_repro_against_an_sdk_app_prints_the_removal_with_its_stack_and_reaches_nothing_beyond_loopback(
     tmp_path,
 ):
-    """An unmodified @clerk/express app (on the virtual clock, in the proxy topology), under strace when there
-    is one: WebKit's processes live in a network namespace whose only way out is the harness's forwarder to
-    this machine's loopback, to the app's port and the fake's."""
-    command = [CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--browser", "webkit", "--app-topology", "proxy"]
+    """An unmodified @clerk/express app (on the virtual clock, in the production topology: the Frontend API at
+    the key's own host over HTTPS), under strace when there is one: WebKit's processes live in a network
+    namespace whose only way out is the harness's forwarder to this machine's loopback, where the made-up
+    hosts resolve (its own /etc/hosts)."""
+    command = [CLI, "repro", "offline-reload", "--clerk-js", "6.0.0", "--browser", "webkit"]
     command += ["--app-cmd", "node server.js", "--app-cwd", str(EXPRESS)]
     log = tmp_path / "strace.txt"
     traced = ["strace", "--seccomp-bpf", "-f", "-qq", "-yy", "-e", "trace=connect,sendto,sendmsg,sendmmsg"]
@@ -119,11 +120,44 @@ def test_a_webkit_repro_against_an_sdk_app_prints_the_removal_with_its_stack_and
     assert first.startswith("offline-reload on clerk-js 6.0.0 in WebKit: LOST"), run.stdout
     removal = next(line for line in run.stdout.splitlines() if "first removal" in line)
     assert "via document.cookie" in removal and "clerk.browser.js" in removal, removal
-    assert "the app under test: node server.js" in run.stdout, run.stdout
+    assert "the app under test: node server.js" in run.stdout and "topology: production" in run.stdout, run.stdout
+    assert "https://clerk.harness.test:" in removal, removal  # clerk-js from the key's own host
     if strace:
         found = classify(log.read_text(errors="replace"))
         assert found.loopback > 0, "the trace saw no loopback traffic: it was blind"
         assert found.attempts == [], "\n".join(found.attempts[:10])
+
+
+def test_an_sdk_app_in_the_production_topology_gives_webkit_the_catalogues_verdicts(tmp_path):
+    """The Express example's SDK, its handshake and the Frontend API at its own host, in WebKit: a handshake
+    whose payload fetch fails renders the page signed out (the SDK's loss), the Frontend API's outage is cut
+    by its host (TLS: the forwarder reads the host in the connection's hello) while the app stays up, and a
+    sign-out is a removal. Both hosts are one site, as real ones are: the Frontend API's cookies stay."""
+    results = tmp_path / "results.json"
+    scenarios = ("handshake-payload-down", "api-down", "signout-control")
+    run = subprocess.run(
+        [CLI, "run", "--browser", "webkit", "--workers", "3", "--clerk-js", "6.40.0", "--json", str(results)]
+        + [arg for scenario in scenarios for arg in ("--scenario", scenario)]
+        + ["--app-cmd", "node server.js", "--app-cwd", str(EXPRESS)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    outcomes = {r["scenario"]: r for r in json.loads(results.read_text())["results"]}
+    assert {s: outcomes[s]["verdict"] for s in scenarios} == {
+        "handshake-payload-down": "lost",
+        "api-down": "survived",
+        "signout-control": "lost",
+    }, {s: outcomes[s]["reasons"] for s in scenarios}
+    assert all(o["topology"] == "production" and o["engine"] == "webkit" for o in outcomes.values())
+    handshake = outcomes["handshake-payload-down"]
+    assert any("handshake_payload -> 503" in hit for hit in handshake["proof"]["fault_hits"]), handshake["proof"]
+    assert handshake["observations"]["server_auth_after_reload"] == "signed_out"
+    assert handshake["observations"]["api_after_online"] == 200  # the session held all along
+    attempts = outcomes["api-down"]["proof"]["attempts"]
+    assert any(a["kind"] == "failed-request" and "https://clerk.harness.test:" in a["detail"] for a in attempts)
+    assert outcomes["signout-control"]["removals"], outcomes["signout-control"]["timeline"]
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigkill"])

@@ -1,6 +1,6 @@
 """WebKit's way out, without a namespace: the forwarder between WebKit and the run's ports. Offline, an idle
-connection is closed and a new one refused at once; a request already under way fails when its answer would
-have come, or when the server drops it (a story's held request), never sooner and never answered."""
+connection is closed and a new one refused at once, and no request crosses; a request already under way
+still gets its answer, or fails when the server drops it (a story's held request), never sooner."""
 
 from __future__ import annotations
 
@@ -97,12 +97,75 @@ def test_a_request_under_way_fails_when_the_server_drops_it_not_when_the_network
     assert closed(client)
 
 
-def test_an_answer_that_comes_while_offline_never_arrives(forwarded):
+def test_the_answer_to_a_request_under_way_still_comes_and_the_next_request_fails(forwarded):
     forwarder, upstream, port = forwarded
     client = browser_connects(port)
     client.sendall(REQUEST)
     server = upstream.next_connection()
     server.recv(1024)
     forwarder.cut_off(True)
-    server.sendall(ANSWER)
+    server.sendall(ANSWER[:20])
+    server.sendall(ANSWER[20:])
+    answer = b""
+    while len(answer) < len(ANSWER):
+        answer += client.recv(1024)
+    assert answer == ANSWER
+    client.sendall(REQUEST)  # the same connection, offline
+    assert closed(client)
+
+
+def hello(host: bytes) -> bytes:
+    """The start of a TLS ClientHello naming `host` (the server name travels in clear)."""
+    return b"\x16\x03\x01\x00\x80\x01\x00\x00\x7c\x03\x03" + b"\x00" * 40 + b"\x00\x00" + host
+
+
+def test_the_frontend_apis_own_host_goes_down_over_tls_and_the_apps_stays_up(forwarded):
+    forwarder, upstream, port = forwarded
+    api, app = browser_connects(port), browser_connects(port)
+    api.sendall(hello(b"clerk.harness.test"))
+    app.sendall(hello(b"app.harness.test"))
+    for connection in (upstream.next_connection(), upstream.next_connection()):
+        connection.recv(1024)
+    forwarder.block("/__clerk/", host="clerk.harness.test")
+    assert closed(api)  # open before the outage: cut at once (its requests cannot be read)
+    later = browser_connects(port)
+    later.sendall(hello(b"clerk.harness.test"))
+    assert closed(later)
+    app.sendall(b"\x17\x03\x03\x00\x05hello")  # the app's connection still carries its records
+    assert not closed_within(app, 0.2)
+
+
+def test_the_proxy_topologys_frontend_api_goes_down_by_its_path(forwarded):
+    forwarder, upstream, port = forwarded
+    forwarder.block("/__clerk/", host="clerk.harness.test")
+    client = browser_connects(port)
+    client.sendall(b"POST /__clerk/v1/client/sessions/x/tokens HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert closed(client)
+    assert upstream.next_connection().recv(1024) == b""  # the server never saw the request
+    page = browser_connects(port)
+    page.sendall(REQUEST.replace(b"/v1/client", b"/"))
+    assert upstream.next_connection().recv(1024).startswith(b"GET / ")
+
+
+def closed_within(client: socket.socket, seconds: float) -> bool:
+    client.settimeout(seconds)
+    try:
+        return client.recv(1024) == b""
+    except TimeoutError:
+        return False
+    finally:
+        client.settimeout(5)
+
+
+def test_the_fakes_dropped_connection_reaches_webkit_as_a_cut_one(forwarded):
+    """The fake drops a connection with a head that Chromium and Firefox refuse (two Content-Length values);
+    WebKit would not refuse it: the forwarder cuts the connection instead, online or off."""
+    from clerk_harness_fake.server import CORRUPT_HEAD
+
+    _, upstream, port = forwarded
+    client = browser_connects(port)
+    client.sendall(REQUEST)
+    server = upstream.next_connection()
+    server.recv(1024)
+    server.sendall(CORRUPT_HEAD)
     assert closed(client)

@@ -68,10 +68,10 @@ class Network:
         """The Frontend API fails (requests aborted) while the browser believes it is online. WebKit has no
         routes: its forwarder fails the Frontend API's requests there (the proxy topology's, by path)."""
         if hasattr(self.context, "block"):
-            from clerk_harness_fake.settings import FAPI_PREFIX
+            from clerk_harness_fake.settings import FAPI_HOST, FAPI_PREFIX
 
             self._outage_starts("FAPI down (connections cut; navigator.onLine stays true)")
-            self.context.block(FAPI_PREFIX + "/")  # type: ignore[attr-defined]  # a WebKitContext
+            self.context.block(FAPI_PREFIX + "/", host=FAPI_HOST)  # type: ignore[attr-defined]  # a WebKitContext
             self.api_down_matcher = matches
             return
         self._outage_starts("FAPI down (route abort; navigator.onLine stays true)")

@@ -48,6 +48,11 @@ def arm(page: Page) -> None:
     page.evaluate("window.__harnessOnlineFlip.arm()")
 
 
+def flipped(page: Page) -> bool:
+    """The page has read `onLine` since the failure and been told it is online again."""
+    return True in page.evaluate("window.__harnessOnlineFlip.reads")
+
+
 def disarm(page: Page) -> list[bool]:
     """Stop pinning; returns the `onLine` answers given while the flip was in force."""
     reads = page.evaluate("window.__harnessOnlineFlip.reads")

@@ -208,18 +208,21 @@ class ClerkApp:
         return self.page.evaluate("document.body.dataset.serverAuth") or "unknown"
 
     def call_api(self) -> ApiAnswer:
+        raw = self.ask_the_page_in_front(CALL_API)
+        self.log.mark(f"/api/me -> {raw['status']}")
+        return ApiAnswer(raw["status"], raw["state"], raw["userId"])
+
+    def ask_the_page_in_front(self, expression: str, arg: Any = None) -> Any:
+        """`evaluate`, in the page the user sees: when the page was leaving (6.x's redirect after sign-out can
+        start after clerk-js removed its cookie, in WebKit), the page it went to is asked once it loaded."""
         try:
-            raw = self.page.evaluate(CALL_API)
+            return self.page.evaluate(expression, arg)
         except Exception as error:
             if "navigation" not in str(error):
                 raise
-            # The page was leaving (6.x's redirect after sign-out can start after clerk-js removed its cookie,
-            # in WebKit): ask the page it went to.
             self.page.wait_for_load_state()
             self.wait_loaded()
-            raw = self.page.evaluate(CALL_API)
-        self.log.mark(f"/api/me -> {raw['status']}")
-        return ApiAnswer(raw["status"], raw["state"], raw["userId"])
+            return self.page.evaluate(expression, arg)
 
 
 def _first_line(error: BaseException) -> str:

@@ -41,7 +41,13 @@ def fail_the_held_request_then_flip_online(story: Story, held: Latch) -> None:
     """Offline, the held request fails; the browser counts as online from clerk-js's next check on."""
     online_flip.arm(story.page)
     held.release(then="drop")
-    story.session.clock.advance(story.page, 1, step_s=0.05, until=lambda: story.keeper.failed_token_requests() > 0)
+
+    # until the page, too, has heard of the failure and read onLine again (its report of the failed request
+    # can reach the harness before the page's own handler runs)
+    def failed_and_flipped() -> bool:
+        return story.keeper.failed_token_requests() > 0 and online_flip.flipped(story.page)
+
+    story.session.clock.advance(story.page, 1, step_s=0.05, until=failed_and_flipped)
     reads = story.seen.online_reads_during_flip = online_flip.disarm(story.page)
     if not (reads and reads[0] is False and True in reads):
         story.keeper.note_unmet(f"the online flip was not exercised (navigator.onLine answers {reads})")

@@ -223,7 +223,7 @@ class SdkApp(ClerkApp):
     def call_api(self) -> ApiAnswer:
         """The app's probe route: 2xx is signed in; 401/403 or a redirect is signed out."""
         assert self.running is not None
-        raw = self.page.evaluate(
+        raw = self.ask_the_page_in_front(
             """async (probe) => {
             const answer = await fetch(probe, { credentials: 'include', redirect: 'manual' });
             return { status: answer.status, type: answer.type };

@@ -20,7 +20,7 @@ from clerk_harness.oracle.run_log import RunLog
 from clerk_harness.stories.app_driver import ClerkApp
 from clerk_harness.stories.script_failures import ScriptFailures
 from clerk_harness.stories.sdk_app import SdkApp
-from clerk_harness.stories.user_app import APP_TOKEN_TTL_S, RunningApp
+from clerk_harness.stories.user_app import APP_TOKEN_TTL_S, WEBKIT_APP_TOKEN_TTL_S, RunningApp
 from clerk_harness_fake.backend import FakeClerk, TestUser
 
 
@@ -122,6 +122,13 @@ class HarnessSession:
         context.set_default_timeout(config.timeouts.action_ms)
         if browser.engine == "webkit":  # its network namespace's way out: the fake's port and the app's
             context.reach(backend.origin, origin)  # type: ignore[attr-defined]  # a WebKitContext
+            if topology == "production":  # the fakes' certificate, for their two hosts only
+                from clerk_harness_fake.https.certificate import process_certificate
+                from clerk_harness_fake.settings import APP_HOST, FAPI_HOST
+
+                pem = process_certificate().cert_pem.decode()
+                context.trust_certificate(pem, [FAPI_HOST, APP_HOST])  # type: ignore[attr-defined]
+                context.accept_cookies_across_hosts()  # type: ignore[attr-defined]  # one site, as real hosts
         log = RunLog()
         timeline = CookieTimeline(
             context,
@@ -182,7 +189,8 @@ def _model_the_instance(
     real_time = app is not None and app.clock_mode == "real"
     if app is not None:
         backend.settings.clerk_js_version = version
-        backend.tokens.ttl_seconds = APP_TOKEN_TTL_S if real_time else backend.settings.token_ttl_seconds
+        real_ttl_s = WEBKIT_APP_TOKEN_TTL_S if config.browser.engine == "webkit" else APP_TOKEN_TTL_S
+        backend.tokens.ttl_seconds = real_ttl_s if real_time else backend.settings.token_ttl_seconds
     return real_time
 
 
@@ -191,10 +199,6 @@ def _where(config: HarnessConfig, backend: FakeClerk, fake_origin: str, app: Run
     topology = (
         app.spec.topology if app is not None else ("production" if config.app.topology == "production" else "proxy")
     )
-    if topology == "production" and config.browser.engine == "webkit":
-        raise HarnessError(
-            "the production topology does not run in WebKit yet: run with --app-topology proxy (app.topology)"
-        )
     if topology == "production" and config.browser.cdp_endpoints:
         raise HarnessError(
             "the production topology's hosts live on this machine's loopback: a remote browser "

@@ -38,6 +38,9 @@ APP_DEFAULTS = AppConfig()
 # short-lived tokens keep a story to seconds. clerk-js refreshes at TTL - 17 s: 19 s puts the refresh point 2 s after the sign-in
 # (time for the story to go offline first) and leaves the token valid when the browser is back.
 APP_TOKEN_TTL_S = 19
+# WebKit's page hears it is offline about 3 s after the route goes (its network monitor), and a refresh
+# that fails before then is a network error, not an offline one: its refresh point comes 6 s after the sign-in.
+WEBKIT_APP_TOKEN_TTL_S = 23
 # The line of a dying app's output that names the cause (Node, Python, a shell, a busy port).
 TELLING_LINE = re.compile(r"\b(\w*Error|Cannot find|not found|No such file|EADDRINUSE|denied)\b")
 

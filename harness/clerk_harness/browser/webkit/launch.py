@@ -72,6 +72,8 @@ def launch_webkit_session(
 ) -> BrowserSession:
     """A WebKit of the run's own, with one context and its first page; with `movable_clock`, WebKit's own
     wall clock can be moved (`WebKitContext.move_browser_clock`: libfaketime, about 0.3 s a run)."""
+    from clerk_harness_fake.settings import APP_HOST, FAPI_HOST
+
     version = check_webkit()
     owned_folders.remove_stale_profiles()
     folder = owned_folders.new_profile_name()
@@ -83,6 +85,7 @@ def launch_webkit_session(
         str(PROGRAM),
         os.path.join(folder, "control.sock"),
         f"{width}x{height}",  # its virtual display's (program.py starts one of its own)
+        f"{FAPI_HOST},{APP_HOST}",  # the production topology's hosts, on loopback in WebKit's namespace
     ]
     # its temp files go in the guarded folder, removed with it; no accessibility bus; X11 (its own Xvfb)
     env = {**os.environ, "TMPDIR": folder, "NO_AT_BRIDGE": "1", "GDK_BACKEND": "x11"}

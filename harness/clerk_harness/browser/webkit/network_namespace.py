@@ -6,18 +6,21 @@ WebKit starts, so WebKit reaches nothing but this namespace's loopback. There th
 ports the harness names to the same ports on the machine's loopback, through a child forked before
 entering (a socket crosses namespaces as a file descriptor). Offline deletes the namespace's default route
 (on `lo`): WebKit's network monitor then says offline, while the forwarder refuses new connections and
-closes the idle ones at once. A request already under way fails when its answer comes, or when the server
-drops it (a story's held request fails then, as in Chromium): no answer crosses while offline."""
+closes the idle ones at once; no request crosses while offline. A request already under way still gets its
+answer, or fails when the server drops it (a story's held request fails then, as in Chromium)."""
 
 from __future__ import annotations
 
 import ctypes
 import os
+import re
 import socket
 import subprocess
 import threading
 
-CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+TLS_HANDSHAKE = b"\x16"  # the first byte of a TLS connection: a handshake record (its ClientHello)
 
 
 def start_connector() -> socket.socket:
@@ -40,10 +43,12 @@ def start_connector() -> socket.socket:
     return inside
 
 
-def enter_namespace() -> None:
+def enter_namespace(hosts_file: str, hosts: list[str]) -> None:
+    """A network namespace (and a mount namespace, where this process's `/etc/hosts` maps `hosts` to
+    loopback, as Chromium's resolver rules do: the production topology's made-up hosts)."""
     libc = ctypes.CDLL(None, use_errno=True)
     uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWNET if uid == 0 else CLONE_NEWNET | CLONE_NEWUSER
+    flags = CLONE_NEWNET | CLONE_NEWNS if uid == 0 else CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUSER
     if libc.unshare(flags) != 0:
         raise OSError(ctypes.get_errno(), "cannot enter a network namespace (unshare)")
     if flags & CLONE_NEWUSER:
@@ -52,10 +57,34 @@ def enter_namespace() -> None:
                 file.write(text)
     ip("link", "set", "lo", "up")
     ip("route", "add", "default", "dev", "lo")
+    # glibc's getaddrinfo (AI_ADDRCONFIG, as GLib's resolver asks) counts no IPv4 address but 127.0.0.1 as
+    # configured, and then resolves no name at all: a second loopback address makes IPv4 count.
+    ip("address", "add", "127.0.0.2/8", "dev", "lo")
+    map_hosts(libc, hosts_file, hosts)
+
+
+def map_hosts(libc: ctypes.CDLL, hosts_file: str, hosts: list[str]) -> None:
+    """This mount namespace's `/etc/hosts`: loopback's names and `hosts` on 127.0.0.1 (nothing else resolves
+    here: the namespace reaches nothing but the forwarder)."""
+    with open(hosts_file, "w") as file:
+        file.write("127.0.0.1 localhost\n::1 localhost\n" + "".join(f"127.0.0.1 {host}\n" for host in hosts))
+    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:  # nothing propagates to the machine's
+        raise OSError(ctypes.get_errno(), "cannot make the mount namespace private")
+    if libc.mount(hosts_file.encode(), b"/etc/hosts", None, MS_BIND, None) != 0:
+        raise OSError(ctypes.get_errno(), "cannot bind the browser's own /etc/hosts")
 
 
 def ip(*args: str) -> None:
     subprocess.run(["ip", *args], check=True, capture_output=True)
+
+
+def corrupt_head(data: bytes) -> bool:
+    """A response head with two Content-Length values that disagree: how the fake drops a connection (its
+    `drop` fault), which Chromium and Firefox refuse at once and WebKit would not."""
+    if not data.startswith(b"HTTP/"):
+        return False
+    head = data.split(b"\r\n\r\n", 1)[0]
+    return len(set(re.findall(rb"(?im)^content-length:\s*(\d+)", head))) > 1
 
 
 class Forwarder:
@@ -67,6 +96,8 @@ class Forwarder:
         self.awaiting: set[tuple[socket.socket, socket.socket]] = set()  # a request sent, its answer not yet
         self.ports: set[int] = set()
         self.blocked: bytes | None = None  # a path prefix whose requests fail (the connection is cut)
+        self.blocked_host: bytes | None = None  # a host whose TLS connections fail (named in their hello)
+        self.tls_hosts: dict[tuple[socket.socket, socket.socket], bytes] = {}  # a TLS connection's hello
 
     def forward(self, port: int) -> None:
         if port in self.ports:
@@ -86,7 +117,10 @@ class Forwarder:
 
     def _accept(self, listener: socket.socket, port: int) -> None:
         while True:
-            client, _ = listener.accept()
+            try:
+                client, _ = listener.accept()
+            except OSError:  # the listener closed: the browser is going away
+                return
             server = None if self.offline else self._upstream(port)
             if server is None:
                 client.close()
@@ -101,11 +135,16 @@ class Forwarder:
     ) -> None:
         try:
             while data := source.recv(65536):
-                if self.offline:
-                    break  # nothing crosses while offline: the request, or the answer, fails as a cut one
-                if requests and self.blocked is not None and self._is_blocked(data):
+                if self.offline and (requests or pair not in self.awaiting):
+                    break  # no request crosses while offline: it fails as on a cut connection
+                if requests and pair not in self.tls_hosts and data[:1] == TLS_HANDSHAKE:
+                    self.tls_hosts[pair] = data[:4096]  # its ClientHello, which names the host (SNI) in clear
+                if requests and (self._is_blocked(data) or self._host_blocked(pair)):
                     break  # the request fails as a cut connection does, before the server sees it
-                (self.awaiting.add if requests else self.awaiting.discard)(pair)
+                if not requests and corrupt_head(data):
+                    break  # the fake's dropped connection: refused, as Chromium and Firefox refuse its head
+                if not self.offline:  # (offline, an answer under way keeps coming, to its end)
+                    (self.awaiting.add if requests else self.awaiting.discard)(pair)
                 sink.sendall(data)
         except OSError:
             pass
@@ -119,15 +158,26 @@ class Forwarder:
                 pass
         self.open.discard(pair)
         self.awaiting.discard(pair)
+        self.tls_hosts.pop(pair, None)
 
     def _is_blocked(self, data: bytes) -> bool:
         """WebKit writes a request's head in one piece, at the start of a read: `METHOD /path HTTP/1.1`."""
+        if self.blocked is None:
+            return False
         parts = data.split(b" ", 2)
-        return len(parts) == 3 and parts[1].startswith(self.blocked or b"\0") and parts[0].isupper()
+        return len(parts) == 3 and parts[1].startswith(self.blocked) and parts[0].isupper()
 
-    def block(self, prefix: str | None) -> None:
-        """Requests for paths under `prefix` fail from now on (None: none do), while the network stays up."""
+    def _host_blocked(self, pair: tuple[socket.socket, socket.socket]) -> bool:
+        return self.blocked_host is not None and self.blocked_host in self.tls_hosts.get(pair, b"")
+
+    def block(self, prefix: str | None, host: str | None = None) -> None:
+        """Requests for paths under `prefix` (plain HTTP), and every TLS connection to `host`, fail from now on
+        (None: none do), while the network stays up. A TLS connection to `host` already open is cut at once:
+        its requests cannot be read."""
         self.blocked = prefix.encode() if prefix else None
+        self.blocked_host = host.encode() if host else None
+        for pair in [pair for pair in list(self.open) if self._host_blocked(pair)]:
+            self._cut(pair)
 
     def set_offline(self, offline: bool) -> None:
         """The namespace's route goes (WebKit's network monitor says offline) and so does the way out."""
@@ -137,8 +187,9 @@ class Forwarder:
         ip("route", "del", "default") if offline else ip("route", "add", "default", "dev", "lo")
 
     def cut_off(self, offline: bool) -> None:
-        """Offline: new connections are refused and idle ones closed; a request under way stays open until
-        its answer comes (which fails it) or the server drops it."""
+        """Offline: new connections are refused and idle ones closed; a request under way still gets its
+        answer (an app's router may fall back to a page load when one fails), or fails when the server
+        drops it; a request sent on its connection afterwards fails."""
         self.offline = offline
         if offline:
             for pair in list(self.open - self.awaiting):

@@ -15,6 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from clerk_harness.browser.webkit.clock import WebKitClock
 from clerk_harness.browser.webkit.connection import Connection
+from clerk_harness.browser.webkit.records import Request, Response
 from clerk_harness.errors import HarnessError
 from clerk_harness.faketime import INSTALL_HINT, ProcessClock
 
@@ -116,7 +117,8 @@ class WebKitPage(Emitter):
 
     def wait_for_load_state(self, state: str = "load", timeout: float | None = None) -> None:
         """The navigation under way, if any, has loaded (WebKit's own `is-loading`)."""
-        self.url = self._call("wait_for_load", timeout_s=(timeout / 1000) if timeout else None) or self.url
+        answer = self._call("wait_for_load", timeout_s=(timeout / 1000) if timeout else None)
+        self.url = (answer or {}).get("url") or self.url
 
     def wait_for_timeout(self, timeout_ms: float) -> None:  # sleep-ok: Playwright's call, for real time to pass
         """Real time passes (the page's real timers, which the virtual clock keeps as builtins)."""
@@ -126,12 +128,24 @@ class WebKitPage(Emitter):
             timeout_ms,
         )
 
-    def goto(self, url: str, *, timeout: float | None = None, **_: Any) -> None:
+    def goto(self, url: str, *, timeout: float | None = None, **_: Any) -> Response | None:
         self.context.reach(url)
-        self.url = self._call("goto", url=url, timeout_s=(timeout / 1000) if timeout else None) or url
+        return self._loaded(self._call("goto", url=url, timeout_s=(timeout / 1000) if timeout else None))
 
-    def reload(self, *, timeout: float | None = None, **_: Any) -> None:
-        self.url = self._call("reload", timeout_s=(timeout / 1000) if timeout else None) or self.url
+    def reload(self, *, timeout: float | None = None, **_: Any) -> Response | None:
+        return self._loaded(self._call("reload", timeout_s=(timeout / 1000) if timeout else None))
+
+    def _loaded(self, answer: dict | None) -> Response | None:
+        """The document's answer, as Playwright's `Response` of a navigation (None when none came)."""
+        if not answer:
+            return None
+        self.url = answer["url"] or self.url
+        request = None
+        for hop in answer["redirected_from"]:
+            request = Request("GET", hop, "document", redirected_from=request)
+        response = Response(Request("GET", self.url, "document", redirected_from=request), answer["status"])
+        response.headers = answer["headers"]
+        return response
 
     def bring_to_front(self) -> None:
         self._call("bring_to_front")
@@ -247,6 +261,10 @@ class WebKitContext(Emitter):
     def cookies(self, urls: Any = None) -> list[dict[str, Any]]:
         return self._call("cookies")
 
+    def add_cookies(self, cookies: list[dict[str, Any]]) -> None:
+        """As Playwright's, for cookies given with their domain and path (as `cookies()` returns them)."""
+        self._call("add_cookies", cookies=cookies)
+
     def clear_cookies(self, **_: Any) -> None:
         self._call("clear_cookies")
 
@@ -260,6 +278,16 @@ class WebKitContext(Emitter):
         for page in list(self.pages):
             if not page.is_closed() and page.url.startswith("http"):
                 page._call("evaluate", expression=NETWORK_STATE, arg=offline, timeout_s=NETWORK_EVENT_WITHIN_S)
+
+    def trust_certificate(self, pem: str, hosts: list[str]) -> None:
+        """This context trusts the certificate `pem` for `hosts` alone (as Chromium trusts it by its key's
+        hash): every other certificate is checked as usual."""
+        self.connection.call("trust_certificate", context=self.number, pem=pem, hosts=hosts)
+
+    def accept_cookies_across_hosts(self) -> None:
+        """The production topology's two made-up hosts are one site, as real ones are (see the program's
+        operation of that name: libsoup knows no base domain under `.test`)."""
+        self.connection.call("accept_cookies_across_hosts", context=self.number)
 
     def reach(self, *origins: str) -> None:
         """WebKit can reach these origins' ports on this machine's loopback (its namespace's way out)."""
@@ -282,12 +310,13 @@ class WebKitContext(Emitter):
             raise HarnessError(f"moving WebKit's own clock needs libfaketime, which is not installed: {INSTALL_HINT}")
         self.process_clock.set_offset(offset_s)
 
-    def block(self, path_prefix: str | None) -> None:
-        """Requests for paths under `path_prefix` fail as on a network that loses them (the forwarder cuts
-        their connection), while WebKit stays online; None: none do. WebKit has no request routing: `api_down`
-        uses this."""
-        self.connection.call("block", prefix=path_prefix)
-        self._blocked = path_prefix is not None
+    def block(self, path_prefix: str | None, host: str | None = None) -> None:
+        """Requests for paths under `path_prefix`, and every request to `host` over HTTPS, fail as on a network
+        that loses them (the forwarder cuts their connection), while WebKit stays online; None: none do.
+        WebKit has no request routing: `api_down` uses this (the proxy topology's path, the Frontend API's
+        own host in the production topology)."""
+        self.connection.call("block", prefix=path_prefix, host=host)
+        self._blocked = path_prefix is not None or host is not None
 
     @property
     def network_changed(self) -> bool:
@@ -347,23 +376,6 @@ class PageOpened:
     def value(self) -> WebKitPage:
         assert self.page is not None
         return self.page
-
-
-class Request:
-    """As Playwright's `Request`, for `requestfailed` and `response` events: what the instruments read."""
-
-    def __init__(self, method: str, url: str, resource_type: str, failure: str | None = None) -> None:
-        self.method, self.url, self.resource_type, self.failure = method, url, resource_type, failure
-
-
-class Response:
-    """As Playwright's `Response` of an error status (WebKitGTK hides `Set-Cookie`: the jar shows its cookies)."""
-
-    def __init__(self, request: Request, status: int) -> None:
-        self.request, self.url, self.status = request, request.url, status
-
-    def header_values(self, _name: str) -> list[str]:
-        return []
 
 
 def _port(url: str) -> int:

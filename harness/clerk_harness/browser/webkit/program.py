@@ -1,6 +1,6 @@
 """The WebKit browser the harness drives: Debian's WebKitGTK, through its own API, in a network namespace.
 
-    /usr/bin/python3 program.py SOCKET [WIDTHxHEIGHT]
+    /usr/bin/python3 program.py SOCKET [WIDTHxHEIGHT [HOST,HOST...]]
 
 It runs under the system's Python, whose PyGObject reaches WebKitGTK (`gir1.2-webkit2-4.1`), never under
 the harness's venv: standard library and `gi` only. It listens on the Unix socket SOCKET for one client,
@@ -11,7 +11,8 @@ Why WebKitGTK's API and not WebKitWebDriver: WebDriver classic has no init scrip
 whole-jar cookies and no request events, and it marks the page `navigator.webdriver`; the API has them all.
 
 The network: WebKit runs in a network namespace whose only way out is a forwarder to the ports the
-harness names, and offline is real there (network_namespace.py, beside this file).
+harness names, and offline is real there (network_namespace.py, beside this file). The HOSTs resolve to
+loopback there (the production topology's made-up hosts), through an `/etc/hosts` of its own.
 """
 
 # It runs under the system's Python, whose `gi` the venv's type checker cannot see: WebKitGTK's names are unknown to it.
@@ -76,12 +77,12 @@ def start_display(size: str) -> subprocess.Popen:
     return display
 
 
-def main(path: str, size: str) -> None:
+def main(path: str, size: str, hosts: list[str]) -> None:
     """The forwarder's connector is forked and the namespace entered before any thread or library starts
     (a user namespace is entered by a process of one thread only)."""
     forwarder = Forwarder(start_connector())
     try:
-        enter_namespace()
+        enter_namespace(os.path.join(os.path.dirname(path), "hosts"), hosts)
     except (OSError, subprocess.CalledProcessError) as error:
         print(
             f"WebKit needs a network namespace of its own and cannot make one ({error}): run as root, or allow "
@@ -98,4 +99,8 @@ def main(path: str, size: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "1280x800")
+    main(
+        sys.argv[1],
+        sys.argv[2] if len(sys.argv) > 2 else "1280x800",
+        sys.argv[3].split(",") if len(sys.argv) > 3 else [],
+    )

@@ -16,12 +16,13 @@ gi.require_version("Gdk", "3.0")
 gi.require_version("WebKit2", "4.1")
 from gi.repository import Gdk, GLib, Gtk, WebKit2  # noqa: E402
 from network_namespace import Forwarder  # noqa: E402 - beside this file
+from webkit_jar import JarOperations  # noqa: E402 - beside this file
 
 WINDOW_SIZE = (1280, 800)
 DESTROYED = "Execution context was destroyed, most likely because of a navigation"
 
 
-class Browser:
+class Browser(JarOperations):
     def __init__(self, client: socket.socket, forwarder: Forwarder) -> None:
         self.client = client
         self.forwarder = forwarder
@@ -30,6 +31,7 @@ class Browser:
         self.views: dict[int, WebKit2.WebView] = {}
         self.windows: dict[int, Gtk.Window] = {}
         self.context_of: dict[int, int] = {}
+        self.hops: dict[int, list[str]] = {}  # page -> the URLs its document's load was redirected from
         self.window_of: dict[int, int] = {}  # page -> the window it is a tab of (tabs of one window hide each other)
         self.loads: dict[int, list] = {}  # page -> the ids of goto/reload requests waiting for the load
         self.evaluations: dict[int, set] = {}  # page -> ids of evaluations a navigation would end
@@ -108,6 +110,7 @@ class Browser:
         window = self.windows.pop(page, None)
         view = self.views.pop(page, None)
         self.window_of.pop(page, None)
+        self.hops.pop(page, None)
         for waiting in self.loads.pop(page, []):
             self.fail(waiting, "the page was closed")
         if view is not None:
@@ -132,8 +135,21 @@ class Browser:
         if event == WebKit2.LoadEvent.FINISHED:
             self.opening.discard(page)
             for waiting in self.loads.get(page, []):
-                self.reply(waiting, view.get_uri())
+                self.reply(waiting, self._document(view, page))
             self.loads[page] = []
+
+    def _document(self, view: WebKit2.WebView, page: int) -> dict:
+        """What the page's server answered its document: the URL, status and headers, and the URLs it was
+        redirected from on the way (an SDK's handshake), as Playwright's `Response` of a `goto` tells."""
+        answer: dict = {"url": view.get_uri(), "status": 0, "headers": {}, "redirected_from": self.hops.get(page, [])}
+        resource = view.get_main_resource()
+        response = resource.get_response() if resource is not None else None
+        if response is not None:
+            answer["status"] = response.get_status_code()
+            headers = response.get_http_headers()
+            if headers is not None:
+                headers.foreach(lambda name, value: answer["headers"].setdefault(name.lower(), value))
+        return answer
 
     def _deciding(self, _view: WebKit2.WebView, _decision: object, kind: WebKit2.PolicyDecisionType, page: int) -> bool:
         """A navigation of the page is about to start: counted before the page's loads are stopped for it."""
@@ -154,6 +170,9 @@ class Browser:
             "document" if resource == view.get_main_resource() else "script" if ".js" in url.split("?")[0] else "fetch"
         )
         about = {"page": page, "method": method, "url": url, "resource_type": kind}
+        if kind == "document":  # the hops of its redirects (a handshake), for the load's answer
+            self.hops[page] = []
+            resource.connect("sent-request", self._redirected, page)
         context = self.context_of[page]
         loading, key = self.in_flight.setdefault(context, {}), self._new_id()  # a resource's wrapper may change
         loading[key] = url
@@ -172,6 +191,10 @@ class Browser:
 
         resource.connect("failed", failed)
         resource.connect("finished", finished)
+
+    def _redirected(self, _resource: object, _request: object, redirected: object, page: int) -> None:
+        if redirected is not None:
+            self.hops.setdefault(page, []).append(redirected.get_uri())
 
     def wait_for_network_idle(self, rid: object, context: int, within_ms: int) -> None:
         """Replies once the context's loads under way have ended, or after `within_ms` (a load held on purpose,
@@ -203,7 +226,7 @@ class Browser:
         if self.views[page].is_loading() or page in self.opening:
             self.loads[page].append(rid)
         else:
-            self.reply(rid, self.views[page].get_uri())
+            self.reply(rid, {"url": self.views[page].get_uri()})
 
     # --- script ---------------------------------------------------------------------------------------
     def add_init_script(self, rid: object, context: int, source: str) -> None:
@@ -306,42 +329,10 @@ class Browser:
             if other != page and self.window_of[other] == self.window_of[page]:
                 window.hide()
 
-    def cookies(self, rid: object, context: int) -> None:
-        manager = self.contexts[context][0].get_website_data_manager().get_cookie_manager()
-
-        def done(manager: WebKit2.CookieManager, result: object) -> None:
-            jar = manager.get_all_cookies_finish(result)
-            self.reply(
-                rid,
-                [
-                    {
-                        "name": c.get_name(),
-                        "value": c.get_value(),
-                        "domain": c.get_domain(),
-                        "path": c.get_path(),
-                        "expires": c.get_expires().to_unix() if c.get_expires() else -1,
-                        "httpOnly": c.get_http_only(),
-                        "secure": c.get_secure(),
-                    }
-                    for c in jar
-                ],
-            )
-
-        manager.get_all_cookies(None, done)
-
-    def clear_cookies(self, rid: object, context: int) -> None:
-        data = self.contexts[context][0].get_website_data_manager()
-        data.clear(WebKit2.WebsiteDataTypes.COOKIES, 0, None, lambda *_: self.reply(rid))
-
-    def set_tracking_prevention(self, rid: object, context: int, enabled: bool) -> None:
-        """WebKit's Intelligent Tracking Prevention, as Safari has it on by default."""
-        self.contexts[context][0].get_website_data_manager().set_itp_enabled(enabled)
-        self.reply(rid)
-
-    def block(self, rid: object, prefix: str | None) -> None:
-        """Requests for paths under `prefix` fail, as on a network that loses them, while WebKit stays online
-        (None: none do). A request's failure reaches the harness as any other does."""
-        self.forwarder.block(prefix)
+    def block(self, rid: object, prefix: str | None, host: str | None = None) -> None:
+        """Requests for paths under `prefix`, and to `host` over TLS, fail, as on a network that loses them,
+        while WebKit stays online (None: none do). A request's failure reaches the harness as any other does."""
+        self.forwarder.block(prefix, host)
         self.reply(rid)
 
     def forward(self, rid: object, port: int) -> None:
