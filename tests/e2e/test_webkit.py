@@ -15,8 +15,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -234,3 +236,61 @@ def test_runs_take_turns_in_a_warm_webkit_and_nothing_of_one_reaches_the_next(cl
         assert warm.launches == 2, warm
     finally:
         warm.close()
+
+
+class RouterPages(BaseHTTPRequestHandler):
+    """A page with a link its script follows as a router does (a fetch with an `RSC` header, answered with a
+    redirect, then `pushState`), and the redirect's target."""
+
+    PAGE = b"""<!doctype html><a id="next" href="/next">next</a><script>
+      document.getElementById("next").addEventListener("click", async (event) => {
+        event.preventDefault();
+        await fetch("/next?_rsc=1", { headers: { RSC: "1" } });
+        history.pushState({}, "", "/next");
+      });</script>"""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/next?"):
+            self.send_response(307)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = self.PAGE if self.path == "/" else b"ok"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_routers_link_in_webkit_is_seen_with_its_requests_headers_and_first_answer(clerk_config):
+    """What `next-soft-navigation` reads of a client-side navigation in WebKit: a locator's trusted click, the
+    router's request with its headers and its first answer (a redirect, with its Location), and the URL the
+    router pushed."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RouterPages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    warm = WarmWebKit(replace(clerk_config.browser, engine="webkit"))
+    try:
+        lease = warm.lease()
+        page = lease.page
+        page.goto(origin + "/")
+        seen = []
+        page.on("request", seen.append)
+        link = page.locator('a[href="/next"]').first
+        assert link.count() == 1
+        link.click()
+        page.wait_for_url(lambda url: url.endswith("/next"), timeout=10_000)
+        assert page.url == origin + "/next"
+        router = next(request for request in seen if "rsc" in request.headers)
+        assert router.url == origin + "/next?_rsc=1" and router.resource_type == "fetch"
+        answer = router.response()
+        assert answer is not None and answer.status == 307 and answer.headers["location"] == "/elsewhere"
+        lease.close()
+    finally:
+        warm.close()
+        server.shutdown()

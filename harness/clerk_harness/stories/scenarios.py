@@ -125,9 +125,6 @@ def handshake_payload_down(story: Story) -> None:
     reference="clerk/javascript#9285",
     lost_on="*",
     needs_app=True,
-    not_in={
-        "webkit": "following the router's link needs each request's headers (RSC), which the WebKit driver does not give yet"
-    },
 )
 def next_soft_navigation(story: Story) -> None:
     """Your Next.js app: the tab wakes with its token expired and the user follows a link to a protected page

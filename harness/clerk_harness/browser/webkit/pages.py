@@ -15,6 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from clerk_harness.browser.webkit.clock import WebKitClock
 from clerk_harness.browser.webkit.connection import Connection
+from clerk_harness.browser.webkit.input import Keyboard, Locator, Mouse
 from clerk_harness.browser.webkit.records import Request, Response
 from clerk_harness.errors import HarnessError
 from clerk_harness.faketime import INSTALL_HINT, ProcessClock
@@ -53,22 +54,6 @@ class Emitter:
     def emit(self, event: str, *args: Any) -> None:
         for handler in list(self._handlers.get(event, [])):
             handler(*args)
-
-
-class Keyboard:
-    def __init__(self, page: WebKitPage) -> None:
-        self._page = page
-
-    def insert_text(self, text: str) -> None:
-        self._page._call("insert_text", text=text)
-
-
-class Mouse:
-    def __init__(self, page: WebKitPage) -> None:
-        self._page = page
-
-    def click(self, x: float, y: float) -> None:
-        self._page._call("click", x=x, y=y)
 
 
 class WebKitPage(Emitter):
@@ -150,6 +135,19 @@ class WebKitPage(Emitter):
     def bring_to_front(self) -> None:
         self._call("bring_to_front")
 
+    def locator(self, selector: str) -> Locator:
+        """As Playwright's, for the first element `selector` matches: `count` and a trusted `click`."""
+        return Locator(self, selector)
+
+    def wait_for_url(self, url: Callable[[str], bool], *, timeout: float | None = None) -> None:
+        """As Playwright's, with a predicate: until the page's URL (a router's `pushState` included) passes."""
+        seen = self.evaluate("location.href")
+        while not url(seen):
+            seen = self.wait_for_function(
+                "(seen) => location.href !== seen && location.href", arg=seen, timeout=timeout
+            )
+        self.url = seen
+
     def minimize(self) -> None:
         """The window leaves the screen: WebKit makes the page hidden (a trusted `visibilitychange`)."""
         self._call("minimize")
@@ -186,6 +184,7 @@ class WebKitContext(Emitter):
         self.default_timeout_s = 30.0
         self.pages: list[WebKitPage] = []
         self._bindings: dict[str, Callable[..., Any]] = {}
+        self._requests: dict[int, Request] = {}  # those not answered yet, by the program's number
         self._offline = False
         self._blocked = False
         self.clock = WebKitClock(self)
@@ -222,6 +221,15 @@ class WebKitContext(Emitter):
         elif kind == "response":
             request = Request(event["method"], event["url"], event["resource_type"])
             self.emit("response", Response(request, event["status"]))
+        elif kind == "request":
+            request = Request(event["method"], event["url"], event["resource_type"])
+            request.headers = event["headers"]
+            self._requests[event["id"]] = request
+            page.emit("request", request)
+        elif kind == "answered" and event["id"] in self._requests:
+            request = self._requests.pop(event["id"])
+            request.answer = Response(request, event["status"])
+            request.answer.headers = event["headers"]
         elif kind == "crash":
             page.emit("crash", page)
 

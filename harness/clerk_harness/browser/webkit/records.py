@@ -19,6 +19,11 @@ class Request:
     ) -> None:
         self.method, self.url, self.resource_type, self.failure = method, url, resource_type, failure
         self.redirected_from = redirected_from
+        self.headers: dict[str, str] = {}
+        self.answer: Response | None = None  # its first answer (a redirect's, if it was redirected)
+
+    def response(self) -> Response | None:
+        return self.answer
 
 
 class Response:

@@ -22,6 +22,15 @@ WINDOW_SIZE = (1280, 800)
 DESTROYED = "Execution context was destroyed, most likely because of a navigation"
 
 
+def _headers(message: object) -> dict[str, str]:
+    """A request's or response's HTTP headers, by lower-case name (WebKitGTK hides `Set-Cookie`)."""
+    found: dict[str, str] = {}
+    headers = message.get_http_headers()
+    if headers is not None:
+        headers.foreach(lambda name, value: found.setdefault(name.lower(), value))
+    return found
+
+
 class Browser(JarOperations):
     def __init__(self, client: socket.socket, forwarder: Forwarder) -> None:
         self.client = client
@@ -39,6 +48,7 @@ class Browser(JarOperations):
         self.opening: set[int] = set()  # pages a page opened, whose first load has not finished yet
         self.in_flight: dict[int, dict[int, str]] = {}  # context -> its loads under way (a number each -> URL)
         self.idle_waits: dict[int, list] = {}  # context -> the requests waiting for its loads to end
+        self.held: dict[int, set[int]] = {}  # context -> its loads that outlived a whole wait (held on purpose)
         self.next_id = 0
 
     def send(self, message: dict) -> None:
@@ -146,9 +156,7 @@ class Browser(JarOperations):
         response = resource.get_response() if resource is not None else None
         if response is not None:
             answer["status"] = response.get_status_code()
-            headers = response.get_http_headers()
-            if headers is not None:
-                headers.foreach(lambda name, value: answer["headers"].setdefault(name.lower(), value))
+            answer["headers"] = _headers(response)
         return answer
 
     def _deciding(self, _view: WebKit2.WebView, _decision: object, kind: WebKit2.PolicyDecisionType, page: int) -> bool:
@@ -173,6 +181,22 @@ class Browser(JarOperations):
         if kind == "document":  # the hops of its redirects (a handshake), for the load's answer
             self.hops[page] = []
             resource.connect("sent-request", self._redirected, page)
+        if kind != "script":  # documents and fetches, with their headers; the first answer follows
+            request_id = self._new_id()
+            self.send({"event": "request", **about, "id": request_id, "headers": _headers(request)})
+            answered = False
+
+            def answer(response: object) -> None:
+                nonlocal answered
+                if not answered and response is not None:
+                    answered = True
+                    status, headers = response.get_status_code(), _headers(response)
+                    self.send(
+                        {"event": "answered", "page": page, "id": request_id, "status": status, "headers": headers}
+                    )
+
+            resource.connect("sent-request", lambda _r, _q, redirected: answer(redirected))
+            resource.connect("finished", lambda finished_resource: answer(finished_resource.get_response()))
         context = self.context_of[page]
         loading, key = self.in_flight.setdefault(context, {}), self._new_id()  # a resource's wrapper may change
         loading[key] = url
@@ -185,7 +209,9 @@ class Browser(JarOperations):
             if response is not None and response.get_status_code() >= 400:
                 self.send({"event": "response", **about, "status": response.get_status_code()})
             loading.pop(key, None)
-            if not loading:
+            held = self.held.setdefault(context, set())
+            held.discard(key)
+            if not set(loading) - held:
                 for waiting in self.idle_waits.pop(context, []):
                     self.reply(waiting)
 
@@ -197,9 +223,10 @@ class Browser(JarOperations):
             self.hops.setdefault(page, []).append(redirected.get_uri())
 
     def wait_for_network_idle(self, rid: object, context: int, within_ms: int) -> None:
-        """Replies once the context's loads under way have ended, or after `within_ms` (a load held on purpose,
-        as a story's hanging fault, is still under way then)."""
-        if not self.in_flight.get(context):
+        """Replies once the context's loads under way have ended, or after `within_ms`. A load still under way
+        then is held on purpose (a story's hanging fault): later waits do not wait for it again."""
+        held = self.held.setdefault(context, set())
+        if not set(self.in_flight.get(context, {})) - held:
             self.reply(rid)
             return
         self.idle_waits.setdefault(context, []).append(rid)
@@ -208,7 +235,9 @@ class Browser(JarOperations):
             waiting = self.idle_waits.get(context, [])
             if rid in waiting:
                 waiting.remove(rid)
-                self.reply(rid, sorted(self.in_flight.get(context, {}).values()))
+                loading = self.in_flight.get(context, {})
+                held.update(loading)
+                self.reply(rid, sorted(loading.values()))
             return False
 
         GLib.timeout_add(within_ms, give_up)
