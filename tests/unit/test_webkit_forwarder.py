@@ -52,6 +52,22 @@ def browser_connects(port: int) -> socket.socket:
     return socket.create_connection(("127.0.0.1", port), timeout=5)
 
 
+def request_under_way(upstream: Upstream, port: int) -> tuple[socket.socket, socket.socket]:
+    """The browser's end and the server's of a request sent and not answered yet."""
+    client = browser_connects(port)
+    client.sendall(REQUEST)
+    server = upstream.next_connection()
+    assert server.recv(1024) == REQUEST
+    return client, server
+
+
+def received(client: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size and (chunk := client.recv(1024)):
+        data += chunk
+    return data
+
+
 def closed(client: socket.socket) -> bool:
     try:
         return client.recv(1024) == b""
@@ -61,22 +77,16 @@ def closed(client: socket.socket) -> bool:
 
 def test_an_answer_crosses_while_online(forwarded):
     _, upstream, port = forwarded
-    client = browser_connects(port)
-    client.sendall(REQUEST)
-    server = upstream.next_connection()
-    assert server.recv(1024) == REQUEST
+    client, server = request_under_way(upstream, port)
     server.sendall(ANSWER)
-    assert client.recv(1024) == ANSWER
+    assert received(client, len(ANSWER)) == ANSWER
 
 
 def test_offline_closes_an_idle_connection_and_refuses_new_ones(forwarded):
     forwarder, upstream, port = forwarded
-    client = browser_connects(port)
-    client.sendall(REQUEST)
-    server = upstream.next_connection()
-    server.recv(1024)
+    client, server = request_under_way(upstream, port)
     server.sendall(ANSWER)
-    assert client.recv(1024) == ANSWER  # answered: the kept-alive connection is idle now
+    assert received(client, len(ANSWER)) == ANSWER  # answered: the kept-alive connection is idle now
     forwarder.cut_off(True)
     assert closed(client)
     assert closed(browser_connects(port))
@@ -84,10 +94,7 @@ def test_offline_closes_an_idle_connection_and_refuses_new_ones(forwarded):
 
 def test_a_request_under_way_fails_when_the_server_drops_it_not_when_the_network_goes(forwarded):
     forwarder, upstream, port = forwarded
-    client = browser_connects(port)
-    client.sendall(REQUEST)
-    server = upstream.next_connection()
-    assert server.recv(1024) == REQUEST  # held at the server
+    client, server = request_under_way(upstream, port)  # held at the server
     forwarder.cut_off(True)
     client.settimeout(0.2)
     with pytest.raises(TimeoutError):  # still under way: offline alone did not fail it
@@ -99,17 +106,11 @@ def test_a_request_under_way_fails_when_the_server_drops_it_not_when_the_network
 
 def test_the_answer_to_a_request_under_way_still_comes_and_the_next_request_fails(forwarded):
     forwarder, upstream, port = forwarded
-    client = browser_connects(port)
-    client.sendall(REQUEST)
-    server = upstream.next_connection()
-    server.recv(1024)
+    client, server = request_under_way(upstream, port)
     forwarder.cut_off(True)
     server.sendall(ANSWER[:20])
     server.sendall(ANSWER[20:])
-    answer = b""
-    while len(answer) < len(ANSWER):
-        answer += client.recv(1024)
-    assert answer == ANSWER
+    assert received(client, len(ANSWER)) == ANSWER
     client.sendall(REQUEST)  # the same connection, offline
     assert closed(client)
 
@@ -163,9 +164,6 @@ def test_the_fakes_dropped_connection_reaches_webkit_as_a_cut_one(forwarded):
     from clerk_harness_fake.server import CORRUPT_HEAD
 
     _, upstream, port = forwarded
-    client = browser_connects(port)
-    client.sendall(REQUEST)
-    server = upstream.next_connection()
-    server.recv(1024)
+    client, server = request_under_way(upstream, port)
     server.sendall(CORRUPT_HEAD)
     assert closed(client)

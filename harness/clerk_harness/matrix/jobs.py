@@ -81,14 +81,14 @@ def _workers_for(config: HarnessConfig, jobs: list[Job], workers: int) -> tuple[
     return workers, endpoints
 
 
+WEBKIT_WORKERS_PER_CORE = 3
+
+
 def most_workers(jobs: list[Job]) -> int:
     """One worker per core: a run keeps a core busy. WebKit's runs mostly wait (an offline run waits about 6 of
     its 7 s for WebKit's network monitor), so a matrix of WebKit alone takes up to three per core."""
     cores = os.cpu_count() or 1
     return cores * WEBKIT_WORKERS_PER_CORE if jobs and all(job.engine == "webkit" for job in jobs) else cores
-
-
-WEBKIT_WORKERS_PER_CORE = 3
 
 
 class Ledger:

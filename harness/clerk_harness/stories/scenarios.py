@@ -120,12 +120,7 @@ def handshake_payload_down(story: Story) -> None:
     story.call_the_api()
 
 
-@scenario(
-    "next-soft-navigation",
-    reference="clerk/javascript#9285",
-    lost_on="*",
-    needs_app=True,
-)
+@scenario("next-soft-navigation", reference="clerk/javascript#9285", lost_on="*", needs_app=True)
 def next_soft_navigation(story: Story) -> None:
     """Your Next.js app: the tab wakes with its token expired and the user follows a link to a protected page
     before clerk-js's refresh lands; the middleware takes the client-side navigation for a signed-out visitor's
