@@ -159,8 +159,8 @@ def closed_within(client: socket.socket, seconds: float) -> bool:
 
 
 def test_the_fakes_dropped_connection_reaches_webkit_as_a_cut_one(forwarded):
-    """The fake drops a connection with a head that Chromium and Firefox refuse (two Content-Length values);
-    WebKit would not refuse it: the forwarder cuts the connection instead, online or off."""
+    """The fake drops a connection with a head the browsers refuse (two Content-Length values); offline, a page
+    that got it never heard its request fail, so the forwarder cuts the connection instead, online or off."""
     from clerk_harness_fake.server import CORRUPT_HEAD
 
     _, upstream, port = forwarded
