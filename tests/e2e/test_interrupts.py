@@ -63,6 +63,27 @@ def interrupt(run: subprocess.Popen, how: str, timeout: float) -> None:
         assert run.returncode == 130 and "interrupted" in err, (run.returncode, err[-500:])
 
 
+def start_in_own_group(command: list[str], temp_dir: Path | None = None) -> subprocess.Popen:
+    """A command in a process group of its own, as a terminal starts it (Ctrl-C reaches the whole group),
+    its temp files in `temp_dir` when given."""
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(temp_dir)} if temp_dir is not None else None,
+    )
+
+
+def browser_guard_of(run: subprocess.Popen) -> int | None:
+    """The guard the command started its browser under (None if it never did)."""
+    return wait_for(
+        lambda: next((p for p in children(run.pid) if "clerk_harness.browser.guard" in cmdline(p)), None),
+        timeout=30,
+    )
+
+
 def wait_for(condition, timeout: float):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -77,18 +98,11 @@ def wait_for(condition, timeout: float):
     "how, delay_s", [("ctrl-c", 0.0), ("ctrl-c", 1.0), ("sigterm", 0.5), ("sigkill", 0.0), ("sigkill", 1.0)]
 )
 def test_an_interrupted_repro_leaves_nothing_behind(how, delay_s, tmp_path, clerk_js_bundle_610):
-    run = subprocess.Popen(
-        [CLI, "repro", "offline-visibility", "--clerk-js", "6.1.0", "--quiet", "--artifacts", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    run = start_in_own_group(
+        [CLI, "repro", "offline-visibility", "--clerk-js", "6.1.0", "--quiet", "--artifacts", str(tmp_path)]
     )
     try:
-        guard = wait_for(
-            lambda: next((p for p in children(run.pid) if "clerk_harness.browser.guard" in cmdline(p)), None),
-            timeout=30,
-        )
+        guard = browser_guard_of(run)
         assert guard, "the repro never started its browser"
         profile = cmdline(guard)[3]
         time.sleep(delay_s)  # sleep-ok: the moment of the interrupt is what this test varies
@@ -132,13 +146,8 @@ def test_an_interrupted_run_leaves_nothing_behind(how, short_temp_dir, clerk_js_
     SIGKILL: the workers die with the run (they used to live on, each with its driver), and so do their
     browsers; only the run's own scratch folder stays, for the next command to remove."""
     temp = short_temp_dir
-    run = subprocess.Popen(
-        [CLI, "run", "--scenario", "offline-visibility", "--clerk-js", "6.1.0", "--repeat", "6"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env={**os.environ, "TMPDIR": str(temp)},
+    run = start_in_own_group(
+        [CLI, "run", "--scenario", "offline-visibility", "--clerk-js", "6.1.0", "--repeat", "6"], temp
     )
     try:
         assert wait_for(lambda: list(temp.glob(driver_scratch.PREFIX + "*/playwright-artifacts-*")), timeout=30), (
@@ -177,7 +186,7 @@ def test_an_interrupted_firefox_repro_leaves_nothing_behind(how, short_temp_dir,
     repro's end (Ctrl-C, SIGTERM) or its driver's (it sees the harness go, SIGKILL) ends the whole group
     and removes the profile; the driver's scratch folder is the next command's to remove after SIGKILL."""
     temp = short_temp_dir
-    run = subprocess.Popen(
+    run = start_in_own_group(
         [
             CLI,
             "repro",
@@ -190,11 +199,7 @@ def test_an_interrupted_firefox_repro_leaves_nothing_behind(how, short_temp_dir,
             "--artifacts",
             str(temp / "artifacts"),
         ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env={**os.environ, "TMPDIR": str(temp)},
+        temp,
     )
 
     def firefox() -> int | None:

@@ -26,7 +26,15 @@ import pytest
 from clerk_harness.browser import driver_scratch
 from clerk_harness.browser.webkit.warm import WarmWebKit
 from tests.e2e.test_egress import classify
-from tests.e2e.test_interrupts import children, cmdline, in_group, interrupt, wait_for
+from tests.e2e.test_interrupts import (
+    browser_guard_of,
+    children,
+    cmdline,
+    in_group,
+    interrupt,
+    start_in_own_group,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 EXPRESS = Path(__file__).resolve().parents[2] / "examples" / "express-app"
@@ -165,19 +173,11 @@ def test_an_sdk_app_in_the_production_topology_gives_webkit_the_catalogues_verdi
 def test_an_interrupted_webkit_repro_leaves_nothing_behind(how, short_temp_dir):
     """WebKit, its display (Xvfb) and its helpers live in the guard's child's process group: whatever ends
     the repro ends them all, and the guard removes the folder (the socket, the display's authority)."""
-    run = subprocess.Popen(
-        [CLI, "repro", "offline-visibility", "--clerk-js", "6.40.0", "--quiet", "--browser", "webkit"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env={**os.environ, "TMPDIR": str(short_temp_dir)},
+    run = start_in_own_group(
+        [CLI, "repro", "offline-visibility", "--clerk-js", "6.40.0", "--quiet", "--browser", "webkit"], short_temp_dir
     )
     try:
-        guard = wait_for(
-            lambda: next((p for p in children(run.pid) if "clerk_harness.browser.guard" in cmdline(p)), None),
-            timeout=30,
-        )
+        guard = browser_guard_of(run)
         assert guard, "the repro never started its browser"
         folder = cmdline(guard)[3]
         webkit = wait_for(lambda: children(guard), timeout=30)

@@ -57,7 +57,7 @@ class VirtualClock:
     advanced_s: float = 0.0
     mode: str = "virtual"
     restored: Page | None = None  # a page restored from the back-forward cache, driven directly (see below)
-    settles_requests: bool = False  # each step ends once the requests its timers sent were answered (Chromium)
+    settles_requests: bool = False  # each step ends once the requests its timers sent were answered (Chromium, WebKit)
     _pending: set = field(default_factory=set)
 
     def __repr__(self) -> str:
@@ -75,7 +75,7 @@ class VirtualClock:
         if self.poller != "virtual":
             self.context.add_init_script(ALLOW_TIMER_WORKER_SCRIPT)
         self.context.clock.install(time=self.server.now())
-        if self.settles_requests:
+        if self.settles_requests and not hasattr(self.context, "wait_for_network_idle"):
             self.context.on("request", self._sent)
             self.context.on("requestfinished", self._ended)
             self.context.on("requestfailed", self._ended)
@@ -126,7 +126,12 @@ class VirtualClock:
     def _settle(self, page: Page, before: set) -> None:
         """The requests the step's timers sent have been answered (or failed), or 1 s has passed (one held
         on purpose): a step is seconds of the page's time, and a request to loopback takes milliseconds, so
-        a token refresh must not land a step late. Playwright hands over a request's events during a call."""
+        a token refresh must not land a step late. Playwright hands over a request's events during a call.
+        WebKit's program follows its context's loads itself (and those a whole wait outlived are held on
+        purpose): one call."""
+        if hasattr(self.context, "wait_for_network_idle"):  # a WebKitContext (clerk_harness.browser.webkit)
+            self.context.wait_for_network_idle(int(SETTLE_WITHIN_S * 1000))  # type: ignore[attr-defined]
+            return
         deadline = time.monotonic() + SETTLE_WITHIN_S
         try:
             page.evaluate("0")  # the step's request events arrive meanwhile

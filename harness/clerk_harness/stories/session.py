@@ -149,7 +149,7 @@ class HarnessSession:
             RealTimeClock(context, backend.clock, log)
             if real_time
             else VirtualClock(
-                context, backend.clock, log, config.clerk_js.poller_clock, settles_requests=browser.engine == "chromium"
+                context, backend.clock, log, config.clerk_js.poller_clock, settles_requests=browser.engine != "firefox"
             )
         )
         clock.install()

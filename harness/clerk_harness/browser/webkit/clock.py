@@ -22,8 +22,6 @@ class Pages(Protocol):
 
     def add_init_script(self, script: str | None = None, **_: Any) -> None: ...
 
-    def wait_for_network_idle(self) -> None: ...
-
 
 SOURCE_START = 'clockSource.ts"() {'
 SOURCE_LITERAL = re.compile(r"source = ('(?:[^'\\\n]|\\.)*');")
@@ -80,9 +78,4 @@ class WebKitClock:
         self._logged("setSystemTime", int(time * 1000))
 
     def fast_forward(self, ticks: int) -> None:
-        """As Playwright's, and then the requests the due timers sent have been answered: a step of the clock
-        is seconds for the page, and a request to loopback takes milliseconds, in every engine but WebKit
-        here, whose requests cross a forwarder (without this, a 5 s step could pass before a token refresh
-        landed, and the page held an expired token no user's would)."""
         self._logged("fastForward", int(ticks))
-        self._context.wait_for_network_idle()
