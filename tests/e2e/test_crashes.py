@@ -82,15 +82,20 @@ def worker_processes(pid: int) -> list[int]:
     ]
 
 
-def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.CompletedProcess:
-    """`run` of 20 runs on 2 workers; after the 3rd result every renderer is killed, after the 8th one
-    browser, after the 17th one worker process: SIGKILL each, as the kernel kills on a runner short of
-    memory. (The worker dies late, so that the new pool starts only the one or two workers still needed.)"""
-    kills = {
-        3: lambda pid: chromium_processes(pid, "renderer"),
-        8: lambda pid: chromium_processes(pid, None)[:1],
-        17: lambda pid: worker_processes(pid)[:1],
-    }
+def break_a_matrix(
+    temp: Path, results: Path, *extra: str, repeat: int = 3, kill_at: tuple[int, int, int] = (2, 5, 9)
+) -> subprocess.CompletedProcess:
+    """`run` of 2 scenarios x 2 releases x `repeat` on 2 workers; after the `kill_at[0]`-th result every
+    renderer is killed, after the next one browser, after the last one worker process: SIGKILL each, as the
+    kernel kills on a runner short of memory. (The worker dies late, so that the new pool starts only the
+    one or two workers still needed.)"""
+    victims_at = (
+        lambda pid: chromium_processes(pid, "renderer"),
+        lambda pid: chromium_processes(pid, None)[:1],
+        lambda pid: worker_processes(pid)[:1],
+    )
+    kills = dict(zip(kill_at, victims_at, strict=True))
+    runs = 2 * 2 * repeat
     run = subprocess.Popen(
         [
             CLI,
@@ -104,7 +109,7 @@ def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.Complet
             "--clerk-js",
             "6.40.0",
             "--repeat",
-            "5",
+            str(repeat),
             "--workers",
             "2",
             "--json",
@@ -124,7 +129,7 @@ def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.Complet
         for line in run.stderr:  # progress: one line per finished run
             lines.append(line)
             for after, victims in kills.items():
-                if f" {after}/20 " in line and after not in killed:
+                if f" {after}/{runs} " in line and after not in killed:
                     killed[after] = victims(run.pid)
                     for victim in killed[after]:
                         os.kill(victim, signal.SIGKILL)
@@ -156,7 +161,7 @@ def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_th
     output = run.stdout + run.stderr
     assert "Traceback" not in output, output[max(0, output.find("Traceback") - 300) :][:4000]
     results = json.loads((tmp_path / "results.json").read_text())["results"]
-    assert len(results) == 20 and not any(r["retried"] for r in results)
+    assert len(results) == 12 and not any(r["retried"] for r in results)
     hit = [r for r in results if r["verdict"] == "error"]
     assert hit, "no run was hit"
     for r in hit:  # each says what broke, never a verdict about clerk-js
@@ -166,21 +171,22 @@ def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_th
     assert {r["verdict"] for r in results if r not in hit} == {"lost", "survived"}  # 6.0.0 loses, a sign-out too
 
 
-@pytest.mark.nightly  # 20 more browser runs; the default run checks retries with scripted workers (test_matrix_retries)
+@pytest.mark.nightly  # 12 more browser runs; the default run checks retries with scripted workers (test_matrix_retries)
 def test_with_retry_errors_the_runs_hit_run_again_and_the_matrix_passes(short_temp_dir, tmp_path):
-    run = break_a_matrix(short_temp_dir, tmp_path / "results.json", "--retry-errors", "1")
+    # Retries run last, so a late kill may hit a retry: two retries each (a run hit three times is an error).
+    run = break_a_matrix(short_temp_dir, tmp_path / "results.json", "--retry-errors", "2")
     assert run.returncode == 0, run.stdout + run.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())["results"]
     retried = [r for r in results if r["retried"]]
     final = [r for r in results if not r["retried"]]
     assert retried, "no run was hit"
-    assert len(final) == 20 and all(r["as_expected"] for r in final)
+    assert len(final) == 12 and all(r["as_expected"] for r in final)
     for r in retried:  # the attempt the infrastructure broke, then its retry
-        assert r["verdict"] == "error" and r["broke"] in BROKE and r["attempt"] == 1
+        assert r["verdict"] == "error" and r["broke"] in BROKE and r["attempt"] in (1, 2)
         again = [
             f for f in final if (f["scenario"], f["version"], f["repeat"]) == (r["scenario"], r["version"], r["repeat"])
         ]
-        assert again and again[0]["attempt"] == 2
+        assert again and again[0]["attempt"] > r["attempt"]
     assert run.stdout.count("run again") == len(retried), run.stdout
 
 

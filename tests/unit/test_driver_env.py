@@ -181,3 +181,27 @@ def test_an_error_playwright_logs_is_one_line_not_a_traceback():
         timeout=30,
     )
     assert "Traceback" in control.stderr
+
+
+def test_a_driver_on_first_use_starts_when_used_and_stops_only_if_started(monkeypatch):
+    """WebKit's runs never use Playwright: a driver nobody asked for is never started, nor stopped."""
+    started: list[str | None] = []
+
+    class Driver:
+        stopped = False
+        chromium = "the chromium browser type"
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    driver = Driver()
+    monkeypatch.setattr(driver_env, "start_playwright", lambda temp_dir=None: started.append(temp_dir) or driver)
+    unused = driver_env.start_on_first_use(temp_dir="/scratch")
+    unused.stop()
+    assert started == [] and not driver.stopped
+
+    used = driver_env.start_on_first_use(temp_dir="/scratch")
+    assert used.chromium == "the chromium browser type" and started == ["/scratch"]
+    assert used.chromium and started == ["/scratch"]  # once
+    used.stop()
+    assert driver.stopped

@@ -1,7 +1,7 @@
 """`run_matrix` with worker processes whose runs are scripted (no browser): a run the infrastructure
 broke, and a worker process that dies (SIGKILL) under a job, are errors of that job; with `retry_errors`
 they run again after the rest, every attempt is kept, and a verdict is never run again. (The real thing,
-renderers, a browser and a worker killed under a 20-run matrix, is in tests/e2e/test_crashes.py.)"""
+renderers, a browser and a worker killed under a 12-run matrix, is in tests/e2e/test_crashes.py.)"""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def scripted_workers(monkeypatch, tmp_path: Path):
     """Worker processes (forked, so they run these scripts) that start nothing and play each job's part;
     a job's first attempt leaves a mark in `tmp_path`, so its retry goes as planned."""
 
-    def start(config, artifacts, app, binding, endpoints, scratch, started) -> None:
+    def start(config, artifacts, app, binding, endpoints, scratch, started, webkit_only=False) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         worker._worker.clear()
         worker._worker["started"] = started

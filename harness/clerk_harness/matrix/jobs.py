@@ -59,7 +59,8 @@ def run_matrix(
     # Written straight into its pipe (a Queue's feeder thread dies with a worker killed at once)
     started: SimpleQueue[tuple[int, Job | None]] = multiprocessing.SimpleQueue()
     ledger = Ledger(jobs, retry_errors, on_result, started)
-    initargs = (config, artifacts, app, binding, endpoints, scratch, started)
+    webkit_only = all(job.engine == "webkit" for job in jobs)
+    initargs = (config, artifacts, app, binding, endpoints, scratch, started, webkit_only)
     remaining = list(jobs)
     try:
         while remaining:  # one pool; a new one for what is left when a worker process dies

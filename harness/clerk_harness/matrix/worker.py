@@ -30,6 +30,7 @@ def start(
     endpoints: Queue[str] | None,
     scratch: str,
     started: SimpleQueue[tuple[int, Job | None]] | None = None,
+    webkit_only: bool = False,
 ) -> None:
     import signal
     from dataclasses import replace
@@ -51,7 +52,9 @@ def start(
     _worker["started"] = started
     settings = backend_settings(config)
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
-    _worker["playwright"] = driver_env.start_playwright(temp_dir=scratch)  # the run removes `scratch` however it ends
+    # The run removes `scratch` however it ends. WebKit's runs never use Playwright: its driver starts if asked.
+    start = driver_env.start_on_first_use if webkit_only else driver_env.start_playwright
+    _worker["playwright"] = start(temp_dir=scratch)
     if app is None:  # runs take turns in one warm browser per engine (a user's app: a browser each run)
         _worker["browsers"] = {}
     else:  # one app per worker, stopped with it (its guard sees the worker go)

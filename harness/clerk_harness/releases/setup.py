@@ -109,10 +109,12 @@ def ensure_browser(config: HarnessConfig, progress: Progress = _say, playwright:
 def playwright_with_browser(config: HarnessConfig) -> Iterator[Playwright]:
     """Playwright's driver, once it has found the browser: asked of this driver, not of a second one, so a
     missing browser is one line before anything else runs. Its temp dir is a scratch folder of this
-    command's own (see clerk_harness.browser.driver_scratch)."""
+    command's own (see clerk_harness.browser.driver_scratch). WebKit's runs never use Playwright: for
+    WebKit its driver starts only if something asks for it."""
     scratch = driver_scratch.make()
     try:
-        playwright = driver_env.start_playwright(temp_dir=scratch)
+        webkit = config.browser.engine == "webkit"
+        playwright = (driver_env.start_on_first_use if webkit else driver_env.start_playwright)(temp_dir=scratch)
         try:
             ensure_browser(config, progress=lambda _: None, playwright=playwright)
             yield playwright
