@@ -167,8 +167,9 @@ def stop(process: subprocess.Popen, profile: str) -> None:
     shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def remote_chromium(clerk_config: HarnessConfig) -> Iterator[str]:
+    """One remote Chromium for the module's tests, as a runner's long-lived browser serves one job after another."""
     process, endpoint, profile = start_remote_chromium(clerk_config, reach=[])
     yield endpoint
     stop(process, profile)
