@@ -65,9 +65,13 @@ lint: setup-tests
 	tools/pyright/node_modules/.bin/pyright
 
 # Lint and types first, then the docs, strictly: a broken link or a page missing from the nav fails the run.
+# A test that hangs (its browser spinning, no call of Playwright's ever returning) fails after TEST_TIMEOUT
+# seconds with every thread's stack, instead of holding the run until CI's own limit; the slowest test takes
+# about 20 s. Its worker process ends with it, and xdist starts another for the tests left.
+TEST_TIMEOUT ?= 300
 test: setup-tests test-tools lint
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
-	$(BIN)/pytest -n $(WORKERS) --dist worksteal --durations=15
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal --durations=15 --timeout $(TEST_TIMEOUT) --timeout-method thread
 
 bench: setup-tests
 	$(BIN)/python benchmarks/bench.py

@@ -189,3 +189,38 @@ def test_make_test_runs_lint_and_types_before_the_tests():
     }
     assert None not in where.values(), plan
     assert where["ruff"] < where["pytest"] and where["pyright"] < where["pytest"], plan
+
+
+HANGS = """
+import threading
+
+def test_that_hangs():  # as a test whose browser spins forever: no call ever returns
+    threading.Event().wait()
+
+def test_one():
+    pass
+
+def test_two():
+    pass
+"""
+
+
+def test_a_test_that_hangs_under_make_test_fails_alone_and_the_run_goes_on(tmp_path):
+    """`make test` gives pytest a timeout that ends a hung test's worker process (the thread method: a hung
+    call into Playwright never returns to a signal handler); xdist reports that test and runs the rest."""
+    plan = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    command = next(line for line in plan.splitlines() if "bin/pytest" in line).split()
+    assert "--timeout-method" in command and command[command.index("--timeout-method") + 1] == "thread", command
+    assert 0 < int(command[command.index("--timeout") + 1]) <= 600, command  # well within CI's 90 minutes
+    (tmp_path / "test_hangs.py").write_text(HANGS)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:clerk_harness", "-n", "2"]
+        + ["--timeout", "2", "--timeout-method", "thread", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
+    )
+    assert "1 failed, 2 passed" in done.stdout, done.stdout[-3000:]
+    assert "crashed while running 'test_hangs.py::test_that_hangs'" in done.stdout, done.stdout[-3000:]
