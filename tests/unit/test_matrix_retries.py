@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ BREAKS = Job("offline-reload", "6.40.0", 0)  # its page crashes, the first time
 DIES = Job("offline-reload", "6.40.0", 1)  # its worker process is killed, the first time
 INCONCLUSIVE = Job("offline-reload", "6.40.0", 2)  # a verdict without a lost or survived: never run again
 FINE = Job("offline-reload", "6.0.0", 0)
+HANGS = Job("offline-reload", "6.1.0", 0)  # no call it makes ever returns, the first time
 
 
 @pytest.fixture
@@ -40,6 +42,8 @@ def scripted_workers(monkeypatch, tmp_path: Path):
         expected = get_scenario(job.scenario).expected(job.version)
         if job == DIES and first:
             os.kill(os.getpid(), signal.SIGKILL)
+        if job == HANGS and first:
+            threading.Event().wait()  # as a run whose browser spins forever
         if job == BREAKS and first:
             outcome = Outcome(
                 job.scenario, job.version, "error", ["the page crashed (its renderer process died)"], None, broke="page"
@@ -102,3 +106,14 @@ def test_a_matrix_takes_a_worker_per_core_and_three_per_core_in_webkit_alone(mon
     assert most_workers(webkit) == 6
     assert most_workers(webkit + [Job("offline-reload", "6.0.0")]) == 2
     assert most_workers([Job("offline-reload", "6.0.0", engine="firefox")]) == 2
+
+
+def test_a_run_that_hangs_is_ended_as_an_error_and_runs_again(scripted_workers):
+    """No call of Playwright's has a timeout of its own (a Firefox once spun forever in a tab switch): past
+    `run_timeout_s` the run's worker process is killed, the run is an error that says it hung, and the
+    matrix goes on (here, under --retry-errors, the run again)."""
+    results = run_matrix(load_config(), [HANGS, FINE], workers=1, retry_errors=1, run_timeout_s=1)
+    assert attempts(results) == [(HANGS, 1, "error", True), (HANGS, 2, "survived", False), (FINE, 1, "lost", False)]
+    hung = results[0].outcome
+    assert hung.broke == "worker" and hung.reasons[0].startswith("the run hung (no answer for 1 s"), hung.reasons
+    assert "its worker process was ended" in hung.reasons[0]

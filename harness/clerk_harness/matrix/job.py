@@ -7,7 +7,9 @@ from typing import Any
 
 from clerk_harness.oracle.verdict import Outcome
 
-__all__ = ["Job", "MatrixResult", "final"]
+__all__ = ["RUN_TIMEOUT_S", "Job", "MatrixResult", "final"]
+
+RUN_TIMEOUT_S = 300.0  # a run takes seconds; one that takes minutes waits on a browser that no longer answers
 
 
 @dataclass(frozen=True, order=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import statistics
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -17,7 +19,7 @@ from clerk_harness.browser import driver_scratch
 from clerk_harness.browser import guard as browser_guard
 from clerk_harness.config import HarnessConfig
 from clerk_harness.matrix import worker
-from clerk_harness.matrix.job import Job, MatrixResult, final
+from clerk_harness.matrix.job import RUN_TIMEOUT_S, Job, MatrixResult, final
 from clerk_harness.oracle.verdict import Outcome
 
 if TYPE_CHECKING:
@@ -46,19 +48,21 @@ def run_matrix(
     app: AppSpec | None = None,
     binding: Binding | None = None,
     retry_errors: int = 0,
+    run_timeout_s: float = RUN_TIMEOUT_S,
 ) -> list[MatrixResult]:
     """Each worker process owns one fake backend and one Playwright; results arrive as they finish.
     With remote browsers (`browser.cdpEndpoint`) there is one worker per browser.
 
     A run the infrastructure broke (its page, browser, app or worker process died) runs again up to
-    `retry_errors` times; every attempt is in the results, the earlier ones marked `retried`.
+    `retry_errors` times; every attempt is in the results, the earlier ones marked `retried`. So does a run
+    that hangs (nothing it waits on answers for `run_timeout_s`: its worker process is ended).
     On KeyboardInterrupt the queue is dropped and the workers are ended at once (each browser's guard
     then ends it); MatrixInterrupted carries what finished."""
     workers, endpoints = _workers_for(config, jobs, workers)
     scratch = driver_scratch.make()
     # Written straight into its pipe (a Queue's feeder thread dies with a worker killed at once)
     started: SimpleQueue[tuple[int, Job | None]] = multiprocessing.SimpleQueue()
-    ledger = Ledger(jobs, retry_errors, on_result, started)
+    ledger = Ledger(jobs, retry_errors, on_result, started, run_timeout_s)
     webkit_only = all(job.engine == "webkit" for job in jobs)
     initargs = (config, artifacts, app, binding, endpoints, scratch, started, webkit_only)
     remaining = list(jobs)
@@ -101,12 +105,16 @@ class Ledger:
         retry_errors: int,
         on_result: Callable[[int, int, MatrixResult], None] | None,
         started: SimpleQueue[tuple[int, Job | None]],
+        run_timeout_s: float = RUN_TIMEOUT_S,
     ) -> None:
         self.jobs, self.retry_errors, self.on_result, self.started = jobs, retry_errors, on_result, started
+        self.run_timeout_s = run_timeout_s
         self.order = {job: i for i, job in enumerate(jobs)}
         self.results: list[MatrixResult] = []
         self.attempts: dict[Job, int] = {}
         self.running: dict[int, Job | None] = {}  # the job each worker process runs (None: between jobs)
+        self.since: dict[int, float] = {}  # when each worker process's job was seen to start
+        self.hung: set[int] = set()  # worker processes ended because their run hung
 
     def finish(self, result: MatrixResult) -> bool:
         """Record a result; True when its job runs again (the infrastructure broke, retries are left)."""
@@ -125,6 +133,20 @@ class Ledger:
         while not self.started.empty():
             pid, job = self.started.get()
             self.running[pid] = job
+            self.since[pid] = time.monotonic()
+
+    def end_hung_runs(self) -> None:
+        """A run still going after `run_timeout_s` hangs (a Firefox once spun forever in a tab switch, and no
+        call of Playwright's has a timeout of its own): its worker process is killed, which makes the run an
+        error of the worker's (see `_after_a_worker_died`) and the matrix goes on."""
+        now = time.monotonic()
+        for pid, job in self.running.items():
+            if job is not None and pid not in self.hung and now - self.since[pid] > self.run_timeout_s:
+                self.hung.add(pid)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:  # it ended meanwhile
+                    pass
 
 
 def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], ledger: Ledger) -> list[Job]:
@@ -135,8 +157,9 @@ def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], led
         processes = _workers()  # all of the pool's: it starts them as the jobs are submitted
         try:
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=min(5.0, ledger.run_timeout_s), return_when=FIRST_COMPLETED)
                 ledger.note_running()
+                ledger.end_hung_runs()
                 # the results that came before a worker died count: take them before its error
                 for future in sorted(done, key=lambda f: isinstance(f.exception(), BrokenProcessPool)):
                     pending.pop(future)
@@ -151,8 +174,7 @@ def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], led
                 remaining + [r.job for r in ledger.results if r.retried],
                 ledger.results,
                 processes,
-                ledger.running,
-                ledger.finish,
+                ledger,
             )
     except KeyboardInterrupt:
         processes = list(_workers().values())
@@ -176,14 +198,11 @@ def _after_a_worker_died(
     submitted: list[Job],
     results: list[MatrixResult],
     processes: dict[int, Any],
-    running: dict[int, Job | None],
-    finish: Callable[[MatrixResult], bool],
+    ledger: Ledger,
 ) -> list[Job]:
     """A worker process died (killed, out of memory): its job is an error that says so (run again under
     `--retry-errors`); the jobs the pool ended with it (SIGTERM), and those not started, run again in a
     new pool. Returns those."""
-    import signal
-
     from clerk_harness.stories.scenarios import get_scenario
 
     for process in processes.values():
@@ -191,22 +210,30 @@ def _after_a_worker_died(
     settled = {r.job for r in final(results)}
     hit = 0
     again: list[Job] = []
-    for pid, job in running.items():
+    for pid, job in ledger.running.items():
         code = processes[pid].exitcode if pid in processes else None
         if job is None or job in settled or code in (None, 0, -signal.SIGTERM):
             continue
         how = browser_guard.exit_status(code)
+        why = (
+            f"the run hung (no answer for {ledger.run_timeout_s:g} s from the browser, the app or Playwright's "
+            f"driver): its worker process was ended"
+            if pid in ledger.hung
+            else f"the worker process running it died ({how})"
+        )
         outcome = Outcome(
             job.scenario,
             job.version,
             "error",
-            [f"the worker process running it died ({how})"],
+            [why],
             None,
             engine=job.engine,
             error=f"worker process {pid} died ({how})",
             broke="worker",
         )
-        if not finish(MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, engine=job.engine))):
+        if not ledger.finish(
+            MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, engine=job.engine))
+        ):
             settled.add(job)
         else:
             again.append(job)
@@ -217,7 +244,7 @@ def _after_a_worker_died(
             outcome = Outcome(
                 job.scenario, job.version, "error", ["no worker process could start"], None, engine=job.engine
             )
-            finish(MatrixResult(job, outcome, "survived"))
+            ledger.finish(MatrixResult(job, outcome, "survived"))
         return []
     return left
 
