@@ -86,10 +86,6 @@ class OnFirstUse:
         self._temp_dir = temp_dir
         self._started: Playwright | None = None
 
-    @property
-    def started(self) -> bool:
-        return self._started is not None
-
     def __getattr__(self, name: str) -> object:
         if name.startswith("_"):  # copy and pickle probe dunders: never a reason to start Node
             raise AttributeError(name)

@@ -8,7 +8,7 @@ import signal
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.process import BaseProcess
@@ -135,13 +135,16 @@ class Ledger:
             self.running[pid] = job
             self.since[pid] = time.monotonic()
 
-    def end_hung_runs(self) -> None:
+    def end_hung_runs(self, live: Collection[int]) -> None:
         """A run still going after `run_timeout_s` hangs (a Firefox once spun forever in a tab switch, and no
         call of Playwright's has a timeout of its own): its worker process is killed, which makes the run an
-        error of the worker's (see `_after_a_worker_died`) and the matrix goes on."""
+        error of the worker's (see `_after_a_worker_died`) and the matrix goes on. Only `live` pids, this
+        process's own workers, are candidates: a dead worker's pid may belong to another process by now."""
         now = time.monotonic()
         for pid, job in self.running.items():
-            if job is not None and pid not in self.hung and now - self.since[pid] > self.run_timeout_s:
+            if job is None or pid in self.hung or pid not in live:
+                continue
+            if now - self.since[pid] > self.run_timeout_s:
                 self.hung.add(pid)
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -159,7 +162,7 @@ def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], led
             while pending:
                 done, _ = wait(pending, timeout=min(5.0, ledger.run_timeout_s), return_when=FIRST_COMPLETED)
                 ledger.note_running()
-                ledger.end_hung_runs()
+                ledger.end_hung_runs(_workers())
                 # the results that came before a worker died count: take them before its error
                 for future in sorted(done, key=lambda f: isinstance(f.exception(), BrokenProcessPool)):
                     pending.pop(future)
