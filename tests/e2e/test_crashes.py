@@ -82,20 +82,18 @@ def worker_processes(pid: int) -> list[int]:
     ]
 
 
-def break_a_matrix(
-    temp: Path, results: Path, *extra: str, repeat: int = 3, kill_at: tuple[int, int, int] = (2, 5, 9)
-) -> subprocess.CompletedProcess:
-    """`run` of 2 scenarios x 2 releases x `repeat` on 2 workers; after the `kill_at[0]`-th result every
-    renderer is killed, after the next one browser, after the last one worker process: SIGKILL each, as the
-    kernel kills on a runner short of memory. (The worker dies late, so that the new pool starts only the
-    one or two workers still needed.)"""
-    victims_at = (
-        lambda pid: chromium_processes(pid, "renderer"),
-        lambda pid: chromium_processes(pid, None)[:1],
-        lambda pid: worker_processes(pid)[:1],
-    )
-    kills = dict(zip(kill_at, victims_at, strict=True))
-    runs = 2 * 2 * repeat
+RUNS = 12  # two scenarios x two releases x three repeats
+
+
+def break_a_matrix(temp: Path, results: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`run` of 12 runs on 2 workers; after the 2nd result every renderer is killed, after the 5th one
+    browser, after the 9th one worker process: SIGKILL each, as the kernel kills on a runner short of
+    memory. (The worker dies late, so that the new pool starts only the one or two workers still needed.)"""
+    kills = {
+        2: lambda pid: chromium_processes(pid, "renderer"),
+        5: lambda pid: chromium_processes(pid, None)[:1],
+        9: lambda pid: worker_processes(pid)[:1],
+    }
     run = subprocess.Popen(
         [
             CLI,
@@ -109,7 +107,7 @@ def break_a_matrix(
             "--clerk-js",
             "6.40.0",
             "--repeat",
-            str(repeat),
+            "3",
             "--workers",
             "2",
             "--json",
@@ -129,7 +127,7 @@ def break_a_matrix(
         for line in run.stderr:  # progress: one line per finished run
             lines.append(line)
             for after, victims in kills.items():
-                if f" {after}/{runs} " in line and after not in killed:
+                if f" {after}/{RUNS} " in line and after not in killed:
                     killed[after] = victims(run.pid)
                     for victim in killed[after]:
                         os.kill(victim, signal.SIGKILL)
@@ -161,7 +159,7 @@ def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_th
     output = run.stdout + run.stderr
     assert "Traceback" not in output, output[max(0, output.find("Traceback") - 300) :][:4000]
     results = json.loads((tmp_path / "results.json").read_text())["results"]
-    assert len(results) == 12 and not any(r["retried"] for r in results)
+    assert len(results) == RUNS and not any(r["retried"] for r in results)
     hit = [r for r in results if r["verdict"] == "error"]
     assert hit, "no run was hit"
     for r in hit:  # each says what broke, never a verdict about clerk-js
@@ -180,7 +178,7 @@ def test_with_retry_errors_the_runs_hit_run_again_and_the_matrix_passes(short_te
     retried = [r for r in results if r["retried"]]
     final = [r for r in results if not r["retried"]]
     assert retried, "no run was hit"
-    assert len(final) == 12 and all(r["as_expected"] for r in final)
+    assert len(final) == RUNS and all(r["as_expected"] for r in final)
     for r in retried:  # the attempt the infrastructure broke, then its retry
         assert r["verdict"] == "error" and r["broke"] in BROKE and r["attempt"] in (1, 2)
         again = [

@@ -179,9 +179,14 @@ def test_make_test_builds_the_docs_strictly_and_a_broken_link_fails_it(tmp_path)
     assert broken.returncode != 0 and "nowhere.md" in broken.stderr
 
 
+def make_test_plan() -> str:
+    """What `make test` would run, command by command (`make -n`)."""
+    return subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+
+
 def test_make_test_runs_lint_and_types_before_the_tests():
     """`make test` (and so `.ci/run`) runs ruff and pyright, configured in pyproject.toml, before pytest."""
-    plan = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    plan = make_test_plan()
     lines = plan.splitlines()
     where = {
         tool: next((i for i, line in enumerate(lines) if marker in line), None)
@@ -208,8 +213,7 @@ def test_two():
 def test_a_test_that_hangs_under_make_test_fails_alone_and_the_run_goes_on(tmp_path):
     """`make test` gives pytest a timeout that ends a hung test's worker process (the thread method: a hung
     call into Playwright never returns to a signal handler); xdist reports that test and runs the rest."""
-    plan = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
-    command = next(line for line in plan.splitlines() if "bin/pytest" in line).split()
+    command = next(line for line in make_test_plan().splitlines() if "bin/pytest" in line).split()
     assert "--timeout-method" in command and command[command.index("--timeout-method") + 1] == "thread", command
     assert 0 < int(command[command.index("--timeout") + 1]) <= 600, command  # well within CI's 90 minutes
     (tmp_path / "test_hangs.py").write_text(HANGS)

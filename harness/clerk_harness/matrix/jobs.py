@@ -63,8 +63,7 @@ def run_matrix(
     # Written straight into its pipe (a Queue's feeder thread dies with a worker killed at once)
     started: SimpleQueue[tuple[int, Job | None]] = multiprocessing.SimpleQueue()
     ledger = Ledger(jobs, retry_errors, on_result, started, run_timeout_s)
-    webkit_only = all(job.engine == "webkit" for job in jobs)
-    initargs = (config, artifacts, app, binding, endpoints, scratch, started, webkit_only)
+    initargs = (config, artifacts, app, binding, endpoints, scratch, started, all_webkit(jobs))
     remaining = list(jobs)
     try:
         while remaining:  # one pool; a new one for what is left when a worker process dies
@@ -89,11 +88,16 @@ def _workers_for(config: HarnessConfig, jobs: list[Job], workers: int) -> tuple[
 WEBKIT_WORKERS_PER_CORE = 3
 
 
+def all_webkit(jobs: list[Job]) -> bool:
+    """A matrix of WebKit alone: its runs mostly wait, and none uses Playwright's driver."""
+    return bool(jobs) and all(job.engine == "webkit" for job in jobs)
+
+
 def most_workers(jobs: list[Job]) -> int:
     """One worker per core: a run keeps a core busy. WebKit's runs mostly wait (an offline run waits about 6 of
     its 7 s for WebKit's network monitor), so a matrix of WebKit alone takes up to three per core."""
     cores = os.cpu_count() or 1
-    return cores * WEBKIT_WORKERS_PER_CORE if jobs and all(job.engine == "webkit" for job in jobs) else cores
+    return cores * WEBKIT_WORKERS_PER_CORE if all_webkit(jobs) else cores
 
 
 class Ledger:
