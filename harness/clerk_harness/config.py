@@ -172,7 +172,7 @@ class ArtifactsConfig:
     dir: FilePath = Path("artifacts")
     """where `repro` and the pytest plugin keep artifacts"""
     keep: ArtifactMode = "on-failure"
-    """what the pytest plugin keeps (`--clerk-artifacts` overrides it)"""
+    """what the pytest plugin keeps (`--clerk-artifacts` overrides it); `run --keep` says it for `run`"""
 
 
 @dataclass(config=MODEL)

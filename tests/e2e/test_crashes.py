@@ -154,7 +154,8 @@ BROKE = {
 def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_the_runs_hit_as_errors(
     short_temp_dir, tmp_path
 ):
-    run = break_a_matrix(short_temp_dir, tmp_path / "results.json")
+    kept = tmp_path / "runs"
+    run = break_a_matrix(short_temp_dir, tmp_path / "results.json", "--artifacts", str(kept), "--keep", "on-failure")
     assert run.returncode == 2, run.stdout + run.stderr[-2000:]
     output = run.stdout + run.stderr
     assert "Traceback" not in output, output[max(0, output.find("Traceback") - 300) :][:4000]
@@ -167,6 +168,11 @@ def test_a_matrix_whose_renderers_browser_and_worker_are_killed_finishes_with_th
         assert r["reasons"][0].startswith(BROKE[r["broke"]]), r["reasons"]
     assert all(r["as_expected"] for r in results if r not in hit), [(r["version"], r["verdict"]) for r in results]
     assert {r["verdict"] for r in results if r not in hit} == {"lost", "survived"}  # 6.0.0 loses, a sign-out too
+    # --keep on-failure: the artifacts of each run hit (but a worker's, which died with it), and of no other run
+    for r in results:
+        written = r["artifacts"].get("report") and Path(r["artifacts"]["report"]).is_file()
+        assert bool(written) == (r in hit and r["broke"] != "worker"), (r["scenario"], r["version"], r["artifacts"])
+    assert len(list(kept.iterdir())) == len([r for r in hit if r["broke"] != "worker"])
 
 
 @pytest.mark.nightly  # 12 more browser runs; the default run checks retries with scripted workers (test_matrix_retries)

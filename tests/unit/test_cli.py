@@ -36,6 +36,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
         ("survey",),
         ("survey", "offline-reload", "--confirm-runs", "0"),
         ("run", "--every-minor", "0"),
+        ("run", "--keep", "on-failure"),  # which runs' artifacts, with no --artifacts to keep them in
+        ("run", "--artifacts", "out", "--keep", "never"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, argv):

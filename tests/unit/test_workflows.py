@@ -130,6 +130,8 @@ def test_the_nightly_plans_once_and_every_shard_runs_its_part_of_the_same_matrix
         "results/shard-2.json",
         "--artifacts",
         "results/runs-2",
+        "--keep",
+        "on-failure",
     ]
     assert "chromium firefox webkit" in nightly()["env"]["BROWSERS"]  # the three engines every night
     firefox = step("shard", "Firefox")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,9 @@ def cmd_run(config: HarnessConfig, args: argparse.Namespace) -> int:
     from clerk_harness.stories.scenarios import CATALOGUE, get_scenario
 
     binding = remote_from_args(args, config)
+    if args.keep != "always" and not args.artifacts:
+        raise HarnessError("--keep says which runs' artifacts to keep: give --artifacts DIR too")
+    config = replace(config, artifacts=replace(config.artifacts, keep=args.keep))  # what the workers keep
     if args.durations and not args.shard:
         raise HarnessError("--durations balances the parts of --shard I/N: give --shard too")
     durations = recorded_durations(read_results(Path(args.durations)).results) if args.durations else None
@@ -248,7 +252,16 @@ def run_arguments(commands: Any) -> None:
         help="with --shard: balance the parts by the durations in an earlier run's --json file",
     )
     add_output_options(run)
-    run.add_argument("--artifacts", metavar="DIR", help="keep every run's trace, timeline, journal and report here")
+    run.add_argument(
+        "--artifacts", metavar="DIR", help="keep the runs' traces, timelines, journals and reports here (see --keep)"
+    )
+    run.add_argument(
+        "--keep",
+        choices=("always", "on-failure"),
+        default="always",
+        help="with --artifacts: every run's (default, a full trace with DOM snapshots and screencast), or only "
+        "those of runs not as expected (a trace of actions, network and console; a run costs about half as much)",
+    )
     add_app_options(run)
     add_instance_option(run)
     add_remote_options(run)

@@ -97,7 +97,7 @@ def run_job(job: Job) -> MatrixResult:
 
 
 def _judged_run(job: Job) -> MatrixResult:
-    from clerk_harness.matrix.runner import run_scenario
+    from clerk_harness.matrix.runner import HeldArtifacts, run_scenario
     from clerk_harness.releases.setup import with_engine
     from clerk_harness.stories.scenarios import get_scenario
 
@@ -112,19 +112,31 @@ def _judged_run(job: Job) -> MatrixResult:
     while folder is not None and (folder.parent / f"{folder.name}{_suffix(attempt)}").exists():  # a retry
         attempt += 1
     folder = folder.parent / f"{folder.name}{_suffix(attempt)}" if folder is not None else None
-    outcome = run_scenario(
-        _worker["playwright"],
-        config,
-        backend,
-        job.scenario,
-        job.version,
-        artifacts=folder,
-        app=_worker.get("app"),
-        browsers=_warm_browser(job.engine, config),
-    )
-    return MatrixResult(
-        job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile, job.engine)
-    )
+    # `run --keep on-failure`: a light trace, and the artifacts written only for a run not as expected
+    every_run = config.artifacts.keep == "always"
+    held: list[HeldArtifacts] = []
+    keep = True
+    try:
+        outcome = run_scenario(
+            _worker["playwright"],
+            config,
+            backend,
+            job.scenario,
+            job.version,
+            artifacts=folder,
+            app=_worker.get("app"),
+            browsers=_warm_browser(job.engine, config),
+            full_trace=every_run,
+            hold=None if every_run else held,
+        )
+        result = MatrixResult(
+            job, outcome, get_scenario(job.scenario).expected(job.version, config.browser.profile, job.engine)
+        )
+        keep = not result.as_expected
+        return result
+    finally:
+        for artifacts in held:
+            artifacts.settle(keep=keep)
 
 
 def _suffix(attempt: int) -> str:
