@@ -1,6 +1,6 @@
 """`make bench`: the speed targets, measured and printed (numbers, never assertions).
 
-    .venv/bin/python benchmarks/bench.py [--only scenarios,firefox,app,suite,bisect,mint,cold,plugin,ratio] [--repeat 3]
+    .venv/bin/python benchmarks/bench.py [--only scenarios,firefox,app,suite,bisect,mint,cold,plugin,ratio,artifacts] [--repeat 3]
 
 Each target line says `met`, or `MISSED by` how much; docs/speed.md says why where one is missed.
 - scenarios: every catalogue scenario of the built-in page on one release of each version family, one
@@ -25,6 +25,8 @@ Each target line says `met`, or `MISSED by` how much; docs/speed.md says why whe
 - ratio: three checks written the way Clerk's integration test for #7912 is written (fixed waits, a
   fresh browser each) against the same checks told with the harness, median of 5 each (the harness's
   side varies by about 15 % from one repeat to the next on this machine). Target >= 10x.
+- artifacts: what `run --artifacts` costs a small matrix with `--keep always` and `--keep on-failure`
+  (benchmarks/matrix_artifacts.py). No target: the numbers behind docs/ci.md's.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from clerk_harness.stories.scenarios import CATALOGUE, get_scenario  # noqa: E40
 FAMILIES = {"5.x": "5.125.13", "6.0.0 (bug)": "6.0.0", "6.1.0 (fix)": "6.1.0", "newest": "6.40.0"}
 EDGES = {"6.0.0 (bug)": "6.0.0", "newest": "6.40.0"}  # the issue's measure for Firefox and apps
 STORIES = ("offline-reload", "offline-visibility")
-SECTIONS = ("scenarios", "firefox", "app", "suite", "bisect", "mint", "cold", "plugin", "ratio")
+SECTIONS = ("scenarios", "firefox", "app", "suite", "bisect", "mint", "cold", "plugin", "ratio", "artifacts")
 BIN = Path(sys.executable).parent
 EXPRESS = ROOT / "examples" / "express-app"
 
@@ -377,6 +379,12 @@ def bench_plugin(tries: int = 7) -> None:
     )
 
 
+def bench_artifacts() -> None:
+    from matrix_artifacts import bench_matrix_artifacts
+
+    bench_matrix_artifacts(BIN / "clerk-harness", ROOT, machine_cpu_seconds)
+
+
 def bench_ratio(repeat: int = 5) -> None:
     from fixed_waits import fixed_wait_checks, harness_checks
     from playwright.sync_api import sync_playwright
@@ -430,6 +438,7 @@ def main() -> None:
                 "cold": bench_cold,
                 "plugin": bench_plugin,
                 "ratio": bench_ratio,
+                "artifacts": bench_artifacts,
             }[section]()
 
 
