@@ -54,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clerk-harness: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        from clerk_harness.commands import hang_guard
+
+        if (hung := hang_guard.hung_after()) is not None:  # the guard's interrupt, not the user's
+            print(f"clerk-harness: error: {hang_guard.message(hung)}", file=sys.stderr, flush=True)
+            return EXIT_ERROR
         print("clerk-harness: interrupted", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `clerk-harness repro ... | head`: the reader left, nothing is wrong

@@ -38,6 +38,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
         ("run", "--every-minor", "0"),
         ("run", "--keep", "on-failure"),  # which runs' artifacts, with no --artifacts to keep them in
         ("run", "--artifacts", "out", "--keep", "never"),
+        ("repro", "offline-reload", "--clerk-js", "6.1.0", "--run-timeout", "0"),
+        ("bisect", "offline-reload", "--good", "6.1.0", "--bad", "6.0.0", "--run-timeout", "x"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, argv):

@@ -153,6 +153,11 @@ def test_the_nightly_merges_every_shard_into_one_grid_and_summary(stand_in):
     assert "--junit nightly.xml" in calls and "--report nightly.html" in calls and "--summary /summary.md" in calls
 
 
+def test_the_nightlys_slow_groups_end_a_test_that_hangs():
+    run = step("sdk-apps", 'pytest -m "nightly or nextjs"')["run"]
+    assert "--timeout 600 --timeout-method thread" in run and '-m "nightly or nextjs"' in run
+
+
 def test_a_version_tag_builds_checks_and_publishes_with_trusted_publishing():
     release = yaml.safe_load((WORKFLOWS / "release.yml").read_text())
     assert release[True]["push"]["tags"] == ["v*"]

@@ -87,6 +87,20 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_run_timeout_option(parser: argparse.ArgumentParser, ended: str) -> None:
+    """`--run-timeout`: how long a run may hang (a browser that stopped answering) before it is `ended`."""
+    from clerk_harness.matrix.job import RUN_TIMEOUT_S
+
+    parser.add_argument(
+        "--run-timeout",
+        type=positive_float,
+        default=RUN_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"end a run that hangs this long (a browser that stopped answering): {ended} "
+        f"(default {RUN_TIMEOUT_S:g}; a run takes seconds)",
+    )
+
+
 def add_retry_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--retry-errors",

@@ -8,7 +8,9 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clerk_harness.commands.hang_guard import ends_a_hung_run
 from clerk_harness.config import HarnessConfig, backend_settings
+from clerk_harness.matrix.job import RUN_TIMEOUT_S
 
 if TYPE_CHECKING:
     from clerk_harness.stories.user_app import AppSpec
@@ -29,7 +31,10 @@ def run_one(
     artifacts: Path | Callable[[str, str], Path] | None = None,
     app: AppSpec | None = None,
     binding=None,
+    run_timeout_s: float = RUN_TIMEOUT_S,
 ):
+    """The scenario and its Outcome. A run that hangs `run_timeout_s` (from the browser's start to its
+    verdict) ends the command (clerk_harness.commands.hang_guard)."""
     from clerk_harness.matrix.runner import run_scenario
     from clerk_harness.releases.setup import ensure_versions, playwright_with_browser
     from clerk_harness.stories.scenarios import get_scenario
@@ -37,7 +42,7 @@ def run_one(
 
     scenario = get_scenario(scenario_id)
     version = ensure_versions(config, [spec], progress=lambda _: None)[0]
-    with ExitStack() as stack:
+    with ExitStack() as stack, ends_a_hung_run(run_timeout_s):
         server, starting = None, None
         if app is not None:  # the fake first, for the app's environment; the app boots while Playwright starts
             server = stack.enter_context(backend_for(config, version, binding=binding))

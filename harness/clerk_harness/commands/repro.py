@@ -16,6 +16,7 @@ from clerk_harness.commands.arguments import (
     add_browser_option,
     add_instance_option,
     add_remote_options,
+    add_run_timeout_option,
 )
 from clerk_harness.commands.exits import EXIT_LOST, EXIT_SURVIVED
 from clerk_harness.commands.one_run import run_one
@@ -42,7 +43,13 @@ def cmd_repro(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     binding = remote_from_args(args, config)
     scenario, outcome = run_one(
-        config, args.scenario, args.clerk_js, artifacts=folder, app=app_from_args(args, config), binding=binding
+        config,
+        args.scenario,
+        args.clerk_js,
+        artifacts=folder,
+        app=app_from_args(args, config),
+        binding=binding,
+        run_timeout_s=args.run_timeout,
     )
     try:
         if config.browser.profile != "realistic":
@@ -143,6 +150,7 @@ def repro_arguments(commands: Any) -> None:
     add_app_options(repro)
     add_instance_option(repro)
     add_remote_options(repro)
+    add_run_timeout_option(repro, "the repro stops with exit 2")
     repro.add_argument(
         "--artifacts",
         metavar="DIR",

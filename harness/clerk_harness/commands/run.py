@@ -15,7 +15,7 @@ from clerk_harness.commands.arguments import (
     add_output_options,
     add_remote_options,
     add_retry_option,
-    positive_float,
+    add_run_timeout_option,
     positive_int,
     shard_arg,
 )
@@ -23,7 +23,6 @@ from clerk_harness.commands.exits import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_LOST
 from clerk_harness.commands.options import app_from_args, remote_from_args
 from clerk_harness.config import HarnessConfig
 from clerk_harness.errors import HarnessError
-from clerk_harness.matrix.job import RUN_TIMEOUT_S
 
 if TYPE_CHECKING:
     from clerk_harness.matrix.results import ResultSet
@@ -232,14 +231,7 @@ def run_arguments(commands: Any) -> None:
         "WebKit, whose runs mostly wait)",
     )
     add_retry_option(run)
-    run.add_argument(
-        "--run-timeout",
-        type=positive_float,
-        default=RUN_TIMEOUT_S,
-        metavar="SECONDS",
-        help=f"end a run that hangs this long (a browser that stopped answering) as an error, and go on "
-        f"(default {RUN_TIMEOUT_S:g}; a run takes seconds)",
-    )
+    add_run_timeout_option(run, "the run is an error, and the matrix goes on")
     run.add_argument(
         "--shard",
         type=shard_arg,

@@ -15,11 +15,14 @@ from clerk_harness.commands.arguments import (
     add_browser_option,
     add_instance_option,
     add_retry_option,
+    add_run_timeout_option,
     positive_int,
 )
 from clerk_harness.commands.exits import EXIT_LOST, EXIT_SURVIVED
+from clerk_harness.commands.hang_guard import ends_a_hung_run
 from clerk_harness.commands.one_run import backend_for
 from clerk_harness.config import HarnessConfig
+from clerk_harness.matrix.job import RUN_TIMEOUT_S
 
 
 def release_span(scenario_id: str, a: str, b: str):
@@ -39,7 +42,7 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
 
     scenario, good, bad, releases = release_span(args.scenario, args.good, args.bad)
     printer = StepPrinter()
-    with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
+    with printer.summary_on_interrupt(), scenario_runner(config, scenario.id, args.run_timeout) as run:
         print(
             f"bisecting {scenario.id} over {len(releases)} release(s) from {releases[0]} to {releases[-1]} "
             f"(about {len(releases).bit_length() + 1} runs)",
@@ -57,9 +60,10 @@ def cmd_bisect(config: HarnessConfig, args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
+def scenario_runner(config: HarnessConfig, scenario_id: str, run_timeout_s: float = RUN_TIMEOUT_S) -> Iterator:
     """One fake backend, one Playwright and one warm browser for a search; each run caches its version
-    first (npm pack). A missing browser is reported before anything runs, by the search's own driver."""
+    first (npm pack). A missing browser is reported before anything runs, by the search's own driver. A run
+    that hangs `run_timeout_s` ends the command (clerk_harness.commands.hang_guard)."""
     from clerk_harness.browser.warm import WarmBrowser
     from clerk_harness.matrix.runner import run_scenario
     from clerk_harness.releases.clerk_js import ClerkJsCache
@@ -72,7 +76,8 @@ def scenario_runner(config: HarnessConfig, scenario_id: str) -> Iterator:
         def run(version: str):
             cache.ensure(version)
             server.clerk.reset()
-            return run_scenario(playwright, config, server.clerk, scenario_id, version, browsers=browsers)
+            with ends_a_hung_run(run_timeout_s):
+                return run_scenario(playwright, config, server.clerk, scenario_id, version, browsers=browsers)
 
         try:
             yield run
@@ -108,7 +113,7 @@ def cmd_survey(config: HarnessConfig, args: argparse.Namespace) -> int:
     scenario, _, _, releases = release_span(args.scenario, args.older, args.newer)
     started = time.monotonic()
     printer = StepPrinter()
-    with printer.summary_on_interrupt(), scenario_runner(config, scenario.id) as run:
+    with printer.summary_on_interrupt(), scenario_runner(config, scenario.id, args.run_timeout) as run:
         engine = config.browser.engine
         print(
             f"surveying {scenario.id} in {engine} over {len(releases)} release(s) from {releases[0]} to "
@@ -210,6 +215,7 @@ def bisect_arguments(commands: Any) -> None:
     add_browser_option(bisect)
     add_instance_option(bisect)
     add_retry_option(bisect)
+    add_run_timeout_option(bisect, "the bisect stops with exit 2")
 
 
 def survey_arguments(commands: Any) -> None:
@@ -241,3 +247,4 @@ def survey_arguments(commands: Any) -> None:
     add_browser_option(survey)
     add_instance_option(survey)
     add_retry_option(survey)
+    add_run_timeout_option(survey, "the survey stops with exit 2")

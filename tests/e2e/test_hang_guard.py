@@ -1,0 +1,92 @@
+"""A run that hangs in a command that tells its story in its own process (`repro`, `demo`, `bisect`,
+`survey`) ends the command after `--run-timeout` seconds: exit 2, one line, and nothing left behind.
+
+The hang is a real one: the story waits in the page on a promise that never settles, as Playwright waited
+on a Firefox that spun in a tab switch (no call of Playwright's has a timeout of its own). The command is
+`clerk_harness.cli.main`, in a process of its own, with `run_scenario` telling that story instead."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from clerk_harness.browser import owned_folders
+from tests.e2e.test_interrupts import wait_for
+
+pytestmark = pytest.mark.e2e
+
+HANGING_REPRO = textwrap.dedent("""
+    import sys
+    from clerk_harness.commands import hang_guard
+    from clerk_harness.matrix import runner
+    from clerk_harness.stories.scenario import Scenario
+
+    hang_guard.GRACE_S = float(sys.argv[1])
+    told = runner.run_scenario
+    IGNORES_THE_INTERRUPT = sys.argv[2] == "ignores"
+
+    def hangs(story):
+        story.sign_in()
+        print("signed in, now waiting on the page", flush=True)
+        while True:
+            try:
+                story.page.evaluate("new Promise(() => {})")  # never settles: the call never returns
+            except KeyboardInterrupt:
+                if not IGNORES_THE_INTERRUPT:
+                    raise
+
+    def run_scenario(playwright, config, backend, scenario_id, version, **options):
+        return told(playwright, config, backend, Scenario("hangs", "a page that never answers", "test", "", hangs),
+                    version, **options)
+
+    runner.run_scenario = run_scenario
+    from clerk_harness.cli import main
+    sys.exit(main(["repro", "signout-control", "--clerk-js", "6.40.0", "--run-timeout", "3", "--quiet",
+                   "--artifacts", sys.argv[3]]))
+""")
+
+
+def hanging_repro(tmp_path: Path, *, grace_s: float, cleanup: str) -> tuple[subprocess.CompletedProcess, float]:
+    script = tmp_path / "hanging_repro.py"
+    script.write_text(HANGING_REPRO)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, str(script), str(grace_s), cleanup, str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done, time.monotonic() - started
+
+
+def our_profiles() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob(owned_folders.PROFILE_PREFIX + "*"))
+
+
+def test_a_repro_whose_page_never_answers_ends_after_the_run_timeout_with_one_line(tmp_path):
+    before = our_profiles()
+    done, took = hanging_repro(tmp_path, grace_s=15, cleanup="cleans up")
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr[-2000:])
+    assert "signed in, now waiting on the page" in done.stdout  # the run was under way when it hung
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        "clerk-harness: error: the run hung (no answer for 3 s from the browser, the app or Playwright's "
+        "driver): it was ended (--run-timeout)"
+    ], done.stderr[-2000:]
+    assert took < 3 + 15, took  # ended by the interrupt, as Ctrl-C ends it, not by the last resort
+    assert wait_for(lambda: not (our_profiles() - before), timeout=10), our_profiles() - before  # its browser ended
+
+
+def test_when_the_clean_up_hangs_too_the_process_ends_with_one_line(tmp_path):
+    before = our_profiles()
+    done, _ = hanging_repro(tmp_path, grace_s=1, cleanup="ignores")
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr[-2000:])
+    assert done.stderr.strip().endswith("it was ended (--run-timeout); its clean-up hung too"), done.stderr[-2000:]
+    # the browser's guard saw this process go: it ended the browser and removed its profile
+    assert wait_for(lambda: not (our_profiles() - before), timeout=15), our_profiles() - before
