@@ -184,7 +184,13 @@ def test_the_apps_clock_follows_the_fakes(tmp_path, server):
         pytest.fail(
             "libfaketime is not installed: `clerk-harness setup` installs it as root (apt-get install faketime)"
         )
+    from clerk_harness.faketime import SHM_FOLDER, shared_names
+
+    in_shm = lambda: {entry.name for entry in SHM_FOLDER.iterdir()}
+    before = in_shm()
     app = start_app(stand_in(tmp_path, clock="virtual"), server)
+    assert app.clock is not None
+    sem, shm = shared_names(app.clock.path.parent)
     try:
         assert app.clock_mode == "virtual"
         assert abs(app_time(app) - server.clerk.clock.now()) < 1
@@ -192,9 +198,13 @@ def test_the_apps_clock_follows_the_fakes(tmp_path, server):
         assert abs(app_time(app) - server.clerk.clock.now()) < 1 and server.clerk.clock.offset_s == 3600.5
         server.clerk.clock.reset()
         assert abs(app_time(app) - server.clerk.clock.now()) < 1
+        # libfaketime's shared state is the pair the harness made for the app's folder: none of its own
+        pair = {shm[1:], f"sem.{sem[1:]}"}
+        assert pair <= in_shm() and not {n for n in in_shm() - before if n.startswith(("faketime_", "sem.faketime_"))}
     finally:
         app.stop()
     server.clerk.clock.advance(10)  # a stopped app's clock file is gone: the fake's clock no longer writes it
+    assert not pair & in_shm(), f"left in /dev/shm: {pair & in_shm()}"  # the app's guard removed the pair
 
 
 def test_an_app_on_real_time_gets_no_preload_and_virtual_without_libfaketime_is_one_line(tmp_path, server, monkeypatch):

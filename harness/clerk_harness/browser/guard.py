@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from clerk_harness.faketime import remove_shared_state
+
 PR_SET_PDEATHSIG = 1
 CHILD_EXIT_FILE = "guarded-child-exit-code"
 GUARD_PID_FILE = "guard.pid"  # marks the folder as its guard's (see clerk_harness.browser.owned_folders)
@@ -135,6 +137,7 @@ def main(argv: list[str]) -> int:
     # that the harness can still read what the child wrote there (its log).
     stopping.wait()
     remove_singleton_folder(profile)
+    remove_shared_state(profile)  # libfaketime's, when the child ran on a moved clock (clerk_harness.faketime)
     shutil.rmtree(profile, ignore_errors=True)
     return code if code >= 0 else 0
 

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from clerk_harness.browser.guard import GUARD_PID_FILE
+from clerk_harness.faketime import remove_shared_state
 
 PROFILE_PREFIX = "clerk-harness-profile-"  # a browser's folder, owned by its guard (clerk_harness.browser.guard)
 
@@ -57,6 +58,7 @@ def remove(folder: str) -> None:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass  # already gone
+    remove_shared_state(folder)
     shutil.rmtree(folder, ignore_errors=True)
 
 
