@@ -7,6 +7,7 @@ on a Firefox that spun in a tab switch (no call of Playwright's has a timeout of
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk_harness.browser import owned_folders
+from clerk_harness.browser import driver_scratch, owned_folders
 from tests.e2e.test_interrupts import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +34,7 @@ HANGING_REPRO = textwrap.dedent("""
 
     def hangs(story):
         story.sign_in()
+        print("profile:", story.session.browser.folder, flush=True)
         print("signed in, now waiting on the page", flush=True)
         while True:
             try:
@@ -65,12 +67,15 @@ def hanging_repro(tmp_path: Path, *, grace_s: float, cleanup: str) -> tuple[subp
     return done, time.monotonic() - started
 
 
-def our_profiles() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob(owned_folders.PROFILE_PREFIX + "*"))
+def its_profile(done: subprocess.CompletedProcess) -> Path:
+    """The browser profile of the hung repro (other tests' browsers may come and go meanwhile)."""
+    said = next(line for line in done.stdout.splitlines() if line.startswith("profile: "))
+    profile = Path(said.split(": ", 1)[1])
+    assert profile.name.startswith(owned_folders.PROFILE_PREFIX), said
+    return profile
 
 
 def test_a_repro_whose_page_never_answers_ends_after_the_run_timeout_with_one_line(tmp_path):
-    before = our_profiles()
     done, took = hanging_repro(tmp_path, grace_s=15, cleanup="cleans up")
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr[-2000:])
     assert "signed in, now waiting on the page" in done.stdout  # the run was under way when it hung
@@ -80,13 +85,32 @@ def test_a_repro_whose_page_never_answers_ends_after_the_run_timeout_with_one_li
         "driver): it was ended (--run-timeout)"
     ], done.stderr[-2000:]
     assert took < 3 + 15, took  # ended by the interrupt, as Ctrl-C ends it, not by the last resort
-    assert wait_for(lambda: not (our_profiles() - before), timeout=10), our_profiles() - before  # its browser ended
+    profile = its_profile(done)
+    assert wait_for(lambda: not profile.exists(), timeout=10), f"{profile} was left behind"  # its browser ended
 
 
 def test_when_the_clean_up_hangs_too_the_process_ends_with_one_line(tmp_path):
-    before = our_profiles()
     done, _ = hanging_repro(tmp_path, grace_s=1, cleanup="ignores")
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr[-2000:])
     assert done.stderr.strip().endswith("it was ended (--run-timeout); its clean-up hung too"), done.stderr[-2000:]
     # the browser's guard saw this process go: it ended the browser and removed its profile
-    assert wait_for(lambda: not (our_profiles() - before), timeout=15), our_profiles() - before
+    profile = its_profile(done)
+    assert wait_for(lambda: not profile.exists(), timeout=15), f"{profile} was left behind"
+    # As after a SIGKILL, Playwright's driver leaves its temp folder to the next command, which removes it
+    # once the driver is gone (it ends as this process's pipe closes).
+    assert wait_for(lambda: not driver_scratch.remove_stale() and not orphaned_scratch(), timeout=15), (
+        orphaned_scratch()
+    )
+
+
+def orphaned_scratch() -> list[Path]:
+    """Drivers' temp folders whose owner process is gone."""
+    gone = []
+    for folder in Path(tempfile.gettempdir()).glob(driver_scratch.PREFIX + "*"):
+        try:
+            os.kill(int((folder / driver_scratch.OWNER_FILE).read_text()), 0)
+        except ProcessLookupError:
+            gone.append(folder)
+        except (OSError, ValueError):
+            pass
+    return gone
