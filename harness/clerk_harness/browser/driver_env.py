@@ -104,6 +104,12 @@ def start_on_first_use(temp_dir: str | None = None) -> Playwright:
     return cast("Playwright", OnFirstUse(temp_dir))
 
 
+def playwright_for(temp_dir: str | None = None, *, webkit_only: bool) -> Playwright:
+    """The Playwright of a worker or a command: its driver started now, or, when every run is in WebKit
+    (which never uses it), only if something asks for it."""
+    return start_on_first_use(temp_dir) if webkit_only else start_playwright(temp_dir)
+
+
 class DriverDidNotStart(HarnessError):
     def __init__(self, node_said: str) -> None:
         users = os.environ.get("NODE_OPTIONS", "")

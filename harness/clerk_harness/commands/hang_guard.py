@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from clerk_harness.commands.exits import EXIT_ERROR
+from clerk_harness.matrix.job import hung_run
 
 GRACE_S = 15.0  # for the clean-up after the interrupt, before the process ends without it
 _hung_after: list[float] = []  # the guard's timeout, once it fired
@@ -41,10 +42,7 @@ def hung_after() -> float | None:
 
 
 def message(seconds: float) -> str:
-    return (
-        f"the run hung (no answer for {seconds:g} s from the browser, the app or Playwright's driver): "
-        f"it was ended (--run-timeout)"
-    )
+    return f"{hung_run(seconds)}: it was ended (--run-timeout)"
 
 
 def _interrupt(seconds: float) -> None:

@@ -7,9 +7,14 @@ from typing import Any
 
 from clerk_harness.oracle.verdict import Outcome
 
-__all__ = ["RUN_TIMEOUT_S", "Job", "MatrixResult", "final"]
+__all__ = ["RUN_TIMEOUT_S", "Job", "MatrixResult", "final", "hung_run"]
 
 RUN_TIMEOUT_S = 300.0  # a run takes seconds; one that takes minutes waits on a browser that no longer answers
+
+
+def hung_run(seconds: float) -> str:
+    """What a run that hung is told as, in `run` and in the commands that tell their stories in-process."""
+    return f"the run hung (no answer for {seconds:g} s from the browser, the app or Playwright's driver)"
 
 
 @dataclass(frozen=True, order=True)

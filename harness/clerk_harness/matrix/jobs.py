@@ -19,7 +19,7 @@ from clerk_harness.browser import driver_scratch
 from clerk_harness.browser import guard as browser_guard
 from clerk_harness.config import HarnessConfig
 from clerk_harness.matrix import worker
-from clerk_harness.matrix.job import RUN_TIMEOUT_S, Job, MatrixResult, final
+from clerk_harness.matrix.job import RUN_TIMEOUT_S, Job, MatrixResult, final, hung_run
 from clerk_harness.oracle.verdict import Outcome
 
 if TYPE_CHECKING:
@@ -223,8 +223,7 @@ def _after_a_worker_died(
             continue
         how = browser_guard.exit_status(code)
         why = (
-            f"the run hung (no answer for {ledger.run_timeout_s:g} s from the browser, the app or Playwright's "
-            f"driver): its worker process was ended"
+            f"{hung_run(ledger.run_timeout_s)}: its worker process was ended"
             if pid in ledger.hung
             else f"the worker process running it died ({how})"
         )

@@ -53,8 +53,7 @@ def start(
     settings = backend_settings(config)
     _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
     # The run removes `scratch` however it ends. WebKit's runs never use Playwright: its driver starts if asked.
-    start = driver_env.start_on_first_use if webkit_only else driver_env.start_playwright
-    _worker["playwright"] = start(temp_dir=scratch)
+    _worker["playwright"] = driver_env.playwright_for(scratch, webkit_only=webkit_only)
     if app is None:  # runs take turns in one warm browser per engine (a user's app: a browser each run)
         _worker["browsers"] = {}
     else:  # one app per worker, stopped with it (its guard sees the worker go)

@@ -113,8 +113,7 @@ def playwright_with_browser(config: HarnessConfig) -> Iterator[Playwright]:
     WebKit its driver starts only if something asks for it."""
     scratch = driver_scratch.make()
     try:
-        webkit = config.browser.engine == "webkit"
-        playwright = (driver_env.start_on_first_use if webkit else driver_env.start_playwright)(temp_dir=scratch)
+        playwright = driver_env.playwright_for(scratch, webkit_only=config.browser.engine == "webkit")
         try:
             ensure_browser(config, progress=lambda _: None, playwright=playwright)
             yield playwright

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from clerk_harness.browser import guard as browser_guard
+from clerk_harness.browser import owned_folders
 from clerk_harness.browser.guard import CHILD_EXIT_FILE
 from clerk_harness.config import TOPOLOGIES, AppConfig
 from clerk_harness.errors import HarnessError
-from clerk_harness.faketime import ProcessClock, app_clock_mode, remove_shared_state
+from clerk_harness.faketime import ProcessClock, app_clock_mode
 
 if TYPE_CHECKING:
     from clerk_harness_fake import FakeClerkServer
@@ -239,8 +240,7 @@ def spawn_app(spec: AppSpec, server: FakeClerkServer) -> RunningApp:
                 scratch, ["sh", "-c", command], stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env
             )
     except BaseException:  # no guard owns the folder yet
-        remove_shared_state(scratch)
-        shutil.rmtree(scratch, ignore_errors=True)
+        owned_folders.remove(scratch)
         raise
     return RunningApp(spec, port, url, direct_url, guard, log_path, scratch, clock)
 
