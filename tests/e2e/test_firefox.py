@@ -13,6 +13,7 @@ import pytest
 
 from clerk_harness.matrix.runner import run_scenario
 from clerk_harness.reports.text import render
+from clerk_harness.stories.scenario import Scenario
 from clerk_harness.stories.scenarios import get_scenario
 
 pytestmark = pytest.mark.e2e
@@ -73,6 +74,52 @@ def test_a_page_restored_from_the_back_forward_cache_gets_a_focus_in_firefox(run
     outcome = run_in_firefox("bfcache-restore", "6.0.0")
     assert outcome.proof is not None and outcome.proof.restored_from_bfcache, render(outcome)
     assert any(request.endswith("/touch -> 200") for request in outcome.proof.after_return), render(outcome)
+
+
+def leave_while_a_token_request_is_in_flight(story) -> None:
+    """The bfcache-restore story, but as the user first leaves, the app's token request is still in flight."""
+    story.serve_pages_the_browser_may_keep()
+    story.sign_in()
+    held = story.hold_the_next_token_request()
+    story.session.app.start_get_token(clear_cache=True)
+    held.wait_until_held(1, timeout=10)
+    story.leave_and_come_back()
+    story.let_clerk_js_notice()
+
+
+def leave_while_clerk_js_holds_a_lock(story) -> None:
+    """... and as the user leaves, the page holds a Web Lock for a moment, as clerk-js's poller does."""
+    story.serve_pages_the_browser_may_keep()
+    story.sign_in()
+    story.page.evaluate(
+        "navigator.locks.request('clerk.lock.refreshSessionToken', () => new Promise((r) => setTimeout(r, 300)))"
+        ".then(() => { window.__harnessLockGone = true; }); 0"
+    )
+    story.leave_and_come_back()
+    story.let_clerk_js_notice()
+
+
+def test_a_page_firefox_did_not_keep_without_a_reason_is_left_again_and_the_proof_counts_it(
+    playwright, firefox_config, clerk_fake, warm_firefox
+):
+    """Firefox keeps no page with a request in flight, and does not say why: the user leaves once more."""
+    story = Scenario(
+        "bfcache-in-flight", "leave while a request is in flight", "test", "", leave_while_a_token_request_is_in_flight
+    )
+    outcome = run_scenario(playwright, firefox_config, clerk_fake, story, "6.40.0", browsers=warm_firefox)
+    assert outcome.verdict == "survived" and outcome.proof is not None, render(outcome)
+    assert outcome.proof.bfcache_tries == 2 and outcome.proof.restored_from_bfcache, render(outcome)
+    assert "(at try 2: the browser loaded the page anew before)" in outcome.proof.describe(), render(outcome)
+    assert outcome.timeline.count("loaded anew") == 1, outcome.timeline
+
+
+def test_a_lock_held_as_the_user_leaves_is_let_go_first_and_the_page_is_kept(
+    playwright, firefox_config, clerk_fake, warm_firefox
+):
+    story = Scenario("bfcache-lock", "leave while a lock is held", "test", "", leave_while_clerk_js_holds_a_lock)
+    outcome = run_scenario(playwright, firefox_config, clerk_fake, story, "6.40.0", browsers=warm_firefox)
+    assert outcome.verdict == "survived" and outcome.proof is not None, render(outcome)
+    assert outcome.proof.bfcache_tries == 1 and outcome.proof.restored_from_bfcache, render(outcome)
 
 
 def test_a_window_left_visible_without_the_focus_keeps_the_session_on_6_40_0(run_in_firefox):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 
 import pytest
@@ -86,3 +87,27 @@ def test_a_machine_without_webkitgtk_gets_one_line_saying_what_to_install(monkey
         launch.webkit_version.cache_clear()
     message = str(raised.value)
     assert "\n" not in message and "clerk-harness setup --browser webkit" in message and "WebKitGTK" in message
+
+
+def test_webkitgtk_installed_by_setup_is_found_in_the_same_command(monkeypatch):
+    """On a fresh machine `setup --browser webkit` probes, installs, and probes again: the first answer
+    (not there) must not stand for the second."""
+    from clerk_harness.releases import setup
+
+    monkeypatch.setattr(launch, "PYTHON", "/nonexistent/python3")
+    monkeypatch.setattr(launch.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(setup.os, "geteuid", lambda: 0)
+    installed = []
+
+    def apt_get_install(package, progress, *more):
+        installed.append((package, *more))
+        monkeypatch.setattr(launch, "PYTHON", sys.executable)  # the system's python3 now reaches WebKitGTK
+        monkeypatch.setattr(launch, "PROBE", "print('2.50.6')")
+
+    monkeypatch.setattr(setup, "_apt_get_install", apt_get_install)
+    launch.webkit_version.cache_clear()
+    try:
+        assert setup.ensure_webkit(progress=lambda _: None) == "WebKitGTK 2.50.6"
+    finally:
+        launch.webkit_version.cache_clear()
+    assert installed == [launch.PACKAGES]

@@ -68,6 +68,7 @@ class StressRecord:
     token_expired_while_away: bool | None = None
     bfcache_blocked_by: list[str] = field(default_factory=list)  # Chromium's reasons when it did not restore
     returned_seq: int | None = None  # the request journal's last entry as the user pressed Back
+    bfcache_tries: int = 0  # times the user left and came back (again where the browser loaded the page anew)
     after_return: list[str] = field(default_factory=list)  # the Frontend API requests since
     # Real window focus (see clerk_harness.stories.focus):
     unfocused_while_visible: bool | None = None  # the first window, visible, said it had no focus
@@ -163,7 +164,13 @@ class StressRecord:
         if self.away_s is not None:
             lines.append(
                 f"away {self.away_s:g}s (token expired meanwhile: {self.token_expired_while_away}); "
-                f"restored from the back-forward cache: {self.restored_from_bfcache}; after the return: "
+                f"restored from the back-forward cache: {self.restored_from_bfcache}"
+                + (
+                    f" (at try {self.bfcache_tries}: the browser loaded the page anew before)"
+                    if self.bfcache_tries > 1
+                    else ""
+                )
+                + "; after the return: "
                 + (", ".join(self.after_return) or "no request")
             )
         if self.unfocused_while_visible is not None:
