@@ -1,5 +1,5 @@
 """A run that hangs in a command that tells its story in its own process (`repro`, `demo`, `bisect`,
-`survey`) ends the command after `--run-timeout` seconds: exit 2, one line, and nothing left behind.
+`survey`, `explore`) ends the command after `--run-timeout` seconds: exit 2, one line, and nothing left behind.
 
 The hang is a real one: the story waits in the page on a promise that never settles, as Playwright waited
 on a Firefox that spun in a tab switch (no call of Playwright's has a timeout of its own). The command is
@@ -114,3 +114,37 @@ def orphaned_scratch() -> list[Path]:
         except (OSError, ValueError):
             pass
     return gone
+
+
+HANGING_EXPLORE = textwrap.dedent("""
+    import sys
+    from clerk_harness.explore import search
+
+    def hangs(self, run, step):
+        print("profile:", self.browsers._session.folder, flush=True)  # the warm browser's
+        print("signed in, now waiting on the page", flush=True)
+        run.story.page.evaluate("new Promise(() => {})")  # never settles: the call never returns
+
+    search.Explorer.step = hangs
+    from clerk_harness.cli import main
+    sys.exit(main(["explore", "--clerk-js", "6.40.0", "--runs", "3", "--seed", "1", "--run-timeout", "3"]))
+""")
+
+
+def test_an_exploration_whose_story_hangs_stops_after_the_run_timeout_with_one_line(tmp_path):
+    """Hypothesis tells explore's stories; a story whose page never answers ends the command all the same."""
+    script = tmp_path / "hanging_explore.py"
+    script.write_text(HANGING_EXPLORE)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    took = time.monotonic() - started
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr[-2000:])
+    assert "signed in, now waiting on the page" in done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == (
+        "clerk-harness: error: the run hung (no answer for 3 s from the browser, the app or Playwright's "
+        "driver): it was ended (--run-timeout)"
+    ), done.stderr[-2000:]
+    assert took < 3 + 15, took  # ended by the interrupt, not by the last resort
+    profile = its_profile(done)
+    assert wait_for(lambda: not profile.exists(), timeout=10), f"{profile} was left behind"

@@ -13,9 +13,11 @@ from clerk_harness.commands.arguments import (
     add_app_options,
     add_browser_option,
     add_instance_option,
+    add_run_timeout_option,
     positive_float,
     positive_int,
 )
+from clerk_harness.commands.hang_guard import ends_a_hung_run
 from clerk_harness.config import HarnessConfig, backend_settings
 from clerk_harness.errors import HarnessError
 
@@ -94,6 +96,7 @@ def _explore_with(
             skip=tuple(args.skip),
             app=app,
             progress=say,
+            hang_guard=lambda: ends_a_hung_run(args.run_timeout),
         )
         found = explore_for(explorer, runs=runs, minutes=args.minutes, first_seed=seed, keep_going=args.keep_going)
         coverage = explorer.coverage
@@ -120,7 +123,8 @@ def _explore_with(
                 if args.artifacts
                 else (config.artifacts.dir / "explore" / finding.slug)
             )
-            confirm(playwright, config, server.clerk, browsers, finding, folder, app=app)
+            with ends_a_hung_run(args.run_timeout):
+                confirm(playwright, config, server.clerk, browsers, finding, folder, app=app)
             print(
                 f"\nfinding {number} of {len(found)}"
                 + (f", after {coverage.first_loss_at} stories" if finding.found_after else "")
@@ -148,7 +152,10 @@ def _replay(
 
     finding.version = version
     folder = Path(args.artifacts) if args.artifacts else finding.folder or config.artifacts.dir / "explore"
-    outcome = replay(playwright, config, backend, browsers, finding, artifacts=folder / f"replay-{version}", app=app)
+    with ends_a_hung_run(args.run_timeout):
+        outcome = replay(
+            playwright, config, backend, browsers, finding, artifacts=folder / f"replay-{version}", app=app
+        )
     said = {"lost": "LOST: the story loses the session", "error": "ERROR: the replay could not be carried out"}
     print(
         f"{finding.slug} replayed on clerk-js {version} ({outcome.duration_s:.1f}s): "
@@ -202,5 +209,6 @@ def explore_arguments(commands: Any) -> None:
     add_browser_option(explore)
     add_instance_option(explore)
     explore.add_argument("--replay", metavar="FINDING", help="run a finding.json of an earlier exploration again")
+    add_run_timeout_option(explore, "the exploration stops with exit 2")
     explore.add_argument("--artifacts", metavar="DIR", help="where the finding goes (default artifacts/explore/...)")
     add_app_options(explore)

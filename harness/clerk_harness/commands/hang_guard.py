@@ -1,4 +1,5 @@
-"""A run that hangs ends the command that tells it in this process (`repro`, `demo`, `bisect`, `survey`).
+"""A run that hangs ends the command that tells it in this process (`repro`, `demo`, `bisect`, `survey`,
+`explore`: each of its stories).
 
 No call of Playwright's has a timeout of its own, and a browser can stop answering: Firefox once spun in a
 tab switch for 14 minutes (docs/facts.md). `run` ends such a run by killing its worker process

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ class Run:
     faults: int = 0
     violation: list[str] = field(default_factory=list)
     symptom: str | None = None  # the loss rule that fired first (see SessionGuard.violations)
+    until_it_ends: ExitStack = field(default_factory=ExitStack)  # the story's hang guard, closed as it ends
 
     @property
     def ended(self) -> bool:

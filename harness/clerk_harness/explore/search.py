@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -120,6 +121,7 @@ class Explorer:
         skip: tuple[str, ...] = (),
         app: RunningApp | None = None,
         progress: Callable[[str], None] | None = None,
+        hang_guard: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         unknown = [name for name in skip if name not in NEXT]
         if unknown:
@@ -129,6 +131,7 @@ class Explorer:
         self.playwright, self.config, self.backend, self.version = playwright, config, backend, version
         self.browsers, self.faults, self.steps, self.database = browsers, faults, steps, database
         self.progress = progress or (lambda line: None)
+        self.hang_guard = hang_guard  # around each story, from its start to its end (clerk_harness.commands.hang_guard)
         self.coverage = Coverage()
         self.last: Run | None = None
         self.known: list[tuple[list[Step], str | None]] = []  # findings made, as (minimal story, symptom): see is_known
@@ -136,21 +139,29 @@ class Explorer:
     # --- one story ---------------------------------------------------------------------------------
     def begin(self) -> Run:
         self.backend.reset()
-        session = HarnessSession.start(
-            self.playwright, self.config, self.backend, self.version, app=self.app, browsers=self.browsers
-        )
+        until_it_ends = ExitStack()
+        until_it_ends.enter_context(self.hang_guard())
+        try:
+            session = HarnessSession.start(
+                self.playwright, self.config, self.backend, self.version, app=self.app, browsers=self.browsers
+            )
+        except BaseException:
+            until_it_ends.close()
+            raise
         try:
             story = Story(session)
             story.sign_in()
         except HarnessError as error:
             session.close()
+            until_it_ends.close()
             self.coverage.not_carried_out += 1
             self.progress(f"could not start a story: {error}")
             reject()
         except BaseException:
             session.close()
+            until_it_ends.close()
             raise
-        run = Run(story, SessionGuard.of(story))
+        run = Run(story, SessionGuard.of(story), until_it_ends=until_it_ends)
         self.last = run
         return run
 
@@ -161,7 +172,10 @@ class Explorer:
                 self.coverage.faults_hit[(f"{entry.method} {entry.path}", entry.status)] += 1
         if run.guard.ended:
             self.coverage.legit_ends[run.guard.ended.split(":")[0]] += 1
-        run.story.session.close()
+        try:
+            run.story.session.close()
+        finally:
+            run.until_it_ends.close()
         self.coverage.runs += 1
         self.coverage.longest = max(self.coverage.longest, len(run.steps))
         outcome = f"LOSS: {'; '.join(run.violation)}" if run.violation else "held"
