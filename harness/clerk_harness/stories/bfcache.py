@@ -45,7 +45,7 @@ RELEASE_LOCKS = """(() => {
     }
   };
   if (!navigator.locks) window.__harnessLocksFree = true;
-  else settle().then(() => { window.__harnessLocksFree = true; });
+  else settle().catch(() => {}).then(() => { window.__harnessLocksFree = true; });  // a page without locks: free
 })()"""
 CLOCK_ON_RETURN = "__harnessClockOnReturn"  # a localStorage key: the virtual time the page comes back at
 # In the page before it is left: record `pageshow`, and on the first event of its return (before clerk-js
