@@ -79,12 +79,9 @@ def test_the_clock_is_playwrights_own_read_from_the_installed_driver():
 
 def test_a_machine_without_webkitgtk_gets_one_line_saying_what_to_install(monkeypatch):
     monkeypatch.setattr(launch, "PYTHON", "/nonexistent/python3")
-    launch.webkit_version.cache_clear()
-    try:
-        with pytest.raises(HarnessError) as raised:
-            launch.check_webkit()
-    finally:
-        launch.webkit_version.cache_clear()
+    monkeypatch.setattr(launch, "_found", {})
+    with pytest.raises(HarnessError) as raised:
+        launch.check_webkit()
     message = str(raised.value)
     assert "\n" not in message and "clerk-harness setup --browser webkit" in message and "WebKitGTK" in message
 
@@ -105,9 +102,6 @@ def test_webkitgtk_installed_by_setup_is_found_in_the_same_command(monkeypatch):
         monkeypatch.setattr(launch, "PROBE", "print('2.50.6')")
 
     monkeypatch.setattr(setup, "_apt_get_install", apt_get_install)
-    launch.webkit_version.cache_clear()
-    try:
-        assert setup.ensure_webkit(progress=lambda _: None) == "WebKitGTK 2.50.6"
-    finally:
-        launch.webkit_version.cache_clear()
+    monkeypatch.setattr(launch, "_found", {})
+    assert setup.ensure_webkit(progress=lambda _: None) == "WebKitGTK 2.50.6"
     assert installed == [launch.PACKAGES]

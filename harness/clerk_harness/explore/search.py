@@ -138,32 +138,31 @@ class Explorer:
 
     # --- one story ---------------------------------------------------------------------------------
     def begin(self) -> Run:
+        """A story's start: signed in, under its hang guard until `end` (or until it fails to start)."""
         self.backend.reset()
-        until_it_ends = ExitStack()
-        until_it_ends.enter_context(self.hang_guard())
-        try:
-            session = HarnessSession.start(
-                self.playwright, self.config, self.backend, self.version, app=self.app, browsers=self.browsers
-            )
-        except BaseException:
-            until_it_ends.close()
-            raise
+        with ExitStack() as until_it_ends:
+            until_it_ends.enter_context(self.hang_guard())
+            story = self._signed_in_story()
+            run = Run(story, SessionGuard.of(story), until_it_ends=until_it_ends.pop_all())
+        self.last = run
+        return run
+
+    def _signed_in_story(self) -> Story:
+        session = HarnessSession.start(
+            self.playwright, self.config, self.backend, self.version, app=self.app, browsers=self.browsers
+        )
         try:
             story = Story(session)
             story.sign_in()
         except HarnessError as error:
             session.close()
-            until_it_ends.close()
             self.coverage.not_carried_out += 1
             self.progress(f"could not start a story: {error}")
             reject()
         except BaseException:
             session.close()
-            until_it_ends.close()
             raise
-        run = Run(story, SessionGuard.of(story), until_it_ends=until_it_ends)
-        self.last = run
-        return run
+        return story
 
     def end(self, run: Run) -> None:
         journal = run.story.session.backend.journal.entries(run.guard.journal_start)

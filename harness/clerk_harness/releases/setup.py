@@ -65,7 +65,6 @@ def ensure_webkit(progress: Progress = _say) -> str:
     if webkit.missing() and os.geteuid() == 0 and shutil.which("apt-get") is not None:
         progress("installing Debian's WebKitGTK and xvfb with apt-get (about a minute, once)")
         _apt_get_install(webkit.PACKAGES[0], progress, *webkit.PACKAGES[1:])
-        webkit.webkit_version.cache_clear()  # probed before the install, when it was not there
     version = webkit.check_webkit()
     progress(f"browser: WebKitGTK {version} (Safari's engine, through its own API, in a network namespace)")
     return f"WebKitGTK {version}"

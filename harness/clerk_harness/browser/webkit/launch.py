@@ -11,7 +11,6 @@ import subprocess
 import threading
 import time
 from collections import deque
-from functools import lru_cache
 from pathlib import Path
 
 from clerk_harness.browser import guard as browser_guard
@@ -37,13 +36,20 @@ PROBE = (
 )
 
 
-@lru_cache(maxsize=1)
+_found: dict[str, str] = {}  # WebKitGTK's version once found; a machine without it is asked again (setup installs it)
+
+
 def webkit_version() -> str | None:
     """WebKitGTK's version as the system's Python reaches it; None where it cannot."""
-    if not os.access(PYTHON, os.X_OK):
-        return None
-    result = subprocess.run([PYTHON, "-c", PROBE], capture_output=True, text=True, timeout=60)
-    return result.stdout.strip() or None if result.returncode == 0 else None
+    if "version" not in _found:
+        if not os.access(PYTHON, os.X_OK):
+            return None
+        result = subprocess.run([PYTHON, "-c", PROBE], capture_output=True, text=True, timeout=60)
+        version = result.stdout.strip() if result.returncode == 0 else ""
+        if not version:
+            return None
+        _found["version"] = version
+    return _found["version"]
 
 
 def missing() -> list[str]:
@@ -62,7 +68,6 @@ def check_webkit() -> str:
     """WebKitGTK's version, or one line saying what to install."""
     lacking = missing()
     if lacking:
-        webkit_version.cache_clear()
         raise HarnessError(f"{HOW_TO_GET_IT} (missing: {'; '.join(lacking)})")
     return webkit_version() or ""
 
