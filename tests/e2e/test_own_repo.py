@@ -10,8 +10,7 @@ nobody tuned the harness for:
 Each must give 6.0.0 lost and the release its page asks for as the catalogue says, and nothing generic may
 land in site-packages. To stay within the default run's budget each venv reuses this venv's installed
 dependencies (a `.pth` line; the wheel itself is installed for real, with pip, and wins on sys.path), the
-Express example's node_modules and the bundle cache; the three pytest runs go at once (they mostly wait
-on the apps' real clock).
+Express example's node_modules and the bundle cache; the three pytest runs go at once.
 """
 
 from __future__ import annotations

@@ -180,10 +180,11 @@ def test_make_test_builds_the_docs_strictly_and_a_broken_link_fails_it(tmp_path)
         (ROOT / "mkdocs.yml").read_text().replace("site_dir: .cache/site", f"site_dir: {tmp_path / 'site'}")
     )
     mkdocs = [str(Path(sys.executable).with_name("mkdocs")), "build", "--strict", "-f", str(tmp_path / "mkdocs.yml")]
-    assert subprocess.run(mkdocs, capture_output=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}).returncode == 0
     (docs / "facts.md").write_text((docs / "facts.md").read_text() + "\n[a page](nowhere.md)\n")
     broken = subprocess.run(mkdocs, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    assert broken.returncode != 0 and "nowhere.md" in broken.stderr
+    # One build: the broken link is its only warning, so the docs as they are build clean (`make test` builds them too).
+    warnings = [line for line in broken.stderr.splitlines() if line.startswith("WARNING")]
+    assert broken.returncode != 0 and len(warnings) == 1 and "nowhere.md" in warnings[0], broken.stderr
 
 
 def make_test_plan() -> str:
@@ -224,14 +225,19 @@ def test_a_test_that_hangs_under_make_test_fails_alone_and_the_run_goes_on(tmp_p
     assert "--timeout-method" in command and command[command.index("--timeout-method") + 1] == "thread", command
     assert 0 < int(command[command.index("--timeout") + 1]) <= 600, command  # well within CI's 90 minutes
     (tmp_path / "test_hangs.py").write_text(HANGS)
+    # Only the two plugins under test load (about 0.8 s of CPU less in each of its four pytest processes).
+    plugins = ["-p", "xdist.plugin", "-p", "pytest_timeout"]
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:clerk_harness", "-n", "2"]
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *plugins, "-n", "2"]
         + ["--timeout", "2", "--timeout-method", "thread", str(tmp_path)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        },
     )
     assert "1 failed, 2 passed" in done.stdout, done.stdout[-3000:]
     assert "crashed while running 'test_hangs.py::test_that_hangs'" in done.stdout, done.stdout[-3000:]
