@@ -158,6 +158,17 @@ def test_the_nightlys_slow_groups_end_a_test_that_hangs():
     assert "--timeout 600 --timeout-method thread" in run and '-m "nightly or nextjs"' in run
 
 
+def test_both_workflows_give_the_apps_the_virtual_clock():
+    """libfaketime (Debian's and Ubuntu's `faketime`): `clerk-harness setup` installs it only as root, and a
+    runner is not root. Without it the example apps' virtual-clock tests fail, as they must."""
+    sdk_apps = [s["run"] for s in nightly()["jobs"]["sdk-apps"]["steps"] if "run" in s]
+    tests = [
+        s["run"] for s in yaml.safe_load((WORKFLOWS / "test.yml").read_text())["jobs"]["test"]["steps"] if "run" in s
+    ]
+    for runs in (sdk_apps, tests):
+        assert any("apt-get install" in run and "faketime" in run for run in runs), runs
+
+
 def test_a_version_tag_builds_checks_and_publishes_with_trusted_publishing():
     release = yaml.safe_load((WORKFLOWS / "release.yml").read_text())
     assert release[True]["push"]["tags"] == ["v*"]
