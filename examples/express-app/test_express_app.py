@@ -53,6 +53,22 @@ def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_stor
     )
 
 
+@pytest.mark.clerk_js("6.40.0")
+@pytest.mark.parametrize(("behind_s", "server_auth", "api"), [(30, "signed_out", 401), (3, "signed_in", 200)])
+def test_a_server_clock_behind_takes_fresh_tokens_for_not_yet_valid(clerk_story, behind_s, server_auth, api):
+    """The app's server clock runs behind the Frontend API's and the page's (as WSL's after the laptop slept:
+    adrianhajdin/threads#86, "Clerk: Clock skew detected ... token-not-active-yet"). A fresh token's `nbf` is
+    10 s before its issue: 30 s behind, beyond the SDK's 5 s leeway, the reload renders signed out and the
+    API refuses the session that clerk-js still holds; 3 s behind, the control, nothing changes."""
+    clerk_story.skew_the_app_server_clock(-behind_s)
+    clerk_story.reload()
+    assert clerk_story.seen.server_auth_after_reload == server_auth, clerk_story.timeline.render(full=True)
+    assert clerk_story.seen.user_after_reload  # clerk-js, on the Frontend API's time, keeps the user
+    assert clerk_story.call_the_api() == api
+    proof = clerk_story.proof
+    assert proof.app_clock_skew_s == -behind_s and abs(proof.app_clock_skew_seen_s + behind_s) <= 2, proof.describe()
+
+
 @pytest.mark.clerk_js("6.23.0", "6.40.0")
 def test_a_slow_clock_serves_the_server_expired_tokens_on_the_virtual_clock(clerk_js_version, clerk_run_scenario):
     """clerk/javascript#7317 against the SDK's own token check: the page's clock runs 30 s slow for three

@@ -198,6 +198,11 @@ def test_the_apps_clock_follows_the_fakes(tmp_path, server):
         assert abs(app_time(app) - server.clerk.clock.now()) < 1 and server.clerk.clock.offset_s == 3600.5
         server.clerk.clock.reset()
         assert abs(app_time(app) - server.clerk.clock.now()) < 1
+        app.skew_clock(-30)  # a story's server clock behind: it stays behind as the fake's clock moves
+        server.clerk.clock.advance(60)
+        assert abs(app_time(app) - (server.clerk.clock.now() - 30)) < 1
+        app.skew_clock(0.0)  # as each run starts
+        assert abs(app_time(app) - server.clerk.clock.now()) < 1
         # libfaketime's shared state is the pair the harness made for the app's folder: none of its own
         pair = {shm[1:], f"sem.{sem[1:]}"}
         assert pair <= in_shm() and not {n for n in in_shm() - before if n.startswith(("faketime_", "sem.faketime_"))}
@@ -212,6 +217,8 @@ def test_an_app_on_real_time_gets_no_preload_and_virtual_without_libfaketime_is_
     app = start_app(stand_in(tmp_path, clock="real"), server)
     app.stop()
     assert app.clock_mode == "real" and "LD_PRELOAD" not in json.loads((tmp_path / "env.json").read_text())
+    with pytest.raises(HarnessError, match=r"skewing your app's clock needs it on the virtual clock: libfaketime"):
+        app.skew_clock(-30)
     monkeypatch.setenv("CLERK_HARNESS_LIBFAKETIME", str(tmp_path / "missing.so"))
     scratch_root = tmp_path / "scratch"
     scratch_root.mkdir()

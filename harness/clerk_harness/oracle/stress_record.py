@@ -56,6 +56,8 @@ class StressRecord:
     clock_skew_s: float | None = None  # what the story set
     clock_skew_seen_s: float | None = None  # what the page reported (Date.now() against the server's time)
     token_requests_skewed: int | None = None  # token requests the fake answered while the skewed clock ran
+    app_clock_skew_s: float | None = None  # your app's server clock against the fake's and the page's
+    app_clock_skew_seen_s: float | None = None  # what the app's own `Date` header said
     # Sleep and wake (see clerk_harness.stories.sleep):
     slept_h: float | None = None  # hours the machine slept
     session_cookie_days: float | None = None  # tracking prevention: how long the jar kept the script-written __session
@@ -150,6 +152,11 @@ class StressRecord:
             lines.append(
                 f"page clock skewed {self.clock_skew_s:+g}s against the server's (the page reported "
                 f"{self.clock_skew_seen_s:+.1f}s); {self.token_requests_skewed} token request(s) under it"
+            )
+        if self.app_clock_skew_s is not None:
+            lines.append(
+                f"the app's server clock skewed {self.app_clock_skew_s:+g}s against the Frontend API's and the "
+                f"page's (its Date header said {self.app_clock_skew_seen_s:+.0f}s)"
             )
         if self.slept_h is not None:
             lines.append(

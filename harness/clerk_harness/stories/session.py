@@ -187,6 +187,8 @@ def _model_the_instance(
     backend.session_minter = config.session_minter if session_minter is None else session_minter
     backend.partitioned_cookies = config.partitioned_cookies if partitioned_cookies is None else partitioned_cookies
     real_time = app is not None and app.clock_mode == "real"
+    if app is not None and not real_time:
+        app.skew_clock(0.0)  # each run starts with the app's clock in step (a story may skew it)
     if app is not None:
         backend.settings.clerk_js_version = version
         real_ttl_s = WEBKIT_APP_TOKEN_TTL_S if config.browser.engine == "webkit" else APP_TOKEN_TTL_S

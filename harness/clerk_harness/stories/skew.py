@@ -11,15 +11,26 @@ page itself reports it (`Date.now()` against the server's time), and a token req
 
 from __future__ import annotations
 
+import time
+import urllib.error
+import urllib.request
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
 from clerk_harness.stories.story_parts import StoryParts as Story
 from clerk_harness_fake.tokens import CLOCK_SKEW_S
 
+if TYPE_CHECKING:
+    from clerk_harness.stories.user_app import RunningApp
+
 SAMPLE_EVERY_S = 5  # how often the story reads `__session` while the skewed clock runs (one poller period)
 CLOCK_STEP_S = 1.0  # the clock's step under a skew (see let_the_skewed_clock_run)
+APP_SKEW_TOLERANCE_S = 2.0  # a Date header has whole seconds
 LEEWAY_S = CLOCK_SKEW_S  # what Clerk's backend SDKs accept past `exp` (5 s): staler is refused
+APP_DATE_WITHIN_S = 3.0  # servers cache their `Date` header for up to a second
 
 
 def skew_the_page_clock(story: Story, seconds: float) -> None:
@@ -81,3 +92,36 @@ def watch_for_expired_tokens(story: Story, virtual_s: float, into: str = "in", *
             f"{seen.api_probe} answered {answer} then"
         )
         story.log.mark(seen.expired_cookie)
+
+
+def skew_the_app_server_clock(story: Story, seconds: float) -> None:
+    """Your app's server clock now runs `seconds` ahead of the Frontend API's and the page's (behind, when
+    negative), as on a server whose time sync lags (WSL after the laptop slept: adrianhajdin/threads#86,
+    "Clerk: Clock skew detected"). The page and the fake keep one time. The proof is the app's own `Date`
+    header against the fake's time."""
+    running = getattr(story.session.app, "running", None)
+    if running is None:
+        raise HarnessError("skewing the app server's clock needs your app (--app-cmd, or @pytest.mark.clerk_app)")
+    running.skew_clock(seconds)
+    clock = story.session.clock
+    deadline = time.monotonic() + APP_DATE_WITHIN_S
+    seen = app_date(running) - clock.now()
+    while abs(seen - seconds) > APP_SKEW_TOLERANCE_S and time.monotonic() < deadline:
+        time.sleep(0.1)  # sleep-ok: the app's Date header is cached up to a second; bounded
+        seen = app_date(running) - clock.now()
+    proof = story.keeper.proof
+    proof.app_clock_skew_s, proof.app_clock_skew_seen_s = seconds, round(seen, 1)
+    story.log.mark(f"the app's server clock skewed {seconds:+g}s (its Date header says {seen:+.0f}s)")
+
+
+def app_date(running: RunningApp) -> float:
+    """The app's clock as its `Date` header says (whole seconds), read from an answer to its probe."""
+    request = running.direct_request(running.direct_probe_url())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            date = answer.headers.get("Date")
+    except urllib.error.HTTPError as refused:  # signed out (401) still has a Date
+        date = refused.headers.get("Date")
+    if not date:
+        raise HarnessError("your app's answers carry no Date header: its clock cannot be read")
+    return parsedate_to_datetime(date).timestamp()

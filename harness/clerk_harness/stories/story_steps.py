@@ -18,6 +18,9 @@ class StepsOfTheirOwn:
     def let_the_skewed_clock_run(self: StoryParts, virtual_s: float) -> None:
         skew.let_the_skewed_clock_run(self, virtual_s)
 
+    def skew_the_app_server_clock(self: StoryParts, seconds: float) -> None:
+        skew.skew_the_app_server_clock(self, seconds)
+
     def sleep_and_wake(self: StoryParts, hours: float) -> None:
         """The laptop's lid closes for `hours`, then opens (see clerk_harness.stories.sleep)."""
         sleep.sleep_and_wake(self, hours)

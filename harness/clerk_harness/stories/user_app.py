@@ -110,6 +110,8 @@ class RunningApp:
     _log_path: Path
     _scratch: str
     clock: ProcessClock | None = None  # the app on the harness's virtual clock (libfaketime); None: real time
+    clock_skew_s: float = 0.0  # how far the app's clock runs ahead of the fake's (behind, when negative)
+    _fake_offset_s: float = 0.0
     _unfollow: Callable[[], None] = field(default=lambda: None, repr=False)
 
     @property
@@ -187,13 +189,28 @@ class RunningApp:
         try:
             _wait_until_answering(self)
             server.clerk.app_origins.insert(0, self.origin)
-            if self.clock is not None:  # from now on the app's clock is the fake's
-                self._unfollow = server.clerk.clock.follow(self.clock.set_offset)
+            if self.clock is not None:  # from now on the app's clock is the fake's (plus any skew a story sets)
+                self._unfollow = server.clerk.clock.follow(self._follow)
             _check_it_uses_the_fake(self)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _follow(self, fake_offset_s: float) -> None:
+        assert self.clock is not None
+        self._fake_offset_s = fake_offset_s
+        self.clock.set_offset(fake_offset_s + self.clock_skew_s)
+
+    def skew_clock(self, seconds: float) -> None:
+        """From now on the app's clock runs `seconds` ahead of the fake's and the page's (behind, when
+        negative); 0 puts it back in step. Only an app on the virtual clock has a clock the harness moves."""
+        if self.clock is None:
+            raise HarnessError(
+                "skewing your app's clock needs it on the virtual clock: libfaketime (apt-get install faketime; app.clock)"
+            )
+        self.clock_skew_s = seconds
+        self._follow(self._fake_offset_s)
 
     def stop(self) -> None:
         """Close the guard's stdin: it ends the app's whole process group and removes the scratch folder."""
