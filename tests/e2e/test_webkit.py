@@ -159,8 +159,11 @@ def test_an_sdk_app_in_the_production_topology_gives_webkit_the_catalogues_verdi
         text=True,
         timeout=300,
     )
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert results.is_file(), run.stdout[-2000:] + run.stderr[-2000:]
     outcomes = {r["scenario"]: r for r in json.loads(results.read_text())["results"]}
+    unexpected = [o for o in outcomes.values() if not o["as_expected"]]
+    # a verdict not the catalogue's (seen once in a whole suite, api-down lost): its timeline says what happened
+    assert run.returncode == 0 and not unexpected, run.stdout[-2000:] + "".join(map(told, unexpected))
     assert {s: outcomes[s]["verdict"] for s in scenarios} == {
         "handshake-payload-down": "lost",
         "api-down": "survived",
@@ -172,6 +175,11 @@ def test_an_sdk_app_in_the_production_topology_gives_webkit_the_catalogues_verdi
     assert handshake["observations"]["api_after_online"] == 200  # the session held all along
     attempts = outcomes["api-down"]["proof"]["attempts"]
     assert any(a["kind"] == "failed-request" and "https://clerk.harness.test:" in a["detail"] for a in attempts)
+
+
+def told(result: dict) -> str:
+    """A run's verdict, reasons and timeline, for an assertion's message."""
+    return f"\n{result['scenario']}: {result['verdict']}, {result['reasons']}\n{result['timeline']}\n"
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigkill"])
