@@ -12,8 +12,6 @@ page itself reports it (`Date.now()` against the server's time), and a token req
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
@@ -116,12 +114,7 @@ def skew_the_app_server_clock(story: Story, seconds: float) -> None:
 
 def app_date(running: RunningApp) -> float:
     """The app's clock as its `Date` header says (whole seconds), read from an answer to its probe."""
-    request = running.direct_request(running.direct_probe_url())
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            date = answer.headers.get("Date")
-    except urllib.error.HTTPError as refused:  # signed out (401) still has a Date
-        date = refused.headers.get("Date")
+    date = running.ask_the_probe()[1].get("Date")
     if not date:
         raise HarnessError("your app's answers carry no Date header: its clock cannot be read")
     return parsedate_to_datetime(date).timestamp()

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -197,6 +198,16 @@ class RunningApp:
             raise
         return self
 
+    def ask_the_probe(self) -> tuple[int, Message]:
+        """The probe's answer to the harness itself (no cookie, no redirect followed): status and headers."""
+        try:
+            with urllib.request.build_opener(_NoRedirect).open(
+                self.direct_request(self.direct_probe_url()), timeout=10
+            ) as answer:
+                return answer.status, answer.headers
+        except urllib.error.HTTPError as refused:  # signed out (401), or a redirect: an answer too
+            return refused.code, refused.headers
+
     def _follow(self, fake_offset_s: float) -> None:
         assert self.clock is not None
         self._fake_offset_s = fake_offset_s
@@ -292,11 +303,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def _check_it_uses_the_fake(app: RunningApp) -> None:
     """Without any cookie the probe must refuse: a 2xx means the app does not check the session."""
-    opener = urllib.request.build_opener(_NoRedirect)
     try:
-        status = opener.open(app.direct_request(app.direct_probe_url()), timeout=10).status
-    except urllib.error.HTTPError as error:
-        status = error.code
+        status, _ = app.ask_the_probe()
     except (urllib.error.URLError, OSError) as error:
         raise HarnessError(f"the app's probe {app.direct_probe_url()} did not answer: {error}") from None
     if 200 <= status < 300:
