@@ -229,11 +229,15 @@ WHAT_IS_LEFT = """async () => ({
 
 def test_runs_take_turns_in_a_warm_webkit_and_nothing_of_one_reaches_the_next(clerk_fake, clerk_config):
     """Each run gets a context of its own in one WebKit; a run that leaves the network changed (here the
-    Frontend API's requests cut) retires the browser, whose network monitor the next run would inherit."""
+    Frontend API's requests cut) retires the browser, whose network monitor the next run would inherit.
+    WebKit's display leaves the machine's alone: alone in its namespace, its Xvfb takes display 0, whose
+    socket it put in the machine's `/tmp/.X11-unix` (replacing a desktop's own) before it had one of its own."""
     warm = WarmWebKit(replace(clerk_config.browser, engine="webkit"))
     health = clerk_fake.origin + "/__harness/health"
+    displays_before = machine_displays()
     try:
         first = warm.lease()
+        assert "X0" not in machine_displays() - displays_before  # (headed Chromium's xvfb-run starts at 99)
         first.page.goto(health)
         first.page.evaluate(LEAVE_STATE_BEHIND)
         assert first.page.evaluate(WHAT_IS_LEFT)["databases"] == ["left"]
@@ -249,6 +253,11 @@ def test_runs_take_turns_in_a_warm_webkit_and_nothing_of_one_reaches_the_next(cl
         assert warm.launches == 2, warm
     finally:
         warm.close()
+
+
+def machine_displays() -> set[str]:
+    folder = Path("/tmp/.X11-unix")
+    return set(os.listdir(folder)) if folder.is_dir() else set()
 
 
 class RouterPages(BaseHTTPRequestHandler):

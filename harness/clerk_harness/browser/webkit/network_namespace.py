@@ -11,6 +11,7 @@ answer, or fails when the server drops it (a story's held request fails then, as
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
@@ -61,6 +62,25 @@ def enter_namespace(hosts_file: str, hosts: list[str]) -> None:
     # configured, and then resolves no name at all: a second loopback address makes IPv4 count.
     ip("address", "add", "127.0.0.2/8", "dev", "lo")
     map_hosts(libc, hosts_file, hosts)
+    keep_the_display_private(libc)
+
+
+# What an X server writes by its display number, machine-wide: its socket's folder, and (Debian's Xvfb)
+# the keyboard map it compiles. Each browser's Xvfb is alone in its network namespace, so it takes
+# display 0: two browsers started at once wrote the same `server-0.xkm` (one then exits, "Failed to
+# compile keymap"), and each replaced the machine's own `/tmp/.X11-unix/X0`.
+DISPLAY_FOLDERS = ("/tmp/.X11-unix", "/var/lib/xkb")
+
+
+def keep_the_display_private(libc: ctypes.CDLL) -> None:
+    """This mount namespace's display folders are empty folders of its own, gone with it."""
+    for folder in DISPLAY_FOLDERS:
+        if folder == DISPLAY_FOLDERS[0] and not os.path.isdir(folder):  # made as an X server makes it
+            with contextlib.suppress(FileExistsError):  # (or by a browser started at the same time)
+                os.mkdir(folder)
+                os.chmod(folder, 0o1777)
+        if os.path.isdir(folder) and libc.mount(b"tmpfs", folder.encode(), b"tmpfs", 0, b"mode=1777") != 0:
+            raise OSError(ctypes.get_errno(), f"cannot give the browser a {folder} of its own")
 
 
 def map_hosts(libc: ctypes.CDLL, hosts_file: str, hosts: list[str]) -> None:

@@ -55,22 +55,27 @@ def serve(path: str, forwarder: Forwarder) -> None:
     Gtk.main()
 
 
-def start_display(size: str) -> subprocess.Popen:
-    """A virtual display of this browser's own (Xvfb picks a free number itself and says which: two browsers
-    started at once never race for one), in the namespace, ended with the browser's process group."""
+def start_display(size: str, folder: str) -> subprocess.Popen:
+    """A virtual display of this browser's own, in the namespace (whose display folders are its own: any
+    number is free there, and Xvfb says which it took), ended with the browser's process group."""
     read, write = os.pipe()
-    display = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as said:
-        number = said.readline().strip()
-    if not number:
-        raise SystemExit(f"the virtual display (Xvfb) did not start (exit code {display.wait()})")
+    with open(os.path.join(folder, "xvfb.log"), "w+b") as log:
+        display = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+            pass_fds=(write,),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        os.close(write)
+        with os.fdopen(read) as said:
+            number = said.readline().strip()
+        if not number:
+            code = display.wait()
+            log.seek(0)
+            said = [line.strip() for line in log.read().decode(errors="replace").splitlines()]
+            reason = next((line for line in said if "fail" in line.lower() and "Listener" not in line), "")
+            raise SystemExit(f"the virtual display (Xvfb) did not start (exit code {code}) {reason}".rstrip())
     # This is the browser's own process, never a user's: WebKit's helper processes find the display here.
     # (GTK's `--display` alone was tried: a helper then exits on SIGTRAP for want of one.)
     os.environ["DISPLAY"] = f":{number}"
@@ -91,7 +96,7 @@ def main(path: str, size: str, hosts: list[str]) -> None:
             flush=True,
         )
         raise SystemExit(2) from None
-    display = start_display(size)
+    display = start_display(size, os.path.dirname(path))
     try:
         serve(path, forwarder)
     finally:
