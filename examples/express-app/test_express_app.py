@@ -54,19 +54,35 @@ def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_stor
 
 
 @pytest.mark.clerk_js("6.40.0")
-@pytest.mark.parametrize(("behind_s", "server_auth", "api"), [(30, "signed_out", 401), (3, "signed_in", 200)])
-def test_a_server_clock_behind_takes_fresh_tokens_for_not_yet_valid(clerk_story, behind_s, server_auth, api):
-    """The app's server clock runs behind the Frontend API's and the page's (as WSL's after the laptop slept:
-    adrianhajdin/threads#86, "Clerk: Clock skew detected ... token-not-active-yet"). A fresh token's `nbf` is
-    10 s before its issue: 30 s behind, beyond the SDK's 5 s leeway, the reload renders signed out and the
-    API refuses the session that clerk-js still holds; 3 s behind, the control, nothing changes."""
-    clerk_story.skew_the_app_server_clock(-behind_s)
+def test_a_server_clock_behind_takes_fresh_tokens_for_not_yet_valid(clerk_run_scenario):
+    """server-clock-behind: the app's server clock runs 30 s behind the Frontend API's and the page's (as WSL's
+    after the laptop slept: "Clerk: Clock skew detected ... token-not-active-yet"). A fresh token's `nbf` is
+    10 s before its issue, 20 s ahead of the server's clock, beyond the SDK's 5 s leeway: its handshakes mint
+    tokens no better, the reload renders signed out and the API refuses the session clerk-js still holds."""
+    outcome = clerk_run_scenario("server-clock-behind")
+    assert outcome.verdict == "lost", outcome.reasons
+    seen = outcome.observations
+    assert seen.server_auth_after_reload == "signed_out" and seen.user_after_reload and seen.api_after_online == 401
+    proof = outcome.proof
+    assert proof is not None and proof.proven, proof and proof.problems()
+    assert proof.kind == "server-clock" and abs(proof.app_clock_skew_seen_s + 30) <= 2, proof.describe()
+    assert proof.app_token_early_s is not None and proof.app_token_early_s > 15, proof.describe()
+
+
+@pytest.mark.clerk_js("6.40.0")
+def test_a_server_clock_a_little_behind_changes_nothing_and_proves_nothing(clerk_story):
+    """The control: 3 s behind, within the leeway, the reload is signed in and the API answers 200; the proof
+    says the skew put nothing to the test (so a kept session there is never taken for a fix)."""
+    clerk_story.skew_the_app_server_clock(-3)
     clerk_story.reload()
-    assert clerk_story.seen.server_auth_after_reload == server_auth, clerk_story.timeline.render(full=True)
-    assert clerk_story.seen.user_after_reload  # clerk-js, on the Frontend API's time, keeps the user
-    assert clerk_story.call_the_api() == api
+    assert clerk_story.seen.server_auth_after_reload == "signed_in", clerk_story.timeline.render(full=True)
+    assert clerk_story.call_the_api() == 200
     proof = clerk_story.proof
-    assert proof.app_clock_skew_s == -behind_s and abs(proof.app_clock_skew_seen_s + behind_s) <= 2, proof.describe()
+    assert abs(proof.app_clock_skew_seen_s + 3) <= 2, proof.describe()
+    assert proof.problems() == [
+        f"the token in __session was valid on the app's clock (its nbf {proof.app_token_early_s:+.0f}s ahead of it, "
+        "within the SDKs' 5s leeway): the skew put nothing to the test"
+    ]
 
 
 @pytest.mark.clerk_js("6.23.0", "6.40.0")

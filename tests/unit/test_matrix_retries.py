@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from clerk_harness.config import load_config
+from clerk_harness.errors import HarnessError
 from clerk_harness.matrix import worker
 from clerk_harness.matrix.jobs import Job, MatrixResult, final, run_matrix
 from clerk_harness.oracle.verdict import Outcome
@@ -117,3 +118,21 @@ def test_a_run_that_hangs_is_ended_as_an_error_and_runs_again(scripted_workers):
     hung = results[0].outcome
     assert hung.broke == "worker" and hung.reasons[0].startswith("the run hung (no answer for 1 s"), hung.reasons
     assert "its worker process was ended" in hung.reasons[0]
+
+
+def test_workers_that_cannot_start_say_why_on_every_run(monkeypatch):
+    """A worker process that cannot start (here your app exits at once) fails the pool before any run: each
+    run is an error that gives the worker's reason, against the catalogue's verdict for it."""
+
+    def set_up(*_: object) -> None:
+        raise HarnessError("the app command 'node server.js' exited (code 1) before answering: Error: boom")
+
+    monkeypatch.setattr(worker, "_set_up", set_up)
+    results = run_matrix(load_config(), [FINE, Job("offline-reload", "6.40.0", 0)], workers=1)
+    assert [(r.outcome.verdict, r.expected) for r in results] == [("error", "lost"), ("error", "survived")]
+    assert {tuple(r.outcome.reasons) for r in results} == {
+        (
+            "no worker process could start: the app command 'node server.js' exited (code 1) before answering: "
+            "Error: boom",
+        )
+    }

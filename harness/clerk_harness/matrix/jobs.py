@@ -67,7 +67,7 @@ def run_matrix(
     remaining = list(jobs)
     try:
         while remaining:  # one pool; a new one for what is left when a worker process dies
-            remaining = _one_pool(remaining, min(workers, len(remaining)), initargs, ledger)
+            remaining = _one_pool(remaining, min(workers, len(remaining)), initargs, ledger, scratch)
     finally:
         driver_scratch.remove(scratch)
     return ledger.ordered()
@@ -156,7 +156,7 @@ class Ledger:
                     pass
 
 
-def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], ledger: Ledger) -> list[Job]:
+def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], ledger: Ledger, scratch: str) -> list[Job]:
     """Run `remaining` in one pool of worker processes; returns what is left to run when a worker died."""
     pool = ProcessPoolExecutor(max_workers=workers, initializer=worker.start, initargs=initargs)
     try:
@@ -182,6 +182,7 @@ def _one_pool(remaining: list[Job], workers: int, initargs: tuple[Any, ...], led
                 ledger.results,
                 processes,
                 ledger,
+                worker.start_failure(scratch),
             )
     except KeyboardInterrupt:
         processes = list(_workers().values())
@@ -206,6 +207,7 @@ def _after_a_worker_died(
     results: list[MatrixResult],
     processes: dict[int, Any],
     ledger: Ledger,
+    start_failure: str | None = None,
 ) -> list[Job]:
     """A worker process died (killed, out of memory): its job is an error that says so (run again under
     `--retry-errors`); the jobs the pool ended with it (SIGTERM), and those not started, run again in a
@@ -246,11 +248,12 @@ def _after_a_worker_died(
         hit += 1
     left = list(dict.fromkeys(job for job in [*submitted, *again] if job not in settled))
     if not hit and len(left) == len(set(submitted)):  # no job ran and none died: the workers cannot start at all
+        why = "no worker process could start" + (f": {start_failure}" if start_failure else "")
         for job in left:
-            outcome = Outcome(
-                job.scenario, job.version, "error", ["no worker process could start"], None, engine=job.engine
+            outcome = Outcome(job.scenario, job.version, "error", [why], None, engine=job.engine)
+            ledger.finish(
+                MatrixResult(job, outcome, get_scenario(job.scenario).expected(job.version, engine=job.engine))
             )
-            ledger.finish(MatrixResult(job, outcome, "survived"))
         return []
     return left
 

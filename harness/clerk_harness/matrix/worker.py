@@ -33,7 +33,6 @@ def start(
     webkit_only: bool = False,
 ) -> None:
     import signal
-    from dataclasses import replace
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent ends a worker at once; its browser's guard cleans up
@@ -41,6 +40,36 @@ def start(
     browser_guard.die_with_parent()  # a parent killed outright (SIGKILL) takes its workers with it
     if os.getppid() != parent:  # it died before that took effect
         os._exit(1)
+
+    try:
+        _set_up(config, artifacts, app, binding, endpoints, scratch, started, webkit_only)
+    except BaseException as error:  # the parent says why no worker could start (its pool only sees them die)
+        Path(scratch, START_FAILED).write_text(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        raise
+
+
+START_FAILED = "worker-start-failed"  # in the run's scratch folder: why a worker process could not start
+
+
+def start_failure(scratch: str) -> str | None:
+    """Why a worker process of this run could not start, if one could not."""
+    try:
+        return Path(scratch, START_FAILED).read_text()
+    except OSError:
+        return None
+
+
+def _set_up(
+    config: HarnessConfig,
+    artifacts: Path | None,
+    app: AppSpec | None,
+    binding: Binding | None,
+    endpoints: Queue[str] | None,
+    scratch: str,
+    started: SimpleQueue[tuple[int, Job | None]] | None,
+    webkit_only: bool,
+) -> None:
+    from dataclasses import replace
 
     from clerk_harness.config import backend_settings
     from clerk_harness_fake import FakeClerkServer

@@ -86,6 +86,27 @@ def token_requested_under_skew(proof: StressRecord) -> str | None:
     return None
 
 
+def app_server_clock_skewed(proof: StressRecord) -> str | None:
+    if proof.app_clock_skew_s is None or proof.app_clock_skew_seen_s is None:
+        return "the app server's clock was never skewed"
+    if abs(proof.app_clock_skew_seen_s - proof.app_clock_skew_s) > SKEW_TOLERANCE_S:
+        return (
+            f"the app's Date header said its clock was {proof.app_clock_skew_seen_s:+.0f}s off the Frontend "
+            f"API's, not the {proof.app_clock_skew_s:+g}s the story set"
+        )
+    return None
+
+
+def token_not_yet_valid_for_the_app(proof: StressRecord) -> str | None:
+    early = proof.app_token_early_s
+    if early is None or early <= CLOCK_SKEW_S:
+        return (
+            f"the token in __session was valid on the app's clock (its nbf {early or 0:+.0f}s ahead of it, "
+            f"within the SDKs' {CLOCK_SKEW_S}s leeway): the skew put nothing to the test"
+        )
+    return None
+
+
 OFFLINE_CHECKS: tuple[ProofCheck, ...] = (
     nothing_unmet,
     offline_and_back,
@@ -96,6 +117,7 @@ OFFLINE_CHECKS: tuple[ProofCheck, ...] = (
 )
 FAULT_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, fault_answered_a_request)
 CLOCK_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, page_clock_skewed, token_requested_under_skew)
+SERVER_CLOCK_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, app_server_clock_skewed, token_not_yet_valid_for_the_app)
 
 
 def slept_an_hour_or_more(proof: StressRecord) -> str | None:
@@ -250,6 +272,7 @@ CHECKS_BY_KIND: dict[str, tuple[ProofCheck, ...]] = {
     "offline": OFFLINE_CHECKS,
     "fault": FAULT_CHECKS,
     "clock": CLOCK_CHECKS,
+    "server-clock": SERVER_CLOCK_CHECKS,
     "sleep": SLEEP_CHECKS,
     "bfcache": BFCACHE_CHECKS,
     "navigation": NAVIGATION_CHECKS,

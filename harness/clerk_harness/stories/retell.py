@@ -89,6 +89,12 @@ def _say(name: str, args: str, chained: str = "", chained_args: str = "") -> str
         return (
             f"The computer's clock runs {abs(seconds):g} s {'fast' if seconds > 0 else 'slow'} (against the server's)."
         )
+    if name == "skew_the_app_server_clock":
+        seconds = float(args)
+        return (
+            f"The app server's clock runs {abs(seconds):g} s {'ahead of' if seconds > 0 else 'behind'} the Frontend "
+            "API's (its time sync lags, as WSL's after the laptop slept); the browser's clock stays right."
+        )
     words = STEP_WORDS.get(name)
     if words is None:
         return name.replace("_", " ").capitalize() + (f" ({args})" if args else "") + "."

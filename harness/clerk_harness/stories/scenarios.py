@@ -120,6 +120,18 @@ def handshake_payload_down(story: Story) -> None:
     story.call_the_api()
 
 
+@scenario("server-clock-behind", reference="clerk/javascript#1661", lost_on="*", needs_app=True)
+def server_clock_behind(story: Story) -> None:
+    """Your app's server clock runs 30 s behind the Frontend API's (WSL's after the laptop slept): the fresh
+    token in `__session` is not valid yet on it, beyond the SDK's leeway (the loss is the SDK's, on any
+    clerk-js; your app on the harness's clock, libfaketime)."""
+    # A token's `nbf` is 10 s before its issue and the SDKs' leeway 5 s: more than 15 s behind refuses it
+    story.sign_in()
+    story.skew_the_app_server_clock(-30)
+    story.reload()
+    story.call_the_api()
+
+
 @scenario("next-soft-navigation", reference="clerk/javascript#9285", lost_on="*", needs_app=True)
 def next_soft_navigation(story: Story) -> None:
     """Your Next.js app: the tab wakes with its token expired and the user follows a link to a protected page

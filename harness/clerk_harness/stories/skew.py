@@ -15,6 +15,8 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+import jwt
+
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
@@ -110,6 +112,11 @@ def skew_the_app_server_clock(story: Story, seconds: float) -> None:
     proof = story.keeper.proof
     proof.app_clock_skew_s, proof.app_clock_skew_seen_s = seconds, round(seen, 1)
     story.log.mark(f"the app's server clock skewed {seconds:+g}s (its Date header says {seen:+.0f}s)")
+    token = next((c["value"] for c in story.session.browser.context.cookies() if c["name"] == "__session"), None)
+    if token:  # what the app's SDK makes of the token it is sent next: valid from `nbf`, less its leeway
+        nbf = float(jwt.decode(token, options={"verify_signature": False})["nbf"])
+        proof.app_token_early_s = round(nbf - (clock.now() + seconds), 1)
+        story.log.mark(f"the token in __session is valid on the app's clock in {proof.app_token_early_s:+.0f}s")
 
 
 def app_date(running: RunningApp) -> float:

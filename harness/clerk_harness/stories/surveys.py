@@ -6,7 +6,8 @@ from __future__ import annotations
 # Surveyed in WebKit over every release from 5.0.0 to 6.40.0 (2026-12-07, `survey --browser webkit`, each
 # edge confirmed three times on each side; two-part ranges span by span): the same ranges as Chromium's.
 # handshake-payload-down and next-soft-navigation (the SDKs' losses, on any clerk-js): the Express and the
-# Next.js examples in the production topology, on 5.125.13, 6.0.0 and 6.40.0, as in Chromium and Firefox.
+# Next.js examples in the production topology, on 5.125.13, 6.0.0 and 6.40.0, as in Chromium and Firefox;
+# server-clock-behind (the SDK's too) against the Express example on the same releases (2026-12-07).
 SURVEYED: dict[str, frozenset[str]] = {
     "webkit": frozenset(
         {
@@ -37,6 +38,7 @@ SURVEYED: dict[str, frozenset[str]] = {
             "offline-online-race",
             "handshake-payload-down",
             "next-soft-navigation",
+            "server-clock-behind",
         }
     )
 }
