@@ -54,19 +54,24 @@ def test_the_same_handshake_with_its_payload_keeps_the_user_signed_in(clerk_stor
 
 
 @pytest.mark.clerk_js("6.40.0")
-def test_a_server_clock_behind_takes_fresh_tokens_for_not_yet_valid(clerk_run_scenario):
-    """server-clock-behind: the app's server clock runs 30 s behind the Frontend API's and the page's (as WSL's
-    after the laptop slept: "Clerk: Clock skew detected ... token-not-active-yet"). A fresh token's `nbf` is
-    10 s before its issue, 20 s ahead of the server's clock, beyond the SDK's 5 s leeway: its handshakes mint
-    tokens no better, the reload renders signed out and the API refuses the session clerk-js still holds."""
-    outcome = clerk_run_scenario("server-clock-behind")
+@pytest.mark.parametrize(
+    ("scenario", "skew_s", "reason"), [("server-clock-behind", -30, "nbf"), ("server-clock-ahead", 90, "expired")]
+)
+def test_a_server_clock_apart_refuses_every_fresh_token(clerk_run_scenario, scenario, skew_s, reason):
+    """The app's server clock runs apart from the Frontend API's and the page's (as WSL's after the laptop
+    slept: "Clerk: Clock skew detected"). 30 s behind, a fresh token was issued (and its `nbf`, 10 s before,
+    lies) ahead of the server's clock; 90 s ahead, a fresh token (60 s) has expired on it: both beyond the
+    SDK's 5 s leeway. Its handshakes mint tokens no better, the reload renders signed out and the API refuses the
+    session clerk-js still holds."""
+    outcome = clerk_run_scenario(scenario)
     assert outcome.verdict == "lost", outcome.reasons
     seen = outcome.observations
     assert seen.server_auth_after_reload == "signed_out" and seen.user_after_reload and seen.api_after_online == 401
+    assert f"signed-out (session-token-{reason}" in outcome.timeline, outcome.timeline  # what the SDK said
     proof = outcome.proof
     assert proof is not None and proof.proven, proof and proof.problems()
-    assert proof.kind == "server-clock" and abs(proof.app_clock_skew_seen_s + 30) <= 2, proof.describe()
-    assert proof.app_token_early_s is not None and proof.app_token_early_s > 15, proof.describe()
+    assert proof.kind == "server-clock" and abs(proof.app_clock_skew_seen_s - skew_s) <= 2, proof.describe()
+    assert proof.app_token_outside_s is not None and proof.app_token_outside_s > 15, proof.describe()
 
 
 @pytest.mark.clerk_js("6.40.0")
@@ -80,8 +85,8 @@ def test_a_server_clock_a_little_behind_changes_nothing_and_proves_nothing(clerk
     proof = clerk_story.proof
     assert abs(proof.app_clock_skew_seen_s + 3) <= 2, proof.describe()
     assert proof.problems() == [
-        f"the token in __session was valid on the app's clock (its nbf {proof.app_token_early_s:+.0f}s ahead of it, "
-        "within the SDKs' 5s leeway): the skew put nothing to the test"
+        "the token in __session was valid on the app's clock (within the SDKs' 5s leeway of its iat and exp): "
+        "the skew put nothing to the test"
     ]
 
 

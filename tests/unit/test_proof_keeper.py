@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from clerk_harness.errors import HarnessError
+from clerk_harness.oracle.evidence import StressProof
 from clerk_harness.oracle.proof_keeper import ProofKeeper
 from clerk_harness_fake.journal import RequestJournal
 
@@ -139,3 +140,23 @@ def test_a_rejected_get_token_is_an_attempt():
     keeper.note_token_result({"ok": False, "error": None})
     keeper.note_token_result({"ok": True, "token": "t"})
     assert [a.kind for a in keeper.proof.attempts] == ["getToken-rejected", "getToken-null"]
+
+
+@pytest.mark.parametrize(
+    ("skew_s", "seen_s", "outside_s", "problem"),
+    [
+        (-30, -30.0, 30.0, None),
+        (90, 90.0, 31.0, None),
+        (-3, -3.0, -7.0, "the skew put nothing to the test"),  # within the leeway: signed in, and unproven
+        (-30, 0.0, 30.0, "its clock was +0s off the Frontend API's, not the -30s"),  # the app's clock never moved
+        (-30, -30.0, None, "the skew put nothing to the test"),  # no token in __session to judge
+    ],
+)
+def test_a_server_clock_apart_is_proven_by_the_apps_date_and_a_token_outside_its_validity(
+    skew_s, seen_s, outside_s, problem
+):
+    proof = StressProof(app_clock_skew_s=skew_s, app_clock_skew_seen_s=seen_s, app_token_outside_s=outside_s)
+    assert proof.kind == "server-clock"
+    problems = proof.problems()
+    assert (problems == []) if problem is None else (len(problems) == 1 and problem in problems[0]), problems
+    assert "outside its validity" in proof.describe() or outside_s is None

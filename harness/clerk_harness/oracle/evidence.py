@@ -97,12 +97,11 @@ def app_server_clock_skewed(proof: StressRecord) -> str | None:
     return None
 
 
-def token_not_yet_valid_for_the_app(proof: StressRecord) -> str | None:
-    early = proof.app_token_early_s
-    if early is None or early <= CLOCK_SKEW_S:
+def token_invalid_for_the_app(proof: StressRecord) -> str | None:
+    if proof.app_token_outside_s is None or proof.app_token_outside_s <= CLOCK_SKEW_S:
         return (
-            f"the token in __session was valid on the app's clock (its nbf {early or 0:+.0f}s ahead of it, "
-            f"within the SDKs' {CLOCK_SKEW_S}s leeway): the skew put nothing to the test"
+            f"the token in __session was valid on the app's clock (within the SDKs' {CLOCK_SKEW_S}s leeway of its "
+            "iat and exp): the skew put nothing to the test"
         )
     return None
 
@@ -117,7 +116,7 @@ OFFLINE_CHECKS: tuple[ProofCheck, ...] = (
 )
 FAULT_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, fault_answered_a_request)
 CLOCK_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, page_clock_skewed, token_requested_under_skew)
-SERVER_CLOCK_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, app_server_clock_skewed, token_not_yet_valid_for_the_app)
+SERVER_CLOCK_CHECKS: tuple[ProofCheck, ...] = (nothing_unmet, app_server_clock_skewed, token_invalid_for_the_app)
 
 
 def slept_an_hour_or_more(proof: StressRecord) -> str | None:

@@ -58,7 +58,7 @@ class StressRecord:
     token_requests_skewed: int | None = None  # token requests the fake answered while the skewed clock ran
     app_clock_skew_s: float | None = None  # your app's server clock against the fake's and the page's
     app_clock_skew_seen_s: float | None = None  # what the app's own `Date` header said
-    app_token_early_s: float | None = None  # how long before the token in __session was valid on the app's clock
+    app_token_outside_s: float | None = None  # how far the token in __session lay outside iat..exp on the app's clock
     # Sleep and wake (see clerk_harness.stories.sleep):
     slept_h: float | None = None  # hours the machine slept
     session_cookie_days: float | None = None  # tracking prevention: how long the jar kept the script-written __session
@@ -161,8 +161,8 @@ class StressRecord:
                 f"the app's server clock skewed {self.app_clock_skew_s:+g}s against the Frontend API's and the "
                 f"page's (its Date header said {self.app_clock_skew_seen_s:+.0f}s)"
                 + (
-                    f"; the token in __session was valid on its clock {self.app_token_early_s:+.0f}s later"
-                    if self.app_token_early_s is not None
+                    f"; the token in __session lay {self.app_token_outside_s:+.0f}s outside its validity on that clock"
+                    if self.app_token_outside_s is not None
                     else ""
                 )
             )

@@ -93,7 +93,8 @@ def _say(name: str, args: str, chained: str = "", chained_args: str = "") -> str
         seconds = float(args)
         return (
             f"The app server's clock runs {abs(seconds):g} s {'ahead of' if seconds > 0 else 'behind'} the Frontend "
-            "API's (its time sync lags, as WSL's after the laptop slept); the browser's clock stays right."
+            f"API's ({'it drifted ahead, unsynced' if seconds > 0 else 'its time sync lags, as WSL after the laptop slept'}); "
+            "the browser's clock stays right."
         )
     words = STEP_WORDS.get(name)
     if words is None:

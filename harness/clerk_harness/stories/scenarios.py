@@ -108,42 +108,6 @@ def bfcache_restore(story: Story) -> None:
     story.let_clerk_js_notice()
 
 
-@scenario("handshake-payload-down", reference="clerk/javascript#9114", lost_on="*", needs_app=True)
-def handshake_payload_down(story: Story) -> None:
-    """Your app's SDK server: the user comes back an hour later by a new page load; the handshake's payload
-    fetch from the Backend API answers 503 (the loss is the SDK's, on any clerk-js)."""
-    story.sign_in()
-    story.stay_away_for_an_hour()
-    story.backend_api_fails_handshake_payloads(503)
-    story.open_the_app_again()
-    story.clear_faults()
-    story.call_the_api()
-
-
-@scenario("server-clock-behind", reference="clerk/javascript#1661", lost_on="*", needs_app=True)
-def server_clock_behind(story: Story) -> None:
-    """Your app's server clock runs 30 s behind the Frontend API's (WSL's after the laptop slept): the fresh
-    token in `__session` is not valid yet on it, beyond the SDK's leeway (the loss is the SDK's, on any
-    clerk-js; your app on the harness's clock, libfaketime)."""
-    # A token's `nbf` is 10 s before its issue and the SDKs' leeway 5 s: more than 15 s behind refuses it
-    story.sign_in()
-    story.skew_the_app_server_clock(-30)
-    story.reload()
-    story.call_the_api()
-
-
-@scenario("next-soft-navigation", reference="clerk/javascript#9285", lost_on="*", needs_app=True)
-def next_soft_navigation(story: Story) -> None:
-    """Your Next.js app: the tab wakes with its token expired and the user follows a link to a protected page
-    before clerk-js's refresh lands; the middleware takes the client-side navigation for a signed-out visitor's
-    (the loss is the SDK's, on any clerk-js)."""
-    story.sign_in()
-    story.let_the_token_expire_while_its_refresh_hangs()
-    story.follow_a_link_to_the_protected_page()
-    story.clear_faults()
-    story.call_the_api()
-
-
 @scenario("minter-stale-token", reference="clerk/javascript#9284", lost_on="<6.0.0", session_minter=True)
 def minter_stale_token(story: Story) -> None:
     """Session Minter on: right after a refresh the tab is focused, and the session's touch is answered from a
@@ -391,3 +355,7 @@ def offline_online_race(story: Story) -> None:
     story.come_back_online()
     story.let_the_token_call_settle()
     story.call_the_api()
+
+
+# The scenarios whose loss is your app's SDK's (they need your app), after the rest in the catalogue's order
+from clerk_harness.stories import sdk_scenarios  # noqa: E402,F401  (registers them)

@@ -113,10 +113,24 @@ def skew_the_app_server_clock(story: Story, seconds: float) -> None:
     proof.app_clock_skew_s, proof.app_clock_skew_seen_s = seconds, round(seen, 1)
     story.log.mark(f"the app's server clock skewed {seconds:+g}s (its Date header says {seen:+.0f}s)")
     token = next((c["value"] for c in story.session.browser.context.cookies() if c["name"] == "__session"), None)
-    if token:  # what the app's SDK makes of the token it is sent next: valid from `nbf`, less its leeway
-        nbf = float(jwt.decode(token, options={"verify_signature": False})["nbf"])
-        proof.app_token_early_s = round(nbf - (clock.now() + seconds), 1)
-        story.log.mark(f"the token in __session is valid on the app's clock in {proof.app_token_early_s:+.0f}s")
+    # What the app's SDK makes of the token it is sent next: valid from its `iat` (`nbf` is 10 s before) to
+    # its `exp`, give or take the leeway (@clerk/backend: session-token-iat-in-the-future, -nbf, -expired).
+    if token:
+        claims = jwt.decode(token, options={"verify_signature": False})
+        app_now = clock.now() + seconds
+        early = max(float(claims["iat"]), float(claims["nbf"])) - app_now
+        late = app_now - float(claims["exp"])
+        proof.app_token_outside_s = round(max(early, late), 1)
+        story.log.mark(
+            "the token in __session is "
+            + (
+                f"valid on the app's clock only in {early:.0f}s"
+                if early > 0
+                else f"expired on the app's clock {late:.0f}s ago"
+                if late > 0
+                else f"valid on the app's clock for {-late:.0f}s more"
+            )
+        )
 
 
 def app_date(running: RunningApp) -> float:

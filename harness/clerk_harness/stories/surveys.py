@@ -7,7 +7,8 @@ from __future__ import annotations
 # edge confirmed three times on each side; two-part ranges span by span): the same ranges as Chromium's.
 # handshake-payload-down and next-soft-navigation (the SDKs' losses, on any clerk-js): the Express and the
 # Next.js examples in the production topology, on 5.125.13, 6.0.0 and 6.40.0, as in Chromium and Firefox;
-# server-clock-behind (the SDK's too) against the Express example on the same releases (2026-12-07).
+# server-clock-behind and server-clock-ahead (the SDK's too) against the Express example on the same
+# releases (2026-12-07).
 SURVEYED: dict[str, frozenset[str]] = {
     "webkit": frozenset(
         {
@@ -39,6 +40,7 @@ SURVEYED: dict[str, frozenset[str]] = {
             "handshake-payload-down",
             "next-soft-navigation",
             "server-clock-behind",
+            "server-clock-ahead",
         }
     )
 }
