@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from clerk_harness.browser import driver_env
 from clerk_harness.config import load_config
 from clerk_harness.errors import HarnessError
 from clerk_harness.matrix import worker
 from clerk_harness.matrix.jobs import Job, MatrixResult, final, run_matrix
 from clerk_harness.oracle.verdict import Outcome
+from clerk_harness.stories import user_app
 from clerk_harness.stories.scenarios import get_scenario
+from clerk_harness.stories.user_app import AppSpec
 
 BREAKS = Job("offline-reload", "6.40.0", 0)  # its page crashes, the first time
 DIES = Job("offline-reload", "6.40.0", 1)  # its worker process is killed, the first time
@@ -124,11 +127,13 @@ def test_workers_that_cannot_start_say_why_on_every_run(monkeypatch):
     """A worker process that cannot start (here your app exits at once) fails the pool before any run: each
     run is an error that gives the worker's reason, against the catalogue's verdict for it."""
 
-    def set_up(*_: object) -> None:
+    def start_app(*_: object) -> None:
         raise HarnessError("the app command 'node server.js' exited (code 1) before answering: Error: boom")
 
-    monkeypatch.setattr(worker, "_set_up", set_up)
-    results = run_matrix(load_config(), [FINE, Job("offline-reload", "6.40.0", 0)], workers=1)
+    monkeypatch.setattr(user_app, "start_app", start_app)
+    monkeypatch.setattr(driver_env, "playwright_for", lambda *_, **__: None)  # (no driver to start for it)
+    app = AppSpec("node server.js", Path.cwd())
+    results = run_matrix(load_config(), [FINE, Job("offline-reload", "6.40.0", 0)], workers=1, app=app)
     assert [(r.outcome.verdict, r.expected) for r in results] == [("error", "lost"), ("error", "survived")]
     assert {tuple(r.outcome.reasons) for r in results} == {
         (

@@ -4,6 +4,8 @@ set up once (`start`), and each job's run (`run_job`)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,14 +43,45 @@ def start(
     if os.getppid() != parent:  # it died before that took effect
         os._exit(1)
 
-    try:
-        _set_up(config, artifacts, app, binding, endpoints, scratch, started, webkit_only)
-    except BaseException as error:  # the parent says why no worker could start (its pool only sees them die)
-        Path(scratch, START_FAILED).write_text(str(error).splitlines()[0] if str(error) else type(error).__name__)
-        raise
+    with _saying_why_it_cannot_start(scratch):
+        from dataclasses import replace
+
+        from clerk_harness.config import backend_settings
+        from clerk_harness_fake import FakeClerkServer
+
+        if endpoints is not None:  # one remote browser per worker, one run at a time on it
+            config = replace(config, browser=replace(config.browser, cdp_endpoints=(endpoints.get(),)))
+        _worker["config"] = config
+        _worker["artifacts"] = artifacts
+        _worker["started"] = started
+        settings = backend_settings(config)
+        _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
+        # The run removes `scratch` however it ends. WebKit's runs never use Playwright: its driver starts if asked.
+        _worker["playwright"] = driver_env.playwright_for(scratch, webkit_only=webkit_only)
+        if app is None:  # runs take turns in one warm browser per engine (a user's app: a browser each run)
+            _worker["browsers"] = {}
+        else:  # one app per worker, stopped with it (its guard sees the worker go)
+            from clerk_harness.stories.user_app import start_app
+
+            _worker["app"] = start_app(app, _worker["server"])
+        # A worker the pool lets go runs multiprocessing's finalizers before it exits: end what it started.
+        # Without this, Playwright's driver was cut off and left its artifacts folder in the temp dir.
+        from multiprocessing.util import Finalize
+
+        Finalize(None, _stop_worker, exitpriority=10)
 
 
 START_FAILED = "worker-start-failed"  # in the run's scratch folder: why a worker process could not start
+
+
+@contextmanager
+def _saying_why_it_cannot_start(scratch: str) -> Iterator[None]:
+    """The parent says why no worker could start (its pool only sees them die): the reason's first line."""
+    try:
+        yield
+    except BaseException as error:
+        Path(scratch, START_FAILED).write_text(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        raise
 
 
 def start_failure(scratch: str) -> str | None:
@@ -57,43 +90,6 @@ def start_failure(scratch: str) -> str | None:
         return Path(scratch, START_FAILED).read_text()
     except OSError:
         return None
-
-
-def _set_up(
-    config: HarnessConfig,
-    artifacts: Path | None,
-    app: AppSpec | None,
-    binding: Binding | None,
-    endpoints: Queue[str] | None,
-    scratch: str,
-    started: SimpleQueue[tuple[int, Job | None]] | None,
-    webkit_only: bool,
-) -> None:
-    from dataclasses import replace
-
-    from clerk_harness.config import backend_settings
-    from clerk_harness_fake import FakeClerkServer
-
-    if endpoints is not None:  # one remote browser per worker, one run at a time on it
-        config = replace(config, browser=replace(config.browser, cdp_endpoints=(endpoints.get(),)))
-    _worker["config"] = config
-    _worker["artifacts"] = artifacts
-    _worker["started"] = started
-    settings = backend_settings(config)
-    _worker["server"] = (binding.server(settings) if binding else FakeClerkServer(settings)).start()
-    # The run removes `scratch` however it ends. WebKit's runs never use Playwright: its driver starts if asked.
-    _worker["playwright"] = driver_env.playwright_for(scratch, webkit_only=webkit_only)
-    if app is None:  # runs take turns in one warm browser per engine (a user's app: a browser each run)
-        _worker["browsers"] = {}
-    else:  # one app per worker, stopped with it (its guard sees the worker go)
-        from clerk_harness.stories.user_app import start_app
-
-        _worker["app"] = start_app(app, _worker["server"])
-    # A worker the pool lets go runs multiprocessing's finalizers before it exits: end what it started.
-    # Without this, Playwright's driver was cut off and left its artifacts folder in the temp dir.
-    from multiprocessing.util import Finalize
-
-    Finalize(None, _stop_worker, exitpriority=10)
 
 
 def _stop_worker() -> None:

@@ -69,15 +69,22 @@ def token_still_valid_when_back(proof: StressRecord) -> str | None:
 SKEW_TOLERANCE_S = 2.0
 
 
-def page_clock_skewed(proof: StressRecord) -> str | None:
-    if proof.clock_skew_s is None or proof.clock_skew_seen_s is None:
-        return "the page's clock was never skewed"
-    if abs(proof.clock_skew_seen_s - proof.clock_skew_s) > SKEW_TOLERANCE_S:
-        return (
-            f"the page reported its clock {proof.clock_skew_seen_s:+.1f}s off the server's, not the "
-            f"{proof.clock_skew_s:+g}s the story set"
-        )
+def skew_seen(set_s: float | None, seen_s: float | None, never: str, off: str) -> str | None:
+    """A clock the story skewed by `set_s`, as its own reader saw it (`seen_s`): `off` says a miss."""
+    if set_s is None or seen_s is None:
+        return never
+    if abs(seen_s - set_s) > SKEW_TOLERANCE_S:
+        return off.format(seen=seen_s, set=set_s)
     return None
+
+
+def page_clock_skewed(proof: StressRecord) -> str | None:
+    return skew_seen(
+        proof.clock_skew_s,
+        proof.clock_skew_seen_s,
+        "the page's clock was never skewed",
+        "the page reported its clock {seen:+.1f}s off the server's, not the {set:+g}s the story set",
+    )
 
 
 def token_requested_under_skew(proof: StressRecord) -> str | None:
@@ -87,14 +94,12 @@ def token_requested_under_skew(proof: StressRecord) -> str | None:
 
 
 def app_server_clock_skewed(proof: StressRecord) -> str | None:
-    if proof.app_clock_skew_s is None or proof.app_clock_skew_seen_s is None:
-        return "the app server's clock was never skewed"
-    if abs(proof.app_clock_skew_seen_s - proof.app_clock_skew_s) > SKEW_TOLERANCE_S:
-        return (
-            f"the app's Date header said its clock was {proof.app_clock_skew_seen_s:+.0f}s off the Frontend "
-            f"API's, not the {proof.app_clock_skew_s:+g}s the story set"
-        )
-    return None
+    return skew_seen(
+        proof.app_clock_skew_s,
+        proof.app_clock_skew_seen_s,
+        "the app server's clock was never skewed",
+        "the app's Date header said its clock was {seen:+.0f}s off the Frontend API's, not the {set:+g}s the story set",
+    )
 
 
 def token_invalid_for_the_app(proof: StressRecord) -> str | None:
