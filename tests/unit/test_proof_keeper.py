@@ -149,7 +149,7 @@ def test_a_rejected_get_token_is_an_attempt():
         (90, 90.0, 31.0, None),
         (-3, -3.0, -7.0, "the skew put nothing to the test"),  # within the leeway: signed in, and unproven
         (-30, 0.0, 30.0, "its clock was +0s off the Frontend API's, not the -30s"),  # the app's clock never moved
-        (-30, -30.0, None, "the skew put nothing to the test"),  # no token in __session to judge
+        (-30, -30.0, None, "there was no token in __session when the app's clock moved"),
     ],
 )
 def test_a_server_clock_apart_is_proven_by_the_apps_date_and_a_token_outside_its_validity(

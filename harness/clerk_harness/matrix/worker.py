@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +80,8 @@ def _saying_why_it_cannot_start(scratch: str) -> Iterator[None]:
     try:
         yield
     except BaseException as error:
-        Path(scratch, START_FAILED).write_text(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        with suppress(OSError):  # (the run's folder gone: the error itself still ends the worker)
+            Path(scratch, START_FAILED).write_text(str(error).splitlines()[0] if str(error) else type(error).__name__)
         raise
 
 
