@@ -21,6 +21,7 @@ from playwright.sync_api import Request
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.stories.story_parts import StoryParts as Story
+from clerk_harness.stories.story_parts import session_cookie
 from clerk_harness_fake.tokens import CLOCK_SKEW_S
 
 TOKEN_ROUTE = "/v1/client/sessions/*/tokens"
@@ -31,7 +32,7 @@ def let_the_token_expire_while_its_refresh_hangs(story: Story) -> None:
     """Every token request hangs at the Frontend API until the story clears its faults; time passes until
     the token in `__session` has expired beyond the SDKs' leeway."""
     session = story.session
-    cookie = _session_cookie(story)
+    cookie = session_cookie(story)
     if cookie is None:
         raise HarnessError("sign in before letting the token expire: there is no __session token")
     story.inject("POST", TOKEN_ROUTE).hang()
@@ -45,7 +46,7 @@ def follow_a_link_to_the_protected_page(story: Story) -> None:
     What the navigation's requests were answered, and where it landed, are kept."""
     session, page, proof, seen = story.session, story.page, story.keeper.proof, story.seen
     path = session.app.running.spec.protected_page
-    cookie = _session_cookie(story)
+    cookie = session_cookie(story)
     if cookie is None:
         raise HarnessError("no __session cookie to navigate with")
     proof.navigated_to = path
@@ -95,7 +96,3 @@ def _describe(request: Request) -> str:
             target = urlsplit(location)
             answer += f" to {target.path}" + (f"?{target.query}" if target.query else "")
     return f"{request.method} {urlsplit(request.url).path} ({kind}) -> {answer}"
-
-
-def _session_cookie(story: Story) -> str | None:
-    return next((c["value"] for c in story.session.browser.context.cookies() if c["name"] == "__session"), None)

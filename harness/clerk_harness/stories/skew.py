@@ -15,12 +15,11 @@ import time
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-import jwt
-
 from clerk_harness.errors import HarnessError
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.oracle.proof_keeper import TOKEN_ROUTE
 from clerk_harness.stories.story_parts import StoryParts as Story
+from clerk_harness.stories.story_parts import session_cookie
 from clerk_harness_fake.tokens import CLOCK_SKEW_S
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def watch_for_expired_tokens(story: Story, virtual_s: float, into: str = "in", *
         session.clock.advance(
             story.page, min(SAMPLE_EVERY_S, virtual_s - (session.clock.now() - started)), step_s=step_s
         )
-        cookie = next((c["value"] for c in session.browser.context.cookies() if c["name"] == "__session"), None)
+        cookie = session_cookie(story)
         stale = session.clock.now() - TokenWindow.of(cookie).expires_at if cookie else 0.0
         if stale > LEEWAY_S and stale > stale_for:
             stale_for, stale_at = stale, session.clock.now() - started
@@ -112,24 +111,14 @@ def skew_the_app_server_clock(story: Story, seconds: float) -> None:
     proof = story.keeper.proof
     proof.app_clock_skew_s, proof.app_clock_skew_seen_s = seconds, round(seen, 1)
     story.log.mark(f"the app's server clock skewed {seconds:+g}s (its Date header says {seen:+.0f}s)")
-    token = next((c["value"] for c in story.session.browser.context.cookies() if c["name"] == "__session"), None)
     # What the app's SDK makes of the token it is sent next: valid from its `iat` (`nbf` is 10 s before) to
     # its `exp`, give or take the leeway (@clerk/backend: session-token-iat-in-the-future, -nbf, -expired).
+    token = session_cookie(story)
     if token:
-        claims = jwt.decode(token, options={"verify_signature": False})
-        app_now = clock.now() + seconds
-        early = max(float(claims["iat"]), float(claims["nbf"])) - app_now
-        late = app_now - float(claims["exp"])
-        proof.app_token_outside_s = round(max(early, late), 1)
+        window, app_now = TokenWindow.of(token), clock.now() + seconds
+        proof.app_token_outside_s = round(max(window.issued_at - app_now, app_now - window.expires_at), 1)
         story.log.mark(
-            "the token in __session is "
-            + (
-                f"valid on the app's clock only in {early:.0f}s"
-                if early > 0
-                else f"expired on the app's clock {late:.0f}s ago"
-                if late > 0
-                else f"valid on the app's clock for {-late:.0f}s more"
-            )
+            f"the token in __session lies {proof.app_token_outside_s:+.0f}s outside its validity on the app's clock"
         )
 
 

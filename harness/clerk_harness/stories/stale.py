@@ -13,6 +13,7 @@ from __future__ import annotations
 from clerk_harness.oracle.evidence import TokenWindow
 from clerk_harness.stories.skew import SAMPLE_EVERY_S, watch_for_expired_tokens
 from clerk_harness.stories.story_parts import StoryParts as Story
+from clerk_harness.stories.story_parts import session_cookie
 
 TOUCH_ROUTE = "/touch"
 
@@ -23,7 +24,7 @@ def touches_answer_with_older_tokens(story: Story, lag_s: float) -> None:
     session.backend.touch_token_lag_s = lag_s
     story.keeper.proof.stale_touch_lag_s = lag_s
     story.keeper.proof.stale_since_seq = session.backend.journal.last_seq
-    cookie = _session_cookie(story)
+    cookie = session_cookie(story)
     story.keeper.proof.fresh_iat = TokenWindow.of(cookie).issued_at if cookie else None
     story.log.mark(f"session touches now answer with tokens minted {lag_s:g}s ago")
 
@@ -65,7 +66,3 @@ def keep_the_tab_open(story: Story, virtual_s: float) -> None:
             + ("was written with the older token" if proof.stale_token_written else "kept the fresher token")
         )
     story.session.backend.touch_token_lag_s = 0.0
-
-
-def _session_cookie(story: Story) -> str | None:
-    return next((c["value"] for c in story.session.browser.context.cookies() if c["name"] == "__session"), None)

@@ -25,3 +25,8 @@ class StoryParts(Protocol):
     def clear_faults(self) -> None: ...
 
     def settle(self, virtual_s: float = 20) -> None: ...
+
+
+def session_cookie(story: StoryParts) -> str | None:
+    """The token in the browser's `__session` cookie now (None: there is none)."""
+    return next((c["value"] for c in story.session.browser.context.cookies() if c["name"] == "__session"), None)

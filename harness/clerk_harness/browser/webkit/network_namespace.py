@@ -69,16 +69,16 @@ def enter_namespace(hosts_file: str, hosts: list[str]) -> None:
 # the keyboard map it compiles. Each browser's Xvfb is alone in its network namespace, so it takes
 # display 0: two browsers started at once wrote the same `server-0.xkm` (one then exits, "Failed to
 # compile keymap"), and each replaced the machine's own `/tmp/.X11-unix/X0`.
-DISPLAY_FOLDERS = ("/tmp/.X11-unix", "/var/lib/xkb")
+X11_SOCKETS, XKB_MAPS = "/tmp/.X11-unix", "/var/lib/xkb"
 
 
 def keep_the_display_private(libc: ctypes.CDLL) -> None:
     """This mount namespace's display folders are empty folders of its own, gone with it."""
-    for folder in DISPLAY_FOLDERS:
-        if folder == DISPLAY_FOLDERS[0] and not os.path.isdir(folder):  # made as an X server makes it
-            with contextlib.suppress(FileExistsError):  # (or by a browser started at the same time)
-                os.mkdir(folder)
-                os.chmod(folder, 0o1777)
+    if not os.path.isdir(X11_SOCKETS):  # made as an X server makes it (or by a browser started at the same time)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(X11_SOCKETS)
+            os.chmod(X11_SOCKETS, 0o1777)
+    for folder in (X11_SOCKETS, XKB_MAPS):
         if os.path.isdir(folder) and libc.mount(b"tmpfs", folder.encode(), b"tmpfs", 0, b"mode=1777") != 0:
             raise OSError(ctypes.get_errno(), f"cannot give the browser a {folder} of its own")
 
