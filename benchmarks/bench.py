@@ -1,6 +1,7 @@
 """`make bench`: the speed targets, measured and printed (numbers, never assertions).
 
     .venv/bin/python benchmarks/bench.py [--only scenarios,firefox,app,suite,bisect,mint,cold,plugin,ratio,artifacts] [--repeat 3]
+        [--suite-before FILE]
 
 Each target line says `met`, or `MISSED by` how much; docs/speed.md says why where one is missed.
 - scenarios: every catalogue scenario of the built-in page on one release of each version family, one
@@ -12,7 +13,9 @@ Each target line says `met`, or `MISSED by` how much; docs/speed.md says why whe
 - app: offline-reload and offline-visibility on 6.0.0 and 6.40.0 against the Express example
   (examples/express-app, `npm ci` by `make test`'s set-up), on the virtual clock where libfaketime is
   installed. Target: median run <= 1.2 s with `clock: virtual`.
-- suite: `make test`'s command (pytest, same workers), wall time. Target <= 120 s.
+- suite: `make test`'s command (pytest, same workers), wall time. Target <= 120 s. Each test's time goes
+  to artifacts/bench-suite-durations.txt; with `--suite-before FILE` (the same from another commit) the
+  tests both suites have are compared apart from the ones added or dropped (benchmarks/durations.py).
 - bisect: `clerk-harness bisect offline-reload --bad 5.125.13 --good 6.40.0` (65 releases), wall time
   of the whole command once its bundles are cached. Target <= 12 s.
 - mint: session tokens signed per second on one core, in process and through the token route over HTTP
@@ -213,14 +216,18 @@ def bench_app(repeat: int) -> None:
         print(f"UNEXPECTED VERDICT {line}")
 
 
-def bench_suite() -> None:
+def bench_suite(before: Path | None = None) -> None:
     workers = os.environ.get("WORKERS", "2")
     command = [str(BIN / "pytest"), "-n", workers, "--dist", "worksteal", "-q", "-rf", "-p", "no:cacheprovider"]
+    command.append("--durations=0")
     busy_before, started = machine_cpu_seconds(), time.monotonic()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall, busy_after = time.monotonic() - started, machine_cpu_seconds()
     busy = busy_after - busy_before if busy_after is not None and busy_before is not None else None
     summary = (done.stdout.strip().splitlines() or ["?"])[-1]
+    durations = ROOT / "artifacts" / "bench-suite-durations.txt"
+    durations.parent.mkdir(exist_ok=True)
+    durations.write_text(done.stdout)
     print(f"\n## Suite: `pytest -n {workers} --dist worksteal` (as `make test`)\n{summary}")
     for line in done.stdout.splitlines():
         if line.startswith("FAILED "):
@@ -237,6 +244,12 @@ def bench_suite() -> None:
             f"CPU: {busy:.0f} s of work, the machine {100 * busy / (wall * cores):.0f} % busy: on {cores} cores the "
             f"work alone takes {busy / cores:.0f} s"
         )
+    print(f"each test's time: {durations.relative_to(ROOT)}")
+    if before is not None:
+        from durations import compare
+
+        print(f"against {before}:")
+        print("\n".join(compare(before, durations).report()))
 
 
 def machine_cpu_seconds() -> float | None:
@@ -420,7 +433,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario and version (default 3)")
+    parser.add_argument(
+        "--suite-before",
+        type=Path,
+        metavar="FILE",
+        help="another suite's `pytest --durations=0` output: the suite section compares test by test",
+    )
     args = parser.parse_args()
+    if args.suite_before is not None and not args.suite_before.is_file():
+        parser.error(f"--suite-before: {args.suite_before} is not a file")
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SECTIONS]
     if unknown:
@@ -432,7 +453,7 @@ def main() -> None:
                 "scenarios": lambda: bench_scenarios(args.repeat),
                 "firefox": lambda: bench_firefox(args.repeat),
                 "app": lambda: bench_app(args.repeat),
-                "suite": bench_suite,
+                "suite": lambda: bench_suite(args.suite_before),
                 "bisect": bench_bisect,
                 "mint": bench_mint,
                 "cold": bench_cold,
