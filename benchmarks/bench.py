@@ -219,22 +219,22 @@ def bench_app(repeat: int) -> None:
 def bench_suite(before: Path | None = None) -> None:
     workers = os.environ.get("WORKERS", "2")
     command = [str(BIN / "pytest"), "-n", workers, "--dist", "worksteal", "-q", "-rf", "-p", "no:cacheprovider"]
-    command.append("--durations=0")
+    command += ["--durations=0"]  # each test's time, for --suite-before
     busy_before, started = machine_cpu_seconds(), time.monotonic()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall, busy_after = time.monotonic() - started, machine_cpu_seconds()
     busy = busy_after - busy_before if busy_after is not None and busy_before is not None else None
     summary = (done.stdout.strip().splitlines() or ["?"])[-1]
-    durations = ROOT / "artifacts" / "bench-suite-durations.txt"
-    durations.parent.mkdir(exist_ok=True)
+    kept = ROOT / "artifacts"
+    kept.mkdir(exist_ok=True)
+    durations = kept / "bench-suite-durations.txt"
     durations.write_text(done.stdout)
     print(f"\n## Suite: `pytest -n {workers} --dist worksteal` (as `make test`)\n{summary}")
     for line in done.stdout.splitlines():
         if line.startswith("FAILED "):
             print(line)
     if done.returncode != 0:
-        log = ROOT / "artifacts" / "bench-suite.log"
-        log.parent.mkdir(exist_ok=True)
+        log = kept / "bench-suite.log"
         log.write_text(done.stdout + done.stderr)
         print(f"pytest exited {done.returncode}: its whole output is in {log.relative_to(ROOT)}")
     print(f"wall {wall:.1f} s (target <= 120 s: {judged(wall, 120, why=WHY['suite'])})")
